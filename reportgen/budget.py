@@ -1,0 +1,184 @@
+"""Derived money tables: every 계 and 소계 is computed here, never stored.
+
+□ 연도별 투자계획(사업비) and □ 연도별 확보(집행)액 share one frame (FORM.md
+§4-5): a grand-total row, then per sub-project (공약사업) one row per funding
+source (국비/도비/시비/기타) and a 소계 where the block has more than one
+source with figures. Across, 계 = 기투자 + each year of the term + 임기후.
+The secured table carries a second figure per cell, the amount executed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Literal
+
+from .model import FUNDING_SOURCES, Budget, PlannedSubproject, SecuredSubproject
+from .periods import FiscalColumn
+
+ZERO = Decimal(0)
+
+RowKind = Literal["total", "source", "subtotal"]
+TableKind = Literal["plan", "secured"]
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One cell: an amount (백만원) and, in the secured table, the amount executed."""
+
+    amount: Decimal | None
+    executed: Decimal | None = None
+
+    @property
+    def empty(self) -> bool:
+        return self.amount is None and self.executed is None
+
+
+EMPTY = Figure(None)
+
+
+@dataclass(frozen=True)
+class BudgetRow:
+    label: str  # 계 / 국비 / 도비 / 시비 / 기타 / 소계
+    kind: RowKind
+    total: Figure  # the 계 column
+    cells: tuple[Figure, ...]  # one per fiscal column
+
+
+@dataclass(frozen=True)
+class BudgetBlock:
+    name: str  # 공약사업명
+    rows: tuple[BudgetRow, ...]
+
+
+@dataclass(frozen=True)
+class BudgetTable:
+    kind: TableKind
+    columns: tuple[FiscalColumn, ...]
+    grand_total: BudgetRow
+    blocks: tuple[BudgetBlock, ...]
+
+
+def _sum(figures: Sequence[Figure], *, zero: bool, executed: bool) -> Figure:
+    """Add figures; ``zero`` gives 0 rather than a blank when nothing contributes."""
+    amounts = [f.amount for f in figures if f.amount is not None]
+    done = [f.executed for f in figures if f.executed is not None]
+    amount = sum(amounts, ZERO) if amounts or zero else None
+    # Executed amounts are printed only where some were recorded: a year still
+    # in progress shows "312", not "312 (0)".
+    exe = sum(done, ZERO) if executed and done else None
+    return Figure(amount, exe)
+
+
+def _row(
+    label: str, kind: RowKind, cells: Sequence[Figure], *, zero: bool, executed: bool
+) -> BudgetRow:
+    return BudgetRow(label, kind, _sum(list(cells), zero=zero, executed=executed), tuple(cells))
+
+
+def _column_sums(rows: Sequence[BudgetRow], n: int, *, executed: bool) -> list[Figure]:
+    return [_sum([r.cells[i] for r in rows], zero=True, executed=executed) for i in range(n)]
+
+
+Cells = dict[str, dict[str, Figure]]  # source -> column key -> figure
+
+
+def _plan_cells(sub: PlannedSubproject) -> Cells:
+    return {src: {col: Figure(v) for col, v in cols.items()} for src, cols in sub.sources.items()}
+
+
+def _secured_cells(sub: SecuredSubproject) -> Cells:
+    return {
+        src: {col: Figure(v.secured, v.executed) for col, v in cols.items()}
+        for src, cols in sub.sources.items()
+    }
+
+
+def _table(
+    kind: TableKind, columns: Sequence[FiscalColumn], subprojects: Sequence[tuple[str, Cells]]
+) -> BudgetTable:
+    executed = kind == "secured"
+    n = len(columns)
+    blocks: list[BudgetBlock] = []
+    source_rows: list[BudgetRow] = []
+    for name, cells in subprojects:
+        rows = []
+        for source in FUNDING_SOURCES:
+            by_col = cells.get(source, {})
+            figures = [by_col.get(c.key, EMPTY) for c in columns]
+            rows.append(_row(source, "source", figures, zero=False, executed=executed))
+        with_figures = [r for r in rows if not r.total.empty]
+        source_rows.extend(rows)
+        if len(with_figures) > 1:
+            subtotal = _column_sums(rows, n, executed=executed)
+            rows.append(_row("소계", "subtotal", subtotal, zero=True, executed=executed))
+        blocks.append(BudgetBlock(name, tuple(rows)))
+    grand = _row(
+        "계", "total", _column_sums(source_rows, n, executed=executed), zero=True, executed=executed
+    )
+    return BudgetTable(kind, tuple(columns), grand, tuple(blocks))
+
+
+def plan_table(budget: Budget, columns: Sequence[FiscalColumn]) -> BudgetTable:
+    """□ 연도별 투자계획(사업비)."""
+    return _table("plan", columns, [(s.name, _plan_cells(s)) for s in budget.plan])
+
+
+def secured_table(budget: Budget, columns: Sequence[FiscalColumn]) -> BudgetTable:
+    """□ 연도별 확보(집행)액."""
+    return _table("secured", columns, [(s.name, _secured_cells(s)) for s in budget.secured])
+
+
+def execution_rate(figure: Figure) -> Decimal | None:
+    """집행률 = executed ÷ secured, as a fraction (None when nothing was secured)."""
+    if not figure.amount or figure.executed is None:
+        return None
+    return figure.executed / figure.amount
+
+
+def printed_total_drift(budget: Budget, columns: Sequence[FiscalColumn]) -> list[tuple[str, str]]:
+    """Where totals typed on an old page disagree with the figures beside them.
+
+    Returns (JSON path below ``budget``, message) pairs; legacy pages drift
+    (FORM.md §5), so these are warnings that surface it, not errors.
+    """
+    out: list[tuple[str, str]] = []
+    plan = plan_table(budget, columns)
+    for i, (sub, block) in enumerate(zip(budget.plan, plan.blocks, strict=True)):
+        for source, printed in sub.printed_totals.items():
+            row = next(r for r in block.rows if r.label == source)
+            if row.total.amount != printed:
+                out.append(
+                    (
+                        f"plan[{i}].printed_totals.{source}",
+                        f"the page printed 계 {printed:,} but the figures add up to "
+                        f"{row.total.amount or 0:,}",
+                    )
+                )
+    secured = secured_table(budget, columns)
+    for i, (ssub, block) in enumerate(zip(budget.secured, secured.blocks, strict=True)):
+        for source, sprinted in ssub.printed_totals.items():
+            row = next(r for r in block.rows if r.label == source)
+            got, exe = row.total.amount or ZERO, row.total.executed or ZERO
+            if got != sprinted.secured or (
+                sprinted.executed is not None and exe != sprinted.executed
+            ):
+                out.append(
+                    (
+                        f"secured[{i}].printed_totals.{source}",
+                        f"the page printed 계 {sprinted.secured:,} ({sprinted.executed or 0:,}) "
+                        f"but the figures add up to {got:,} ({exe:,})",
+                    )
+                )
+    by_key = {c.key: plan.grand_total.cells[i] for i, c in enumerate(columns)}
+    for key, printed in budget.printed_grand_total.items():
+        fig = plan.grand_total.total if key == "계" else by_key.get(key)
+        if fig is not None and fig.amount != printed:
+            out.append(
+                (
+                    f"printed_grand_total.{key}",
+                    f"the page printed {printed:,} but the figures add up to {fig.amount or 0:,}",
+                )
+            )
+    return out

@@ -1,0 +1,79 @@
+"""One error hierarchy for everything a user can get wrong.
+
+Every exception subclasses :class:`click.ClickException`, so the CLI shows a
+message and exits non-zero instead of a traceback. Problems found while
+checking records are collected as :class:`Problem` values first and raised
+once, together, as :class:`RecordsInvalid` (the mkdocs way: all errors, then
+abort once).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+import click
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One finding: which file, where in it (a JSON path), what is wrong."""
+
+    file: str
+    path: str  # JSON path such as ``$.reports.2022H1.budget.plan[0]``
+    message: str
+    severity: Severity = Severity.ERROR
+
+    def __str__(self) -> str:
+        where = f"{self.file}: {self.path}" if self.path else self.file
+        return f"{where}: {self.severity.value}: {self.message}"
+
+
+def json_path(*parts: str | int) -> str:
+    """Join keys and indexes into a JSON path: ``$.reports.2022H1.items[3]``."""
+    out = "$"
+    for part in parts:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}"
+    return out
+
+
+class ReportgenError(click.ClickException):
+    """Base of every error reportgen raises on purpose."""
+
+    exit_code = 1
+
+
+class RecordsInvalid(ReportgenError):
+    """The records have errors; carries every problem found, not the first only."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = sorted(problems)
+        errors = [p for p in self.problems if p.severity is Severity.ERROR]
+        lines = [str(p) for p in self.problems]
+        lines.append(f"{len(errors)} error(s) in the records; nothing was written.")
+        super().__init__("\n".join(lines))
+
+
+class TemplateError(ReportgenError):
+    """A template is missing, unreadable, or has a broken tag."""
+
+    def __init__(self, template: Path | str, message: str) -> None:
+        self.template = str(template)
+        super().__init__(f"{template}: {message}")
+
+
+class PeriodError(ReportgenError):
+    """A period given on the command line is malformed or outside the term."""
+
+
+class OutputError(ReportgenError):
+    """The output directory cannot be written, or --check found a mismatch."""

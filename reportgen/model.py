@@ -1,0 +1,304 @@
+"""Typed records, named in the domain's words (the canonical JSON, one file per pledge).
+
+Everything a report shows is recorded here **over time**: achievements and plans
+are dated to the period they belong to, and what is revised between reports
+(status, contacts, participation, problems, budget tables) is recorded per
+report period under ``reports``. The report of period P reads only what was
+recorded for periods up to P (see :mod:`reportgen.asof`), so adding next
+period's data can never change an earlier report.
+
+Totals are never stored: they are derived (:mod:`reportgen.budget`), so they
+cannot drift. The JSON Schema in ``records/schema/`` is generated from these
+classes (``reportgen schema``) and kept in step by a test.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    PlainValidator,
+    WithJsonSchema,
+    model_validator,
+)
+
+from .errors import PeriodError
+from .periods import AFTER_TERM, BEFORE_TERM, Period, Term
+
+# ---------------------------------------------------------------------------
+# Field types
+
+
+def _period(value: Any) -> Period:
+    if isinstance(value, Period):
+        return value
+    if not isinstance(value, str):
+        raise ValueError('a period is a string such as "2022H1", "2021H2" or "2019"')
+    try:
+        return Period.parse(value)
+    except PeriodError as exc:
+        raise ValueError(exc.message) from None
+
+
+PERIOD_PATTERN = r"^\d{4}(H[12])?$"
+
+PeriodField = Annotated[
+    Period,
+    PlainValidator(_period),
+    PlainSerializer(str, return_type=str),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": PERIOD_PATTERN,
+            "description": "반기 (2022H1 = 상반기, 2022H2 = 하반기) or, for older material, a year (2019)",
+        }
+    ),
+]
+
+
+def _amount(value: Any) -> Decimal:
+    # bool is an int in Python; "20" is text. Neither is a figure.
+    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
+        raise ValueError(f"an amount is a number such as 1578 or 12.5, not {value!r}")
+    amount = Decimal(str(value)) if isinstance(value, float) else Decimal(value)
+    if not amount.is_finite():
+        raise ValueError("an amount must be a finite number")
+    if amount < 0:
+        raise ValueError(f"an amount cannot be negative ({value}); record 0 or leave the cell out")
+    return amount
+
+
+Amount = Annotated[
+    Decimal,
+    PlainValidator(_amount),
+    PlainSerializer(lambda d: int(d) if d == d.to_integral_value() else float(d)),
+    WithJsonSchema({"type": "number", "minimum": 0, "description": "백만원"}),
+]
+
+Count = Annotated[int, Field(ge=0, strict=True)]
+Text = Annotated[str, Field(min_length=1, max_length=500)]
+MAX_ITEM_CHARS = 2000  # a 개조식 line is a sentence or two; more is a paste gone wrong
+
+FUNDING_SOURCES: tuple[str, ...] = ("국비", "도비", "시비", "기타")
+"""Funding sources (재원) in the order the form prints them: national, provincial, city, other."""
+
+FundingSource = Literal["국비", "도비", "시비", "기타"]
+
+PLEDGE_ID_PATTERN = r"^[1-9][0-9]*-[1-9][0-9]*-[1-9][0-9]*$"
+
+
+class Record(BaseModel):
+    # Unknown keys are errors: a typo such as "titel" must not pass silently.
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# ---------------------------------------------------------------------------
+# Report-wide settings (records/report.json)
+
+
+class TermRecord(Record):
+    """민선 term, e.g. 민선7기 from 2018H2 (2018.7.) to 2022H1 (2022.6.)."""
+
+    name: Text = Field(description="민선7기")
+    start: PeriodField = Field(description="first half-year of the term, e.g. 2018H2")
+    end: PeriodField = Field(description="last half-year of the term, e.g. 2022H1")
+
+    @model_validator(mode="after")
+    def _half_years(self) -> TermRecord:
+        if self.start.is_year or self.end.is_year:
+            raise ValueError("a term starts and ends with a half-year such as 2018H2 and 2022H1")
+        if self.end < self.start:
+            raise ValueError(f"the term ends ({self.end}) before it starts ({self.start})")
+        return self
+
+    def to_term(self) -> Term:
+        return Term(self.name, self.start, self.end)
+
+
+DEFAULT_STATUSES = ["완료", "이행후계속추진", "정상추진", "일부추진", "보류", "폐기", "기타"]
+
+
+class ReportSettings(Record):
+    """보고서 설정: the city, the term and the controlled list of statuses (추진상황)."""
+
+    schema_: str | None = Field(default=None, alias="$schema")
+    city: Text = Field(description="시·군 이름, e.g. 고양시")
+    title: str | None = Field(
+        default=None, description="cover title; default '<term> 공약 추진실적 보고서'"
+    )
+    term: TermRecord
+    statuses: list[Text] = Field(default_factory=lambda: list(DEFAULT_STATUSES), min_length=1)
+    done_statuses: list[Text] = Field(
+        default_factory=lambda: ["완료", "이행후계속추진"],
+        description="statuses counted as done (완료, 이행후계속추진) in the summary",
+    )
+
+    @property
+    def report_title(self) -> str:
+        return self.title or f"{self.term.name} 공약 추진실적 보고서"
+
+
+# ---------------------------------------------------------------------------
+# Pledge records (records/<id>.json)
+
+
+class Item(Record):
+    """One line of 개조식 text. Its level is its depth; the symbol (○ - · ※) is printed, not typed."""
+
+    text: Annotated[str, Field(min_length=1, max_length=MAX_ITEM_CHARS)]
+    note: bool = Field(default=False, description="※ remark under the item above")
+    period: PeriodField | None = Field(
+        default=None,
+        description="when this item happened, if later than its group's period",
+    )
+    children: list[Item] = Field(default_factory=list)
+
+
+class ItemGroup(Record):
+    """Items recorded for one period: achievements (추진실적) or a plan (추진계획)."""
+
+    period: PeriodField
+    draft: bool = Field(
+        default=False, description="written by new-period; remove once a person has checked it"
+    )
+    entries: list[Item] = Field(min_length=1)
+
+
+class Person(Record):
+    name: Text
+    phone: Text = Field(description="연락처, e.g. 8075-3700")
+
+
+class Contacts(Record):
+    """담당: 과장 / 팀장 / 담당자 with their 연락처. Staff rotate, so contacts belong to a period."""
+
+    manager: Person = Field(description="과장")
+    team_leader: Person = Field(description="팀장")
+    officer: Person = Field(description="담당자")
+
+
+class Participation(Record):
+    """□ 시민참여(소통) 실적 (단위 : 회). A heading left out prints an empty cell."""
+
+    meetings: Count | None = Field(default=None, description="공약 관련 회의")
+    briefings: Count | None = Field(default=None, description="설명회, 민생탐방")
+    advisory: Count | None = Field(default=None, description="전문가 자문")
+    media: Count | None = Field(default=None, description="언론/방송 보도")
+    other: Count | None = Field(default=None, description="기 타")
+
+
+class ProblemsAndMeasures(Record):
+    """□ 문제점 및 개선대책: two lists (문제점 / 개선대책) or one list (``general``)."""
+
+    problems: list[Item] = Field(default_factory=list, description="○ 문제점")
+    measures: list[Item] = Field(default_factory=list, description="○ 개선대책")
+    general: list[Item] = Field(default_factory=list, description="one list without headings")
+
+    @model_validator(mode="after")
+    def _one_shape(self) -> ProblemsAndMeasures:
+        if self.general and (self.problems or self.measures):
+            raise ValueError("write either 'general' (one list) or 'problems'/'measures', not both")
+        if not (self.general or self.problems or self.measures):
+            raise ValueError("write at least one item in 'problems', 'measures' or 'general'")
+        return self
+
+
+ColumnAmounts = dict[str, Amount]
+"""Fiscal column key ("기투자", "2018" … "2022", "임기후") → amount in 백만원."""
+
+
+class SecuredAmount(Record):
+    """확보(집행)액 of one cell: amount secured and, in brackets on the form, executed."""
+
+    secured: Amount
+    executed: Amount | None = None
+
+
+class PlannedSubproject(Record):
+    """공약사업 of □ 연도별 투자계획(사업비): planned amounts by funding source and column."""
+
+    name: Text = Field(description="공약사업명")
+    sources: dict[FundingSource, ColumnAmounts] = Field(default_factory=dict)
+    printed_totals: dict[FundingSource, Amount] = Field(
+        default_factory=dict,
+        description="계 as printed on an old hand-typed page, kept only to check it",
+    )
+
+
+class SecuredSubproject(Record):
+    """공약사업 of □ 연도별 확보(집행)액: secured (executed) amounts."""
+
+    name: Text = Field(description="공약사업명")
+    sources: dict[FundingSource, dict[str, SecuredAmount]] = Field(default_factory=dict)
+    printed_totals: dict[FundingSource, SecuredAmount] = Field(
+        default_factory=dict,
+        description="계 as printed on an old hand-typed page, kept only to check it",
+    )
+
+
+class Budget(Record):
+    """The two money tables of one report (백만원). Omit for a 비예산 pledge."""
+
+    plan: list[PlannedSubproject] = Field(default_factory=list, description="연도별 투자계획")
+    secured: list[SecuredSubproject] = Field(
+        default_factory=list, description="연도별 확보(집행)액"
+    )
+    printed_grand_total: ColumnAmounts = Field(
+        default_factory=dict,
+        description="the 계 row of 투자계획 as printed on an old page ('계' for the total), to check",
+    )
+
+
+class PeriodReport(Record):
+    """What one report period recorded for a pledge (revised from one report to the next).
+
+    A section left out carries forward from the latest earlier report that has it.
+    """
+
+    draft: bool = Field(
+        default=False, description="written by new-period; remove once a person has checked it"
+    )
+    status: Text | None = Field(default=None, description="추진상황, e.g. 이행후계속추진")
+    contacts: Contacts | None = None
+    participation: Participation | None = None
+    problems: ProblemsAndMeasures | None = None
+    budget: Budget | None = None
+
+
+class Pledge(Record):
+    """공약: one of the mayor's pledges, numbered area-strategy-item (1-4-5)."""
+
+    schema_: str | None = Field(default=None, alias="$schema")
+    id: Annotated[str, Field(pattern=PLEDGE_ID_PATTERN, description="공약번호, e.g. 1-4-5")]
+    title: Text = Field(description="공약명")
+    department: Text = Field(description="소관부서")
+    non_budget: bool = Field(default=False, description="비예산 공약: no money tables")
+    year_headings: bool = Field(
+        default=False,
+        description="group 그동안 추진실적 under □ 2019년 추진실적 … headings",
+    )
+    achievements: list[ItemGroup] = Field(default_factory=list, description="추진실적, by period")
+    plans: list[ItemGroup] = Field(default_factory=list, description="추진계획, by half-year")
+    reports: dict[PeriodField, PeriodReport] = Field(
+        default_factory=dict, description="what each report period recorded, keyed 2022H1"
+    )
+
+    @property
+    def sort_key(self) -> tuple[int, ...]:
+        return pledge_sort_key(self.id)
+
+
+def pledge_sort_key(pledge_id: str) -> tuple[int, ...]:
+    """1-4-10 sorts after 1-4-9: compare the numbers, not the text."""
+    try:
+        return tuple(int(part) for part in pledge_id.split("-"))
+    except ValueError:
+        return (10**9,)
+
+
+COLUMN_KEYS_OUTSIDE_TERM = (BEFORE_TERM, AFTER_TERM)

@@ -1,0 +1,219 @@
+"""Periods (반기/연도), the 민선 term, and the labels a report derives from them.
+
+A report is written for one half-year, e.g. ``2022H1`` (2022년 상반기). Older
+material is often recorded only by year (``2019``). Every label on the form is
+a function of the report's period and the term, so two reports can never
+disagree about what "그동안 추진실적" covers (FORM.md §2, §4).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import total_ordering
+
+from .errors import PeriodError
+
+_PERIOD_RE = re.compile(r"^(?P<year>\d{4})(?:H(?P<half>[12]))?$")
+
+
+@total_ordering
+@dataclass(frozen=True)
+class Period:
+    """A half-year (반기, ``2021H2``) or, for material recorded only by year, a year (``2019``).
+
+    A year-dated item counts as reported when the year is over: it sorts and
+    compares like the second half of its year (``2019`` ~ ``2019H2``).
+    """
+
+    year: int
+    half: int | None = None  # 1 = 상반기 (Jan-Jun), 2 = 하반기 (Jul-Dec), None = the whole year
+
+    @classmethod
+    def parse(cls, text: str) -> Period:
+        m = _PERIOD_RE.match(text.strip()) if isinstance(text, str) else None
+        if not m:
+            raise PeriodError(
+                f"{text!r} is not a period: write a half-year such as 2022H1 "
+                "(상반기) or 2021H2 (하반기), or a year such as 2019"
+            )
+        half = m.group("half")
+        return cls(int(m.group("year")), int(half) if half else None)
+
+    @classmethod
+    def half_year(cls, text: str) -> Period:
+        """Parse a period that must be a half-year (a report is always one)."""
+        p = cls.parse(text)
+        if p.half is None:
+            raise PeriodError(f"{text!r} is a year; a report is for a half-year such as {text}H1")
+        return p
+
+    @property
+    def is_year(self) -> bool:
+        return self.half is None
+
+    @property
+    def ordinal(self) -> int:
+        """Half-year index used for ordering; a year counts as its second half."""
+        return self.year * 2 + ((self.half or 2) - 1)
+
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, Period):
+            return NotImplemented
+        # A year sorts after its own second half only to keep the order total.
+        return (self.ordinal, self.half is None) < (other.ordinal, other.half is None)
+
+    def __str__(self) -> str:
+        return f"{self.year}" if self.half is None else f"{self.year}H{self.half}"
+
+    def shift(self, halves: int) -> Period:
+        """The half-year ``halves`` steps away (only for half-years)."""
+        n = self.ordinal + halves
+        return Period(n // 2, n % 2 + 1)
+
+    @property
+    def previous(self) -> Period:
+        return self.shift(-1)
+
+    @property
+    def next(self) -> Period:
+        return self.shift(1)
+
+    @property
+    def half_name(self) -> str:
+        return {1: "상반기", 2: "하반기", None: ""}[self.half]
+
+    @property
+    def in_words(self) -> str:
+        """``2022년 상반기`` / ``2019년``."""
+        return f"{self.year}년 {self.half_name}" if self.half else f"{self.year}년"
+
+    @property
+    def end_label(self) -> str:
+        """Cut-off as the form writes it: ``2020.`` at a year's end, ``2021.6.`` at mid-year."""
+        return f"{self.year}." if self.half != 1 else f"{self.year}.6."
+
+
+@dataclass(frozen=True)
+class FiscalColumn:
+    """One money column of the budget tables: 기투자, a year of the term, or 임기후."""
+
+    key: str  # what records use: "기투자", "2018" … "2022", "임기후"
+    label: str  # what the form prints: "기투자", "'18.7.", "'19", "'22.6.", "임기후"
+
+
+BEFORE_TERM = "기투자"
+AFTER_TERM = "임기후"
+
+
+@dataclass(frozen=True)
+class Term:
+    """A 민선 term (민선7기: 2018.7 – 2022.6): its first and last half-years."""
+
+    name: str
+    start: Period
+    end: Period
+
+    def contains(self, period: Period) -> bool:
+        if period.is_year:
+            return self.start.year <= period.year <= self.end.year
+        return self.start <= period <= self.end
+
+    @property
+    def report_periods(self) -> list[Period]:
+        out, p = [], self.start
+        while p <= self.end:
+            out.append(p)
+            p = p.next
+        return out
+
+    @property
+    def fiscal_columns(self) -> list[FiscalColumn]:
+        """기투자, one column per year of the term, 임기후 (FORM.md §4).
+
+        A year the term only partly covers is labelled with its first or last
+        month: 민선7기 gives '18.7., '19, '20, '21, '22.6.
+        """
+        cols = [FiscalColumn(BEFORE_TERM, BEFORE_TERM)]
+        for year in range(self.start.year, self.end.year + 1):
+            label = f"'{year % 100:02d}"
+            if year == self.start.year and self.start.half == 2:
+                label += ".7."
+            elif year == self.end.year and self.end.half == 1:
+                label += ".6."
+            cols.append(FiscalColumn(str(year), label))
+        cols.append(FiscalColumn(AFTER_TERM, AFTER_TERM))
+        return cols
+
+    @property
+    def span_label(self) -> str:
+        """``2018.7. ~ 2022.6.``"""
+        first_month = 7 if self.start.half == 2 else 1
+        last_month = 6 if self.end.half == 1 else 12
+        return f"{self.start.year}.{first_month}. ~ {self.end.year}.{last_month}."
+
+
+@dataclass(frozen=True)
+class RowLabel:
+    """The 구분 cell of one row of □ 추진실적 및 향후 추진계획: a title and a note below it."""
+
+    title: str
+    note: str
+
+
+@dataclass(frozen=True)
+class ReportWindows:
+    """Which recorded material the report of ``period`` shows, row by row (FORM.md §2).
+
+    - cumulative: everything from the term's start up to ``cumulative_end``;
+    - previous: what was achieved in the half-year before the report's;
+    - plan: the plan for the report's own half-year.
+    """
+
+    period: Period
+    term: Term
+
+    @property
+    def previous(self) -> Period:
+        return self.period.previous
+
+    @property
+    def cumulative_end(self) -> Period:
+        return self.period.shift(-2)
+
+    @property
+    def has_cumulative(self) -> bool:
+        return self.cumulative_end >= self.term.start
+
+    @property
+    def has_previous(self) -> bool:
+        return self.previous >= self.term.start
+
+    def cumulative_label(self) -> RowLabel:
+        return RowLabel(
+            "그동안 추진실적",
+            f"({self.term.start.year}. ~ {self.cumulative_end.end_label})",
+        )
+
+    def previous_label(self) -> RowLabel:
+        p = self.previous
+        months = "1.~6." if p.half == 1 else "7.~12."
+        return RowLabel(
+            f"{p.year}년도 {p.half_name} 추진실적", f"({p.year % 100:02d}. {months} 실적)"
+        )
+
+    def plan_label(self) -> RowLabel:
+        return RowLabel(
+            f"{self.period.year}년도 {self.period.half_name} 추진계획", "(향후 추진 계획)"
+        )
+
+    def shows_in_cumulative(self, recorded: Period) -> bool:
+        return recorded.ordinal <= self.cumulative_end.ordinal
+
+    def shows_in_previous(self, recorded: Period) -> bool:
+        return recorded.ordinal == self.previous.ordinal
+
+
+def heading_for(recorded: Period) -> str:
+    """Year heading inside the cumulative row: ``□ 2019년 추진실적`` / ``□ 2021년 상반기 추진실적``."""
+    return f"{recorded.in_words} 추진실적"
