@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from . import __version__
 from .errors import PeriodError, Problem
 from .periods import Period
+
+if TYPE_CHECKING:
+    from .build import Build
 
 RECORDS = click.option(
     "--records",
@@ -75,3 +80,107 @@ def schema(out: Path) -> None:
 
     for path in write_schemas(out):
         click.echo(f"wrote {path}")
+
+
+@main.command()
+@click.argument("period_text", metavar="PERIOD")
+@RECORDS
+@click.option(
+    "--templates",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("templates"),
+    show_default=True,
+    help="Directory of the DOCX/XLSX templates.",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Output directory [default: output/PERIOD].",
+)
+@click.option(
+    "--check",
+    "check_only",
+    is_flag=True,
+    help="Rebuild in memory and report files on disk that no longer match.",
+)
+@click.option(
+    "--strict", is_flag=True, help="Refuse to build while unconfirmed drafts feed the report."
+)
+@click.option("-q", "--quiet", is_flag=True, help="Print errors only.")
+@click.option("-v", "--verbose", is_flag=True, help="List every file written.")
+def build(
+    period_text: str,
+    records_dir: Path,
+    templates: Path,
+    out: Path | None,
+    check_only: bool,
+    strict: bool,
+    quiet: bool,
+    verbose: bool,
+) -> None:
+    """Build the report of PERIOD (e.g. 2022H1): each pledge's DOCX, the booklet, the workbook."""
+    from .build import verify
+
+    period = _period(click.get_current_context(), click.Argument(["period"]), period_text)
+    assert period is not None
+    target = out or Path("output") / str(period)
+    if check_only:
+        mismatches = verify(period, records_dir, templates, target)
+        for line in mismatches:
+            click.secho(f"{target}/{line}", fg="red", err=True)
+        if mismatches:
+            raise SystemExit(1)
+        if not quiet:
+            click.echo(f"{target}: every file matches the records and templates")
+        return
+
+    result = _run_build(period, records_dir, templates, target, strict, quiet)
+    if not quiet:
+        _print_warnings(result.warnings)
+    if result.drafts:
+        click.secho(
+            f"\n!! The report of {period} uses {len(result.drafts)} UNCONFIRMED DRAFT(S) "
+            "(초안 미확인) — check them before submitting:",
+            fg="red",
+            bold=True,
+            err=True,
+        )
+        for line in result.drafts:
+            click.secho(f"   {line}", fg="red", err=True)
+    if verbose:
+        for name in sorted(result.files):
+            click.echo(f"  {target / name}")
+    if not quiet:
+        click.echo(f"{target}: {len(result.files)} file(s) written for {period}")
+
+
+class _Bar:
+    """A progress bar on a terminal, opened once the build knows how many pledges."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.bar: Any = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.bar is None:
+            self.bar = click.progressbar(length=total, label=self.label, file=sys.stderr)
+            self.bar.__enter__()
+        self.bar.update(1)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+
+
+def _run_build(
+    period: Period, records_dir: Path, templates: Path, target: Path, strict: bool, quiet: bool
+) -> Build:
+    from .build import build as run
+
+    bar = _Bar(f"Building {period}") if not quiet and sys.stderr.isatty() else None
+    try:
+        return run(period, records_dir, templates, target, strict=strict, progress=bar)
+    finally:
+        if bar is not None:
+            bar.close()

@@ -35,6 +35,7 @@ class RecordSet:
     settings: ReportSettings | None
     origins: list[tuple[Pledge, Path]]  # each pledge with the file it came from
     problems: list[Problem] = field(default_factory=list)
+    sources: dict[str, bytes] = field(default_factory=dict)  # file name -> bytes as read
 
     @property
     def pledges(self) -> list[Pledge]:
@@ -62,10 +63,14 @@ def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def read_json(path: Path, display: str, problems: list[Problem]) -> Any | None:
+def read_json(
+    path: Path, display: str, problems: list[Problem], store: dict[str, bytes] | None = None
+) -> Any | None:
     """Decode and parse one file; on failure add a problem and return None."""
     try:
         data = path.read_bytes()
+        if store is not None:
+            store[display] = data
     except OSError as exc:
         problems.append(Problem(display, "", f"cannot read the file: {exc.strerror}"))
         return None
@@ -179,8 +184,10 @@ def type_record(
         return None
 
 
-def _read_clean(path: Path, display: str, problems: list[Problem]) -> Any | None:
-    raw = read_json(path, display, problems)
+def _read_clean(
+    path: Path, display: str, problems: list[Problem], store: dict[str, bytes]
+) -> Any | None:
+    raw = read_json(path, display, problems, store)
     if raw is None:
         return None
 
@@ -195,13 +202,14 @@ def load_records(directory: Path) -> RecordSet:
     problems: list[Problem] = []
     settings: ReportSettings | None = None
     origins: list[tuple[Pledge, Path]] = []
+    sources: dict[str, bytes] = {}
     if not directory.is_dir():
         problems.append(Problem(str(directory), "", "records directory not found"))
         return RecordSet(directory, None, [], problems)
 
     settings_path = directory / SETTINGS_FILE
     if settings_path.is_file():
-        raw = _read_clean(settings_path, SETTINGS_FILE, problems)
+        raw = _read_clean(settings_path, SETTINGS_FILE, problems, sources)
         if raw is not None:
             settings = type_record(ReportSettings, raw, SETTINGS_FILE, problems)
     else:
@@ -215,11 +223,11 @@ def load_records(directory: Path) -> RecordSet:
         if path.name == SETTINGS_FILE:
             continue
         display = path.name
-        raw = _read_clean(path, display, problems)
+        raw = _read_clean(path, display, problems, sources)
         if raw is None:
             continue
         pledge = type_record(Pledge, raw, display, problems)
         if pledge is not None:
             origins.append((pledge, path))
     origins.sort(key=lambda o: (o[0].sort_key, o[0].id, o[1].name))
-    return RecordSet(directory, settings, origins, problems)
+    return RecordSet(directory, settings, origins, problems, sources)

@@ -1,0 +1,131 @@
+"""``reportgen build``: the pipeline, read top to bottom.
+
+1. gather and validate every record (all problems at once, then abort once);
+2. compute the format-neutral view of the report of one period;
+3. render every file in memory: each pledge's DOCX, the booklet, the workbook,
+   the manifest;
+4. publish them all at once (:mod:`reportgen.output`), or, with ``--check``,
+   compare them with what is on disk.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import __version__
+from .docx import DocxWriter
+from .errors import PeriodError, Problem, ReportgenError
+from .load import RecordSet
+from .output import MANIFEST, compare_with_disk, manifest_bytes, pledge_file_stem, publish
+from .periods import Period
+from .validate import check
+from .view import ReportView, report_view
+
+TEMPLATE_FILES = ("pledge.docx", "booklet.docx", "workbook.xlsx")
+PLEDGE_DIR = "공약별"
+
+
+@dataclass
+class Build:
+    """Everything one build produced, in memory, before anything is written."""
+
+    period: Period
+    files: dict[str, bytes]
+    warnings: list[Problem]
+    drafts: list[str] = field(default_factory=list)  # "1-4-5: reports.2022H1.status"
+
+
+def booklet_name(report: ReportView) -> str:
+    return f"{report.period} {report.city} 공약 추진실적 보고서.docx"
+
+
+def workbook_name(report: ReportView) -> str:
+    return f"{report.period} 예산 집계.xlsx"
+
+
+def _inputs(records: RecordSet, templates: Path) -> tuple[dict[str, bytes], dict[str, bytes]]:
+    # The bytes as read and validated, so the manifest hashes what was used.
+    record_bytes = dict(records.sources)
+    template_bytes = {
+        name: (templates / name).read_bytes()
+        for name in TEMPLATE_FILES
+        if (templates / name).is_file()
+    }
+    return record_bytes, template_bytes
+
+
+def render_report(
+    period: Period,
+    records_dir: Path,
+    templates: Path,
+    *,
+    strict: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> Build:
+    """Validate the records and render every output file of ``period`` in memory."""
+    records, warnings = check(records_dir, period)
+    assert records.settings is not None  # check() raises when report.json is unusable
+    term = records.settings.term.to_term()
+    if not term.contains(period):
+        raise PeriodError(
+            f"{period} is outside {term.name} ({term.span_label}); "
+            f"reports of this term run from {term.start} to {term.end}"
+        )
+
+    report = report_view(records.pledges, period, records.settings)
+    drafts = [f"{v.id}: {source}" for v in report.pledges for source in v.drafts]
+    if strict and drafts:
+        raise ReportgenError(
+            f"--strict: the report of {period} uses unconfirmed drafts:\n  "
+            + "\n  ".join(drafts)
+            + '\nCheck them, remove "draft": true, and build again.'
+        )
+
+    # Imported here: the workbook writer is only needed once records are sound.
+    from .xlsx import render_workbook
+
+    writer = DocxWriter.from_directory(templates)
+    files: dict[str, bytes] = {}
+    bodies = []
+    for view in report.pledges:
+        body = writer.pledge_body(view, report)
+        name = f"{PLEDGE_DIR}/{pledge_file_stem(view.id, view.title)}.docx"
+        files[name] = writer.pledge_document(view, report, body)
+        bodies.append(body)
+        if progress:
+            progress(len(bodies), len(report.pledges))
+    files[booklet_name(report)] = writer.booklet_document(report, bodies)
+    files[workbook_name(report)] = render_workbook(report, templates / "workbook.xlsx")
+
+    record_bytes, template_bytes = _inputs(records, templates)
+    files[MANIFEST] = manifest_bytes(
+        files,
+        version=__version__,
+        period=str(period),
+        records=record_bytes,
+        templates=template_bytes,
+    )
+    return Build(period, files, warnings, drafts)
+
+
+def build(
+    period: Period,
+    records_dir: Path,
+    templates: Path,
+    out: Path,
+    *,
+    strict: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> Build:
+    """Render and publish atomically: ``out`` holds the whole new build or the old one."""
+    result = render_report(period, records_dir, templates, strict=strict, progress=progress)
+    publish(out, result.files)
+    return result
+
+
+def verify(period: Period, records_dir: Path, templates: Path, out: Path) -> list[str]:
+    """Rebuild in memory and list every file in ``out`` that no longer matches."""
+    result = render_report(period, records_dir, templates)
+    return compare_with_disk(out, result.files)

@@ -1,0 +1,601 @@
+"""Create the initial DOCX templates in templates/ (run once; then staff own them).
+
+    python tools/make_templates.py [--out templates]
+
+The templates are ordinary Word documents with docxtpl (Jinja) tags, so staff
+can restyle fonts, sizes, margins, the cover, header and footer in Word.
+Once staff have edited them, the files in templates/ are the source of truth:
+re-running this script overwrites their edits.
+
+- pledge.docx: one pledge's pages (the context is ``p``, a
+  :class:`reportgen.view.PledgeView`, and ``report``, a ReportView).
+- booklet.docx: cover, 총괄표 and 목차 of the whole report (context ``report``);
+  every pledge's pages follow it. Its styles must define every style that
+  pledge.docx uses (reportgen checks this and names any missing style).
+
+Tags beyond docxtpl's: a table cell containing ``{% vmerge EXPR %}`` gets
+``<w:vMerge w:val="EXPR's value"/>`` (restart/continue), so merges come from
+the data (see PITFALLS.md on docxtpl's own ``{% vm %}`` in nested loops).
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import sys
+from pathlib import Path
+
+from docx import Document
+from docx.enum.section import WD_ORIENT
+from docx.enum.style import WD_STYLE_TYPE
+from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml.ns import qn
+from docx.shared import Cm, Pt, RGBColor
+from lxml import etree
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from reportgen.ooxml import normalize_package  # noqa: E402
+
+SERIF = "휴먼명조"  # official body face; LibreOffice maps it to NanumMyeongjo
+SANS = "맑은 고딕"  # notes and tables; LibreOffice maps it to NanumGothic
+HEAD = "HY헤드라인M"  # titles
+
+LEVEL_INDENT = {0: 0.0, 1: 0.35, 2: 0.8, 3: 1.25}  # cm, left edge of each level's symbol
+HANG = 0.45  # cm from symbol to text: wrapped lines align under the text
+
+
+def set_fonts(rpr_parent, face: str) -> None:
+    """Put ``face`` in every font slot (Latin, Hangul, complex) and drop theme fonts."""
+    rpr = rpr_parent.get_or_add_rPr() if hasattr(rpr_parent, "get_or_add_rPr") else rpr_parent
+    fonts = rpr.find(qn("w:rFonts"))
+    if fonts is None:
+        fonts = etree.SubElement(rpr, qn("w:rFonts"))
+        rpr.remove(fonts)
+        rpr.insert(0, fonts)
+    for attr in list(fonts.attrib):
+        if attr.endswith("Theme"):
+            del fonts.attrib[attr]
+    for slot in ("ascii", "hAnsi", "eastAsia", "cs"):
+        fonts.set(qn(f"w:{slot}"), face)
+    lang = rpr.find(qn("w:lang"))
+    if lang is None:
+        lang = etree.SubElement(rpr, qn("w:lang"))
+    lang.set(qn("w:val"), "en-US")
+    lang.set(qn("w:eastAsia"), "ko-KR")
+    _order_rpr(rpr)
+
+
+# CT_RPr child order (ECMA-376): Word rejects out-of-order children.
+_RPR_ORDER = [
+    "rStyle", "rFonts", "b", "bCs", "i", "iCs", "caps", "smallCaps", "strike", "dstrike",
+    "outline", "shadow", "emboss", "imprint", "noProof", "snapToGrid", "vanish", "webHidden",
+    "color", "spacing", "w", "kern", "position", "sz", "szCs", "highlight", "u", "effect",
+    "bdr", "shd", "fitText", "vertAlign", "rtl", "cs", "em", "lang", "eastAsianLayout",
+    "specVanish", "oMath",
+]
+
+
+def _order_rpr(rpr) -> None:
+    rank = {qn(f"w:{n}"): i for i, n in enumerate(_RPR_ORDER)}
+    children = sorted(rpr, key=lambda el: rank.get(el.tag, len(rank)))
+    for child in children:
+        rpr.remove(child)
+        rpr.append(child)
+
+
+def patch_doc_defaults(doc) -> None:
+    styles = doc.styles.element
+    defaults = styles.find(qn("w:docDefaults"))
+    rpr = defaults.find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    set_fonts(rpr, SERIF)
+    for style in styles.findall(qn("w:style")):
+        srpr = style.find(qn("w:rPr"))
+        if srpr is not None and srpr.find(qn("w:rFonts")) is not None:
+            set_fonts(srpr, SERIF)
+    # latentStyles and theme fonts stay; explicit fonts above override them.
+
+
+def paragraph_style(doc, name, *, face=SERIF, size=12, bold=False, align=None, left=0.0,
+                    hanging=0.0, before=0, after=0, line=1.25, page_break=False, keep_next=False,
+                    color=None, base="Normal"):
+    styles = doc.styles
+    style = styles[name] if name in [s.name for s in styles] else styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+    style.base_style = styles[base] if base else None
+    style.quick_style = True
+    font = style.font
+    font.size = Pt(size)
+    font.bold = bold
+    if color:
+        font.color.rgb = RGBColor.from_string(color)
+    set_fonts(style.element, face)
+    pf = style.paragraph_format
+    pf.left_indent = Cm(left + hanging)
+    pf.first_line_indent = Cm(-hanging) if hanging else Cm(0)
+    pf.space_before = Pt(before)
+    pf.space_after = Pt(after)
+    pf.line_spacing = line
+    pf.page_break_before = page_break
+    pf.keep_with_next = keep_next
+    pf.widow_control = True
+    if align is not None:
+        pf.alignment = align
+    # Word and LibreOffice add a quarter em between Hangul and digits
+    # ("2021 년도") unless autoSpace is off; Word honours this.
+    ppr = style.element.get_or_add_pPr()
+    for tag in ("autoSpaceDE", "autoSpaceDN"):
+        el = ppr.find(qn(f"w:{tag}"))
+        if el is None:
+            el = etree.SubElement(ppr, qn(f"w:{tag}"))
+        el.set(qn("w:val"), "0")
+    _order_ppr(ppr)
+    return style
+
+
+_PPR_ORDER = [
+    "pStyle", "keepNext", "keepLines", "pageBreakBefore", "framePr", "widowControl", "numPr",
+    "suppressLineNumbers", "pBdr", "shd", "tabs", "suppressAutoHyphens", "kinsoku", "wordWrap",
+    "overflowPunct", "topLinePunct", "autoSpaceDE", "autoSpaceDN", "bidi", "adjustRightInd",
+    "snapToGrid", "spacing", "ind", "contextualSpacing", "mirrorIndents", "suppressOverlap", "jc",
+    "textDirection", "textAlignment", "textboxTightWrap", "outlineLvl", "divId", "cnfStyle",
+    "rPr", "sectPr", "pPrChange",
+]
+
+
+def _order_ppr(ppr) -> None:
+    rank = {qn(f"w:{n}"): i for i, n in enumerate(_PPR_ORDER)}
+    children = sorted(ppr, key=lambda el: rank.get(el.tag, len(rank)))
+    for child in children:
+        ppr.remove(child)
+        ppr.append(child)
+
+
+def define_styles(doc) -> None:
+    normal = doc.styles["Normal"]
+    normal.font.size = Pt(12)
+    set_fonts(normal.element, SERIF)
+    paragraph_style(doc, "보고서제목", face=HEAD, size=24, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, before=120, after=24, line=1.2)
+    paragraph_style(doc, "표지문구", face=SERIF, size=16, align=WD_ALIGN_PARAGRAPH.CENTER, before=6, after=6)
+    paragraph_style(doc, "장제목", face=HEAD, size=16, bold=True, page_break=True, after=12, keep_next=True)
+    paragraph_style(doc, "공약시작", face=SANS, size=11, bold=True, align=WD_ALIGN_PARAGRAPH.RIGHT, page_break=True, after=4, keep_next=True)
+    paragraph_style(doc, "섹션제목", face=SERIF, size=14, bold=True, before=12, after=4, keep_next=True)
+    paragraph_style(doc, "단위", face=SANS, size=10, align=WD_ALIGN_PARAGRAPH.RIGHT, after=2, keep_next=True)
+    paragraph_style(doc, "표머리", face=SANS, size=11, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, line=1.1)
+    paragraph_style(doc, "표본문", face=SERIF, size=11, align=WD_ALIGN_PARAGRAPH.CENTER, line=1.1)
+    paragraph_style(doc, "표숫자", face=SANS, size=9, align=WD_ALIGN_PARAGRAPH.RIGHT, line=1.0)
+    paragraph_style(doc, "구분제목", face=SERIF, size=11, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, line=1.2)
+    paragraph_style(doc, "구분주석", face=SERIF, size=10, align=WD_ALIGN_PARAGRAPH.CENTER, line=1.2)
+    for level, left in LEVEL_INDENT.items():
+        paragraph_style(doc, f"항목{level}", face=SERIF, size=11.5, bold=(level == 0), left=left, hanging=HANG if level else 0.0, before=3 if level <= 1 else 0, line=1.3)
+    paragraph_style(doc, "항목주", face=SANS, size=10, left=LEVEL_INDENT[2], hanging=HANG, line=1.2)
+    paragraph_style(doc, "항목없음", face=SANS, size=10.5, left=LEVEL_INDENT[1], color="595959", line=1.3)
+    paragraph_style(doc, "목차", face=SERIF, size=11, line=1.2)
+
+
+def set_page(doc, footer_page_numbers=True) -> None:
+    section = doc.sections[0]
+    section.orientation = WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = Cm(21.0), Cm(29.7)
+    section.left_margin = section.right_margin = Cm(2.0)
+    section.top_margin, section.bottom_margin = Cm(2.0), Cm(1.8)
+    section.header_distance, section.footer_distance = Cm(1.0), Cm(0.8)
+    if footer_page_numbers:
+        p = section.footer.paragraphs[0]
+        p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        p.add_run("- ")
+        add_field(p, "PAGE", "1")
+        p.add_run(" -")
+        for run in p.runs:
+            run.font.size = Pt(10)
+            set_fonts(run._r, SANS)
+
+
+def add_field(paragraph, instruction: str, cached: str):
+    """A complex field (PAGE, PAGEREF …) with a cached result."""
+    def run_with(child):
+        r = paragraph.add_run()._r
+        r.append(child)
+        return r
+    begin = etree.Element(qn("w:fldChar"))
+    begin.set(qn("w:fldCharType"), "begin")
+    run_with(begin)
+    instr = etree.Element(qn("w:instrText"))
+    instr.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+    instr.text = f" {instruction} "
+    run_with(instr)
+    sep = etree.Element(qn("w:fldChar"))
+    sep.set(qn("w:fldCharType"), "separate")
+    run_with(sep)
+    paragraph.add_run(cached)
+    end = etree.Element(qn("w:fldChar"))
+    end.set(qn("w:fldCharType"), "end")
+    run_with(end)
+
+
+def para(container, text="", style=None, tab_after_symbol=None):
+    p = container.add_paragraph(style=style)
+    if tab_after_symbol is not None:
+        p.add_run(tab_after_symbol)
+        p.add_run().add_tab()
+    if text:
+        p.add_run(text)
+    return p
+
+
+def cell_text(cell, text, style="표본문"):
+    p = cell.paragraphs[0]
+    p.style = style
+    if text:
+        p.add_run(text)
+    return p
+
+
+def cell_para(cell, text, style):
+    return para(cell, text, style)
+
+
+def shade(cell, fill="E7E6E6"):
+    tcpr = cell._tc.get_or_add_tcPr()
+    shd = etree.SubElement(tcpr, qn("w:shd"))
+    shd.set(qn("w:val"), "clear")
+    shd.set(qn("w:color"), "auto")
+    shd.set(qn("w:fill"), fill)
+    _order_tcpr(tcpr)
+
+
+_TCPR_ORDER = ["cnfStyle", "tcW", "gridSpan", "hMerge", "vMerge", "tcBorders", "shd", "noWrap", "tcMar", "textDirection", "tcFitText", "vAlign", "hideMark"]
+
+
+def _order_tcpr(tcpr) -> None:
+    rank = {qn(f"w:{n}"): i for i, n in enumerate(_TCPR_ORDER)}
+    children = sorted(tcpr, key=lambda el: rank.get(el.tag, len(rank)))
+    for child in children:
+        tcpr.remove(child)
+        tcpr.append(child)
+
+
+def new_table(doc, widths_cm, rows=1, header=True):
+    table = doc.add_table(rows=rows, cols=len(widths_cm))
+    table.style = doc.styles["Table Grid"]
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    table.autofit = False
+    for row in table.rows:
+        for cell, width in zip(row.cells, widths_cm, strict=True):
+            cell.width = Cm(width)
+            cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
+    grid = table._tbl.tblGrid
+    for col, width in zip(grid.findall(qn("w:gridCol")), widths_cm, strict=True):
+        col.set(qn("w:w"), str(int(Cm(width).twips)))
+    if header:
+        mark_header(table.rows[0])
+    return table
+
+
+def mark_header(row) -> None:
+    """Repeat this row at the top of every page the table runs onto."""
+    trpr = row._tr.get_or_add_trPr()
+    el = etree.SubElement(trpr, qn("w:tblHeader"))
+    el.set(qn("w:val"), "true")
+    cant = etree.SubElement(trpr, qn("w:cantSplit"))
+    cant.set(qn("w:val"), "true")
+    # CT_TrPr is a choice list, but keep cantSplit before tblHeader as Word writes it.
+    trpr.remove(el)
+    trpr.append(el)
+
+
+def add_row(table, widths_cm):
+    row = table.add_row()
+    for cell, width in zip(row.cells, widths_cm, strict=True):
+        cell.width = Cm(width)
+        cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
+    return row
+
+
+def item_lines(cell_or_doc, lines_expr: str, first_para=None):
+    """The level if-chain that prints one 개조식 line per paragraph with its symbol."""
+    def p(text, style=None, symbol=None):
+        if first_para is not None and p.first:
+            p.first = False
+            target = first_para
+            target.style = style or target.style
+            if symbol is not None:
+                target.add_run(symbol)
+                target.add_run().add_tab()
+            target.add_run(text)
+            return target
+        return para(cell_or_doc, text, style, symbol)
+
+    p.first = True
+    p("{%p for line in " + lines_expr + " %}")
+    p("{%p if line.placeholder %}")
+    p("{{ line.text }}", "항목없음")
+    p("{%p elif line.note %}")
+    p("{{ line.text }}", "항목주", "※")
+    p("{%p elif line.level == 0 %}")
+    p("□ {{ line.text }}", "항목0")
+    p("{%p elif line.level == 1 %}")
+    p("{{ line.text }}", "항목1", "○")
+    p("{%p elif line.level == 2 %}")
+    p("{{ line.text }}", "항목2", "-")
+    p("{%p else %}")
+    p("{{ line.text }}", "항목3", "·")
+    p("{%p endif %}")
+    p("{%p endfor %}")
+
+
+PROGRESS_WIDTHS = [3.3, 12.2, 1.5]
+MONEY_WIDTHS = [2.6, 1.4] + [1.625] * 8
+HEADER_WIDTHS = [2.2, 3.3, 1.5, 2.6, 1.6, 2.6, 3.2]
+
+
+def build_pledge_template() -> bytes:
+    doc = Document()
+    set_page(doc)
+    define_styles(doc)
+    body = doc.element.body
+    # python-docx's default document starts with no paragraphs; keep it so.
+
+    # Status stamp: first paragraph, so "each pledge starts on a new page"
+    # comes from its style (공약시작 has page-break-before).
+    stamp = para(doc, "", "공약시작")
+    run = stamp.add_run("{{ p.status or '추진상황 미기재' }}")
+    rpr = run._r.get_or_add_rPr()
+    bdr = etree.SubElement(rpr, qn("w:bdr"))
+    for k, v in (("val", "single"), ("sz", "8"), ("space", "1"), ("color", "auto")):
+        bdr.set(qn(f"w:{k}"), v)
+    _order_rpr(rpr)
+
+    # Header block: number, title, 소관부서, 과장/팀장/담당자 with 연락처.
+    t = new_table(doc, HEADER_WIDTHS, rows=2, header=False)
+    top = t.rows[0].cells
+    cell_text(top[0], "{{ p.id }}", "표머리")
+    title = top[1].merge(top[6])
+    cell_text(title, "{{ p.title }}", "섹션제목")
+    title.paragraphs[0].paragraph_format.space_before = Pt(2)
+    title.paragraphs[0].paragraph_format.keep_with_next = False
+    for cell in (top[0],):
+        shade(cell)
+    c = t.rows[1].cells
+    cell_text(c[0], "소관부서", "표머리")
+    shade(c[0])
+    cell_text(c[1], "{{ p.department }}")
+    cell_text(c[2], "과 장", "표머리")
+    cell_para(c[2], "팀 장", "표머리")
+    cell_para(c[2], "담당자", "표머리")
+    shade(c[2])
+    # names and phones: one paragraph per person, or a plain "not recorded"
+    cell_text(c[3], "{%p for person in p.contacts %}")
+    cell_para(c[3], "{{ person.name }}", "표본문")
+    cell_para(c[3], "{%p endfor %}", "표본문")
+    cell_para(c[3], "{%p if not p.contacts %}", "표본문")
+    cell_para(c[3], "(기록 없음)", "표본문")
+    cell_para(c[3], "{%p endif %}", "표본문")
+    cell_text(c[4], "연락처", "표머리")
+    shade(c[4])
+    phones = c[5].merge(c[6])
+    cell_text(phones, "{%p for person in p.contacts %}")
+    cell_para(phones, "{{ person.phone }}", "표본문")
+    cell_para(phones, "{%p endfor %}", "표본문")
+
+    # □ 추진실적 및 향후 추진계획
+    para(doc, "□ 추진실적 및 향후 추진계획", "섹션제목")
+    t = new_table(doc, PROGRESS_WIDTHS, rows=1)
+    for cell, text in zip(t.rows[0].cells, ["구 분", "추진실적 및 추진계획", "비 고"], strict=True):
+        cell_text(cell, text, "표머리")
+        shade(cell)
+    r = add_row(t, PROGRESS_WIDTHS)
+    cell_text(r.cells[0], "{%tr for row in p.progress %}")
+    r = add_row(t, PROGRESS_WIDTHS)
+    cell_text(r.cells[0], "{{ row.title }}", "구분제목")
+    cell_para(r.cells[0], "{{ row.note }}", "구분주석")
+    r.cells[1].vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.TOP
+    item_lines(r.cells[1], "row.lines", first_para=r.cells[1].paragraphs[0])
+    r = add_row(t, PROGRESS_WIDTHS)
+    cell_text(r.cells[0], "{%tr endfor %}")
+
+    # □ 시민참여(소통) 실적, where recorded
+    para(doc, "{%p if p.participation %}")
+    para(doc, "□ 시민참여(소통) 실적", "섹션제목")
+    para(doc, "(단위 : 회)", "단위")
+    widths = [17.0 / 5] * 5
+    t = new_table(doc, widths, rows=2)
+    heads = ["공약 관련 회의", "설명회, 민생탐방", "전문가 자문", "언론/방송 보도", "기 타"]
+    for i, (cell, text) in enumerate(zip(t.rows[0].cells, heads, strict=True)):
+        cell_text(cell, text, "표머리")
+        shade(cell)
+        cell_text(t.rows[1].cells[i], "{{ p.participation[%d].text }}" % i, "표본문")
+    para(doc, "{%p endif %}")
+
+    # □ 연도별 투자계획(사업비) and □ 연도별 확보(집행)액: one frame, twice.
+    para(doc, "{%p for t in (p.plan_table, p.secured_table) %}")
+    para(doc, "□ {{ t.title }}", "섹션제목")
+    para(doc, "{{ t.unit }}", "단위")
+    para(doc, "{%p if not t.recorded %}")
+    para(doc, "(기록 없음) 이 기간에 기록된 예산 내역이 없습니다.", "항목없음")
+    para(doc, "{%p endif %}")
+    para(doc, "{%p if t.non_budget %}")
+    t = new_table(doc, MONEY_WIDTHS, rows=6)
+    money_header(t)
+    labels = ["계", "국비", "도비", "시비", "기타"]
+    for i, label in enumerate(labels, start=1):
+        cell_text(t.rows[i].cells[1], label, "표본문")
+    name = t.rows[1].cells[0].merge(t.rows[5].cells[0])
+    cell_text(name, "{{ p.title }}", "표본문")
+    figures = t.rows[1].cells[2].merge(t.rows[5].cells[9])
+    cell_text(figures, "비          예          산", "표머리")
+    para(doc, "{%p else %}")
+    t = new_table(doc, MONEY_WIDTHS, rows=3)
+    money_header(t)
+    total = t.rows[1].cells
+    cell_text(total[0], "")
+    cell_text(total[1], "계", "표머리")
+    cell_text(total[2], "{{ t.grand_total.total.text }}", "표숫자")
+    for i in range(7):
+        cell_text(total[3 + i], "{{ t.grand_total.cells[%d].text }}" % i, "표숫자")
+    for cell in total:
+        shade(cell, "F2F2F2")
+    cell_text(t.rows[2].cells[0], "{%tr for r in t.rows %}")
+    row = add_row(t, MONEY_WIDTHS)
+    cell_text(row.cells[0], "{% vmerge r.merge %}{{ r.name if r.merge == 'restart' else '' }}", "표본문")
+    cell_text(row.cells[1], "{{ r.label }}", "표본문")
+    cell_text(row.cells[2], "{{ r.total.text }}", "표숫자")
+    for i in range(7):
+        cell_text(row.cells[3 + i], "{{ r.cells[%d].text }}" % i, "표숫자")
+    row = add_row(t, MONEY_WIDTHS)
+    cell_text(row.cells[0], "{%tr endfor %}")
+    para(doc, "{%p endif %}")
+    para(doc, "{%p endfor %}")
+
+    # □ 문제점 및 개선대책
+    para(doc, "□ 문제점 및 개선대책", "섹션제목")
+    para(doc, "{%p for section in p.problems.sections %}")
+    para(doc, "{%p if section[0] %}")
+    para(doc, "{{ section[0] }}", "항목1", "○")
+    para(doc, "{%p endif %}")
+    item_lines(doc, "section[1]")
+    para(doc, "{%p endfor %}")
+    return save(doc)
+
+
+def money_header(t) -> None:
+    heads = ["공약사업명", "구분", "계", "{{ t.column_labels[0] }}"] + [
+        "{{ t.column_labels[%d] }}" % i for i in range(1, 7)
+    ]
+    for cell, text in zip(t.rows[0].cells, heads, strict=True):
+        cell_text(cell, text, "표머리")
+        shade(cell)
+
+
+def build_booklet_template() -> bytes:
+    doc = Document()
+    set_page(doc)
+    define_styles(doc)
+    # Cover
+    for _ in range(5):
+        para(doc, "", "표지문구")
+    para(doc, "{{ report.title }}", "보고서제목")
+    para(doc, "{{ report.period_words }} 추진실적", "표지문구")
+    for _ in range(7):
+        para(doc, "", "표지문구")
+    para(doc, "{{ report.term_name }} ({{ report.term_span }})", "표지문구")
+    para(doc, "{{ report.city }}", "보고서제목")
+
+    # 총괄표
+    para(doc, "총 괄 표", "장제목")
+    para(doc, "○ 대상: 공약 {{ report.total }}개", "항목1")
+    para(doc, "○ 완료(이행 후 계속추진 포함) {{ report.done }}개, 달성률 {{ report.done_share }}", "항목1")
+    para(doc, "(단위 : 개, %)", "단위")
+    widths = [7.0, 5.0, 5.0]
+    t = new_table(doc, widths, rows=1)
+    for cell, text in zip(t.rows[0].cells, ["추진상황", "공약 수", "비율"], strict=True):
+        cell_text(cell, text, "표머리")
+        shade(cell)
+    row = add_row(t, widths)
+    cell_text(row.cells[0], "{%tr for s in report.summary %}")
+    row = add_row(t, widths)
+    cell_text(row.cells[0], "{{ s.status }}")
+    cell_text(row.cells[1], "{{ s.count }}", "표숫자")
+    cell_text(row.cells[2], "{{ s.share }}", "표숫자")
+    row = add_row(t, widths)
+    cell_text(row.cells[0], "{%tr endfor %}")
+    row = add_row(t, widths)
+    cell_text(row.cells[0], "계", "표머리")
+    cell_text(row.cells[1], "{{ report.total }}", "표숫자")
+    cell_text(row.cells[2], "100.0%", "표숫자")
+
+    # 목차: page numbers are PAGEREF fields to a bookmark on each pledge's
+    # first paragraph; Word updates them on open (updateFields), LibreOffice
+    # computes them when it lays the pages out.
+    para(doc, "목  차", "장제목")
+    widths = [2.0, 12.5, 2.5]
+    t = new_table(doc, widths, rows=1)
+    for cell, text in zip(t.rows[0].cells, ["공약번호", "공약명", "쪽"], strict=True):
+        cell_text(cell, text, "표머리")
+        shade(cell)
+    row = add_row(t, widths)
+    cell_text(row.cells[0], "{%tr for p in report.pledges %}")
+    row = add_row(t, widths)
+    cell_text(row.cells[0], "{{ p.id }}")
+    cell_text(row.cells[1], "{{ p.title }}", "목차")
+    pg = cell_text(row.cells[2], "", "표숫자")
+    add_field(pg, "PAGEREF {{ p.anchor }} \\h", "-")
+    row = add_row(t, widths)
+    cell_text(row.cells[0], "{%tr endfor %}")
+    return save(doc, update_fields=True)
+
+
+def save(doc, update_fields: bool = False) -> bytes:
+    patch_doc_defaults(doc)
+    props = doc.core_properties
+    props.author = "reportgen"
+    props.last_modified_by = "reportgen"
+    props.title = ""
+    props.comments = ""
+    props.revision = 1
+    import datetime as dt
+
+    fixed = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+    props.created = fixed
+    props.modified = fixed
+    if update_fields:
+        settings = doc.settings.element
+        upd = etree.SubElement(settings, qn("w:updateFields"))
+        upd.set(qn("w:val"), "true")
+        _order_settings(settings)
+    buf = io.BytesIO()
+    doc.save(buf)
+    return normalize_package(buf.getvalue())
+
+
+_SETTINGS_ORDER = [
+    "writeProtection", "view", "zoom", "removePersonalInformation", "removeDateAndTime",
+    "doNotDisplayPageBoundaries", "displayBackgroundShape", "printPostScriptOverText",
+    "printFractionalCharacterWidth", "printFormsData", "embedTrueTypeFonts", "embedSystemFonts",
+    "saveSubsetFonts", "saveFormsData", "mirrorMargins", "alignBordersAndEdges",
+    "bordersDoNotSurroundHeader", "bordersDoNotSurroundFooter", "gutterAtTop", "hideSpellingErrors",
+    "hideGrammaticalErrors", "activeWritingStyle", "proofState", "formsDesign", "attachedTemplate",
+    "linkStyles", "stylePaneFormatFilter", "stylePaneSortMethod", "documentType", "mailMerge",
+    "revisionView", "trackRevisions", "doNotTrackMoves", "doNotTrackFormatting", "documentProtection",
+    "autoFormatOverride", "styleLockTheme", "styleLockQFSet", "defaultTabStop", "autoHyphenation",
+    "consecutiveHyphenLimit", "hyphenationZone", "doNotHyphenateCaps", "showEnvelope",
+    "summaryLength", "clickAndTypeStyle", "defaultTableStyle", "evenAndOddHeaders",
+    "bookFoldRevPrinting", "bookFoldPrinting", "bookFoldPrintingSheets",
+    "drawingGridHorizontalSpacing", "drawingGridVerticalSpacing", "displayHorizontalDrawingGridEvery",
+    "displayVerticalDrawingGridEvery", "doNotUseMarginsForDrawingGridOrigin",
+    "drawingGridHorizontalOrigin", "drawingGridVerticalOrigin", "doNotShadeFormData",
+    "noPunctuationKerning", "characterSpacingControl", "printTwoOnOne", "strictFirstAndLastChars",
+    "noLineBreaksAfter", "noLineBreaksBefore", "savePreviewPicture", "doNotValidateAgainstSchema",
+    "saveInvalidXml", "ignoreMixedContent", "alwaysShowPlaceholderText", "doNotDemarcateInvalidXml",
+    "saveXmlDataOnly", "useXSLTWhenSaving", "saveThroughXslt", "showXMLTags",
+    "alwaysMergeEmptyNamespace", "updateFields", "hdrShapeDefaults", "footnotePr", "endnotePr",
+    "compat", "docVars", "rsids", "mathPr", "attachedSchema", "themeFontLang",
+    "clrSchemeMapping", "doNotIncludeSubdocsInStats", "doNotAutoCompressPictures", "forceUpgrade",
+    "captions", "readModeInkLockDown", "smartTagType", "schemaLibrary", "shapeDefaults",
+    "doNotEmbedSmartTags", "decimalSymbol", "listSeparator",
+]
+
+
+def _order_settings(settings) -> None:
+    rank = {}
+    for i, n in enumerate(_SETTINGS_ORDER):
+        rank[qn(f"w:{n}")] = i
+    children = sorted(settings, key=lambda el: rank.get(el.tag, len(rank) + 1))
+    for child in children:
+        settings.remove(child)
+        settings.append(child)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", type=Path, default=Path("templates"))
+    args = ap.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "pledge.docx").write_bytes(build_pledge_template())
+    (args.out / "booklet.docx").write_bytes(build_booklet_template())
+    print(f"wrote {args.out / 'pledge.docx'} and {args.out / 'booklet.docx'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
