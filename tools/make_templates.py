@@ -55,7 +55,7 @@ def set_fonts(rpr_parent, face: str) -> None:
         rpr.remove(fonts)
         rpr.insert(0, fonts)
     for attr in list(fonts.attrib):
-        if attr.endswith("Theme"):
+        if attr.lower().endswith("theme"):  # asciiTheme … and the lower-case cstheme
             del fonts.attrib[attr]
     for slot in ("ascii", "hAnsi", "eastAsia", "cs"):
         fonts.set(qn(f"w:{slot}"), face)
@@ -90,10 +90,11 @@ def patch_doc_defaults(doc) -> None:
     defaults = styles.find(qn("w:docDefaults"))
     rpr = defaults.find(qn("w:rPrDefault")).find(qn("w:rPr"))
     set_fonts(rpr, SERIF)
-    for style in styles.findall(qn("w:style")):
-        srpr = style.find(qn("w:rPr"))
-        if srpr is not None and srpr.find(qn("w:rFonts")) is not None:
-            set_fonts(srpr, SERIF)
+    for fonts in list(styles.iter(qn("w:rFonts"))):
+        face = fonts.get(qn("w:eastAsia")) or SERIF
+        if face.startswith("+") or any(a.lower().endswith("theme") for a in fonts.attrib):
+            face = SERIF
+        set_fonts(fonts.getparent(), face)
     # latentStyles and theme fonts stay; explicit fonts above override them.
 
 
