@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +36,7 @@ class Build:
     files: dict[str, bytes]
     warnings: list[Problem]
     drafts: list[str] = field(default_factory=list)  # "1-4-5: reports.2022H1.status"
+    notes: list[str] = field(default_factory=list)  # e.g. why no PDF was made
 
 
 def booklet_name(report: ReportView) -> str:
@@ -62,6 +64,7 @@ def render_report(
     templates: Path,
     *,
     strict: bool = False,
+    pdf: bool = False,
     progress: Callable[[int, int], None] | None = None,
 ) -> Build:
     """Validate the records and render every output file of ``period`` in memory."""
@@ -99,6 +102,17 @@ def render_report(
     files[booklet_name(report)] = writer.booklet_document(report, bodies)
     files[workbook_name(report)] = render_workbook(report, templates / "workbook.xlsx")
 
+    notes: list[str] = []
+    if pdf:
+        from .pdf import find_soffice, to_pdf
+
+        if find_soffice() is None:
+            from .pdf import INSTALL_HINT
+
+            notes.append(INSTALL_HINT)
+        else:
+            files.update(to_pdf({n: d for n, d in files.items() if n.endswith(".docx")}))
+
     record_bytes, template_bytes = _inputs(records, templates)
     files[MANIFEST] = manifest_bytes(
         files,
@@ -107,7 +121,7 @@ def render_report(
         records=record_bytes,
         templates=template_bytes,
     )
-    return Build(period, files, warnings, drafts)
+    return Build(period, files, warnings, drafts, notes)
 
 
 def build(
@@ -117,15 +131,29 @@ def build(
     out: Path,
     *,
     strict: bool = False,
+    pdf: bool = False,
     progress: Callable[[int, int], None] | None = None,
 ) -> Build:
     """Render and publish atomically: ``out`` holds the whole new build or the old one."""
-    result = render_report(period, records_dir, templates, strict=strict, progress=progress)
+    result = render_report(
+        period, records_dir, templates, strict=strict, pdf=pdf, progress=progress
+    )
     publish(out, result.files)
     return result
 
 
 def verify(period: Period, records_dir: Path, templates: Path, out: Path) -> list[str]:
-    """Rebuild in memory and list every file in ``out`` that no longer matches."""
-    result = render_report(period, records_dir, templates)
+    """Rebuild in memory and list every file in ``out`` that no longer matches.
+
+    PDFs are rebuilt too when the published manifest lists them.
+    """
+    had_pdf = False
+    manifest = out / MANIFEST
+    if manifest.is_file():
+        try:
+            listed = json.loads(manifest.read_text(encoding="utf-8")).get("files", {})
+            had_pdf = any(name.endswith(".pdf") for name in listed)
+        except (ValueError, AttributeError):
+            had_pdf = False  # a damaged manifest is itself reported as differing
+    result = render_report(period, records_dir, templates, pdf=had_pdf)
     return compare_with_disk(out, result.files)

@@ -116,6 +116,7 @@ def build(
     out: Path | None,
     check_only: bool,
     strict: bool,
+    pdf: bool,
     quiet: bool,
     verbose: bool,
 ) -> None:
@@ -135,9 +136,11 @@ def build(
             click.echo(f"{target}: every file matches the records and templates")
         return
 
-    result = _run_build(period, records_dir, templates, target, strict, quiet)
+    result = _run_build(period, records_dir, templates, target, strict, pdf, quiet)
     if not quiet:
         _print_warnings(result.warnings)
+    for note in result.notes:
+        click.secho(note, fg="yellow", err=True)
     if result.drafts:
         click.secho(
             f"\n!! The report of {period} uses {len(result.drafts)} UNCONFIRMED DRAFT(S) "
@@ -174,13 +177,19 @@ class _Bar:
 
 
 def _run_build(
-    period: Period, records_dir: Path, templates: Path, target: Path, strict: bool, quiet: bool
+    period: Period,
+    records_dir: Path,
+    templates: Path,
+    target: Path,
+    strict: bool,
+    pdf: bool,
+    quiet: bool,
 ) -> Build:
     from .build import build as run
 
     bar = _Bar(f"Building {period}") if not quiet and sys.stderr.isatty() else None
     try:
-        return run(period, records_dir, templates, target, strict=strict, progress=bar)
+        return run(period, records_dir, templates, target, strict=strict, pdf=pdf, progress=bar)
     finally:
         if bar is not None:
             bar.close()
