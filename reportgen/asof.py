@@ -110,23 +110,25 @@ def pledge_as_of(pledge: Pledge, period: Period, term: Term) -> PledgeAsOf:
     windows = ReportWindows(period, term)
     drafts: list[str] = []
 
+    # Compare half-year ordinals computed once, not Period objects per item.
+    cum_end = windows.cumulative_end.ordinal
+    prev = windows.previous.ordinal
+
+    def in_cumulative(p: Period) -> bool:
+        return p.ordinal <= cum_end
+
+    def in_previous(p: Period) -> bool:
+        return p.ordinal == prev
+
     cumulative: dict[Period, list[DatedItem]] = {}
     previous: list[DatedItem] = []
     for index, group in enumerate(pledge.achievements):
-        cum = (
-            _filter(group.entries, group.period, windows.shows_in_cumulative)
-            if windows.has_cumulative
-            else ()
-        )
-        prev = (
-            _filter(group.entries, group.period, windows.shows_in_previous)
-            if windows.has_previous
-            else ()
-        )
+        cum = _filter(group.entries, group.period, in_cumulative) if windows.has_cumulative else ()
+        last = _filter(group.entries, group.period, in_previous) if windows.has_previous else ()
         if cum:
             cumulative.setdefault(group.period, []).extend(cum)
-        previous.extend(prev)
-        if group.draft and (cum or prev):
+        previous.extend(last)
+        if group.draft and (cum or last):
             drafts.append(f"achievements[{index}] ({group.period})")
 
     plan: list[DatedItem] = []

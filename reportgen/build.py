@@ -91,15 +91,15 @@ def render_report(
 
     writer = DocxWriter.from_directory(templates)
     files: dict[str, bytes] = {}
-    bodies = []
+    contents = []
     for view in report.pledges:
-        body = writer.pledge_body(view, report)
+        content = writer.pledge_content(view, report)
         name = f"{PLEDGE_DIR}/{pledge_file_stem(view.id, view.title)}.docx"
-        files[name] = writer.pledge_document(view, report, body)
-        bodies.append(body)
+        files[name] = writer.pledge_document(view, report, content)
+        contents.append(content)
         if progress:
-            progress(len(bodies), len(report.pledges))
-    files[booklet_name(report)] = writer.booklet_document(report, bodies)
+            progress(len(contents), len(report.pledges))
+    files[booklet_name(report)] = writer.booklet_document(report, contents)
     files[workbook_name(report)] = render_workbook(report, templates / "workbook.xlsx")
 
     notes: list[str] = []

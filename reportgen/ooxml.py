@@ -8,7 +8,9 @@ deterministic packaging, East Asian font slots, vertical merges, bookmarks.
 from __future__ import annotations
 
 import io
+import struct
 import zipfile
+import zlib
 from collections.abc import Iterable
 
 from lxml import etree
@@ -20,29 +22,102 @@ XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 # 1980-01-01 00:00:00 is the earliest time a zip entry can carry; every
 # entry gets it so two builds of the same input are byte-identical.
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
-
 _FIRST_ENTRIES = ("[Content_Types].xml", "_rels/.rels")
 
 
-def write_package(entries: Iterable[tuple[str, bytes]]) -> bytes:
+_DOS_TIME, _DOS_DATE = 0, (0 << 9) | (1 << 5) | 1  # 1980-01-01 00:00:00
+_COMPRESS_LEVEL = 6
+# Template parts (styles, theme, settings …) are the same bytes in every
+# document: deflate each once. bytes objects cache their hash, so a lookup of
+# the same object costs nothing after the first.
+_deflated: dict[bytes, tuple[int, bytes]] = {}
+_CACHE_LIMIT = 512
+
+
+def _deflate(data: bytes, cache: bool) -> tuple[int, bytes]:
+    if cache:
+        hit = _deflated.get(data)
+        if hit is not None:
+            return hit
+    co = zlib.compressobj(_COMPRESS_LEVEL, zlib.DEFLATED, -15)
+    result = (zlib.crc32(data), co.compress(data) + co.flush())
+    if cache:
+        if len(_deflated) >= _CACHE_LIMIT:
+            _deflated.clear()
+        _deflated[data] = result
+    return result
+
+
+def write_package(
+    entries: Iterable[tuple[str, bytes]], *, static: frozenset[str] = frozenset()
+) -> bytes:
     """Zip OOXML parts deterministically: fixed times, fixed order, fixed attributes.
 
     ``[Content_Types].xml`` and the package relationships come first (some
-    readers sniff them there); the other parts follow sorted by name.
+    readers sniff them there); the other parts follow sorted by name. Parts
+    named in ``static`` are deflated once and reused across documents.
+
+    Written by hand rather than with :mod:`zipfile` only so that compressed
+    template parts can be reused; the format is the plain PKZIP 2.0 subset
+    that every OOXML reader accepts (deflate, no zip64, no extra fields).
     """
     parts = dict(entries)
     order = [n for n in _FIRST_ENTRIES if n in parts] + sorted(
         n for n in parts if n not in _FIRST_ENTRIES
     )
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name in order:
-            info = zipfile.ZipInfo(name, date_time=FIXED_ZIP_TIME)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            info.create_system = 0  # the same bytes whichever OS builds it
-            zf.writestr(info, parts[name], compresslevel=6)
-    return buffer.getvalue()
+    out = bytearray()
+    central = bytearray()
+    for name in order:
+        data = parts[name]
+        crc, packed = _deflate(data, name in static)
+        raw_name = name.encode("utf-8")
+        flags = 0x800 if not raw_name.isascii() else 0  # UTF-8 names
+        offset = len(out)
+        out += struct.pack(
+            "<IHHHHHIIIHH",
+            0x04034B50,
+            20,
+            flags,
+            8,
+            _DOS_TIME,
+            _DOS_DATE,
+            crc,
+            len(packed),
+            len(data),
+            len(raw_name),
+            0,
+        )
+        out += raw_name
+        out += packed
+        central += struct.pack(
+            "<IHHHHHHIIIHHHHHII",
+            0x02014B50,
+            20,
+            20,
+            flags,
+            8,
+            _DOS_TIME,
+            _DOS_DATE,
+            crc,
+            len(packed),
+            len(data),
+            len(raw_name),
+            0,
+            0,
+            0,
+            0,
+            0o644 << 16,
+            offset,
+        )
+        central += raw_name
+    start = len(out)
+    out += central
+    out += struct.pack(
+        "<IHHHHIIH", 0x06054B50, 0, 0, len(order), len(order), len(central), start, 0
+    )
+    if len(out) >= 0xFFFFFFFF or len(order) >= 0xFFFF:
+        raise ValueError("package too large for a plain zip")
+    return bytes(out)
 
 
 def read_package(data: bytes) -> dict[str, bytes]:
@@ -132,7 +207,7 @@ def defined_styles(styles_xml: bytes) -> set[str]:
     return {s.get(w("styleId")) for s in root.iter(w("style")) if s.get(w("styleId"))}
 
 
-def add_bookmark(paragraph: etree._Element, bookmark_id: int, name: str) -> None:
+def add_bookmark(paragraph: etree._Element, bookmark_id: int | str, name: str) -> None:
     """Wrap the start of ``paragraph`` in a bookmark (target of a PAGEREF field)."""
     start = etree.Element(w("bookmarkStart"))
     start.set(w("id"), str(bookmark_id))
@@ -143,8 +218,3 @@ def add_bookmark(paragraph: etree._Element, bookmark_id: int, name: str) -> None
     index = 0 if ppr is None else list(paragraph).index(ppr) + 1
     paragraph.insert(index, start)
     paragraph.insert(index + 1, end)
-
-
-def body_content(body: etree._Element) -> list[etree._Element]:
-    """The block-level children of ``w:body`` without its section properties."""
-    return [child for child in body if child.tag != w("sectPr")]

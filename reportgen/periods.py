@@ -55,7 +55,7 @@ class Period:
     @property
     def ordinal(self) -> int:
         """Half-year index used for ordering; a year counts as its second half."""
-        return self.year * 2 + ((self.half or 2) - 1)
+        return self.year * 2 + (self.half or 2) - 1
 
     def __lt__(self, other: object) -> bool:
         if not isinstance(other, Period):

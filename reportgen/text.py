@@ -30,7 +30,13 @@ _LEADING_BULLET = re.compile(f"^[{re.escape(BULLETS)}](?=\\s)|^[□■○●◯�
 Warn = Callable[[str, str], None]
 
 
+_SUSPECT = re.compile(f"{_FORBIDDEN.pattern}|{_BLANKING.pattern}|^\\s|\\s$|^[{re.escape(BULLETS)}]")
+
+
 def clean_text(value: str, path: str, warn: Warn, *, item_text: bool = False) -> str:
+    # Fast path: nearly every string is clean already.
+    if unicodedata.is_normalized("NFC", value) and not _SUSPECT.search(value):
+        return value
     out = value
     if _FORBIDDEN.search(out):
         out = _FORBIDDEN.sub("", out)

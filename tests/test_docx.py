@@ -37,8 +37,8 @@ def _render(writer: DocxWriter, period: str, records: Path = ROOT / "records"):
     report = _report(period, records)
     out = {}
     for view in report.pledges:
-        body = writer.pledge_body(view, report)
-        out[view.id] = writer.pledge_document(view, report, body)
+        content = writer.pledge_content(view, report)
+        out[view.id] = writer.pledge_document(view, report, content)
     return report, out
 
 
@@ -213,7 +213,7 @@ def test_page_setup_is_a4_portrait(writer):
 
 def test_booklet_starts_each_pledge_on_a_new_page_with_a_bookmark(writer):
     report = _report("2022H1")
-    bodies = [writer.pledge_body(v, report) for v in report.pledges]
+    bodies = [writer.pledge_content(v, report) for v in report.pledges]
     booklet = writer.booklet_document(report, bodies)
     doc = _document(booklet)
     styles = _part(booklet, "word/styles.xml")
@@ -306,7 +306,7 @@ def test_unknown_field_in_a_tag_is_named(tmp_path):
     w = DocxWriter.from_directory(templates)
     report = _report("2022H1")
     with pytest.raises(TemplateError, match="departmnet"):
-        w.pledge_body(report.pledges[0], report)
+        w.pledge_content(report.pledges[0], report)
 
 
 def test_missing_template_is_a_clear_error(tmp_path):
@@ -325,4 +325,4 @@ def test_sandbox_blocks_attribute_escapes(tmp_path):
     w = DocxWriter.from_directory(templates)
     report = _report("2022H1")
     with pytest.raises(TemplateError, match="unsafe|access"):
-        w.pledge_body(report.pledges[0], report)
+        w.pledge_content(report.pledges[0], report)

@@ -1,0 +1,272 @@
+"""End to end: `reportgen build` on the shipped records, atomic output, --check, faults."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import docx
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from reportgen.build import PLEDGE_DIR, render_report
+from reportgen.cli import main
+from reportgen.output import MANIFEST, pledge_file_stem, publish, safe_file_name
+from reportgen.periods import Period
+
+from .synthetic import write_synthetic_records
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _tree(path: Path) -> dict[str, str]:
+    return {
+        p.relative_to(path).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(path.rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.fixture()
+def workspace(tmp_path: Path) -> Path:
+    """A copy of the repository's workspace: records/ and templates/."""
+    shutil.copytree(ROOT / "records", tmp_path / "records")
+    shutil.copytree(ROOT / "templates", tmp_path / "templates")
+    return tmp_path
+
+
+def _build(ws: Path, *args: str) -> object:
+    return CliRunner().invoke(
+        main,
+        [
+            "build",
+            *args,
+            "--records",
+            str(ws / "records"),
+            "--templates",
+            str(ws / "templates"),
+        ],
+    )
+
+
+def test_build_writes_every_output_and_a_manifest(workspace):
+    out = workspace / "out"
+    result = _build(workspace, "2022H1", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    files = _tree(out)
+    assert f"{PLEDGE_DIR}/01-04-03 고양시 고용할당제 도입.docx" in files
+    assert any(name.startswith(f"{PLEDGE_DIR}/01-04-05 ") for name in files)
+    booklets = [n for n in files if n.endswith("보고서.docx")]
+    workbooks = [n for n in files if n.endswith(".xlsx")]
+    assert len(booklets) == 1 and len(workbooks) == 1
+    manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+    assert manifest["period"] == "2022H1"
+    assert manifest["generator"].startswith("reportgen ")
+    for name, digest in manifest["files"].items():
+        assert files[name] == digest
+    assert set(manifest["files"]) == set(files) - {MANIFEST}
+    assert set(manifest["records"]) == {"report.json", "1-4-3.json", "1-4-5.json"}
+    assert set(manifest["templates"]) >= {"pledge.docx", "booklet.docx", "workbook.xlsx"}
+    # a real reader opens each output
+    for name in files:
+        if name.endswith(".docx"):
+            docx.Document(str(out / name))
+        elif name.endswith(".xlsx"):
+            openpyxl.load_workbook(out / name)
+
+
+def test_default_output_is_output_period_in_the_workspace(workspace, monkeypatch):
+    monkeypatch.chdir(workspace)
+    result = CliRunner().invoke(main, ["build", "2022H1", "-q"])
+    assert result.exit_code == 0, result.output
+    assert (workspace / "output" / "2022H1" / MANIFEST).is_file()
+
+
+def test_two_builds_are_byte_identical(workspace):
+    a, b = workspace / "a", workspace / "b"
+    assert _build(workspace, "2022H1", "--out", str(a)).exit_code == 0
+    assert _build(workspace, "2022H1", "--out", str(b)).exit_code == 0
+    assert _tree(a) == _tree(b)
+    for path in a.rglob("*.docx"):
+        with zipfile.ZipFile(path) as zf:
+            assert {i.date_time for i in zf.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+            core = zf.read("docProps/core.xml").decode()
+            assert str(workspace) not in core
+
+
+def test_check_accepts_a_fresh_build_and_catches_tampering(workspace):
+    out = workspace / "out"
+    assert _build(workspace, "2022H1", "--out", str(out)).exit_code == 0
+    ok = _build(workspace, "2022H1", "--out", str(out), "--check")
+    assert ok.exit_code == 0, ok.output
+    victim = next(out.rglob("*.xlsx"))
+    victim.write_bytes(victim.read_bytes() + b"\0")
+    (out / "extra.txt").write_text("hand-made")
+    bad = _build(workspace, "2022H1", "--out", str(out), "--check")
+    assert bad.exit_code == 1
+    assert victim.name in bad.output and "differs" in bad.output
+    assert "extra.txt" in bad.output
+
+
+def test_each_period_shows_its_own_labels(workspace):
+    for period, label in (("2021H2", "(2018. ~ 2020.)"), ("2022H1", "(2018. ~ 2021.6.)")):
+        build = render_report(Period.parse(period), workspace / "records", workspace / "templates")
+        booklet = next(d for n, d in build.files.items() if n.endswith("보고서.docx"))
+        with zipfile.ZipFile(io.BytesIO(booklet)) as zf:
+            text = zf.read("word/document.xml").decode()
+        assert label in text
+        assert ("코레일테크" in text) == (period == "2022H1")
+
+
+def test_every_half_year_of_the_term_builds(workspace):
+    for period in ("2018H2", "2019H1", "2019H2", "2020H1", "2020H2", "2021H1", "2021H2", "2022H1"):
+        build = render_report(Period.parse(period), workspace / "records", workspace / "templates")
+        assert any(n.endswith("보고서.docx") for n in build.files)
+
+
+def test_period_outside_the_term_is_refused(workspace):
+    result = _build(workspace, "2022H2", "--out", str(workspace / "out"))
+    assert result.exit_code == 1
+    assert "outside 민선7기" in result.output
+    assert "Traceback" not in result.output
+    bad = _build(workspace, "2022", "--out", str(workspace / "out"))
+    assert bad.exit_code == 2 and "half-year" in bad.output
+
+
+def test_failed_build_leaves_previous_output_untouched(workspace):
+    out = workspace / "out"
+    assert _build(workspace, "2022H1", "--out", str(out)).exit_code == 0
+    before = _tree(out)
+    # a bad record
+    path = workspace / "records" / "1-4-5.json"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace('"title"', '"titel"', 1), encoding="utf-8"
+    )
+    result = _build(workspace, "2022H1", "--out", str(out))
+    assert result.exit_code == 1
+    assert "titel" in result.output and "did you mean 'title'" in result.output
+    assert "Traceback" not in result.output
+    assert _tree(out) == before
+    assert [p.name for p in workspace.iterdir() if p.name.startswith(".reportgen")] == []
+
+
+def test_bad_template_leaves_previous_output_untouched(workspace):
+    out = workspace / "out"
+    assert _build(workspace, "2022H1", "--out", str(out)).exit_code == 0
+    before = _tree(out)
+    (workspace / "templates" / "booklet.docx").write_bytes(b"PK\x03\x04 broken")
+    result = _build(workspace, "2022H1", "--out", str(out))
+    assert result.exit_code == 1
+    assert "booklet.docx" in result.output
+    assert _tree(out) == before
+
+
+def test_disk_error_while_writing_leaves_previous_output(workspace, monkeypatch):
+    out = workspace / "out"
+    publish(out, {"a.txt": b"old"})
+    before = _tree(out)
+    real_open = open
+    calls = {"n": 0}
+
+    def failing_open(file, mode="r", *args, **kwargs):  # type: ignore[no-untyped-def]
+        if "w" in mode and ".reportgen-tmp-" in str(file):
+            calls["n"] += 1
+            if calls["n"] == 2:
+                raise OSError(28, "No space left on device")
+        return real_open(file, mode, *args, **kwargs)
+
+    monkeypatch.setattr("builtins.open", failing_open)
+    from reportgen.errors import OutputError
+
+    with pytest.raises(OutputError, match="No space left"):
+        publish(out, {"a.txt": b"new", "b.txt": b"new", "c.txt": b"new"})
+    monkeypatch.undo()
+    assert _tree(out) == before
+    assert [p.name for p in workspace.iterdir() if p.name.startswith(".reportgen")] == []
+
+
+def test_killed_build_leaves_previous_output(workspace):
+    """kill -9 at many moments of a build: the old output is always whole."""
+    # Enough pledges that a build takes a while and can be killed mid-way.
+    shutil.rmtree(workspace / "records")
+    write_synthetic_records(workspace / "records", 60)
+    out = workspace / "out"
+    assert _build(workspace, "2022H1", "--out", str(out)).exit_code == 0
+    before = _tree(out)
+    # Records changed, so a completed build would change the output.
+    path = workspace / "records" / "1-1-3.json"
+    record = json.loads(path.read_text(encoding="utf-8"))
+    record["title"] = record["title"] + " (변경)"
+    path.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
+    script = (
+        "import sys; from reportgen.cli import main; "
+        "sys.argv=['reportgen','build','2022H1','-q','--records',sys.argv[1],"
+        "'--templates',sys.argv[2],'--out',sys.argv[3]]; main()"
+    )
+    killed = 0
+    for delay in (0.3, 0.6, 0.9, 1.2, 1.5, 1.8):
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                script,
+                str(workspace / "records"),
+                str(workspace / "templates"),
+                str(out),
+            ],
+            cwd=workspace,
+        )
+        time.sleep(delay)
+        if proc.poll() is None:
+            os.kill(proc.pid, signal.SIGKILL)
+            killed += 1
+        proc.wait()
+        now = _tree(out)
+        if proc.returncode == -signal.SIGKILL:
+            assert now == before, f"killed after {delay}s left a changed output"
+        else:
+            # it finished before the kill: then the output is the complete new build
+            assert now != before and MANIFEST in now
+            before = now
+    assert killed, "no build was slow enough to be killed; the test proved nothing"
+    # a later build cleans up whatever the killed ones left beside the output
+    assert _build(workspace, "2022H1", "--out", str(out)).exit_code == 0
+    assert [p.name for p in workspace.iterdir() if p.name.startswith(".reportgen")] == []
+
+
+def test_file_names_are_safe_and_sort_in_pledge_order():
+    assert pledge_file_stem("1-4-9", "a") < pledge_file_stem("1-4-10", "a")
+    assert safe_file_name('a<b>:"c"/d\\e|f?g*h\x01') == "a b c d e f g h"
+    assert safe_file_name("끝. ") == "끝"
+    assert safe_file_name("...") == "_"
+
+
+def test_publish_refuses_paths_outside_the_output(tmp_path):
+    from reportgen.errors import OutputError
+
+    with pytest.raises(OutputError):
+        publish(tmp_path / "out", {"../escape.txt": b"x"})
+    assert not (tmp_path / "escape.txt").exists()
+
+
+def test_strict_refuses_drafts_and_plain_build_warns(workspace):
+    path = workspace / "records" / "1-4-5.json"
+    record = json.loads(path.read_text(encoding="utf-8"))
+    record["reports"]["2022H1"]["draft"] = True
+    path.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
+    loud = _build(workspace, "2022H1", "--out", str(workspace / "out"))
+    assert loud.exit_code == 0
+    assert "UNCONFIRMED DRAFT" in loud.output and "1-4-5" in loud.output
+    strict = _build(workspace, "2022H1", "--out", str(workspace / "out2"), "--strict")
+    assert strict.exit_code == 1 and "--strict" in strict.output
+    assert not (workspace / "out2").exists()
