@@ -36,7 +36,7 @@ from lxml import etree
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from reportgen.ooxml import normalize_package  # noqa: E402
+from reportgen.ooxml import normalize_package, read_package, write_package  # noqa: E402
 
 SERIF = "휴먼명조"  # official body face; LibreOffice maps it to NanumMyeongjo
 SANS = "맑은 고딕"  # notes and tables; LibreOffice maps it to NanumGothic
@@ -276,13 +276,9 @@ def new_table(doc, widths_cm, rows=1, header=True):
 def mark_header(row) -> None:
     """Repeat this row at the top of every page the table runs onto."""
     trpr = row._tr.get_or_add_trPr()
-    el = etree.SubElement(trpr, qn("w:tblHeader"))
-    el.set(qn("w:val"), "true")
-    cant = etree.SubElement(trpr, qn("w:cantSplit"))
-    cant.set(qn("w:val"), "true")
-    # CT_TrPr is a choice list, but keep cantSplit before tblHeader as Word writes it.
-    trpr.remove(el)
-    trpr.append(el)
+    # On/off elements with no w:val mean "on" (a literal "true" trips strict validators).
+    etree.SubElement(trpr, qn("w:cantSplit"))
+    etree.SubElement(trpr, qn("w:tblHeader"))
 
 
 def add_row(table, widths_cm):
@@ -546,7 +542,31 @@ def save(doc, update_fields: bool = False) -> bytes:
         _order_settings(settings)
     buf = io.BytesIO()
     doc.save(buf)
-    return normalize_package(buf.getvalue())
+    return normalize_package(drop_styles_with_effects(buf.getvalue()))
+
+
+def drop_styles_with_effects(data: bytes) -> bytes:
+    """Remove python-docx's stale Word 2010 style copy.
+
+    Its docDefaults and style list disagree with styles.xml once the styles
+    are patched, which Word may treat as unreadable content (openxml-audit).
+    """
+    parts = read_package(data)
+    name = "word/stylesWithEffects.xml"
+    if name not in parts:
+        return data
+    del parts[name]
+    rels = etree.fromstring(parts["word/_rels/document.xml.rels"])
+    for rel in list(rels):
+        if rel.get("Target") == "stylesWithEffects.xml":
+            rels.remove(rel)
+    parts["word/_rels/document.xml.rels"] = etree.tostring(rels, xml_declaration=True, encoding="UTF-8", standalone=True)
+    types = etree.fromstring(parts["[Content_Types].xml"])
+    for override in list(types):
+        if override.get("PartName") == "/" + name:
+            types.remove(override)
+    parts["[Content_Types].xml"] = etree.tostring(types, xml_declaration=True, encoding="UTF-8", standalone=True)
+    return write_package(parts.items())
 
 
 _SETTINGS_ORDER = [
@@ -578,10 +598,9 @@ _SETTINGS_ORDER = [
 
 
 def _order_settings(settings) -> None:
-    rank = {}
-    for i, n in enumerate(_SETTINGS_ORDER):
-        rank[qn(f"w:{n}")] = i
-    children = sorted(settings, key=lambda el: rank.get(el.tag, len(rank) + 1))
+    # By local name: mathPr lives in the math namespace, the rest in w:.
+    rank = {n: i for i, n in enumerate(_SETTINGS_ORDER)}
+    children = sorted(settings, key=lambda el: rank.get(etree.QName(el).localname, len(rank) + 1))
     for child in children:
         settings.remove(child)
         settings.append(child)
