@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import json
 import shutil
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -326,3 +328,25 @@ def test_sandbox_blocks_attribute_escapes(tmp_path):
     report = _report("2022H1")
     with pytest.raises(TemplateError, match="unsafe|access"):
         w.pledge_content(report.pledges[0], report)
+
+
+def _audit_exe() -> str | None:
+    here = Path(sys.executable).parent / "openxml-audit"
+    return str(here) if here.exists() else shutil.which("openxml-audit")
+
+
+@pytest.mark.skipif(_audit_exe() is None, reason="openxml-audit not installed (pip install -e '.[test]')")
+def test_word_would_open_every_document_without_repair(writer, tmp_path):
+    """openxml-audit (a port of Microsoft's Open XML SDK validator) finds nothing."""
+    report, docs = _render(writer, "2022H1")
+    contents = [writer.pledge_content(v, report) for v in report.pledges]
+    (tmp_path / "booklet.docx").write_bytes(writer.booklet_document(report, contents))
+    for pledge_id, data in docs.items():
+        (tmp_path / f"{pledge_id}.docx").write_bytes(data)
+    out = subprocess.run(
+        [_audit_exe(), "-o", "json", "-r", str(tmp_path)], capture_output=True, text=True, check=False
+    )
+    results = json.loads(out.stdout)
+    assert len(results) == 3
+    for result in results:
+        assert result["valid"], (result["file"], result["errors"][:5], result["verdict"])
