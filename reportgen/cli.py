@@ -107,6 +107,9 @@ def schema(out: Path) -> None:
 @click.option(
     "--strict", is_flag=True, help="Refuse to build while unconfirmed drafts feed the report."
 )
+@click.option(
+    "--pdf", is_flag=True, help="Also write PDFs of the booklet and each pledge (needs LibreOffice)."
+)
 @click.option("-q", "--quiet", is_flag=True, help="Print errors only.")
 @click.option("-v", "--verbose", is_flag=True, help="List every file written.")
 def build(
@@ -193,3 +196,47 @@ def _run_build(
     finally:
         if bar is not None:
             bar.close()
+
+
+@main.command("new-period")
+@click.argument("period_text", metavar="PERIOD")
+@RECORDS
+def new_period(period_text: str, records_dir: Path) -> None:
+    """Open the report of PERIOD (e.g. 2022H1): drafts carried forward, nothing overwritten."""
+    from .rollforward import roll_forward
+
+    # A year or a malformed period is a PeriodError: exit 1 with the message.
+    result = roll_forward(records_dir, Period.half_year(period_text))
+    for line in result.lines():
+        click.echo(line)
+
+
+@main.command("diff")
+@click.argument("old", metavar="OLD", callback=_period)
+@click.argument("new", metavar="NEW", callback=_period)
+@RECORDS
+@click.option("--pledge", "pledge_id", metavar="ID", help="Compare one pledge only (e.g. 1-4-3).")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Also write diff_OLD_NEW.json and the 신·구 대비표 diff_OLD_NEW.docx here.",
+)
+@click.option("--exit-code", is_flag=True, help="Exit 1 when the reports differ (as git diff).")
+def diff_command(
+    old: Period,
+    new: Period,
+    records_dir: Path,
+    pledge_id: str | None,
+    out: Path | None,
+    exit_code: bool,
+) -> None:
+    """Compare the reports of OLD and NEW (e.g. 2021H2 2022H1) pledge by pledge."""
+    from .diff import diff_records, echo_summary, write_outputs
+
+    result = diff_records(records_dir, old, new, pledge_id)
+    echo_summary(result)
+    for path in write_outputs(result, out) if out is not None else ():
+        click.echo(f"wrote {path}")
+    if exit_code and result.changed:
+        raise SystemExit(1)

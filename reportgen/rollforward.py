@@ -1,0 +1,522 @@
+"""``new-period``: prepare the records for the next half-year, as drafts, never overwriting.
+
+For the report of half-year P, each pledge gets
+
+- ``reports[P]``, marked ``"draft": true``, holding every revisable section
+  (status, contacts, participation, problems, budget) carried forward from the
+  latest report at or before P-1 that recorded it (the as-of rule of
+  :mod:`reportgen.asof`), each section from its own latest report;
+- a draft of what was achieved in P-1 (the row "P-1 추진실적" of P's report):
+  a new ``achievements`` group ``{"period": "P-1", "draft": true, "entries": …}``
+  holding a copy of the plan recorded for P-1, offered only when no achievement
+  group for P-1 exists yet (a year group for P-1's year counts, since it fills
+  the same row);
+- no plan for P: staff write it, and the result lists it as a to-do.
+
+Why participation and problems are carried too: the report of P would show them
+anyway (a section a report leaves out carries forward from an earlier one), but
+silently, as if confirmed. Copied into the draft report they print the same and
+count as *unconfirmed*: ``validate`` warns about them and ``build --strict``
+refuses them until a person has checked the counts (시민참여 실적) and the
+문제점 및 개선대책 and removed ``"draft"``. Nothing is carried without that flag.
+
+Never overwriting: a pledge that already has ``reports[P]`` is skipped whole
+("skipped: already recorded"). ``reports[P]`` is the mark that a pledge has
+been opened for P (by this command or by hand), so a re-run changes nothing and
+does not bring back a draft group a person deleted on purpose (e.g. when
+nothing was achieved). Existing groups and items are never modified; only new
+keys and new groups are inserted, at their place in period order.
+
+Which P is accepted: a half-year inside the term and not earlier than the
+newest period recorded anywhere (:func:`reportgen.validate.latest_period`);
+normally the half-year right after it. P *equal* to the newest recorded period
+is accepted on purpose: that is a re-run (the first run itself records
+``reports[P]``), and it fills in only pledges not yet opened for P, e.g. a
+pledge file added later. A P that skips half-years is accepted with a note.
+
+Term boundary: a 민선 term's last report is its end half-year (민선7기:
+2022H1). The half-year after it belongs to the next term (민선8기 from 2022H2):
+a new mayor, new pledges, a new numbering and new budget columns. Nothing of
+one term's records carries into the next, so ``new-period`` refuses any P after
+the term's end and says so: a new term is a **new records directory** with its
+own ``report.json`` (the new term) and new pledge files; this directory stays
+as the record of the old term.
+
+Files are rewritten only where something is added, as UTF-8 (no BOM), two-space
+indented JSON with the file's own key order, numbers as written (amounts are
+parsed as :class:`~decimal.Decimal` and written back as the same numerals). All
+new contents are written to temporary files in the records directory first;
+only when every one is written (and no record changed on disk meanwhile) are
+they renamed over the records. If anything fails, the temporary files are
+removed and the records are left as they were.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import json
+import os
+import re
+import stat
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from .asof import SECTIONS, pledge_as_of
+from .errors import OutputError, PeriodError, ReportgenError
+from .model import Pledge
+from .periods import Period, Term
+from .text import clean_text, clean_tree
+from .validate import check, latest_period
+
+# Top-level keys of a pledge file in the order the model (and the schema) lists them.
+_PLEDGE_KEYS = [info.alias or name for name, info in Pledge.model_fields.items()]
+
+
+# ---------------------------------------------------------------------------
+# The result
+
+
+@dataclass
+class PledgeRollForward:
+    """What ``new-period`` did for one pledge."""
+
+    pledge_id: str
+    file: Path
+    skipped: bool = False  # reports[P] already existed: nothing was touched
+    report_drafted: bool = False
+    carried: dict[str, Period] = field(default_factory=dict)  # section -> report it came from
+    carried_from_draft: list[str] = field(default_factory=list)  # sections whose source is a draft
+    achievements_drafted: int = 0  # top-level items copied from the plan of P-1
+    achievements_note: str = ""
+    todo: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return self.report_drafted or self.achievements_drafted > 0
+
+    def describe(self, period: Period) -> list[str]:
+        head = f"{self.file.name} ({self.pledge_id}): "
+        if self.skipped:
+            return [head + f"skipped: already recorded (reports.{period} exists)"]
+        done = []
+        if self.report_drafted:
+            if self.carried:
+                by_source: dict[Period, list[str]] = {}
+                for name, source in self.carried.items():
+                    by_source.setdefault(source, []).append(name)
+                parts = "; ".join(
+                    f"{', '.join(names)} from {source}"
+                    for source, names in sorted(by_source.items())
+                )
+                done.append(f"drafted reports.{period} ({parts})")
+            else:
+                done.append(f"drafted reports.{period} (empty: no earlier report to carry from)")
+            if self.carried_from_draft:
+                done.append(
+                    "note: "
+                    + ", ".join(self.carried_from_draft)
+                    + " came from an unconfirmed draft"
+                )
+        if self.achievements_drafted:
+            done.append(
+                f"drafted achievements {period.previous} from the plan for {period.previous} "
+                f"({self.achievements_drafted} item(s))"
+            )
+        elif self.achievements_note:
+            done.append(self.achievements_note)
+        lines = [head + "; ".join(done)]
+        lines += [f"    to do: {item}" for item in self.todo]
+        return lines
+
+
+@dataclass
+class RollForwardResult:
+    """Per-pledge actions of one ``new-period`` run, and the files it rewrote."""
+
+    period: Period
+    term: Term
+    pledges: list[PledgeRollForward]
+    written: list[Path]
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def drafted(self) -> list[PledgeRollForward]:
+        return [p for p in self.pledges if p.changed]
+
+    @property
+    def skipped(self) -> list[PledgeRollForward]:
+        return [p for p in self.pledges if p.skipped]
+
+    def lines(self) -> list[str]:
+        out = [f"new-period {self.period} ({self.term.name}, {self.period.in_words}):"]
+        out += [f"  {note}" for note in self.notes]
+        for pledge in self.pledges:
+            out += [f"  {line}" for line in pledge.describe(self.period)]
+        if self.drafted:
+            out.append(
+                'Drafts are marked "draft": true. `reportgen validate` warns about each one '
+                "and `reportgen build --strict` refuses them until a person has checked it "
+                'and removed "draft" (초안 확인 후 "draft" 삭제).'
+            )
+        out.append(
+            f"{len(self.written)} file(s) written, {len(self.skipped)} pledge(s) skipped "
+            "(already recorded)."
+        )
+        return out
+
+
+# ---------------------------------------------------------------------------
+# Which period may be opened
+
+
+def _next_term_name(term: Term) -> str:
+    m = re.search(r"(\d+)(\D*)$", term.name)
+    if not m:
+        return "the next term"
+    return term.name[: m.start(1)] + str(int(m.group(1)) + 1) + m.group(2)
+
+
+def _refuse_year(period: Period) -> None:
+    if period.is_year:
+        raise PeriodError(
+            f"{period} is a year; a report is for a half-year such as {period}H1 or {period}H2"
+        )
+
+
+def _refuse_period(period: Period, term: Term, latest: Period | None, directory: Path) -> None:
+    _refuse_year(period)
+    if period > term.end:
+        nxt = term.end.next
+        raise PeriodError(
+            f"{period} is after the end of {term.name} ({term.span_label}); its last report is "
+            f"{term.end}. From {nxt} the city has a new term ({_next_term_name(term)}): a new "
+            "mayor, new pledges, a new numbering. Nothing carries across a term: start a new "
+            "records directory with its own report.json (the new term, start "
+            f'"{nxt}", end "{nxt.shift(7)}") and new pledge files; the directory {directory} '
+            f"stays as the record of {term.name}."
+        )
+    if period < term.start:
+        raise PeriodError(
+            f"{period} is before the start of {term.name} ({term.span_label}); its first report "
+            f"is {term.start}"
+        )
+    if latest is not None and period < latest:
+        following = latest.next
+        hint = (
+            f"the next report is {following}"
+            if term.contains(following)
+            else f"{latest} is the last report of {term.name}; a new term needs a new records directory"
+        )
+        raise PeriodError(
+            f"{period} is earlier than {latest}, the newest period recorded in {directory}: "
+            f"new-period only opens the report after it ({hint})"
+        )
+
+
+# ---------------------------------------------------------------------------
+# JSON in, JSON out
+
+
+def _noop(_where: str, _message: str) -> None:
+    pass
+
+
+def _parse(data: bytes) -> Any:
+    # The same decoding as load.read_json (a byte-order mark is accepted, not written back).
+    return json.loads(data.decode("utf-8-sig"), object_pairs_hook=dict, parse_float=Decimal)
+
+
+def _number(value: int | float | Decimal) -> str:
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise ValueError(f"{value} is not a JSON number")
+        return str(value)  # the numeral as written: 12.50 stays 12.50, 1E+3 is JSON too
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise ValueError(f"{value} is not a JSON number")
+        return float.__repr__(value)
+    return int.__repr__(value)
+
+
+def dumps(value: Any, indent: str = "") -> str:
+    """JSON text as ``json.dumps(value, ensure_ascii=False, indent=2)`` writes it, Decimals as numbers."""
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, (int, float, Decimal)):
+        return _number(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    inner = indent + "  "
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        items = [f"{inner}{dumps(str(k))}: {dumps(v, inner)}" for k, v in value.items()]
+        return "{\n" + ",\n".join(items) + "\n" + indent + "}"
+    if isinstance(value, (list, tuple)):
+        if not value:
+            return "[]"
+        items = [inner + dumps(v, inner) for v in value]
+        return "[\n" + ",\n".join(items) + "\n" + indent + "]"
+    raise TypeError(f"cannot write {type(value).__name__} as JSON")
+
+
+def _insert_key(obj: dict[str, Any], key: str, value: Any, order: list[str]) -> dict[str, Any]:
+    """A copy of ``obj`` with ``key`` added before the first key that ``order`` puts after it."""
+    rank = {k: i for i, k in enumerate(order)}
+    mine = rank.get(key, len(order))
+    out: dict[str, Any] = {}
+    placed = False
+    for k, v in obj.items():
+        if not placed and rank.get(k, -1) > mine:
+            out[key] = value
+            placed = True
+        out[k] = v
+    if not placed:
+        out[key] = value
+    return out
+
+
+def _period_key(key: str) -> Period:
+    return Period.parse(clean_text(key, "", _noop))
+
+
+# ---------------------------------------------------------------------------
+# One pledge
+
+
+def _plan_entries(pledge: Pledge, raw: dict[str, Any], period: Period) -> list[Any]:
+    entries: list[Any] = []
+    raw_plans = raw.get("plans") or []
+    for index, group in enumerate(pledge.plans):
+        if group.period == period:
+            entries.extend(raw_plans[index]["entries"])
+    # A copy, cleaned as load cleans it: a new draft should not repeat paste damage.
+    return clean_tree(copy.deepcopy(entries), _noop)
+
+
+def _roll_pledge(
+    pledge: Pledge, raw: dict[str, Any], file: Path, period: Period, term: Term
+) -> tuple[PledgeRollForward, dict[str, Any] | None]:
+    """Decide what one pledge needs; return the action and the new raw JSON (None: unchanged)."""
+    action = PledgeRollForward(pledge.id, file)
+    if period in pledge.reports:
+        action.skipped = True
+        return action, None
+
+    previous = period.previous
+    raw_reports: dict[str, Any] = raw.get("reports") or {}
+    raw_key = {_period_key(k): k for k in raw_reports}
+
+    # reports[P]: every section from the latest report <= P-1 that has it (asof's carry).
+    asof = pledge_as_of(pledge, previous, term)
+    report: dict[str, Any] = {"draft": True}
+    for name in SECTIONS:
+        carried = getattr(asof, name)
+        if carried is None:
+            continue
+        source = raw_reports[raw_key[carried.recorded]][name]
+        report[name] = clean_tree(copy.deepcopy(source), _noop)
+        action.carried[name] = carried.recorded
+        if carried.draft:
+            action.carried_from_draft.append(f"reports.{carried.recorded}.{name}")
+    action.report_drafted = True
+
+    new_reports: dict[str, Any] = {}
+    placed = False
+    for key, value in raw_reports.items():
+        if not placed and _period_key(key) > period:
+            new_reports[str(period)] = report
+            placed = True
+        new_reports[key] = value
+    if not placed:
+        new_reports[str(period)] = report
+    new_raw = dict(raw)
+    if "reports" in new_raw:
+        new_raw["reports"] = new_reports
+    else:
+        new_raw = _insert_key(new_raw, "reports", new_reports, _PLEDGE_KEYS)
+
+    # The previous half's achievements, offered from the plan for it.
+    existing = [g for g in pledge.achievements if g.period.ordinal == previous.ordinal]
+    has_plan = any(g.period == previous for g in pledge.plans)
+    if existing:
+        action.achievements_note = f"achievements {previous}: already recorded, left as they are"
+    elif not has_plan:
+        if term.contains(previous):
+            action.achievements_note = (
+                f"achievements {previous}: no plan for {previous} to draft from"
+            )
+            action.todo.append(f"write the achievements of {previous} (추진실적)")
+    else:
+        entries = _plan_entries(pledge, raw, previous)
+        group = {"period": str(previous), "draft": True, "entries": entries}
+        groups = list(raw.get("achievements") or [])
+        at = next(
+            (i for i, g in enumerate(pledge.achievements) if g.period > previous), len(groups)
+        )
+        groups.insert(at, group)
+        if "achievements" in new_raw:
+            new_raw["achievements"] = groups
+        else:
+            new_raw = _insert_key(new_raw, "achievements", groups, _PLEDGE_KEYS)
+        action.achievements_drafted = len(entries)
+        action.todo.append(
+            f"check the drafted achievements of {previous} against what was done "
+            f'(a copy of the plan), then remove "draft"'
+        )
+
+    if action.carried:
+        action.todo.append(
+            f'check reports.{period} ({", ".join(action.carried)}), then remove "draft"'
+        )
+    else:
+        action.todo.append(
+            f"write reports.{period} (status, contacts, …): nothing earlier to carry forward"
+        )
+    if not any(g.period == period for g in pledge.plans):
+        action.todo.append(f"write the plan for {period} (plans, 추진계획)")
+    return action, new_raw
+
+
+# ---------------------------------------------------------------------------
+# Writing all files or none
+
+
+def _write_temp(target: Path, data: bytes) -> Path:
+    """Write ``data`` to a new temporary file beside ``target``, with ``target``'s mode."""
+    fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    temp = Path(name)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        with contextlib.suppress(OSError):
+            os.chmod(temp, stat.S_IMODE(target.stat().st_mode))
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    return temp
+
+
+def _remove(paths: Iterable[Path]) -> None:
+    for path in paths:
+        with contextlib.suppress(OSError):
+            path.unlink(missing_ok=True)
+
+
+def write_all(files: list[tuple[Path, bytes, bytes]]) -> None:
+    """Replace each ``(path, bytes as read, new bytes)`` all together, or change nothing.
+
+    Every new content goes to a temporary file first; a failure there removes
+    the temporaries and leaves every record as it was. A record that changed on
+    disk since it was read is not overwritten (someone saved it meanwhile).
+    Should a rename itself fail, the files already replaced get their old
+    content back.
+    """
+    temps: list[tuple[Path, Path, bytes]] = []
+    try:
+        for path, old, new in files:
+            temps.append((path, _write_temp(path, new), old))
+        for path, _temp, old in temps:
+            if path.read_bytes() != old:
+                raise OutputError(
+                    f"{path} changed on disk while new-period ran (saved in an editor?); "
+                    "nothing was written: run new-period again"
+                )
+    except OSError as exc:
+        _remove(t for _, t, _ in temps)
+        raise OutputError(
+            f"cannot write {exc.filename or 'the records'}: {exc.strerror or exc}; "
+            "nothing was written"
+        ) from exc
+    except BaseException:
+        _remove(t for _, t, _ in temps)
+        raise
+
+    done: list[tuple[Path, bytes]] = []
+    try:
+        for path, temp, old in temps:
+            os.replace(temp, path)
+            done.append((path, old))
+    except BaseException as exc:
+        for path, old in done:
+            path.write_bytes(old)
+        _remove(t for _, t, _ in temps)
+        if isinstance(exc, OSError):
+            raise OutputError(
+                f"cannot replace {exc.filename or 'a record'}: {exc.strerror or exc}; "
+                "the records were left as they were"
+            ) from exc
+        raise
+    _sync_directory({path.parent for path, _, _ in files})
+
+
+def _sync_directory(directories: Iterable[Path]) -> None:
+    for directory in directories:
+        try:
+            fd = os.open(directory, os.O_RDONLY)
+        except OSError:
+            continue
+        try:
+            os.fsync(fd)
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
+
+
+# ---------------------------------------------------------------------------
+# The command
+
+
+def roll_forward(records_dir: Path, period: Period) -> RollForwardResult:
+    """Open the report of ``period`` in ``records_dir``: drafts carried forward, nothing overwritten.
+
+    Raises :class:`~reportgen.errors.RecordsInvalid` if the records have errors,
+    :class:`~reportgen.errors.PeriodError` for a period that cannot be opened
+    (a year, before the newest recorded period, outside the term), and
+    :class:`~reportgen.errors.OutputError` if the files cannot be written.
+    """
+    _refuse_year(period)
+    records, _warnings = check(records_dir)
+    if records.settings is None:  # check() reports a missing report.json as an error
+        raise ReportgenError(f"{records_dir}: report.json is missing")
+    term = records.settings.term.to_term()
+    latest = latest_period(records)
+    _refuse_period(period, term, latest, records_dir)
+
+    notes: list[str] = []
+    if latest == period:
+        notes.append(
+            f"{period} is already the newest period recorded: only pledges without "
+            f"reports.{period} are drafted, the others are left as they are"
+        )
+    elif latest is not None and latest < period.previous:
+        gap = latest.next if latest.next == period.previous else f"{latest.next}–{period.previous}"
+        notes.append(
+            f"nothing is recorded for {gap}: drafts carry forward from the newest earlier "
+            "reports, and there is no plan to draft the previous half's achievements from"
+        )
+
+    actions: list[PledgeRollForward] = []
+    files: list[tuple[Path, bytes, bytes]] = []
+    for pledge, path in records.origins:
+        old = records.sources[path.name]
+        raw = _parse(old)
+        action, new_raw = _roll_pledge(pledge, raw, path, period, term)
+        actions.append(action)
+        if new_raw is not None:
+            files.append((path, old, (dumps(new_raw) + "\n").encode("utf-8")))
+
+    write_all(files)
+    return RollForwardResult(period, term, actions, [path for path, _, _ in files], notes)

@@ -1,0 +1,212 @@
+"""Shared fixtures: the shipped records, the report settings, and small record sets in tmp_path."""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from reportgen.cli import main
+from reportgen.model import ReportSettings
+from reportgen.periods import Period, Term
+
+REPO = Path(__file__).resolve().parents[1]
+RECORDS = REPO / "records"
+BAD_RECORDS = Path(__file__).resolve().parent / "bad_records"
+
+TERM7 = Term("민선7기", Period(2018, 2), Period(2022, 1))
+TERM8 = Term("민선8기", Period(2022, 2), Period(2026, 1))
+
+
+# ---------------------------------------------------------------------------
+# The shipped records
+
+
+@pytest.fixture
+def records_dir() -> Path:
+    """The repository's records/ (read only: copy it before changing anything)."""
+    assert (RECORDS / "report.json").is_file(), RECORDS
+    return RECORDS
+
+
+@pytest.fixture
+def settings(records_dir: Path) -> ReportSettings:
+    raw = json.loads((records_dir / "report.json").read_text(encoding="utf-8"))
+    return ReportSettings.model_validate(raw)
+
+
+@pytest.fixture
+def term7() -> Term:
+    """민선7기 (2018.7. ~ 2022.6.), the seeds' term."""
+    return TERM7
+
+
+@pytest.fixture
+def term8() -> Term:
+    """민선8기 (2022.7. ~ 2026.6.)."""
+    return TERM8
+
+
+@pytest.fixture
+def bad_records_dir() -> Path:
+    """tests/bad_records/: broken record files, byte for byte as staff's tools write them."""
+    return BAD_RECORDS
+
+
+@pytest.fixture
+def copied_records(tmp_path: Path, records_dir: Path) -> Path:
+    """A writable copy of records/ (schema/ included) in tmp_path."""
+    target = tmp_path / "records"
+    shutil.copytree(records_dir, target)
+    return target
+
+
+def _shipped(pledge_id: str) -> dict[str, Any]:
+    return json.loads((RECORDS / f"{pledge_id}.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def shipped() -> Callable[[str], dict[str, Any]]:
+    """``shipped("1-4-5")``: a shipped pledge record as a fresh dict, free to change."""
+    return _shipped
+
+
+# ---------------------------------------------------------------------------
+# Writing small record sets
+
+
+def write_records(
+    tmp_path: Path,
+    pledges: dict[str, dict[str, Any] | str | bytes],
+    settings: dict[str, Any] | None = None,
+) -> Path:
+    """Write ``report.json`` (a copy of the shipped one unless given) and ``<id>.json`` files.
+
+    A value may be a dict (dumped as UTF-8 JSON), or str/bytes written as is,
+    so a test can write a broken file. The key is the file's stem.
+    Returns the records directory.
+    """
+    directory = tmp_path / "records"
+    directory.mkdir(parents=True, exist_ok=True)
+    if settings is None:
+        shutil.copyfile(RECORDS / "report.json", directory / "report.json")
+    else:
+        (directory / "report.json").write_text(
+            json.dumps(settings, ensure_ascii=False, indent=2), encoding="utf-8"
+        )
+    for stem, content in pledges.items():
+        path = directory / f"{stem}.json"
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        elif isinstance(content, str):
+            path.write_text(content, encoding="utf-8")
+        else:
+            path.write_text(json.dumps(content, ensure_ascii=False, indent=2), encoding="utf-8")
+    return directory
+
+
+@pytest.fixture(name="write_records")
+def write_records_fixture() -> Callable[..., Path]:
+    return write_records
+
+
+_MINIMAL: dict[str, Any] = {
+    "$schema": "schema/pledge.schema.json",
+    "id": "1-1-1",
+    "title": "시험 공약",
+    "department": "일자리정책과",
+    "non_budget": False,
+    "achievements": [
+        {
+            "period": "2019",
+            "entries": [{"text": "2019년 실적", "children": [{"text": "세부 실적"}]}],
+        },
+        {"period": "2021H1", "entries": [{"text": "상반기 실적"}]},
+        {"period": "2021H2", "entries": [{"text": "하반기 실적"}]},
+    ],
+    "plans": [{"period": "2022H1", "entries": [{"text": "상반기 계획"}]}],
+    "reports": {
+        "2022H1": {
+            "status": "정상추진",
+            "contacts": {
+                "manager": {"name": "가과장", "phone": "8075-0001"},
+                "team_leader": {"name": "나팀장", "phone": "8075-0002"},
+                "officer": {"name": "다주무", "phone": "8075-0003"},
+            },
+            "participation": {"meetings": 1},
+            "problems": {"problems": [{"text": "문제"}], "measures": [{"text": "대책"}]},
+            "budget": {
+                "plan": [{"name": "사업", "sources": {"시비": {"2018": 10, "2019": 20}}}],
+                "secured": [
+                    {
+                        "name": "사업",
+                        "sources": {"시비": {"2018": {"secured": 10, "executed": 5}}},
+                    }
+                ],
+            },
+        }
+    },
+}
+
+
+def make_pledge(pledge_id: str = "1-1-1", **overrides: Any) -> dict[str, Any]:
+    """A minimal pledge record that validates without a single problem, not even a warning."""
+    pledge = copy.deepcopy(_MINIMAL)
+    pledge["id"] = pledge_id
+    pledge.update(copy.deepcopy(overrides))
+    return pledge
+
+
+@pytest.fixture(name="make_pledge")
+def make_pledge_fixture() -> Callable[..., dict[str, Any]]:
+    return make_pledge
+
+
+# ---------------------------------------------------------------------------
+# The command line
+
+PROBLEM_LINE = re.compile(r"^(?:Error: )?\S+\.json(?:: .+)?: (?:error|warning): ")
+
+
+class ValidateCli:
+    """``reportgen validate --records DIR`` through click's runner (the real entry point)."""
+
+    def run(self, directory: Path, *args: str) -> Result:
+        return CliRunner().invoke(main, ["validate", "--records", str(directory), *args])
+
+    @staticmethod
+    def problem_lines(result: Result) -> list[str]:
+        """The lines that report one problem each (file: path: severity: message)."""
+        return [line for line in result.output.splitlines() if PROBLEM_LINE.match(line)]
+
+    def rejected(self, directory: Path, *args: str) -> list[str]:
+        """Run it and check it refused the records cleanly: exit 1, no traceback.
+
+        Returns the problem lines.
+        """
+        result = self.run(directory, *args)
+        assert result.exit_code == 1, result.output
+        assert isinstance(result.exception, SystemExit), repr(result.exception)
+        assert "Traceback" not in result.output
+        assert "nothing was written" in result.output
+        lines = self.problem_lines(result)
+        assert lines, result.output
+        return lines
+
+    def accepted(self, directory: Path, *args: str) -> Result:
+        result = self.run(directory, *args)
+        assert result.exit_code == 0, result.output
+        assert result.exception is None
+        return result
+
+
+@pytest.fixture
+def cli() -> ValidateCli:
+    return ValidateCli()

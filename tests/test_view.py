@@ -1,0 +1,382 @@
+"""reportgen.view: the format-neutral view every writer lays out (labels, lines, money rows)."""
+
+from __future__ import annotations
+
+import copy
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from reportgen.budget import Figure
+from reportgen.model import Pledge, ReportSettings
+from reportgen.periods import Period
+from reportgen.view import (
+    NOT_RECORDED,
+    SYMBOLS,
+    MoneyTable,
+    PledgeView,
+    format_amount,
+    format_figure,
+    format_share,
+    pledge_money,
+    pledge_view,
+    report_view,
+)
+
+P = Period.parse
+D = Decimal
+H1 = P("2022H1")
+
+
+def _view(raw: dict[str, Any], settings: ReportSettings, period: Period = H1) -> PledgeView:
+    return pledge_view(Pledge.model_validate(raw), period, settings)
+
+
+# ---------------------------------------------------------------------------
+# Figures
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (D(1578), "1,578"),
+        (D("12.5"), "12.5"),
+        (None, ""),
+        (D(0), "0"),
+        (D(20), "20"),
+        (D("1234567.50"), "1,234,567.5"),
+        (D("1E+3"), "1,000"),
+        (D("8291.0"), "8,291"),
+        (D("0.05"), "0.05"),
+    ],
+)
+def test_format_amount(value: Decimal | None, text: str) -> None:
+    assert format_amount(value) == text
+
+
+@given(st.decimals(0, 10**9, allow_nan=False, allow_infinity=False, places=3))
+def test_format_amount_round_trips(value: Decimal) -> None:
+    text = format_amount(value)
+    assert "E" not in text and "e" not in text
+    assert D(text.replace(",", "")) == value
+
+
+def test_format_figure() -> None:
+    assert format_figure(Figure(D(279), D(278)), with_executed=True) == "279 (278)"
+    assert format_figure(Figure(D(1499), D(1323)), with_executed=True) == "1,499 (1,323)"
+    assert format_figure(Figure(D(312)), with_executed=True) == "312"
+    assert format_figure(Figure(None, D(5)), with_executed=True) == "(5)"
+    assert format_figure(Figure(D(279), D(278)), with_executed=False) == "279"
+    assert format_figure(Figure(None), with_executed=True) == ""
+
+
+def test_format_share() -> None:
+    assert format_share(33, 88) == "37.5%"
+    assert format_share(1, 3) == "33.3%"
+    assert format_share(0, 0) == "-"
+    assert format_share(2, 2) == "100.0%"
+
+
+# ---------------------------------------------------------------------------
+# Money tables
+
+
+def _shipped_view(shipped, settings, pledge_id: str, period: Period = H1) -> PledgeView:
+    return _view(shipped(pledge_id), settings, period)
+
+
+def _blocks(table: MoneyTable) -> list[list[tuple[str, str]]]:
+    out: list[list[tuple[str, str]]] = []
+    for row in table.rows:
+        if row.merge == "restart":
+            out.append([])
+        out[-1].append((row.label, row.merge))
+    return out
+
+
+def test_money_rows_merge_marks(shipped, settings) -> None:
+    table = _shipped_view(shipped, settings, "1-4-5").plan_table
+    assert _blocks(table) == [
+        [("국비", "restart"), ("도비", "continue"), ("시비", "continue"), ("기타", "continue")],
+        [("국비", "restart"), ("도비", "continue"), ("시비", "continue"), ("기타", "continue")],
+        [
+            ("국비", "restart"),
+            ("도비", "continue"),
+            ("시비", "continue"),
+            ("기타", "continue"),
+            ("소계", "continue"),
+        ],
+    ]
+    for row in table.rows:
+        same_block = [r for r in table.rows if r.name == row.name]
+        assert row.block_rows == len(same_block)
+    assert table.grand_total.merge == "" and table.grand_total.name == ""
+    assert table.grand_total.label == "계"
+
+
+def test_money_table_columns_and_texts(shipped, settings) -> None:
+    view = _shipped_view(shipped, settings, "1-4-5")
+    plan, secured = view.plan_table, view.secured_table
+    assert plan.column_labels == ("기투자", "'18.7.", "'19", "'20", "'21", "'22.6.", "임기후")
+    assert plan.column_keys[1:6] == ("2018", "2019", "2020", "2021", "2022")
+    assert plan.unit == "(단위 : 백만원)"
+    assert (plan.kind, secured.kind) == ("plan", "secured")
+    assert plan.title == "연도별 투자계획(사업비)" and secured.title == "연도별 확보(집행)액"
+    assert plan.grand_total.total.text == "8,291"
+    assert [c.text for c in plan.grand_total.cells] == [
+        "0",
+        "1,109",
+        "1,735",
+        "1,729",
+        "1,814",
+        "1,904",
+        "0",
+    ]
+    [dobi] = [r for r in secured.rows if r.label == "도비" and r.total.amount]
+    assert dobi.cells[1].text == "279 (278)"
+    assert dobi.cells[4].text == "312"
+    assert dobi.total.text == "1,220 (907)"
+    assert plan.recorded and secured.recorded and not plan.non_budget
+
+
+def test_non_budget_frame_rows(shipped, settings) -> None:
+    view = _shipped_view(shipped, settings, "1-4-3")
+    for table in (view.plan_table, view.secured_table):
+        assert table.non_budget and table.recorded
+        assert [(r.label, r.merge, r.block_rows) for r in table.rows] == [
+            ("국비", "restart", 4),
+            ("도비", "continue", 4),
+            ("시비", "continue", 4),
+            ("기타", "continue", 4),
+        ]
+        assert {r.name for r in table.rows} == {"고양시 고용할당제 도입"}
+        assert all(c.text == "" and c.amount is None for r in table.rows for c in r.cells)
+        assert table.grand_total.total.text == "" and table.grand_total.label == "계"
+        assert len(table.grand_total.cells) == 7
+
+
+def test_non_budget_ignores_a_budget_record(make_pledge, settings) -> None:
+    view = _view(make_pledge(non_budget=True), settings)
+    assert view.plan_table.non_budget
+    assert all(r.total.amount is None for r in view.plan_table.rows)
+
+
+def test_budget_not_recorded_prints_an_unnamed_frame(make_pledge, settings) -> None:
+    raw = make_pledge()
+    del raw["reports"]["2022H1"]["budget"]
+    table = _view(raw, settings).plan_table
+    assert table.recorded is False and table.non_budget is False
+    assert [r.label for r in table.rows] == ["국비", "도비", "시비", "기타"]
+    assert {r.name for r in table.rows} == {""}
+
+
+# ---------------------------------------------------------------------------
+# Lines: level symbols, notes, placeholders
+
+
+def test_level_symbols(make_pledge, settings) -> None:
+    raw = make_pledge(year_headings=True)
+    raw["achievements"][0]["entries"] = [
+        {
+            "text": "하나",
+            "children": [
+                {
+                    "text": "둘",
+                    "children": [
+                        {"text": "셋", "children": [{"text": "넷"}]},
+                        {"text": "비고", "note": True},
+                    ],
+                }
+            ],
+        }
+    ]
+    row = _view(raw, settings).progress[0]
+    got = [(line.level, line.symbol, line.text, line.note) for line in row.lines]
+    assert got[:6] == [
+        (0, "□", "2019년 추진실적", False),
+        (1, "○", "하나", False),
+        (2, "-", "둘", False),
+        (3, "·", "셋", False),
+        (3, "·", "넷", False),  # deeper than · stays at ·
+        (3, "※", "비고", True),
+    ]
+    assert got[6] == (0, "□", "2021년 상반기 추진실적", False)
+    assert SYMBOLS == ("□", "○", "-", "·")
+
+
+def test_no_year_headings_without_the_flag(make_pledge, settings) -> None:
+    row = _view(make_pledge(), settings).progress[0]
+    assert [line.symbol for line in row.lines] == ["○", "-", "○"]
+
+
+def test_progress_labels_follow_the_period(make_pledge, settings) -> None:
+    view = _view(make_pledge(), settings)
+    assert [(r.title, r.note) for r in view.progress] == [
+        ("그동안 추진실적", "(2018. ~ 2021.6.)"),
+        ("2021년도 하반기 추진실적", "(21. 7.~12. 실적)"),
+        ("2022년도 상반기 추진계획", "(향후 추진 계획)"),
+    ]
+    earlier = _view(make_pledge(), settings, P("2021H2"))
+    assert [(r.title, r.note) for r in earlier.progress] == [
+        ("그동안 추진실적", "(2018. ~ 2020.)"),
+        ("2021년도 상반기 추진실적", "(21. 1.~6. 실적)"),
+        ("2021년도 하반기 추진계획", "(향후 추진 계획)"),
+    ]
+
+
+def test_first_periods_of_the_term_drop_rows(make_pledge, settings) -> None:
+    assert [r.title for r in _view(make_pledge(), settings, P("2018H2")).progress] == [
+        "2018년도 하반기 추진계획"
+    ]
+    assert [r.title for r in _view(make_pledge(), settings, P("2019H1")).progress] == [
+        "2018년도 하반기 추진실적",
+        "2019년도 상반기 추진계획",
+    ]
+
+
+def test_placeholders_when_nothing_recorded(make_pledge, settings) -> None:
+    raw = make_pledge(achievements=[], plans=[], reports={})
+    view = _view(raw, settings)
+    for row in view.progress:
+        [line] = row.lines
+        assert line.placeholder and line.symbol == "" and line.text.startswith(NOT_RECORDED)
+    texts = [r.lines[0].text for r in view.progress]
+    assert "2021년 하반기에 기록된 추진실적이 없습니다." in texts[1]
+    assert "2022년 상반기 추진계획이 기록되지 않았습니다." in texts[2]
+    assert view.problems.recorded is False
+    [(heading, lines)] = view.problems.sections
+    assert heading == "" and lines[0].placeholder
+    assert view.status == "" and view.contacts == () and view.participation is None
+    assert view.plan_table.recorded is False
+
+
+def test_placeholder_is_never_a_real_line(shipped, settings) -> None:
+    view = _shipped_view(shipped, settings, "1-4-5")
+    assert not any(line.placeholder for row in view.progress for line in row.lines)
+    assert not any(line.placeholder for _, lines in view.problems.sections for line in lines)
+
+
+# ---------------------------------------------------------------------------
+# Header, participation, problems
+
+
+def test_header_of_1_4_5(shipped, settings) -> None:
+    view = _shipped_view(shipped, settings, "1-4-5")
+    assert (view.id, view.anchor, view.period, view.period_words) == (
+        "1-4-5",
+        "pledge_1_4_5",
+        "2022H1",
+        "2022년 상반기",
+    )
+    assert view.status == "이행후계속추진"
+    assert view.department == "일자리정책과"
+    assert [(c.role, c.name, c.phone) for c in view.contacts] == [
+        ("과장", "박광영", "8075-3700"),
+        ("팀장", "김혜실", "8075-3661"),
+        ("담당자", "서체여", "8075-3664"),
+    ]
+
+
+def test_participation_cells(shipped, settings) -> None:
+    cells = _shipped_view(shipped, settings, "1-4-5").participation
+    assert cells is not None
+    assert [(c.heading, c.text) for c in cells] == [
+        ("공약 관련 회의", ""),
+        ("설명회, 민생탐방", ""),
+        ("전문가 자문", ""),
+        ("언론/방송 보도", "42회"),
+        ("기 타", ""),
+    ]
+
+
+def test_problems_two_lists(shipped, settings) -> None:
+    sections = _shipped_view(shipped, settings, "1-4-5").problems.sections
+    assert [(h, len(lines)) for h, lines in sections] == [("문제점", 4), ("개선대책", 6)]
+    assert all(line.symbol == "-" and line.level == 2 for _, lines in sections for line in lines)
+
+
+def test_problems_one_list(shipped, settings) -> None:
+    sections = _shipped_view(shipped, settings, "1-4-3").problems.sections
+    assert [(h, len(lines)) for h, lines in sections] == [("", 4)]
+    assert {line.symbol for line in sections[0][1]} == {"-"}
+
+
+def test_problems_with_only_measures(make_pledge, settings) -> None:
+    raw = make_pledge()
+    raw["reports"]["2022H1"]["problems"] = {
+        "measures": [{"text": "대책", "children": [{"text": "세부"}]}]
+    }
+    sections = _view(raw, settings).problems.sections
+    assert [(h, [(line.symbol, line.text) for line in lines]) for h, lines in sections] == [
+        ("개선대책", [("-", "대책"), ("·", "세부")])
+    ]
+
+
+def test_text_is_carried_as_data(make_pledge, settings) -> None:
+    text = '<w:t>&amp; "x" {{ p.title }} {% if %} 😀'
+    raw = make_pledge()
+    raw["plans"][0]["entries"][0]["text"] = text
+    assert _view(raw, settings).progress[-1].lines[0].text == text
+
+
+# ---------------------------------------------------------------------------
+# The whole report
+
+
+def test_report_view_summary(shipped, settings) -> None:
+    pledges = [Pledge.model_validate(shipped(i)) for i in ("1-4-3", "1-4-5")]
+    report = report_view(pledges, H1, settings)
+    assert [v.id for v in report.pledges] == ["1-4-3", "1-4-5"]
+    counts = {s.status: (s.count, s.share) for s in report.summary}
+    assert counts["이행후계속추진"] == (1, "50.0%")
+    assert counts["미기재"] == (1, "50.0%")  # 1-4-3 has no status stamp
+    assert counts["완료"] == (0, "0.0%")
+    assert (report.total, report.done, report.done_share) == (2, 1, "50.0%")
+    assert report.title == "민선7기 공약 추진실적 보고서"
+    assert report.term_span == "2018.7. ~ 2022.6." and report.city == "고양시"
+    assert report.column_labels[1] == "'18.7."
+    assert report.period_words == "2022년 상반기"
+
+
+def test_report_view_without_unrecorded_has_no_extra_line(make_pledge, settings) -> None:
+    report = report_view([Pledge.model_validate(make_pledge())], H1, settings)
+    assert [s.status for s in report.summary] == settings.statuses
+    assert report.done == 0 and report.done_share == "0.0%"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: a blank variant of a status ('이행 후 계속추진') is accepted by validate with a "
+    "warning, but the view compares it verbatim, so the summary counts it as 미기재 and not done",
+)
+def test_blank_variant_status_counts_as_done(shipped, settings) -> None:
+    raw = copy.deepcopy(shipped("1-4-5"))
+    raw["reports"]["2022H1"]["status"] = "이행 후 계속추진"
+    report = report_view([Pledge.model_validate(raw)], H1, settings)
+    assert report.done == 1
+    assert report.pledges[0].status == "이행후계속추진"
+
+
+def test_pledge_money(shipped, settings) -> None:
+    money = pledge_money(_shipped_view(shipped, settings, "1-4-5"))
+    assert money.planned is not None and money.secured is not None
+    assert money.planned.total.text == "8,291"
+    assert money.secured.total.text == "6,981 (4,782)"
+    assert money.execution_rate == D(4782) / D(6981)
+    none = pledge_money(_shipped_view(shipped, settings, "1-4-3"))
+    assert (none.non_budget, none.planned, none.secured, none.execution_rate) == (
+        True,
+        None,
+        None,
+        None,
+    )
+
+
+def test_views_are_plain_comparable_values(shipped, settings) -> None:
+    a = _shipped_view(shipped, settings, "1-4-5")
+    b = _shipped_view(shipped, settings, "1-4-5")
+    assert a == b
+    assert hash(a) == hash(b)
