@@ -148,7 +148,7 @@ def printed_total_drift(budget: Budget, columns: Sequence[FiscalColumn]) -> list
     for i, (sub, block) in enumerate(zip(budget.plan, plan.blocks, strict=True)):
         for source, printed in sub.printed_totals.items():
             row = next(r for r in block.rows if r.label == source)
-            if row.total.amount != printed:
+            if (row.total.amount or ZERO) != printed:
                 out.append(
                     (
                         f"plan[{i}].printed_totals.{source}",

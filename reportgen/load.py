@@ -50,19 +50,36 @@ class RecordSet:
         return [p for p in self.problems if p.severity is Severity.WARNING]
 
 
-class _DuplicateKey(ValueError):
-    pass
+class _Object(dict):  # type: ignore[type-arg]
+    """A JSON object that remembers keys it held twice (JSON keeps only the last)."""
+
+    duplicates: tuple[str, ...] = ()
 
 
-def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out = dict(pairs)
-    if len(out) != len(pairs):  # the rare case: find which key came twice
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out = _Object(pairs)
+    if len(out) != len(pairs):  # the rare case: find which keys came twice
         seen: set[str] = set()
+        dups = []
         for key, _ in pairs:
             if key in seen:
-                raise _DuplicateKey(key)
+                dups.append(key)
             seen.add(key)
+        out.duplicates = tuple(dups)
     return out
+
+
+def _duplicates(node: Any, path: str, display: str, problems: list[Problem]) -> None:
+    if isinstance(node, dict):
+        for key in getattr(node, "duplicates", ()):
+            problems.append(
+                Problem(display, path, f"key {key!r} appears twice in this object; keep one")
+            )
+        for key, value in node.items():
+            _duplicates(value, f"{path}.{key}", display, problems)
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            _duplicates(value, f"{path}[{i}]", display, problems)
 
 
 def read_json(
@@ -101,16 +118,16 @@ def read_json(
         problems.append(Problem(display, "", "the file is empty; a record is a JSON object { … }"))
         return None
     try:
-        return json.loads(text, parse_float=Decimal, object_pairs_hook=_no_duplicate_keys)
-    except _DuplicateKey as exc:
-        problems.append(Problem(display, "", f"key {exc.args[0]!r} appears twice in one object"))
+        tree = json.loads(text, parse_float=Decimal, object_pairs_hook=_object)
     except json.JSONDecodeError as exc:
         problems.append(
             Problem(
                 display, "", f"not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
             )
         )
-    return None
+        return None
+    _duplicates(tree, "$", display, problems)
+    return tree
 
 
 def _all_field_names() -> list[str]:
@@ -196,7 +213,10 @@ def _read_clean(
     def warn(where: str, message: str) -> None:
         problems.append(Problem(display, where, message, Severity.WARNING))
 
-    return clean_tree(raw, warn)
+    def error(where: str, message: str) -> None:
+        problems.append(Problem(display, where, message))
+
+    return clean_tree(raw, warn, error)
 
 
 def load_records(directory: Path) -> RecordSet:

@@ -81,6 +81,8 @@ Amount = Annotated[
 ]
 
 Count = Annotated[int, Field(ge=0, strict=True)]
+# "no", "yes", 0 and 1 are not booleans: a wrong type must not pass silently.
+Flag = Annotated[bool, Field(strict=True)]
 Text = Annotated[str, Field(min_length=1, max_length=500)]
 MAX_ITEM_CHARS = 2000  # a 개조식 line is a sentence or two; more is a paste gone wrong
 
@@ -151,7 +153,7 @@ class Item(Record):
     """One line of 개조식 text. Its level is its depth; the symbol (○ - · ※) is printed, not typed."""
 
     text: Annotated[str, Field(min_length=1, max_length=MAX_ITEM_CHARS)]
-    note: bool = Field(default=False, description="※ remark under the item above")
+    note: Flag = Field(default=False, description="※ remark under the item above")
     period: PeriodField | None = Field(
         default=None,
         description="when this item happened, if later than its group's period",
@@ -163,7 +165,7 @@ class ItemGroup(Record):
     """Items recorded for one period: achievements (추진실적) or a plan (추진계획)."""
 
     period: PeriodField
-    draft: bool = Field(
+    draft: Flag = Field(
         default=False, description="written by new-period; remove once a person has checked it"
     )
     entries: list[Item] = Field(min_length=1)
@@ -260,7 +262,7 @@ class PeriodReport(Record):
     A section left out carries forward from the latest earlier report that has it.
     """
 
-    draft: bool = Field(
+    draft: Flag = Field(
         default=False, description="written by new-period; remove once a person has checked it"
     )
     status: Text | None = Field(default=None, description="추진상황, e.g. 이행후계속추진")
@@ -277,15 +279,17 @@ class Pledge(Record):
     id: Annotated[str, Field(pattern=PLEDGE_ID_PATTERN, description="공약번호, e.g. 1-4-5")]
     title: Text = Field(description="공약명")
     department: Text = Field(description="소관부서")
-    non_budget: bool = Field(default=False, description="비예산 공약: no money tables")
-    year_headings: bool = Field(
+    non_budget: Flag = Field(default=False, description="비예산 공약: no money tables")
+    year_headings: Flag = Field(
         default=False,
         description="group 그동안 추진실적 under □ 2019년 추진실적 … headings",
     )
     achievements: list[ItemGroup] = Field(default_factory=list, description="추진실적, by period")
     plans: list[ItemGroup] = Field(default_factory=list, description="추진계획, by half-year")
     reports: dict[PeriodField, PeriodReport] = Field(
-        default_factory=dict, description="what each report period recorded, keyed 2022H1"
+        default_factory=dict,
+        description="what each report period recorded, keyed 2022H1",
+        json_schema_extra={"propertyNames": {"pattern": PERIOD_PATTERN}},
     )
 
     @property

@@ -115,9 +115,9 @@ class Term:
     end: Period
 
     def contains(self, period: Period) -> bool:
-        if period.is_year:
-            return self.start.year <= period.year <= self.end.year
-        return self.start <= period <= self.end
+        # By ordinal: a year counts as its second half, so "2022" (reported
+        # as 2022H2) is outside a term that ends with 2022H1; "2018" is inside.
+        return self.start.ordinal <= period.ordinal <= self.end.ordinal
 
     @property
     def report_periods(self) -> list[Period]:

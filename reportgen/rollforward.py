@@ -300,7 +300,7 @@ def _plan_entries(pledge: Pledge, raw: dict[str, Any], period: Period) -> list[A
         if group.period == period:
             entries.extend(raw_plans[index]["entries"])
     # A copy, cleaned as load cleans it: a new draft should not repeat paste damage.
-    return clean_tree(copy.deepcopy(entries), _noop)
+    return clean_tree(copy.deepcopy(entries), _noop, _noop)
 
 
 def _roll_pledge(
@@ -324,7 +324,7 @@ def _roll_pledge(
         if carried is None:
             continue
         source = raw_reports[raw_key[carried.recorded]][name]
-        report[name] = clean_tree(copy.deepcopy(source), _noop)
+        report[name] = clean_tree(copy.deepcopy(source), _noop, _noop)
         action.carried[name] = carried.recorded
         if carried.draft:
             action.carried_from_draft.append(f"reports.{carried.recorded}.{name}")

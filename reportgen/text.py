@@ -68,23 +68,36 @@ def clean_text(value: str, path: str, warn: Warn, *, item_text: bool = False) ->
 _ITEM_TEXT_KEYS = {"text"}
 
 
-def clean_tree(node: Any, warn: Warn, path: str = "$") -> Any:
-    """Return a copy of a parsed JSON tree with every string cleaned (keys included)."""
+def clean_tree(node: Any, warn: Warn, error: Warn, path: str = "$") -> Any:
+    """Return a copy of a parsed JSON tree with every string cleaned (keys included).
+
+    Two keys that become equal once cleaned (" 2022H1" and "2022H1", NFD and
+    NFC "도비") would silently drop one section: that is an ``error``.
+    """
     if isinstance(node, dict):
         out = {}
+        original: dict[str, str] = {}
         for key, value in node.items():
             clean_key = clean_text(key, f"{path}.{key}", warn) if isinstance(key, str) else key
             child = f"{path}.{clean_key}"
+            if clean_key in out:
+                error(
+                    child,
+                    f"keys {original[clean_key]!r} and {key!r} are the same key once blanks and "
+                    "Hangul composition are normalised; merge them into one",
+                )
+                continue
+            original[clean_key] = key
             if isinstance(value, str):
                 out[clean_key] = clean_text(value, child, warn, item_text=key in _ITEM_TEXT_KEYS)
             else:
-                out[clean_key] = clean_tree(value, warn, child)
+                out[clean_key] = clean_tree(value, warn, error, child)
         return out
     if isinstance(node, list):
         return [
             clean_text(v, f"{path}[{i}]", warn)
             if isinstance(v, str)
-            else clean_tree(v, warn, f"{path}[{i}]")
+            else clean_tree(v, warn, error, f"{path}[{i}]")
             for i, v in enumerate(node)
         ]
     return node

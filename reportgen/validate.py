@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .asof import pledge_as_of
 from .budget import printed_total_drift
-from .errors import Problem, RecordsInvalid, Severity
+from .errors import PeriodError, Problem, RecordsInvalid, Severity
 from .load import RecordSet, load_records
 from .model import Budget, Item, Pledge, ReportSettings, SecuredAmount
 from .periods import Period, Term
@@ -229,6 +229,10 @@ def check(directory: Path, period: Period | None = None) -> tuple[RecordSet, lis
     Returns the records and every warning (to print) when there are no errors.
     """
     records = load_records(directory)
+    if period is not None and records.settings is not None:
+        term = records.settings.term.to_term()
+        if not term.contains(period):
+            raise PeriodError(f"{period} is outside the term {term.name} ({term.span_label})")
     problems = list(records.problems) + validate_records(records)
     if not any(p.severity is Severity.ERROR for p in problems):
         when = period or latest_period(records)

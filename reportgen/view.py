@@ -25,6 +25,7 @@ from .asof import (
 from .budget import BudgetRow, BudgetTable, Figure, execution_rate, plan_table, secured_table
 from .model import Item, Pledge, ReportSettings
 from .periods import FiscalColumn, Period, RowLabel, Term, heading_for
+from .text import blankless
 
 # How each level of 개조식 text is printed (FORM.md §2, §9).
 SYMBOLS = ("□", "○", "-", "·")
@@ -285,6 +286,12 @@ def money_table(
     )
 
 
+def canonical_status(status: str, settings: ReportSettings) -> str:
+    """A listed status typed with other blanks (이행 후 계속추진) counts as the listed one."""
+    listed = {blankless(s): s for s in settings.statuses}
+    return listed.get(blankless(status), status)
+
+
 def pledge_view(pledge: Pledge, period: Period, settings: ReportSettings) -> PledgeView:
     term: Term = settings.term.to_term()
     asof = pledge_as_of(pledge, period, term)
@@ -348,7 +355,7 @@ def pledge_view(pledge: Pledge, period: Period, settings: ReportSettings) -> Ple
         anchor="pledge_" + pledge.id.replace("-", "_"),
         period=str(period),
         period_words=period.in_words,
-        status=asof.status.value if asof.status else "",
+        status=canonical_status(asof.status.value, settings) if asof.status else "",
         department=pledge.department,
         contacts=contact_rows,
         progress=_progress(asof),

@@ -146,11 +146,6 @@ def test_funding_sources_are_a_closed_list() -> None:
     assert errors[0]["type"] == "literal_error"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: booleans are validated in lax mode: 'no', 'yes', 0, 1 are accepted for "
-    "non_budget/draft/note although the schema says boolean (a wrong type passes silently)",
-)
 @pytest.mark.parametrize("value", ["no", "yes", 0, 1])
 def test_booleans_are_strict(make_pledge, value: Any) -> None:
     with pytest.raises(ValidationError):

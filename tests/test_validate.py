@@ -250,11 +250,6 @@ def test_non_budget_pledge_without_budget_is_fine(tmp_path, write_records, make_
     assert check(directory)[1] == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: an achievement dated to the year 2022 passes validation in 민선7기 (ends "
-    "2022H1), but a year counts as its second half (2022H2), so it shows in no report",
-)
 def test_achievement_dated_to_a_year_that_ends_after_the_term(tmp_path, write_records, make_pledge):
     pledge = _set(make_pledge(), ["achievements", 2, "period"], "2022")
     directory = write_records(tmp_path, {"1-1-1": pledge})
@@ -300,11 +295,6 @@ def test_printed_totals_that_agree_give_no_warning(tmp_path, write_records, make
     assert _all(write_records(tmp_path, {"1-1-1": pledge})) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: budget.printed_total_drift compares a printed 0 with the total of an empty "
-    "source row (None), warning 'the page printed 계 0 but the figures add up to 0'",
-)
 def test_printed_zero_for_an_empty_source_is_no_drift(tmp_path, write_records, make_pledge):
     pledge = _set(make_pledge(), [*BUDGET, "plan", 0, "printed_totals"], {"시비": 30, "국비": 0})
     assert _warnings(write_records(tmp_path, {"1-1-1": pledge})) == []
@@ -419,11 +409,6 @@ def test_malformed_period_option_is_a_usage_error(
     assert "--period" in result.output
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: `reportgen validate --period 2030H1` accepts a period outside the term and "
-    "exits 0 with 'nothing recorded' warnings; PeriodError exists for exactly this",
-)
 def test_period_option_outside_the_term_is_refused(tmp_path, write_records, make_pledge, cli):
     directory = write_records(tmp_path, {"1-1-1": make_pledge()})
     result = cli.run(directory, "--period", "2030H1")

@@ -347,11 +347,6 @@ def test_report_view_without_unrecorded_has_no_extra_line(make_pledge, settings)
     assert report.done == 0 and report.done_share == "0.0%"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a blank variant of a status ('이행 후 계속추진') is accepted by validate with a "
-    "warning, but the view compares it verbatim, so the summary counts it as 미기재 and not done",
-)
 def test_blank_variant_status_counts_as_done(shipped, settings) -> None:
     raw = copy.deepcopy(shipped("1-4-5"))
     raw["reports"]["2022H1"]["status"] = "이행 후 계속추진"
