@@ -126,8 +126,10 @@ def read_json(
             )
         )
         return None
+    before = len(problems)
     _duplicates(tree, "$", display, problems)
-    return tree
+    # Which of two values was meant is unknown: type nothing until it is fixed.
+    return tree if len(problems) == before else None
 
 
 def _all_field_names() -> list[str]:

@@ -137,7 +137,7 @@ def test_every_half_year_of_the_term_builds(workspace):
 def test_period_outside_the_term_is_refused(workspace):
     result = _build(workspace, "2022H2", "--out", str(workspace / "out"))
     assert result.exit_code == 1
-    assert "outside 민선7기" in result.output
+    assert "outside the term 민선7기" in result.output
     assert "Traceback" not in result.output
     bad = _build(workspace, "2022", "--out", str(workspace / "out"))
     assert bad.exit_code == 2 and "half-year" in bad.output

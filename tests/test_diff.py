@@ -35,8 +35,8 @@ from reportgen.diff import (
 )
 from reportgen.diff_docx import render_docx
 from reportgen.load import load_records
-from reportgen.periods import Period
 from reportgen.pdf import fontconfig_file
+from reportgen.periods import Period
 from reportgen.view import report_view
 
 from .conftest import RECORDS, make_pledge, shipped, write_records
