@@ -16,11 +16,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import __version__
-from .docx import DocxWriter
 from .errors import PeriodError, Problem, ReportgenError
 from .load import RecordSet
-from .output import MANIFEST, compare_with_disk, manifest_bytes, pledge_file_stem, publish
+from .output import (
+    MANIFEST,
+    compare_with_disk,
+    manifest_bytes,
+    pledge_file_stem,
+    publish,
+    sha256,
+)
 from .periods import Period
+from .render import render_documents
 from .validate import check
 from .view import ReportView, report_view
 
@@ -65,6 +72,8 @@ def render_report(
     *,
     strict: bool = False,
     pdf: bool = False,
+    workers: int | None = None,
+    cache_dir: Path | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> Build:
     """Validate the records and render every output file of ``period`` in memory."""
@@ -86,21 +95,14 @@ def render_report(
             + '\nCheck them, remove "draft": true, and build again.'
         )
 
-    # Imported here: the workbook writer is only needed once records are sound.
-    from .xlsx import render_workbook
-
-    writer = DocxWriter.from_directory(templates)
+    pledges, booklet, workbook = render_documents(
+        report, templates, workers=workers, cache_dir=cache_dir, progress=progress
+    )
     files: dict[str, bytes] = {}
-    contents = []
-    for view in report.pledges:
-        content = writer.pledge_content(view, report)
-        name = f"{PLEDGE_DIR}/{pledge_file_stem(view.id, view.title)}.docx"
-        files[name] = writer.pledge_document(view, report, content)
-        contents.append(content)
-        if progress:
-            progress(len(contents), len(report.pledges))
-    files[booklet_name(report)] = writer.booklet_document(report, contents)
-    files[workbook_name(report)] = render_workbook(report, templates / "workbook.xlsx")
+    for view, rendered in zip(report.pledges, pledges, strict=True):
+        files[f"{PLEDGE_DIR}/{pledge_file_stem(view.id, view.title)}.docx"] = rendered.document
+    files[booklet_name(report)] = booklet
+    files[workbook_name(report)] = workbook
 
     notes: list[str] = []
     if pdf:
@@ -120,6 +122,7 @@ def render_report(
         period=str(period),
         records=record_bytes,
         templates=template_bytes,
+        drafts=drafts,
     )
     return Build(period, files, warnings, drafts, notes)
 
@@ -132,14 +135,71 @@ def build(
     *,
     strict: bool = False,
     pdf: bool = False,
+    workers: int | None = None,
     progress: Callable[[int, int], None] | None = None,
-) -> Build:
-    """Render and publish atomically: ``out`` holds the whole new build or the old one."""
+) -> Build | None:
+    """Render and publish atomically: ``out`` holds the whole new build or the old one.
+
+    Returns None when ``out`` already holds exactly what these inputs give.
+    """
+    if up_to_date(period, records_dir, templates, out, pdf=pdf):
+        return None
     result = render_report(
-        period, records_dir, templates, strict=strict, pdf=pdf, progress=progress
+        period,
+        records_dir,
+        templates,
+        strict=strict,
+        pdf=pdf,
+        workers=workers,
+        cache_dir=cache_directory(out),
+        progress=progress,
     )
     publish(out, result.files)
     return result
+
+
+def cache_directory(out: Path) -> Path:
+    """Rendered pledges kept beside (never inside) the published output."""
+    return out.parent / ".reportgen-cache" / out.name
+
+
+def _read_inputs(records_dir: Path, templates: Path) -> tuple[dict[str, bytes], dict[str, bytes]]:
+    records = {p.name: p.read_bytes() for p in sorted(records_dir.glob("*.json")) if p.is_file()}
+    template_bytes = {
+        name: (templates / name).read_bytes()
+        for name in TEMPLATE_FILES
+        if (templates / name).is_file()
+    }
+    return records, template_bytes
+
+
+def up_to_date(period: Period, records_dir: Path, templates: Path, out: Path, *, pdf: bool) -> bool:
+    """True when the published manifest lists exactly these inputs and every file is intact.
+
+    A rebuild where nothing changed then costs reading and hashing, nothing more.
+    A build that used unconfirmed drafts is never skipped, so the loud warning
+    is printed every time.
+    """
+    manifest_path = out / MANIFEST
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        records, template_bytes = _read_inputs(records_dir, templates)
+    except (OSError, ValueError):
+        return False
+    if not isinstance(manifest, dict) or manifest.get("unconfirmed_drafts"):
+        return False
+    listed = manifest.get("files", {})
+    expected = {
+        "generator": f"reportgen {__version__}",
+        "period": str(period),
+        "records": {n: sha256(d) for n, d in records.items()},
+        "templates": {n: sha256(d) for n, d in template_bytes.items()},
+    }
+    if any(manifest.get(k) != v for k, v in expected.items()):
+        return False
+    if pdf != any(name.endswith(".pdf") for name in listed):
+        return False
+    return not compare_with_disk(out, {**{n: b"" for n in listed}, MANIFEST: b""}, listed)
 
 
 def verify(period: Period, records_dir: Path, templates: Path, out: Path) -> list[str]:

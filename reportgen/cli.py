@@ -108,7 +108,16 @@ def schema(out: Path) -> None:
     "--strict", is_flag=True, help="Refuse to build while unconfirmed drafts feed the report."
 )
 @click.option(
-    "--pdf", is_flag=True, help="Also write PDFs of the booklet and each pledge (needs LibreOffice)."
+    "--pdf",
+    is_flag=True,
+    help="Also write PDFs of the booklet and each pledge (needs LibreOffice).",
+)
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes [default: the number of cores, at most 4]; output is the same.",
 )
 @click.option("-q", "--quiet", is_flag=True, help="Print errors only.")
 @click.option("-v", "--verbose", is_flag=True, help="List every file written.")
@@ -120,6 +129,7 @@ def build(
     check_only: bool,
     strict: bool,
     pdf: bool,
+    jobs: int | None,
     quiet: bool,
     verbose: bool,
 ) -> None:
@@ -139,7 +149,11 @@ def build(
             click.echo(f"{target}: every file matches the records and templates")
         return
 
-    result = _run_build(period, records_dir, templates, target, strict, pdf, quiet)
+    result = _run_build(period, records_dir, templates, target, strict, pdf, jobs, quiet)
+    if result is None:
+        if not quiet:
+            click.echo(f"{target}: up to date (records and templates unchanged)")
+        return
     if not quiet:
         _print_warnings(result.warnings)
     for note in result.notes:
@@ -186,13 +200,23 @@ def _run_build(
     target: Path,
     strict: bool,
     pdf: bool,
+    jobs: int | None,
     quiet: bool,
-) -> Build:
+) -> Build | None:
     from .build import build as run
 
     bar = _Bar(f"Building {period}") if not quiet and sys.stderr.isatty() else None
     try:
-        return run(period, records_dir, templates, target, strict=strict, pdf=pdf, progress=bar)
+        return run(
+            period,
+            records_dir,
+            templates,
+            target,
+            strict=strict,
+            pdf=pdf,
+            workers=jobs,
+            progress=bar,
+        )
     finally:
         if bar is not None:
             bar.close()

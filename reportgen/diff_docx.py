@@ -167,10 +167,8 @@ def patch_styles(styles: etree._Element) -> None:
     _set(_child(ppr, "autoSpaceDE", _PPR_ORDER), val="0")
     _set(_child(ppr, "autoSpaceDN", _PPR_ORDER), val="0")
     _set(_child(ppr, "spacing", _PPR_ORDER), after="0", line="264", lineRule="auto")
-    for style in styles.iter(w("style")):
-        style_rpr = style.find(w("rPr"))
-        if style_rpr is None:
-            continue
+    # Every style, table-style parts included: headings do not inherit from Normal.
+    for style_rpr in styles.iter(w("rPr")):
         if style_rpr.find(w("rFonts")) is not None:
             korean_fonts(style_rpr)
         color = style_rpr.find(w("color"))

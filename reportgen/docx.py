@@ -241,17 +241,18 @@ class DocxWriter:
             )
         return cls(pledge, booklet)
 
-    @staticmethod
-    def _context(view: PledgeView, report: ReportView) -> dict[str, Any]:
-        number = next(i for i, v in enumerate(report.pledges, start=1) if v.id == view.id)
-        return {"p": view, "report": report, "p_number": number}
-
-    def pledge_content(self, view: PledgeView, report: ReportView) -> str:
+    # pledge.docx sees ``p`` (the pledge's view), ``p_number`` (its place in
+    # the report, 1-based) and ``report`` without the other pledges: what a
+    # pledge's pages show depends on nothing else, which makes them cacheable.
+    def pledge_content(self, view: PledgeView, report: ReportView, number: int) -> str:
         """One pledge's pages as body content (shared by its file and the booklet)."""
-        return self.pledge.render_content(self._context(view, report))
+        return self.pledge.render_content({"p": view, "report": report, "p_number": number})
 
-    def pledge_document(self, view: PledgeView, report: ReportView, content: str) -> bytes:
-        return self.pledge.package_with(content, self._context(view, report))
+    def pledge_document(
+        self, view: PledgeView, report: ReportView, number: int, content: str
+    ) -> bytes:
+        context = {"p": view, "report": report, "p_number": number}
+        return self.pledge.package_with(content, context)
 
     def booklet_document(self, report: ReportView, contents: list[str]) -> bytes:
         """Cover, 총괄표, 목차, then every pledge's pages (each starts a new page)."""

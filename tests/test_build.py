@@ -37,6 +37,15 @@ def _tree(path: Path) -> dict[str, str]:
     }
 
 
+def _leftovers(directory: Path) -> list[str]:
+    """Temporary or displaced output directories left beside the target."""
+    return [
+        p.name
+        for p in directory.iterdir()
+        if p.name.startswith((".reportgen-tmp", ".reportgen-old"))
+    ]
+
+
 @pytest.fixture()
 def workspace(tmp_path: Path) -> Path:
     """A copy of the repository's workspace: records/ and templates/."""
@@ -157,7 +166,7 @@ def test_failed_build_leaves_previous_output_untouched(workspace):
     assert "titel" in result.output and "did you mean 'title'" in result.output
     assert "Traceback" not in result.output
     assert _tree(out) == before
-    assert [p.name for p in workspace.iterdir() if p.name.startswith(".reportgen")] == []
+    assert _leftovers(workspace) == []
 
 
 def test_bad_template_leaves_previous_output_untouched(workspace):
@@ -192,7 +201,7 @@ def test_disk_error_while_writing_leaves_previous_output(workspace, monkeypatch)
         publish(out, {"a.txt": b"new", "b.txt": b"new", "c.txt": b"new"})
     monkeypatch.undo()
     assert _tree(out) == before
-    assert [p.name for p in workspace.iterdir() if p.name.startswith(".reportgen")] == []
+    assert _leftovers(workspace) == []
 
 
 def test_killed_build_leaves_previous_output(workspace):
@@ -241,7 +250,7 @@ def test_killed_build_leaves_previous_output(workspace):
     assert killed, "no build was slow enough to be killed; the test proved nothing"
     # a later build cleans up whatever the killed ones left beside the output
     assert _build(workspace, "2022H1", "--out", str(out)).exit_code == 0
-    assert [p.name for p in workspace.iterdir() if p.name.startswith(".reportgen")] == []
+    assert _leftovers(workspace) == []
 
 
 def test_file_names_are_safe_and_sort_in_pledge_order():
@@ -270,3 +279,50 @@ def test_strict_refuses_drafts_and_plain_build_warns(workspace):
     strict = _build(workspace, "2022H1", "--out", str(workspace / "out2"), "--strict")
     assert strict.exit_code == 1 and "--strict" in strict.output
     assert not (workspace / "out2").exists()
+
+
+def test_unchanged_rebuild_is_skipped_and_tampering_is_not(workspace):
+    out = workspace / "out"
+    assert _build(workspace, "2022H1", "--out", str(out)).exit_code == 0
+    again = _build(workspace, "2022H1", "--out", str(out))
+    assert again.exit_code == 0 and "up to date" in again.output
+    victim = next(out.rglob("*.xlsx"))
+    victim.write_bytes(b"damaged")
+    repaired = _build(workspace, "2022H1", "--out", str(out))
+    assert "up to date" not in repaired.output
+    assert _build(workspace, "2022H1", "--out", str(out), "--check").exit_code == 0
+
+
+def test_one_changed_pledge_is_the_only_one_rendered(workspace, monkeypatch):
+    shutil.rmtree(workspace / "records")
+    write_synthetic_records(workspace / "records", 30)
+    out = workspace / "out"
+    assert _build(workspace, "2022H1", "--out", str(out), "-j", "1").exit_code == 0
+    path = workspace / "records" / "1-1-3.json"
+    record = json.loads(path.read_text(encoding="utf-8"))
+    record["department"] = "일자리경제과"
+    path.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
+
+    from reportgen.docx import DocxWriter
+
+    rendered = []
+    real = DocxWriter.pledge_content
+
+    def spy(self, view, report, number):  # type: ignore[no-untyped-def]
+        rendered.append(view.id)
+        return real(self, view, report, number)
+
+    monkeypatch.setattr(DocxWriter, "pledge_content", spy)
+    result = _build(workspace, "2022H1", "--out", str(out), "-j", "1")
+    assert result.exit_code == 0, result.output
+    assert rendered == ["1-1-3"]
+    assert _build(workspace, "2022H1", "--out", str(out), "--check").exit_code == 0
+
+
+def test_output_is_the_same_whatever_the_number_of_workers(workspace):
+    shutil.rmtree(workspace / "records")
+    write_synthetic_records(workspace / "records", 40)
+    one, two = workspace / "one", workspace / "two"
+    assert _build(workspace, "2022H1", "--out", str(one), "-j", "1").exit_code == 0
+    assert _build(workspace, "2022H1", "--out", str(two), "-j", "2").exit_code == 0
+    assert _tree(one) == _tree(two)

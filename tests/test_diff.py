@@ -39,10 +39,9 @@ from reportgen.pdf import fontconfig_file
 from reportgen.periods import Period
 from reportgen.view import report_view
 
-from .conftest import RECORDS, make_pledge, shipped, write_records
-
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 P = Period.parse
+RECORDS = Path(__file__).resolve().parents[1] / "records"
 KORAIL = "코레일테크 업무협력협약(21.8.4.)"
 
 
@@ -122,7 +121,9 @@ def test_additions_between_2021h2_and_2022h1_list_the_new_half_year(records_dir:
     added = [c.new for c in _changes(diff, "1-4-3", PROGRESS) if c.kind == "added"]
     assert KORAIL in added
     korail = next(c for c in _changes(diff, "1-4-3", PROGRESS) if c.new == KORAIL)
-    assert korail.role == "previous" and korail.where == ("2021년도 하반기 추진실적 (21. 7.~12. 실적)",)
+    assert korail.role == "previous" and korail.where == (
+        "2021년도 하반기 추진실적 (21. 7.~12. 실적)",
+    )
 
 
 def test_items_moving_from_the_previous_half_into_cumulative_are_not_added(
@@ -188,8 +189,6 @@ def test_bad_arguments_are_clean_errors(records_dir: Path) -> None:
     assert result.exit_code == 1 and "outside 민선7기" in result.output
     result = _diff("2021H2", "2022H1", "--records", str(records_dir), "--pledge", "9-9-9")
     assert result.exit_code == 1 and "no pledge '9-9-9'" in result.output
-    for result in ():
-        pass
     assert "Traceback" not in result.output
 
 
@@ -276,7 +275,9 @@ def test_status_contacts_and_participation_changes(revised_diff: ReportDiff) -> 
     assert (media.where, media.old, media.new) == (("언론/방송 보도",), "30회", "42회")
 
 
-def test_status_spelled_with_blanks_is_the_same_status(tmp_path: Path) -> None:
+def test_status_spelled_with_blanks_is_the_same_status(
+    tmp_path: Path, make_pledge: Any, write_records: Any
+) -> None:
     pledge = make_pledge("1-1-1")
     pledge["reports"]["2021H2"] = {"status": "이행 후 계속추진"}
     pledge["reports"]["2022H1"]["status"] = "이행후계속추진"
@@ -285,7 +286,9 @@ def test_status_spelled_with_blanks_is_the_same_status(tmp_path: Path) -> None:
     assert not _changes(diff, "1-1-1", STATUS)
 
 
-def test_reordered_lines_are_moved_not_added(tmp_path: Path) -> None:
+def test_reordered_lines_are_moved_not_added(
+    tmp_path: Path, make_pledge: Any, write_records: Any
+) -> None:
     pledge = make_pledge("1-1-1")
     lines = ["첫째 개선 과제 추진", "둘째 개선 과제 추진", "셋째 전혀 다른 내용"]
     pledge["reports"]["2021H2"] = {"problems": {"general": [{"text": t} for t in lines]}}
@@ -298,8 +301,10 @@ def test_reordered_lines_are_moved_not_added(tmp_path: Path) -> None:
     assert [(c.kind, c.new) for c in problems] == [("moved", "셋째 전혀 다른 내용")]
 
 
-def test_pledges_added_or_dropped(tmp_path: Path) -> None:
-    both = load_records(write_records(tmp_path / "a", {"1-4-3": shipped("1-4-3"), "1-4-5": shipped("1-4-5")}))
+def test_pledges_added_or_dropped(tmp_path: Path, shipped: Any, write_records: Any) -> None:
+    both = load_records(
+        write_records(tmp_path / "a", {"1-4-3": shipped("1-4-3"), "1-4-5": shipped("1-4-5")})
+    )
     one = load_records(write_records(tmp_path / "b", {"1-4-3": shipped("1-4-3")}))
     assert both.settings and one.settings
     old = report_view(one.pledges, P("2022H1"), one.settings)
@@ -359,7 +364,10 @@ def test_docx_is_a_two_column_comparison_table(revised_docx: bytes) -> None:
     assert comparisons, [t.rows[0].cells[0].text for t in doc.tables]
     table = comparisons[-1]  # the pledge's (the first is the report-wide one)
     assert len(table.columns) == 2
-    assert [c.text for c in table.rows[0].cells] == ["현 행 (2021년 하반기)", "개 정 안 (2022년 상반기)"]
+    assert [c.text for c in table.rows[0].cells] == [
+        "현 행 (2021년 하반기)",
+        "개 정 안 (2022년 상반기)",
+    ]
     assert table.rows[0]._tr.find(f"{W}trPr/{W}tblHeader") is not None
     old_text = "\n".join(r.cells[0].text for r in table.rows)
     new_text = "\n".join(r.cells[1].text for r in table.rows)
@@ -367,7 +375,10 @@ def test_docx_is_a_two_column_comparison_table(revised_docx: bytes) -> None:
     assert "<신 설>" in old_text and "<삭 제>" in new_text
     assert "드론 교육 시범 운영" in old_text and "드론 교육 시범 운영" not in new_text
     headings = [p.text for p in doc.paragraphs if p.style.name == "Heading 1"]
-    assert headings == ["1-4-5  청년·여성·어르신 일자리 종합컨트롤타워 추진"]
+    assert headings == [
+        "1-4-3  고양시 고용할당제 도입",
+        "1-4-5  청년·여성·어르신 일자리 종합컨트롤타워 추진",
+    ]
     # Figures: old | new | 증감, a decrease with △.
     money = next(t for t in doc.tables if t.rows[0].cells[0].text == "공약사업명")
     rows = [[c.text for c in r.cells] for r in money.rows]
@@ -376,7 +387,9 @@ def test_docx_is_a_two_column_comparison_table(revised_docx: bytes) -> None:
 
 def test_docx_marks_deletions_struck_and_insertions_underlined(revised_docx: bytes) -> None:
     body = _document(revised_docx)
-    struck = ["".join(r.itertext()) for r in body.iter(f"{W}r") if r.find(f"{W}rPr/{W}strike") is not None]
+    struck = [
+        "".join(r.itertext()) for r in body.iter(f"{W}r") if r.find(f"{W}rPr/{W}strike") is not None
+    ]
     underlined = [
         "".join(r.itertext()) for r in body.iter(f"{W}r") if r.find(f"{W}rPr/{W}u") is not None
     ]
@@ -396,7 +409,9 @@ def test_docx_marks_deletions_struck_and_insertions_underlined(revised_docx: byt
 
 def test_docx_sets_korean_fonts_in_every_run_and_in_the_styles(revised_docx: bytes) -> None:
     parts = ["word/document.xml"] + [
-        n for n in zipfile.ZipFile(io.BytesIO(revised_docx)).namelist() if "header" in n or "footer" in n
+        n
+        for n in zipfile.ZipFile(io.BytesIO(revised_docx)).namelist()
+        if "header" in n or "footer" in n
     ]
     for name in parts:
         runs = list(_part(revised_docx, name).iter(f"{W}r"))
@@ -430,7 +445,9 @@ def test_docx_page_and_properties(revised_docx: bytes) -> None:
 def test_docx_is_byte_identical_across_runs(revised: Path, tmp_path: Path) -> None:
     outs = [tmp_path / "a", tmp_path / "b"]
     for out in outs:
-        assert _diff("2021H2", "2022H1", "--records", str(revised), "--out", str(out)).exit_code == 0
+        assert (
+            _diff("2021H2", "2022H1", "--records", str(revised), "--out", str(out)).exit_code == 0
+        )
     a, b = (o / "diff_2021H2_2022H1.docx" for o in outs)
     assert a.read_bytes() == b.read_bytes()
     again = render_docx(diff_records(revised, P("2021H2"), P("2022H1"), None))
@@ -450,7 +467,9 @@ def test_docx_passes_openxml_audit(revised_docx: bytes, tmp_path: Path) -> None:
         pytest.skip("openxml-audit is not installed (pip install openxml-audit)")
     path = tmp_path / "diff.docx"
     path.write_bytes(revised_docx)
-    proc = subprocess.run([audit, "-o", "json", str(path)], capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [audit, "-o", "json", str(path)], capture_output=True, text=True, timeout=120
+    )
     report: Any = json.loads(proc.stdout)
     results = report if isinstance(report, list) else [report]
     findings = [

@@ -38,9 +38,9 @@ def _report(period: str, records: Path = ROOT / "records"):
 def _render(writer: DocxWriter, period: str, records: Path = ROOT / "records"):
     report = _report(period, records)
     out = {}
-    for view in report.pledges:
-        content = writer.pledge_content(view, report)
-        out[view.id] = writer.pledge_document(view, report, content)
+    for number, view in enumerate(report.pledges, start=1):
+        content = writer.pledge_content(view, report, number)
+        out[view.id] = writer.pledge_document(view, report, number, content)
     return report, out
 
 
@@ -215,7 +215,7 @@ def test_page_setup_is_a4_portrait(writer):
 
 def test_booklet_starts_each_pledge_on_a_new_page_with_a_bookmark(writer):
     report = _report("2022H1")
-    bodies = [writer.pledge_content(v, report) for v in report.pledges]
+    bodies = [writer.pledge_content(v, report, n) for n, v in enumerate(report.pledges, start=1)]
     booklet = writer.booklet_document(report, bodies)
     doc = _document(booklet)
     styles = _part(booklet, "word/styles.xml")
@@ -308,7 +308,7 @@ def test_unknown_field_in_a_tag_is_named(tmp_path):
     w = DocxWriter.from_directory(templates)
     report = _report("2022H1")
     with pytest.raises(TemplateError, match="departmnet"):
-        w.pledge_content(report.pledges[0], report)
+        w.pledge_content(report.pledges[0], report, 1)
 
 
 def test_missing_template_is_a_clear_error(tmp_path):
@@ -327,7 +327,7 @@ def test_sandbox_blocks_attribute_escapes(tmp_path):
     w = DocxWriter.from_directory(templates)
     report = _report("2022H1")
     with pytest.raises(TemplateError, match="unsafe|access"):
-        w.pledge_content(report.pledges[0], report)
+        w.pledge_content(report.pledges[0], report, 1)
 
 
 def _audit_exe() -> str | None:
@@ -339,7 +339,7 @@ def _audit_exe() -> str | None:
 def test_word_would_open_every_document_without_repair(writer, tmp_path):
     """openxml-audit (a port of Microsoft's Open XML SDK validator) finds nothing."""
     report, docs = _render(writer, "2022H1")
-    contents = [writer.pledge_content(v, report) for v in report.pledges]
+    contents = [writer.pledge_content(v, report, n) for n, v in enumerate(report.pledges, start=1)]
     (tmp_path / "booklet.docx").write_bytes(writer.booklet_document(report, contents))
     for pledge_id, data in docs.items():
         (tmp_path / f"{pledge_id}.docx").write_bytes(data)
