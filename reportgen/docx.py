@@ -49,6 +49,14 @@ class _ReportSandbox(SandboxedEnvironment):
             return not attr.startswith("_")
         return super().is_safe_attribute(obj, attr, value)
 
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) in _VIEW_TYPES and not attribute.startswith("_"):
+            try:
+                return getattr(obj, attribute)
+            except AttributeError:
+                pass  # let Jinja produce its usual undefined / error
+        return super().getattr(obj, attribute)
+
 
 _VIEW_TYPES = frozenset(
     cls
