@@ -13,7 +13,10 @@ from typing import Any
 
 from .model import Pledge, ReportSettings
 
-SCHEMAS = {"pledge.schema.json": Pledge, "report.schema.json": ReportSettings}
+SCHEMAS: dict[str, type[Pledge] | type[ReportSettings]] = {
+    "pledge.schema.json": Pledge,
+    "report.schema.json": ReportSettings,
+}
 
 
 def schema_of(model: type[Pledge] | type[ReportSettings]) -> dict[str, Any]:

@@ -8,14 +8,22 @@ Errors stop a build; warnings are printed and the build goes on.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from .asof import pledge_as_of
 from .budget import printed_total_drift
 from .errors import PeriodError, Problem, RecordsInvalid, Severity
 from .load import RecordSet, load_records
-from .model import Budget, Item, Pledge, ReportSettings, SecuredAmount
+from .model import (
+    Budget,
+    Item,
+    PlannedSubproject,
+    Pledge,
+    ReportSettings,
+    SecuredAmount,
+    SecuredSubproject,
+)
 from .periods import Period, Term
 from .text import blankless
 
@@ -75,7 +83,11 @@ def _check_budget(budget: Budget, term: Term, path: str, out: _Sink) -> None:
     keys = [c.key for c in columns]
     allowed = ", ".join(keys)
     bad_columns = False
-    for tname, subs in (("plan", budget.plan), ("secured", budget.secured)):
+    tables: tuple[tuple[str, Sequence[PlannedSubproject | SecuredSubproject]], ...] = (
+        ("plan", budget.plan),
+        ("secured", budget.secured),
+    )
+    for tname, subs in tables:
         names = [s.name for s in subs]
         for i, sub in enumerate(subs):
             if names.count(sub.name) > 1:

@@ -335,7 +335,9 @@ def _audit_exe() -> str | None:
     return str(here) if here.exists() else shutil.which("openxml-audit")
 
 
-@pytest.mark.skipif(_audit_exe() is None, reason="openxml-audit not installed (pip install -e '.[test]')")
+@pytest.mark.skipif(
+    _audit_exe() is None, reason="openxml-audit not installed (pip install -e '.[test]')"
+)
 def test_word_would_open_every_document_without_repair(writer, tmp_path):
     """openxml-audit (a port of Microsoft's Open XML SDK validator) finds nothing."""
     report, docs = _render(writer, "2022H1")
@@ -344,7 +346,10 @@ def test_word_would_open_every_document_without_repair(writer, tmp_path):
     for pledge_id, data in docs.items():
         (tmp_path / f"{pledge_id}.docx").write_bytes(data)
     out = subprocess.run(
-        [_audit_exe(), "-o", "json", "-r", str(tmp_path)], capture_output=True, text=True, check=False
+        [_audit_exe(), "-o", "json", "-r", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     results = json.loads(out.stdout)
     assert len(results) == 3

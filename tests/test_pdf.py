@@ -32,7 +32,9 @@ MISSING = [
 ]
 
 if MISSING and REQUIRED:
-    pytest.fail(f"CI requires {', '.join(MISSING)}; .ci/run should have installed them", pytrace=False)
+    pytest.fail(
+        f"CI requires {', '.join(MISSING)}; .ci/run should have installed them", pytrace=False
+    )
 pytestmark = pytest.mark.skipif(
     bool(MISSING), reason=f"not installed: {', '.join(MISSING)} (see README: .ci/run installs them)"
 )
@@ -46,14 +48,26 @@ def built(tmp_path_factory) -> Path:
     out = ws / "out"
     result = CliRunner().invoke(
         main,
-        ["build", "2022H1", "--pdf", "--records", str(ws / "records"), "--templates", str(ws / "templates"), "--out", str(out)],
+        [
+            "build",
+            "2022H1",
+            "--pdf",
+            "--records",
+            str(ws / "records"),
+            "--templates",
+            str(ws / "templates"),
+            "--out",
+            str(out),
+        ],
     )
     assert result.exit_code == 0, result.output
     return out
 
 
 def _pages(pdf: Path) -> list[str]:
-    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
     return text.split("\f")[:-1] if text.endswith("\f") else text.split("\f")
 
 
@@ -68,7 +82,9 @@ def test_every_docx_has_a_pdf(built):
 
 
 def test_pdf_embeds_korean_fonts(built):
-    fonts = subprocess.run(["pdffonts", str(_booklet_pdf(built))], capture_output=True, text=True, check=True).stdout
+    fonts = subprocess.run(
+        ["pdffonts", str(_booklet_pdf(built))], capture_output=True, text=True, check=True
+    ).stdout
     rows = fonts.splitlines()[2:]
     assert rows, fonts
     for row in rows:
@@ -98,7 +114,9 @@ def test_each_pledge_starts_a_page_and_the_contents_point_at_it(built):
             # starts below the end of another one.
             head = flat.split("소관부서")[0]
             pledge_id = re.search(r"(\d+-\d+-\d+)", head).group(1)
-            assert len(head) < 120, f"page {number} has text before {pledge_id}'s header: {head[:80]}"
+            assert len(head) < 120, (
+                f"page {number} has text before {pledge_id}'s header: {head[:80]}"
+            )
             starts[pledge_id] = number
     assert set(starts) == {"1-4-3", "1-4-5"}
     contents = next(p for p in pages if "목" in p and "차" in p and "공약번호" in p)
@@ -143,7 +161,17 @@ def test_without_libreoffice_build_still_writes_the_rest(tmp_path, monkeypatch):
     monkeypatch.setattr("reportgen.pdf.find_soffice", lambda: None)
     result = CliRunner().invoke(
         main,
-        ["build", "2022H1", "--pdf", "--records", str(tmp_path / "records"), "--templates", str(tmp_path / "templates"), "--out", str(tmp_path / "out")],
+        [
+            "build",
+            "2022H1",
+            "--pdf",
+            "--records",
+            str(tmp_path / "records"),
+            "--templates",
+            str(tmp_path / "templates"),
+            "--out",
+            str(tmp_path / "out"),
+        ],
     )
     assert result.exit_code == 0, result.output
     assert "libreoffice-writer-nogui" in result.output

@@ -69,11 +69,45 @@ def set_fonts(rpr_parent, face: str) -> None:
 
 # CT_RPr child order (ECMA-376): Word rejects out-of-order children.
 _RPR_ORDER = [
-    "rStyle", "rFonts", "b", "bCs", "i", "iCs", "caps", "smallCaps", "strike", "dstrike",
-    "outline", "shadow", "emboss", "imprint", "noProof", "snapToGrid", "vanish", "webHidden",
-    "color", "spacing", "w", "kern", "position", "sz", "szCs", "highlight", "u", "effect",
-    "bdr", "shd", "fitText", "vertAlign", "rtl", "cs", "em", "lang", "eastAsianLayout",
-    "specVanish", "oMath",
+    "rStyle",
+    "rFonts",
+    "b",
+    "bCs",
+    "i",
+    "iCs",
+    "caps",
+    "smallCaps",
+    "strike",
+    "dstrike",
+    "outline",
+    "shadow",
+    "emboss",
+    "imprint",
+    "noProof",
+    "snapToGrid",
+    "vanish",
+    "webHidden",
+    "color",
+    "spacing",
+    "w",
+    "kern",
+    "position",
+    "sz",
+    "szCs",
+    "highlight",
+    "u",
+    "effect",
+    "bdr",
+    "shd",
+    "fitText",
+    "vertAlign",
+    "rtl",
+    "cs",
+    "em",
+    "lang",
+    "eastAsianLayout",
+    "specVanish",
+    "oMath",
 ]
 
 
@@ -98,11 +132,30 @@ def patch_doc_defaults(doc) -> None:
     # latentStyles and theme fonts stay; explicit fonts above override them.
 
 
-def paragraph_style(doc, name, *, face=SERIF, size=12, bold=False, align=None, left=0.0,
-                    hanging=0.0, before=0, after=0, line=1.25, page_break=False, keep_next=False,
-                    color=None, base="Normal"):
+def paragraph_style(
+    doc,
+    name,
+    *,
+    face=SERIF,
+    size=12,
+    bold=False,
+    align=None,
+    left=0.0,
+    hanging=0.0,
+    before=0,
+    after=0,
+    line=1.25,
+    page_break=False,
+    keep_next=False,
+    color=None,
+    base="Normal",
+):
     styles = doc.styles
-    style = styles[name] if name in [s.name for s in styles] else styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+    style = (
+        styles[name]
+        if name in [s.name for s in styles]
+        else styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+    )
     style.base_style = styles[base] if base else None
     style.quick_style = True
     font = style.font
@@ -135,12 +188,42 @@ def paragraph_style(doc, name, *, face=SERIF, size=12, bold=False, align=None, l
 
 
 _PPR_ORDER = [
-    "pStyle", "keepNext", "keepLines", "pageBreakBefore", "framePr", "widowControl", "numPr",
-    "suppressLineNumbers", "pBdr", "shd", "tabs", "suppressAutoHyphens", "kinsoku", "wordWrap",
-    "overflowPunct", "topLinePunct", "autoSpaceDE", "autoSpaceDN", "bidi", "adjustRightInd",
-    "snapToGrid", "spacing", "ind", "contextualSpacing", "mirrorIndents", "suppressOverlap", "jc",
-    "textDirection", "textAlignment", "textboxTightWrap", "outlineLvl", "divId", "cnfStyle",
-    "rPr", "sectPr", "pPrChange",
+    "pStyle",
+    "keepNext",
+    "keepLines",
+    "pageBreakBefore",
+    "framePr",
+    "widowControl",
+    "numPr",
+    "suppressLineNumbers",
+    "pBdr",
+    "shd",
+    "tabs",
+    "suppressAutoHyphens",
+    "kinsoku",
+    "wordWrap",
+    "overflowPunct",
+    "topLinePunct",
+    "autoSpaceDE",
+    "autoSpaceDN",
+    "bidi",
+    "adjustRightInd",
+    "snapToGrid",
+    "spacing",
+    "ind",
+    "contextualSpacing",
+    "mirrorIndents",
+    "suppressOverlap",
+    "jc",
+    "textDirection",
+    "textAlignment",
+    "textboxTightWrap",
+    "outlineLvl",
+    "divId",
+    "cnfStyle",
+    "rPr",
+    "sectPr",
+    "pPrChange",
 ]
 
 
@@ -156,21 +239,65 @@ def define_styles(doc) -> None:
     normal = doc.styles["Normal"]
     normal.font.size = Pt(12)
     set_fonts(normal.element, SERIF)
-    paragraph_style(doc, "보고서제목", face=HEAD, size=24, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, before=120, after=24, line=1.2)
-    paragraph_style(doc, "표지문구", face=SERIF, size=16, align=WD_ALIGN_PARAGRAPH.CENTER, before=6, after=6)
-    paragraph_style(doc, "장제목", face=HEAD, size=16, bold=True, page_break=True, after=12, keep_next=True)
-    paragraph_style(doc, "공약시작", face=SANS, size=11, bold=True, align=WD_ALIGN_PARAGRAPH.RIGHT, page_break=True, after=4, keep_next=True)
-    paragraph_style(doc, "섹션제목", face=SERIF, size=14, bold=True, before=12, after=4, keep_next=True)
-    paragraph_style(doc, "단위", face=SANS, size=10, align=WD_ALIGN_PARAGRAPH.RIGHT, after=2, keep_next=True)
-    paragraph_style(doc, "표머리", face=SANS, size=11, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, line=1.1)
+    paragraph_style(
+        doc,
+        "보고서제목",
+        face=HEAD,
+        size=24,
+        bold=True,
+        align=WD_ALIGN_PARAGRAPH.CENTER,
+        before=120,
+        after=24,
+        line=1.2,
+    )
+    paragraph_style(
+        doc, "표지문구", face=SERIF, size=16, align=WD_ALIGN_PARAGRAPH.CENTER, before=6, after=6
+    )
+    paragraph_style(
+        doc, "장제목", face=HEAD, size=16, bold=True, page_break=True, after=12, keep_next=True
+    )
+    paragraph_style(
+        doc,
+        "공약시작",
+        face=SANS,
+        size=11,
+        bold=True,
+        align=WD_ALIGN_PARAGRAPH.RIGHT,
+        page_break=True,
+        after=4,
+        keep_next=True,
+    )
+    paragraph_style(
+        doc, "섹션제목", face=SERIF, size=14, bold=True, before=12, after=4, keep_next=True
+    )
+    paragraph_style(
+        doc, "단위", face=SANS, size=10, align=WD_ALIGN_PARAGRAPH.RIGHT, after=2, keep_next=True
+    )
+    paragraph_style(
+        doc, "표머리", face=SANS, size=11, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, line=1.1
+    )
     paragraph_style(doc, "표본문", face=SERIF, size=11, align=WD_ALIGN_PARAGRAPH.CENTER, line=1.1)
     paragraph_style(doc, "표숫자", face=SANS, size=9, align=WD_ALIGN_PARAGRAPH.RIGHT, line=1.0)
-    paragraph_style(doc, "구분제목", face=SERIF, size=11, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, line=1.2)
+    paragraph_style(
+        doc, "구분제목", face=SERIF, size=11, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, line=1.2
+    )
     paragraph_style(doc, "구분주석", face=SERIF, size=10, align=WD_ALIGN_PARAGRAPH.CENTER, line=1.2)
     for level, left in LEVEL_INDENT.items():
-        paragraph_style(doc, f"항목{level}", face=SERIF, size=11.5, bold=(level == 0), left=left, hanging=HANG if level else 0.0, before=3 if level <= 1 else 0, line=1.3)
+        paragraph_style(
+            doc,
+            f"항목{level}",
+            face=SERIF,
+            size=11.5,
+            bold=(level == 0),
+            left=left,
+            hanging=HANG if level else 0.0,
+            before=3 if level <= 1 else 0,
+            line=1.3,
+        )
     paragraph_style(doc, "항목주", face=SANS, size=10, left=LEVEL_INDENT[2], hanging=HANG, line=1.2)
-    paragraph_style(doc, "항목없음", face=SANS, size=10.5, left=LEVEL_INDENT[1], color="595959", line=1.3)
+    paragraph_style(
+        doc, "항목없음", face=SANS, size=10.5, left=LEVEL_INDENT[1], color="595959", line=1.3
+    )
     paragraph_style(doc, "목차", face=SERIF, size=11, line=1.2)
 
 
@@ -194,10 +321,12 @@ def set_page(doc, footer_page_numbers=True) -> None:
 
 def add_field(paragraph, instruction: str, cached: str):
     """A complex field (PAGE, PAGEREF …) with a cached result."""
+
     def run_with(child):
         r = paragraph.add_run()._r
         r.append(child)
         return r
+
     begin = etree.Element(qn("w:fldChar"))
     begin.set(qn("w:fldCharType"), "begin")
     run_with(begin)
@@ -245,7 +374,21 @@ def shade(cell, fill="E7E6E6"):
     _order_tcpr(tcpr)
 
 
-_TCPR_ORDER = ["cnfStyle", "tcW", "gridSpan", "hMerge", "vMerge", "tcBorders", "shd", "noWrap", "tcMar", "textDirection", "tcFitText", "vAlign", "hideMark"]
+_TCPR_ORDER = [
+    "cnfStyle",
+    "tcW",
+    "gridSpan",
+    "hMerge",
+    "vMerge",
+    "tcBorders",
+    "shd",
+    "noWrap",
+    "tcMar",
+    "textDirection",
+    "tcFitText",
+    "vAlign",
+    "hideMark",
+]
 
 
 def _order_tcpr(tcpr) -> None:
@@ -291,6 +434,7 @@ def add_row(table, widths_cm):
 
 def item_lines(cell_or_doc, lines_expr: str, first_para=None):
     """The level if-chain that prints one 개조식 line per paragraph with its symbol."""
+
     def p(text, style=None, symbol=None):
         if first_para is not None and p.first:
             p.first = False
@@ -330,8 +474,6 @@ def build_pledge_template() -> bytes:
     doc = Document()
     set_page(doc)
     define_styles(doc)
-    body = doc.element.body
-    # python-docx's default document starts with no paragraphs; keep it so.
 
     # Status stamp: first paragraph, so "each pledge starts on a new page"
     # comes from its style (공약시작 has page-break-before).
@@ -434,7 +576,9 @@ def build_pledge_template() -> bytes:
         shade(cell, "F2F2F2")
     cell_text(t.rows[2].cells[0], "{%tr for r in t.rows %}")
     row = add_row(t, MONEY_WIDTHS)
-    cell_text(row.cells[0], "{% vmerge r.merge %}{{ r.name if r.merge == 'restart' else '' }}", "표본문")
+    cell_text(
+        row.cells[0], "{% vmerge r.merge %}{{ r.name if r.merge == 'restart' else '' }}", "표본문"
+    )
     cell_text(row.cells[1], "{{ r.label }}", "표본문")
     cell_text(row.cells[2], "{{ r.total.text }}", "표숫자")
     for i in range(7):
@@ -481,7 +625,11 @@ def build_booklet_template() -> bytes:
     # 총괄표
     para(doc, "총 괄 표", "장제목")
     para(doc, "○ 대상: 공약 {{ report.total }}개", "항목1")
-    para(doc, "○ 완료(이행 후 계속추진 포함) {{ report.done }}개, 달성률 {{ report.done_share }}", "항목1")
+    para(
+        doc,
+        "○ 완료(이행 후 계속추진 포함) {{ report.done }}개, 달성률 {{ report.done_share }}",
+        "항목1",
+    )
     para(doc, "(단위 : 개, %)", "단위")
     widths = [7.0, 5.0, 5.0]
     t = new_table(doc, widths, rows=1)
@@ -560,40 +708,118 @@ def drop_styles_with_effects(data: bytes) -> bytes:
     for rel in list(rels):
         if rel.get("Target") == "stylesWithEffects.xml":
             rels.remove(rel)
-    parts["word/_rels/document.xml.rels"] = etree.tostring(rels, xml_declaration=True, encoding="UTF-8", standalone=True)
+    parts["word/_rels/document.xml.rels"] = etree.tostring(
+        rels, xml_declaration=True, encoding="UTF-8", standalone=True
+    )
     types = etree.fromstring(parts["[Content_Types].xml"])
     for override in list(types):
         if override.get("PartName") == "/" + name:
             types.remove(override)
-    parts["[Content_Types].xml"] = etree.tostring(types, xml_declaration=True, encoding="UTF-8", standalone=True)
+    parts["[Content_Types].xml"] = etree.tostring(
+        types, xml_declaration=True, encoding="UTF-8", standalone=True
+    )
     return write_package(parts.items())
 
 
 _SETTINGS_ORDER = [
-    "writeProtection", "view", "zoom", "removePersonalInformation", "removeDateAndTime",
-    "doNotDisplayPageBoundaries", "displayBackgroundShape", "printPostScriptOverText",
-    "printFractionalCharacterWidth", "printFormsData", "embedTrueTypeFonts", "embedSystemFonts",
-    "saveSubsetFonts", "saveFormsData", "mirrorMargins", "alignBordersAndEdges",
-    "bordersDoNotSurroundHeader", "bordersDoNotSurroundFooter", "gutterAtTop", "hideSpellingErrors",
-    "hideGrammaticalErrors", "activeWritingStyle", "proofState", "formsDesign", "attachedTemplate",
-    "linkStyles", "stylePaneFormatFilter", "stylePaneSortMethod", "documentType", "mailMerge",
-    "revisionView", "trackRevisions", "doNotTrackMoves", "doNotTrackFormatting", "documentProtection",
-    "autoFormatOverride", "styleLockTheme", "styleLockQFSet", "defaultTabStop", "autoHyphenation",
-    "consecutiveHyphenLimit", "hyphenationZone", "doNotHyphenateCaps", "showEnvelope",
-    "summaryLength", "clickAndTypeStyle", "defaultTableStyle", "evenAndOddHeaders",
-    "bookFoldRevPrinting", "bookFoldPrinting", "bookFoldPrintingSheets",
-    "drawingGridHorizontalSpacing", "drawingGridVerticalSpacing", "displayHorizontalDrawingGridEvery",
-    "displayVerticalDrawingGridEvery", "doNotUseMarginsForDrawingGridOrigin",
-    "drawingGridHorizontalOrigin", "drawingGridVerticalOrigin", "doNotShadeFormData",
-    "noPunctuationKerning", "characterSpacingControl", "printTwoOnOne", "strictFirstAndLastChars",
-    "noLineBreaksAfter", "noLineBreaksBefore", "savePreviewPicture", "doNotValidateAgainstSchema",
-    "saveInvalidXml", "ignoreMixedContent", "alwaysShowPlaceholderText", "doNotDemarcateInvalidXml",
-    "saveXmlDataOnly", "useXSLTWhenSaving", "saveThroughXslt", "showXMLTags",
-    "alwaysMergeEmptyNamespace", "updateFields", "hdrShapeDefaults", "footnotePr", "endnotePr",
-    "compat", "docVars", "rsids", "mathPr", "attachedSchema", "themeFontLang",
-    "clrSchemeMapping", "doNotIncludeSubdocsInStats", "doNotAutoCompressPictures", "forceUpgrade",
-    "captions", "readModeInkLockDown", "smartTagType", "schemaLibrary", "shapeDefaults",
-    "doNotEmbedSmartTags", "decimalSymbol", "listSeparator",
+    "writeProtection",
+    "view",
+    "zoom",
+    "removePersonalInformation",
+    "removeDateAndTime",
+    "doNotDisplayPageBoundaries",
+    "displayBackgroundShape",
+    "printPostScriptOverText",
+    "printFractionalCharacterWidth",
+    "printFormsData",
+    "embedTrueTypeFonts",
+    "embedSystemFonts",
+    "saveSubsetFonts",
+    "saveFormsData",
+    "mirrorMargins",
+    "alignBordersAndEdges",
+    "bordersDoNotSurroundHeader",
+    "bordersDoNotSurroundFooter",
+    "gutterAtTop",
+    "hideSpellingErrors",
+    "hideGrammaticalErrors",
+    "activeWritingStyle",
+    "proofState",
+    "formsDesign",
+    "attachedTemplate",
+    "linkStyles",
+    "stylePaneFormatFilter",
+    "stylePaneSortMethod",
+    "documentType",
+    "mailMerge",
+    "revisionView",
+    "trackRevisions",
+    "doNotTrackMoves",
+    "doNotTrackFormatting",
+    "documentProtection",
+    "autoFormatOverride",
+    "styleLockTheme",
+    "styleLockQFSet",
+    "defaultTabStop",
+    "autoHyphenation",
+    "consecutiveHyphenLimit",
+    "hyphenationZone",
+    "doNotHyphenateCaps",
+    "showEnvelope",
+    "summaryLength",
+    "clickAndTypeStyle",
+    "defaultTableStyle",
+    "evenAndOddHeaders",
+    "bookFoldRevPrinting",
+    "bookFoldPrinting",
+    "bookFoldPrintingSheets",
+    "drawingGridHorizontalSpacing",
+    "drawingGridVerticalSpacing",
+    "displayHorizontalDrawingGridEvery",
+    "displayVerticalDrawingGridEvery",
+    "doNotUseMarginsForDrawingGridOrigin",
+    "drawingGridHorizontalOrigin",
+    "drawingGridVerticalOrigin",
+    "doNotShadeFormData",
+    "noPunctuationKerning",
+    "characterSpacingControl",
+    "printTwoOnOne",
+    "strictFirstAndLastChars",
+    "noLineBreaksAfter",
+    "noLineBreaksBefore",
+    "savePreviewPicture",
+    "doNotValidateAgainstSchema",
+    "saveInvalidXml",
+    "ignoreMixedContent",
+    "alwaysShowPlaceholderText",
+    "doNotDemarcateInvalidXml",
+    "saveXmlDataOnly",
+    "useXSLTWhenSaving",
+    "saveThroughXslt",
+    "showXMLTags",
+    "alwaysMergeEmptyNamespace",
+    "updateFields",
+    "hdrShapeDefaults",
+    "footnotePr",
+    "endnotePr",
+    "compat",
+    "docVars",
+    "rsids",
+    "mathPr",
+    "attachedSchema",
+    "themeFontLang",
+    "clrSchemeMapping",
+    "doNotIncludeSubdocsInStats",
+    "doNotAutoCompressPictures",
+    "forceUpgrade",
+    "captions",
+    "readModeInkLockDown",
+    "smartTagType",
+    "schemaLibrary",
+    "shapeDefaults",
+    "doNotEmbedSmartTags",
+    "decimalSymbol",
+    "listSeparator",
 ]
 
 

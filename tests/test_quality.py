@@ -1,0 +1,31 @@
+"""The code stays linted and type-checked: ruff and mypy run as part of the tests."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _tool(name: str) -> str | None:
+    here = Path(sys.executable).parent / name
+    return str(here) if here.exists() else shutil.which(name)
+
+
+@pytest.mark.skipif(_tool("ruff") is None, reason="ruff not installed (pip install -e '.[test]')")
+def test_ruff_is_clean():
+    result = subprocess.run(
+        [_tool("ruff"), "check", "reportgen", "tests", "tools"], cwd=ROOT, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.skipif(_tool("mypy") is None, reason="mypy not installed (pip install -e '.[test]')")
+def test_mypy_is_clean():
+    result = subprocess.run([_tool("mypy")], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
