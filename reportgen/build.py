@@ -24,6 +24,7 @@ from .output import (
     manifest_bytes,
     pledge_file_stem,
     publish,
+    safe_file_name,
     sha256,
 )
 from .periods import Period
@@ -47,7 +48,7 @@ class Build:
 
 
 def booklet_name(report: ReportView) -> str:
-    return f"{report.period} {report.city} 공약 추진실적 보고서.docx"
+    return f"{report.period} {safe_file_name(report.city, 40)} 공약 추진실적 보고서.docx"
 
 
 def workbook_name(report: ReportView) -> str:

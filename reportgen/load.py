@@ -132,15 +132,49 @@ def read_json(
     return tree if len(problems) == before else None
 
 
-def _all_field_names() -> list[str]:
-    names: set[str] = set()
+def _models() -> list[type[BaseModel]]:
+    out: list[type[BaseModel]] = []
     stack: list[type[BaseModel]] = [Record]
     while stack:
         cls = stack.pop()
         stack.extend(cls.__subclasses__())
-        for name, info in cls.model_fields.items():
-            names.add(info.alias or name)
-    return sorted(names)
+        if cls is not Record:
+            out.append(cls)
+    return out
+
+
+def _fields(cls: type[BaseModel]) -> set[str]:
+    return {info.alias or name for name, info in cls.model_fields.items()}
+
+
+def _all_field_names() -> list[str]:
+    return sorted(set().union(*(_fields(cls) for cls in _models())))
+
+
+def _keys_valid_beside(siblings: set[str]) -> list[str]:
+    """Field names of the model that best fits an object holding ``siblings``.
+
+    A typo inside a report ("statuss") should suggest that object's own key
+    ("status"), not a look-alike from another file ("statuses").
+    """
+    best: set[str] = set()
+    best_overlap = -1
+    for cls in _models():
+        fields = _fields(cls)
+        overlap = len(fields & siblings)
+        if overlap > best_overlap or (overlap == best_overlap and len(fields) < len(best)):
+            best, best_overlap = fields, overlap
+    return sorted(best) if best_overlap > 0 else _all_field_names()
+
+
+def _parent(raw: Any, loc: tuple[int | str, ...]) -> Any:
+    node = raw
+    for part in loc[:-1]:
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return node
 
 
 def _loc_path(loc: tuple[int | str, ...]) -> str:
@@ -155,12 +189,16 @@ def _loc_path(loc: tuple[int | str, ...]) -> str:
     return out
 
 
-def _message(err: dict[str, Any]) -> str:
+def _message(err: dict[str, Any], raw: Any) -> str:
     kind = err["type"]
     loc = err["loc"]
     if kind == "extra_forbidden":
         key = str(loc[-1])
-        close = difflib.get_close_matches(key, _all_field_names(), n=1)
+        parent = _parent(raw, loc)
+        siblings = set(parent) - {key} if isinstance(parent, dict) else set()
+        close = difflib.get_close_matches(key, _keys_valid_beside(siblings), n=1)
+        if not close:
+            close = difflib.get_close_matches(key, _all_field_names(), n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         return f"unknown key {key!r}{hint}"
     if kind == "missing":
@@ -201,7 +239,7 @@ def type_record(
         return model.model_validate(raw)
     except ValidationError as exc:
         for err in exc.errors():
-            problems.append(Problem(display, _loc_path(err["loc"]), _message(dict(err))))
+            problems.append(Problem(display, _loc_path(err["loc"]), _message(dict(err), raw)))
         return None
 
 

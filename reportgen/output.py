@@ -39,11 +39,16 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def safe_file_name(text: str, limit: int = 80) -> str:
-    """A file name from record text, valid on Windows, macOS and Linux."""
+def safe_file_name(text: str, limit: int = 80, max_bytes: int = 180) -> str:
+    """A file name from record text, valid on Windows, macOS and Linux.
+
+    At most ``limit`` characters and ``max_bytes`` UTF-8 bytes (file systems
+    count bytes: 255 on Linux), cut on a character boundary.
+    """
     name = unicodedata.normalize("NFC", text)
     name = _FORBIDDEN.sub(" ", name)
     name = " ".join(name.split())[:limit]
+    name = name.encode("utf-8")[:max_bytes].decode("utf-8", "ignore")
     return name.rstrip(" .") or "_"
 
 
@@ -96,6 +101,10 @@ def _write_tree(root: Path, files: Mapping[str, bytes]) -> None:
 
 def publish(target: Path, files: Mapping[str, bytes]) -> None:
     """Make ``target`` hold exactly ``files`` (relative path -> bytes), atomically."""
+    if target.exists() and not target.is_dir():
+        raise OutputError(
+            f"{target} exists and is not a directory; remove it or choose another --out"
+        )
     for rel in files:
         parts = Path(rel).parts
         if Path(rel).is_absolute() or ".." in parts or not parts:

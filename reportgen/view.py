@@ -39,7 +39,8 @@ def format_amount(value: Decimal | None) -> str:
         return ""
     if value == value.to_integral_value():
         return f"{int(value):,}"
-    return f"{value.normalize():,f}"
+    # Not normalize(): it rounds to 28 digits. Drop trailing zeros as text.
+    return f"{value:,f}".rstrip("0").rstrip(".")
 
 
 def format_figure(figure: Figure, with_executed: bool) -> str:

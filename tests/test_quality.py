@@ -20,7 +20,10 @@ def _tool(name: str) -> str | None:
 @pytest.mark.skipif(_tool("ruff") is None, reason="ruff not installed (pip install -e '.[test]')")
 def test_ruff_is_clean():
     result = subprocess.run(
-        [_tool("ruff"), "check", "reportgen", "tests", "tools"], cwd=ROOT, capture_output=True, text=True
+        [_tool("ruff"), "check", "reportgen", "tests", "tools"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
