@@ -135,7 +135,10 @@ def test_pdfs_are_reproducible(built, tmp_path):
     docx = next(built.glob("*보고서.docx"))
     a = convert([docx], tmp_path / "a")[0]
     b = convert([docx], tmp_path / "b")[0]
-    assert reproducible_pdf(a.read_bytes()) == reproducible_pdf(b.read_bytes())
+    first, second = reproducible_pdf(a.read_bytes()), reproducible_pdf(b.read_bytes())
+    if first != second:  # show where, not a diff of two binary files
+        at = next(i for i, (x, y) in enumerate(zip(first, second, strict=False)) if x != y)
+        pytest.fail(f"PDFs differ at byte {at}: {first[at - 60 : at + 40]!r} vs {second[at - 60 : at + 40]!r}")
 
 
 def test_hanging_libreoffice_gives_a_clear_error(tmp_path, monkeypatch):

@@ -39,7 +39,6 @@ from typing import Any
 
 import docx
 import openpyxl
-import pytest
 from docx.oxml.ns import qn
 from docx.text.paragraph import Paragraph
 from hypothesis import HealthCheck, given, settings
