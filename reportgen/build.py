@@ -206,15 +206,32 @@ def up_to_date(period: Period, records_dir: Path, templates: Path, out: Path, *,
 def verify(period: Period, records_dir: Path, templates: Path, out: Path) -> list[str]:
     """Rebuild in memory and list every file in ``out`` that no longer matches.
 
-    PDFs are rebuilt too when the published manifest lists them.
+    DOCX, XLSX and the manifest are compared byte for byte with a rebuild.
+    PDFs are LibreOffice's work and not byte-reproducible (it may order a
+    PDF's objects differently from one run to the next), so each PDF is
+    checked against the digest the manifest recorded when it was published.
     """
-    had_pdf = False
-    manifest = out / MANIFEST
-    if manifest.is_file():
-        try:
-            listed = json.loads(manifest.read_text(encoding="utf-8")).get("files", {})
-            had_pdf = any(name.endswith(".pdf") for name in listed)
-        except (ValueError, AttributeError):
-            had_pdf = False  # a damaged manifest is itself reported as differing
-    result = render_report(period, records_dir, templates, pdf=had_pdf)
-    return compare_with_disk(out, result.files)
+    result = render_report(period, records_dir, templates)
+    rebuilt_manifest = json.loads(result.files[MANIFEST])
+    try:
+        on_disk = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+        pdfs = {n: d for n, d in on_disk.get("files", {}).items() if n.endswith(".pdf")}
+    except (OSError, ValueError, AttributeError):
+        on_disk, pdfs = None, {}
+    expected = {n: d for n, d in result.files.items() if n != MANIFEST}
+    # The manifest and PDFs only need to exist here; they are compared below.
+    listed = {**expected, **{n: b"" for n in pdfs}, MANIFEST: b""}
+    problems = compare_with_disk(out, listed, skip={*pdfs, MANIFEST})
+    if on_disk is None:
+        if (out / MANIFEST).is_file():
+            problems.append(f"{MANIFEST}: unreadable")
+    else:
+        stripped = dict(on_disk)
+        stripped["files"] = {n: d for n, d in on_disk.get("files", {}).items() if n not in pdfs}
+        if stripped != rebuilt_manifest:
+            problems.append(f"{MANIFEST}: differs from what the records and templates give")
+    for name, digest in sorted(pdfs.items()):
+        path = out / name
+        if path.is_file() and sha256(path.read_bytes()) != digest:
+            problems.append(f"{name}: differs from the digest in {MANIFEST}")
+    return problems
