@@ -7,8 +7,10 @@ seconds), and uses a fontconfig file that maps the official Korean faces the
 templates name (휴먼명조, 맑은 고딕 …) to free Nanum faces.
 
 LibreOffice stamps each PDF with its creation time and a random file ID; both
-are overwritten in place with fixed values of the same length, so a PDF is as
-reproducible as the DOCX it comes from.
+are overwritten in place with fixed values of the same length. LibreOffice may
+still order a PDF's objects differently from run to run, so PDFs are the one
+output not promised byte-identical: ``build --check`` verifies them against
+the digests the manifest recorded.
 """
 
 from __future__ import annotations
