@@ -10,8 +10,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -66,6 +68,24 @@ def _inputs(records: RecordSet, templates: Path) -> tuple[dict[str, bytes], dict
     return record_bytes, template_bytes
 
 
+@contextlib.contextmanager
+def _bulk_allocation() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a build allocates its objects.
+
+    Loading and viewing hundreds of records creates millions of small,
+    acyclic objects; the collector's repeated scans of them cost more than
+    the work itself (about half the time of loading and viewing, measured).
+    Reference counting still frees everything; cycles are collected after.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def render_report(
     period: Period,
     records_dir: Path,
@@ -78,6 +98,22 @@ def render_report(
     progress: Callable[[int, int], None] | None = None,
 ) -> Build:
     """Validate the records and render every output file of ``period`` in memory."""
+    with _bulk_allocation():
+        return _render_report(
+            period, records_dir, templates, strict, pdf, workers, cache_dir, progress
+        )
+
+
+def _render_report(
+    period: Period,
+    records_dir: Path,
+    templates: Path,
+    strict: bool,
+    pdf: bool,
+    workers: int | None,
+    cache_dir: Path | None,
+    progress: Callable[[int, int], None] | None,
+) -> Build:
     records, warnings = check(records_dir, period)
     assert records.settings is not None  # check() raises when report.json is unusable
     term = records.settings.term.to_term()

@@ -57,15 +57,17 @@ class _Object(dict):  # type: ignore[type-arg]
 
 
 def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out = _Object(pairs)
-    if len(out) != len(pairs):  # the rare case: find which keys came twice
-        seen: set[str] = set()
-        dups = []
-        for key, _ in pairs:
-            if key in seen:
-                dups.append(key)
-            seen.add(key)
-        out.duplicates = tuple(dups)
+    plain = dict(pairs)
+    if len(plain) == len(pairs):
+        return plain  # the common case, and the fast one
+    out = _Object(plain)  # the rare case: find which keys came twice
+    seen: set[str] = set()
+    dups = []
+    for key, _ in pairs:
+        if key in seen:
+            dups.append(key)
+        seen.add(key)
+    out.duplicates = tuple(dups)
     return out
 
 
