@@ -132,8 +132,18 @@ def _render_report(
             + '\nCheck them, remove "draft": true, and build again.'
         )
 
+    settings_bytes = records.sources.get("report.json", b"")
+    sources = [
+        b"\0".join((settings_bytes, str(period).encode(), records.sources.get(path.name, b"")))
+        for _, path in records.origins
+    ]
     pledges, booklet, workbook = render_documents(
-        report, templates, workers=workers, cache_dir=cache_dir, progress=progress
+        report,
+        templates,
+        workers=workers,
+        cache_dir=cache_dir,
+        sources=sources,
+        progress=progress,
     )
     files: dict[str, bytes] = {}
     for view, rendered in zip(report.pledges, pledges, strict=True):

@@ -124,9 +124,15 @@ def render_documents(
     *,
     workers: int | None = None,
     cache_dir: Path | None = None,
+    sources: list[bytes] | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> tuple[list[RenderedPledge], bytes, bytes]:
-    """Render every pledge, the booklet and the workbook: (pledges, booklet, workbook)."""
+    """Render every pledge, the booklet and the workbook: (pledges, booklet, workbook).
+
+    ``sources`` are, per pledge, the bytes its view was made from (the report
+    settings, the period and the pledge's record). They key the cache more
+    cheaply than the view itself; without them the view's repr is used.
+    """
     global _JOB
     writer = DocxWriter.from_directory(templates)
     scalars = report_scalars(report)
@@ -137,9 +143,10 @@ def render_documents(
     )
     scalar_digest = repr(scalars)
 
+    made_of = sources or [repr(v).encode("utf-8") for v in report.pledges]
     keys = [
-        _digest(template_digest, scalar_digest, str(i + 1), repr(view))
-        for i, view in enumerate(report.pledges)
+        _digest(template_digest, scalar_digest, str(i + 1), made_of[i])
+        for i in range(len(report.pledges))
     ]
     rendered: list[RenderedPledge | None] = [None] * len(report.pledges)
     todo: list[int] = []
@@ -151,7 +158,9 @@ def render_documents(
         else:
             todo.append(i)
 
-    workbook_key = _digest(__version__, (templates / "workbook.xlsx").read_bytes(), repr(report))
+    workbook_key = _digest(
+        __version__, (templates / "workbook.xlsx").read_bytes(), scalar_digest, *keys
+    )
     workbook = cache.get(workbook_key, ".xlsx")
 
     done = len(report.pledges) - len(todo)
