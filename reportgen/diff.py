@@ -822,10 +822,12 @@ def diff_reports(records: RecordSet, old: Period, new: Period, pledge: str | Non
 
 def diff_records(records_dir: Path, old: Period, new: Period, pledge: str | None) -> ReportDiff:
     """Validate ``records_dir`` (errors abort, as for build) and compare two periods."""
+    from .bulk import bulk_allocation
     from .validate import check
 
-    records, _warnings = check(records_dir)
-    return diff_reports(records, old, new, pledge)
+    with bulk_allocation():
+        records, _warnings = check(records_dir)
+        return diff_reports(records, old, new, pledge)
 
 
 # ---------------------------------------------------------------------------
