@@ -20,6 +20,13 @@ one styled sample cell per role (see :data:`ROLES` and
 ``tools/make_workbook_template.py``), read once with openpyxl and turned into
 XlsxWriter formats. Output is deterministic: a fixed creation date derived
 from the report period and a normalized zip.
+
+Speed: a 300-pledge workbook has some 150,000 cells, so the per-cell work is
+kept small: formula texts are cached by layout, cells are stored as
+XlsxWriter's own cell tuples in one call per row, ``<sheetData>`` is written
+by a lean copy of XlsxWriter's loop (:class:`_Sheet`, checked byte for byte
+against the stock one by the tests), the parts are zipped once, and the
+cyclic garbage collector is paused meanwhile.
 """
 
 from __future__ import annotations
@@ -38,10 +45,10 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
-import xlsxwriter
 from lxml import etree
 from openpyxl.styles.colors import COLOR_INDEX
 from xlsxwriter.format import Format
+from xlsxwriter.packager import Packager
 from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import (
@@ -54,7 +61,7 @@ from xlsxwriter.worksheet import (
 
 from .errors import TemplateError
 from .model import FUNDING_SOURCES
-from .ooxml import normalize_package
+from .ooxml import write_package
 from .periods import Period
 from .view import MoneyCell, MoneyRow, MoneyTable, PledgeView, ReportView, pledge_money
 
@@ -517,15 +524,16 @@ class _Formats:
 class _Numeric:
     """Cells for figures, totals and rates in one role, as XlsxWriter's cell table holds them."""
 
-    __slots__ = ("plain", "dec", "blank", "rate")
+    __slots__ = ("plain", "dec", "blank", "rate", "empty")
 
     def __init__(self, plain: Format, dec: Format, blank: Format, rate: Format) -> None:
         self.plain, self.dec, self.blank, self.rate = plain, dec, blank, rate
+        self.empty = CellBlankTuple(plain)  # immutable, so every empty figure shares it
 
     def figure(self, value: Decimal | None) -> tuple[Any, ...]:
         """A figure as typed: a number, or a formatted blank where there is none."""
         if value is None:
-            return CellBlankTuple(self.plain)
+            return self.empty
         number, dec = _value(value)
         return CellNumberTuple(number, self.dec if dec else self.plain)
 
@@ -663,6 +671,9 @@ class _Sheet(Worksheet):
         write = self.fh.write
         escape = self._escape_data
         table, row_info, spans = self.table, self.row_info, self.row_spans
+        letters = [_col(c) for c in range(self.dim_colmax + 1)]
+        # ' s="7"' per format, asked for in the stock order (the first use numbers a format).
+        style: dict[Format, str] = {}
         for row_num in range(self.dim_rowmin, self.dim_rowmax + 1):
             cells = table.get(row_num)
             info = row_info.get(row_num)
@@ -671,39 +682,76 @@ class _Sheet(Worksheet):
                     self._write_empty_row(row_num, spans.get(row_num // 16), info)
                 continue
             self._write_row(row_num, spans.get(row_num // 16), info)
-            r = row_num + 1
+            r = str(row_num + 1)
+            out: list[str] = []
             for col_num in sorted(cells):
                 cell = cells[col_num]
                 kind = cell.__class__
                 fmt = cell.format
                 if fmt is None or kind not in _FAST_CELLS:
+                    write("".join(out))
+                    out.clear()
                     self._write_cell(row_num, col_num, cell)
                     continue
-                head = f'<c r="{_col(col_num)}{r}" s="{fmt._get_xf_index()}"'
+                s = style.get(fmt)
+                if s is None:
+                    s = style[fmt] = f'" s="{fmt._get_xf_index()}"'
                 if kind is CellNumberTuple:
-                    write(f"{head}><v>{cell.number:.16G}</v></c>")
-                elif kind is CellStringTuple:
-                    write(f'{head} t="s"><v>{cell.string}</v></c>')
+                    out.append(f'<c r="{letters[col_num]}{r}{s}><v>{cell.number:.16G}</v></c>')
                 elif kind is CellBlankTuple:
-                    write(f"{head}/>")
+                    out.append(f'<c r="{letters[col_num]}{r}{s}/>')
+                elif kind is CellStringTuple:
+                    out.append(f'<c r="{letters[col_num]}{r}{s} t="s"><v>{cell.string}</v></c>')
                 else:
                     value = cell.value
                     if value.__class__ is bool or (value.__class__ is str and value):
-                        self._write_cell(row_num, col_num, cell)  # t="b" / t="str" / t="e"
+                        write("".join(out))  # t="b" / t="str" / t="e": the stock way
+                        out.clear()
+                        self._write_cell(row_num, col_num, cell)
                         continue
-                    write(f"{head}><f>{escape(cell.formula)}</f><v>{value}</v></c>")
-            self._xml_end_tag("row")
+                    formula = escape(cell.formula)
+                    out.append(f'<c r="{letters[col_num]}{r}{s}><f>{formula}</f><v>{value}</v></c>')
+            out.append("</row>")
+            write("".join(out))
+
+
+class _Packager(Packager):
+    """Keeps the package's parts rather than letting XlsxWriter zip them.
+
+    The parts go to :func:`write_package`, which zips them deterministically;
+    XlsxWriter's own zip would only be deflated to be inflated and deflated
+    again. ``Workbook._get_packager`` exists so that the packager can be
+    replaced; XlsxWriter zips what ``_create_package`` returns, here nothing.
+    """
+
+    def __init__(self, parts: dict[str, bytes]) -> None:
+        super().__init__()
+        self.parts = parts
+
+    def _create_package(self) -> list[Any]:
+        for data, name, is_binary in super()._create_package():
+            value = data.getvalue()  # in_memory: StringIO / BytesIO, never a path
+            self.parts[name] = value if is_binary else value.encode("utf-8")
+        return []
+
+
+class _Workbook(Workbook):
+    """An in-memory workbook whose parts end up in :attr:`parts` when closed."""
+
+    def __init__(self, options: dict[str, Any]) -> None:
+        super().__init__(io.BytesIO(), {**options, "in_memory": True})
+        self.parts: dict[str, bytes] = {}
+
+    def _get_packager(self) -> Packager:
+        return _Packager(self.parts)
 
 
 class _Writer:
     def __init__(self, report: ReportView, styles: dict[str, dict[str, Any]]) -> None:
         self.report = report
-        self.buffer = io.BytesIO()
         default = styles["default"]
-        self.wb = xlsxwriter.Workbook(
-            self.buffer,
+        self.wb = _Workbook(
             {
-                "in_memory": True,
                 # Record text is data: never turn "=…" or "http…" into formulas or links.
                 "strings_to_formulas": False,
                 "strings_to_urls": False,
@@ -810,15 +858,17 @@ class _Writer:
         def write_row(ri: int, row: MoneyRow, role: str, down: tuple[int, ...] | None) -> None:
             fmt = self.f.numeric(role)
             total = row.total
+            # The row's 계 (one per measure) in columns 2 …,
             cells = [
                 fmt.total(_across_body(ri, first_fig + k, m, n), getattr(total, measure))
                 for k, measure in enumerate(measures)
             ]
+            # Then fiscal column by fiscal column, measure by measure: col(0, 0), col(0, 1) …
             if down is None:  # figures as recorded
                 cells += [fmt.figure(getattr(cell, mz)) for cell in row.cells for mz in measures]
             else:  # 소계: each column summed down the block's source rows
                 cells += [
-                    fmt.total(_sum_body(first_fig + i * m + k, down), getattr(cell, measure))
+                    fmt.total(_sum_body(col(i, k), down), getattr(cell, measure))
                     for i, cell in enumerate(row.cells)
                     for k, measure in enumerate(measures)
                 ]
@@ -863,7 +913,7 @@ class _Writer:
             for k, measure in enumerate(measures)
         ]
         cells += [
-            fmt.total(grand(first_fig + i * m + k), getattr(cell, measure))
+            fmt.total(grand(col(i, k)), getattr(cell, measure))
             for i, cell in enumerate(g.cells)
             for k, measure in enumerate(measures)
         ]
@@ -1185,7 +1235,7 @@ class _Writer:
             }
         )
         self.wb.close()
-        return self.buffer.getvalue()
+        return write_package(self.wb.parts.items())
 
 
 def _source_totals(table: MoneyTable) -> dict[str, tuple[Decimal | None, Decimal | None]]:
@@ -1214,7 +1264,7 @@ def render_workbook(report: ReportView, template: Path) -> bytes:
     """
     styles = load_styles(Path(template))
     with _cycle_collector_paused():
-        return normalize_package(_Writer(report, styles).render())
+        return _Writer(report, styles).render()
 
 
 @contextmanager
@@ -1225,7 +1275,7 @@ def _cycle_collector_paused() -> Iterator[None]:
     workbook is written. Each allocation counts towards the collector's
     thresholds, so it would run full collections over everything the process
     holds (the whole report view, and in a forked build worker the parent's
-    heap too) while nothing here is garbage: a fifth of the render time.
+    heap too) while nothing here is garbage: a fifth of the render time or more.
     Reference counting still frees everything as usual; the previous state is
     restored on the way out, and the collector then reclaims any cycles.
     """

@@ -1,0 +1,77 @@
+"""Time the budget workbook on synthetic pledges (not collected by pytest).
+
+    python -m tests.bench_xlsx                  # 300 pledges, median of 5 runs
+    python -m tests.bench_xlsx --pledges 50 --runs 9
+    python -m tests.bench_xlsx --profile        # cProfile one run, top functions
+
+Run from the repository root. The first render is not timed (it reads the
+style template). Every timed run must give the same bytes, or the script fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import hashlib
+import io
+import pstats
+import statistics
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+from reportgen.periods import Period
+from reportgen.validate import check
+from reportgen.view import report_view
+from reportgen.xlsx import render_workbook
+
+from .synthetic import write_synthetic_records
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATE = ROOT / "templates" / "workbook.xlsx"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pledges", type=int, default=300)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--period", default="2022H1")
+    parser.add_argument("--profile", action="store_true", help="profile one run instead")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        records = Path(tmp) / "records"
+        write_synthetic_records(records, args.pledges)
+        records_set, _ = check(records)
+        assert records_set.settings is not None
+        report = report_view(records_set.pledges, Period.parse(args.period), records_set.settings)
+
+    first = render_workbook(report, TEMPLATE)
+    with zipfile.ZipFile(io.BytesIO(first)) as zf:
+        cells = sum(
+            zf.read(n).count(b"<c ") for n in zf.namelist() if n.startswith("xl/worksheets/")
+        )
+    print(f"{args.pledges} pledges: {len(first):,} bytes, {cells:,} cells")
+
+    if args.profile:
+        profile = cProfile.Profile()
+        profile.runcall(render_workbook, report, TEMPLATE)
+        pstats.Stats(profile).sort_stats("tottime").print_stats(25)
+        return
+
+    runs = []
+    for _ in range(args.runs):
+        start = time.perf_counter()
+        data = render_workbook(report, TEMPLATE)
+        runs.append(time.perf_counter() - start)
+        if data != first:
+            raise SystemExit("the workbook differs between runs")
+    print(
+        f"median {statistics.median(runs):.3f}s  min {min(runs):.3f}s  "
+        f"runs {' '.join(f'{t:.3f}' for t in runs)}  sha256 {hashlib.sha256(first).hexdigest()[:16]}"
+    )
+
+
+if __name__ == "__main__":
+    main()
