@@ -31,7 +31,7 @@ from .output import (
 from .periods import Period
 from .render import render_documents
 from .validate import check
-from .view import ReportView, report_view
+from .view import ReportView
 
 TEMPLATE_FILES = ("pledge.docx", "booklet.docx", "workbook.xlsx")
 PLEDGE_DIR = "공약별"
@@ -75,13 +75,13 @@ def render_report(
     strict: bool = False,
     pdf: bool = False,
     workers: int | None = None,
-    cache_dir: Path | None = None,
+    previous: Path | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> Build:
     """Validate the records and render every output file of ``period`` in memory."""
     with bulk_allocation():
         return _render_report(
-            period, records_dir, templates, strict, pdf, workers, cache_dir, progress
+            period, records_dir, templates, strict, pdf, workers, previous, progress
         )
 
 
@@ -92,7 +92,7 @@ def _render_report(
     strict: bool,
     pdf: bool,
     workers: int | None,
-    cache_dir: Path | None,
+    previous: Path | None,
     progress: Callable[[int, int], None] | None,
 ) -> Build:
     records, warnings = check(records_dir, period)
@@ -104,7 +104,23 @@ def _render_report(
             f"reports of this term run from {term.start} to {term.end}"
         )
 
-    report = report_view(records.pledges, period, records.settings)
+    settings_bytes = records.sources.get("report.json", b"")
+    sources = [
+        b"\0".join((settings_bytes, str(period).encode(), records.sources.get(path.name, b"")))
+        for _, path in records.origins
+    ]
+    rendered = render_documents(
+        records.pledges,
+        period,
+        records.settings,
+        templates,
+        sources=sources,
+        workers=workers,
+        previous=previous,
+        progress=progress,
+    )
+    report = rendered.report
+    # Checked once the views exist; nothing has been published yet.
     drafts = [f"{v.id}: {source}" for v in report.pledges for source in v.drafts]
     if strict and drafts:
         raise ReportgenError(
@@ -113,24 +129,17 @@ def _render_report(
             + '\nCheck them, remove "draft": true, and build again.'
         )
 
-    settings_bytes = records.sources.get("report.json", b"")
-    sources = [
-        b"\0".join((settings_bytes, str(period).encode(), records.sources.get(path.name, b"")))
-        for _, path in records.origins
-    ]
-    pledges, booklet, workbook = render_documents(
-        report,
-        templates,
-        workers=workers,
-        cache_dir=cache_dir,
-        sources=sources,
-        progress=progress,
-    )
     files: dict[str, bytes] = {}
-    for view, rendered in zip(report.pledges, pledges, strict=True):
-        files[f"{PLEDGE_DIR}/{pledge_file_stem(view.id, view.title)}.docx"] = rendered.document
-    files[booklet_name(report)] = booklet
-    files[workbook_name(report)] = workbook
+    render_keys: dict[str, str] = {}
+    for view, pledge, key in zip(
+        report.pledges, rendered.pledges, rendered.pledge_keys, strict=True
+    ):
+        name = f"{PLEDGE_DIR}/{pledge_file_stem(view.id, view.title)}.docx"
+        files[name] = pledge.document
+        render_keys[name] = key
+    files[booklet_name(report)] = rendered.booklet
+    files[workbook_name(report)] = rendered.workbook
+    render_keys[workbook_name(report)] = rendered.workbook_key
 
     notes: list[str] = []
     if pdf:
@@ -151,6 +160,7 @@ def _render_report(
         records=record_bytes,
         templates=template_bytes,
         drafts=drafts,
+        render_keys=render_keys,
     )
     return Build(period, files, warnings, drafts, notes)
 
@@ -179,16 +189,11 @@ def build(
         strict=strict,
         pdf=pdf,
         workers=workers,
-        cache_dir=cache_directory(out),
+        previous=out,
         progress=progress,
     )
     publish(out, result.files)
     return result
-
-
-def cache_directory(out: Path) -> Path:
-    """Rendered pledges kept beside (never inside) the published output."""
-    return out.parent / ".reportgen-cache" / out.name
 
 
 def _read_inputs(records_dir: Path, templates: Path) -> tuple[dict[str, bytes], dict[str, bytes]]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,7 @@ from lxml import etree
 from . import ooxml
 from . import view as view_module
 from .errors import TemplateError
-from .view import PledgeView, ReportView
+from .view import PledgeView, ReportInfo, ReportView
 
 DOCUMENT_PART = "word/document.xml"
 STYLES_PART = "word/styles.xml"
@@ -139,6 +140,16 @@ class CompiledTemplate:
                 "every block is closed",
             ) from None
         return xml
+
+    def content_of(self, document: bytes) -> str | None:
+        """The body content of a DOCX this template made (None if it was not)."""
+        try:
+            xml = ooxml.read_package(document)[DOCUMENT_PART].decode("utf-8")
+        except (KeyError, ValueError, OSError, zipfile.BadZipFile):
+            return None
+        if not (xml.startswith(self.head) and xml.endswith(self.tail)):
+            return None
+        return xml[len(self.head) : len(xml) - len(self.tail)]
 
     def package_with(self, content: str, context: dict[str, Any]) -> bytes:
         parts = dict(self.package)
@@ -250,14 +261,14 @@ class DocxWriter:
         return cls(pledge, booklet)
 
     # pledge.docx sees ``p`` (the pledge's view), ``p_number`` (its place in
-    # the report, 1-based) and ``report`` without the other pledges: what a
-    # pledge's pages show depends on nothing else, which makes them cacheable.
-    def pledge_content(self, view: PledgeView, report: ReportView, number: int) -> str:
+    # the report, 1-based) and ``report`` (a ReportInfo: city, title, term,
+    # period — nothing about other pledges), which makes its pages cacheable.
+    def pledge_content(self, view: PledgeView, report: ReportInfo | ReportView, number: int) -> str:
         """One pledge's pages as body content (shared by its file and the booklet)."""
         return self.pledge.render_content({"p": view, "report": report, "p_number": number})
 
     def pledge_document(
-        self, view: PledgeView, report: ReportView, number: int, content: str
+        self, view: PledgeView, report: ReportInfo | ReportView, number: int, content: str
     ) -> bytes:
         context = {"p": view, "report": report, "p_number": number}
         return self.pledge.package_with(content, context)

@@ -161,6 +161,7 @@ def manifest_bytes(
     records: Mapping[str, bytes],
     templates: Mapping[str, bytes],
     drafts: list[str] | None = None,
+    render_keys: Mapping[str, str] | None = None,
 ) -> bytes:
     """``manifest.json``: each output's SHA-256 and the inputs it came from.
 
@@ -174,6 +175,8 @@ def manifest_bytes(
         "records": {name: sha256(data) for name, data in sorted(records.items())},
         "templates": {name: sha256(data) for name, data in sorted(templates.items())},
         "unconfirmed_drafts": sorted(drafts or []),
+        # What each rendered file was made from: lets the next build reuse it.
+        "render_keys": dict(sorted((render_keys or {}).items())),
     }
     return (json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
 

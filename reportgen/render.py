@@ -1,9 +1,10 @@
 """Stage 5: render every document of a report, on all cores, reusing what is unchanged.
 
-Each pledge's pages are a pure function of the pledge template, the pledge's
-view, its number in the report and the report's scalar fields (city, title,
-period …): that tuple is hashed into a cache key, and a rebuild re-renders
-only pledges whose key changed. The workbook is keyed by the whole report.
+Each pledge's pages are a pure function of the pledge template, the report
+settings, the period, the pledge's record and its number in the report: that
+tuple is hashed into a key, recorded in the manifest, and a rebuild reuses
+the already-published file of every pledge whose key is unchanged (nothing
+else is written to disk). The workbook is keyed by all pledges' keys.
 
 Work is spread over forked worker processes (the compiled templates and the
 view are inherited, not pickled). Results are put back in report order, so
@@ -12,18 +13,21 @@ the bytes are the same whatever the number of workers.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
+import json
 import multiprocessing
 import os
 from collections.abc import Callable
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import __version__
 from .docx import DocxWriter
-from .view import ReportView
+from .model import Pledge, ReportSettings
+from .output import MANIFEST, sha256
+from .periods import Period
+from .view import PledgeView, ReportInfo, ReportView, assemble_report, pledge_view, report_info
 
 # Below this many pledges, starting workers costs more than it saves.
 PARALLEL_THRESHOLD = 24
@@ -40,45 +44,50 @@ class RenderedPledge:
     document: bytes  # the pledge's own DOCX
 
 
-class Cache:
-    """Rendered pledges and workbooks on disk, keyed by what they are made of."""
+@dataclass
+class Rendered:
+    """A report's documents, and the keys of what each was made from (for the manifest)."""
+
+    report: ReportView
+    pledges: list[RenderedPledge]
+    booklet: bytes
+    workbook: bytes
+    pledge_keys: list[str]
+    workbook_key: str
+
+
+class PreviousBuild:
+    """The output already published: files whose inputs are unchanged are reused.
+
+    ``manifest.json`` records, for each rendered file, the key of what it was
+    made from (``render_keys``) and its SHA-256. A file is reused only when
+    its key matches and its bytes still match the digest, so nothing is
+    written besides the output itself and a tampered file is re-rendered.
+    """
 
     def __init__(self, directory: Path | None) -> None:
         self.directory = directory
-        self.used: set[str] = set()
-
-    def _path(self, key: str, suffix: str) -> Path | None:
-        return None if self.directory is None else self.directory / f"{key}{suffix}"
-
-    def get(self, key: str, suffix: str) -> bytes | None:
-        self.used.add(key + suffix)
-        path = self._path(key, suffix)
-        if path is None or not path.is_file():
-            return None
-        try:
-            return path.read_bytes()
-        except OSError:
-            return None
-
-    def put(self, key: str, suffix: str, data: bytes) -> None:
-        path = self._path(key, suffix)
-        if path is None:
+        self.by_key: dict[str, tuple[str, str]] = {}  # key -> (file name, sha256)
+        if directory is None:
             return
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(path.name + ".tmp")
-            tmp.write_bytes(data)
-            os.replace(tmp, path)
-        except OSError:
-            pass  # a cache is an optimisation: never fail a build over it
+            manifest = json.loads((directory / MANIFEST).read_text(encoding="utf-8"))
+            digests = manifest["files"]
+            for name, key in manifest.get("render_keys", {}).items():
+                self.by_key[key] = (name, digests[name])
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            self.by_key = {}
 
-    def prune(self) -> None:
-        """Forget entries this build did not use, so the cache stays small."""
-        if self.directory is None or not self.directory.is_dir():
-            return
-        for path in self.directory.iterdir():
-            if path.name not in self.used:
-                path.unlink(missing_ok=True)
+    def get(self, key: str) -> bytes | None:
+        found = self.by_key.get(key)
+        if found is None or self.directory is None:
+            return None
+        name, digest = found
+        try:
+            data = (self.directory / name).read_bytes()
+        except OSError:
+            return None
+        return data if sha256(data) == digest else None
 
 
 def _digest(*parts: bytes | str) -> str:
@@ -90,125 +99,124 @@ def _digest(*parts: bytes | str) -> str:
     return h.hexdigest()
 
 
-def report_scalars(report: ReportView) -> ReportView:
-    """What a pledge's pages may see of the report: everything but the other pledges."""
-    return dataclasses.replace(report, pledges=(), summary=())
-
-
 # Set in the parent just before forking; read by workers.
-_JOB: tuple[DocxWriter, ReportView, ReportView, Path] | None = None
+@dataclass
+class _Job:
+    writer: DocxWriter
+    pledges: list[Pledge]
+    period: Period
+    settings: ReportSettings
+    info: ReportInfo
+    keys: list[str]
+    previous: PreviousBuild
+    templates: Path
+    report: ReportView | None = None  # set once every view is known (for the workbook)
 
 
-def _render_pledges(indexes: list[int]) -> list[tuple[int, str, bytes]]:
-    assert _JOB is not None
-    writer, report, scalars, _ = _JOB
+_JOB: _Job | None = None
+
+
+def _render_pledges(indexes: list[int]) -> list[tuple[int, PledgeView, str, bytes]]:
+    """View and render the given pledges (in a worker or in-process), reusing unchanged ones."""
+    job = _JOB
+    assert job is not None
     out = []
     for i in indexes:
-        view = report.pledges[i]
-        content = writer.pledge_content(view, scalars, i + 1)
-        out.append((i, content, writer.pledge_document(view, scalars, i + 1, content)))
+        view = pledge_view(job.pledges[i], job.period, job.settings)
+        document = job.previous.get(job.keys[i])
+        text = job.writer.pledge.content_of(document) if document is not None else None
+        if document is None or text is None:
+            text = job.writer.pledge_content(view, job.info, i + 1)
+            document = job.writer.pledge_document(view, job.info, i + 1, text)
+        out.append((i, view, text, document))
     return out
 
 
-def _render_workbook() -> bytes:
-    assert _JOB is not None
+def _render_workbook(key: str) -> bytes:
+    job = _JOB
+    assert job is not None and job.report is not None
     from .xlsx import render_workbook
 
-    _, report, _, templates = _JOB
-    return render_workbook(report, templates / "workbook.xlsx")
+    data = job.previous.get(key)
+    return (
+        data if data is not None else render_workbook(job.report, job.templates / "workbook.xlsx")
+    )
 
 
 def render_documents(
-    report: ReportView,
+    pledges: list[Pledge],
+    period: Period,
+    settings: ReportSettings,
     templates: Path,
     *,
+    sources: list[bytes],
     workers: int | None = None,
-    cache_dir: Path | None = None,
-    sources: list[bytes] | None = None,
+    previous: Path | None = None,
     progress: Callable[[int, int], None] | None = None,
-) -> tuple[list[RenderedPledge], bytes, bytes]:
-    """Render every pledge, the booklet and the workbook: (pledges, booklet, workbook).
+) -> Rendered:
+    """View and render every pledge, then the booklet and the workbook.
 
-    ``sources`` are, per pledge, the bytes its view was made from (the report
-    settings, the period and the pledge's record). They key the cache more
-    cheaply than the view itself; without them the view's repr is used.
+    ``sources`` are, per pledge, the bytes its view is made from (report
+    settings, period, the pledge's record): they make its key. Returns the
+    report view, each pledge's rendering, the booklet and the workbook.
     """
     global _JOB
     writer = DocxWriter.from_directory(templates)
-    scalars = report_scalars(report)
-    cache = Cache(cache_dir)
-    template_digest = _digest(
-        __version__,
-        (templates / "pledge.docx").read_bytes(),
-    )
-    scalar_digest = repr(scalars)
+    info = report_info(period, settings)
+    template_digest = _digest(__version__, (templates / "pledge.docx").read_bytes(), repr(info))
+    keys = [_digest(template_digest, str(i + 1), src) for i, src in enumerate(sources)]
+    workbook_key = _digest(__version__, (templates / "workbook.xlsx").read_bytes(), *keys)
+    earlier = PreviousBuild(previous)
 
-    made_of = sources or [repr(v).encode("utf-8") for v in report.pledges]
-    keys = [
-        _digest(template_digest, scalar_digest, str(i + 1), made_of[i])
-        for i in range(len(report.pledges))
-    ]
-    rendered: list[RenderedPledge | None] = [None] * len(report.pledges)
-    todo: list[int] = []
-    for i, key in enumerate(keys):
-        content = cache.get(key, ".xml")
-        document = cache.get(key, ".docx")
-        if content is not None and document is not None:
-            rendered[i] = RenderedPledge(content.decode("utf-8"), document)
-        else:
-            todo.append(i)
+    n = len(pledges)
+    views: list[PledgeView | None] = [None] * n
+    rendered: list[RenderedPledge | None] = [None] * n
+    done = 0
 
-    workbook_key = _digest(
-        __version__, (templates / "workbook.xlsx").read_bytes(), scalar_digest, *keys
-    )
-    workbook = cache.get(workbook_key, ".xlsx")
-
-    done = len(report.pledges) - len(todo)
-    if progress and done:
-        progress(done, len(report.pledges))
-
-    def take(results: list[tuple[int, str, bytes]]) -> None:
+    def take(results: list[tuple[int, PledgeView, str, bytes]]) -> None:
         nonlocal done
-        for i, content, document in results:
+        for i, view, content, document in results:
+            views[i] = view
             rendered[i] = RenderedPledge(content, document)
-            cache.put(keys[i], ".xml", content.encode("utf-8"))
-            cache.put(keys[i], ".docx", document)
             done += 1
             if progress:
-                progress(done, len(report.pledges))
+                progress(done, n)
+
+    def assemble() -> ReportView:
+        return assemble_report(tuple(v for v in views if v is not None), period, settings)
 
     n_workers = workers if workers is not None else default_workers()
-    _JOB = (writer, report, scalars, templates)
+    _JOB = _Job(writer, pledges, period, settings, info, keys, earlier, templates)
     try:
-        if n_workers > 1 and len(todo) >= PARALLEL_THRESHOLD and _can_fork():
+        if n_workers > 1 and n >= PARALLEL_THRESHOLD and _can_fork():
             context = multiprocessing.get_context("fork")
             with ProcessPoolExecutor(max_workers=n_workers, mp_context=context) as pool:
-                # The workbook is the longest single task: start it first.
-                book: Future[bytes] | None = None
-                if workbook is None:
-                    book = pool.submit(_render_workbook)
+                chunk = max(4, min(CHUNK, n // (n_workers * 4) or 1))
                 futures = [
-                    pool.submit(_render_pledges, todo[i : i + CHUNK])
-                    for i in range(0, len(todo), CHUNK)
+                    pool.submit(_render_pledges, list(range(i, min(i + chunk, n))))
+                    for i in range(0, n, chunk)
                 ]
                 for future in futures:
                     take(future.result())
-                if book is not None:
-                    workbook = book.result()
-                    cache.put(workbook_key, ".xlsx", workbook)
+            report = assemble()
+            # The workbook needs every view: a fresh worker, forked now that
+            # they are known, writes it while this process makes the booklet.
+            _JOB.report = report
+            with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+                book = pool.submit(_render_workbook, workbook_key)
+                booklet = writer.booklet_document(report, [r.content for r in rendered if r])
+                workbook = book.result()
         else:
-            take(_render_pledges(todo))
-            if workbook is None:
-                workbook = _render_workbook()
-                cache.put(workbook_key, ".xlsx", workbook)
+            take(_render_pledges(list(range(n))))
+            report = assemble()
+            _JOB.report = report
+            booklet = writer.booklet_document(report, [r.content for r in rendered if r])
+            workbook = _render_workbook(workbook_key)
     finally:
         _JOB = None
-
-    pledges = [r for r in rendered if r is not None]
-    booklet = writer.booklet_document(report, [r.content for r in pledges])
-    cache.prune()
-    assert workbook is not None
-    return pledges, booklet, workbook
+    return Rendered(
+        report, [r for r in rendered if r is not None], booklet, workbook, keys, workbook_key
+    )
 
 
 def _can_fork() -> bool:

@@ -394,6 +394,36 @@ class PledgeMoney:
 
 
 @dataclass(frozen=True)
+class ReportInfo:
+    """What one pledge's pages may show of the report: nothing about other pledges.
+
+    It depends only on the report settings and the period, so a pledge's
+    rendered pages can be cached on what its own record holds.
+    """
+
+    city: str
+    title: str
+    term_name: str
+    term_span: str
+    period: str
+    period_words: str
+    column_labels: tuple[str, ...]
+
+
+def report_info(period: Period, settings: ReportSettings) -> ReportInfo:
+    term = settings.term.to_term()
+    return ReportInfo(
+        city=settings.city,
+        title=settings.report_title,
+        term_name=term.name,
+        term_span=term.span_label,
+        period=str(period),
+        period_words=period.in_words,
+        column_labels=tuple(c.label for c in term.fiscal_columns),
+    )
+
+
+@dataclass(frozen=True)
 class ReportView:
     city: str
     title: str

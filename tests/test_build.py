@@ -222,8 +222,12 @@ def test_killed_build_leaves_previous_output(workspace):
         "sys.argv=['reportgen','build','2022H1','-q','--records',sys.argv[1],"
         "'--templates',sys.argv[2],'--out',sys.argv[3]]; main()"
     )
+    # Builds are deterministic: the complete new output is known in advance.
+    reference = workspace / "reference"
+    assert _build(workspace, "2022H1", "--out", str(reference)).exit_code == 0
+    new = _tree(reference)
+    assert new != before
     killed = 0
-    new: dict[str, str] | None = None
     for delay in (0.3, 0.6, 0.9, 1.2, 1.5, 1.8):
         proc = subprocess.Popen(
             [
@@ -241,16 +245,11 @@ def test_killed_build_leaves_previous_output(workspace):
             os.kill(proc.pid, signal.SIGKILL)
             killed += 1
         proc.wait()
+        # Whenever it was killed: the old output whole, or the new one whole.
         now = _tree(out)
-        if proc.returncode == -signal.SIGKILL:
-            # the old output, or the complete new one if an earlier run finished
-            assert now == (new or before), f"killed after {delay}s left a changed output"
-        elif new is None:
-            # it finished before the kill: then the output is the complete new build
-            assert now != before and MANIFEST in now
-            new = now
-        else:
-            assert now == new
+        assert now in (before, new), f"killed after {delay}s left a mixed output"
+        if now == new:
+            break  # a later run would only find it up to date
     assert killed, "no build was slow enough to be killed; the test proved nothing"
     # a later build cleans up whatever the killed ones left beside the output
     assert _build(workspace, "2022H1", "--out", str(out)).exit_code == 0
