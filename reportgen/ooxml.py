@@ -27,6 +27,7 @@ _FIRST_ENTRIES = ("[Content_Types].xml", "_rels/.rels")
 
 _DOS_TIME, _DOS_DATE = 0, (0 << 9) | (1 << 5) | 1  # 1980-01-01 00:00:00
 _COMPRESS_LEVEL = 6
+_LARGE_PART = 4 * 1024 * 1024
 # Template parts (styles, theme, settings …) are the same bytes in every
 # document: deflate each once. bytes objects cache their hash, so a lookup of
 # the same object costs nothing after the first.
@@ -39,7 +40,10 @@ def _deflate(data: bytes, cache: bool) -> tuple[int, bytes]:
         hit = _deflated.get(data)
         if hit is not None:
             return hit
-    co = zlib.compressobj(_COMPRESS_LEVEL, zlib.DEFLATED, -15)
+    # A booklet's document.xml runs to tens of megabytes of repetitive XML:
+    # level 3 deflates it in half the time of level 6 for ~20% more bytes.
+    level = _COMPRESS_LEVEL if len(data) < _LARGE_PART else 3
+    co = zlib.compressobj(level, zlib.DEFLATED, -15)
     result = (zlib.crc32(data), co.compress(data) + co.flush())
     if cache:
         if len(_deflated) >= _CACHE_LIMIT:
