@@ -611,6 +611,8 @@ def money_header(t) -> None:
 def build_booklet_template() -> bytes:
     doc = Document()
     set_page(doc)
+    # The cover carries no page number: its first-page footer stays empty.
+    doc.sections[0].different_first_page_header_footer = True
     define_styles(doc)
     # Cover
     for _ in range(5):
