@@ -25,11 +25,9 @@ The result is plain frozen data (:class:`ReportDiff`), serialised by
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import json
 import os
-import tempfile
 from collections import defaultdict, deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -43,6 +41,7 @@ import click
 from .errors import OutputError, PeriodError, ReportgenError
 from .load import RecordSet
 from .model import Pledge
+from .output import write_file_atomically
 from .periods import Period
 from .text import blankless
 from .view import MoneyCell, MoneyTable, PledgeView, ReportView, format_amount, report_view
@@ -953,22 +952,6 @@ def output_names(diff: ReportDiff) -> tuple[str, str]:
     return f"{stem}.json", f"{stem}.docx"
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
-    """Temp file in the same directory, then os.replace: readers never see half a file."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
 def write_outputs(diff: ReportDiff, out: Path) -> list[Path]:
     """Write ``diff_OLD_NEW.json`` and the 신·구 대비표 ``diff_OLD_NEW.docx`` into ``out``."""
     from .diff_docx import render_docx
@@ -979,7 +962,7 @@ def write_outputs(diff: ReportDiff, out: Path) -> list[Path]:
     try:
         out.mkdir(parents=True, exist_ok=True)
         for name, data in files.items():
-            _write_atomically(out / name, data)
+            write_file_atomically(out / name, data)
             written.append(out / name)
     except OSError as exc:
         raise OutputError(f"cannot write to {out}: {exc.strerror or exc}") from None

@@ -146,6 +146,7 @@ def write_file_atomically(path: Path, data: bytes) -> None:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600; outputs are shared files
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):

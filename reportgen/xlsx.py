@@ -33,11 +33,9 @@ from __future__ import annotations
 
 import colorsys
 import datetime as dt
-import gc
 import io
 import re
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
@@ -59,6 +57,7 @@ from xlsxwriter.worksheet import (
     Worksheet,
 )
 
+from .bulk import bulk_allocation
 from .errors import TemplateError
 from .model import FUNDING_SOURCES
 from .ooxml import write_package
@@ -1263,26 +1262,7 @@ def render_workbook(report: ReportView, template: Path) -> bytes:
     broken.
     """
     styles = load_styles(Path(template))
-    with _cycle_collector_paused():
+    # 150,000 small cell objects live until the workbook is written: keep
+    # the cyclic collector from scanning them over and over.
+    with bulk_allocation():
         return _Writer(report, styles).render()
-
-
-@contextmanager
-def _cycle_collector_paused() -> Iterator[None]:
-    """Hold off Python's cyclic garbage collector while the cell table is built.
-
-    The table is some 150,000 small container objects that live until the
-    workbook is written. Each allocation counts towards the collector's
-    thresholds, so it would run full collections over everything the process
-    holds (the whole report view, and in a forked build worker the parent's
-    heap too) while nothing here is garbage: a fifth of the render time or more.
-    Reference counting still frees everything as usual; the previous state is
-    restored on the way out, and the collector then reclaims any cycles.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
