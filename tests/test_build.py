@@ -245,6 +245,7 @@ def test_killed_build_leaves_previous_output(workspace):
             os.kill(proc.pid, signal.SIGKILL)
             killed += 1
         proc.wait()
+        assert proc.returncode in (0, -signal.SIGKILL), f"the build failed: exit {proc.returncode}"
         # Whenever it was killed: the old output whole, or the new one whole.
         now = _tree(out)
         assert now in (before, new), f"killed after {delay}s left a mixed output"
