@@ -13,10 +13,13 @@ the bytes are the same whatever the number of workers.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import hashlib
 import json
 import multiprocessing
 import os
+import signal
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -190,7 +193,9 @@ def render_documents(
     try:
         if n_workers > 1 and n >= PARALLEL_THRESHOLD and _can_fork():
             context = multiprocessing.get_context("fork")
-            with ProcessPoolExecutor(max_workers=n_workers, mp_context=context) as pool:
+            with ProcessPoolExecutor(
+                max_workers=n_workers, mp_context=context, initializer=_die_with_parent
+            ) as pool:
                 chunk = max(4, min(CHUNK, n // (n_workers * 4) or 1))
                 futures = [
                     pool.submit(_render_pledges, list(range(i, min(i + chunk, n))))
@@ -202,7 +207,9 @@ def render_documents(
             # The workbook needs every view: a fresh worker, forked now that
             # they are known, writes it while this process makes the booklet.
             _JOB.report = report
-            with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+            with ProcessPoolExecutor(
+                max_workers=1, mp_context=context, initializer=_die_with_parent
+            ) as pool:
                 book = pool.submit(_render_workbook, workbook_key)
                 booklet = writer.booklet_document(report, [r.content for r in rendered if r])
                 workbook = book.result()
@@ -217,6 +224,22 @@ def render_documents(
     return Rendered(
         report, [r for r in rendered if r is not None], booklet, workbook, keys, workbook_key
     )
+
+
+def _die_with_parent() -> None:
+    """Worker initializer: exit when the build process dies (Linux).
+
+    A build killed with kill -9 cannot shut its pool down; without this its
+    workers would wait forever for work that never comes.
+    """
+    libc_name = ctypes.util.find_library("c")
+    if not libc_name:
+        return
+    try:
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(libc_name, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass  # not Linux: workers then end when their pipe closes, as usual
 
 
 def _can_fork() -> bool:

@@ -252,6 +252,17 @@ def test_killed_build_leaves_previous_output(workspace):
         if now == new:
             break  # a later run would only find it up to date
     assert killed, "no build was slow enough to be killed; the test proved nothing"
+    # ... and no orphaned worker of a killed build lingers (forked workers
+    # keep the parent's command line, which names this output directory).
+    time.sleep(0.5)
+    orphans = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if str(out).encode() in cmdline.read_bytes():
+                orphans.append(cmdline.parent.name)
+        except OSError:
+            pass
+    assert orphans == [], f"processes of killed builds still running: {orphans}"
     # a later build cleans up whatever the killed ones left beside the output
     assert _build(workspace, "2022H1", "--out", str(out)).exit_code == 0
     assert _leftovers(workspace) == []
