@@ -6,9 +6,12 @@ tuple is hashed into a key, recorded in the manifest, and a rebuild reuses
 the already-published file of every pledge whose key is unchanged (nothing
 else is written to disk). The workbook is keyed by all pledges' keys.
 
-Work is spread over forked worker processes (the compiled templates and the
-view are inherited, not pickled). Results are put back in report order, so
-the bytes are the same whatever the number of workers.
+Work is spread over forked worker processes: each inherits the records and
+the compiled templates (nothing is pickled on the way in), makes the views of
+its share of the pledges and renders them; views and documents come back and
+are put in report order, so the bytes are the same whatever the number of
+workers. The workbook, which needs every view, is written by one more worker
+while this process assembles the booklet.
 """
 
 from __future__ import annotations
