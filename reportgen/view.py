@@ -462,22 +462,22 @@ def assemble_report(
     if unrecorded:
         summary.append(StatusCount("미기재", unrecorded, format_share(unrecorded, total)))
     done = sum(counts.get(s, 0) for s in settings.done_statuses)
-    columns = term.fiscal_columns
+    info = report_info(period, settings)  # the fields every page shares, computed once
     return ReportView(
-        city=settings.city,
-        title=settings.report_title,
-        term_name=term.name,
-        term_span=term.span_label,
-        period=str(period),
-        period_words=period.in_words,
+        city=info.city,
+        title=info.title,
+        term_name=info.term_name,
+        term_span=info.term_span,
+        period=info.period,
+        period_words=info.period_words,
         pledges=views,
         summary=tuple(summary),
         total=total,
         done=done,
         done_share=format_share(done, total),
         done_statuses=tuple(settings.done_statuses),
-        column_labels=tuple(c.label for c in columns),
-        column_keys=tuple(c.key for c in columns),
+        column_labels=info.column_labels,
+        column_keys=tuple(c.key for c in term.fiscal_columns),
     )
 
 

@@ -771,6 +771,17 @@ class _Writer:
         assert isinstance(ws, _Sheet)
         return ws
 
+    def _title_rows(self, ws: _Sheet, last_col: int, section: str) -> None:
+        """Rows 1-3 of a summary sheet: report title, sheet title, period and unit."""
+        f, report = self.f, self.report
+        ws.set_row(0, 28)
+        self._merge(ws, 0, 0, 0, last_col, f"{report.city} {report.title}", f("title"))
+        ws.write_string(1, 0, section, f("section"))
+        ws.write_string(
+            2, 0, f"{report.period_words} 기준 · {report.term_name} ({report.term_span})", f("note")
+        )
+        ws.write_string(2, last_col, self.unit, f("unit"))
+
     def _merge(self, ws: _Sheet, r1: int, c1: int, r2: int, c2: int, text: str, fmt: Any) -> None:
         if r1 == r2 and c1 == c2:
             ws.write_string(r1, c1, text, fmt)
@@ -961,13 +972,7 @@ class _Writer:
         ws.set_column(3, 5, 10)
         ws.set_column(6, 6, RATE_WIDTH)
         ws.set_column(fiscal0, last_col, FIGURE_WIDTH)
-        ws.set_row(0, 28)
-        self._merge(ws, 0, 0, 0, last_col, f"{report.city} {report.title}", f("title"))
-        ws.write_string(1, 0, "공약사업 예산 집계 (총괄)", f("section"))
-        ws.write_string(
-            2, 0, f"{report.period_words} 기준 · {report.term_name} ({report.term_span})", f("note")
-        )
-        ws.write_string(2, last_col, self.unit, f("unit"))
+        self._title_rows(ws, last_col, "공약사업 예산 집계 (총괄)")
         h = 3
         self._merge(ws, h, 0, h + 1, 0, "공약번호", f("header"))
         self._merge(ws, h, 1, h + 1, 1, "공약명", f("header"))
@@ -1117,13 +1122,7 @@ class _Writer:
         ws.set_column(1, 1, 36)
         ws.set_column(first_fig, rate_col - 1, FIGURE_WIDTH)
         ws.set_column(rate_col, rate_col, RATE_WIDTH)
-        ws.set_row(0, 28)
-        self._merge(ws, 0, 0, 0, last_col, f"{report.city} {report.title}", f("title"))
-        ws.write_string(1, 0, "재원별 사업비 (계획 · 확보 · 집행)", f("section"))
-        ws.write_string(
-            2, 0, f"{report.period_words} 기준 · {report.term_name} ({report.term_span})", f("note")
-        )
-        ws.write_string(2, last_col, self.unit, f("unit"))
+        self._title_rows(ws, last_col, "재원별 사업비 (계획 · 확보 · 집행)")
         h = 3
         self._merge(ws, h, 0, h + 1, 0, "공약번호", f("header"))
         self._merge(ws, h, 1, h + 1, 1, "공약명", f("header"))
