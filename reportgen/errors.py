@@ -77,3 +77,18 @@ class PeriodError(ReportgenError):
 
 class OutputError(ReportgenError):
     """The output directory cannot be written, or --check found a mismatch."""
+
+
+QUOTE_LIMIT = 40
+
+
+def quote(value: object, limit: int = QUOTE_LIMIT) -> str:
+    """``repr`` of a user's value for a message, cut to ``limit`` characters.
+
+    A bad value may be megabytes long (a paste gone wrong); a message quotes
+    enough of it to find it, never all of it.
+    """
+    text = value if isinstance(value, str) else repr(value)
+    if len(text) > limit:
+        text = text[:limit] + f"… ({len(text):,} characters)"
+    return repr(text) if isinstance(value, str) else text
