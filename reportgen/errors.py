@@ -89,6 +89,5 @@ def quote(value: object, limit: int = QUOTE_LIMIT) -> str:
     enough of it to find it, never all of it.
     """
     text = value if isinstance(value, str) else repr(value)
-    if len(text) > limit:
-        text = text[:limit] + f"… ({len(text):,} characters)"
-    return repr(text) if isinstance(value, str) else text
+    shown = repr(text[:limit]) if isinstance(value, str) else text[:limit]
+    return shown + (f"… ({len(text):,} characters)" if len(text) > limit else "")
