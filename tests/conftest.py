@@ -6,6 +6,7 @@ import copy
 import json
 import re
 import shutil
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,20 @@ BAD_RECORDS = Path(__file__).resolve().parent / "bad_records"
 
 TERM7 = Term("민선7기", Period(2018, 2), Period(2022, 1))
 TERM8 = Term("민선8기", Period(2022, 2), Period(2026, 1))
+
+
+def openxml_audit() -> str:
+    """The openxml-audit program (a test dependency): beside this Python, else on PATH.
+
+    ``.venv/bin/python -m pytest`` does not put ``.venv/bin`` on PATH. The
+    checker is installed with the test extras, so its absence fails the test
+    rather than skipping it.
+    """
+    here = Path(sys.executable).parent / "openxml-audit"
+    found = str(here) if here.exists() else shutil.which("openxml-audit")
+    if found is None:
+        pytest.fail("openxml-audit is not installed: pip install -e '.[test]'")
+    return found
 
 
 # ---------------------------------------------------------------------------

@@ -39,6 +39,8 @@ from reportgen.pdf import fontconfig_file
 from reportgen.periods import Period
 from reportgen.view import report_view
 
+from .conftest import openxml_audit
+
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 P = Period.parse
 RECORDS = Path(__file__).resolve().parents[1] / "records"
@@ -462,9 +464,7 @@ def test_docx_of_no_changes_says_so(records_dir: Path, tmp_path: Path) -> None:
 
 
 def test_docx_passes_openxml_audit(revised_docx: bytes, tmp_path: Path) -> None:
-    audit = shutil.which("openxml-audit")
-    if audit is None:
-        pytest.skip("openxml-audit is not installed (pip install openxml-audit)")
+    audit = openxml_audit()
     path = tmp_path / "diff.docx"
     path.write_bytes(revised_docx)
     proc = subprocess.run(

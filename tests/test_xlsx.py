@@ -46,6 +46,7 @@ from reportgen.xlsx import (
     with_decimals,
 )
 
+from .conftest import openxml_audit
 from .synthetic import write_synthetic_records
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -952,12 +953,11 @@ def test_libreoffice_recalculation_matches_stored_values(tmp_path, data):
     assert compared > 150
 
 
-@pytest.mark.skipif(shutil.which("openxml-audit") is None, reason="openxml-audit is not installed")
 def test_openxml_audit_finds_nothing(tmp_path, data):
     path = tmp_path / "report.xlsx"
     path.write_bytes(data)
     proc = subprocess.run(
-        ["openxml-audit", "-o", "json", str(path)], capture_output=True, timeout=120, text=True
+        [openxml_audit(), "-o", "json", str(path)], capture_output=True, timeout=120, text=True
     )
     result = json.loads(proc.stdout)
     assert result[0]["valid"], result
