@@ -18,15 +18,24 @@ from pathlib import Path
 from . import __version__
 from .bulk import bulk_allocation
 from .errors import PeriodError, Problem, ReportgenError
+from .fingerprint import code_fingerprint
 from .load import RecordSet
 from .output import (
     MANIFEST,
+    Staging,
+    claim,
     compare_with_disk,
+    file_digest,
     manifest_bytes,
     pledge_file_stem,
     publish,
+    read_manifest,
+    read_member,
+    real_path,
+    recover,
     safe_file_name,
     sha256,
+    walk_names,
 )
 from .periods import Period
 from .render import render_documents
@@ -77,11 +86,16 @@ def render_report(
     workers: int | None = None,
     previous: Path | None = None,
     progress: Callable[[int, int], None] | None = None,
+    workdir: Path | None = None,
 ) -> Build:
-    """Validate the records and render every output file of ``period`` in memory."""
+    """Validate the records and render every output file of ``period`` in memory.
+
+    ``workdir`` is where LibreOffice may write (inside the build's staging
+    directory, so a killed build leaves nothing anywhere else).
+    """
     with bulk_allocation():
         return _render_report(
-            period, records_dir, templates, strict, pdf, workers, previous, progress
+            period, records_dir, templates, strict, pdf, workers, previous, progress, workdir
         )
 
 
@@ -94,6 +108,7 @@ def _render_report(
     workers: int | None,
     previous: Path | None,
     progress: Callable[[int, int], None] | None,
+    workdir: Path | None,
 ) -> Build:
     records, warnings = check(records_dir, period)
     assert records.settings is not None  # check() raises when report.json is unusable
@@ -150,7 +165,8 @@ def _render_report(
 
             notes.append(INSTALL_HINT)
         else:
-            files.update(to_pdf({n: d for n, d in files.items() if n.endswith(".docx")}))
+            docs = {n: d for n, d in files.items() if n.endswith(".docx")}
+            files.update(to_pdf(docs, workdir=workdir))
 
     record_bytes, template_bytes = _inputs(records, templates)
     files[MANIFEST] = manifest_bytes(
@@ -161,8 +177,19 @@ def _render_report(
         templates=template_bytes,
         drafts=drafts,
         render_keys=render_keys,
+        code=code_fingerprint(),
     )
     return Build(period, files, warnings, drafts, notes)
+
+
+def protected_paths(records_dir: Path, templates: Path) -> dict[str, Path]:
+    """Directories no output may replace: the inputs, and the workspace around them."""
+    return {
+        "the workspace (the current directory)": Path.cwd(),
+        "the workspace of the records": real_path(records_dir).parent,
+        "the records directory": records_dir,
+        "the templates directory": templates,
+    }
 
 
 def build(
@@ -174,35 +201,57 @@ def build(
     strict: bool = False,
     pdf: bool = False,
     workers: int | None = None,
+    force: bool = False,
     progress: Callable[[int, int], None] | None = None,
 ) -> Build | None:
     """Render and publish atomically: ``out`` holds the whole new build or the old one.
 
     Returns None when ``out`` already holds exactly what these inputs give.
+    Refuses, before any work, an ``out`` that reportgen may not replace
+    (:func:`reportgen.output.claim`).
     """
-    if up_to_date(period, records_dir, templates, out, pdf=pdf):
+    owned = claim(out, force=force, protected=protected_paths(records_dir, templates))
+    recover(owned.target)  # what a killed build left, even when nothing is to be done
+    if not owned.damaged and up_to_date(period, records_dir, templates, owned.target, pdf=pdf):
         return None
-    result = render_report(
-        period,
-        records_dir,
-        templates,
-        strict=strict,
-        pdf=pdf,
-        workers=workers,
-        previous=out,
-        progress=progress,
-    )
-    publish(out, result.files)
+    with Staging(owned.target) as stage:
+        result = render_report(
+            period,
+            records_dir,
+            templates,
+            strict=strict,
+            pdf=pdf,
+            workers=workers,
+            previous=None if owned.damaged else owned.target,
+            progress=progress,
+            workdir=stage.work,
+        )
+        publish(owned, result.files, stage)
+    result.notes[:0] = owned.notes
+    if owned.carried:
+        result.notes.append(
+            f"kept {len(owned.carried)} file(s) in {out} that are not reportgen's: "
+            + ", ".join(owned.carried[:5])
+            + (" …" if len(owned.carried) > 5 else "")
+        )
     return result
 
 
+# Only to compare with the manifest: a file that is not a plain regular file,
+# or a huge one, just makes the build run (where the loader explains why).
+_INPUT_LIMIT = 64 * 1024 * 1024
+
+
 def _read_inputs(records_dir: Path, templates: Path) -> tuple[dict[str, bytes], dict[str, bytes]]:
-    records = {p.name: p.read_bytes() for p in sorted(records_dir.glob("*.json")) if p.is_file()}
-    template_bytes = {
-        name: (templates / name).read_bytes()
-        for name in TEMPLATE_FILES
-        if (templates / name).is_file()
-    }
+    records = {}
+    for path in sorted(records_dir.glob("*.json")):
+        data = read_member(records_dir, path.name, _INPUT_LIMIT)
+        records[path.name] = b"" if data is None else data
+    template_bytes = {}
+    for name in TEMPLATE_FILES:
+        data = read_member(templates, name, _INPUT_LIMIT)
+        if data is not None:
+            template_bytes[name] = data
     return records, template_bytes
 
 
@@ -213,26 +262,33 @@ def up_to_date(period: Period, records_dir: Path, templates: Path, out: Path, *,
     A build that used unconfirmed drafts is never skipped, so the loud warning
     is printed every time.
     """
-    manifest_path = out / MANIFEST
+    manifest, _damage = read_manifest(out)
+    if manifest is None or manifest.data.get("unconfirmed_drafts"):
+        return False
     try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
         records, template_bytes = _read_inputs(records_dir, templates)
-    except (OSError, ValueError):
+    except OSError:
         return False
-    if not isinstance(manifest, dict) or manifest.get("unconfirmed_drafts"):
-        return False
-    listed = manifest.get("files", {})
     expected = {
         "generator": f"reportgen {__version__}",
+        "code": code_fingerprint(),
         "period": str(period),
         "records": {n: sha256(d) for n, d in records.items()},
         "templates": {n: sha256(d) for n, d in template_bytes.items()},
     }
-    if any(manifest.get(k) != v for k, v in expected.items()):
+    if any(manifest.data.get(k) != v for k, v in expected.items()):
         return False
+    listed = manifest.files
     if pdf != any(name.endswith(".pdf") for name in listed):
         return False
     return not compare_with_disk(out, {**{n: b"" for n in listed}, MANIFEST: b""}, listed)
+
+
+def kept_files(out: Path) -> list[str]:
+    """Files in ``out`` that its manifest does not list: not reportgen's, kept by every build."""
+    manifest, _damage = read_manifest(out)
+    listed = set(manifest.files if manifest else ()) | {MANIFEST}
+    return [name for name in walk_names(out) if name not in listed]
 
 
 def verify(period: Period, records_dir: Path, templates: Path, out: Path) -> list[str]:
@@ -245,25 +301,23 @@ def verify(period: Period, records_dir: Path, templates: Path, out: Path) -> lis
     """
     result = render_report(period, records_dir, templates)
     rebuilt_manifest = json.loads(result.files[MANIFEST])
-    try:
-        on_disk = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
-        pdfs = {n: d for n, d in on_disk.get("files", {}).items() if n.endswith(".pdf")}
-    except (OSError, ValueError, AttributeError):
-        on_disk, pdfs = None, {}
+    manifest, damage = read_manifest(out)
+    on_disk = manifest.data if manifest is not None else None
+    pdfs = {n: d for n, d in (manifest.files if manifest else {}).items() if n.endswith(".pdf")}
     expected = {n: d for n, d in result.files.items() if n != MANIFEST}
     # The manifest and PDFs only need to exist here; they are compared below.
     listed = {**expected, **{n: b"" for n in pdfs}, MANIFEST: b""}
     problems = compare_with_disk(out, listed, skip={*pdfs, MANIFEST})
     if on_disk is None:
-        if (out / MANIFEST).is_file():
-            problems.append(f"{MANIFEST}: unreadable")
+        if damage is not None:
+            problems.append(f"{MANIFEST}: damaged ({damage})")
     else:
         stripped = dict(on_disk)
-        stripped["files"] = {n: d for n, d in on_disk.get("files", {}).items() if n not in pdfs}
+        stripped["files"] = {n: d for n, d in on_disk["files"].items() if n not in pdfs}
         if stripped != rebuilt_manifest:
             problems.append(f"{MANIFEST}: differs from what the records and templates give")
     for name, digest in sorted(pdfs.items()):
-        path = out / name
-        if path.is_file() and sha256(path.read_bytes()) != digest:
+        found = file_digest(out, name)
+        if found is not None and found != digest:
             problems.append(f"{name}: differs from the digest in {MANIFEST}")
     return problems

@@ -94,7 +94,7 @@ def schema(out: Path) -> None:
 )
 @click.option(
     "--out",
-    type=click.Path(path_type=Path, file_okay=False),
+    type=click.Path(path_type=Path),
     default=None,
     help="Output directory [default: output/PERIOD].",
 )
@@ -119,6 +119,12 @@ def schema(out: Path) -> None:
     default=None,
     help="Worker processes [default: the number of cores, at most 4]; output is the same.",
 )
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Replace output files changed by hand, and files not reportgen's that a new file "
+    "would overwrite (otherwise the build refuses, naming them).",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Print errors only.")
 @click.option("-v", "--verbose", is_flag=True, help="List every file written.")
 def build(
@@ -130,11 +136,12 @@ def build(
     strict: bool,
     pdf: bool,
     jobs: int | None,
+    force: bool,
     quiet: bool,
     verbose: bool,
 ) -> None:
     """Build the report of PERIOD (e.g. 2022H1): each pledge's DOCX, the booklet, the workbook."""
-    from .build import verify
+    from .build import kept_files, verify
 
     period = _period(click.get_current_context(), click.Argument(["period"]), period_text)
     assert period is not None
@@ -143,13 +150,15 @@ def build(
         mismatches = verify(period, records_dir, templates, target)
         for line in mismatches:
             click.secho(f"{target}/{line}", fg="red", err=True)
+        for name in kept_files(target) if not quiet else ():
+            click.echo(f"{target}/{name}: not reportgen's (kept by every build)")
         if mismatches:
             raise SystemExit(1)
         if not quiet:
             click.echo(f"{target}: every file matches the records and templates")
         return
 
-    result = _run_build(period, records_dir, templates, target, strict, pdf, jobs, quiet)
+    result = _run_build(period, records_dir, templates, target, strict, pdf, jobs, force, quiet)
     if result is None:
         if not quiet:
             click.echo(f"{target}: up to date (records and templates unchanged)")
@@ -201,6 +210,7 @@ def _run_build(
     strict: bool,
     pdf: bool,
     jobs: int | None,
+    force: bool,
     quiet: bool,
 ) -> Build | None:
     from .build import build as run
@@ -215,6 +225,7 @@ def _run_build(
             strict=strict,
             pdf=pdf,
             workers=jobs,
+            force=force,
             progress=bar,
         )
     finally:
@@ -242,11 +253,14 @@ def new_period(period_text: str, records_dir: Path) -> None:
 @click.option("--pledge", "pledge_id", metavar="ID", help="Compare one pledge only (e.g. 1-4-3).")
 @click.option(
     "--out",
-    type=click.Path(path_type=Path, file_okay=False),
+    type=click.Path(path_type=Path),
     default=None,
     help="Also write diff_OLD_NEW.json and the 신·구 대비표 diff_OLD_NEW.docx here.",
 )
 @click.option("--exit-code", is_flag=True, help="Exit 1 when the reports differ (as git diff).")
+@click.option(
+    "--force", is_flag=True, help="Replace diff files in --out that were changed by hand."
+)
 def diff_command(
     old: Period,
     new: Period,
@@ -254,13 +268,17 @@ def diff_command(
     pledge_id: str | None,
     out: Path | None,
     exit_code: bool,
+    force: bool,
 ) -> None:
     """Compare the reports of OLD and NEW (e.g. 2021H2 2022H1) pledge by pledge."""
+    from .build import protected_paths
     from .diff import diff_records, echo_summary, write_outputs
 
     result = diff_records(records_dir, old, new, pledge_id)
     echo_summary(result)
-    for path in write_outputs(result, out) if out is not None else ():
-        click.echo(f"wrote {path}")
+    if out is not None:
+        protected = protected_paths(records_dir, Path("templates"))
+        for path in write_outputs(result, out, force=force, protected=protected):
+            click.echo(f"wrote {path}")
     if exit_code and result.changed:
         raise SystemExit(1)

@@ -38,10 +38,10 @@ from typing import Any, Literal
 
 import click
 
-from .errors import OutputError, PeriodError, ReportgenError
+from .errors import PeriodError, ReportgenError
 from .load import RecordSet
 from .model import Pledge
-from .output import write_file_atomically
+from .output import add_files
 from .periods import Period
 from .text import blankless
 from .view import MoneyCell, MoneyTable, PledgeView, ReportView, format_amount, report_view
@@ -952,18 +952,16 @@ def output_names(diff: ReportDiff) -> tuple[str, str]:
     return f"{stem}.json", f"{stem}.docx"
 
 
-def write_outputs(diff: ReportDiff, out: Path) -> list[Path]:
-    """Write ``diff_OLD_NEW.json`` and the 신·구 대비표 ``diff_OLD_NEW.docx`` into ``out``."""
+def write_outputs(
+    diff: ReportDiff, out: Path, *, force: bool = False, protected: dict[str, Path] | None = None
+) -> list[Path]:
+    """Write ``diff_OLD_NEW.json`` and the 신·구 대비표 ``diff_OLD_NEW.docx`` into ``out``.
+
+    ``out`` follows the rules of a build's output (:func:`reportgen.output.add_files`).
+    """
+    from . import __version__
     from .diff_docx import render_docx
 
     json_name, docx_name = output_names(diff)
     files = {json_name: diff.to_json().encode("utf-8"), docx_name: render_docx(diff)}
-    written = []
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        for name, data in files.items():
-            write_file_atomically(out / name, data)
-            written.append(out / name)
-    except OSError as exc:
-        raise OutputError(f"cannot write to {out}: {exc.strerror or exc}") from None
-    return written
+    return add_files(out, files, version=__version__, force=force, protected=protected)

@@ -1,13 +1,31 @@
-"""Stage 6: writing a build's files — all of them, or none.
+"""Stage 6: writing a build's files — all of them or none, and nobody else's.
 
 A build produces every file in memory first; :func:`publish` writes them into
-a temporary directory beside the target and swaps it into place only when
-every file is on disk. A failed or killed build leaves the previous output
-exactly as it was; nobody ever picks up a half-written file.
+a staging directory beside the target and swaps it into place only when every
+file is on disk. A failed or killed build leaves the previous output exactly
+as it was; nobody ever picks up a half-written file.
+
+The swap replaces a *directory*, so it is only ever done to a directory
+reportgen owns (:func:`claim`):
+
+- absent or empty: it becomes the output;
+- holding a ``manifest.json`` that reportgen wrote: the files it lists are
+  reportgen's and are replaced; anything else found there (a review note, a
+  hand-edited copy saved under another name) is **carried over** into the new
+  output untouched, and a listed file changed since it was written is not
+  overwritten without ``--force``;
+- anything else (the records, the templates, the workspace, a folder of the
+  user's own files) is refused before any work is done.
+
+An output path that is a symbolic link stays one: the build lands in its
+target. Each build works in a staging directory ``.reportgen-tmp-<name>.*``
+that it holds an advisory lock on; whatever a killed build left there is
+removed by the next one (:func:`recover`), which can tell a dead build's
+staging directory from a running one's by the lock.
 
 On Linux the swap is one atomic ``renameat2(RENAME_EXCHANGE)``; elsewhere it
 is two renames, and a build interrupted between them is repaired by the next
-one (:func:`recover`).
+one.
 """
 
 from __future__ import annotations
@@ -15,28 +33,46 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import ctypes.util
+import fcntl
 import hashlib
 import json
 import os
 import re
 import shutil
+import stat
 import tempfile
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from .errors import OutputError
+from .errors import OutputError, quote
 
 MANIFEST = "manifest.json"
+GENERATOR = "reportgen"
 _TMP_PREFIX = ".reportgen-tmp-"
-_OLD_PREFIX = ".reportgen-old-"
+# A manifest lists a few hundred names; one of megabytes is not ours.
+MAX_MANIFEST_BYTES = 16 * 1024 * 1024
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 # Characters Windows forbids in file names, and control characters.
-_FORBIDDEN = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
+_FORBIDDEN = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f-\x9f]')
 
 
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+# ---------------------------------------------------------------------------
+# Names
+
+
+def _visible(text: str) -> str:
+    # Bidirectional controls and zero-width characters (Unicode category Cf)
+    # would make a name display as something it is not ("gpj.exe" shown as
+    # "exe.jpg"); they never reach a file name.
+    return "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
 
 
 def safe_file_name(text: str, limit: int = 80, max_bytes: int = 180) -> str:
@@ -45,7 +81,7 @@ def safe_file_name(text: str, limit: int = 80, max_bytes: int = 180) -> str:
     At most ``limit`` characters and ``max_bytes`` UTF-8 bytes (file systems
     count bytes: 255 on Linux), cut on a character boundary.
     """
-    name = unicodedata.normalize("NFC", text)
+    name = _visible(unicodedata.normalize("NFC", text))
     name = _FORBIDDEN.sub(" ", name)
     name = " ".join(name.split())[:limit]
     name = name.encode("utf-8")[:max_bytes].decode("utf-8", "ignore")
@@ -56,6 +92,254 @@ def pledge_file_stem(pledge_id: str, title: str) -> str:
     """``01-04-05 청년·여성·…`` — zero-padded so 1-4-10 sorts after 1-4-9 everywhere."""
     padded = "-".join(f"{int(part):02d}" for part in pledge_id.split("-"))
     return f"{padded} {safe_file_name(title, 60)}"
+
+
+def is_plain_relative(name: object) -> bool:
+    """A name inside an output directory: relative, no ``..``, no tricks.
+
+    Names come from our own builds and from manifests on disk, which anyone
+    may have edited: a name that could point elsewhere is never used.
+    """
+    if not isinstance(name, str) or not name or len(name.encode("utf-8", "replace")) > 1024:
+        return False
+    if name.startswith("/") or "\\" in name or any(ord(ch) < 32 or ch == "\x7f" for ch in name):
+        return False
+    return all(part not in ("", ".", "..") for part in name.split("/"))
+
+
+def member(root: Path, name: str) -> Path | None:
+    """``root / name`` if it is a regular file reached without following a link."""
+    if not is_plain_relative(name):
+        return None
+    path = root
+    parts = name.split("/")
+    try:
+        for part in parts[:-1]:
+            path = path / part
+            if not stat.S_ISDIR(os.lstat(path).st_mode):
+                return None
+        path = path / parts[-1]
+        return path if stat.S_ISREG(os.lstat(path).st_mode) else None
+    except OSError:
+        return None
+
+
+def read_member(root: Path, name: str, limit: int | None = None) -> bytes | None:
+    """The bytes of a regular file inside ``root`` (None if it is not one, or too large)."""
+    path = member(root, name)
+    if path is None:
+        return None
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as fh:
+        info = os.fstat(fh.fileno())
+        if not stat.S_ISREG(info.st_mode) or (limit is not None and info.st_size > limit):
+            return None
+        return fh.read() if limit is None else fh.read(limit + 1)
+
+
+def file_digest(root: Path, name: str) -> str | None:
+    path = member(root, name)
+    if path is None:
+        return None
+    h = hashlib.sha256()
+    try:
+        with open(path, "rb") as fh:
+            while chunk := fh.read(1 << 20):
+                h.update(chunk)
+    except OSError:
+        return None
+    return h.hexdigest()
+
+
+def _walk(root: Path) -> Iterator[tuple[str, bool]]:
+    """Every entry under ``root`` as (relative name, is an empty directory); links not followed."""
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        rel = Path(dirpath).relative_to(root).as_posix()
+        prefix = "" if rel == "." else rel + "/"
+        links = [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))]
+        for name in sorted(filenames + links):
+            yield prefix + name, False
+        dirnames[:] = sorted(d for d in dirnames if d not in links)
+        if not filenames and not dirnames and not links and prefix:
+            yield prefix.rstrip("/"), True
+
+
+def walk_names(root: Path) -> list[str]:
+    """Relative names of every file and link under ``root`` (none if it is not a directory)."""
+    if not root.is_dir():
+        return []
+    return [name for name, empty in _walk(root) if not empty]
+
+
+# ---------------------------------------------------------------------------
+# The manifest of an earlier output (untrusted: anyone can edit it)
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """``manifest.json`` of an output directory, checked entry by entry."""
+
+    files: dict[str, str]  # name -> SHA-256
+    data: dict[str, Any]  # the whole document, for fields a caller checks itself
+
+    @property
+    def render_keys(self) -> dict[str, str]:
+        keys = self.data.get("render_keys", {})
+        if not isinstance(keys, dict):
+            return {}
+        return {
+            n: k for n, k in keys.items() if n in self.files and isinstance(k, str) and len(k) < 200
+        }
+
+
+def read_manifest(directory: Path) -> tuple[Manifest | None, str | None]:
+    """(manifest, None); (None, None) when there is none; (None, why) when it is damaged."""
+    try:
+        os.lstat(directory / MANIFEST)
+    except FileNotFoundError:
+        return None, None
+    except OSError as exc:
+        return None, f"cannot be read ({exc.strerror})"
+    data = read_member(directory, MANIFEST, MAX_MANIFEST_BYTES)
+    if data is None:
+        return None, "not a regular file of a sane size"
+    if len(data) > MAX_MANIFEST_BYTES:
+        return None, f"larger than {MAX_MANIFEST_BYTES:,} bytes"
+    try:
+        doc = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return None, "not valid JSON"
+    if not isinstance(doc, dict):
+        return None, "not a JSON object"
+    generator = doc.get("generator")
+    if not isinstance(generator, str) or not generator.startswith(GENERATOR + " "):
+        return None, "no 'generator' line naming reportgen"
+    files = doc.get("files")
+    if not isinstance(files, dict):
+        return None, "no 'files' list"
+    for name, digest in files.items():
+        if not is_plain_relative(name) or name == MANIFEST:
+            return None, f"it lists a file name outside the output: {quote(name)}"
+        if not isinstance(digest, str) or not _SHA256.match(digest):
+            return None, f"the digest of {quote(name)} is not a SHA-256"
+    return Manifest(dict(files), doc), None
+
+
+# ---------------------------------------------------------------------------
+# Who owns the output directory
+
+
+@dataclass
+class Claim:
+    """What a build may do with its output directory, decided before any work."""
+
+    requested: Path  # as the user wrote it
+    target: Path  # the real directory (a symbolic link resolved)
+    previous: Manifest | None = None
+    carried: list[str] = field(default_factory=list)  # not reportgen's: kept
+    empty_dirs: list[str] = field(default_factory=list)
+    damaged: bool = False  # a manifest is there but cannot be trusted
+    force: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+def _inside(path: Path, parent: Path) -> bool:
+    return path == parent or parent in path.parents
+
+
+def real_path(path: Path) -> Path:
+    return Path(os.path.realpath(path))
+
+
+def refuse_protected(target: Path, requested: Path, protected: Mapping[str, Path]) -> None:
+    """Refuse an output that is, contains or lies inside a protected directory.
+
+    ``protected`` maps a description ("the records directory") to a path; the
+    ``workspace`` entries are refused when the output is them or contains them
+    (writing *inside* a workspace is what ``output/`` is for).
+    """
+    for what, path in protected.items():
+        real = real_path(path)
+        workspace = what.startswith("the workspace")
+        if target == real or _inside(real, target) or (not workspace and _inside(target, real)):
+            raise OutputError(
+                f"--out {requested} would replace {what} ({path}); reportgen writes "
+                "only into a directory of its own, such as output/PERIOD"
+            )
+
+
+def claim(
+    requested: Path, *, force: bool = False, protected: Mapping[str, Path] | None = None
+) -> Claim:
+    """Decide whether ``requested`` may become (or be replaced by) reportgen's output.
+
+    Raises :class:`OutputError`, touching nothing, for a directory reportgen
+    did not make, a protected one, or files changed by hand (without ``force``).
+    """
+    target = real_path(requested)
+    refuse_protected(target, requested, protected or {})
+    result = Claim(requested, target, force=force)
+    try:
+        info = os.stat(target)
+    except FileNotFoundError:
+        return result
+    except OSError as exc:
+        raise OutputError(f"cannot use {requested} as the output: {exc.strerror}") from None
+    if not stat.S_ISDIR(info.st_mode):
+        raise OutputError(
+            f"{requested} exists and is not a directory; remove it or choose another --out"
+        )
+    try:
+        entries = list(_walk(target))
+    except OSError as exc:
+        raise OutputError(f"cannot read {requested}: {exc.strerror}") from None
+    if not entries:
+        return result
+    manifest, damage = read_manifest(target)
+    names = [name for name, _ in entries]
+    if manifest is None and damage is None:
+        shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+        raise OutputError(
+            f"{requested} already holds files reportgen did not make ({shown}) and no "
+            f"{MANIFEST}; nothing in it was touched. Choose a new or empty directory for --out"
+        )
+    if damage is not None:
+        result.damaged = True
+        result.notes.append(
+            f"{requested}/{MANIFEST} is damaged ({damage}): every file is rebuilt, and the "
+            "files there that this build does not make are kept"
+        )
+        listed: dict[str, str] = {}
+    else:
+        assert manifest is not None
+        result.previous = manifest
+        listed = manifest.files
+    changed = [
+        name
+        for name, digest in sorted(listed.items())
+        if (found := file_digest(target, name)) is not None and found != digest
+    ]
+    if changed and not force:
+        shown = ", ".join(changed[:5]) + (
+            f" and {len(changed) - 5} more" if len(changed) > 5 else ""
+        )
+        raise OutputError(
+            f"{requested}: {shown} changed since reportgen wrote it (edited by hand?); nothing "
+            "was touched. Save your version under another name (it will be kept), or build "
+            "with --force to replace it"
+        )
+    for name, empty in entries:
+        if name == MANIFEST or name in listed:
+            continue
+        (result.empty_dirs if empty else result.carried).append(name)
+    return result
+
+
+# ---------------------------------------------------------------------------
+# Staging, locking, recovery
 
 
 def _exchange(a: Path, b: Path) -> bool:
@@ -73,19 +357,91 @@ def _exchange(a: Path, b: Path) -> bool:
     return rc == 0
 
 
+def _try_lock(path: Path) -> int | None:
+    """An fd holding an exclusive lock on ``path``, or None if a live process holds it."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        return None
+    return fd
+
+
 def recover(target: Path) -> None:
-    """Undo what an interrupted earlier publish left beside ``target``."""
+    """Clean up what killed builds left beside ``target``; restore it if one died mid-swap.
+
+    A staging directory whose lock nobody holds belongs to a build that is no
+    longer running (the kernel drops a dead process's locks).
+    """
     parent = target.parent
-    if not parent.is_dir():
+    try:
+        leftovers = [
+            e for e in parent.iterdir() if e.name.startswith(f"{_TMP_PREFIX}{target.name}.")
+        ]
+    except OSError:
         return
-    for entry in parent.iterdir():
-        if entry.name.startswith(_OLD_PREFIX + target.name + "."):
-            if not target.exists():
-                entry.rename(target)  # killed between the two renames: restore
-            else:
-                shutil.rmtree(entry, ignore_errors=True)
-        elif entry.name.startswith(_TMP_PREFIX + target.name + "."):
+    for entry in leftovers:
+        fd = _try_lock(entry)
+        if fd is None:
+            continue  # a build still running, or not a directory of ours
+        try:
+            old = entry / "old"
+            if old.is_dir() and not os.path.lexists(target):
+                old.rename(target)  # killed between the two renames: restore
             shutil.rmtree(entry, ignore_errors=True)
+        finally:
+            os.close(fd)
+
+
+class Staging:
+    """A locked scratch directory beside the target for one build.
+
+    ``new`` receives the output, ``work`` anything else a build needs on disk
+    (LibreOffice's profile and files). The whole directory goes at the end,
+    whatever happens; if the process is killed, the next build removes it.
+    """
+
+    def __init__(self, target: Path) -> None:
+        self.target = target
+        self.root = Path()
+        self._fd: int | None = None
+
+    def __enter__(self) -> Staging:
+        parent = self.target.parent
+        try:
+            parent.mkdir(parents=True, exist_ok=True)
+            recover(self.target)
+            self.root = Path(
+                tempfile.mkdtemp(prefix=f"{_TMP_PREFIX}{self.target.name}.", dir=parent)
+            )
+        except OSError as exc:
+            raise OutputError(f"cannot write to {parent}: {exc.strerror}") from None
+        self._fd = _try_lock(self.root)
+        self.new.mkdir()
+        self.work.mkdir()
+        return self
+
+    @property
+    def new(self) -> Path:
+        return self.root / "new"
+
+    @property
+    def work(self) -> Path:
+        return self.root / "work"
+
+    def __exit__(self, *exc: object) -> None:
+        shutil.rmtree(self.root, ignore_errors=True)
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+
+# ---------------------------------------------------------------------------
+# Publishing
 
 
 def _write_tree(root: Path, files: Mapping[str, bytes]) -> None:
@@ -99,48 +455,142 @@ def _write_tree(root: Path, files: Mapping[str, bytes]) -> None:
         path.chmod(0o644)
 
 
-def publish(target: Path, files: Mapping[str, bytes]) -> None:
-    """Make ``target`` hold exactly ``files`` (relative path -> bytes), atomically."""
-    if target.exists() and not target.is_dir():
-        raise OutputError(
-            f"{target} exists and is not a directory; remove it or choose another --out"
-        )
+def _conflicts(name: str, files: Mapping[str, bytes]) -> bool:
+    """True when a kept entry ``name`` and the new files cannot both exist."""
+    if name in files:
+        return True
+    prefix = name + "/"
+    return any(f.startswith(prefix) or name.startswith(f + "/") for f in files)
+
+
+def _carry(source: Path, dest: Path) -> None:
+    """Keep a file that is not reportgen's: a hard link (same disk), else a copy."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    if source.is_symlink():
+        os.symlink(os.readlink(source), dest)
+        return
+    try:
+        os.link(source, dest)
+    except OSError:
+        shutil.copy2(source, dest)
+
+
+def _check_names(files: Iterable[str]) -> None:
     for rel in files:
-        parts = Path(rel).parts
-        if Path(rel).is_absolute() or ".." in parts or not parts:
-            raise OutputError(f"refusing to write outside the output directory: {rel!r}")
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        recover(target)
-        tmp = Path(tempfile.mkdtemp(prefix=f"{_TMP_PREFIX}{target.name}.", dir=target.parent))
-    except OSError as exc:
-        raise OutputError(f"cannot write to {target.parent}: {exc.strerror}") from None
-    try:
-        tmp.chmod(0o755)
-        _write_tree(tmp, files)
-        if target.exists():
-            if _exchange(tmp, target):
-                shutil.rmtree(tmp, ignore_errors=True)  # tmp now holds the old output
-                return
-            old = target.parent / f"{_OLD_PREFIX}{target.name}.{tmp.name[-8:]}"
-            target.rename(old)
-            tmp.rename(target)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            tmp.rename(target)
-    except OSError as exc:
-        shutil.rmtree(tmp, ignore_errors=True)
+        if not is_plain_relative(rel):
+            raise OutputError(f"refusing to write outside the output directory: {quote(rel)}")
+
+
+def publish(
+    target: Path | Claim, files: Mapping[str, bytes], staging: Staging | None = None
+) -> None:
+    """Make the output hold exactly ``files`` (relative path -> bytes) plus what is kept.
+
+    ``target`` is a :class:`Claim` (or a path, claimed here). Files of the old
+    output that are not reportgen's are carried into the new one; one that
+    would be overwritten by a new file is refused without ``force``.
+    """
+    _check_names(files)
+    owned = target if isinstance(target, Claim) else claim(target)
+    with contextlib.ExitStack() as stack:
+        stage = staging or stack.enter_context(Staging(owned.target))
+        _publish(owned, files, stage)
+
+
+def _publish(owned: Claim, files: Mapping[str, bytes], stage: Staging) -> None:
+    target = owned.target
+    clashes = [n for n in owned.carried if _conflicts(n, files)]
+    if clashes and not (owned.force or owned.damaged):
         raise OutputError(
-            f"could not write {target} ({exc.strerror}); the previous output is unchanged"
+            f"{owned.requested}: {', '.join(clashes[:5])} is not reportgen's, and this build "
+            "makes a file of that name; nothing was touched. Move it away, or build with "
+            "--force to replace it"
+        )
+    carried = [n for n in owned.carried if n not in clashes]
+    try:
+        _write_tree(stage.new, files)
+        for name in carried:
+            _carry(target / name, stage.new / name)
+        for name in owned.empty_dirs:
+            if not _conflicts(name, files):
+                (stage.new / name).mkdir(parents=True, exist_ok=True)
+        mode = 0o755
+        with contextlib.suppress(OSError):
+            mode = stat.S_IMODE(os.stat(target).st_mode)
+        stage.new.chmod(mode)
+        if os.path.lexists(target):
+            if not _exchange(stage.new, target):
+                target.rename(stage.root / "old")
+                stage.new.rename(target)
+                stage.new.mkdir()  # the old output stays at stage/old until the end
+                _rescue(stage.root / "old", target, owned, files)
+                return
+        else:
+            stage.new.rename(target)
+            return
+    except OSError as exc:
+        raise OutputError(
+            f"could not write {owned.requested} ({exc.strerror}); the previous output is unchanged"
         ) from None
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+    _rescue(stage.new, target, owned, files)
+
+
+def _rescue(old: Path, target: Path, owned: Claim, files: Mapping[str, bytes]) -> None:
+    """Move into the new output whatever appeared in the old one while the build ran.
+
+    Everything known was either replaced (reportgen's files) or carried over;
+    a file saved there during the build is not lost with the old directory.
+    """
+    known = set(owned.previous.files if owned.previous else ()) | {MANIFEST}
+    known |= set(owned.carried) | set(owned.empty_dirs)
+    with contextlib.suppress(OSError):
+        for name, empty in list(_walk(old)):
+            if name in known or empty:
+                continue
+            dest = target / name
+            if os.path.lexists(dest):
+                dest = dest.with_name(f"{dest.stem} (reportgen가 보관){dest.suffix}")
+            if not os.path.lexists(dest):
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                os.rename(old / name, dest)
+
+
+def add_files(
+    out: Path,
+    files: Mapping[str, bytes],
+    *,
+    version: str,
+    force: bool = False,
+    protected: Mapping[str, Path] | None = None,
+) -> list[Path]:
+    """Add ``files`` to the reportgen directory ``out`` (``diff --out``), atomically.
+
+    The same rules as a build's output: only a directory reportgen made (or
+    an empty or new one), never the records or the workspace. Earlier files
+    of reportgen's there stay listed (one folder can collect several diffs);
+    anything else is carried over as a build would.
+    """
+    _check_names(files)
+    owned = claim(out, force=force, protected=protected)
+    kept: dict[str, bytes] = {}
+    if owned.previous is not None:
+        for name in owned.previous.files:
+            data = None if name in files else read_member(owned.target, name)
+            if data is not None:
+                kept[name] = data
+    everything = {**kept, **files}
+    doc = {
+        "generator": f"{GENERATOR} {version}",
+        "files": {name: sha256(data) for name, data in sorted(everything.items())},
+    }
+    manifest = (json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode()
+    publish(owned, {**everything, MANIFEST: manifest})
+    return [out / name for name in sorted(files)]
 
 
 def write_file_atomically(path: Path, data: bytes) -> None:
     """Replace one file atomically (temp file in the same directory, then rename)."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f"{_TMP_PREFIX}{path.name}.", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
@@ -163,14 +613,17 @@ def manifest_bytes(
     templates: Mapping[str, bytes],
     drafts: list[str] | None = None,
     render_keys: Mapping[str, str] | None = None,
+    code: str = "",
 ) -> bytes:
     """``manifest.json``: each output's SHA-256 and the inputs it came from.
 
     No time and no path outside the output appear in it, so the manifest is
-    as reproducible as the files it lists.
+    as reproducible as the files it lists. ``code`` fingerprints the program
+    and libraries that made the files (see :func:`reportgen.render.code_fingerprint`).
     """
     doc = {
-        "generator": f"reportgen {version}",
+        "generator": f"{GENERATOR} {version}",
+        "code": code,
         "period": period,
         "files": {name: sha256(data) for name, data in sorted(files.items())},
         "records": {name: sha256(data) for name, data in sorted(records.items())},
@@ -191,22 +644,19 @@ def compare_with_disk(
     """What differs between ``files`` and the directory ``target`` (for --check).
 
     ``digests`` gives expected SHA-256s by name instead of the files' bytes;
-    names in ``skip`` are only required to exist.
+    names in ``skip`` are only required to exist. Files that are not
+    reportgen's (a review note) are kept by every build and are not a mismatch.
     """
     problems = []
     if not target.is_dir():
         return [f"{target}: no output here; run reportgen build first"]
-    on_disk = {p.relative_to(target).as_posix() for p in target.rglob("*") if p.is_file()}
     for rel in sorted(files):
-        path = target / rel
-        if rel not in on_disk:
+        if member(target, rel) is None:
             problems.append(f"{rel}: missing")
         elif (rel == MANIFEST and digests is not None) or (skip and rel in skip):
             continue  # the manifest is what the digests came from
-        elif sha256(path.read_bytes()) != (
+        elif file_digest(target, rel) != (
             digests[rel] if digests is not None else sha256(files[rel])
         ):
             problems.append(f"{rel}: differs from what the records and templates give")
-    for rel in sorted(on_disk - set(files)):
-        problems.append(f"{rel}: not produced by this build (added by hand?)")
     return problems

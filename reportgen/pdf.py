@@ -15,11 +15,13 @@ the digests the manifest recorded.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 from importlib import resources
 from pathlib import Path
@@ -50,57 +52,82 @@ def fontconfig_file() -> Path:
 
 
 def convert(
-    sources: list[Path], outdir: Path, *, to: str = "pdf", timeout: float = DEFAULT_TIMEOUT
+    sources: list[Path],
+    outdir: Path,
+    *,
+    to: str = "pdf",
+    timeout: float = DEFAULT_TIMEOUT,
+    workdir: Path | None = None,
 ) -> list[Path]:
-    """Convert ``sources`` into ``outdir`` with one LibreOffice start; return the outputs."""
+    """Convert ``sources`` into ``outdir`` with one LibreOffice start; return the outputs.
+
+    LibreOffice runs under :mod:`reportgen.guard`, so it dies with this
+    process however this process ends; its profile lives in ``workdir``.
+    """
     soffice = find_soffice()
     if soffice is None:
         raise PdfError(INSTALL_HINT)
     outdir.mkdir(parents=True, exist_ok=True)
-    profile = Path(tempfile.mkdtemp(prefix="reportgen-lo-"))
-    env = dict(os.environ)
-    env["FONTCONFIG_FILE"] = str(fontconfig_file())
-    cmd = [
-        soffice,
-        f"-env:UserInstallation={profile.as_uri()}",
-        "--headless",
-        "--norestore",
-        "--convert-to",
-        to,
-        "--outdir",
-        str(outdir),
-        *[str(s) for s in sources],
-    ]
-    try:
-        proc = subprocess.Popen(
-            cmd,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            env=env,
-            start_new_session=True,  # so a hung LibreOffice and its children can be killed
-        )
+    with contextlib.ExitStack() as stack:
+        scratch = Path(stack.enter_context(tempfile.TemporaryDirectory(dir=workdir)))
+        profile = scratch / "profile"
+        log_path = scratch / "soffice.log"
+        env = dict(os.environ)
+        env["FONTCONFIG_FILE"] = str(fontconfig_file())
+        cmd = [
+            sys.executable,
+            "-m",
+            "reportgen.guard",
+            soffice,
+            f"-env:UserInstallation={profile.as_uri()}",
+            "--headless",
+            "--norestore",
+            "--convert-to",
+            to,
+            "--outdir",
+            str(outdir),
+            *[str(s) for s in sources],
+        ]
+        with open(log_path, "wb") as log:
+            proc = subprocess.Popen(
+                cmd,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.PIPE,  # never written: its end-of-file means "we are gone"
+                env=env,
+                start_new_session=True,  # a group of its own, killed as one
+            )
         try:
-            output, _ = proc.communicate(timeout=timeout)
+            returncode = proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.communicate()
+            _kill_group(proc)
             raise PdfError(
                 f"LibreOffice did not finish within {timeout:.0f} s converting "
                 f"{len(sources)} file(s); nothing was converted"
             ) from None
-    finally:
-        shutil.rmtree(profile, ignore_errors=True)
+        except BaseException:  # Ctrl-C, or anything else: LibreOffice goes with us
+            _kill_group(proc)
+            raise
+        finally:
+            if proc.stdin is not None:
+                proc.stdin.close()
+        output = log_path.read_bytes()
     suffix = "." + to.split(":")[0]
     results = [outdir / (s.stem + suffix) for s in sources]
     missing = [r.name for r in results if not r.is_file()]
-    if proc.returncode != 0 or missing:
+    if returncode != 0 or missing:
         detail = output.decode("utf-8", "replace").strip().splitlines()[-3:]
         raise PdfError(
             f"LibreOffice could not convert {', '.join(missing) or 'the files'} "
-            f"(exit {proc.returncode}): {' / '.join(detail)}"
+            f"(exit {returncode}): {' / '.join(detail)}"
         )
     return results
+
+
+def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
 
 
 # "/CreationDate (D:20261123131500+00'00')" and "/ID [<hex><hex>]"
@@ -133,9 +160,15 @@ def reproducible_pdf(data: bytes) -> bytes:
     return _CHECKSUM.sub(checksum, _ID.sub(file_id, _DATE.sub(date, data)))
 
 
-def to_pdf(documents: dict[str, bytes], timeout: float = DEFAULT_TIMEOUT) -> dict[str, bytes]:
-    """Convert in-memory DOCX files (name -> bytes) to PDFs (name.pdf -> bytes)."""
-    with tempfile.TemporaryDirectory(prefix="reportgen-pdf-") as tmp:
+def to_pdf(
+    documents: dict[str, bytes], timeout: float = DEFAULT_TIMEOUT, workdir: Path | None = None
+) -> dict[str, bytes]:
+    """Convert in-memory DOCX files (name -> bytes) to PDFs (name.pdf -> bytes).
+
+    Files go to a scratch directory inside ``workdir`` (the build's staging
+    directory; the system's temporary directory if None), removed afterwards.
+    """
+    with tempfile.TemporaryDirectory(prefix="reportgen-pdf-", dir=workdir) as tmp:
         src = Path(tmp) / "in"
         out = Path(tmp) / "out"
         src.mkdir()
@@ -145,7 +178,7 @@ def to_pdf(documents: dict[str, bytes], timeout: float = DEFAULT_TIMEOUT) -> dic
             path = src / f"doc{i:05d}.docx"
             path.write_bytes(data)
             plain[path] = name
-        results = convert(list(plain), out, timeout=timeout)
+        results = convert(list(plain), out, timeout=timeout, workdir=Path(tmp))
         return {
             str(Path(plain[s]).with_suffix(".pdf")): reproducible_pdf(r.read_bytes())
             for s, r in zip(plain, results, strict=True)

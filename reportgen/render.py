@@ -16,22 +16,22 @@ while this process assembles the booklet.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import hashlib
-import json
 import multiprocessing
+import multiprocessing.pool
 import os
 import signal
-from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import __version__
 from .docx import DocxWriter
+from .fingerprint import code_fingerprint
 from .model import Pledge, ReportSettings
-from .output import MANIFEST, sha256
+from .output import read_manifest, read_member, sha256
 from .periods import Period
 from .view import PledgeView, ReportInfo, ReportView, assemble_report, pledge_view, report_info
 
@@ -69,6 +69,8 @@ class PreviousBuild:
     made from (``render_keys``) and its SHA-256. A file is reused only when
     its key matches and its bytes still match the digest, so nothing is
     written besides the output itself and a tampered file is re-rendered.
+    The manifest is untrusted: a name that is not a plain path inside the
+    output, or a damaged manifest, means nothing is reused.
     """
 
     def __init__(self, directory: Path | None) -> None:
@@ -76,24 +78,23 @@ class PreviousBuild:
         self.by_key: dict[str, tuple[str, str]] = {}  # key -> (file name, sha256)
         if directory is None:
             return
-        try:
-            manifest = json.loads((directory / MANIFEST).read_text(encoding="utf-8"))
-            digests = manifest["files"]
-            for name, key in manifest.get("render_keys", {}).items():
-                self.by_key[key] = (name, digests[name])
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
-            self.by_key = {}
+        manifest, _damage = read_manifest(directory)
+        if manifest is not None:
+            for name, key in manifest.render_keys.items():
+                self.by_key[key] = (name, manifest.files[name])
 
     def get(self, key: str) -> bytes | None:
         found = self.by_key.get(key)
         if found is None or self.directory is None:
             return None
         name, digest = found
-        try:
-            data = (self.directory / name).read_bytes()
-        except OSError:
-            return None
-        return data if sha256(data) == digest else None
+        data = read_member(self.directory, name)
+        return data if data is not None and sha256(data) == digest else None
+
+
+def _template_digest(path: Path) -> str:
+    # Read after the template compiled, so it is known to be a sane regular file.
+    return sha256(path.read_bytes())
 
 
 def _digest(*parts: bytes | str) -> str:
@@ -169,9 +170,10 @@ def render_documents(
     global _JOB
     writer = DocxWriter.from_directory(templates)
     info = report_info(period, settings)
-    template_digest = _digest(__version__, (templates / "pledge.docx").read_bytes(), repr(info))
+    code = code_fingerprint()
+    template_digest = _digest(code, _template_digest(templates / "pledge.docx"), repr(info))
     keys = [_digest(template_digest, str(i + 1), src) for i, src in enumerate(sources)]
-    workbook_key = _digest(__version__, (templates / "workbook.xlsx").read_bytes(), *keys)
+    workbook_key = _digest(code, _template_digest(templates / "workbook.xlsx"), *keys)
     earlier = PreviousBuild(previous)
 
     n = len(pledges)
@@ -195,27 +197,19 @@ def render_documents(
     _JOB = _Job(writer, pledges, period, settings, info, keys, earlier, templates)
     try:
         if n_workers > 1 and n >= PARALLEL_THRESHOLD and _can_fork():
-            context = multiprocessing.get_context("fork")
-            with ProcessPoolExecutor(
-                max_workers=n_workers, mp_context=context, initializer=_die_with_parent
-            ) as pool:
-                chunk = max(4, min(CHUNK, n // (n_workers * 4) or 1))
-                futures = [
-                    pool.submit(_render_pledges, list(range(i, min(i + chunk, n))))
-                    for i in range(0, n, chunk)
-                ]
-                for future in futures:
-                    take(future.result())
+            chunk = max(4, min(CHUNK, n // (n_workers * 4) or 1))
+            with worker_pool(n_workers) as pool:
+                chunks = [list(range(i, min(i + chunk, n))) for i in range(0, n, chunk)]
+                for results in pool.imap(_render_pledges, chunks):
+                    take(results)
             report = assemble()
             # The workbook needs every view: a fresh worker, forked now that
             # they are known, writes it while this process makes the booklet.
             _JOB.report = report
-            with ProcessPoolExecutor(
-                max_workers=1, mp_context=context, initializer=_die_with_parent
-            ) as pool:
-                book = pool.submit(_render_workbook, workbook_key)
+            with worker_pool(1) as pool:
+                book = pool.apply_async(_render_workbook, (workbook_key,))
                 booklet = writer.booklet_document(report, [r.content for r in rendered if r])
-                workbook = book.result()
+                workbook = book.get()
         else:
             take(_render_pledges(list(range(n))))
             report = assemble()
@@ -229,20 +223,56 @@ def render_documents(
     )
 
 
-def _die_with_parent() -> None:
-    """Worker initializer: exit when the build process dies (Linux).
+@contextlib.contextmanager
+def worker_pool(processes: int) -> Iterator[multiprocessing.pool.Pool]:
+    """Forked workers that end with the build, however it ends.
 
-    A build killed with kill -9 cannot shut its pool down; without this its
-    workers would wait forever for work that never comes.
+    - Ctrl-C: the workers ignore SIGINT (the terminal sends it to the whole
+      process group), so only this process handles it; leaving the ``with``
+      block on any exception terminates them, and none prints a traceback.
+      SIGINT is blocked while forking, so a Ctrl-C in the first milliseconds
+      reaches this process once the pool exists, never a half-started worker.
+    - kill -9 of this process: each worker asks the kernel for SIGKILL when
+      its parent dies, then checks that the parent has not died already.
+    """
+    context = multiprocessing.get_context("fork")
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        pool = context.Pool(processes, initializer=_worker_setup, initargs=(os.getpid(),))
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+    try:
+        yield pool
+        pool.close()
+        pool.join()
+    finally:
+        pool.terminate()
+
+
+def _worker_setup(parent: int) -> None:
+    """Worker initializer: no Ctrl-C of its own, and death with the build (Linux)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    die_with_parent(parent)
+
+
+def die_with_parent(parent: int) -> None:
+    """Have the kernel kill this process when ``parent`` dies; exit now if it already has.
+
+    A build killed with kill -9 cannot shut its workers down; without this
+    they would wait forever for work that never comes. The parent may die
+    between the fork and the request, which the kernel would then never
+    report: hence the check after it.
     """
     libc_name = ctypes.util.find_library("c")
-    if not libc_name:
-        return
-    try:
-        pr_set_pdeathsig = 1
-        ctypes.CDLL(libc_name, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
-    except (OSError, AttributeError):
-        pass  # not Linux: workers then end when their pipe closes, as usual
+    if libc_name:
+        try:
+            pr_set_pdeathsig = 1
+            ctypes.CDLL(libc_name, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
+        except (OSError, AttributeError):
+            pass  # not Linux: workers then end when their pipe closes, as usual
+    if os.getppid() != parent:
+        os._exit(1)
 
 
 def _can_fork() -> bool:

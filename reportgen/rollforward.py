@@ -55,6 +55,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import fcntl
 import json
 import os
 import re
@@ -391,11 +392,22 @@ def _roll_pledge(
 # Writing all files or none
 
 
-def _write_temp(target: Path, data: bytes) -> Path:
-    """Write ``data`` to a new temporary file beside ``target``, with ``target``'s mode."""
-    fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+TEMP_PREFIX = ".reportgen-tmp-"
+
+
+def _write_temp(target: Path, data: bytes, locks: list[int]) -> Path:
+    """Write ``data`` to a new temporary file beside ``target``, with ``target``'s mode.
+
+    The temporary file stays locked (its fd in ``locks``) until new-period
+    ends, so a later run can tell a dead run's leftover from a live one's.
+    """
+    fd, name = tempfile.mkstemp(
+        dir=target.parent, prefix=f"{TEMP_PREFIX}{target.name}.", suffix=".tmp"
+    )
     temp = Path(name)
     try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        locks.append(os.dup(fd))
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
@@ -406,6 +418,23 @@ def _write_temp(target: Path, data: bytes) -> Path:
         temp.unlink(missing_ok=True)
         raise
     return temp
+
+
+def remove_leftovers(directory: Path) -> None:
+    """Remove temporary files a killed new-period left in ``directory`` (unlocked ones only)."""
+    for leftover in directory.glob(f"{TEMP_PREFIX}*.tmp"):
+        try:
+            fd = os.open(leftover, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            if stat.S_ISREG(os.fstat(fd).st_mode):
+                leftover.unlink(missing_ok=True)
+        except OSError:
+            pass  # a run still writing it
+        finally:
+            os.close(fd)
 
 
 def _remove(paths: Iterable[Path]) -> None:
@@ -421,12 +450,22 @@ def write_all(files: list[tuple[Path, bytes, bytes]]) -> None:
     the temporaries and leaves every record as it was. A record that changed on
     disk since it was read is not overwritten (someone saved it meanwhile).
     Should a rename itself fail, the files already replaced get their old
-    content back.
+    content back. A record that is a symbolic link stays one: its target is
+    replaced.
     """
+    locks: list[int] = []
+    try:
+        _write_all([(Path(os.path.realpath(p)), old, new) for p, old, new in files], locks)
+    finally:
+        for fd in locks:
+            os.close(fd)
+
+
+def _write_all(files: list[tuple[Path, bytes, bytes]], locks: list[int]) -> None:
     temps: list[tuple[Path, Path, bytes]] = []
     try:
         for path, old, new in files:
-            temps.append((path, _write_temp(path, new), old))
+            temps.append((path, _write_temp(path, new, locks), old))
         for path, _temp, old in temps:
             if path.read_bytes() != old:
                 raise OutputError(
@@ -488,6 +527,8 @@ def roll_forward(records_dir: Path, period: Period) -> RollForwardResult:
     :class:`~reportgen.errors.OutputError` if the files cannot be written.
     """
     _refuse_year(period)
+    if records_dir.is_dir():
+        remove_leftovers(records_dir)
     records, _warnings = check(records_dir)
     if records.settings is None:  # check() reports a missing report.json as an error
         raise ReportgenError(f"{records_dir}: report.json is missing")

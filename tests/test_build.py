@@ -21,7 +21,13 @@ from click.testing import CliRunner
 
 from reportgen.build import PLEDGE_DIR, render_report
 from reportgen.cli import main
-from reportgen.output import MANIFEST, pledge_file_stem, publish, safe_file_name
+from reportgen.output import (
+    MANIFEST,
+    manifest_bytes,
+    pledge_file_stem,
+    publish,
+    safe_file_name,
+)
 from reportgen.periods import Period
 
 from .synthetic import write_synthetic_records
@@ -124,7 +130,7 @@ def test_check_accepts_a_fresh_build_and_catches_tampering(workspace):
     bad = _build(workspace, "2022H1", "--out", str(out), "--check")
     assert bad.exit_code == 1
     assert victim.name in bad.output and "differs" in bad.output
-    assert "extra.txt" in bad.output
+    assert "extra.txt: not reportgen's" in bad.output
 
 
 def test_each_period_shows_its_own_labels(workspace):
@@ -180,9 +186,15 @@ def test_bad_template_leaves_previous_output_untouched(workspace):
     assert _tree(out) == before
 
 
+def _with_manifest(files: dict[str, bytes]) -> dict[str, bytes]:
+    """What a build publishes: the files and a manifest that lists them."""
+    manifest = manifest_bytes(files, version="test", period="2022H1", records={}, templates={})
+    return {**files, MANIFEST: manifest}
+
+
 def test_disk_error_while_writing_leaves_previous_output(workspace, monkeypatch):
     out = workspace / "out"
-    publish(out, {"a.txt": b"old"})
+    publish(out, _with_manifest({"a.txt": b"old"}))
     before = _tree(out)
     real_open = open
     calls = {"n": 0}
@@ -198,7 +210,7 @@ def test_disk_error_while_writing_leaves_previous_output(workspace, monkeypatch)
     from reportgen.errors import OutputError
 
     with pytest.raises(OutputError, match="No space left"):
-        publish(out, {"a.txt": b"new", "b.txt": b"new", "c.txt": b"new"})
+        publish(out, _with_manifest({"a.txt": b"new", "b.txt": b"new", "c.txt": b"new"}))
     monkeypatch.undo()
     assert _tree(out) == before
     assert _leftovers(workspace) == []
@@ -303,8 +315,13 @@ def test_unchanged_rebuild_is_skipped_and_tampering_is_not(workspace):
     assert again.exit_code == 0 and "up to date" in again.output
     victim = next(out.rglob("*.xlsx"))
     victim.write_bytes(b"damaged")
-    repaired = _build(workspace, "2022H1", "--out", str(out))
-    assert "up to date" not in repaired.output
+    # A file changed since reportgen wrote it may be someone's edit: not
+    # overwritten silently, and nothing else is touched either.
+    refused = _build(workspace, "2022H1", "--out", str(out))
+    assert refused.exit_code == 1 and victim.name in refused.output
+    assert "--force" in refused.output and victim.read_bytes() == b"damaged"
+    repaired = _build(workspace, "2022H1", "--out", str(out), "--force")
+    assert repaired.exit_code == 0 and "up to date" not in repaired.output
     assert _build(workspace, "2022H1", "--out", str(out), "--check").exit_code == 0
 
 
