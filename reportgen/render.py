@@ -239,9 +239,12 @@ def worker_pool(processes: int) -> Iterator[multiprocessing.pool.Pool]:
     blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         pool = context.Pool(processes, initializer=_worker_setup, initargs=(os.getpid(),))
-    finally:
+    except BaseException:
         signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+        raise
     try:
+        # A Ctrl-C that came while forking is raised here, inside the try.
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
         yield pool
         pool.close()
         pool.join()
