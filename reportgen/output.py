@@ -39,8 +39,10 @@ import json
 import os
 import re
 import shutil
+import signal
 import stat
 import tempfile
+import threading
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -397,6 +399,26 @@ def recover(target: Path) -> None:
             os.close(fd)
 
 
+@contextlib.contextmanager
+def _uninterrupted() -> Iterator[None]:
+    """Hold a Ctrl-C until the enclosed step is done, then deliver it.
+
+    Making or removing the staging directory must not stop half-way: a
+    cleanup cut short by Ctrl-C is exactly the leftover it exists to prevent.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[tuple[int, Any]] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append((signum, frame)))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if caught and callable(previous):
+            previous(*caught[0])
+
+
 class Staging:
     """A locked scratch directory beside the target for one build.
 
@@ -411,6 +433,10 @@ class Staging:
         self._fd: int | None = None
 
     def __enter__(self) -> Staging:
+        with _uninterrupted():
+            return self._enter()
+
+    def _enter(self) -> Staging:
         parent = self.target.parent
         try:
             parent.mkdir(parents=True, exist_ok=True)
@@ -434,10 +460,11 @@ class Staging:
         return self.root / "work"
 
     def __exit__(self, *exc: object) -> None:
-        shutil.rmtree(self.root, ignore_errors=True)
-        if self._fd is not None:
-            os.close(self._fd)
-            self._fd = None
+        with _uninterrupted():
+            shutil.rmtree(self.root, ignore_errors=True)
+            if self._fd is not None:
+                os.close(self._fd)
+                self._fd = None
 
 
 # ---------------------------------------------------------------------------

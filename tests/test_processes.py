@@ -134,7 +134,12 @@ def test_interrupted_builds_leave_no_process_no_temporary_and_a_whole_output(
         )
         assert _wait_until_gone(str(out)) == [], f"processes left after {how} at {delay}s"
         now = _tree(out)
-        assert now in (before, new), f"{how} at {delay}s left a mixed output"
+        if now not in (before, new):
+            mixed = sorted(
+                n for n in set(now) | set(new) if now.get(n) not in (before.get(n), new.get(n))
+            )
+            olds = sorted(n for n in now if now[n] == before.get(n) != new.get(n))
+            pytest.fail(f"{how} at {delay}s left a mixed output: {mixed} neither; {olds} old")
         if how == "ctrl-c":
             # The build cleans up after itself on Ctrl-C.
             assert [p.name for p in big_ws.iterdir() if p.name.startswith(".reportgen")] == []
