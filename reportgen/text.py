@@ -14,13 +14,29 @@ import unicodedata
 from collections.abc import Callable
 from typing import Any
 
+from .errors import quote
+
 # C0 and C1 controls and the other code points XML 1.0 forbids. Tab and
 # newline are legal in XML but mean nothing inside one line of 개조식 text;
 # they become a blank.
-_FORBIDDEN = re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff\U0010fffe\U0010ffff\ud800-\udfff]"
+_FORBIDDEN_CHARS = (
+    "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff\U0010fffe\U0010ffff\ud800-\udfff"
 )
-_BLANKING = re.compile("[\t\n\r\u2028\u2029]+")
+_FORBIDDEN = re.compile(f"[{_FORBIDDEN_CHARS}]")
+_BLANKING_CHARS = "\t\n\r\u2028\u2029"
+_BLANKING = re.compile(f"[{_BLANKING_CHARS}]+")
+
+# Invisible format characters: bidirectional controls (LRE RLE PDF LRO RLO, the
+# isolates LRI RLI FSI PDI, LRM RLM ALM) can show text in another order than it
+# is stored, and zero-width ones (ZWSP ZWNJ ZWJ, word joiner, invisible
+# operators, a byte-order mark inside text) hide differences between two
+# spellings. Neither may reach a document or a file name. A ZWJ that joins two
+# emoji (👩‍👩‍👧) is part of the picture and stays.
+_INVISIBLE_CHARS = (
+    "\u061c\u180e\u200b\u200c\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff"
+)
+_EMOJI = "\u2600-\u27bf\u2b00-\u2bff\ufe0f\U0001f000-\U0001faff"
+_INVISIBLE = re.compile(f"[{_INVISIBLE_CHARS}]|\u200d(?:(?<![{_EMOJI}]\u200d)|(?![{_EMOJI}]))")
 
 # What the form prints for each level, plus look-alikes typed by hand
 # (FORM.md §9: ㅁ for □; ㅇ ❍ ◦ ∘ for ○; ― for -; ㆍ ˙ for ·).
@@ -30,7 +46,11 @@ _LEADING_BULLET = re.compile(f"^[{re.escape(BULLETS)}](?=\\s)|^[□■○●◯�
 Warn = Callable[[str, str], None]
 
 
-_SUSPECT = re.compile(f"{_FORBIDDEN.pattern}|{_BLANKING.pattern}|^\\s|\\s$|^[{re.escape(BULLETS)}]")
+# Any of the above, in one pass (a ZWJ is looked at closely only when present).
+_SUSPECT = re.compile(
+    f"[{_FORBIDDEN_CHARS}{_BLANKING_CHARS}{_INVISIBLE_CHARS}\u200d]"
+    f"|^\\s|\\s$|^[{re.escape(BULLETS)}]"
+)
 
 
 def clean_text(value: str, path: str, warn: Warn, *, item_text: bool = False) -> str:
@@ -41,6 +61,13 @@ def clean_text(value: str, path: str, warn: Warn, *, item_text: bool = False) ->
     if _FORBIDDEN.search(out):
         out = _FORBIDDEN.sub("", out)
         warn(path, "control characters removed (pasted from another program?)")
+    if _INVISIBLE.search(out):
+        out = _INVISIBLE.sub("", out)
+        warn(
+            path,
+            "invisible characters removed (bidirectional controls or zero-width "
+            "characters, pasted from a web page?): they can reorder or hide text",
+        )
     if _BLANKING.search(out):
         out = _BLANKING.sub(" ", out)
         warn(path, "line breaks or tabs replaced by a blank: one item is one line")
@@ -57,7 +84,7 @@ def clean_text(value: str, path: str, warn: Warn, *, item_text: bool = False) ->
         if m:
             warn(
                 path,
-                f"item text starts with the symbol {m.group(0)!r}, which the form prints "
+                f"item text starts with the symbol {quote(m.group(0))}, which the form prints "
                 "from the item's level; it was removed (nest the item instead)",
             )
             out = out[m.end() :].lstrip()
@@ -68,36 +95,63 @@ def clean_text(value: str, path: str, warn: Warn, *, item_text: bool = False) ->
 _ITEM_TEXT_KEYS = {"text"}
 
 
+def printable(key: str) -> str:
+    """A key or file name as a message shows it: invisible and control characters escaped."""
+    if key.isprintable():
+        return key
+    return "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in key)
+
+
+def _clean(value: str) -> bool:
+    return unicodedata.is_normalized("NFC", value) and not _SUSPECT.search(value)
+
+
 def clean_tree(node: Any, warn: Warn, error: Warn, path: str = "$") -> Any:
     """Return a copy of a parsed JSON tree with every string cleaned (keys included).
 
     Two keys that become equal once cleaned (" 2022H1" and "2022H1", NFD and
     NFC "도비") would silently drop one section: that is an ``error``.
     """
+    # Paths are built only where something is repaired or nested: most strings
+    # are clean, and this runs over every string of every record.
     if isinstance(node, dict):
         out = {}
-        original: dict[str, str] = {}
+        original: dict[str, str] = {}  # cleaned key -> key as written, where they differ
         for key, value in node.items():
-            clean_key = clean_text(key, f"{path}.{key}", warn) if isinstance(key, str) else key
-            child = f"{path}.{clean_key}"
+            clean_key = key
+            if isinstance(key, str) and not _clean(key):
+                clean_key = clean_text(key, f"{path}.{printable(key)}", warn)
             if clean_key in out:
+                first = original.get(clean_key, clean_key)
                 error(
-                    child,
-                    f"keys {original[clean_key]!r} and {key!r} are the same key once blanks and "
-                    "Hangul composition are normalised; merge them into one",
+                    f"{path}.{clean_key}",
+                    f"keys {quote(first)} and {quote(key)} are the same key once "
+                    "blanks, invisible characters and Hangul composition are normalised; "
+                    "merge them into one",
                 )
                 continue
-            original[clean_key] = key
+            if clean_key is not key:
+                original[clean_key] = key
             if isinstance(value, str):
-                out[clean_key] = clean_text(value, child, warn, item_text=key in _ITEM_TEXT_KEYS)
+                out[clean_key] = (
+                    value
+                    if _clean(value)
+                    else clean_text(
+                        value, f"{path}.{clean_key}", warn, item_text=key in _ITEM_TEXT_KEYS
+                    )
+                )
+            elif isinstance(value, (dict, list)):
+                out[clean_key] = clean_tree(value, warn, error, f"{path}.{clean_key}")
             else:
-                out[clean_key] = clean_tree(value, warn, error, child)
+                out[clean_key] = value
         return out
     if isinstance(node, list):
         return [
-            clean_text(v, f"{path}[{i}]", warn)
+            (v if _clean(v) else clean_text(v, f"{path}[{i}]", warn))
             if isinstance(v, str)
             else clean_tree(v, warn, error, f"{path}[{i}]")
+            if isinstance(v, (dict, list))
+            else v
             for i, v in enumerate(node)
         ]
     return node

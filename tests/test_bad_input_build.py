@@ -279,7 +279,7 @@ def test_markup_emoji_and_nfd_hangul_print_as_nfc(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert result.exception is None
 
-    want = unicodedata.normalize("NFC", NASTY)
+    want = unicodedata.normalize("NFC", NASTY).replace("\u200f", "")  # the RLM is removed
     assert want != NASTY
     # Stored NFC once read …
     (pledge,) = load_records(records).pledges

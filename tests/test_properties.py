@@ -72,15 +72,37 @@ CI = settings(
 
 # ---------------------------------------------------------------------------
 # The cleaning the form requires, written independently of reportgen.text:
-# XML-forbidden and control characters go, line breaks become one blank,
+# XML-forbidden, control and invisible characters go, line breaks become one blank,
 # Hangul is composed (NFC), and the ends are stripped.
 
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff\U0010fffe\U0010ffff]")
 _BREAKS = re.compile("[\t\n\r\u2028\u2029]+")
+# Bidirectional controls and zero-width characters go too; a ZWJ stays only
+# where it joins two emoji (👩‍👩‍👧).
+_INVISIBLE = set("\u061c\u180e\u200b\u200c\u200e\u200f\ufeff")
+_INVISIBLE |= {
+    chr(c) for c in [*range(0x202A, 0x202F), *range(0x2060, 0x2065), *range(0x2066, 0x2070)]
+}
+
+
+def _emoji(c: str) -> bool:
+    n = ord(c)
+    return 0x2600 <= n <= 0x27BF or 0x2B00 <= n <= 0x2BFF or n == 0xFE0F or 0x1F000 <= n <= 0x1FAFF
+
+
+def _visible(text: str) -> str:
+    out = []
+    for i, c in enumerate(text):
+        joins = 0 < i < len(text) - 1 and _emoji(text[i - 1]) and _emoji(text[i + 1])
+        if c in _INVISIBLE or (c == "\u200d" and not joins):
+            continue
+        out.append(c)
+    return "".join(out)
 
 
 def cleaned(text: str) -> str:
     text = _CONTROL.sub("", text)
+    text = _visible(text)
     text = _BREAKS.sub(" ", text)
     return unicodedata.normalize("NFC", text).strip()
 
