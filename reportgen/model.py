@@ -14,11 +14,13 @@ classes (``reportgen schema``) and kept in step by a test.
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     PlainSerializer,
@@ -27,8 +29,8 @@ from pydantic import (
     model_validator,
 )
 
-from .errors import PeriodError
-from .periods import AFTER_TERM, BEFORE_TERM, Period, Term
+from .errors import PeriodError, quote
+from .periods import AFTER_TERM, BEFORE_TERM, Period, Term, ascii_digits_hint
 
 # ---------------------------------------------------------------------------
 # Field types
@@ -45,7 +47,7 @@ def _period(value: Any) -> Period:
         raise ValueError(exc.message) from None
 
 
-PERIOD_PATTERN = r"^\d{4}(H[12])?$"
+PERIOD_PATTERN = r"^[0-9]{4}(H[12])?$"
 
 PeriodField = Annotated[
     Period,
@@ -61,15 +63,41 @@ PeriodField = Annotated[
 ]
 
 
+# Amounts are 백만원. Below 10^9 (1,000조원, more than the national budget) and
+# to the 천원 (3 decimals), every amount and every 계 of up to a thousand of
+# them has at most 15 significant digits: the workbook's doubles keep it exactly.
+MAX_AMOUNT = 10**9
+AMOUNT_PLACES = 3
+# Participation is counted in 회 per half-year; a few hundred is a busy pledge.
+MAX_COUNT = 10**9
+
+
 def _amount(value: Any) -> Decimal:
     # bool is an int in Python; "20" is text. Neither is a figure.
     if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
-        raise ValueError(f"an amount is a number such as 1578 or 12.5, not {value!r}")
+        raise ValueError(f"an amount is a number such as 1578 or 12.5, not {quote(value)}")
     amount = Decimal(str(value)) if isinstance(value, float) else Decimal(value)
     if not amount.is_finite():
         raise ValueError("an amount must be a finite number")
     if amount < 0:
-        raise ValueError(f"an amount cannot be negative ({value}); record 0 or leave the cell out")
+        raise ValueError(
+            f"an amount cannot be negative ({quote(value)}); record 0 or leave the cell out"
+        )
+    if amount >= MAX_AMOUNT:
+        raise ValueError(
+            f"{quote(value)} is not a plausible amount: amounts are in 백만원 and below "
+            f"{MAX_AMOUNT:,} (1,000조원)"
+        )
+    exponent = amount.as_tuple().exponent
+    if (
+        isinstance(exponent, int)
+        and exponent < -AMOUNT_PLACES
+        and amount != amount.quantize(Decimal(1).scaleb(-AMOUNT_PLACES))
+    ):
+        raise ValueError(
+            f"{quote(value)} has more than {AMOUNT_PLACES} decimal places; amounts are in "
+            "백만원, kept to the 천원 (e.g. 12.345)"
+        )
     return amount
 
 
@@ -77,10 +105,17 @@ Amount = Annotated[
     Decimal,
     PlainValidator(_amount),
     PlainSerializer(lambda d: int(d) if d == d.to_integral_value() else float(d)),
-    WithJsonSchema({"type": "number", "minimum": 0, "description": "백만원"}),
+    WithJsonSchema(
+        {
+            "type": "number",
+            "minimum": 0,
+            "exclusiveMaximum": MAX_AMOUNT,
+            "description": "백만원",
+        }
+    ),
 ]
 
-Count = Annotated[int, Field(ge=0, strict=True)]
+Count = Annotated[int, Field(ge=0, lt=MAX_COUNT, strict=True)]
 # "no", "yes", 0 and 1 are not booleans: a wrong type must not pass silently.
 Flag = Annotated[bool, Field(strict=True)]
 Text = Annotated[str, Field(min_length=1, max_length=500)]
@@ -92,6 +127,22 @@ FUNDING_SOURCES: tuple[str, ...] = ("국비", "도비", "시비", "기타")
 FundingSource = Literal["국비", "도비", "시비", "기타"]
 
 PLEDGE_ID_PATTERN = r"^[1-9][0-9]*-[1-9][0-9]*-[1-9][0-9]*$"
+_PLEDGE_ID = re.compile(PLEDGE_ID_PATTERN)
+
+
+def _ascii_pledge_id(value: Any) -> Any:
+    """``1-４-5`` is 1-4-5 typed with a full-width digit: say so (the pattern would only refuse it)."""
+    hint = ascii_digits_hint(value, _PLEDGE_ID) if isinstance(value, str) else None
+    if hint:
+        raise ValueError(f"{quote(value)} is not a pledge number: {hint}")
+    return value
+
+
+PledgeId = Annotated[
+    str,
+    Field(pattern=PLEDGE_ID_PATTERN, max_length=20, description="공약번호, e.g. 1-4-5"),
+    BeforeValidator(_ascii_pledge_id),
+]
 
 
 class Record(BaseModel):
@@ -128,9 +179,9 @@ DEFAULT_STATUSES = ["완료", "이행후계속추진", "정상추진", "일부�
 class ReportSettings(Record):
     """보고서 설정: the city, the term and the controlled list of statuses (추진상황)."""
 
-    schema_: str | None = Field(default=None, alias="$schema")
+    schema_: Annotated[str, Field(max_length=500)] | None = Field(default=None, alias="$schema")
     city: Text = Field(description="시·군 이름, e.g. 고양시")
-    title: str | None = Field(
+    title: Annotated[str, Field(max_length=500)] | None = Field(
         default=None, description="cover title; default '<term> 공약 추진실적 보고서'"
     )
     term: TermRecord
@@ -275,8 +326,8 @@ class PeriodReport(Record):
 class Pledge(Record):
     """공약: one of the mayor's pledges, numbered area-strategy-item (1-4-5)."""
 
-    schema_: str | None = Field(default=None, alias="$schema")
-    id: Annotated[str, Field(pattern=PLEDGE_ID_PATTERN, description="공약번호, e.g. 1-4-5")]
+    schema_: Annotated[str, Field(max_length=500)] | None = Field(default=None, alias="$schema")
+    id: PledgeId
     title: Text = Field(description="공약명")
     department: Text = Field(description="소관부서")
     non_budget: Flag = Field(default=False, description="비예산 공약: no money tables")

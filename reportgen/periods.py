@@ -9,12 +9,34 @@ disagree about what "그동안 추진실적" covers (FORM.md §2, §4).
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import total_ordering
 
-from .errors import PeriodError
+from .errors import PeriodError, quote
 
-_PERIOD_RE = re.compile(r"^(?P<year>\d{4})(?:H(?P<half>[12]))?$")
+# ASCII digits only: Python's \d also matches ２ (full-width) and ٢ (Arabic-Indic).
+_PERIOD_RE = re.compile(r"(?P<year>[0-9]{4})(?:H(?P<half>[12]))?")
+
+
+def ascii_digits(text: str) -> str:
+    """``text`` with every digit written in ASCII: ``２０２２Ｈ1`` and ``٢٠٢٢H1`` give ``2022H1``.
+
+    For suggestions only: records and the command line accept ASCII digits alone.
+    """
+    out = []
+    for ch in unicodedata.normalize("NFKC", text):
+        digit = unicodedata.decimal(ch, None) if not ch.isascii() else None
+        out.append(ch if digit is None else str(digit))
+    return "".join(out)
+
+
+def ascii_digits_hint(text: str, pattern: re.Pattern[str]) -> str | None:
+    """``"write ASCII digits: '2022H1'"`` when ``text`` fits ``pattern`` once its digits are ASCII."""
+    if text.isascii() or len(text) > 64:
+        return None
+    fixed = ascii_digits(text)
+    return f"write ASCII digits: {fixed!r}" if pattern.fullmatch(fixed) else None
 
 
 @total_ordering
@@ -31,11 +53,16 @@ class Period:
 
     @classmethod
     def parse(cls, text: str) -> Period:
-        m = _PERIOD_RE.match(text.strip()) if isinstance(text, str) else None
+        m = _PERIOD_RE.fullmatch(text.strip()) if isinstance(text, str) else None
         if not m:
+            hint = ascii_digits_hint(text.strip(), _PERIOD_RE) if isinstance(text, str) else None
             raise PeriodError(
-                f"{text!r} is not a period: write a half-year such as 2022H1 "
-                "(상반기) or 2021H2 (하반기), or a year such as 2019"
+                f"{quote(text)} is not a period: "
+                + (
+                    hint
+                    or "write a half-year such as 2022H1 (상반기) or 2021H2 (하반기), "
+                    "or a year such as 2019"
+                )
             )
         half = m.group("half")
         return cls(int(m.group("year")), int(half) if half else None)
@@ -45,7 +72,7 @@ class Period:
         """Parse a period that must be a half-year (a report is always one)."""
         p = cls.parse(text)
         if p.half is None:
-            raise PeriodError(f"{text!r} is a year; a report is for a half-year such as {text}H1")
+            raise PeriodError(f"{quote(text)} is a year; a report is for a half-year such as {p}H1")
         return p
 
     @property

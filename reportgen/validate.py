@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .asof import pledge_as_of
 from .budget import printed_total_drift
-from .errors import PeriodError, Problem, RecordsInvalid, Severity
+from .errors import PeriodError, Problem, RecordsInvalid, Severity, quote
 from .load import RecordSet, load_records
 from .model import (
     Budget,
@@ -24,7 +24,7 @@ from .model import (
     SecuredAmount,
     SecuredSubproject,
 )
-from .periods import Period, Term
+from .periods import Period, Term, ascii_digits
 from .text import blankless
 
 
@@ -42,7 +42,7 @@ class _Sink:
 def _check_settings(settings: ReportSettings, out: _Sink) -> None:
     for i, status in enumerate(settings.done_statuses):
         if status not in settings.statuses:
-            out.error(f"$.done_statuses[{i}]", f"{status!r} is not in 'statuses'")
+            out.error(f"$.done_statuses[{i}]", f"{quote(status)} is not in 'statuses'")
     if len(set(settings.statuses)) != len(settings.statuses):
         out.error("$.statuses", "a status is listed twice")
     years = settings.term.end.year - settings.term.start.year + 1
@@ -78,6 +78,21 @@ def _check_items(
         _check_items(item.children, item.period or group_period, f"{here}.children", term, out)
 
 
+def _not_a_column(key: str, keys: list[str], use: str) -> str:
+    """``'2030' is not a column; use …``, or the fix when ``２０１９`` means 2019."""
+    fixed = ascii_digits(key) if not key.isascii() else key
+    if fixed != key and fixed in keys:
+        return f"{quote(key)} is not a column: write ASCII digits: {fixed!r}"
+    return f"{quote(key)} is not a column{use}"
+
+
+def _names(names: Iterable[str], *, sort: bool = True, most: int = 10) -> str:
+    """Names for a message: each one cut short, at most ``most`` of them."""
+    shown = sorted(names) if sort else list(names)
+    out = ", ".join(quote(n) if len(n) > 40 else n for n in shown[:most])
+    return out + (f" and {len(shown) - most} more" if len(shown) > most else "")
+
+
 def _check_budget(budget: Budget, term: Term, path: str, out: _Sink) -> None:
     columns = term.fiscal_columns
     keys = [c.key for c in columns]
@@ -91,14 +106,17 @@ def _check_budget(budget: Budget, term: Term, path: str, out: _Sink) -> None:
         names = [s.name for s in subs]
         for i, sub in enumerate(subs):
             if names.count(sub.name) > 1:
-                out.error(f"{path}.{tname}[{i}].name", f"sub-project {sub.name!r} appears twice")
+                out.error(
+                    f"{path}.{tname}[{i}].name", f"sub-project {quote(sub.name)} appears twice"
+                )
             for source, cols in sub.sources.items():
                 for key, value in cols.items():
                     where = f"{path}.{tname}[{i}].sources.{source}.{key}"
                     if key not in keys:
                         bad_columns = True
                         out.error(
-                            where, f"{key!r} is not a column of {term.name}; use one of {allowed}"
+                            where,
+                            _not_a_column(key, keys, f" of {term.name}; use one of {allowed}"),
                         )
                     if isinstance(value, SecuredAmount):
                         if value.executed is not None and value.executed > value.secured:
@@ -112,12 +130,13 @@ def _check_budget(budget: Budget, term: Term, path: str, out: _Sink) -> None:
         if plan_names and sub.name not in plan_names:
             out.warn(
                 f"{path}.secured[{i}].name",
-                f"{sub.name!r} is not a sub-project of the plan ({', '.join(sorted(plan_names))})",
+                f"{quote(sub.name)} is not a sub-project of the plan ({_names(plan_names)})",
             )
     for key in budget.printed_grand_total:
         if key != "계" and key not in keys:
             out.error(
-                f"{path}.printed_grand_total.{key}", f"{key!r} is not a column; use 계 or {allowed}"
+                f"{path}.printed_grand_total.{key}",
+                _not_a_column(key, keys, f"; use 계 or {allowed}"),
             )
     if not bad_columns:
         for where, message in printed_total_drift(budget, columns):
@@ -160,11 +179,12 @@ def _check_pledge(pledge: Pledge, file: Path, settings: ReportSettings | None, o
         if report.status is not None and report.status not in settings.statuses:
             canonical = statuses.get(blankless(report.status))
             if canonical:
-                out.warn(f"{path}.status", f"write the status as listed: {canonical!r}")
+                out.warn(f"{path}.status", f"write the status as listed: {quote(canonical)}")
             else:
                 out.error(
                     f"{path}.status",
-                    f"{report.status!r} is not a status; use one of {', '.join(settings.statuses)}",
+                    f"{quote(report.status)} is not a status; use one of "
+                    + _names(settings.statuses, sort=False),
                 )
         if report.budget is not None:
             if pledge.non_budget:
