@@ -10,21 +10,38 @@ from __future__ import annotations
 
 import difflib
 import json
-from dataclasses import dataclass, field
+import os
+import re
+import stat
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from .errors import Problem, Severity
+from .errors import Problem, Severity, quote
 from .model import Pledge, Record, ReportSettings
-from .text import clean_tree
+from .text import clean_tree, printable
 
 SETTINGS_FILE = "report.json"
 # A record file is a few hundred kilobytes at most; a much larger one is a
 # mistake (a pasted export) and would only slow every reader down.
 MAX_FILE_BYTES = 5 * 1024 * 1024
+# The shipped records nest 9 levels deep (pledge > reports > period > budget >
+# table > sub-project > sources > source > cell); an item tree three levels
+# deep is 9 too. 64 is far above any real record and far below Python's
+# recursion limit, which every later stage (cleaning, typing, rules,
+# rendering) walks the tree within.
+MAX_DEPTH = 64
+# Keys are field names, periods, funding sources and fiscal columns: at most
+# 20 characters. A longer key is a value pasted in the wrong place.
+MAX_KEY_CHARS = 64
+# A file with thousands of mistakes is the wrong file: report the first ones.
+MAX_PROBLEMS_PER_FILE = 100
+# The workbook stores every figure as an IEEE double, which keeps 15
+# significant decimal digits exactly; larger figures lose their last digits.
+MAX_DIGITS = 15
 
 
 @dataclass
@@ -71,37 +88,227 @@ def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def _duplicates(node: Any, path: str, display: str, problems: list[Problem]) -> None:
-    if isinstance(node, dict):
-        for key in getattr(node, "duplicates", ()):
-            problems.append(
-                Problem(display, path, f"key {key!r} appears twice in this object; keep one")
+class _BadNumber:
+    """Stands in the parsed tree for a number no figure can be; reported with its path."""
+
+    __slots__ = ("message",)
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+
+_ALLOWED_NUMBERS = (
+    f"a number has at most {MAX_DIGITS} significant digits and is less than "
+    f"10^{MAX_DIGITS} (the workbook keeps no more exactly)"
+)
+
+
+def _parse_int(text: str) -> int | _BadNumber:
+    # Python refuses to convert an integer of more than 4,300 digits (a
+    # ValueError inside json.loads); a figure has at most 15.
+    if len(text) - text.startswith("-") > MAX_DIGITS:
+        return _BadNumber(f"{quote(text, 20)} is too long; {_ALLOWED_NUMBERS}")
+    return int(text)
+
+
+def _parse_float(text: str) -> Decimal | _BadNumber:
+    if len(text) > 3 * MAX_DIGITS:  # digits, sign, point, exponent and a few leading zeros
+        return _BadNumber(f"{quote(text, 20)} is too long; {_ALLOWED_NUMBERS}")
+    value = Decimal(text)
+    digits = value.as_tuple().digits
+    significant = len("".join(map(str, digits)).strip("0")) or 1
+    if significant > MAX_DIGITS:
+        return _BadNumber(f"{text} has {significant} significant digits; {_ALLOWED_NUMBERS}")
+    if value and not -300 < value.adjusted() < MAX_DIGITS:
+        return _BadNumber(f"{text} is out of range; {_ALLOWED_NUMBERS}")
+    return value
+
+
+def _parse_constant(text: str) -> _BadNumber:
+    return _BadNumber(f"{text} is not a number a record can hold; write a figure such as 1578")
+
+
+def _more(display: str, n: int) -> Problem:
+    return Problem(
+        display,
+        "$",
+        f"{n:,} more problems like these (only the first {MAX_PROBLEMS_PER_FILE:,} are listed)",
+    )
+
+
+def _path(trail: tuple[Any, ...] | None) -> str:
+    parts: list[str] = []
+    while trail is not None:
+        trail, key = trail
+        parts.append(f"[{key}]" if isinstance(key, int) else f".{printable(key)}")
+    return "$" + "".join(reversed(parts))
+
+
+def _short(path: str, limit: int = 160) -> str:
+    return path if len(path) <= limit else f"{path[: limit // 2]}…{path[-limit // 2 :]}"
+
+
+_TOO_DEEP = (
+    f"nested more than {MAX_DEPTH} levels deep; a record nests about 10 "
+    "(an item's children a few levels at most)"
+)
+
+
+def _inspect(tree: Any, display: str, problems: list[Problem]) -> None:
+    """Problems of a parsed tree that no later stage could cope with.
+
+    Keys given twice, numbers no figure can be, keys too long to be a key,
+    and nesting deeper than :data:`MAX_DEPTH`. Iterative, so depth itself
+    cannot break it; paths are built only for what is reported.
+    """
+    found: list[Problem] = []
+    deep = False
+    # (container, depth, trail): a trail is (parent trail, key), None at the top.
+    stack: list[tuple[Any, int, tuple[Any, ...] | None]] = [(tree, 1, None)]
+    while stack:
+        node, depth, trail = stack.pop()
+        if depth > MAX_DEPTH:
+            if not deep:
+                deep = True
+                found.append(Problem(display, _short(_path(trail)), _TOO_DEEP))
+            continue
+        if isinstance(node, dict):
+            for key in getattr(node, "duplicates", ()):
+                found.append(
+                    Problem(
+                        display,
+                        _path(trail),
+                        f"key {quote(key)} appears twice in this object; keep one",
+                    )
+                )
+            items: Any = node.items()
+        else:
+            items = enumerate(node)
+        for key, value in items:
+            if type(key) is str and len(key) > MAX_KEY_CHARS:
+                found.append(
+                    Problem(
+                        display,
+                        f"{_path(trail)}.{printable(key[:24])}…",
+                        f"key {quote(key)} is too long to be a key (at most {MAX_KEY_CHARS} "
+                        "characters): is a value in the place of a key?",
+                    )
+                )
+                continue
+            if isinstance(value, (dict, list)):
+                stack.append((value, depth + 1, (trail, key)))
+            elif type(value) is _BadNumber:
+                found.append(Problem(display, _path((trail, key)), value.message))
+    problems.extend(found[:MAX_PROBLEMS_PER_FILE])
+    if len(found) > MAX_PROBLEMS_PER_FILE:
+        problems.append(_more(display, len(found) - MAX_PROBLEMS_PER_FILE))
+
+
+def _read_bytes(directory: Path, name: str) -> bytes | str:
+    """The bytes of the regular file ``name`` inside ``directory``, or why they cannot be read.
+
+    Records are untrusted: a FIFO would block a read forever, a device may
+    never end, and a link may point anywhere. Only a regular file inside the
+    records directory (directly, or through a link that stays inside) is read,
+    and its size is checked before reading it.
+    """
+    try:
+        root = directory.resolve(strict=True)
+        target = (directory / name).resolve(strict=True)
+    except (OSError, RuntimeError) as exc:  # RuntimeError: a symlink loop (Python < 3.13)
+        return f"cannot read the file: {getattr(exc, 'strerror', None) or exc}"
+    if target != root and root not in target.parents:
+        return "is a link to a file outside the records directory; copy the file into it instead"
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(target, flags | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0))
+    except OSError as exc:
+        return f"cannot read the file: {exc.strerror}"
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            kind = (
+                "a directory"
+                if stat.S_ISDIR(info.st_mode)
+                else "a named pipe (FIFO)"
+                if stat.S_ISFIFO(info.st_mode)
+                else "a device"
+                if stat.S_ISCHR(info.st_mode) or stat.S_ISBLK(info.st_mode)
+                else "a special file"
             )
-        for key, value in node.items():
-            _duplicates(value, f"{path}.{key}", display, problems)
-    elif isinstance(node, list):
-        for i, value in enumerate(node):
-            _duplicates(value, f"{path}[{i}]", display, problems)
+            return f"is {kind}, not a file; a record is a plain .json file"
+        if info.st_size > MAX_FILE_BYTES:
+            return _too_large(info.st_size)
+        chunks = []
+        left = MAX_FILE_BYTES + 1
+        while left > 0:
+            chunk = os.read(fd, min(left, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        data = b"".join(chunks)
+    except OSError as exc:
+        return f"cannot read the file: {exc.strerror}"
+    finally:
+        os.close(fd)
+    if len(data) > MAX_FILE_BYTES:  # it grew while being read
+        return _too_large(len(data))
+    return data
+
+
+def _too_large(size: int) -> str:
+    return f"file is {size:,} bytes; a record is at most {MAX_FILE_BYTES:,}"
+
+
+_TOKENS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{},:]')
+
+
+def _too_deep_at(text: str) -> tuple[str, int, int]:
+    """JSON path, line and column where ``text`` first nests deeper than :data:`MAX_DEPTH`.
+
+    For text too deep for :func:`json.loads` itself: a scan of its brackets,
+    strings (which may hold brackets) and the keys and commas that name a place.
+    """
+    stack: list[list[Any]] = []  # per open container: [is an object, key or index]
+    last = ""
+    for m in _TOKENS.finditer(text):
+        token = m.group()
+        if token[0] == '"':
+            last = token
+        elif token in "[{":
+            if len(stack) >= MAX_DEPTH:
+                trail: tuple[Any, ...] | None = None
+                for _, key in stack:
+                    trail = (trail, key)
+                line = text.count("\n", 0, m.start()) + 1
+                column = m.start() - (text.rfind("\n", 0, m.start()) + 1) + 1
+                return _short(_path(trail)), line, column
+            stack.append([token == "{", "" if token == "{" else 0])
+        elif token in "]}":
+            if stack:
+                stack.pop()
+        elif stack and token == ",":
+            if not stack[-1][0]:
+                stack[-1][1] += 1
+        elif stack and token == ":":
+            try:
+                stack[-1][1] = json.loads(last)
+            except ValueError:
+                stack[-1][1] = last
+    return "", 1, 1
 
 
 def read_json(
     path: Path, display: str, problems: list[Problem], store: dict[str, bytes] | None = None
 ) -> Any | None:
-    """Decode and parse one file; on failure add a problem and return None."""
-    try:
-        data = path.read_bytes()
-        if store is not None:
-            store[display] = data
-    except OSError as exc:
-        problems.append(Problem(display, "", f"cannot read the file: {exc.strerror}"))
+    """Read, decode and parse one file of the records directory; on failure add a problem."""
+    data = _read_bytes(path.parent, path.name)
+    if isinstance(data, str):
+        problems.append(Problem(display, "", data))
         return None
-    if len(data) > MAX_FILE_BYTES:
-        problems.append(
-            Problem(
-                display, "", f"file is {len(data):,} bytes; a record is at most {MAX_FILE_BYTES:,}"
-            )
-        )
-        return None
+    if store is not None:
+        store[path.name] = data
     try:
         # utf-8-sig accepts the byte-order mark Windows Notepad writes.
         text = data.decode("utf-8-sig")
@@ -120,7 +327,13 @@ def read_json(
         problems.append(Problem(display, "", "the file is empty; a record is a JSON object { … }"))
         return None
     try:
-        tree = json.loads(text, parse_float=Decimal, object_pairs_hook=_object)
+        tree = json.loads(
+            text,
+            parse_float=_parse_float,
+            parse_int=_parse_int,
+            parse_constant=_parse_constant,
+            object_pairs_hook=_object,
+        )
     except json.JSONDecodeError as exc:
         problems.append(
             Problem(
@@ -128,8 +341,12 @@ def read_json(
             )
         )
         return None
+    except RecursionError:  # deeper than the parser goes: thousands of levels
+        where, line, column = _too_deep_at(text)
+        problems.append(Problem(display, where, f"{_TOO_DEEP} (line {line}, column {column})"))
+        return None
     before = len(problems)
-    _duplicates(tree, "$", display, problems)
+    _inspect(tree, display, problems)
     # Which of two values was meant is unknown: type nothing until it is fixed.
     return tree if len(problems) == before else None
 
@@ -153,8 +370,8 @@ def _all_field_names() -> list[str]:
     return sorted(set().union(*(_fields(cls) for cls in _models())))
 
 
-def _keys_valid_beside(siblings: set[str]) -> list[str]:
-    """Field names of the model that best fits an object holding ``siblings``.
+def _keys_valid_beside(keys: Any, unknown: str) -> list[str]:
+    """Field names of the model that best fits an object holding ``keys`` besides ``unknown``.
 
     A typo inside a report ("statuss") should suggest that object's own key
     ("status"), not a look-alike from another file ("statuses").
@@ -163,7 +380,9 @@ def _keys_valid_beside(siblings: set[str]) -> list[str]:
     best_overlap = -1
     for cls in _models():
         fields = _fields(cls)
-        overlap = len(fields & siblings)
+        # keys() & set iterates over the smaller of the two: an object of a
+        # hundred thousand keys costs no more than a small one.
+        overlap = len(keys & fields) - (unknown in fields)
         if overlap > best_overlap or (overlap == best_overlap and len(fields) < len(best)):
             best, best_overlap = fields, overlap
     return sorted(best) if best_overlap > 0 else _all_field_names()
@@ -197,12 +416,12 @@ def _message(err: dict[str, Any], raw: Any) -> str:
     if kind == "extra_forbidden":
         key = str(loc[-1])
         parent = _parent(raw, loc)
-        siblings = set(parent) - {key} if isinstance(parent, dict) else set()
-        close = difflib.get_close_matches(key, _keys_valid_beside(siblings), n=1)
+        keys = parent.keys() if isinstance(parent, dict) else set()
+        close = difflib.get_close_matches(key, _keys_valid_beside(keys, key), n=1)
         if not close:
             close = difflib.get_close_matches(key, _all_field_names(), n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
-        return f"unknown key {key!r}{hint}"
+        return f"unknown key {quote(key)}{hint}"
     if kind == "missing":
         return f"required key {loc[-1]!r} is missing"
     msg = str(err["msg"])
@@ -210,10 +429,10 @@ def _message(err: dict[str, Any], raw: Any) -> str:
         msg = msg[len("Value error, ") :]
     if kind == "string_too_long":
         limit = err.get("ctx", {}).get("max_length")
-        return (
-            f"text is {len(err['input']):,} characters; one item is one line of a report "
-            f"(at most {limit:,}): split it into several items"
-        )
+        size = f"text is {len(err['input']):,} characters"
+        if loc and loc[-1] == "text":
+            return f"{size}; one item is one line of a report (at most {limit:,}): split it into several items"
+        return f"{size}; at most {limit:,} fit here"
     if kind == "string_too_short":
         return "text is empty: write the text or leave the entry out"
     if kind in ("dict_type", "model_type"):
@@ -221,7 +440,7 @@ def _message(err: dict[str, Any], raw: Any) -> str:
     if kind == "list_type":
         return f"expected a list [ … ], found {type(err['input']).__name__}"
     if kind == "literal_error" and "[key]" in [str(x) for x in loc]:
-        return f"{err['input']!r} is not a funding source; write 국비, 도비, 시비 or 기타"
+        return f"{quote(err['input'])} is not a funding source; write 국비, 도비, 시비 or 기타"
     return msg
 
 
@@ -240,8 +459,11 @@ def type_record(
     try:
         return model.model_validate(raw)
     except ValidationError as exc:
-        for err in exc.errors():
+        errors = exc.errors(include_url=False)
+        for err in errors[:MAX_PROBLEMS_PER_FILE]:
             problems.append(Problem(display, _loc_path(err["loc"]), _message(dict(err), raw)))
+        if len(errors) > MAX_PROBLEMS_PER_FILE:
+            problems.append(_more(display, len(errors) - MAX_PROBLEMS_PER_FILE))
         return None
 
 
@@ -252,13 +474,26 @@ def _read_clean(
     if raw is None:
         return None
 
+    found: list[Problem] = []
+
     def warn(where: str, message: str) -> None:
-        problems.append(Problem(display, where, message, Severity.WARNING))
+        found.append(Problem(display, where, message, Severity.WARNING))
 
     def error(where: str, message: str) -> None:
-        problems.append(Problem(display, where, message))
+        found.append(Problem(display, where, message))
 
-    return clean_tree(raw, warn, error)
+    clean = clean_tree(raw, warn, error)
+    problems.extend(found[:MAX_PROBLEMS_PER_FILE])
+    if len(found) > MAX_PROBLEMS_PER_FILE:
+        more = found[MAX_PROBLEMS_PER_FILE:]
+        severity = max(p.severity is Severity.ERROR for p in more)
+        problems.append(
+            replace(
+                _more(display, len(more)),
+                severity=Severity.ERROR if severity else Severity.WARNING,
+            )
+        )
+    return clean
 
 
 def load_records(directory: Path) -> RecordSet:
@@ -272,7 +507,7 @@ def load_records(directory: Path) -> RecordSet:
         return RecordSet(directory, None, [], problems)
 
     settings_path = directory / SETTINGS_FILE
-    if settings_path.is_file():
+    if os.path.lexists(settings_path):  # read_json says why if it is no plain file
         raw = _read_clean(settings_path, SETTINGS_FILE, problems, sources)
         if raw is not None:
             settings = type_record(ReportSettings, raw, SETTINGS_FILE, problems)
@@ -286,7 +521,7 @@ def load_records(directory: Path) -> RecordSet:
     for path in sorted(directory.glob("*.json")):
         if path.name == SETTINGS_FILE:
             continue
-        display = path.name
+        display = printable(path.name)
         raw = _read_clean(path, display, problems, sources)
         if raw is None:
             continue
