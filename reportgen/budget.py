@@ -78,7 +78,9 @@ def _row(
 
 
 def _column_sums(rows: Sequence[BudgetRow], n: int, *, executed: bool) -> list[Figure]:
-    return [_sum([r.cells[i] for r in rows], zero=True, executed=executed) for i in range(n)]
+    # A column where no row has a figure stays blank: a 0 under '22.6. would
+    # read as "nothing secured for 2022" against a plan for it (issue 14).
+    return [_sum([r.cells[i] for r in rows], zero=False, executed=executed) for i in range(n)]
 
 
 Cells = dict[str, dict[str, Figure]]  # source -> column key -> figure
@@ -174,7 +176,7 @@ def printed_total_drift(budget: Budget, columns: Sequence[FiscalColumn]) -> list
     by_key = {c.key: plan.grand_total.cells[i] for i, c in enumerate(columns)}
     for key, printed in budget.printed_grand_total.items():
         fig = plan.grand_total.total if key == "계" else by_key.get(key)
-        if fig is not None and fig.amount != printed:
+        if fig is not None and (fig.amount or ZERO) != printed:
             out.append(
                 (
                     f"printed_grand_total.{key}",

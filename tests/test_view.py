@@ -127,14 +127,16 @@ def test_money_table_columns_and_texts(shipped, settings) -> None:
     assert plan.title == "연도별 투자계획(사업비)" and secured.title == "연도별 확보(집행)액"
     assert plan.grand_total.total.text == "8,291"
     assert [c.text for c in plan.grand_total.cells] == [
-        "0",
+        "",  # nothing before the term: blank, not 0
         "1,109",
         "1,735",
         "1,729",
         "1,814",
         "1,904",
-        "0",
+        "",
     ]
+    # 확보(집행)액: nothing recorded under '22.6. and 임기후 prints nothing there.
+    assert [c.text for c in secured.grand_total.cells][5:] == ["", ""]
     [dobi] = [r for r in secured.rows if r.label == "도비" and r.total.amount]
     assert dobi.cells[1].text == "279 (278)"
     assert dobi.cells[4].text == "312"
