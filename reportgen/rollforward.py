@@ -176,7 +176,7 @@ class RollForwardResult:
 
 
 def _next_term_name(term: Term) -> str:
-    m = re.search(r"(\d+)(\D*)$", term.name)
+    m = re.search(r"([0-9]+)([^0-9]*)$", term.name)
     if not m:
         return "the next term"
     return term.name[: m.start(1)] + str(int(m.group(1)) + 1) + m.group(2)

@@ -444,11 +444,11 @@ def test_a_failed_write_leaves_every_record_untouched(
     real = rollforward._write_temp
     calls: list[Path] = []
 
-    def failing(target: Path, data: bytes) -> Path:
+    def failing(target: Path, data: bytes, locks: list[int]) -> Path:
         calls.append(target)
         if target.name == "1-4-5.json":  # the second file: the first temporary is written
             raise OSError(28, "No space left on device", str(target))
-        return real(target, data)
+        return real(target, data, locks)
 
     monkeypatch.setattr(rollforward, "_write_temp", failing)
     with pytest.raises(OutputError, match="nothing was written"):
@@ -486,10 +486,10 @@ def test_a_record_saved_meanwhile_is_not_overwritten(
     real = rollforward._write_temp
     edited = b'{"edited": "in an editor meanwhile"}\n'
 
-    def editor_saves(target: Path, data: bytes) -> Path:
+    def editor_saves(target: Path, data: bytes, locks: list[int]) -> Path:
         if target.name == "1-4-5.json":
             target.write_bytes(edited)
-        return real(target, data)
+        return real(target, data, locks)
 
     monkeypatch.setattr(rollforward, "_write_temp", editor_saves)
     before = snapshot(as_of_2021h2)
