@@ -217,10 +217,18 @@ class ReportWindows:
         return self.previous >= self.term.start
 
     def cumulative_label(self) -> RowLabel:
-        return RowLabel(
-            "그동안 추진실적",
-            f"({self.term.start.year}. ~ {self.cumulative_end.end_label})",
-        )
+        """``(2018. ~ 2021.6.)``; within one year, its months as the previous row writes them.
+
+        Only the third report of a term has a cumulative row ending in the
+        year the term began: "(2018. ~ 2018.)" says nothing, "(2018. 7.~12.)" does.
+        """
+        start, end = self.term.start, self.cumulative_end
+        if start.year != end.year:
+            return RowLabel("그동안 추진실적", f"({start.year}. ~ {end.end_label})")
+        first = 7 if start.half == 2 else 1
+        last = 6 if end.half == 1 else 12
+        span = f"{end.year}." if (first, last) == (1, 12) else f"{end.year}. {first}.~{last}."
+        return RowLabel("그동안 추진실적", f"({span})")
 
     def previous_label(self) -> RowLabel:
         p = self.previous

@@ -245,7 +245,65 @@ def test_windows_second_period_has_previous_but_no_cumulative() -> None:
 def test_windows_third_period_has_all_rows() -> None:
     w = ReportWindows(P("2019H2"), TERM7)
     assert w.has_cumulative and w.has_previous
-    assert w.cumulative_label().note == "(2018. ~ 2018.)"
+    assert w.cumulative_label().note == "(2018. 7.~12.)"  # not "(2018. ~ 2018.)"
+
+
+# Every report of 민선7기 (FORM.md §2): cumulative note, previous row, plan row.
+TERM7_LABELS = {
+    "2018H2": (None, None, "2018년도 하반기 추진계획"),
+    "2019H1": (None, ("2018년도 하반기 추진실적", "(18. 7.~12. 실적)"), "2019년도 상반기 추진계획"),
+    "2019H2": (
+        "(2018. 7.~12.)",
+        ("2019년도 상반기 추진실적", "(19. 1.~6. 실적)"),
+        "2019년도 하반기 추진계획",
+    ),
+    "2020H1": (
+        "(2018. ~ 2019.6.)",
+        ("2019년도 하반기 추진실적", "(19. 7.~12. 실적)"),
+        "2020년도 상반기 추진계획",
+    ),
+    "2020H2": (
+        "(2018. ~ 2019.)",
+        ("2020년도 상반기 추진실적", "(20. 1.~6. 실적)"),
+        "2020년도 하반기 추진계획",
+    ),
+    "2021H1": (
+        "(2018. ~ 2020.6.)",
+        ("2020년도 하반기 추진실적", "(20. 7.~12. 실적)"),
+        "2021년도 상반기 추진계획",
+    ),
+    "2021H2": (
+        "(2018. ~ 2020.)",
+        ("2021년도 상반기 추진실적", "(21. 1.~6. 실적)"),
+        "2021년도 하반기 추진계획",
+    ),
+    "2022H1": (
+        "(2018. ~ 2021.6.)",
+        ("2021년도 하반기 추진실적", "(21. 7.~12. 실적)"),
+        "2022년도 상반기 추진계획",
+    ),
+}
+
+
+def test_every_report_of_the_term_has_the_labels_of_form_md() -> None:
+    assert [str(p) for p in TERM7.report_periods] == list(TERM7_LABELS)
+    for period, (cumulative, previous, plan) in TERM7_LABELS.items():
+        w = ReportWindows(P(period), TERM7)
+        assert w.has_cumulative is (cumulative is not None), period
+        if cumulative is not None:
+            assert w.cumulative_label() == RowLabel("그동안 추진실적", cumulative), period
+        assert w.has_previous is (previous is not None), period
+        if previous is not None:
+            assert w.previous_label() == RowLabel(*previous), period
+        assert w.plan_label() == RowLabel(plan, "(향후 추진 계획)"), period
+
+
+def test_a_term_that_starts_in_january_names_its_first_year_whole() -> None:
+    term = Term("보궐", P("2023H1"), P("2026H1"))
+    assert ReportWindows(P("2023H2"), term).has_cumulative is False
+    assert ReportWindows(P("2024H1"), term).cumulative_label().note == "(2023. 1.~6.)"
+    assert ReportWindows(P("2024H2"), term).cumulative_label().note == "(2023.)"
+    assert ReportWindows(P("2025H1"), term).cumulative_label().note == "(2023. ~ 2024.6.)"
 
 
 def test_windows_first_periods_of_minseon8() -> None:
