@@ -432,11 +432,14 @@ class ReportView:
     period: str
     period_words: str
     pledges: tuple[PledgeView, ...]
-    summary: tuple[StatusCount, ...]
-    total: int
+    summary: tuple[StatusCount, ...]  # the listed statuses, shares of ``base``
+    total: int  # every pledge of the report
+    base: int  # pledges with a status: the base of every rate
+    unrecorded: int  # pledges without a status (추진상황 미기재): listed apart, in no rate
     done: int
     done_share: str
     done_statuses: tuple[str, ...]
+    summary_lines: tuple[str, ...]  # the 총괄's ○ lines, generated from the rules
     column_labels: tuple[str, ...]
     column_keys: tuple[str, ...]
 
@@ -457,11 +460,13 @@ def assemble_report(
         if v.status in counts:
             counts[v.status] += 1
         else:
-            unrecorded += 1
-    summary = [StatusCount(s, n, format_share(n, total)) for s, n in counts.items()]
-    if unrecorded:
-        summary.append(StatusCount("미기재", unrecorded, format_share(unrecorded, total)))
+            unrecorded += 1  # validate refuses unlisted statuses: this is "none recorded"
+    # An unknown status is not a status: it is counted apart and left out of
+    # the base of every share, so it neither lowers nor raises 달성률.
+    base = total - unrecorded
+    summary = [StatusCount(s, n, format_share(n, base)) for s, n in counts.items()]
     done = sum(counts.get(s, 0) for s in settings.done_statuses)
+    done_share = format_share(done, base)
     info = report_info(period, settings)  # the fields every page shares, computed once
     return ReportView(
         city=info.city,
@@ -473,12 +478,28 @@ def assemble_report(
         pledges=views,
         summary=tuple(summary),
         total=total,
+        base=base,
+        unrecorded=unrecorded,
         done=done,
-        done_share=format_share(done, total),
+        done_share=done_share,
         done_statuses=tuple(settings.done_statuses),
+        summary_lines=summary_lines(total, unrecorded, done, done_share, settings.done_statuses),
         column_labels=info.column_labels,
         column_keys=tuple(c.key for c in term.fiscal_columns),
     )
+
+
+def summary_lines(
+    total: int, unrecorded: int, done: int, done_share: str, done_statuses: list[str]
+) -> tuple[str, ...]:
+    """The 총괄's ○ lines. The wording follows the rule: "(… 포함)" names exactly
+    the other statuses counted as done, and nothing when there are none."""
+    target = f"○ 대상: 공약 {total}개"
+    if unrecorded:
+        target += f" (추진상황 미기재 {unrecorded}개는 비율 산정에서 제외)"
+    first, *others = done_statuses or ["완료"]
+    label = f"{first}({', '.join(others)} 포함)" if others else first
+    return (target, f"○ {label} {done}개, 달성률 {done_share}")
 
 
 def pledge_money(view: PledgeView) -> PledgeMoney:

@@ -1075,15 +1075,17 @@ class _Writer:
             r += 1
         total_row = r
         ws.write_string(total_row, 1, "계", f("total_label"))
+        # 계 is the base of every share: pledges with a status. Those without
+        # one are counted apart below and in no share (as in the booklet).
         ws.write_formula(
-            total_row, 2, _sum_rows(2, rows.values()) if rows else "=0", f("total"), report.total
+            total_row, 2, _sum_rows(2, rows.values()) if rows else "=0", f("total"), report.base
         )
         ws.write_formula(
             total_row,
             3,
             f'=IF({_a1(total_row, 2)}=0,"",{_a1(total_row, 2)}/{_a1(total_row, 2)})',
             f("total", "rate"),
-            1 if report.total else "",
+            1 if report.base else "",
         )
         for status_count in report.summary:
             ri, count = rows[status_count.status], status_count.count
@@ -1092,7 +1094,7 @@ class _Writer:
                 3,
                 f'=IF({_abs(total_row, 2)}=0,"",{_a1(ri, 2)}/{_abs(total_row, 2)})',
                 f("rate", "rate"),
-                count / report.total if report.total else "",
+                count / report.base if report.base else "",
             )
         done_row = total_row + 1
         done_rows = [rows[s] for s in report.done_statuses if s in rows]
@@ -1105,9 +1107,23 @@ class _Writer:
             3,
             f'=IF({_abs(total_row, 2)}=0,"",{_a1(done_row, 2)}/{_abs(total_row, 2)})',
             f("total", "rate"),
-            report.done / report.total if report.total else "",
+            report.done / report.base if report.base else "",
         )
-        ws.write_string(done_row + 1, 1, "※ 달성률 = 달성 ÷ 전체 공약 수", f("note"))
+        note_row = done_row + 1
+        if report.unrecorded:
+            criteria = _quote_text("=" + NOT_RECORDED_STATUS)
+            ws.write_string(note_row, 1, "추진상황 미기재 (비율 제외)", f("label"))
+            ws.write_formula(
+                note_row,
+                2,
+                f"=COUNTIF({status_range},{criteria})",
+                f("figure"),
+                report.unrecorded,
+            )
+            note_row += 1
+        ws.write_string(
+            note_row, 1, "※ 달성률 = 달성 ÷ 추진상황이 기재된 공약 수 (미기재 제외)", f("note")
+        )
 
     # -- 재원별 ----------------------------------------------------------------
 

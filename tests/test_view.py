@@ -333,10 +333,16 @@ def test_report_view_summary(shipped, settings) -> None:
     report = report_view(pledges, H1, settings)
     assert [v.id for v in report.pledges] == ["1-4-3", "1-4-5"]
     counts = {s.status: (s.count, s.share) for s in report.summary}
-    assert counts["이행후계속추진"] == (1, "50.0%")
-    assert counts["미기재"] == (1, "50.0%")  # 1-4-3 has no status stamp
+    # 1-4-3 has no status: not a status, counted apart, in no share.
+    assert "미기재" not in counts
+    assert counts["이행후계속추진"] == (1, "100.0%")
     assert counts["완료"] == (0, "0.0%")
-    assert (report.total, report.done, report.done_share) == (2, 1, "50.0%")
+    assert (report.total, report.base, report.unrecorded) == (2, 1, 1)
+    assert (report.done, report.done_share) == (1, "100.0%")
+    assert report.summary_lines == (
+        "○ 대상: 공약 2개 (추진상황 미기재 1개는 비율 산정에서 제외)",
+        "○ 완료(이행후계속추진 포함) 1개, 달성률 100.0%",
+    )
     assert report.title == "민선7기 공약 추진실적 보고서"
     assert report.term_span == "2018.7. ~ 2022.6." and report.city == "고양시"
     assert report.column_labels[1] == "'18.7."
@@ -347,6 +353,24 @@ def test_report_view_without_unrecorded_has_no_extra_line(make_pledge, settings)
     report = report_view([Pledge.model_validate(make_pledge())], H1, settings)
     assert [s.status for s in report.summary] == settings.statuses
     assert report.done == 0 and report.done_share == "0.0%"
+    assert report.summary_lines[0] == "○ 대상: 공약 1개"
+
+
+def test_summary_wording_follows_the_done_rule() -> None:
+    from reportgen.view import summary_lines
+
+    assert summary_lines(3, 0, 1, "33.3%", ["완료"])[1] == "○ 완료 1개, 달성률 33.3%"
+    assert summary_lines(3, 0, 2, "66.7%", ["완료", "정상추진"])[1] == (
+        "○ 완료(정상추진 포함) 2개, 달성률 66.7%"
+    )
+
+
+def test_a_report_of_pledges_without_status_has_no_rate(make_pledge, settings) -> None:
+    raw = make_pledge()
+    del raw["reports"]["2022H1"]["status"]
+    report = report_view([Pledge.model_validate(raw)], H1, settings)
+    assert (report.base, report.unrecorded, report.done_share) == (0, 1, "-")
+    assert report.pledges[0].status == ""
 
 
 def test_blank_variant_status_counts_as_done(shipped, settings) -> None:

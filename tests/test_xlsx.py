@@ -560,7 +560,11 @@ def test_summary_counts_by_status(values, formulas, report):
         assert f"{share * 100:.1f}%" == count.share
         assert formulas[SUMMARY_SHEET].cell(r, 3).value.startswith("=COUNTIF(")
     r = _find_row(ws, "계", col=2)
-    assert ws.cell(r, 3).value == report.total == 2
+    # The base of the shares: 1-4-3 has no status and is counted apart.
+    assert ws.cell(r, 3).value == report.base == 1
+    apart = _find_row(ws, "추진상황 미기재 (비율 제외)", col=2)
+    assert ws.cell(apart, 3).value == report.unrecorded == 1
+    assert formulas[SUMMARY_SHEET].cell(apart, 3).value.startswith("=COUNTIF(")
     done = next(
         row[0].row
         for row in ws.iter_rows(min_col=2, max_col=2)

@@ -478,7 +478,8 @@ def build_pledge_template() -> bytes:
     # Status stamp: first paragraph, so "each pledge starts on a new page"
     # comes from its style (공약시작 has page-break-before).
     stamp = para(doc, "", "공약시작")
-    run = stamp.add_run("{{ p.status or '추진상황 미기재' }}")
+    # No status recorded: no stamp (an empty bordered run draws nothing).
+    run = stamp.add_run("{{ p.status }}")
     rpr = run._r.get_or_add_rPr()
     bdr = etree.SubElement(rpr, qn("w:bdr"))
     for k, v in (("val", "single"), ("sz", "8"), ("space", "1"), ("color", "auto")):
@@ -626,12 +627,10 @@ def build_booklet_template() -> bytes:
 
     # 총괄표
     para(doc, "총 괄 표", "장제목")
-    para(doc, "○ 대상: 공약 {{ report.total }}개", "항목1")
-    para(
-        doc,
-        "○ 완료(이행 후 계속추진 포함) {{ report.done }}개, 달성률 {{ report.done_share }}",
-        "항목1",
-    )
+    # The ○ lines come from the view, generated from the city's rules.
+    para(doc, "{%p for line in report.summary_lines %}", "항목1")
+    para(doc, "{{ line }}", "항목1")
+    para(doc, "{%p endfor %}", "항목1")
     para(doc, "(단위 : 개, %)", "단위")
     widths = [7.0, 5.0, 5.0]
     t = new_table(doc, widths, rows=1)
@@ -648,8 +647,17 @@ def build_booklet_template() -> bytes:
     cell_text(row.cells[0], "{%tr endfor %}")
     row = add_row(t, widths)
     cell_text(row.cells[0], "계", "표머리")
-    cell_text(row.cells[1], "{{ report.total }}", "표숫자")
+    cell_text(row.cells[1], "{{ report.base }}", "표숫자")
     cell_text(row.cells[2], "100.0%", "표숫자")
+    # Pledges without a status: listed apart, in no share.
+    row = add_row(t, widths)
+    cell_text(row.cells[0], "{%tr if report.unrecorded %}")
+    row = add_row(t, widths)
+    cell_text(row.cells[0], "추진상황 미기재 (비율 제외)")
+    cell_text(row.cells[1], "{{ report.unrecorded }}", "표숫자")
+    cell_text(row.cells[2], "-", "표숫자")
+    row = add_row(t, widths)
+    cell_text(row.cells[0], "{%tr endif %}")
 
     # 목차: page numbers are PAGEREF fields to a bookmark on each pledge's
     # first paragraph; Word updates them on open (updateFields), LibreOffice
