@@ -139,23 +139,55 @@ def execution_rate(figure: Figure) -> Decimal | None:
     return figure.executed / figure.amount
 
 
-def printed_total_drift(budget: Budget, columns: Sequence[FiscalColumn]) -> list[tuple[str, str]]:
+@dataclass(frozen=True)
+class Drift:
+    """A total typed on an old page that its figures do not add up to."""
+
+    path: str  # JSON path below ``budget``
+    table: TableKind
+    where: str  # "「…」 운영 도비" or "계 '19"
+    printed: str  # as the page printed it: "908 (595)"
+    computed: str  # what the figures add up to: "1,220 (907)"
+    row_total: bool = True  # a row's 계 (not a cell of the 계 row)
+
+    @property
+    def message(self) -> str:
+        what = f"계 {self.printed}" if self.row_total else self.printed
+        return f"the page printed {what} but the figures add up to {self.computed}"
+
+    @property
+    def note(self) -> str:
+        """The ※ line printed under the table, so a reader comparing with the filed page knows."""
+        return (
+            f"{self.where} 계: 당초 보고서의 {self.printed}은(는) 연도별 금액의 합과 달라 "
+            f"{self.computed}(으)로 바로잡음"
+        )
+
+
+def _fmt(amount: Decimal | None, executed: Decimal | None = None, *, pair: bool = False) -> str:
+    text = f"{amount or ZERO:,}"
+    return f"{text} ({executed or ZERO:,})" if pair else text
+
+
+def printed_total_drifts(budget: Budget, columns: Sequence[FiscalColumn]) -> list[Drift]:
     """Where totals typed on an old page disagree with the figures beside them.
 
-    Returns (JSON path below ``budget``, message) pairs; legacy pages drift
-    (FORM.md §5), so these are warnings that surface it, not errors.
+    Legacy pages drift (FORM.md §5): ``validate`` warns about each, and the
+    regenerated page prints the right total with a ※ line saying so.
     """
-    out: list[tuple[str, str]] = []
+    out: list[Drift] = []
     plan = plan_table(budget, columns)
     for i, (sub, block) in enumerate(zip(budget.plan, plan.blocks, strict=True)):
         for source, printed in sub.printed_totals.items():
             row = next(r for r in block.rows if r.label == source)
             if (row.total.amount or ZERO) != printed:
                 out.append(
-                    (
+                    Drift(
                         f"plan[{i}].printed_totals.{source}",
-                        f"the page printed 계 {printed:,} but the figures add up to "
-                        f"{row.total.amount or 0:,}",
+                        "plan",
+                        f"{sub.name} {source}",
+                        _fmt(printed),
+                        _fmt(row.total.amount),
                     )
                 )
     secured = secured_table(budget, columns)
@@ -166,21 +198,36 @@ def printed_total_drift(budget: Budget, columns: Sequence[FiscalColumn]) -> list
             if got != sprinted.secured or (
                 sprinted.executed is not None and exe != sprinted.executed
             ):
+                pair = sprinted.executed is not None
                 out.append(
-                    (
+                    Drift(
                         f"secured[{i}].printed_totals.{source}",
-                        f"the page printed 계 {sprinted.secured:,} ({sprinted.executed or 0:,}) "
-                        f"but the figures add up to {got:,} ({exe:,})",
+                        "secured",
+                        f"{ssub.name} {source}",
+                        _fmt(sprinted.secured, sprinted.executed, pair=pair),
+                        _fmt(got, exe, pair=pair),
                     )
                 )
-    by_key = {c.key: plan.grand_total.cells[i] for i, c in enumerate(columns)}
+    by_key = {c.key: (c, plan.grand_total.cells[i]) for i, c in enumerate(columns)}
     for key, printed in budget.printed_grand_total.items():
-        fig = plan.grand_total.total if key == "계" else by_key.get(key)
-        if fig is not None and (fig.amount or ZERO) != printed:
+        found = (None, plan.grand_total.total) if key == "계" else by_key.get(key)
+        if found is None:
+            continue
+        column, fig = found
+        if (fig.amount or ZERO) != printed:
             out.append(
-                (
+                Drift(
                     f"printed_grand_total.{key}",
-                    f"the page printed {printed:,} but the figures add up to {fig.amount or 0:,}",
+                    "plan",
+                    "전체" if column is None else f"전체 {column.label}",
+                    _fmt(printed),
+                    _fmt(fig.amount),
+                    row_total=False,
                 )
             )
     return out
+
+
+def printed_total_drift(budget: Budget, columns: Sequence[FiscalColumn]) -> list[tuple[str, str]]:
+    """(JSON path below ``budget``, message) for each :func:`printed_total_drifts`."""
+    return [(d.path, d.message) for d in printed_total_drifts(budget, columns)]

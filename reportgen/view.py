@@ -22,7 +22,15 @@ from .asof import (
     pledge_as_of,
     problems_of,
 )
-from .budget import BudgetRow, BudgetTable, Figure, execution_rate, plan_table, secured_table
+from .budget import (
+    BudgetRow,
+    BudgetTable,
+    Figure,
+    execution_rate,
+    plan_table,
+    printed_total_drifts,
+    secured_table,
+)
 from .model import Item, Pledge, ReportSettings
 from .periods import FiscalColumn, Period, RowLabel, Term, heading_for
 from .text import blankless
@@ -119,6 +127,9 @@ class MoneyTable:
     grand_total: MoneyRow
     non_budget: bool
     recorded: bool  # False: nothing recorded for this period (the frame says so)
+    # ※ lines under the table: where an old page printed totals that did not
+    # add up, this page prints the right ones and says so.
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -239,6 +250,7 @@ def money_table(
     *,
     non_budget: bool,
     pledge_title: str,
+    notes: tuple[str, ...] = (),
 ) -> MoneyTable:
     kind: Literal["plan", "secured"] = "secured" if "확보" in title else "plan"
     executed = kind == "secured"
@@ -284,6 +296,7 @@ def money_table(
         grand_total=grand,
         non_budget=non_budget,
         recorded=table is not None or non_budget,
+        notes=notes,
     )
 
 
@@ -320,12 +333,14 @@ def pledge_view(pledge: Pledge, period: Period, settings: ReportSettings) -> Ple
         )
 
     budget = None if pledge.non_budget else budget_of(asof)
+    drifts = printed_total_drifts(budget, columns) if budget else []
     plan = money_table(
         plan_table(budget, columns) if budget else None,
         "연도별 투자계획(사업비)",
         columns,
         non_budget=pledge.non_budget,
         pledge_title=pledge.title,
+        notes=tuple(d.note for d in drifts if d.table == "plan"),
     )
     secured = money_table(
         secured_table(budget, columns) if budget else None,
@@ -333,6 +348,7 @@ def pledge_view(pledge: Pledge, period: Period, settings: ReportSettings) -> Ple
         columns,
         non_budget=pledge.non_budget,
         pledge_title=pledge.title,
+        notes=tuple(d.note for d in drifts if d.table == "secured"),
     )
 
     pm = problems_of(asof)

@@ -401,3 +401,15 @@ def test_views_are_plain_comparable_values(shipped, settings) -> None:
     b = _shipped_view(shipped, settings, "1-4-5")
     assert a == b
     assert hash(a) == hash(b)
+
+
+def test_corrected_totals_are_said_under_the_table(shipped, settings) -> None:
+    """The filed page printed 도비 908 (595) and 시비 4,335 (2,590); the figures add up otherwise."""
+    view = _shipped_view(shipped, settings, "1-4-5")
+    assert view.plan_table.notes == ()
+    notes = view.secured_table.notes
+    assert len(notes) == 2
+    assert "도비 계: 당초 보고서의 908 (595)" in notes[0] and "1,220 (907)" in notes[0]
+    assert "시비 계: 당초 보고서의 4,335 (2,590)" in notes[1] and "5,729 (3,845)" in notes[1]
+    [dobi] = [r for r in view.secured_table.rows if r.label == "도비" and r.total.amount]
+    assert dobi.total.text == "1,220 (907)"  # the page prints the right total
