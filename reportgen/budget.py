@@ -139,6 +139,25 @@ def execution_rate(figure: Figure) -> Decimal | None:
     return figure.executed / figure.amount
 
 
+def execution_rate_of(cells: Sequence[Figure]) -> Decimal | None:
+    """집행률 of a row, like with like: executed ÷ secured *in the columns where
+    execution is recorded*.
+
+    Execution is reported a year behind: secured '21 is known while its
+    execution is not. Dividing everything executed by everything secured
+    would count '21 as unspent (도비 74.3% where '18–'20 execution was 99.9%).
+    """
+    return execution_rate(execution_basis(cells))
+
+
+def execution_basis(cells: Sequence[Figure]) -> Figure:
+    """(secured, executed) summed over the cells where execution is recorded."""
+    pairs = [(c.amount or ZERO, c.executed) for c in cells if c.executed is not None]
+    if not pairs:
+        return Figure(None)
+    return Figure(sum((a for a, _ in pairs), ZERO), sum((e for _, e in pairs if e), ZERO))
+
+
 @dataclass(frozen=True)
 class Drift:
     """A total typed on an old page that its figures do not add up to."""

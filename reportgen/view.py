@@ -26,7 +26,7 @@ from .budget import (
     BudgetRow,
     BudgetTable,
     Figure,
-    execution_rate,
+    execution_rate_of,
     plan_table,
     printed_total_drifts,
     secured_table,
@@ -114,6 +114,15 @@ class MoneyRow:
     kind: Literal["total", "source", "subtotal"]
     total: MoneyCell
     cells: tuple[MoneyCell, ...]
+    # 확보(집행)액 only: 집행률 like with like, over the columns where
+    # execution is recorded (:func:`reportgen.budget.execution_rate_of`).
+    rate: Decimal | None = None
+    rate_text: str = ""
+
+
+def format_rate(rate: Decimal | None) -> str:
+    """``0.999`` -> ``99.9%``; blank for none."""
+    return "" if rate is None else f"{rate * 100:.1f}%"
 
 
 @dataclass(frozen=True)
@@ -232,6 +241,7 @@ def _cell(figure: Figure, with_executed: bool) -> MoneyCell:
 
 
 def _money_row(row: BudgetRow, name: str, merge: str, height: int, with_executed: bool) -> MoneyRow:
+    rate = execution_rate_of(row.cells) if with_executed else None
     return MoneyRow(
         name=name,
         merge=merge,  # type: ignore[arg-type]
@@ -240,6 +250,8 @@ def _money_row(row: BudgetRow, name: str, merge: str, height: int, with_executed
         kind=row.kind,
         total=_cell(row.total, with_executed),
         cells=tuple(_cell(c, with_executed) for c in row.cells),
+        rate=rate,
+        rate_text=format_rate(rate),
     )
 
 
@@ -522,7 +534,7 @@ def pledge_money(view: PledgeView) -> PledgeMoney:
     if view.non_budget or not view.plan_table.recorded:
         return PledgeMoney(view.id, view.title, view.status, view.non_budget, None, None, None)
     secured = view.secured_table.grand_total
-    rate = execution_rate(Figure(secured.total.amount, secured.total.executed))
+    rate = secured.rate
     return PledgeMoney(
         view.id, view.title, view.status, False, view.plan_table.grand_total, secured, rate
     )

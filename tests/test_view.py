@@ -386,7 +386,8 @@ def test_pledge_money(shipped, settings) -> None:
     assert money.planned is not None and money.secured is not None
     assert money.planned.total.text == "8,291"
     assert money.secured.total.text == "6,981 (4,782)"
-    assert money.execution_rate == D(4782) / D(6981)
+    # Like with like: executed 4,782 of the 5,278 secured in the years with execution.
+    assert money.execution_rate == D(4782) / D(1810 + 1736 + 1732)
     none = pledge_money(_shipped_view(shipped, settings, "1-4-3"))
     assert (none.non_budget, none.planned, none.secured, none.execution_rate) == (
         True,
@@ -413,3 +414,14 @@ def test_corrected_totals_are_said_under_the_table(shipped, settings) -> None:
     assert "시비 계: 당초 보고서의 4,335 (2,590)" in notes[1] and "5,729 (3,845)" in notes[1]
     [dobi] = [r for r in view.secured_table.rows if r.label == "도비" and r.total.amount]
     assert dobi.total.text == "1,220 (907)"  # the page prints the right total
+
+
+def test_execution_rate_compares_like_with_like(shipped, settings) -> None:
+    """Executed covers '18–'20 only: '21's secured 312 is not counted as unspent."""
+    view = _shipped_view(shipped, settings, "1-4-5")
+    dobi = next(r for r in view.secured_table.rows if r.label == "도비" and r.total.amount)
+    # 907 executed of 279 + 317 + 312 = 908 secured in '18–'20, not of 1,220.
+    assert dobi.rate_text == "99.9%"
+    assert dobi.rate is not None and abs(dobi.rate - Decimal(907) / Decimal(908)) < Decimal("1e-20")
+    plan_rows = view.plan_table.rows
+    assert all(r.rate is None and r.rate_text == "" for r in plan_rows)
