@@ -78,9 +78,11 @@ def _row(
 
 
 def _column_sums(rows: Sequence[BudgetRow], n: int, *, executed: bool) -> list[Figure]:
-    # A column where no row has a figure stays blank: a 0 under '22.6. would
-    # read as "nothing secured for 2022" against a plan for it (issue 14).
-    return [_sum([r.cells[i] for r in rows], zero=False, executed=executed) for i in range(n)]
+    # In the plan a column's 0 is a statement (nothing planned there), as the
+    # filed pages print it. In 확보(집행)액 a column where no row has a figure
+    # stays blank: a 0 under '22.6. would read as "nothing secured for 2022"
+    # against a plan for it, when it is only not known yet.
+    return [_sum([r.cells[i] for r in rows], zero=not executed, executed=executed) for i in range(n)]
 
 
 Cells = dict[str, dict[str, Figure]]  # source -> column key -> figure

@@ -68,8 +68,8 @@ def test_grand_total_is_the_sum_down() -> None:
         }
     )
     table = plan_table(budget, COLUMNS)
-    # Columns without a single figure stay blank, not 0 (a 0 reads as "nothing").
-    assert [c.amount for c in table.grand_total.cells] == [None, 20, 3, None, None, 4, None]
+    # The plan's 계 row prints 0 where nothing is planned, as the filed pages do.
+    assert [c.amount for c in table.grand_total.cells] == [0, 20, 3, 0, 0, 4, 0]
     assert table.grand_total.total.amount == 27
     assert table.grand_total.label == "계" and table.grand_total.kind == "total"
 
@@ -115,7 +115,9 @@ def test_empty_budget_gives_zero_grand_total_and_no_blocks() -> None:
     table = plan_table(Budget(), COLUMNS)
     assert table.blocks == ()
     assert table.grand_total.total.amount == 0
-    assert all(c.amount is None for c in table.grand_total.cells)  # blank, not 0
+    assert all(c.amount == 0 for c in table.grand_total.cells)
+    secured = secured_table(Budget(), COLUMNS)
+    assert all(c.amount is None for c in secured.grand_total.cells)  # not known: blank
 
 
 def test_decimals_add_exactly() -> None:
@@ -250,13 +252,7 @@ def test_totals_add_up_across_and_down(budget: Budget) -> None:
             (r.cells[i].amount or D(0) for b in table.blocks for r in b.rows if r.kind == "source"),
             D(0),
         )
-        cell = table.grand_total.cells[i].amount
-        assert (cell or D(0)) == down
-        # Blank exactly where no sub-project has a figure in the column.
-        has_data = any(
-            r.cells[i].amount is not None for b in table.blocks for r in b.rows if r.kind == "source"
-        )
-        assert (cell is not None) is has_data
+        assert table.grand_total.cells[i].amount == down
     total = sum((c.amount or D(0) for c in table.grand_total.cells), D(0))
     assert total == table.grand_total.total.amount
     assert printed_total_drift(budget, COLUMNS) == []

@@ -127,13 +127,13 @@ def test_money_table_columns_and_texts(shipped, settings) -> None:
     assert plan.title == "연도별 투자계획(사업비)" and secured.title == "연도별 확보(집행)액"
     assert plan.grand_total.total.text == "8,291"
     assert [c.text for c in plan.grand_total.cells] == [
-        "",  # nothing before the term: blank, not 0
+        "0",  # nothing planned before the term: the plan says 0, as the filed page
         "1,109",
         "1,735",
         "1,729",
         "1,814",
         "1,904",
-        "",
+        "0",
     ]
     # 확보(집행)액: nothing recorded under '22.6. and 임기후 prints nothing there.
     assert [c.text for c in secured.grand_total.cells][5:] == ["", ""]
