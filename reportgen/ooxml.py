@@ -8,6 +8,8 @@ deterministic packaging, East Asian font slots, vertical merges, bookmarks.
 from __future__ import annotations
 
 import io
+import os
+import stat
 import struct
 import zipfile
 import zlib
@@ -124,9 +126,134 @@ def write_package(
     return bytes(out)
 
 
-def read_package(data: bytes) -> dict[str, bytes]:
+# Limits for reading a package (templates are untrusted: a hostile one may be a
+# zip bomb). Word and Excel templates are a few hundred kilobytes in a few dozen
+# parts; the largest realistic part is an embedded picture or a styles.xml of a
+# few megabytes. The limits leave two orders of magnitude of room while keeping
+# what one read can inflate to a size that fits comfortably in memory.
+MAX_PART_BYTES = 64 * 1024 * 1024  # one part, as declared and as inflated
+MAX_PACKAGE_BYTES = 128 * 1024 * 1024  # all parts together; also the file itself
+MAX_ENTRIES = 5_000  # an Office file has dozens; each entry costs a ZipInfo
+# The central directory is parsed into one ZipInfo per record before any limit
+# above can be checked: 4 MiB holds 5,000 records with names of ~800 bytes.
+MAX_DIRECTORY_BYTES = 4 * 1024 * 1024
+_END_OF_DIRECTORY = b"PK\x05\x06"
+_ZIP64_LOCATOR = b"PK\x06\x07"
+
+
+class PackageError(ValueError):
+    """A file is not a package reportgen will read (too large, not a regular file …)."""
+
+
+def read_regular_file(path: str | os.PathLike[str], limit: int = MAX_PACKAGE_BYTES) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes; never blocks on a FIFO or device.
+
+    Raises FileNotFoundError when missing, PackageError when the path is a
+    directory, pipe, socket or device, or the file is larger than ``limit``.
+    """
+    if not stat.S_ISREG(os.stat(path).st_mode):
+        raise PackageError("is not a regular file (a directory, pipe or device?)")
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    fd = os.open(path, flags | getattr(os, "O_CLOEXEC", 0))
+    with os.fdopen(fd, "rb") as f:
+        info = os.fstat(f.fileno())  # the file opened, not whatever the path names now
+        if not stat.S_ISREG(info.st_mode):
+            raise PackageError("is not a regular file (a directory, pipe or device?)")
+        if info.st_size > limit:
+            raise PackageError(f"is {info.st_size:,} bytes; at most {limit:,} are read")
+        # read(n) allocates n bytes up front: ask for what the file holds (one
+        # more to see it grow), not for the limit.
+        data = f.read(info.st_size + 1)
+        if len(data) > info.st_size:
+            data += f.read(limit + 1 - len(data))
+    if len(data) > limit:
+        raise PackageError(f"is more than {limit:,} bytes; at most {limit:,} are read")
+    return data
+
+
+def _check_directory(data: bytes) -> None:
+    """Refuse an archive whose central directory is too large before zipfile parses it."""
+    if len(data) > MAX_PACKAGE_BYTES:
+        raise PackageError(f"is {len(data):,} bytes; at most {MAX_PACKAGE_BYTES:,} are read")
+    # Find the end record as zipfile does: the last 22 bytes when there is no
+    # archive comment, else the last signature within a 64 KiB comment's reach.
+    start = len(data) - 22
+    if not (start >= 0 and data[start : start + 4] == _END_OF_DIRECTORY and data[-2:] == b"\0\0"):
+        start = data.rfind(_END_OF_DIRECTORY, max(0, len(data) - 22 - 0xFFFF))
+    if start < 0 or start + 22 > len(data):
+        return  # not a zip: zipfile says so
+    entries, size = struct.unpack_from("<HI", data, start + 10)
+    if data[max(0, start - 20) : start - 16] == _ZIP64_LOCATOR:
+        raise PackageError("is a ZIP64 archive, which no Word or Excel template needs")
+    if entries > MAX_ENTRIES:
+        raise PackageError(f"has {entries:,} zip entries; at most {MAX_ENTRIES:,} are read")
+    if size > MAX_DIRECTORY_BYTES:
+        raise PackageError(
+            f"has a zip directory of {size:,} bytes; at most {MAX_DIRECTORY_BYTES:,} are read"
+        )
+
+
+def _checked_entries(zf: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
+    infos = zf.infolist()
+    if len(infos) > MAX_ENTRIES:
+        raise PackageError(f"has {len(infos):,} zip entries; at most {MAX_ENTRIES:,} are read")
+    total = 0
+    for info in infos:
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            # bzip2 and lzma readers inflate without an output bound.
+            raise PackageError(f"compresses {info.filename!r} with an unsupported method")
+        if info.file_size > MAX_PART_BYTES:
+            raise PackageError(
+                f"has a part {info.filename!r} of {info.file_size:,} bytes inflated; "
+                f"at most {MAX_PART_BYTES:,} are read"
+            )
+        total += info.file_size
+    if total > MAX_PACKAGE_BYTES:
+        raise PackageError(f"inflates to {total:,} bytes; at most {MAX_PACKAGE_BYTES:,} are read")
+    return infos
+
+
+def check_package(data: bytes) -> None:
+    """Raise PackageError if ``data`` would inflate beyond the limits above (nothing is inflated)."""
+    _check_directory(data)
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
-        return {info.filename: zf.read(info) for info in zf.infolist() if not info.is_dir()}
+        _checked_entries(zf)
+
+
+def read_package(data: bytes) -> dict[str, bytes]:
+    """The parts of a zip package, refusing one that would inflate beyond the limits above.
+
+    The sizes the archive declares are checked before anything is inflated,
+    and each part is read with its declared size as the bound: ``zf.read``
+    would hand a whole deflate stream to zlib at once, however large it
+    really inflates.
+    """
+    _check_directory(data)
+    parts = {}
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        for info in _checked_entries(zf):
+            if info.is_dir():
+                continue
+            with zf.open(info) as f:
+                blob = f.read(info.file_size)  # reaching the size checks the CRC
+            if len(blob) != info.file_size:
+                raise zipfile.BadZipFile(f"{info.filename!r} is shorter than its declared size")
+            parts[info.filename] = blob
+    return parts
+
+
+def repack(parts: dict[str, bytes]) -> bytes:
+    """``parts`` as a plain stored zip, for libraries that read with ``ZipFile.read``.
+
+    Give python-docx and openpyxl this instead of a template's own bytes: every
+    part in it is exactly the bytes :func:`read_package` checked, so their
+    unbounded reads cannot inflate anything larger.
+    """
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as zf:
+        for name, blob in parts.items():
+            zf.writestr(zipfile.ZipInfo(name, FIXED_ZIP_TIME), blob)
+    return buffer.getvalue()
 
 
 def normalize_package(data: bytes) -> bytes:

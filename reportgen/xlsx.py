@@ -57,6 +57,7 @@ from xlsxwriter.worksheet import (
     Worksheet,
 )
 
+from . import ooxml
 from .bulk import bulk_allocation
 from .errors import TemplateError
 from .model import FUNDING_SOURCES
@@ -384,14 +385,25 @@ _style_cache: dict[bytes, dict[str, dict[str, Any]]] = {}
 
 def load_styles(template: Path) -> dict[str, dict[str, Any]]:
     """Read the role -> XlsxWriter properties table from the template (cached by content)."""
-    if not template.is_file():
-        raise TemplateError(template, "template not found")
-    data = template.read_bytes()
+    # Untrusted input: a regular file (never a FIFO or device, which would
+    # block), and a package checked before anything inflates it.
+    try:
+        data = ooxml.read_regular_file(template)
+    except FileNotFoundError:
+        raise TemplateError(template, "template not found") from None
+    except ooxml.PackageError as exc:
+        raise TemplateError(template, str(exc)) from None
+    except OSError as exc:
+        raise TemplateError(template, f"cannot be read ({exc.strerror or exc})") from None
     hit = _style_cache.get(data)
     if hit is not None:
         return hit
     try:
-        wb = openpyxl.load_workbook(io.BytesIO(data))
+        # openpyxl gets the parts just read within the limits, never the file's own zip.
+        checked = ooxml.repack(ooxml.read_package(data))
+        wb = openpyxl.load_workbook(io.BytesIO(checked))
+    except ooxml.PackageError as exc:
+        raise TemplateError(template, str(exc)) from None
     except Exception as exc:  # zipfile, XML and openpyxl errors alike: a damaged file
         raise TemplateError(template, f"not a readable XLSX workbook ({exc})") from None
     if STYLE_SHEET not in wb.sheetnames:
