@@ -28,7 +28,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import ooxml
 from .docx import DocxWriter
+from .errors import TemplateError
 from .fingerprint import code_fingerprint
 from .model import Pledge, ReportSettings
 from .output import read_manifest, read_member, sha256
@@ -93,8 +95,13 @@ class PreviousBuild:
 
 
 def _template_digest(path: Path) -> str:
-    # Read after the template compiled, so it is known to be a sane regular file.
-    return sha256(path.read_bytes())
+    """SHA-256 of a template; a FIFO, device or oversized file is a TemplateError, not a hang."""
+    try:
+        return sha256(ooxml.read_regular_file(path))
+    except FileNotFoundError:
+        raise TemplateError(path, "template not found") from None
+    except (OSError, ooxml.PackageError) as exc:
+        raise TemplateError(path, f"cannot be read: {exc}") from None
 
 
 def _digest(*parts: bytes | str) -> str:

@@ -639,3 +639,33 @@ def test_a_file_larger_than_the_limit_is_not_read(tmp_path):
     with pytest.raises(ooxml.PackageError, match="at most 10 are read"):
         ooxml.read_regular_file(path, limit=10)
     assert ooxml.read_regular_file(path, limit=11) == bytes(11)
+
+
+def test_a_fifo_workbook_template_does_not_hang_a_build(tmp_path: Path) -> None:
+    """The build hashes every template for its render keys: a FIFO there is an error too."""
+    import shutil as _shutil
+
+    from click.testing import CliRunner
+
+    from reportgen.cli import main
+
+    root = Path(__file__).resolve().parent.parent
+    templates = tmp_path / "templates"
+    _shutil.copytree(root / "templates", templates)
+    (templates / "workbook.xlsx").unlink()
+    os.mkfifo(templates / "workbook.xlsx")
+    result = CliRunner().invoke(
+        main,
+        [
+            "build",
+            "2022H1",
+            "--records",
+            str(root / "records"),
+            "--templates",
+            str(templates),
+            "--out",
+            str(tmp_path / "out"),
+        ],
+    )
+    assert result.exit_code == 1, result.output
+    assert "workbook.xlsx" in result.output and "Traceback" not in result.output
