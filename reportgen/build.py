@@ -87,15 +87,26 @@ def render_report(
     previous: Path | None = None,
     progress: Callable[[int, int], None] | None = None,
     workdir: Path | None = None,
+    pdf_progress: Callable[[int, int], None] | None = None,
 ) -> Build:
     """Validate the records and render every output file of ``period`` in memory.
 
     ``workdir`` is where LibreOffice may write (inside the build's staging
     directory, so a killed build leaves nothing anywhere else).
+    ``pdf_progress(done, total)`` is called as PDFs are finished.
     """
     with bulk_allocation():
         return _render_report(
-            period, records_dir, templates, strict, pdf, workers, previous, progress, workdir
+            period,
+            records_dir,
+            templates,
+            strict,
+            pdf,
+            workers,
+            previous,
+            progress,
+            workdir,
+            pdf_progress,
         )
 
 
@@ -109,6 +120,7 @@ def _render_report(
     previous: Path | None,
     progress: Callable[[int, int], None] | None,
     workdir: Path | None,
+    pdf_progress: Callable[[int, int], None] | None = None,
 ) -> Build:
     records, warnings = check(records_dir, period)
     assert records.settings is not None  # check() raises when report.json is unusable
@@ -158,15 +170,27 @@ def _render_report(
 
     notes: list[str] = []
     if pdf:
-        from .pdf import find_soffice, to_pdf
+        from .pdf import missing, to_pdf
 
-        if find_soffice() is None:
-            from .pdf import INSTALL_HINT
-
-            notes.append(INSTALL_HINT)
+        hint = missing()
+        if hint is not None:
+            notes.append(hint)
         else:
             docs = {n: d for n, d in files.items() if n.endswith(".docx")}
-            files.update(to_pdf(docs, workdir=workdir))
+            # Each pledge's PDF is cut from the booklet's (see reportgen.pdf).
+            in_booklet = [
+                (f"{PLEDGE_DIR}/{pledge_file_stem(v.id, v.title)}.docx", v.anchor)
+                for v in report.pledges
+            ]
+            files.update(
+                to_pdf(
+                    docs,
+                    workdir=workdir,
+                    booklet=booklet_name(report),
+                    pledges=in_booklet,
+                    progress=pdf_progress,
+                )
+            )
 
     record_bytes, template_bytes = _inputs(records, templates)
     files[MANIFEST] = manifest_bytes(
@@ -203,6 +227,7 @@ def build(
     workers: int | None = None,
     force: bool = False,
     progress: Callable[[int, int], None] | None = None,
+    pdf_progress: Callable[[int, int], None] | None = None,
 ) -> Build | None:
     """Render and publish atomically: ``out`` holds the whole new build or the old one.
 
@@ -225,6 +250,7 @@ def build(
             previous=None if owned.damaged else owned.target,
             progress=progress,
             workdir=stage.work,
+            pdf_progress=pdf_progress,
         )
         publish(owned, result.files, stage)
     result.notes[:0] = owned.notes

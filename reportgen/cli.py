@@ -192,14 +192,17 @@ class _Bar:
         self.bar: Any = None
 
     def __call__(self, done: int, total: int) -> None:
+        if self.bar is False:
+            return
         if self.bar is None:
             self.bar = click.progressbar(length=total, label=self.label, file=sys.stderr)
             self.bar.__enter__()
         self.bar.update(1)
 
     def close(self) -> None:
-        if self.bar is not None:
+        if self.bar is not None and self.bar is not False:
             self.bar.__exit__(None, None, None)
+        self.bar = False  # closed: later updates are ignored
 
 
 def _run_build(
@@ -216,6 +219,13 @@ def _run_build(
     from .build import build as run
 
     bar = _Bar(f"Building {period}") if not quiet and sys.stderr.isatty() else None
+    pdf_bar = _Bar("PDF (LibreOffice)") if bar is not None and pdf else None
+
+    def pdf_progress(done: int, total: int) -> None:
+        assert bar is not None and pdf_bar is not None
+        bar.close()  # the documents are done: the PDF bar goes on a line of its own
+        pdf_bar(done, total)
+
     try:
         return run(
             period,
@@ -227,10 +237,13 @@ def _run_build(
             workers=jobs,
             force=force,
             progress=bar,
+            pdf_progress=pdf_progress if pdf_bar is not None else None,
         )
     finally:
         if bar is not None:
             bar.close()
+        if pdf_bar is not None:
+            pdf_bar.close()
 
 
 @main.command("new-period")

@@ -11,13 +11,19 @@ import os
 import re
 import shutil
 import subprocess
+import time
+import zipfile
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from lxml import etree
 
+import reportgen.pdf
 from reportgen.cli import main
-from reportgen.pdf import PdfError, convert, find_soffice, reproducible_pdf
+from reportgen.pdf import PdfError, convert, find_soffice, find_uno_python, reproducible_pdf
+
+from .synthetic import write_synthetic_records
 
 ROOT = Path(__file__).resolve().parent.parent
 REQUIRED = os.environ.get("REPORTGEN_REQUIRE_LIBREOFFICE") == "1"
@@ -25,6 +31,7 @@ MISSING = [
     tool
     for tool, present in (
         ("LibreOffice (soffice)", find_soffice() is not None),
+        ("LibreOffice's Python bridge (python3-uno)", find_uno_python() is not None),
         ("pdftotext", shutil.which("pdftotext") is not None),
         ("pdffonts", shutil.which("pdffonts") is not None),
     )
@@ -38,6 +45,24 @@ if MISSING and REQUIRED:
 pytestmark = pytest.mark.skipif(
     bool(MISSING), reason=f"not installed: {', '.join(MISSING)} (see README: .ci/run installs them)"
 )
+
+
+def _build(records: Path, templates: Path, out: Path) -> None:
+    result = CliRunner().invoke(
+        main,
+        [
+            "build",
+            "2022H1",
+            "--pdf",
+            "--records",
+            str(records),
+            "--templates",
+            str(templates),
+            "--out",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.output
 
 
 @pytest.fixture(scope="module")
@@ -64,9 +89,12 @@ def built(tmp_path_factory) -> Path:
     return out
 
 
-def _pages(pdf: Path) -> list[str]:
+def _pages(pdf: Path, *, layout: bool = True) -> list[str]:
     text = subprocess.run(
-        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+        ["pdftotext", *(["-layout"] if layout else []), str(pdf), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     return text.split("\f")[:-1] if text.endswith("\f") else text.split("\f")
 
@@ -75,10 +103,77 @@ def _booklet_pdf(out: Path) -> Path:
     return next(p for p in out.glob("*.pdf") if p.name.endswith("보고서.pdf"))
 
 
+def _footer(page: str) -> str:
+    """The page's last line, spaces removed: "-12-" for "- 12 -"."""
+    return re.sub(r"\s", "", page.strip().splitlines()[-1])
+
+
+def _docx_text(docx: Path) -> str:
+    """Every paragraph's text (table cells included), one space between paragraphs."""
+    with zipfile.ZipFile(docx) as z:
+        root = etree.fromstring(z.read("word/document.xml"))
+    w = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+    paragraphs = []
+    for p in root.iter(f"{w}p"):
+        paragraphs.append(
+            "".join((t.text or "") if t.tag == f"{w}t" else " " for t in p.iter(f"{w}t", f"{w}tab"))
+        )
+    return " ".join(paragraphs)
+
+
+# A space between a digit and a Hangul syllable, with up to three characters of context.
+_GAP = re.compile(r"(?=(\S{0,3}(?:\d [가-힣]|[가-힣] \d)\S{0,3}))")
+
+
+def gaps_not_in_the_docx(pdf: Path, docx: Path) -> list[str]:
+    """Spaces between Hangul and digits in the PDF's text that the DOCX's text does not have.
+
+    LibreOffice used to print "2018 년" for "2018년" (a quarter-em gap that
+    pdftotext reads as a space). A line break is a newline, never a space,
+    so what is left is a space someone typed, or a gap LibreOffice added.
+    """
+    text = re.sub(r"\s+", " ", _docx_text(docx))
+    found = []
+    for line in "\n".join(_pages(pdf, layout=False)).splitlines():
+        for m in _GAP.finditer(line):
+            context = m.group(1)
+            # the context may reach over the edge of a table cell: trim to the gap
+            core = re.search(r"\d [가-힣]|[가-힣] \d", context)
+            assert core is not None
+            if context not in text and core.group(0) not in text:
+                found.append(context)
+    return found
+
+
 def test_every_docx_has_a_pdf(built):
     docs = sorted(p.relative_to(built).with_suffix("") for p in built.rglob("*.docx"))
     pdfs = sorted(p.relative_to(built).with_suffix("") for p in built.rglob("*.pdf"))
     assert docs == pdfs and len(docs) == 3
+
+
+def test_no_gap_between_hangul_and_digits_in_any_pdf(built):
+    """What LibreOffice printed before (issue 14) never shows; what the DOCX says does."""
+    pdfs = sorted(built.rglob("*.pdf"))
+    assert len(pdfs) == 3
+    for pdf in pdfs:
+        assert gaps_not_in_the_docx(pdf, pdf.with_suffix(".docx")) == [], pdf.name
+    booklet = re.sub(r"[ \t]+", " ", "\n".join(_pages(_booklet_pdf(built), layout=False)))
+    for word in ("2018년", "8회", "민선7기", "51개사", "42회"):
+        assert word in booklet, word
+    for gap in ("2018 년", "8 회", "민선 7", "7 기", "51 개사", "42 회"):
+        assert gap not in booklet, gap
+
+
+def test_page_counts_add_up_and_each_pledge_pdf_is_its_pages_of_the_booklet(built):
+    booklet = _pages(_booklet_pdf(built))
+    pledges = sorted((built / "공약별").glob("*.pdf"))
+    pledge_pages = [_pages(p) for p in pledges]
+    assert all(2 <= len(p) <= 10 for p in pledge_pages), [len(p) for p in pledge_pages]
+    front = len(booklet) - sum(len(p) for p in pledge_pages)
+    assert 2 <= front <= 6, (len(booklet), [len(p) for p in pledge_pages])
+    # The pledges' pages close the booklet, in order, page for page, with its page numbers.
+    assert booklet[front:] == [page for pages in pledge_pages for page in pages]
+    assert _footer(pledge_pages[0][0]) == f"-{front + 1}-"
 
 
 def test_pdf_embeds_korean_fonts(built):
@@ -193,21 +288,124 @@ def test_check_verifies_pdfs_by_manifest_digest(built):
         pdf.write_bytes(original)
 
 
-def test_hanging_libreoffice_gives_a_clear_error(tmp_path, monkeypatch):
-    fake = tmp_path / "soffice"
+def test_libreoffice_that_never_starts_gives_a_clear_error(tmp_path, monkeypatch):
+    fake = tmp_path / "bin" / "soffice"
+    fake.parent.mkdir()
     fake.write_text("#!/bin/sh\nsleep 30\n")
     fake.chmod(0o755)
-    monkeypatch.setenv("PATH", f"{tmp_path}:{os.environ['PATH']}")
+    monkeypatch.setenv("PATH", f"{fake.parent}:{os.environ['PATH']}")
     src = tmp_path / "x.docx"
     src.write_bytes(b"x")
-    with pytest.raises(PdfError, match="did not finish within 1 s"):
+    started = time.monotonic()
+    with pytest.raises(PdfError, match="LibreOffice did not start within 1 s"):
         convert([src], tmp_path / "out", timeout=1)
+    assert time.monotonic() - started < 15
+
+
+def test_libreoffice_that_dies_names_the_file(tmp_path, monkeypatch):
+    """A LibreOffice that starts, then crashes on a document: the error names the document."""
+    real = find_soffice()
+    fake = tmp_path / "bin" / "soffice"
+    fake.parent.mkdir()
+    # Starts the real LibreOffice; once a document is handed over, kills it
+    # and everything around it (its process group: the guard, the worker).
+    fake.write_text(
+        "#!/bin/sh\n"
+        f'"{real}" "$@" &\n'
+        f"while [ ! -e {tmp_path}/started ]; do sleep 0.05; done\n"
+        "kill -KILL 0\n"
+    )
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{fake.parent}:{os.environ['PATH']}")
+    docx = next(ROOT.glob("templates/*.docx"))
+    src = tmp_path / "crasher.docx"
+    shutil.copy(docx, src)
+    monkeypatch.setattr(
+        "reportgen.pdf._Office.send",
+        _touch_then(tmp_path / "started", reportgen.pdf._Office.send),
+    )
+    with pytest.raises(PdfError, match="crasher.docx"):
+        convert([src], tmp_path / "out", timeout=120)
+
+
+def _touch_then(flag, send):
+    def wrapped(self, op, doc, timeout, **extra):
+        send(self, op, doc, timeout, **extra)
+        flag.touch()
+
+    return wrapped
+
+
+def test_hanging_conversion_names_the_file(built, tmp_path):
+    """A document LibreOffice takes too long over: the error says which and how long."""
+    booklet = next(built.glob("*보고서.docx"))
+    with pytest.raises(PdfError, match=r"did not finish laying out .*보고서\.docx within 0\.01 s"):
+        convert([booklet], tmp_path / "out", timeout=0.01, start_timeout=120)
 
 
 def test_failed_conversion_names_the_file(tmp_path):
     src = tmp_path / "vanished.docx"  # LibreOffice cannot open what is not there
-    with pytest.raises(PdfError, match="vanished.pdf"):
+    with pytest.raises(PdfError, match="could not convert vanished.docx"):
         convert([src], tmp_path / "out", timeout=120)
+
+
+def test_damaged_document_names_the_file(tmp_path):
+    src = tmp_path / "damaged.docx"
+    src.write_bytes(b"PK\x03\x04 this is not a zip archive")
+    good = tmp_path / "fine.docx"
+    shutil.copy(next(ROOT.glob("templates/*.docx")), good)
+    with pytest.raises(PdfError, match="damaged.docx"):
+        convert([good, src], tmp_path / "out", timeout=120)
+
+
+def test_forty_pledges_convert_completely(tmp_path):
+    """A moderately large build: every pledge's PDF and the booklet, nothing lost or doubled."""
+    write_synthetic_records(tmp_path / "records", 40)
+    out = tmp_path / "out"
+    _build(tmp_path / "records", ROOT / "templates", out)
+    docs = sorted(p.relative_to(out).with_suffix("") for p in out.rglob("*.docx"))
+    pdfs = sorted(p.relative_to(out).with_suffix("") for p in out.rglob("*.pdf"))
+    assert docs == pdfs and len(pdfs) == 41
+    booklet = _pages(_booklet_pdf(out))
+    pledges = sorted((out / "공약별").glob("*.pdf"))
+    pledge_pages = [_pages(p) for p in pledges]
+    assert all(2 <= len(p) <= 10 for p in pledge_pages)
+    front = len(booklet) - sum(len(p) for p in pledge_pages)
+    assert booklet[front:] == [page for pages in pledge_pages for page in pages]
+    # The contents point at every pledge's first page.
+    contents = "\n".join(p for p in booklet[:front] if "공약번호" in p)
+    number = front + 1
+    for pdf, pages in zip(pledges, pledge_pages, strict=True):
+        pledge_id = pdf.stem.rsplit(" ", 1)[1]
+        line = next(ln for ln in contents.splitlines() if re.search(rf"\b{pledge_id}\s", ln + " "))
+        assert line.split()[-1] == str(number), (line, number)
+        assert _footer(pages[0]) == f"-{number}-"
+        number += len(pages)
+    for pdf in (_booklet_pdf(out), pledges[0], pledges[-1]):
+        assert gaps_not_in_the_docx(pdf, pdf.with_suffix(".docx")) == [], pdf.name
+
+
+def test_without_the_python_bridge_build_still_writes_the_rest(tmp_path, monkeypatch):
+    shutil.copytree(ROOT / "records", tmp_path / "records")
+    shutil.copytree(ROOT / "templates", tmp_path / "templates")
+    monkeypatch.setattr("reportgen.pdf.find_uno_python", lambda soffice=None: None)
+    result = CliRunner().invoke(
+        main,
+        [
+            "build",
+            "2022H1",
+            "--pdf",
+            "--records",
+            str(tmp_path / "records"),
+            "--templates",
+            str(tmp_path / "templates"),
+            "--out",
+            str(tmp_path / "out"),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "python3-uno" in result.output
+    assert list((tmp_path / "out").glob("*.docx")) and not list((tmp_path / "out").rglob("*.pdf"))
 
 
 def test_without_libreoffice_build_still_writes_the_rest(tmp_path, monkeypatch):
