@@ -26,6 +26,7 @@ from .budget import (
     BudgetRow,
     BudgetTable,
     Figure,
+    execution_basis,
     execution_rate_of,
     plan_table,
     printed_total_drifts,
@@ -118,6 +119,7 @@ class MoneyRow:
     # execution is recorded (:func:`reportgen.budget.execution_rate_of`).
     rate: Decimal | None = None
     rate_text: str = ""
+    rate_basis: Decimal | None = None  # secured in the columns where execution is recorded
 
 
 def format_rate(rate: Decimal | None) -> str:
@@ -241,6 +243,7 @@ def _cell(figure: Figure, with_executed: bool) -> MoneyCell:
 
 
 def _money_row(row: BudgetRow, name: str, merge: str, height: int, with_executed: bool) -> MoneyRow:
+    basis = execution_basis(row.cells).amount if with_executed else None
     rate = execution_rate_of(row.cells) if with_executed else None
     return MoneyRow(
         name=name,
@@ -252,6 +255,7 @@ def _money_row(row: BudgetRow, name: str, merge: str, height: int, with_executed
         cells=tuple(_cell(c, with_executed) for c in row.cells),
         rate=rate,
         rate_text=format_rate(rate),
+        rate_basis=basis,
     )
 
 

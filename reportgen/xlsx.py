@@ -85,6 +85,7 @@ ROLES: dict[str, str] = {
 }
 
 SUMMARY_SHEET = "총괄"
+SUMMARY_REF = "'" + SUMMARY_SHEET + "'"  # as formulas name it
 SOURCES_SHEET = "재원별"
 RESERVED_SHEETS = (SUMMARY_SHEET, SOURCES_SHEET, STYLE_SHEET, "History")
 NOT_RECORDED_STATUS = "미기재"  # the view's label for a pledge without a status
@@ -154,11 +155,19 @@ def _across_body(row: int, first: int, step: int, count: int) -> str:
     return "SUM(" + ",".join(_a1(row, first + i * step) for i in range(count)) + ")"
 
 
-@lru_cache(maxsize=8192)
-def _rate_body(secured: tuple[int, int], executed: tuple[int, int]) -> str:
-    """집행률 = 집행 ÷ 확보, blank where nothing was secured."""
-    s, e = _a1(*secured), _a1(*executed)
-    return f'IF({s}=0,"",{e}/{s})'
+def _like_rate_body(row: int, executed_col: int, basis_col: int) -> str:
+    """집행률 like with like: 집행 ÷ 확보 of the columns with execution; blank without."""
+    e, b = _a1(row, executed_col), _a1(row, basis_col)
+    return f'IF({b}=0,"",{e}/{b})'
+
+
+def _basis_body(row: int, pairs: Sequence[tuple[int, int]]) -> str:
+    """확보 in the columns of one row where 집행 is recorded: the base of a like-with-like 집행률.
+
+    ``pairs`` are (secured column, executed column); an executed cell left
+    empty means execution is not known yet, and its secured amount is left out.
+    """
+    return "+".join(f'({_a1(row, e)}<>"")*{_a1(row, s)}' for s, e in pairs)
 
 
 # ---------------------------------------------------------------------------
@@ -559,13 +568,9 @@ class _Numeric:
         number, dec = _value(value)
         return CellFormulaTuple(body, self.dec if dec else self.plain, number)
 
-    def ratio(
-        self, body: str, secured: Decimal | None, executed: Decimal | None
-    ) -> tuple[Any, ...]:
-        """집행률 = 집행 ÷ 확보, stored blank where nothing was secured."""
-        got = secured or Decimal(0)
-        value: float | str = "" if got == 0 else float((executed or Decimal(0)) / got)
-        return CellFormulaTuple(body, self.rate, value)
+    def computed_rate(self, body: str, value: Decimal | None) -> tuple[Any, ...]:
+        """A rate the view computed, with its formula; stored blank where there is none."""
+        return CellFormulaTuple(body, self.rate, "" if value is None else float(value))
 
 
 # ---------------------------------------------------------------------------
@@ -590,6 +595,7 @@ class _PledgeSheet:
     secured: _TablePlace
 
 
+BASIS_HEADER = "확보\n(집행 기재분)"
 PLAN_MEASURES = ("amount",)
 SECURED_MEASURES = ("amount", "executed")
 NAME_WIDTH = 30
@@ -760,6 +766,8 @@ class _Workbook(Workbook):
 class _Writer:
     def __init__(self, report: ReportView, styles: dict[str, dict[str, Any]]) -> None:
         self.report = report
+        # Each pledge's 집행률 cell on the 총괄 sheet ("" for 합계), which 재원별 refers to.
+        self.rate_cells: dict[str, tuple[str, Decimal | None]] = {}
         default = styles["default"]
         self.wb = _Workbook(
             {
@@ -806,23 +814,6 @@ class _Writer:
         """A total (see :meth:`_Numeric.total`); ``body`` is the formula without "="."""
         ws.put(r, c, self.f.numeric(role).total(body, value))
 
-    def _rate(
-        self,
-        ws: _Sheet,
-        r: int,
-        c: int,
-        secured: tuple[int, int],
-        executed: tuple[int, int],
-        secured_value: Decimal | None,
-        executed_value: Decimal | None,
-        role: str,
-    ) -> None:
-        """집행률 = 집행 ÷ 확보, blank where nothing was secured."""
-        cell = self.f.numeric(role).ratio(
-            _rate_body(secured, executed), secured_value, executed_value
-        )
-        ws.put(r, c, cell)
-
     def _print_setup(self, ws: _Sheet, title_rows: int) -> None:
         ws.set_paper(9)  # A4
         ws.set_landscape()
@@ -839,7 +830,10 @@ class _Writer:
     ) -> _TablePlace:
         f, n, m = self.f, self.n, len(measures)
         first_fig = 2 + m  # first fiscal column
-        rate_col = first_fig + n * m if m == 2 else None
+        # 확보(집행)액: 집행률 compares like with like, over the columns where
+        # execution is recorded; that base gets its own column so it can be read.
+        basis_col = first_fig + n * m if m == 2 else None
+        rate_col = basis_col + 1 if basis_col is not None else None
         last_col = rate_col if rate_col is not None else first_fig + n * m - 1
 
         def col(i: int, k: int) -> int:  # fiscal column i, measure k
@@ -861,9 +855,11 @@ class _Writer:
             self._merge(ws, head, 2, head, 3, "계", f("header"))
             for i, label in enumerate(table.column_labels):
                 self._merge(ws, head, col(i, 0), head, col(i, 1), label, f("header"))
-            for c in range(2, rate_col or 0, 2):
+            for c in range(2, basis_col or 0, 2):
                 ws.write_string(head + 1, c, SECURED, f("header"))
                 ws.write_string(head + 1, c + 1, EXECUTED, f("header"))
+            b = basis_col or 0
+            self._merge(ws, head, b, head + 1, b, BASIS_HEADER, f("header"))
             self._merge(ws, head, rate_col or 0, head + 1, rate_col or 0, "집행률", f("header"))
             total_row = head + 2
 
@@ -895,9 +891,14 @@ class _Writer:
                     for k, measure in enumerate(measures)
                 ]
             ws.put_row(ri, 2, cells)
-            if rate_col is not None:
-                body = _rate_body((ri, 2), (ri, 3))
-                ws.put(ri, rate_col, fmt.ratio(body, total.amount, total.executed))
+            if basis_col is not None and rate_col is not None:
+                if down is None:
+                    pairs = [(col(i, 0), col(i, 1)) for i in range(n)]
+                    basis = _basis_body(ri, pairs)
+                else:
+                    basis = _sum_body(basis_col, down)
+                ws.put(ri, basis_col, fmt.total(basis, row.rate_basis))
+                ws.put(ri, rate_col, fmt.computed_rate(_like_rate_body(ri, 3, basis_col), row.rate))
 
         # The grand total sums each block's 소계, or its source rows where it has none.
         grand_rows: list[int] = []
@@ -940,15 +941,19 @@ class _Writer:
             for k, measure in enumerate(measures)
         ]
         ws.put_row(total_row, 2, cells)
-        if rate_col is not None:
-            body = _rate_body((total_row, 2), (total_row, 3))
-            ws.put(total_row, rate_col, fmt.ratio(body, g.total.amount, g.total.executed))
+        if basis_col is not None and rate_col is not None:
+            ws.put(total_row, basis_col, fmt.total(grand(basis_col), g.rate_basis))
+            ws.put(
+                total_row,
+                rate_col,
+                fmt.computed_rate(_like_rate_body(total_row, 3, basis_col), g.rate),
+            )
         return _TablePlace(total_row, first_row, last_row, last_row + 1)
 
     def pledge_sheet(self, view: PledgeView, name: str) -> _PledgeSheet:
         f, n = self.f, self.n
         ws = self._sheet(name)
-        last_col = 2 + 2 + 2 * n  # the secured table's 집행률 column
+        last_col = 2 + 2 + 2 * n + 1  # the secured table's 집행률 column (after its base)
         ws.set_column(0, 0, NAME_WIDTH)
         ws.set_column(1, 1, LABEL_WIDTH)
         ws.set_column(2, last_col - 1, FIGURE_WIDTH)
@@ -965,7 +970,8 @@ class _Writer:
         ws.write_string(
             secured.end + 1,
             0,
-            "※ 계·소계는 수식입니다. 계 = 기투자 + 연도별 + 임기후, 집행률 = 집행 ÷ 확보",
+            "※ 계·소계는 수식입니다. 계 = 기투자 + 연도별 + 임기후. 집행률 = 집행 ÷ 확보(집행 기재분): "
+            "집행이 아직 기재되지 않은 연도의 확보액은 빼고 같은 연도끼리 비교합니다",
             f("note"),
         )
         ws.freeze_panes(2, 2)
@@ -977,20 +983,25 @@ class _Writer:
     def summary(self, ws: _Sheet, placed: dict[str, _PledgeSheet]) -> None:
         f, n, report = self.f, self.n, self.report
         fiscal0 = 7  # planned per fiscal column start after 계획 확보 집행 집행률
-        last_col = fiscal0 + n - 1
+        plan_end = fiscal0 + n - 1
+        basis_col = plan_end + 1  # 확보(집행 기재분): the base of 집행률, like with like
+        last_col = basis_col
+        pledge_basis_col = 2 + 2 + 2 * n  # where money_table put it on a pledge sheet
         ws.set_column(0, 0, 10)
         ws.set_column(1, 1, 36)
         ws.set_column(2, 2, 14)
         ws.set_column(3, 5, 10)
         ws.set_column(6, 6, RATE_WIDTH)
         ws.set_column(fiscal0, last_col, FIGURE_WIDTH)
+        ws.set_column(basis_col, basis_col, FIGURE_WIDTH + 2)
         self._title_rows(ws, last_col, "공약사업 예산 집계 (총괄)")
         h = 3
         self._merge(ws, h, 0, h + 1, 0, "공약번호", f("header"))
         self._merge(ws, h, 1, h + 1, 1, "공약명", f("header"))
         self._merge(ws, h, 2, h + 1, 2, "추진상황", f("header"))
         self._merge(ws, h, 3, h, 6, "사업비 합계", f("header"))
-        self._merge(ws, h, fiscal0, h, last_col, "연도별 투자계획", f("header"))
+        self._merge(ws, h, fiscal0, h, plan_end, "연도별 투자계획", f("header"))
+        self._merge(ws, h, basis_col, h + 1, basis_col, BASIS_HEADER, f("header"))
         for c, label in enumerate(("계획", SECURED, EXECUTED, "집행률"), start=3):
             ws.write_string(h + 1, c, label, f("header"))
         for i, label in enumerate(report.column_labels):
@@ -1026,7 +1037,7 @@ class _Writer:
             plan_total = money.planned.total.amount if money.planned else None
             sec = money.secured.total if money.secured else MoneyCell(None, None, "")
             self._formula(
-                ws, r, 3, f"SUM({_a1(r, fiscal0)}:{_a1(r, last_col)})", plan_total, "figure"
+                ws, r, 3, f"SUM({_a1(r, fiscal0)}:{_a1(r, plan_end)})", plan_total, "figure"
             )
             self._formula(
                 ws, r, 4, f"{sheet.ref}!{_abs(sheet.secured.total_row, 2)}", sec.amount, "figure"
@@ -1034,8 +1045,20 @@ class _Writer:
             self._formula(
                 ws, r, 5, f"{sheet.ref}!{_abs(sheet.secured.total_row, 3)}", sec.executed, "figure"
             )
-            self._rate(ws, r, 6, (r, 4), (r, 5), sec.amount, sec.executed, "rate")
-            for c, value in ((3, plan_total), (4, sec.amount), (5, sec.executed)):
+            basis = money.secured.rate_basis if money.secured else None
+            ref = f"{sheet.ref}!{_abs(sheet.secured.total_row, pledge_basis_col)}"
+            self._formula(ws, r, basis_col, ref, basis, "figure")
+            rates = self.f.numeric("rate")
+            ws.put(
+                r, 6, rates.computed_rate(_like_rate_body(r, 5, basis_col), money.execution_rate)
+            )
+            self.rate_cells[view.id] = (f"{SUMMARY_REF}!{_abs(r, 6)}", money.execution_rate)
+            for c, value in (
+                (3, plan_total),
+                (4, sec.amount),
+                (5, sec.executed),
+                (basis_col, basis),
+            ):
                 totals[c] = _add(totals.get(c), value)
             r += 1
 
@@ -1050,15 +1073,13 @@ class _Writer:
                 totals.get(c),
                 "total",
             )
-        self._rate(
-            ws,
+        base, executed = totals.get(basis_col), totals.get(5)
+        rate = (executed or Decimal(0)) / base if base else None
+        self.rate_cells[""] = (f"{SUMMARY_REF}!{_abs(total_row, 6)}", rate)
+        ws.put(
             total_row,
             6,
-            (total_row, 4),
-            (total_row, 5),
-            totals.get(4),
-            totals.get(5),
-            "total",
+            self.f.numeric("total").computed_rate(_like_rate_body(total_row, 5, basis_col), rate),
         )
         status_range = f"{_abs(first, 2)}:{_abs(max(total_row - 1, first), 2)}"
         self.status_block(ws, total_row + 2, status_range)
@@ -1197,16 +1218,9 @@ class _Writer:
                 parts = ",".join(_a1(r, first_fig + 3 * g + k) for g in range(len(FUNDING_SOURCES)))
                 self._formula(ws, r, c_total + k, f"SUM({parts})", value, "total")
                 totals[c_total + k] = _add(totals.get(c_total + k), value)
-            self._rate(
-                ws,
-                r,
-                rate_col,
-                (r, c_total + 1),
-                (r, c_total + 2),
-                grand_sec.amount,
-                grand_sec.executed,
-                "rate",
-            )
+            # 집행률 like with like, as the 총괄 sheet computes it (one figure, one place).
+            ref, rate = self.rate_cells[view.id]
+            ws.put(r, rate_col, self.f.numeric("rate").computed_rate(ref, rate))
             r += 1
 
         total_row = r
@@ -1220,17 +1234,8 @@ class _Writer:
                 totals.get(c),
                 "total",
             )
-        c_total = first_fig + 3 * len(FUNDING_SOURCES)
-        self._rate(
-            ws,
-            total_row,
-            rate_col,
-            (total_row, c_total + 1),
-            (total_row, c_total + 2),
-            totals.get(c_total + 1),
-            totals.get(c_total + 2),
-            "total",
-        )
+        ref, rate = self.rate_cells[""]
+        ws.put(total_row, rate_col, self.f.numeric("total").computed_rate(ref, rate))
         ws.write_string(
             total_row + 1,
             0,

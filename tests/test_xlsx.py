@@ -116,8 +116,8 @@ def _secured_table(ws: Any) -> Table:
         if cell.value:
             group = cell.value
         below = ws.cell(sub, cell.column).value
-        if group == "집행률":
-            columns[cell.column] = ("집행률", "")
+        if group == "집행률" or (cell.value and not below):  # one column, two rows high
+            columns[cell.column] = (group, "")
         elif below:
             columns[cell.column] = (group, below)
     return _rows(ws, sub + 1, columns)
@@ -223,8 +223,18 @@ def evaluate(wb: openpyxl.Workbook, sheet: str, formula: str) -> Any:
         if test == 0:
             return None
         return _num(_cells(wb, sheet, m.group(2))[0]) / _num(_cells(wb, sheet, m.group(3))[0])
+    terms = re.findall(r'\(([^()]+)<>""\)\*([^+]+)', body)
+    if terms and "+".join(f'({a}<>"")*{b}' for a, b in terms) == body:
+        # 확보 where 집행 is recorded: an empty executed cell leaves its secured out.
+        return sum(
+            _num(_cells(wb, sheet, b)[0])
+            for a, b in terms
+            if _cells(wb, sheet, a)[0] not in (None, "")
+        )
     if _RANGE.match(body):
-        return _num(_cells(wb, sheet, body)[0])
+        value = _cells(wb, sheet, body)[0]
+        # A reference to a formula that gave "" (read back as None) gives "" too.
+        return None if value in ("", None) else _num(value)
     raise AssertionError(f"unexpected formula {formula!r} on {sheet}")
 
 
@@ -301,10 +311,16 @@ def test_secured_and_executed_are_separate_numbers(values, formulas):
     assert t[("통합일자리정보 시스템 구축", "시비")]["'18.7. 집행"].value == 10
     grand = t[("", "계")]
     assert (grand["계 확보"].value, grand["계 집행"].value) == (6981, 4782)
-    assert grand["집행률"].value == pytest.approx(4782 / 6981)
+    # 집행률 like with like: of the 5,278 secured in the years with execution recorded.
+    basis = next(k for k in grand if k.startswith("확보") and "집행 기재분" in k)
+    assert grand[basis].value == 1810 + 1736 + 1732
+    assert grand["집행률"].value == pytest.approx(4782 / 5278)
+    assert t[(big, "도비")]["집행률"].value == pytest.approx(907 / 908)  # not 907 / 1,220
     f = _secured_table(formulas["1-4-5"])
     assert f[("", "계")]["계 확보"].value.startswith("=SUM(")
     assert f[("", "계")]["집행률"].value.startswith("=IF(")
+    row_basis = f[(big, "도비")][basis].value
+    assert row_basis.startswith("=(") and '<>"")*' in row_basis
 
 
 def test_name_cells_merge_down_their_blocks(formulas):
