@@ -32,6 +32,7 @@ from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
+from docx.text.paragraph import Paragraph
 from lxml import etree
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -41,6 +42,7 @@ from reportgen.ooxml import normalize_package, read_package, write_package  # no
 SERIF = "휴먼명조"  # official body face; LibreOffice maps it to NanumMyeongjo
 SANS = "맑은 고딕"  # notes and tables; LibreOffice maps it to NanumGothic
 HEAD = "HY헤드라인M"  # titles
+TABLE_SIZE = 10  # pt: every table cell (labels and figures alike)
 
 LEVEL_INDENT = {0: 0.0, 1: 0.35, 2: 0.8, 3: 1.25}  # cm, left edge of each level's symbol
 HANG = 0.45  # cm from symbol to text: wrapped lines align under the text
@@ -124,12 +126,60 @@ def patch_doc_defaults(doc) -> None:
     defaults = styles.find(qn("w:docDefaults"))
     rpr = defaults.find(qn("w:rPrDefault")).find(qn("w:rPr"))
     set_fonts(rpr, SERIF)
+    east_asian_line_breaking(defaults)
     for fonts in list(styles.iter(qn("w:rFonts"))):
         face = fonts.get(qn("w:eastAsia")) or SERIF
         if face.startswith("+") or any(a.lower().endswith("theme") for a in fonts.attrib):
             face = SERIF
         set_fonts(fonts.getparent(), face)
     # latentStyles and theme fonts stay; explicit fonts above override them.
+
+
+# 금칙 처리 (FORM.md §8, PITFALLS.md): characters that may not end a line
+# (opening brackets and quotes) and that may not start one (closing ones and
+# punctuation). Word's own Korean lists, with the straight quotes the records
+# use as opening quotes added.
+NO_BREAK_AFTER = "$([{£¥‘“〈《「『【〔＄（［｛￡￥￦'\""
+NO_BREAK_BEFORE = "!%),.:;?]}¢°’”‰′″℃〉》」』】〕！％），．：；？］｝￠"
+
+
+def east_asian_line_breaking(defaults) -> None:
+    """Every paragraph applies the East Asian first/last character rules (w:kinsoku)
+    and keeps punctuation inside its margins or cell (no w:overflowPunct)."""
+    ppr_default = defaults.find(qn("w:pPrDefault"))
+    if ppr_default is None:
+        ppr_default = etree.SubElement(defaults, qn("w:pPrDefault"))
+    ppr = ppr_default.find(qn("w:pPr"))
+    if ppr is None:
+        ppr = etree.SubElement(ppr_default, qn("w:pPr"))
+    for tag, value in (("kinsoku", None), ("overflowPunct", "0")):
+        el = ppr.find(qn(f"w:{tag}"))
+        if el is None:
+            el = etree.SubElement(ppr, qn(f"w:{tag}"))
+        el.attrib.clear()
+        if value is not None:
+            el.set(qn("w:val"), value)
+    _order_ppr(ppr)
+
+
+def korean_settings(settings) -> None:
+    """settings.xml for a Korean document: theme fonts' East Asian language is
+    Korean (python-docx's default says ja-JP), and the 금칙 lists for ko-KR."""
+    lang = settings.find(qn("w:themeFontLang"))
+    if lang is None:
+        lang = etree.SubElement(settings, qn("w:themeFontLang"))
+        lang.set(qn("w:val"), "en-US")
+    lang.set(qn("w:eastAsia"), "ko-KR")
+    for tag, chars in (
+        ("noLineBreaksAfter", NO_BREAK_AFTER),
+        ("noLineBreaksBefore", NO_BREAK_BEFORE),
+    ):
+        for old in settings.findall(qn(f"w:{tag}")):
+            settings.remove(old)
+        el = etree.SubElement(settings, qn(f"w:{tag}"))
+        el.set(qn("w:lang"), "ko-KR")
+        el.set(qn("w:val"), chars)
+    _order_settings(settings)
 
 
 def paragraph_style(
@@ -273,11 +323,26 @@ def define_styles(doc) -> None:
     paragraph_style(
         doc, "단위", face=SANS, size=10, align=WD_ALIGN_PARAGRAPH.RIGHT, after=2, keep_next=True
     )
+    # Table cells: headings, labels and figures in one face and size.
     paragraph_style(
-        doc, "표머리", face=SANS, size=11, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, line=1.1
+        doc,
+        "표머리",
+        face=SANS,
+        size=TABLE_SIZE,
+        bold=True,
+        align=WD_ALIGN_PARAGRAPH.CENTER,
+        line=1.1,
     )
-    paragraph_style(doc, "표본문", face=SERIF, size=11, align=WD_ALIGN_PARAGRAPH.CENTER, line=1.1)
-    paragraph_style(doc, "표숫자", face=SANS, size=9, align=WD_ALIGN_PARAGRAPH.RIGHT, line=1.0)
+    paragraph_style(
+        doc, "표본문", face=SANS, size=TABLE_SIZE, align=WD_ALIGN_PARAGRAPH.CENTER, line=1.1
+    )
+    paragraph_style(
+        doc, "표숫자", face=SANS, size=TABLE_SIZE, align=WD_ALIGN_PARAGRAPH.RIGHT, line=1.1
+    )
+    # ※ lines under a table, in small type; wrapped lines align after "※ ".
+    paragraph_style(doc, "표주석", face=SANS, size=9, left=0.0, hanging=0.42, before=2, line=1.2)
+    # The page number: its face and size come from here, not from its runs.
+    paragraph_style(doc, "Footer", face=SANS, size=10, align=WD_ALIGN_PARAGRAPH.CENTER, line=1.0)
     paragraph_style(
         doc, "구분제목", face=SERIF, size=11, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, line=1.2
     )
@@ -309,14 +374,13 @@ def set_page(doc, footer_page_numbers=True) -> None:
     section.top_margin, section.bottom_margin = Cm(2.0), Cm(1.8)
     section.header_distance, section.footer_distance = Cm(1.0), Cm(0.8)
     if footer_page_numbers:
+        # Plain runs: face, size and alignment come from the Footer style,
+        # so restyling it in Word restyles the page numbers.
         p = section.footer.paragraphs[0]
-        p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        p.style = doc.styles["Footer"]
         p.add_run("- ")
         add_field(p, "PAGE", "1")
         p.add_run(" -")
-        for run in p.runs:
-            run.font.size = Pt(10)
-            set_fonts(run._r, SANS)
 
 
 def add_field(paragraph, instruction: str, cached: str):
@@ -399,11 +463,68 @@ def _order_tcpr(tcpr) -> None:
         tcpr.append(child)
 
 
-def new_table(doc, widths_cm, rows=1, header=True):
+# Cell margins in twips (top, left, bottom, right): room above and below
+# bold labels, so no text touches the rules.
+CELL_MARGINS = (28, 100, 28, 100)
+MONEY_MARGINS = (28, 57, 28, 57)  # narrow figure columns: 0.1 cm each side
+
+_TBLPR_ORDER = [
+    "tblStyle",
+    "tblpPr",
+    "tblOverlap",
+    "bidiVisual",
+    "tblStyleRowBandSize",
+    "tblStyleColBandSize",
+    "tblW",
+    "jc",
+    "tblCellSpacing",
+    "tblInd",
+    "tblBorders",
+    "shd",
+    "tblLayout",
+    "tblCellMar",
+    "tblLook",
+]
+
+
+def set_cell_margins(table, margins) -> None:
+    tblpr = table._tbl.tblPr
+    old = tblpr.find(qn("w:tblCellMar"))
+    if old is not None:
+        tblpr.remove(old)
+    mar = etree.SubElement(tblpr, qn("w:tblCellMar"))
+    for side, twips in zip(("top", "left", "bottom", "right"), margins, strict=True):
+        el = etree.SubElement(mar, qn(f"w:{side}"))
+        el.set(qn("w:w"), str(twips))
+        el.set(qn("w:type"), "dxa")
+    rank = {qn(f"w:{n}"): i for i, n in enumerate(_TBLPR_ORDER)}
+    for child in sorted(tblpr, key=lambda el: rank.get(el.tag, len(rank))):
+        tblpr.remove(child)
+        tblpr.append(child)
+
+
+def cant_split(row) -> None:
+    """The row stays on one page."""
+    trpr = row._tr.get_or_add_trPr()
+    if trpr.find(qn("w:cantSplit")) is None:
+        trpr.insert(0, etree.Element(qn("w:cantSplit")))
+
+
+def keep_row_with_next(row) -> None:
+    """Keep-with-next on every paragraph of the row: Word keeps it on the
+    page of the row below it."""
+    # Every w:p of the row: row.cells repeats a merged cell and misses the
+    # paragraphs of the cells it spans.
+    for p in row._tr.iter(qn("w:p")):
+        Paragraph(p, row).paragraph_format.keep_with_next = True
+
+
+def new_table(doc, widths_cm, rows=1, header=True, margins=CELL_MARGINS):
     table = doc.add_table(rows=rows, cols=len(widths_cm))
     table.style = doc.styles["Table Grid"]
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
+    set_cell_margins(table, margins)
     for row in table.rows:
         for cell, width in zip(row.cells, widths_cm, strict=True):
             cell.width = Cm(width)
@@ -466,7 +587,12 @@ def item_lines(cell_or_doc, lines_expr: str, first_para=None):
 
 
 PROGRESS_WIDTHS = [3.3, 12.2, 1.5]
-MONEY_WIDTHS = [2.6, 1.4] + [1.625] * 8
+# 공약사업명 | 구분 | 계 | 기투자 | five term years | 임기후 = 17.0 cm, the text
+# width. The name column holds a 12-character word such as
+# 「고양시통합일자리센터」 on one line at 10 pt (LibreOffice breaks after an
+# opening bracket when a word does not fit: a lone 「 above the name);
+# 기투자 and 임기후 (rarely used) are narrower than the busy year columns.
+MONEY_WIDTHS = [3.89, 1.0, 1.6, 1.3] + [1.58] * 5 + [1.3]
 HEADER_WIDTHS = [2.2, 3.3, 1.5, 2.6, 1.6, 2.6, 3.2]
 
 
@@ -482,7 +608,8 @@ def build_pledge_template() -> bytes:
     run = stamp.add_run("{{ p.status }}")
     rpr = run._r.get_or_add_rPr()
     bdr = etree.SubElement(rpr, qn("w:bdr"))
-    for k, v in (("val", "single"), ("sz", "8"), ("space", "1"), ("color", "auto")):
+    # w:space (pt) keeps the box off the letters.
+    for k, v in (("val", "single"), ("sz", "8"), ("space", "4"), ("color", "auto")):
         bdr.set(qn(f"w:{k}"), v)
     _order_rpr(rpr)
 
@@ -517,6 +644,14 @@ def build_pledge_template() -> bytes:
     cell_text(phones, "{%p for person in p.contacts %}")
     cell_para(phones, "{{ person.phone }}", "표본문")
     cell_para(phones, "{%p endfor %}", "표본문")
+    # no contacts: one empty paragraph (Word refuses a cell without one)
+    cell_para(phones, "{%p if not p.contacts %}", "표본문")
+    cell_para(phones, "", "표본문")
+    cell_para(phones, "{%p endif %}", "표본문")
+    # The block stays whole and on the page of the section that follows it.
+    for row in t.rows:
+        cant_split(row)
+        keep_row_with_next(row)
 
     # □ 추진실적 및 향후 추진계획
     para(doc, "□ 추진실적 및 향후 추진계획", "섹션제목")
@@ -524,6 +659,7 @@ def build_pledge_template() -> bytes:
     for cell, text in zip(t.rows[0].cells, ["구 분", "추진실적 및 추진계획", "비 고"], strict=True):
         cell_text(cell, text, "표머리")
         shade(cell)
+    keep_row_with_next(t.rows[0])  # its rows are long: they may split across pages
     r = add_row(t, PROGRESS_WIDTHS)
     cell_text(r.cells[0], "{%tr for row in p.progress %}")
     r = add_row(t, PROGRESS_WIDTHS)
@@ -545,6 +681,8 @@ def build_pledge_template() -> bytes:
         cell_text(cell, text, "표머리")
         shade(cell)
         cell_text(t.rows[1].cells[i], "{{ p.participation[%d].text }}" % i, "표본문")
+    keep_row_with_next(t.rows[0])
+    cant_split(t.rows[1])
     para(doc, "{%p endif %}")
 
     # □ 연도별 투자계획(사업비) and □ 연도별 확보(집행)액: one frame, twice.
@@ -552,10 +690,11 @@ def build_pledge_template() -> bytes:
     para(doc, "□ {{ t.title }}", "섹션제목")
     para(doc, "{{ t.unit }}", "단위")
     para(doc, "{%p if not t.recorded %}")
-    para(doc, "(기록 없음) 이 기간에 기록된 예산 내역이 없습니다.", "항목없음")
+    empty = para(doc, "(기록 없음) 이 기간에 기록된 예산 내역이 없습니다.", "항목없음")
+    empty.paragraph_format.keep_with_next = True  # with the empty frame below it
     para(doc, "{%p endif %}")
     para(doc, "{%p if t.non_budget %}")
-    t = new_table(doc, MONEY_WIDTHS, rows=6)
+    t = new_table(doc, MONEY_WIDTHS, rows=6, margins=MONEY_MARGINS)
     money_header(t)
     labels = ["계", "국비", "도비", "시비", "기타"]
     for i, label in enumerate(labels, start=1):
@@ -564,8 +703,12 @@ def build_pledge_template() -> bytes:
     cell_text(name, "{{ p.title }}", "표본문")
     figures = t.rows[1].cells[2].merge(t.rows[5].cells[9])
     cell_text(figures, "비          예          산", "표머리")
+    for row in t.rows:  # one block: it never splits
+        cant_split(row)
+    for row in t.rows[:-1]:
+        keep_row_with_next(row)
     para(doc, "{%p else %}")
-    t = new_table(doc, MONEY_WIDTHS, rows=3)
+    t = new_table(doc, MONEY_WIDTHS, rows=3, margins=MONEY_MARGINS)
     money_header(t)
     total = t.rows[1].cells
     cell_text(total[0], "")
@@ -575,25 +718,31 @@ def build_pledge_template() -> bytes:
         cell_text(total[3 + i], "{{ t.grand_total.cells[%d].text }}" % i, "표숫자")
     for cell in total:
         shade(cell, "F2F2F2")
-    cell_text(t.rows[2].cells[0], "{%tr for r in t.rows %}")
-    row = add_row(t, MONEY_WIDTHS)
-    cell_text(
-        row.cells[0], "{% vmerge r.merge %}{{ r.name if r.merge == 'restart' else '' }}", "표본문"
-    )
-    cell_text(row.cells[1], "{{ r.label }}", "표본문")
-    cell_text(row.cells[2], "{{ r.total.text }}", "표숫자")
-    for i in range(7):
-        cell_text(row.cells[3 + i], "{{ r.cells[%d].text }}" % i, "표숫자")
-    row = add_row(t, MONEY_WIDTHS)
-    cell_text(row.cells[0], "{%tr endfor %}")
+    cant_split(t.rows[1])
+    keep_row_with_next(t.rows[1])  # the 계 row goes with the first block
+    # One row per funding source. A sub-project's block never splits across
+    # pages: every row is cantSplit, and every row but the block's last keeps
+    # with the next (the row after it continues the same name cell).
+    tag_row(t, "{%tr for r in t.rows %}", first=True)
+    tag_row(t, "{%tr if loop.nextitem is defined and loop.nextitem.merge == 'continue' %}")
+    money_row(t, keep=True)
+    tag_row(t, "{%tr else %}")
+    money_row(t, keep=False)
+    tag_row(t, "{%tr endif %}")
+    tag_row(t, "{%tr endfor %}")
     para(doc, "{%p endif %}")
+    # ※ lines under the table (corrected totals and the like).
+    para(doc, "{%p for note in t.notes %}")
+    para(doc, "※ {{ note }}", "표주석")
+    para(doc, "{%p endfor %}")
     para(doc, "{%p endfor %}")
 
     # □ 문제점 및 개선대책
     para(doc, "□ 문제점 및 개선대책", "섹션제목")
     para(doc, "{%p for section in p.problems.sections %}")
     para(doc, "{%p if section[0] %}")
-    para(doc, "{{ section[0] }}", "항목1", "○")
+    heading = para(doc, "{{ section[0] }}", "항목1", "○")
+    heading.paragraph_format.keep_with_next = True  # never last on a page
     para(doc, "{%p endif %}")
     item_lines(doc, "section[1]")
     para(doc, "{%p endfor %}")
@@ -607,6 +756,30 @@ def money_header(t) -> None:
     for cell, text in zip(t.rows[0].cells, heads, strict=True):
         cell_text(cell, text, "표머리")
         shade(cell)
+    keep_row_with_next(t.rows[0])
+
+
+def tag_row(t, tag: str, first: bool = False):
+    """A row holding only a ``{%tr …%}`` tag (docxtpl replaces the whole row)."""
+    row = t.rows[2] if first else add_row(t, MONEY_WIDTHS)
+    cell_text(row.cells[0], tag)
+    return row
+
+
+def money_row(t, keep: bool):
+    """One funding-source row of a sub-project's block (context ``r``)."""
+    row = add_row(t, MONEY_WIDTHS)
+    cell_text(
+        row.cells[0], "{% vmerge r.merge %}{{ r.name if r.merge == 'restart' else '' }}", "표본문"
+    )
+    cell_text(row.cells[1], "{{ r.label }}", "표본문")
+    cell_text(row.cells[2], "{{ r.total.text }}", "표숫자")
+    for i in range(7):
+        cell_text(row.cells[3 + i], "{{ r.cells[%d].text }}" % i, "표숫자")
+    cant_split(row)
+    if keep:
+        keep_row_with_next(row)
+    return row
 
 
 def build_booklet_template() -> bytes:
@@ -637,6 +810,7 @@ def build_booklet_template() -> bytes:
     for cell, text in zip(t.rows[0].cells, ["추진상황", "공약 수", "비율"], strict=True):
         cell_text(cell, text, "표머리")
         shade(cell)
+    keep_row_with_next(t.rows[0])
     row = add_row(t, widths)
     cell_text(row.cells[0], "{%tr for s in report.summary %}")
     row = add_row(t, widths)
@@ -668,6 +842,7 @@ def build_booklet_template() -> bytes:
     for cell, text in zip(t.rows[0].cells, ["공약번호", "공약명", "쪽"], strict=True):
         cell_text(cell, text, "표머리")
         shade(cell)
+    keep_row_with_next(t.rows[0])
     row = add_row(t, widths)
     cell_text(row.cells[0], "{%tr for p in report.pledges %}")
     row = add_row(t, widths)
@@ -675,6 +850,7 @@ def build_booklet_template() -> bytes:
     cell_text(row.cells[1], "{{ p.title }}", "목차")
     pg = cell_text(row.cells[2], "", "표숫자")
     add_field(pg, "PAGEREF {{ p.anchor }} \\h", "-")
+    cant_split(row)
     row = add_row(t, widths)
     cell_text(row.cells[0], "{%tr endfor %}")
     return save(doc, update_fields=True)
@@ -693,8 +869,9 @@ def save(doc, update_fields: bool = False) -> bytes:
     fixed = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
     props.created = fixed
     props.modified = fixed
+    settings = doc.settings.element
+    korean_settings(settings)
     if update_fields:
-        settings = doc.settings.element
         upd = etree.SubElement(settings, qn("w:updateFields"))
         upd.set(qn("w:val"), "true")
         _order_settings(settings)
