@@ -274,7 +274,7 @@ class _Plan:
 
 
 def _run(
-    plan: _Plan,
+    plan: _Plan | Callable[[], _Plan],
     offices_wanted: int,
     scratch: Path,
     timeout: float,
@@ -287,11 +287,14 @@ def _run(
     if python is None:
         raise PdfError(UNO_HINT)
     offices: list[_Office] = []
+    scratch = Path(tempfile.mkdtemp(prefix="office-", dir=scratch))  # fresh names each run
     try:
         for index in range(max(1, offices_wanted)):
             office = _Office(index, scratch, soffice, python)
             office.deadline = time.monotonic() + (start_timeout or timeout)
             offices.append(office)
+        if not isinstance(plan, _Plan):
+            plan = plan()  # made while LibreOffice starts
         while not plan.done():
             for office in offices:
                 if office.ready and office.task is None:
@@ -568,16 +571,13 @@ def to_pdf(
         if progress is not None:
             progress(finished, total)
 
-    cut = None
     pledge_names = {anchor: name for name, anchor in pledges}
-    if booklet is not None and pledges and all(n in documents for n, _ in pledges):
-        cut = pdfbooklet.cut_booklet(documents[booklet], [a for _, a in pledges])
+    done: set[str] = set()
     with tempfile.TemporaryDirectory(prefix="reportgen-pdf-", dir=workdir) as tmp:
         scratch = Path(tmp)
         if booklet is not None and pledges and booklet in documents:
             labels = {a: Path(n).stem for n, a in pledges}
             part_pdfs: dict[int, bytes] = {}
-            done: set[str] = set()
 
             def cut_pledges(doc: _Doc) -> None:
                 assert doc.target is not None and doc.pages is not None
@@ -592,31 +592,38 @@ def to_pdf(
                     return  # pledges not found in the booklet: converted on their own below
                 starts = [doc.anchor_pages[a] for a in doc.anchors]
                 ends = [s - 1 for s in starts[1:]] + [doc.pages]
+                ranges = list(zip(starts, ends, strict=True))
                 for anchor, data in zip(
-                    doc.anchors,
-                    pdfbooklet.cut_pages(pdf, list(zip(starts, ends, strict=True))),
-                    strict=True,
+                    doc.anchors, pdfbooklet.cut_pages(pdf, ranges), strict=True
                 ):
                     deliver(pledge_names[anchor], data)
                     done.add(pledge_names[anchor])
 
-            if cut is not None:
-                plan = _BookletPlan(cut, booklet, labels, scratch, cut_pledges)
-                wanted = min(_cores(), MAX_OFFICES, len(cut.parts) + 1)
-                _run(plan, wanted, scratch, timeout)
-                assert plan.front is not None and plan.front.target is not None
-                front = plan.front.target.read_bytes()
-                deliver(booklet, pdfbooklet.join([front, *(part_pdfs[id(p)] for p in plan.parts)]))
+            plans: list[_Plan] = []
+
+            def plan() -> _Plan:
+                cut = pdfbooklet.cut_booklet(documents[booklet], [a for _, a in pledges])
+                if cut is not None:
+                    plans.append(_BookletPlan(cut, booklet, labels, scratch, cut_pledges))
+                else:
+                    # Not cut: the whole booklet on one LibreOffice, pledges cut from it.
+                    source = scratch / "booklet.docx"
+                    source.write_bytes(documents[booklet])
+                    anchors = [a for _, a in pledges]
+                    whole = _Doc(booklet, source, scratch / "booklet.pdf", anchors)
+                    plans.append(_EachPlan([whole], cut_pledges))
+                return plans[0]
+
+            _run(plan, min(_cores(), MAX_OFFICES), scratch, timeout)
+            made = plans[0]
+            if isinstance(made, _BookletPlan):
+                assert made.front is not None and made.front.target is not None
+                front = made.front.target.read_bytes()
+                booklet_pdf = pdfbooklet.join([front, *(part_pdfs[id(p)] for p in made.parts)])
             else:
-                # Not cut: the whole booklet on one LibreOffice, pledges cut from it.
-                source = scratch / "booklet.docx"
-                source.write_bytes(documents[booklet])
-                whole = _Doc(booklet, source, scratch / "booklet.pdf", [a for _, a in pledges])
-                _run(_EachPlan([whole], cut_pledges), 1, scratch, timeout)
-                deliver(booklet, part_pdfs[id(whole)])
+                booklet_pdf = next(iter(part_pdfs.values()))
+            deliver(booklet, booklet_pdf)
             done.add(booklet)
-        else:
-            done = set()
         rest = [n for n in names if n not in done]
         if rest:
             docs = []
