@@ -35,10 +35,18 @@ extract. A booklet that cannot be cut without changing a page (see
 :func:`reportgen.pdfbooklet.cut_booklet`) is converted whole, on one core,
 and the pledges' PDFs cut from it the same way.
 
-**Measured** (``python -m tests.bench_pdf``, this 2-core machine, 300
-synthetic pledges, 1,509 pages): every PDF in about 50 s; the booklet alone
-took 110 s through one ``soffice --convert-to`` call, and each pledge's DOCX
-converted on its own costs ~0.4 s of CPU (~120 s for 300) on top of that.
+**Measured** (``python -m tests.bench_pdf``, this 2-core machine idle, 300
+synthetic pledges, a 1,509-page booklet): every PDF in 51 s (LibreOffice
+92 s of CPU, 61 ms a page; reportgen 8 s). Before, one
+``soffice --convert-to`` call took 103 s for the booklet alone, and its 300
+pledge files on top did not finish; converting each pledge's DOCX as well
+would add ~0.4 s of CPU a pledge.
+
+Not done: the booklet's table of contents is no longer clickable in the PDF
+(LibreOffice made links of the PAGEREF fields, which the front matter now
+holds as plain numbers; it exports no link for a hyperlink in their place).
+LibreOffice 7.4 still breaks a line between a number and the Hangul after it
+("70 / 개사") where Word, wrapping Korean by 어절, would not.
 
 LibreOffice stamps each PDF with its creation time and a random file ID; both
 are overwritten in place with fixed values of the same length. LibreOffice may

@@ -8,7 +8,7 @@ run is a whole ``build --pdf`` in a child process, less the same build
 without ``--pdf`` (measured in the same run: timing here is noisy), with the
 CPU time of reportgen and of every LibreOffice it started. ``--old`` also
 times what the build did before: one ``soffice --convert-to pdf`` call on the
-booklet alone (about 110 s at 300 pledges; its 300 pledge files on top of that
+booklet alone (103 s at 300 pledges; its 300 pledge files on top of that
 did not finish).
 """
 
