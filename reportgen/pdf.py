@@ -23,8 +23,9 @@ booklet alone on one core takes minutes at 300 pledges. So the booklet is cut
 at its pledges' bookmarks into the front matter and parts of ~50 pages
 (:mod:`reportgen.pdfbooklet`), the parts are laid out side by side, each
 numbered from where it falls in the booklet, the table of contents gets the
-page numbers once all parts are laid out, and pypdf joins the parts into the
-booklet PDF and cuts each pledge's PDF out of its part.
+page numbers once all parts are laid out (still links to the pledges' pages),
+and pypdf joins the parts into the booklet PDF and cuts each pledge's PDF out
+of its part.
 
 A pledge's PDF is therefore **an extract of the booklet**: its pages carry
 the booklet's page numbers (1-1-3 on pp. 12-16 prints "- 12 -" … "- 16 -"),
@@ -42,10 +43,7 @@ synthetic pledges, a 1,509-page booklet): every PDF in 51 s (LibreOffice
 pledge files on top did not finish; converting each pledge's DOCX as well
 would add ~0.4 s of CPU a pledge.
 
-Not done: the booklet's table of contents is no longer clickable in the PDF
-(LibreOffice made links of the PAGEREF fields, which the front matter now
-holds as plain numbers; it exports no link for a hyperlink in their place).
-LibreOffice 7.4 still breaks a line between a number and the Hangul after it
+Not done: LibreOffice 7.4 still breaks a line between a number and the Hangul after it
 ("70 / 개사") where Word, wrapping Korean by 어절, would not.
 
 LibreOffice stamps each PDF with its creation time and a random file ID; both
@@ -627,7 +625,11 @@ def to_pdf(
             if isinstance(made, _BookletPlan):
                 assert made.front is not None and made.front.target is not None
                 front = made.front.target.read_bytes()
-                booklet_pdf = pdfbooklet.join([front, *(part_pdfs[id(p)] for p in made.parts)])
+                parts = [part_pdfs[id(p)] for p in made.parts]
+                # The contents' page numbers link to the pledges' pages.
+                first = made.cut.first_number
+                links = {str(n): n - first for n in made.numbers().values()}
+                booklet_pdf = pdfbooklet.join([front, *parts], links)
             else:
                 booklet_pdf = next(iter(part_pdfs.values()))
             deliver(booklet, booklet_pdf)

@@ -7,9 +7,11 @@ of its own, so it can be cut at those bookmarks into documents that lay out
 exactly as the same pages of the whole booklet would:
 
 - the **front matter**, whose table of contents points at pledges in other
-  parts with PAGEREF fields: each such field becomes plain text, the page
-  number written in once every part's pages are known (a first copy with
-  four-digit stand-ins tells how many pages the front matter has);
+  parts with PAGEREF fields: each becomes a REF field to a hidden bookmark
+  holding the page number, written in once every part's pages are known (a
+  first copy with four-digit stand-ins tells how many pages the front matter
+  has); LibreOffice makes a link of each, which :func:`join` points at the
+  pledge's page;
 - **parts** of consecutive pledges, each numbered from where it falls in the
   booklet (LibreOffice is told the first page number after laying it out).
 
@@ -32,6 +34,7 @@ import re
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from lxml import etree
 
@@ -47,6 +50,9 @@ STAND_IN = "8888"
 _PARSER = etree.XMLParser(huge_tree=True, resolve_entities=False, no_network=True, load_dtd=False)
 _CUT = "rg-cut"
 _MARK = "\ue000{}\ue001"
+_LINK = "_rg_contents_"  # hidden bookmarks (a leading underscore) the contents link through
+_LINK_ID = 900_000
+XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 _MARK_RE = re.compile("\ue000(\\d+)\ue001")
 # Fields whose value depends on other pages or on the whole document.
 _DEPENDENT_FIELD = re.compile(r"\b(PAGEREF|REF|NOTEREF|SEQ|NUMPAGES|SECTIONPAGES|SECTION)\b")
@@ -138,18 +144,72 @@ def _mark_pagerefs(front: Iterable[etree._Element], anchors: set[str]) -> list[s
                 if any(r.getparent() is not field[0].getparent() for r in field):
                     return None
                 result = next((r for r in field if r.find(f"{W}t") is not None), field[0])
-                run = etree.Element(f"{W}r")
                 props = result.find(f"{W}rPr")
-                if props is not None:
-                    run.append(etree.fromstring(etree.tostring(props)))
-                text = etree.SubElement(run, f"{W}t")
-                text.text = _MARK.format(len(marked))
+                mark = _MARK.format(len(marked))
+                for run in _ref_field(f"{_LINK}{len(marked)}", mark, props):
+                    field[0].addprevious(run)
                 marked.append(target)
-                field[0].addprevious(run)
                 for r in field:
                     r.getparent().remove(r)
                 i = j + 1
     return marked
+
+
+def _run(props: etree._Element | None, hidden: bool = False) -> etree._Element:
+    run = etree.Element(f"{W}r")
+    if props is not None:
+        run.append(etree.fromstring(etree.tostring(props)))
+    if hidden:
+        rpr = run.find(f"{W}rPr")
+        if rpr is None:
+            rpr = etree.SubElement(run, f"{W}rPr")
+        etree.SubElement(rpr, f"{W}vanish")
+    return run
+
+
+def _ref_field(bookmark: str, text: str, props: etree._Element | None) -> list[etree._Element]:
+    """``REF bookmark \\h`` showing ``text``: a link LibreOffice exports, unlike a hyperlink."""
+    runs = []
+    for kind, content in (
+        ("begin", None),
+        (None, f" REF {bookmark} \\h "),
+        ("separate", None),
+        (None, text),
+        ("end", None),
+    ):
+        run = _run(props)
+        if kind is not None:
+            etree.SubElement(run, f"{W}fldChar").set(f"{W}fldCharType", kind)
+        elif content is not None and content.startswith(" REF"):
+            instr = etree.SubElement(run, f"{W}instrText")
+            instr.set(XML_SPACE, "preserve")
+            instr.text = content
+        else:
+            etree.SubElement(run, f"{W}t").text = content
+        runs.append(run)
+    return runs
+
+
+def _link_targets(front: Sequence[etree._Element], count: int) -> bool:
+    """The bookmarks the contents' REF fields show: hidden copies of the page numbers.
+
+    The REF fields make LibreOffice write a link over each page number, which
+    :func:`join` points at the pledge's page; the bookmarks they refer to hold
+    the same number as hidden text at the end of the front matter's last
+    paragraph, where they take no room.
+    """
+    paragraph = next((e for e in reversed(front) if e.tag == f"{W}p"), None)
+    if paragraph is None:
+        return False
+    for k in range(count):
+        start = etree.SubElement(paragraph, f"{W}bookmarkStart")
+        start.set(f"{W}id", str(_LINK_ID + k))
+        start.set(f"{W}name", f"{_LINK}{k}")
+        run = _run(None, hidden=True)
+        etree.SubElement(run, f"{W}t").text = _MARK.format(k)
+        paragraph.append(run)
+        etree.SubElement(paragraph, f"{W}bookmarkEnd").set(f"{W}id", str(_LINK_ID + k))
+    return True
 
 
 def _numbered_styles(styles: bytes | None) -> set[str]:
@@ -216,7 +276,7 @@ def cut_booklet(
                 return None
     front = content[: starts[0]]
     marked = _mark_pagerefs(front, set(anchors))
-    if marked is None:
+    if marked is None or (marked and not _link_targets(front, len(marked))):
         return None
     for element in front:
         if re.search(r"\bPAGEREF\b", _instructions(element)):
@@ -326,18 +386,56 @@ def cut_pages(pdf: bytes, ranges: Sequence[tuple[int, int]]) -> list[bytes]:
     return out
 
 
-def join(pdfs: Sequence[bytes]) -> bytes:
-    """One PDF of all the pages of ``pdfs``, in order; document details from the first."""
+def join(pdfs: Sequence[bytes], links: dict[str, int] | None = None) -> bytes:
+    """One PDF of all the pages of ``pdfs``, in order; document details from the first.
+
+    ``links`` points the first PDF's links at pages of the whole: a link
+    whose text is a key goes to the top of the page of that (0-based) index;
+    its other links are dropped (they pointed into the first PDF alone).
+    """
     from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import ArrayObject, NameObject, NullObject, NumberObject
 
     writer = PdfWriter()
     first = None
-    for pdf in pdfs:
+    pointed: list[tuple[Any, int]] = []  # (link annotation in the writer, target page)
+    for n, pdf in enumerate(pdfs):
         reader = PdfReader(io.BytesIO(pdf))
         first = first or reader
         for page in reader.pages:
             prune_fonts(page)
-            writer.add_page(page)
+            targets: list[int] = []
+            if n == 0 and "/Annots" in page:
+                kept = ArrayObject()
+                annotations: Any = page["/Annots"]
+                for ref in annotations.get_object():
+                    annotation = ref.get_object()
+                    text = str(annotation.get("/Contents", "")).strip()
+                    target = (links or {}).get(text)
+                    if annotation.get("/Subtype") == "/Link" and target is not None:
+                        # Its destination names a page of the first PDF alone.
+                        annotation.pop("/Dest", None)
+                        annotation.pop("/A", None)
+                        kept.append(ref)
+                        targets.append(target)
+                page[NameObject("/Annots")] = kept
+            added = writer.add_page(page)
+            if targets:
+                added_links: Any = added["/Annots"]
+                for ref, target in zip(added_links.get_object(), targets, strict=True):
+                    pointed.append((ref.get_object(), target))
+    for annotation, target in pointed:
+        if 0 <= target < len(writer.pages):
+            page = writer.pages[target]
+            annotation[NameObject("/Dest")] = ArrayObject(
+                [
+                    page.indirect_reference,
+                    NameObject("/XYZ"),
+                    NullObject(),
+                    NumberObject(int(page.mediabox.top)),
+                    NullObject(),
+                ]
+            )
     if first is not None:
         _carry_document_info(first, writer)
     buffer = io.BytesIO()

@@ -15,6 +15,7 @@ import time
 import zipfile
 from pathlib import Path
 
+import pypdf
 import pytest
 from click.testing import CliRunner
 from lxml import etree
@@ -383,6 +384,15 @@ def test_forty_pledges_convert_completely(tmp_path):
         number += len(pages)
     for pdf in (_booklet_pdf(out), pledges[0], pledges[-1]):
         assert gaps_not_in_the_docx(pdf, pdf.with_suffix(".docx")) == [], pdf.name
+    # Each page number in the contents is a link to that page.
+    reader = pypdf.PdfReader(_booklet_pdf(out))
+    index = {page.indirect_reference.idnum: i for i, page in enumerate(reader.pages)}
+    links = {
+        str(a.get_object()["/Contents"]): index[a.get_object()["/Dest"][0].idnum]
+        for page in reader.pages[:front]
+        for a in page.get("/Annots") or []
+    }
+    assert len(links) == 40 and all(int(text) == i + 1 for text, i in links.items()), links
 
 
 def test_without_the_python_bridge_build_still_writes_the_rest(tmp_path, monkeypatch):
