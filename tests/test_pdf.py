@@ -395,6 +395,19 @@ def test_forty_pledges_convert_completely(tmp_path):
     assert len(links) == 40 and all(int(text) == i + 1 for text, i in links.items()), links
 
 
+def test_a_booklet_that_cannot_be_cut_is_converted_whole(tmp_path, monkeypatch):
+    """The fallback (e.g. a template with section breaks): same PDFs, on one LibreOffice."""
+    monkeypatch.setattr("reportgen.pdfbooklet.cut_booklet", lambda *a, **k: None)
+    out = tmp_path / "out"
+    _build(ROOT / "records", ROOT / "templates", out)
+    booklet = _pages(_booklet_pdf(out))
+    pledge_pages = [_pages(p) for p in sorted((out / "공약별").glob("*.pdf"))]
+    assert len(pledge_pages) == 2 and all(pledge_pages)
+    front = len(booklet) - sum(len(p) for p in pledge_pages)
+    assert booklet[front:] == [page for pages in pledge_pages for page in pages]
+    assert _footer(pledge_pages[0][0]) == f"-{front + 1}-"
+
+
 def test_without_the_python_bridge_build_still_writes_the_rest(tmp_path, monkeypatch):
     shutil.copytree(ROOT / "records", tmp_path / "records")
     shutil.copytree(ROOT / "templates", tmp_path / "templates")
