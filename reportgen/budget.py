@@ -82,7 +82,9 @@ def _column_sums(rows: Sequence[BudgetRow], n: int, *, executed: bool) -> list[F
     # filed pages print it. In 확보(집행)액 a column where no row has a figure
     # stays blank: a 0 under '22.6. would read as "nothing secured for 2022"
     # against a plan for it, when it is only not known yet.
-    return [_sum([r.cells[i] for r in rows], zero=not executed, executed=executed) for i in range(n)]
+    return [
+        _sum([r.cells[i] for r in rows], zero=not executed, executed=executed) for i in range(n)
+    ]
 
 
 Cells = dict[str, dict[str, Figure]]  # source -> column key -> figure

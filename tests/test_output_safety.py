@@ -166,7 +166,8 @@ def test_a_hand_file_with_the_name_of_a_new_output_is_refused_without_force(ws: 
     with_all = _build("--out", "reference")
     assert with_all.exit_code == 0
     name = next(
-        p.relative_to(ws / "reference").as_posix() for p in (ws / "reference").rglob("*01-04-03*.docx")
+        p.relative_to(ws / "reference").as_posix()
+        for p in (ws / "reference").rglob("*01-04-03*.docx")
     )
     (out / name).write_bytes(b"my own page")
     before = _tree(out)
