@@ -285,13 +285,17 @@ def diff_command(
 ) -> None:
     """Compare the reports of OLD and NEW (e.g. 2021H2 2022H1) pledge by pledge."""
     from .build import protected_paths
-    from .diff import diff_records, echo_summary, write_outputs
+    from .diff import diff_records, echo_summary, output_names
+    from .diff_docx import render_docx
+    from .output import add_files
 
     result = diff_records(records_dir, old, new, pledge_id)
     echo_summary(result)
-    if out is not None:
+    if out is not None:  # diff_OLD_NEW.json and the 신·구 대비표 diff_OLD_NEW.docx
+        json_name, docx_name = output_names(result)
+        files = {json_name: result.to_json().encode("utf-8"), docx_name: render_docx(result)}
         protected = protected_paths(records_dir, Path("templates"))
-        for path in write_outputs(result, out, force=force, protected=protected):
+        for path in add_files(out, files, version=__version__, force=force, protected=protected):
             click.echo(f"wrote {path}")
     if exit_code and result.changed:
         raise SystemExit(1)

@@ -41,7 +41,6 @@ import click
 from .errors import PeriodError, ReportgenError
 from .load import RecordSet
 from .model import Pledge
-from .output import add_files
 from .periods import Period
 from .text import blankless
 from .view import MoneyCell, MoneyTable, PledgeView, ReportView, format_amount, report_view
@@ -950,18 +949,3 @@ def echo_summary(diff: ReportDiff) -> None:
 def output_names(diff: ReportDiff) -> tuple[str, str]:
     stem = f"diff_{diff.old}_{diff.new}"
     return f"{stem}.json", f"{stem}.docx"
-
-
-def write_outputs(
-    diff: ReportDiff, out: Path, *, force: bool = False, protected: dict[str, Path] | None = None
-) -> list[Path]:
-    """Write ``diff_OLD_NEW.json`` and the 신·구 대비표 ``diff_OLD_NEW.docx`` into ``out``.
-
-    ``out`` follows the rules of a build's output (:func:`reportgen.output.add_files`).
-    """
-    from . import __version__
-    from .diff_docx import render_docx
-
-    json_name, docx_name = output_names(diff)
-    files = {json_name: diff.to_json().encode("utf-8"), docx_name: render_docx(diff)}
-    return add_files(out, files, version=__version__, force=force, protected=protected)
