@@ -23,7 +23,6 @@ from .model import (
     Budget,
     Contacts,
     Item,
-    ItemGroup,
     Participation,
     PeriodReport,
     Pledge,
@@ -173,9 +172,3 @@ def problems_of(asof: PledgeAsOf) -> ProblemsAndMeasures | None:
 
 def budget_of(asof: PledgeAsOf) -> Budget | None:
     return asof.budget.value if asof.budget else None
-
-
-def all_groups(pledge: Pledge) -> list[tuple[str, int, ItemGroup]]:
-    return [("achievements", i, g) for i, g in enumerate(pledge.achievements)] + [
-        ("plans", i, g) for i, g in enumerate(pledge.plans)
-    ]

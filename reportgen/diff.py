@@ -254,10 +254,6 @@ def similarity(a: str, b: str) -> float:
     return matcher.ratio()
 
 
-def _line_text(line: TextLine) -> str:
-    return f"{line.symbol} {line.text}" if line.symbol else line.text
-
-
 # ---------------------------------------------------------------------------
 # Text sections
 

@@ -521,12 +521,6 @@ def _field_rows(table: Table, changes: Sequence[Change]) -> None:
                 _run(p, change.new or "", underline=True, color=BLUE)
 
 
-def _group_label(pair: Pair, side: str) -> str:
-    group = pair.old_group if side == "old" else pair.new_group
-    assert group is not None
-    return group.label
-
-
 def _text_rows(table: Table, pairs: Sequence[Pair]) -> None:
     """One table row per aligned step; runs of added or removed lines share a row."""
     run_op: str | None = None

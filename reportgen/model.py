@@ -30,7 +30,7 @@ from pydantic import (
 )
 
 from .errors import PeriodError, quote
-from .periods import AFTER_TERM, BEFORE_TERM, Period, Term, ascii_digits_hint
+from .periods import Period, Term, ascii_digits_hint
 
 # ---------------------------------------------------------------------------
 # Field types
@@ -354,6 +354,3 @@ def pledge_sort_key(pledge_id: str) -> tuple[int, ...]:
         return tuple(int(part) for part in pledge_id.split("-"))
     except ValueError:
         return (10**9,)
-
-
-COLUMN_KEYS_OUTSIDE_TERM = (BEFORE_TERM, AFTER_TERM)

@@ -615,22 +615,6 @@ def add_files(
     return [out / name for name in sorted(files)]
 
 
-def write_file_atomically(path: Path, data: bytes) -> None:
-    """Replace one file atomically (temp file in the same directory, then rename)."""
-    fd, tmp = tempfile.mkstemp(prefix=f"{_TMP_PREFIX}{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600; outputs are shared files
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
 def manifest_bytes(
     files: Mapping[str, bytes],
     *,
