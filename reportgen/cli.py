@@ -83,7 +83,7 @@ def schema(out: Path) -> None:
 
 
 @main.command()
-@click.argument("period_text", metavar="PERIOD")
+@click.argument("period", metavar="PERIOD", callback=_period)
 @RECORDS
 @click.option(
     "--templates",
@@ -128,7 +128,7 @@ def schema(out: Path) -> None:
 @click.option("-q", "--quiet", is_flag=True, help="Print errors only.")
 @click.option("-v", "--verbose", is_flag=True, help="List every file written.")
 def build(
-    period_text: str,
+    period: Period,
     records_dir: Path,
     templates: Path,
     out: Path | None,
@@ -143,8 +143,6 @@ def build(
     """Build the report of PERIOD (e.g. 2022H1): each pledge's DOCX, the booklet, the workbook."""
     from .build import kept_files, verify
 
-    period = _period(click.get_current_context(), click.Argument(["period"]), period_text)
-    assert period is not None
     target = out or Path("output") / str(period)
     if check_only:
         mismatches = verify(period, records_dir, templates, target)
