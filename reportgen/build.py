@@ -206,6 +206,19 @@ def _render_report(
     return Build(period, files, warnings, drafts, notes)
 
 
+def latest_reported(records_dir: Path) -> Period:
+    """The newest half-year the records report on (``reportgen build`` without PERIOD)."""
+    from .validate import latest_period
+
+    records, _warnings = check(records_dir)
+    found = latest_period(records)
+    if found is None:
+        raise PeriodError(
+            f"{records_dir}: no period is recorded yet; name one, e.g. reportgen build 2022H1"
+        )
+    return found
+
+
 def protected_paths(records_dir: Path, templates: Path) -> dict[str, Path]:
     """Directories no output may replace: the inputs, and the workspace around them."""
     return {

@@ -83,7 +83,7 @@ def schema(out: Path) -> None:
 
 
 @main.command()
-@click.argument("period", metavar="PERIOD", callback=_period)
+@click.argument("period", metavar="[PERIOD]", required=False, callback=_period)
 @RECORDS
 @click.option(
     "--templates",
@@ -140,8 +140,16 @@ def build(
     quiet: bool,
     verbose: bool,
 ) -> None:
-    """Build the report of PERIOD (e.g. 2022H1): each pledge's DOCX, the booklet, the workbook."""
-    from .build import kept_files, verify
+    """Build the report of PERIOD (e.g. 2022H1): each pledge's DOCX, the booklet, the workbook.
+
+    Without PERIOD, the newest half-year the records report on.
+    """
+    from .build import kept_files, latest_reported, verify
+
+    if period is None:
+        period = latest_reported(records_dir)
+        if not quiet:
+            click.echo(f"building {period}, the newest period the records report", err=True)
 
     target = out or Path("output") / str(period)
     if check_only:

@@ -358,3 +358,24 @@ def test_output_is_the_same_whatever_the_number_of_workers(workspace):
     assert _build(workspace, "2022H1", "--out", str(one), "-j", "1").exit_code == 0
     assert _build(workspace, "2022H1", "--out", str(two), "-j", "2").exit_code == 0
     assert _tree(one) == _tree(two)
+
+
+def test_build_without_period_builds_the_newest_reported(workspace, monkeypatch):
+    monkeypatch.chdir(workspace)
+    result = _build(workspace)
+    assert result.exit_code == 0, result.output
+    assert "building 2022H1" in result.output
+    assert (workspace / "output" / "2022H1" / MANIFEST).is_file()
+
+
+def test_build_without_period_and_nothing_recorded_says_what_to_do(tmp_path, monkeypatch):
+    from .conftest import make_pledge, write_records
+
+    pledge = make_pledge(plans=[], reports={})
+    records = write_records(tmp_path, {"1-1-1": pledge})
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(
+        main, ["build", "--records", str(records), "--templates", str(ROOT / "templates")]
+    )
+    assert result.exit_code == 1, result.output
+    assert "no period is recorded yet" in result.output and "Traceback" not in result.output
