@@ -573,15 +573,17 @@ def item_lines(cell_or_doc, lines_expr: str, first_para=None):
     p("{%p if line.placeholder %}")
     p("{{ line.text }}", "항목없음")
     p("{%p elif line.note %}")
-    p("{{ line.text }}", "항목주", "※")
+    # The symbols (□ ○ - · ※) come from the view (Line.symbol); each level
+    # keeps its own paragraph style for the hanging indent.
+    p("{{ line.text }}", "항목주", "{{ line.symbol }}")
     p("{%p elif line.level == 0 %}")
-    p("□ {{ line.text }}", "항목0")
+    p("{{ line.symbol }} {{ line.text }}", "항목0")
     p("{%p elif line.level == 1 %}")
-    p("{{ line.text }}", "항목1", "○")
+    p("{{ line.text }}", "항목1", "{{ line.symbol }}")
     p("{%p elif line.level == 2 %}")
-    p("{{ line.text }}", "항목2", "-")
+    p("{{ line.text }}", "항목2", "{{ line.symbol }}")
     p("{%p else %}")
-    p("{{ line.text }}", "항목3", "·")
+    p("{{ line.text }}", "항목3", "{{ line.symbol }}")
     p("{%p endif %}")
     p("{%p endfor %}")
 
