@@ -124,12 +124,7 @@ def _render_report(
 ) -> Build:
     records, warnings = check(records_dir, period)
     assert records.settings is not None  # check() raises when report.json is unusable
-    term = records.settings.term.to_term()
-    if not term.contains(period):
-        raise PeriodError(
-            f"{period} is outside {term.name} ({term.span_label}); "
-            f"reports of this term run from {term.start} to {term.end}"
-        )
+    records.settings.term.to_term().require(period)
 
     settings_bytes = records.sources.get("report.json", b"")
     sources = [

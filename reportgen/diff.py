@@ -795,11 +795,7 @@ def diff_reports(records: RecordSet, old: Period, new: Period, pledge: str | Non
     for period in (old, new):
         if period.is_year:
             raise PeriodError(f"{period} is a year; a report is for a half-year such as {period}H1")
-        if not term.contains(period):
-            raise PeriodError(
-                f"{period} is outside {term.name} ({term.span_label}); "
-                f"reports of this term run from {term.start} to {term.end}"
-            )
+        term.require(period)
     pledges: list[Pledge] = records.pledges
     if pledge is not None:
         pledges = [p for p in pledges if p.id == pledge]

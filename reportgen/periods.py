@@ -141,6 +141,14 @@ class Term:
     start: Period
     end: Period
 
+    def require(self, period: Period) -> None:
+        """Raise :class:`PeriodError` unless a report of ``period`` belongs to this term."""
+        if not self.contains(period):
+            raise PeriodError(
+                f"{period} is outside {self.name} ({self.span_label}); "
+                f"reports of this term run from {self.start} to {self.end}"
+            )
+
     def contains(self, period: Period) -> bool:
         # By ordinal: a year counts as its second half, so "2022" (reported
         # as 2022H2) is outside a term that ends with 2022H1; "2018" is inside.
