@@ -59,6 +59,8 @@ class PledgeAsOf:
     cumulative: tuple[tuple[Period, tuple[DatedItem, ...]], ...]  # by group period
     previous: tuple[DatedItem, ...]
     plan: tuple[DatedItem, ...]
+    title: Carried | None  # a rename recorded in reports.<P>.title, P <= the report's period
+    department: Carried | None
     status: Carried | None
     contacts: Carried | None
     participation: Carried | None
@@ -103,6 +105,9 @@ def _carry(pledge: Pledge, period: Period, name: str) -> Carried | None:
 
 
 SECTIONS = ("status", "contacts", "participation", "problems", "budget")
+# A rename or a reorganisation: recorded once, in force from that report on
+# (new-period does not copy them; they carry forward by themselves).
+NAMES = ("title", "department")
 
 
 def pledge_as_of(pledge: Pledge, period: Period, term: Term) -> PledgeAsOf:
@@ -137,7 +142,7 @@ def pledge_as_of(pledge: Pledge, period: Period, term: Term) -> PledgeAsOf:
             if group.draft:
                 drafts.append(f"plans[{index}] ({group.period})")
 
-    carried = {name: _carry(pledge, period, name) for name in SECTIONS}
+    carried = {name: _carry(pledge, period, name) for name in (*NAMES, *SECTIONS)}
     for name, value in carried.items():
         if value is not None and value.draft:
             drafts.append(f"reports.{value.recorded}.{name}")
@@ -148,6 +153,8 @@ def pledge_as_of(pledge: Pledge, period: Period, term: Term) -> PledgeAsOf:
         cumulative=tuple((p, tuple(cumulative[p])) for p in sorted(cumulative)),
         previous=tuple(previous),
         plan=tuple(plan),
+        title=carried["title"],
+        department=carried["department"],
         status=carried["status"],
         contacts=carried["contacts"],
         participation=carried["participation"],
@@ -158,6 +165,16 @@ def pledge_as_of(pledge: Pledge, period: Period, term: Term) -> PledgeAsOf:
 
 
 # Typed accessors keep the writers free of ``Any``.
+def title_of(asof: PledgeAsOf) -> str:
+    """공약명 as it stood in this report: a later rename never leaks into an earlier report."""
+    return str(asof.title.value) if asof.title else asof.pledge.title
+
+
+def department_of(asof: PledgeAsOf) -> str:
+    """소관부서 as it stood in this report."""
+    return str(asof.department.value) if asof.department else asof.pledge.department
+
+
 def contacts_of(asof: PledgeAsOf) -> Contacts | None:
     return asof.contacts.value if asof.contacts else None
 

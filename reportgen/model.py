@@ -316,6 +316,14 @@ class PeriodReport(Record):
     draft: Flag = Field(
         default=False, description="written by new-period; remove once a person has checked it"
     )
+    title: Text | None = Field(
+        default=None,
+        description="공약명 from this report on, when the pledge was renamed (earlier reports keep the old one)",
+    )
+    department: Text | None = Field(
+        default=None,
+        description="소관부서 from this report on, after a reorganisation (earlier reports keep the old one)",
+    )
     status: Text | None = Field(default=None, description="추진상황, e.g. 이행후계속추진")
     contacts: Contacts | None = None
     participation: Participation | None = None

@@ -18,9 +18,11 @@ from .asof import (
     PledgeAsOf,
     budget_of,
     contacts_of,
+    department_of,
     participation_of,
     pledge_as_of,
     problems_of,
+    title_of,
 )
 from .budget import (
     BudgetRow,
@@ -355,7 +357,7 @@ def pledge_view(pledge: Pledge, period: Period, settings: ReportSettings) -> Ple
         "연도별 투자계획(사업비)",
         columns,
         non_budget=pledge.non_budget,
-        pledge_title=pledge.title,
+        pledge_title=title_of(asof),
         notes=tuple(d.note for d in drifts if d.table == "plan"),
     )
     secured = money_table(
@@ -363,7 +365,7 @@ def pledge_view(pledge: Pledge, period: Period, settings: ReportSettings) -> Ple
         "연도별 확보(집행)액",
         columns,
         non_budget=pledge.non_budget,
-        pledge_title=pledge.title,
+        pledge_title=title_of(asof),
         notes=tuple(d.note for d in drifts if d.table == "secured"),
     )
 
@@ -384,12 +386,12 @@ def pledge_view(pledge: Pledge, period: Period, settings: ReportSettings) -> Ple
 
     return PledgeView(
         id=pledge.id,
-        title=pledge.title,
+        title=title_of(asof),
         anchor="pledge_" + pledge.id.replace("-", "_"),
         period=str(period),
         period_words=period.in_words,
         status=canonical_status(asof.status.value, settings) if asof.status else "",
-        department=pledge.department,
+        department=department_of(asof),
         contacts=contact_rows,
         progress=_progress(asof),
         participation=participation,

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from reportgen.asof import DatedItem, pledge_as_of
 from reportgen.model import Pledge, ReportSettings
+from reportgen.output import pledge_file_stem
 from reportgen.periods import Period, Term
 from reportgen.view import PledgeView, pledge_view
 
@@ -268,3 +269,18 @@ def test_later_data_never_changes_an_earlier_report(shipped, report, steps, pled
     before = pledge_view(Pledge.model_validate(raw), report, cfg)
     after = pledge_view(Pledge.model_validate(_add_later(raw, str(later))), report, cfg)
     assert after == before
+
+
+def test_a_rename_never_leaks_into_an_earlier_report(shipped, settings) -> None:
+    """reports.2022H1.title / department: the 2022H1 report shows them, 2021H2 the old ones."""
+    raw = shipped("1-4-5")
+    old_title, old_dept = raw["title"], raw["department"]
+    raw["reports"]["2022H1"]["title"] = "청년·여성·어르신 일자리 통합지원 추진"
+    raw["reports"]["2022H1"]["department"] = "일자리경제과"
+    pledge = Pledge.model_validate(raw)
+    new = pledge_view(pledge, P("2022H1"), settings)
+    old = pledge_view(pledge, P("2021H2"), settings)
+    assert (new.title, new.department) == ("청년·여성·어르신 일자리 통합지원 추진", "일자리경제과")
+    assert (old.title, old.department) == (old_title, old_dept)
+    # The pledge's file is named after the report's own title too.
+    assert pledge_file_stem(new.id, new.title).endswith("통합지원 추진")
