@@ -102,7 +102,10 @@ def _secured_cells(sub: SecuredSubproject) -> Cells:
 
 
 def _table(
-    kind: TableKind, columns: Sequence[FiscalColumn], subprojects: Sequence[tuple[str, Cells]]
+    kind: TableKind,
+    columns: Sequence[FiscalColumn],
+    subprojects: Sequence[tuple[str, Cells]],
+    sources: Sequence[str],
 ) -> BudgetTable:
     executed = kind == "secured"
     n = len(columns)
@@ -110,7 +113,7 @@ def _table(
     source_rows: list[BudgetRow] = []
     for name, cells in subprojects:
         rows = []
-        for source in FUNDING_SOURCES:
+        for source in sources:
             by_col = cells.get(source, {})
             figures = [by_col.get(c.key, EMPTY) for c in columns]
             rows.append(_row(source, "source", figures, zero=False, executed=executed))
@@ -126,14 +129,20 @@ def _table(
     return BudgetTable(kind, tuple(columns), grand, tuple(blocks))
 
 
-def plan_table(budget: Budget, columns: Sequence[FiscalColumn]) -> BudgetTable:
-    """□ 연도별 투자계획(사업비)."""
-    return _table("plan", columns, [(s.name, _plan_cells(s)) for s in budget.plan])
+def plan_table(
+    budget: Budget, columns: Sequence[FiscalColumn], sources: Sequence[str] = FUNDING_SOURCES
+) -> BudgetTable:
+    """□ 연도별 투자계획(사업비); a row per funding source of the city, in its order."""
+    return _table("plan", columns, [(s.name, _plan_cells(s)) for s in budget.plan], sources)
 
 
-def secured_table(budget: Budget, columns: Sequence[FiscalColumn]) -> BudgetTable:
+def secured_table(
+    budget: Budget, columns: Sequence[FiscalColumn], sources: Sequence[str] = FUNDING_SOURCES
+) -> BudgetTable:
     """□ 연도별 확보(집행)액."""
-    return _table("secured", columns, [(s.name, _secured_cells(s)) for s in budget.secured])
+    return _table(
+        "secured", columns, [(s.name, _secured_cells(s)) for s in budget.secured], sources
+    )
 
 
 def execution_rate(figure: Figure) -> Decimal | None:
@@ -192,18 +201,20 @@ def _fmt(amount: Decimal | None, executed: Decimal | None = None, *, pair: bool 
     return f"{text} ({executed or ZERO:,})" if pair else text
 
 
-def printed_total_drifts(budget: Budget, columns: Sequence[FiscalColumn]) -> list[Drift]:
+def printed_total_drifts(
+    budget: Budget, columns: Sequence[FiscalColumn], sources: Sequence[str] = FUNDING_SOURCES
+) -> list[Drift]:
     """Where totals typed on an old page disagree with the figures beside them.
 
     Legacy pages drift (FORM.md §5): ``validate`` warns about each, and the
     regenerated page prints the right total with a ※ line saying so.
     """
     out: list[Drift] = []
-    plan = plan_table(budget, columns)
+    plan = plan_table(budget, columns, sources)
     for i, (sub, block) in enumerate(zip(budget.plan, plan.blocks, strict=True)):
         for source, printed in sub.printed_totals.items():
-            row = next(r for r in block.rows if r.label == source)
-            if (row.total.amount or ZERO) != printed:
+            row = next((r for r in block.rows if r.label == source), None)
+            if row is not None and (row.total.amount or ZERO) != printed:
                 out.append(
                     Drift(
                         f"plan[{i}].printed_totals.{source}",
@@ -213,10 +224,12 @@ def printed_total_drifts(budget: Budget, columns: Sequence[FiscalColumn]) -> lis
                         _fmt(row.total.amount),
                     )
                 )
-    secured = secured_table(budget, columns)
+    secured = secured_table(budget, columns, sources)
     for i, (ssub, block) in enumerate(zip(budget.secured, secured.blocks, strict=True)):
         for source, sprinted in ssub.printed_totals.items():
-            row = next(r for r in block.rows if r.label == source)
+            row = next((r for r in block.rows if r.label == source), None)
+            if row is None:
+                continue  # not a source of the city: validate says so
             got, exe = row.total.amount or ZERO, row.total.executed or ZERO
             if got != sprinted.secured or (
                 sprinted.executed is not None and exe != sprinted.executed
@@ -251,6 +264,8 @@ def printed_total_drifts(budget: Budget, columns: Sequence[FiscalColumn]) -> lis
     return out
 
 
-def printed_total_drift(budget: Budget, columns: Sequence[FiscalColumn]) -> list[tuple[str, str]]:
+def printed_total_drift(
+    budget: Budget, columns: Sequence[FiscalColumn], sources: Sequence[str] = FUNDING_SOURCES
+) -> list[tuple[str, str]]:
     """(JSON path below ``budget``, message) for each :func:`printed_total_drifts`."""
-    return [(d.path, d.message) for d in printed_total_drifts(budget, columns)]
+    return [(d.path, d.message) for d in printed_total_drifts(budget, columns, sources)]

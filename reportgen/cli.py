@@ -68,17 +68,25 @@ def validate(records_dir: Path, period: Period | None) -> None:
 
 
 @main.command()
+@RECORDS
 @click.option(
     "--out",
     type=click.Path(path_type=Path, file_okay=False),
-    default=Path("records/schema"),
-    show_default=True,
+    default=None,
+    help="Where to write them [default: RECORDS/schema].",
 )
-def schema(out: Path) -> None:
-    """Write the JSON Schemas that editors use to complete and check records."""
+def schema(records_dir: Path, out: Path | None) -> None:
+    """Write the JSON Schemas that editors use to complete and check records.
+
+    Budget tables are keyed by the funding sources of RECORDS/report.json.
+    """
+    from .load import load_records
+    from .model import FUNDING_SOURCES
     from .schema import write_schemas
 
-    for path in write_schemas(out):
+    settings = load_records(records_dir).settings if records_dir.is_dir() else None
+    sources = settings.funding_sources if settings is not None else list(FUNDING_SOURCES)
+    for path in write_schemas(out or records_dir / "schema", sources):
         click.echo(f"wrote {path}")
 
 

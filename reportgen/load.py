@@ -439,8 +439,6 @@ def _message(err: dict[str, Any], raw: Any) -> str:
         return f"expected an object {{ … }}, found {type(err['input']).__name__}"
     if kind == "list_type":
         return f"expected a list [ … ], found {type(err['input']).__name__}"
-    if kind == "literal_error" and "[key]" in [str(x) for x in loc]:
-        return f"{quote(err['input'])} is not a funding source; write 국비, 도비, 시비 or 기타"
     return msg
 
 

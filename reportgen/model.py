@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import (
     BaseModel,
@@ -122,9 +122,12 @@ Text = Annotated[str, Field(min_length=1, max_length=500)]
 MAX_ITEM_CHARS = 2000  # a 개조식 line is a sentence or two; more is a paste gone wrong
 
 FUNDING_SOURCES: tuple[str, ...] = ("국비", "도비", "시비", "기타")
-"""Funding sources (재원) in the order the form prints them: national, provincial, city, other."""
+"""Goyang's funding sources (재원) in the order its form prints them: national,
+provincial, city, other. Another city lists its own in ``report.json``
+(``funding_sources``: 국비/도비/군비/기타, 국비/시비/구비/민자 …)."""
 
-FundingSource = Literal["국비", "도비", "시비", "기타"]
+# A funding source as a record names it: one of the city's, which validate checks.
+FundingSource = Annotated[str, Field(min_length=1)]
 
 PLEDGE_ID_PATTERN = r"^[1-9][0-9]*-[1-9][0-9]*-[1-9][0-9]*$"
 _PLEDGE_ID = re.compile(PLEDGE_ID_PATTERN)
@@ -189,6 +192,13 @@ class ReportSettings(Record):
     done_statuses: list[Text] = Field(
         default_factory=lambda: ["완료", "이행후계속추진"],
         description="statuses counted as done (완료, 이행후계속추진) in the summary",
+    )
+    funding_sources: list[Annotated[str, Field(min_length=1, max_length=20)]] = Field(
+        default_factory=lambda: list(FUNDING_SOURCES),
+        min_length=1,
+        max_length=12,
+        description="재원, as the city prints them and in its order: 국비/도비/시비/기타 (a 시), "
+        "국비/도비/군비/기타 (a 군), 국비/시비/구비/민자 (a 광역시 구)",
     )
 
     @property

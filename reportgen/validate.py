@@ -45,6 +45,11 @@ def _check_settings(settings: ReportSettings, out: _Sink) -> None:
             out.error(f"$.done_statuses[{i}]", f"{quote(status)} is not in 'statuses'")
     if len(set(settings.statuses)) != len(settings.statuses):
         out.error("$.statuses", "a status is listed twice")
+    if len(set(settings.funding_sources)) != len(settings.funding_sources):
+        out.error("$.funding_sources", "a funding source is listed twice")
+    for i, source in enumerate(settings.funding_sources):
+        if source in ("계", "소계"):
+            out.error(f"$.funding_sources[{i}]", f"{quote(source)} is a total row, not a source")
     years = settings.term.end.year - settings.term.start.year + 1
     if years != 5:
         # The DOCX template has one column per year of a standard 4-year term
@@ -93,7 +98,9 @@ def _names(names: Iterable[str], *, sort: bool = True, most: int = 10) -> str:
     return out + (f" and {len(shown) - most} more" if len(shown) > most else "")
 
 
-def _check_budget(budget: Budget, term: Term, path: str, out: _Sink) -> None:
+def _check_budget(
+    budget: Budget, term: Term, sources: Sequence[str], path: str, out: _Sink
+) -> None:
     columns = term.fiscal_columns
     keys = [c.key for c in columns]
     allowed = ", ".join(keys)
@@ -109,6 +116,17 @@ def _check_budget(budget: Budget, term: Term, path: str, out: _Sink) -> None:
                 out.error(
                     f"{path}.{tname}[{i}].name", f"sub-project {quote(sub.name)} appears twice"
                 )
+            printed = sub.printed_totals.keys()
+            for key in (*sub.sources.keys(), *printed):
+                if key not in sources:
+                    bad_columns = True
+                    where = "sources" if key in sub.sources else "printed_totals"
+                    out.error(
+                        f"{path}.{tname}[{i}].{where}.{key}",
+                        f"{quote(key)} is not a funding source of this report; write "
+                        + ", ".join(sources)
+                        + " (report.json's funding_sources)",
+                    )
             for source, cols in sub.sources.items():
                 for key, value in cols.items():
                     where = f"{path}.{tname}[{i}].sources.{source}.{key}"
@@ -139,7 +157,7 @@ def _check_budget(budget: Budget, term: Term, path: str, out: _Sink) -> None:
                 _not_a_column(key, keys, f"; use 계 or {allowed}"),
             )
     if not bad_columns:
-        for where, message in printed_total_drift(budget, columns):
+        for where, message in printed_total_drift(budget, columns, sources):
             out.warn(
                 f"{path}.{where}",
                 message + " (legacy figures drift; the report prints the computed total)",
@@ -192,7 +210,8 @@ def _check_pledge(pledge: Pledge, file: Path, settings: ReportSettings | None, o
                     f"{path}.budget", "a 비예산 pledge (non_budget: true) has no budget tables"
                 )
             else:
-                _check_budget(report.budget, term, f"{path}.budget", out)
+                sources = settings.funding_sources
+                _check_budget(report.budget, term, sources, f"{path}.budget", out)
 
 
 def check_period_sections(records: RecordSet, period: Period) -> list[Problem]:

@@ -9,6 +9,7 @@ to hand to a sandboxed template and to another process.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
@@ -34,7 +35,7 @@ from .budget import (
     printed_total_drifts,
     secured_table,
 )
-from .model import Item, Pledge, ReportSettings
+from .model import FUNDING_SOURCES, Item, Pledge, ReportSettings
 from .periods import FiscalColumn, Period, RowLabel, Term, heading_for
 from .text import blankless
 
@@ -269,6 +270,7 @@ def money_table(
     non_budget: bool,
     pledge_title: str,
     notes: tuple[str, ...] = (),
+    sources: Sequence[str] = FUNDING_SOURCES,
 ) -> MoneyTable:
     kind: Literal["plan", "secured"] = "secured" if "확보" in title else "plan"
     executed = kind == "secured"
@@ -287,11 +289,11 @@ def money_table(
                     )
                 )
     else:
-        # 비예산, or nothing recorded: print the frame (계 and the four sources).
+        # 비예산, or nothing recorded: print the frame (계 and the city's sources).
         empty = MoneyCell(None, None, "")
         blank = tuple(empty for _ in columns)
         grand = MoneyRow("", "", 1, "계", "total", empty, blank)
-        labels = ("국비", "도비", "시비", "기타")
+        labels = tuple(sources)
         for i, label in enumerate(labels):
             rows.append(
                 MoneyRow(
@@ -351,22 +353,25 @@ def pledge_view(pledge: Pledge, period: Period, settings: ReportSettings) -> Ple
         )
 
     budget = None if pledge.non_budget else budget_of(asof)
-    drifts = printed_total_drifts(budget, columns) if budget else []
+    sources = settings.funding_sources
+    drifts = printed_total_drifts(budget, columns, sources) if budget else []
     plan = money_table(
-        plan_table(budget, columns) if budget else None,
+        plan_table(budget, columns, sources) if budget else None,
         "연도별 투자계획(사업비)",
         columns,
         non_budget=pledge.non_budget,
         pledge_title=title_of(asof),
         notes=tuple(d.note for d in drifts if d.table == "plan"),
+        sources=sources,
     )
     secured = money_table(
-        secured_table(budget, columns) if budget else None,
+        secured_table(budget, columns, sources) if budget else None,
         "연도별 확보(집행)액",
         columns,
         non_budget=pledge.non_budget,
         pledge_title=title_of(asof),
         notes=tuple(d.note for d in drifts if d.table == "secured"),
+        sources=sources,
     )
 
     pm = problems_of(asof)
@@ -476,6 +481,7 @@ class ReportView:
     summary_lines: tuple[str, ...]  # the 총괄's ○ lines, generated from the rules
     column_labels: tuple[str, ...]
     column_keys: tuple[str, ...]
+    funding_sources: tuple[str, ...] = FUNDING_SOURCES  # the city's 재원, in its order
 
 
 def report_view(pledges: list[Pledge], period: Period, settings: ReportSettings) -> ReportView:
@@ -520,6 +526,7 @@ def assemble_report(
         summary_lines=summary_lines(total, unrecorded, done, done_share, settings.done_statuses),
         column_labels=info.column_labels,
         column_keys=tuple(c.key for c in term.fiscal_columns),
+        funding_sources=tuple(settings.funding_sources),
     )
 
 

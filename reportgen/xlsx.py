@@ -60,7 +60,6 @@ from xlsxwriter.worksheet import (
 from . import ooxml
 from .bulk import bulk_allocation
 from .errors import TemplateError
-from .model import FUNDING_SOURCES
 from .ooxml import write_package
 from .periods import Period
 from .view import MoneyCell, MoneyRow, MoneyTable, PledgeView, ReportView, pledge_money
@@ -1162,7 +1161,8 @@ class _Writer:
 
     def by_source(self, ws: _Sheet, placed: dict[str, _PledgeSheet]) -> None:
         f, report = self.f, self.report
-        groups = (*FUNDING_SOURCES, "계")
+        sources = self.report.funding_sources
+        groups = (*sources, "계")
         measures = ("계획", SECURED, EXECUTED)
         first_fig = 2
         rate_col = first_fig + len(groups) * 3
@@ -1195,9 +1195,9 @@ class _Writer:
                 r += 1
                 continue
             money_rows.append(r)
-            plan_rows = _source_totals(view.plan_table)
-            sec_rows = _source_totals(view.secured_table)
-            for g, source in enumerate(FUNDING_SOURCES):
+            plan_rows = _source_totals(view.plan_table, sources)
+            sec_rows = _source_totals(view.secured_table, sources)
+            for g, source in enumerate(sources):
                 c0 = first_fig + 3 * g
                 crit = _quote_text(source)
                 for k, (place, sum_col, value) in enumerate(
@@ -1211,11 +1211,11 @@ class _Writer:
                     sums = f"{sheet.ref}!{_abs(place.first_row, sum_col)}:{_abs(place.last_row, sum_col)}"
                     self._formula(ws, r, c0 + k, f"SUMIF({labels},{crit},{sums})", value, "figure")
                     totals[c0 + k] = _add(totals.get(c0 + k), value)
-            c_total = first_fig + 3 * len(FUNDING_SOURCES)
+            c_total = first_fig + 3 * len(sources)
             grand_plan = view.plan_table.grand_total.total
             grand_sec = view.secured_table.grand_total.total
             for k, value in enumerate((grand_plan.amount, grand_sec.amount, grand_sec.executed)):
-                parts = ",".join(_a1(r, first_fig + 3 * g + k) for g in range(len(FUNDING_SOURCES)))
+                parts = ",".join(_a1(r, first_fig + 3 * g + k) for g in range(len(sources)))
                 self._formula(ws, r, c_total + k, f"SUM({parts})", value, "total")
                 totals[c_total + k] = _add(totals.get(c_total + k), value)
             # 집행률 like with like, as the 총괄 sheet computes it (one figure, one place).
@@ -1239,7 +1239,7 @@ class _Writer:
         ws.write_string(
             total_row + 1,
             0,
-            "※ 재원별 금액은 공약별 시트의 구분(국비·도비·시비·기타) 행을 더한 수식입니다.",
+            f"※ 재원별 금액은 공약별 시트의 구분({'·'.join(sources)}) 행을 더한 수식입니다.",
             f("note"),
         )
         ws.freeze_panes(first, 2)
@@ -1269,13 +1269,15 @@ class _Writer:
         return write_package(self.wb.parts.items())
 
 
-def _source_totals(table: MoneyTable) -> dict[str, tuple[Decimal | None, Decimal | None]]:
+def _source_totals(
+    table: MoneyTable, sources: Sequence[str]
+) -> dict[str, tuple[Decimal | None, Decimal | None]]:
     """Per funding source: the sum of its rows' 계 (amount, executed) over all sub-projects.
 
     Layout only: the rows' totals come from the view; None where no row has a figure.
     """
     out: dict[str, tuple[Decimal | None, Decimal | None]] = {}
-    for source in FUNDING_SOURCES:
+    for source in sources:
         amounts = [r.total.amount for r in table.rows if r.kind == "source" and r.label == source]
         executed = [
             r.total.executed for r in table.rows if r.kind == "source" and r.label == source

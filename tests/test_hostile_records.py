@@ -60,7 +60,15 @@ def _set(pledge: dict[str, Any], path: list[str | int], value: Any) -> dict[str,
 
 
 def _errors(directory: Path) -> list[Problem]:
-    return load_records(directory).errors
+    """Every error reading and validating ``directory`` finds (load, then the rules)."""
+    from reportgen.errors import RecordsInvalid, Severity
+    from reportgen.validate import check
+
+    try:
+        check(directory)
+    except RecordsInvalid as exc:
+        return [p for p in exc.problems if p.severity is Severity.ERROR]
+    return []
 
 
 def _only_error(directory: Path) -> Problem:
@@ -430,7 +438,7 @@ MEGA = 1_000_000
             lambda p: p["reports"]["2022H1"]["budget"]["plan"][0]["sources"].update(
                 {"구" * 60: {"2019": 1}}
             ),
-            "$.reports.2022H1.budget.plan[0].sources." + "구" * 60 + " (key)",
+            "$.reports.2022H1.budget.plan[0].sources." + "구" * 60,
             "… (60 characters) is not a funding source",
             id="funding-source",
         ),

@@ -261,13 +261,6 @@ def test_keys_that_collide_after_cleaning_are_an_error(tmp_path, write_records, 
             id="blank-item",
         ),
         pytest.param(
-            ["reports", "2022H1", "budget", "plan", 0, "sources", "구비"],
-            {"2018": 1},
-            "$.reports.2022H1.budget.plan[0].sources.구비 (key)",
-            "'구비' is not a funding source; write 국비, 도비, 시비 or 기타",
-            id="funding-source",
-        ),
-        pytest.param(
             ["reports", "2022H1", "problems"],
             {"general": [{"text": "a"}], "problems": [{"text": "b"}]},
             "$.reports.2022H1.problems",

@@ -140,10 +140,15 @@ def test_unknown_key_is_an_error(make_pledge) -> None:
     assert [(e["type"], e["loc"]) for e in errors] == [("extra_forbidden", ("titel",))]
 
 
-def test_funding_sources_are_a_closed_list() -> None:
+def test_funding_sources_are_the_citys_list() -> None:
+    """Goyang's by default; a 광역시 구 lists its own (the model types any name, validate checks)."""
     assert FUNDING_SOURCES == ("국비", "도비", "시비", "기타")
-    errors = _errors(Budget, {"plan": [{"name": "a", "sources": {"구비": {"2018": 1}}}]})
-    assert errors[0]["type"] == "literal_error"
+    budget = Budget.model_validate({"plan": [{"name": "a", "sources": {"구비": {"2018": 1}}}]})
+    assert list(budget.plan[0].sources) == ["구비"]
+    raw = {"city": "서구", "term": {"name": "민선8기", "start": "2022H2", "end": "2026H1"}}
+    assert ReportSettings.model_validate(raw).funding_sources == list(FUNDING_SOURCES)
+    gu = ReportSettings.model_validate({**raw, "funding_sources": ["국비", "시비", "구비", "민자"]})
+    assert gu.funding_sources == ["국비", "시비", "구비", "민자"]
 
 
 @pytest.mark.parametrize("value", ["no", "yes", 0, 1])

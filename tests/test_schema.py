@@ -110,7 +110,6 @@ FIGURE = [*BUDGET, "plan", 0, "sources", "시비", "2018"]
         pytest.param(["titel"], "x", id="unknown-key"),
         pytest.param(FIGURE, -5, id="negative"),
         pytest.param(FIGURE, "abc", id="text-figure"),
-        pytest.param([*BUDGET, "plan", 0, "sources", "구비"], {"2018": 1}, id="source"),
         pytest.param(["achievements", 0, "period"], "2022X", id="period"),
         pytest.param(["reports", "2022H1", "contacts"], [], id="list-for-object"),
         pytest.param(["achievements", 0, "entries", 0, "text"], "가" * 2001, id="long"),
@@ -134,3 +133,23 @@ def test_schema_rejects_a_malformed_report_period_key(records_dir: Path, make_pl
         Pledge.model_validate(pledge)
     validator = _validator(records_dir, "pledge.schema.json")
     assert list(validator.iter_errors(pledge)), "the schema accepts reports.2022X"
+
+
+def test_schema_names_the_citys_funding_sources(records_dir: Path, make_pledge, tmp_path) -> None:
+    """Editor completion shows the city's 재원; the model leaves the check to validate."""
+    pledge = _set(make_pledge(), [*BUDGET, "plan", 0, "sources", "구비"], {"2018": 1})
+    goyang = _validator(records_dir, "pledge.schema.json")
+    assert list(goyang.iter_errors(pledge)), "Goyang's schema accepts 구비"
+    gu = json.loads(render_schema(SCHEMAS["pledge.schema.json"], ["국비", "시비", "구비", "민자"]))
+    cls = jsonschema.validators.validator_for(gu)
+    assert not list(cls(gu).iter_errors(pledge))
+    # `reportgen schema` takes the list from the records' report.json.
+    records = tmp_path / "records"
+    records.mkdir()
+    settings = json.loads((records_dir / "report.json").read_text(encoding="utf-8"))
+    settings["funding_sources"] = ["국비", "시비", "구비", "민자"]
+    (records / "report.json").write_text(json.dumps(settings, ensure_ascii=False), "utf-8")
+    result = CliRunner().invoke(main, ["schema", "--records", str(records)])
+    assert result.exit_code == 0, result.output
+    written = json.loads((records / "schema" / "pledge.schema.json").read_text(encoding="utf-8"))
+    assert written == gu

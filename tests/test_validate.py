@@ -414,3 +414,73 @@ def test_period_option_outside_the_term_is_refused(tmp_path, write_records, make
     result = cli.run(directory, "--period", "2030H1")
     assert result.exit_code != 0
     assert "outside the term" in result.output
+
+
+def test_a_funding_source_not_of_the_city_is_an_error(tmp_path, write_records, make_pledge, cli):
+    pledge = make_pledge()
+    pledge["reports"]["2022H1"]["budget"]["plan"][0]["sources"] = {"구비": {"2018": 1}}
+    lines = cli.rejected(write_records(tmp_path, {"1-1-1": pledge}))
+    assert len(lines) == 1, lines
+    assert "$.reports.2022H1.budget.plan[0].sources.구비" in lines[0]
+    assert "'구비' is not a funding source of this report; write 국비, 도비, 시비, 기타" in lines[0]
+
+
+def test_a_citys_own_funding_sources_validate_and_print(tmp_path, write_records, make_pledge, cli):
+    """A 광역시 구: 국비/시비/구비/민자, in its order, printed as it writes them."""
+    import json as _json
+
+    from reportgen.load import load_records
+    from reportgen.periods import Period
+    from reportgen.view import report_view
+
+    from .conftest import RECORDS
+
+    settings = _json.loads((RECORDS / "report.json").read_text(encoding="utf-8"))
+    settings["funding_sources"] = ["국비", "시비", "구비", "민자"]
+    pledge = make_pledge()
+    budget = pledge["reports"]["2022H1"]["budget"]
+    budget["plan"][0]["sources"] = {"구비": {"2018": 10}, "민자": {"2019": 5}}
+    budget["secured"][0]["sources"] = {"구비": {"2018": {"secured": 10, "executed": 5}}}
+    directory = write_records(tmp_path, {"1-1-1": pledge}, settings=settings)
+    cli.accepted(directory)
+    records = load_records(directory)
+    assert records.settings is not None
+    report = report_view(records.pledges, Period.parse("2022H1"), records.settings)
+    rows = report.pledges[0].plan_table.rows
+    assert [r.label for r in rows] == ["국비", "시비", "구비", "민자", "소계"]
+    assert report.funding_sources == ("국비", "시비", "구비", "민자")
+    bad = make_pledge()
+    bad["reports"]["2022H1"]["budget"]["plan"][0]["sources"] = {"도비": {"2018": 1}}
+    rejected = cli.rejected(write_records(tmp_path / "bad", {"1-1-1": bad}, settings=settings))
+    assert (
+        "'도비' is not a funding source of this report; write 국비, 시비, 구비, 민자" in rejected[0]
+    )
+
+
+def test_a_citys_funding_sources_head_the_workbook(tmp_path, write_records, make_pledge) -> None:
+    import io as _io
+    import json as _json
+
+    import openpyxl
+
+    from reportgen.load import load_records
+    from reportgen.periods import Period
+    from reportgen.view import report_view
+    from reportgen.xlsx import SOURCES_SHEET, render_workbook
+
+    from .conftest import RECORDS, REPO
+
+    settings = _json.loads((RECORDS / "report.json").read_text(encoding="utf-8"))
+    settings["funding_sources"] = ["국비", "도비", "군비", "기타"]
+    pledge = make_pledge()
+    pledge["reports"]["2022H1"]["budget"]["plan"][0]["sources"] = {"군비": {"2018": 10}}
+    pledge["reports"]["2022H1"]["budget"]["secured"][0]["sources"] = {
+        "군비": {"2018": {"secured": 10, "executed": 5}}
+    }
+    records = load_records(write_records(tmp_path, {"1-1-1": pledge}, settings=settings))
+    assert records.settings is not None
+    report = report_view(records.pledges, Period.parse("2022H1"), records.settings)
+    data = render_workbook(report, REPO / "templates" / "workbook.xlsx")
+    ws = openpyxl.load_workbook(_io.BytesIO(data))[SOURCES_SHEET]
+    texts = {c.value for row in ws.iter_rows(max_row=6) for c in row if isinstance(c.value, str)}
+    assert "군비" in texts and "시비" not in texts
