@@ -32,8 +32,8 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import ctypes.util
 import fcntl
+import functools
 import hashlib
 import json
 import os
@@ -344,15 +344,25 @@ def claim(
 # Staging, locking, recovery
 
 
+@functools.cache
+def libc() -> ctypes.CDLL | None:
+    """The C library this process already has loaded, found without starting a process.
+
+    ``ctypes.util.find_library`` runs ldconfig in a subprocess: slow, and a
+    Ctrl-C that arrives while its Popen object is collected is printed as
+    "Exception ignored" and swallowed.
+    """
+    try:
+        return ctypes.CDLL(None, use_errno=True)
+    except OSError:
+        return None
+
+
 def _exchange(a: Path, b: Path) -> bool:
     """Atomically swap two directories (Linux renameat2); False where unsupported."""
-    libc_name = ctypes.util.find_library("c")
-    if not libc_name:
-        return False
     try:
-        libc = ctypes.CDLL(libc_name, use_errno=True)
-        renameat2 = libc.renameat2
-    except (OSError, AttributeError):
+        renameat2 = libc().renameat2  # type: ignore[union-attr]
+    except AttributeError:
         return False
     at_fdcwd, rename_exchange = -100, 2
     rc = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange)

@@ -17,8 +17,6 @@ while this process assembles the booklet.
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import ctypes.util
 import hashlib
 import multiprocessing
 import multiprocessing.pool
@@ -33,7 +31,7 @@ from .docx import DocxWriter
 from .errors import TemplateError
 from .fingerprint import code_fingerprint
 from .model import Pledge, ReportSettings
-from .output import read_manifest, read_member, sha256
+from .output import libc, read_manifest, read_member, sha256
 from .periods import Period
 from .view import PledgeView, ReportInfo, ReportView, assemble_report, pledge_view, report_info
 
@@ -274,13 +272,11 @@ def die_with_parent(parent: int) -> None:
     between the fork and the request, which the kernel would then never
     report: hence the check after it.
     """
-    libc_name = ctypes.util.find_library("c")
-    if libc_name:
-        try:
-            pr_set_pdeathsig = 1
-            ctypes.CDLL(libc_name, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
-        except (OSError, AttributeError):
-            pass  # not Linux: workers then end when their pipe closes, as usual
+    try:
+        pr_set_pdeathsig = 1
+        libc().prctl(pr_set_pdeathsig, signal.SIGKILL)  # type: ignore[union-attr]
+    except AttributeError:
+        pass  # not Linux: workers then end when their pipe closes, as usual
     if os.getppid() != parent:
         os._exit(1)
 
