@@ -22,6 +22,7 @@ from .fingerprint import code_fingerprint
 from .load import RecordSet
 from .output import (
     MANIFEST,
+    Claim,
     Staging,
     claim,
     compare_with_disk,
@@ -245,7 +246,7 @@ def build(
     """
     owned = claim(out, force=force, protected=protected_paths(records_dir, templates))
     recover(owned.target)  # what a killed build left, even when nothing is to be done
-    if not owned.damaged and up_to_date(period, records_dir, templates, owned.target, pdf=pdf):
+    if up_to_date(period, records_dir, templates, owned, pdf=pdf):
         return None
     with Staging(owned.target) as stage:
         result = render_report(
@@ -289,15 +290,18 @@ def _read_inputs(records_dir: Path, templates: Path) -> tuple[dict[str, bytes], 
     return records, template_bytes
 
 
-def up_to_date(period: Period, records_dir: Path, templates: Path, out: Path, *, pdf: bool) -> bool:
+def up_to_date(
+    period: Period, records_dir: Path, templates: Path, owned: Claim, *, pdf: bool
+) -> bool:
     """True when the published manifest lists exactly these inputs and every file is intact.
 
-    A rebuild where nothing changed then costs reading and hashing, nothing more.
+    A rebuild where nothing changed then costs reading and hashing, nothing
+    more; the output's files were hashed once, by :func:`~reportgen.output.claim`.
     A build that used unconfirmed drafts is never skipped, so the loud warning
     is printed every time.
     """
-    manifest, _damage = read_manifest(out)
-    if manifest is None or manifest.data.get("unconfirmed_drafts"):
+    manifest = owned.previous
+    if not owned.intact or manifest is None or manifest.data.get("unconfirmed_drafts"):
         return False
     try:
         records, template_bytes = _read_inputs(records_dir, templates)
@@ -312,10 +316,7 @@ def up_to_date(period: Period, records_dir: Path, templates: Path, out: Path, *,
     }
     if any(manifest.data.get(k) != v for k, v in expected.items()):
         return False
-    listed = manifest.files
-    if pdf != any(name.endswith(".pdf") for name in listed):
-        return False
-    return not compare_with_disk(out, {**{n: b"" for n in listed}, MANIFEST: b""}, listed)
+    return pdf == any(name.endswith(".pdf") for name in manifest.files)
 
 
 def kept_files(out: Path) -> list[str]:

@@ -244,6 +244,7 @@ class Claim:
     carried: list[str] = field(default_factory=list)  # not reportgen's: kept
     empty_dirs: list[str] = field(default_factory=list)
     damaged: bool = False  # a manifest is there but cannot be trusted
+    intact: bool = False  # every file the manifest lists is there with its digest
     force: bool = False
     notes: list[str] = field(default_factory=list)
 
@@ -319,11 +320,9 @@ def claim(
         assert manifest is not None
         result.previous = manifest
         listed = manifest.files
-    changed = [
-        name
-        for name, digest in sorted(listed.items())
-        if (found := file_digest(target, name)) is not None and found != digest
-    ]
+    found = {name: file_digest(target, name) for name in sorted(listed)}
+    changed = [name for name, got in found.items() if got is not None and got != listed[name]]
+    result.intact = manifest is not None and all(got == listed[n] for n, got in found.items())
     if changed and not force:
         shown = ", ".join(changed[:5]) + (
             f" and {len(changed) - 5} more" if len(changed) > 5 else ""
