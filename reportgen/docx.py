@@ -1029,7 +1029,7 @@ def compile_template(path: Path, *, bookmark: bool = False) -> CompiledTemplate:
     With ``bookmark``, the first paragraph gets a bookmark named after the
     pledge (the booklet's table of contents points at it with PAGEREF).
     """
-    data = read_template(path)
+    data = ooxml.read_template(path)
     try:
         package = ooxml.read_package(data)
         # python-docx gets the parts just checked, never the template's own zip.
@@ -1078,18 +1078,6 @@ def compile_template(path: Path, *, bookmark: bool = False) -> CompiledTemplate:
     return CompiledTemplate(
         path, package, head, tail, compiled, source, styles_used, parts, part_sources
     )
-
-
-def read_template(path: Path) -> bytes:
-    """A template file's bytes: a regular file within the package size limit."""
-    try:
-        return ooxml.read_regular_file(path)
-    except FileNotFoundError:
-        raise TemplateError(path, "template not found") from None
-    except ooxml.PackageError as exc:
-        raise TemplateError(path, str(exc)) from None
-    except OSError as exc:
-        raise TemplateError(path, f"cannot be read ({exc.strerror or exc})") from None
 
 
 @dataclass

@@ -14,8 +14,11 @@ import struct
 import zipfile
 import zlib
 from collections.abc import Iterable
+from pathlib import Path
 
 from lxml import etree
+
+from .errors import TemplateError
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 W = f"{{{W_NS}}}"
@@ -349,3 +352,15 @@ def add_bookmark(paragraph: etree._Element, bookmark_id: int | str, name: str) -
     index = 0 if ppr is None else list(paragraph).index(ppr) + 1
     paragraph.insert(index, start)
     paragraph.insert(index + 1, end)
+
+
+def read_template(path: Path) -> bytes:
+    """A template file's bytes: a regular file within the package size limit."""
+    try:
+        return read_regular_file(path)
+    except FileNotFoundError:
+        raise TemplateError(path, "template not found") from None
+    except PackageError as exc:
+        raise TemplateError(path, str(exc)) from None
+    except OSError as exc:
+        raise TemplateError(path, f"cannot be read ({exc.strerror or exc})") from None

@@ -28,7 +28,6 @@ from pathlib import Path
 
 from . import ooxml
 from .docx import DocxWriter
-from .errors import TemplateError
 from .fingerprint import code_fingerprint
 from .model import Pledge, ReportSettings
 from .output import libc, read_manifest, read_member, sha256
@@ -94,12 +93,7 @@ class PreviousBuild:
 
 def _template_digest(path: Path) -> str:
     """SHA-256 of a template; a FIFO, device or oversized file is a TemplateError, not a hang."""
-    try:
-        return sha256(ooxml.read_regular_file(path))
-    except FileNotFoundError:
-        raise TemplateError(path, "template not found") from None
-    except (OSError, ooxml.PackageError) as exc:
-        raise TemplateError(path, f"cannot be read: {exc}") from None
+    return sha256(ooxml.read_template(path))
 
 
 def _digest(*parts: bytes | str) -> str:

@@ -395,14 +395,7 @@ def load_styles(template: Path) -> dict[str, dict[str, Any]]:
     """Read the role -> XlsxWriter properties table from the template (cached by content)."""
     # Untrusted input: a regular file (never a FIFO or device, which would
     # block), and a package checked before anything inflates it.
-    try:
-        data = ooxml.read_regular_file(template)
-    except FileNotFoundError:
-        raise TemplateError(template, "template not found") from None
-    except ooxml.PackageError as exc:
-        raise TemplateError(template, str(exc)) from None
-    except OSError as exc:
-        raise TemplateError(template, f"cannot be read ({exc.strerror or exc})") from None
+    data = ooxml.read_template(template)
     hit = _style_cache.get(data)
     if hit is not None:
         return hit
