@@ -17,11 +17,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from .model import (
+    Adjustment,
     Budget,
     Contacts,
+    Indicator,
     Item,
     Participation,
     PeriodReport,
@@ -51,6 +54,24 @@ class Carried:
 
 
 @dataclass(frozen=True)
+class IndicatorAsOf:
+    """성과지표 as the report of P shows it: the target and the result to date."""
+
+    indicator: Indicator
+    result: Decimal | None  # latest recorded at or before P, or the running total
+    recorded: Period | None  # the report period the result was recorded for
+
+
+def indicator_as_of(indicator: Indicator, period: Period) -> IndicatorAsOf:
+    shown = sorted((p, v) for p, v in indicator.results.items() if p <= period)
+    if not shown:
+        return IndicatorAsOf(indicator, None, None)
+    if indicator.cumulative:
+        return IndicatorAsOf(indicator, sum((v for _p, v in shown), Decimal(0)), shown[-1][0])
+    return IndicatorAsOf(indicator, shown[-1][1], shown[-1][0])
+
+
+@dataclass(frozen=True)
 class PledgeAsOf:
     """Everything the report of ``period`` shows for one pledge, before formatting."""
 
@@ -66,6 +87,9 @@ class PledgeAsOf:
     participation: Carried | None
     problems: Carried | None
     budget: Carried | None
+    progress_rate: Carried | None  # 추진율(%) as last recorded
+    adjustments: tuple[Adjustment, ...]  # 공약 조정 in force, oldest first
+    indicators: tuple[IndicatorAsOf, ...]
     draft_sources: tuple[str, ...]  # where an unconfirmed draft feeds this report
 
     @property
@@ -104,14 +128,16 @@ def _carry(pledge: Pledge, period: Period, name: str) -> Carried | None:
     return Carried(getattr(best[1], name), best[0], best[1].draft)
 
 
-SECTIONS = ("status", "contacts", "participation", "problems", "budget")
+SECTIONS = ("status", "progress_rate", "contacts", "participation", "problems", "budget")
 # A rename or a reorganisation: recorded once, in force from that report on
 # (new-period does not copy them; they carry forward by themselves).
 NAMES = ("title", "department")
 
 
-def pledge_as_of(pledge: Pledge, period: Period, term: Term) -> PledgeAsOf:
-    windows = ReportWindows(period, term)
+def pledge_as_of(
+    pledge: Pledge, period: Period, term: Term, cutoff: str = "previous-half"
+) -> PledgeAsOf:
+    windows = ReportWindows(period, term, cutoff)
     drafts: list[str] = []
 
     # Compare half-year ordinals computed once, not Period objects per item.
@@ -137,12 +163,18 @@ def pledge_as_of(pledge: Pledge, period: Period, term: Term) -> PledgeAsOf:
 
     plan: list[DatedItem] = []
     for index, group in enumerate(pledge.plans):
-        if group.period == period:
+        if group.period == windows.plan_period:
             plan.extend(_filter(group.entries, group.period, lambda _p: True))
             if group.draft:
                 drafts.append(f"plans[{index}] ({group.period})")
 
     carried = {name: _carry(pledge, period, name) for name in (*NAMES, *SECTIONS)}
+    # 공약 조정 decided up to this report, oldest first; a later one never leaks back.
+    adjustments = tuple(
+        sorted(
+            (a for a in pledge.adjustments if a.period <= period), key=lambda a: (a.date, a.kind)
+        )
+    )
     for name, value in carried.items():
         if value is not None and value.draft:
             drafts.append(f"reports.{value.recorded}.{name}")
@@ -160,6 +192,9 @@ def pledge_as_of(pledge: Pledge, period: Period, term: Term) -> PledgeAsOf:
         participation=carried["participation"],
         problems=carried["problems"],
         budget=carried["budget"],
+        progress_rate=carried["progress_rate"],
+        adjustments=adjustments,
+        indicators=tuple(indicator_as_of(i, period) for i in pledge.indicators),
         draft_sources=tuple(drafts),
     )
 
@@ -189,3 +224,8 @@ def problems_of(asof: PledgeAsOf) -> ProblemsAndMeasures | None:
 
 def budget_of(asof: PledgeAsOf) -> Budget | None:
     return asof.budget.value if asof.budget else None
+
+
+def progress_rate_of(asof: PledgeAsOf) -> Decimal | None:
+    """추진율(%) as last recorded at or before the report."""
+    return asof.progress_rate.value if asof.progress_rate else None

@@ -101,6 +101,14 @@ def _secured_cells(sub: SecuredSubproject) -> Cells:
     }
 
 
+def _column_figure(by_col: dict[str, Figure], column: FiscalColumn, executed: bool) -> Figure:
+    """A column's figure: a merged column (2022~2023) adds the years recorded in it."""
+    found = [by_col[k] for k in column.keys if k in by_col]
+    if len(found) == 1:
+        return found[0]
+    return _sum(found, zero=False, executed=executed) if found else EMPTY
+
+
 def _table(
     kind: TableKind,
     columns: Sequence[FiscalColumn],
@@ -115,7 +123,7 @@ def _table(
         rows = []
         for source in sources:
             by_col = cells.get(source, {})
-            figures = [by_col.get(c.key, EMPTY) for c in columns]
+            figures = [_column_figure(by_col, c, executed) for c in columns]
             rows.append(_row(source, "source", figures, zero=False, executed=executed))
         with_figures = [r for r in rows if not r.total.empty]
         source_rows.extend(rows)

@@ -14,9 +14,9 @@ classes (``reportgen schema``) and kept in step by a test.
 
 from __future__ import annotations
 
-import re
+import datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -29,8 +29,9 @@ from pydantic import (
     model_validator,
 )
 
+from . import numbering
 from .errors import PeriodError, quote
-from .periods import Period, Term, ascii_digits_hint
+from .periods import FiscalColumn, Period, Term
 
 # ---------------------------------------------------------------------------
 # Field types
@@ -115,6 +116,40 @@ Amount = Annotated[
     ),
 ]
 
+IndicatorFigure = Annotated[
+    Decimal,
+    PlainValidator(lambda v: _figure(v)),
+    PlainSerializer(lambda d: int(d) if d == d.to_integral_value() else float(d)),
+    WithJsonSchema({"type": "number", "minimum": 0, "exclusiveMaximum": MAX_AMOUNT}),
+]
+
+
+def _figure(value: Any) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
+        raise ValueError(f"a figure is a number such as 1000 or 12.5, not {quote(value)}")
+    figure = Decimal(str(value)) if isinstance(value, float) else Decimal(value)
+    if not figure.is_finite() or figure < 0 or figure >= MAX_AMOUNT:
+        raise ValueError(f"{quote(value)} is not a plausible figure (0 or more, below 10억)")
+    if figure != figure.quantize(Decimal("0.001")):
+        raise ValueError(f"{quote(value)} has more than 3 decimal places")
+    return figure
+
+
+def _percent(value: Any) -> Decimal:
+    figure = _figure(value)
+    if figure > 100:
+        raise ValueError(f"{quote(value)} is more than 100%")
+    return figure
+
+
+Percent = Annotated[
+    Decimal,
+    PlainValidator(_percent),
+    PlainSerializer(lambda d: int(d) if d == d.to_integral_value() else float(d)),
+    WithJsonSchema({"type": "number", "minimum": 0, "maximum": 100, "description": "%"}),
+]
+
+
 Count = Annotated[int, Field(ge=0, lt=MAX_COUNT, strict=True)]
 # "no", "yes", 0 and 1 are not booleans: a wrong type must not pass silently.
 Flag = Annotated[bool, Field(strict=True)]
@@ -129,22 +164,29 @@ provincial, city, other. Another city lists its own in ``report.json``
 # A funding source as a record names it: one of the city's, which validate checks.
 FundingSource = Annotated[str, Field(min_length=1)]
 
-PLEDGE_ID_PATTERN = r"^[1-9][0-9]*-[1-9][0-9]*-[1-9][0-9]*$"
-_PLEDGE_ID = re.compile(PLEDGE_ID_PATTERN)
 
-
-def _ascii_pledge_id(value: Any) -> Any:
-    """``1-４-5`` is 1-4-5 typed with a full-width digit: say so (the pattern would only refuse it)."""
-    hint = ascii_digits_hint(value, _PLEDGE_ID) if isinstance(value, str) else None
-    if hint:
-        raise ValueError(f"{quote(value)} is not a pledge number: {hint}")
+def _pledge_id(value: Any) -> Any:
+    """Any city's number (1-4-5, III-①-1, 7-1)); the city's own shape is checked by validate."""
+    if not isinstance(value, str):
+        raise ValueError(f'a pledge number is text such as "1-4-5", not {quote(value)}')
+    wrong = numbering.problem(value)
+    if wrong:
+        raise ValueError(f"{quote(value)} is not a pledge number: {wrong}")
     return value
 
 
 PledgeId = Annotated[
     str,
-    Field(pattern=PLEDGE_ID_PATTERN, max_length=20, description="공약번호, e.g. 1-4-5"),
-    BeforeValidator(_ascii_pledge_id),
+    BeforeValidator(_pledge_id),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": numbering.MAX_ID_CHARS,
+            "pattern": r'^[^\s/\\:*?"<>|.][^\s/\\:*?"<>|]*$',
+            "description": "공약번호 as the city writes it: 1-4-5, III-①-1, 7-1)",
+        }
+    ),
 ]
 
 
@@ -178,12 +220,67 @@ class TermRecord(Record):
 
 DEFAULT_STATUSES = ["완료", "이행후계속추진", "정상추진", "일부추진", "보류", "폐기", "기타"]
 
+Name = Annotated[str, Field(min_length=1, max_length=40)]
+Key = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_]+$")]
+
+
+class MoneyColumn(Record):
+    """A money column of the city's own (열): years merged, or a year relabelled.
+
+    ``years`` is ``"2024"``, ``"2022~2023"`` (merged), ``"기투자"`` or ``"임기후"``;
+    records key amounts by it, or by any year a merged column holds.
+    """
+
+    years: Annotated[
+        str, Field(pattern=r"^([0-9]{4}(~[0-9]{4})?|기투자|임기후)$", max_length=20)
+    ] = Field(description="2024, 2022~2023, 기투자 or 임기후")
+    label: Name | None = Field(default=None, description="as printed; default: years")
+
+
+class Group(Record):
+    """분야 / 전략 / 과제 above the pledges: ``1`` 일자리 경제, ``1-4`` 좋은 일자리.
+
+    A pledge belongs to every group whose key its number starts with (``1``
+    and ``1-4`` hold ``1-4-5``), or names one in ``group``.
+    """
+
+    key: Annotated[str, Field(min_length=1, max_length=24)] = Field(description="1, Ⅰ, III-①")
+    name: Text = Field(description="as printed: 일자리 경제, ① 생활 및 재난안전도시")
+    level: Name = Field(default="분야", description="분야, 전략, 과제 …")
+
+
+class Role(Record):
+    """A heading the city counts or lists under: a contact's role, a participation category."""
+
+    key: Key
+    label: Name
+
+
+DEFAULT_ROLES = [
+    Role(key="manager", label="과장"),
+    Role(key="team_leader", label="팀장"),
+    Role(key="officer", label="담당자"),
+]
+DEFAULT_PARTICIPATION = [
+    Role(key="meetings", label="공약 관련 회의"),
+    Role(key="briefings", label="설명회, 민생탐방"),
+    Role(key="advisory", label="전문가 자문"),
+    Role(key="media", label="언론/방송 보도"),
+    Role(key="other", label="기 타"),
+]
+DEFAULT_ADJUSTMENTS = ["폐기", "보류", "변경", "통폐합"]
+
+Cutoff = Literal["previous-half", "report-half"]
+
 
 class ReportSettings(Record):
-    """보고서 설정: the city, the term and the controlled list of statuses (추진상황)."""
+    """보고서 설정: the city's form, described once (term, columns, sources, statuses …).
+
+    Every default is Goyang's form; another city writes what differs.
+    """
 
     schema_: Annotated[str, Field(max_length=500)] | None = Field(default=None, alias="$schema")
-    city: Text = Field(description="시·군 이름, e.g. 고양시")
+    city: Text = Field(description="시·군·구 이름, e.g. 고양시")
     title: Annotated[str, Field(max_length=500)] | None = Field(
         default=None, description="cover title; default '<term> 공약 추진실적 보고서'"
     )
@@ -193,6 +290,18 @@ class ReportSettings(Record):
         default_factory=lambda: ["완료", "이행후계속추진"],
         description="statuses counted as done (완료, 이행후계속추진) in the summary",
     )
+    excluded_statuses: list[Text] = Field(
+        default_factory=list,
+        description="statuses left out of the base of every rate (사천: 통폐합, 공약 제외)",
+    )
+    weights: dict[Text, Percent] = Field(
+        default_factory=dict,
+        description="이행률 weights in % (고창: 완료 100, 정상추진 50); none: no 이행률 line",
+    )
+    progress_rate: Flag = Field(
+        default=False,
+        description="pledges record 추진율(%) per report; the 총괄 prints 평균진행률",
+    )
     funding_sources: list[Annotated[str, Field(min_length=1, max_length=20)]] = Field(
         default_factory=lambda: list(FUNDING_SOURCES),
         min_length=1,
@@ -200,10 +309,54 @@ class ReportSettings(Record):
         description="재원, as the city prints them and in its order: 국비/도비/시비/기타 (a 시), "
         "국비/도비/군비/기타 (a 군), 국비/시비/구비/민자 (a 광역시 구)",
     )
+    columns: list[MoneyColumn] | None = Field(
+        default=None,
+        max_length=16,
+        description="money columns when the city merges years (2022~2023 | 2024 …); "
+        "default: 기투자, each year of the term, 임기후",
+    )
+    numbering: Annotated[str, Field(min_length=1, max_length=24)] | None = Field(
+        default=None,
+        description="one pledge number as the city writes them (1-4-5, III-①-1, 7-1)); "
+        "every number must have its shape",
+    )
+    groups: list[Group] = Field(
+        default_factory=list, max_length=500, description="분야 / 전략 names above pledges"
+    )
+    contact_roles: list[Role] = Field(
+        default_factory=lambda: list(DEFAULT_ROLES),
+        max_length=6,
+        description="담당 as the city lists them (과장/팀장/담당자; one 담당자 only)",
+    )
+    participation: list[Role] = Field(
+        default_factory=lambda: list(DEFAULT_PARTICIPATION),
+        max_length=12,
+        description="시민참여 categories as the city counts them; [] for none",
+    )
+    adjustment_kinds: list[Name] = Field(
+        default_factory=lambda: list(DEFAULT_ADJUSTMENTS),
+        min_length=1,
+        description="공약 조정: 폐기, 보류, 변경, 통폐합",
+    )
+    withdrawn_kinds: list[Name] = Field(
+        default_factory=lambda: ["폐기", "통폐합"],
+        description="adjustments after which a pledge prints no plan (폐기, 통폐합)",
+    )
+    cutoff: Cutoff = Field(
+        default="previous-half",
+        description="previous-half: the report of P shows achievements to the half before P and "
+        "the plan for P (Goyang); report-half: achievements of P itself ('6월말 기준') "
+        "and the plan for the next half",
+    )
 
     @property
     def report_title(self) -> str:
         return self.title or f"{self.term.name} 공약 추진실적 보고서"
+
+    def money_columns(self) -> list[FiscalColumn]:
+        """기투자, the years of the term, 임기후, or the city's own ``columns``."""
+        specs = None if self.columns is None else [(c.years, c.label) for c in self.columns]
+        return self.term.to_term().columns(specs)
 
 
 # ---------------------------------------------------------------------------
@@ -237,22 +390,13 @@ class Person(Record):
     phone: Text = Field(description="연락처, e.g. 8075-3700")
 
 
-class Contacts(Record):
-    """담당: 과장 / 팀장 / 담당자 with their 연락처. Staff rotate, so contacts belong to a period."""
+Contacts = dict[Key, Person]
+"""담당 by role key (report.json ``contact_roles``: manager 과장, team_leader 팀장,
+officer 담당자 …). Staff rotate, so contacts belong to a report period."""
 
-    manager: Person = Field(description="과장")
-    team_leader: Person = Field(description="팀장")
-    officer: Person = Field(description="담당자")
-
-
-class Participation(Record):
-    """□ 시민참여(소통) 실적 (단위 : 회). A heading left out prints an empty cell."""
-
-    meetings: Count | None = Field(default=None, description="공약 관련 회의")
-    briefings: Count | None = Field(default=None, description="설명회, 민생탐방")
-    advisory: Count | None = Field(default=None, description="전문가 자문")
-    media: Count | None = Field(default=None, description="언론/방송 보도")
-    other: Count | None = Field(default=None, description="기 타")
+Participation = dict[Key, Count | None]
+"""□ 시민참여(소통) 실적 (단위 : 회) by category key (report.json ``participation``:
+meetings, briefings …). A category left out prints an empty cell."""
 
 
 class ProblemsAndMeasures(Record):
@@ -317,6 +461,55 @@ class Budget(Record):
     )
 
 
+class Indicator(Record):
+    """성과지표: what the pledge promises, measured (일자리 창출 목표 1,000개, 실적 640개).
+
+    ``results`` are keyed by report period; the report of P shows the latest at
+    or before P. With ``cumulative`` the results are each half-year's own and
+    the page prints their running total (실적 누계).
+    """
+
+    name: Text = Field(description="지표명, e.g. 일자리 창출")
+    unit: Annotated[str, Field(min_length=1, max_length=20)] = Field(description="단위: 개, 명, %")
+    target: IndicatorFigure = Field(description="목표 (임기 내)")
+    cumulative: Flag = Field(
+        default=False, description="results are per half-year; print their running total"
+    )
+    results: dict[PeriodField, IndicatorFigure] = Field(
+        default_factory=dict,
+        description="실적 by report period, keyed 2024H1",
+        json_schema_extra={"propertyNames": {"pattern": PERIOD_PATTERN}},
+    )
+
+
+class Adjustment(Record):
+    """공약 조정: 폐기, 보류, 변경 or 통폐합, decided through the city's procedure.
+
+    In force from the report of ``period`` on; earlier reports never show it.
+    """
+
+    kind: Name = Field(description="폐기, 보류, 변경, 통폐합 (report.json adjustment_kinds)")
+    period: PeriodField = Field(description="the first report that shows it, e.g. 2024H1")
+    date: Annotated[str, Field(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")] = Field(
+        description="결정일, e.g. 2024-03-15"
+    )
+    reason: Text = Field(description="사유")
+    decided_by: Text | None = Field(default=None, description="e.g. 공약이행평가단 심의")
+    before: Text | None = Field(default=None, description="변경 전 (for 변경)")
+    after: Text | None = Field(default=None, description="변경 후 (for 변경)")
+    merged_into: Annotated[str, Field(max_length=24)] | None = Field(
+        default=None, description="통폐합: the pledge number it was merged into"
+    )
+
+    @model_validator(mode="after")
+    def _real_date(self) -> Adjustment:
+        try:
+            datetime.date.fromisoformat(self.date)
+        except ValueError:
+            raise ValueError(f"{quote(self.date)} is not a date; write it as 2024-03-15") from None
+        return self
+
+
 class PeriodReport(Record):
     """What one report period recorded for a pledge (revised from one report to the next).
 
@@ -335,6 +528,9 @@ class PeriodReport(Record):
         description="소관부서 from this report on, after a reorganisation (earlier reports keep the old one)",
     )
     status: Text | None = Field(default=None, description="추진상황, e.g. 이행후계속추진")
+    progress_rate: Percent | None = Field(
+        default=None, description="추진율(%) where the city records it (report.json progress_rate)"
+    )
     contacts: Contacts | None = None
     participation: Participation | None = None
     problems: ProblemsAndMeasures | None = None
@@ -348,6 +544,10 @@ class Pledge(Record):
     id: PledgeId
     title: Text = Field(description="공약명")
     department: Text = Field(description="소관부서")
+    group: Annotated[str, Field(min_length=1, max_length=24)] | None = Field(
+        default=None,
+        description="key of the 분야/전략 (report.json groups) when the number does not say it",
+    )
     non_budget: Flag = Field(default=False, description="비예산 공약: no money tables")
     year_headings: Flag = Field(
         default=False,
@@ -355,6 +555,8 @@ class Pledge(Record):
     )
     achievements: list[ItemGroup] = Field(default_factory=list, description="추진실적, by period")
     plans: list[ItemGroup] = Field(default_factory=list, description="추진계획, by half-year")
+    indicators: list[Indicator] = Field(default_factory=list, description="성과지표")
+    adjustments: list[Adjustment] = Field(default_factory=list, description="공약 조정")
     reports: dict[PeriodField, PeriodReport] = Field(
         default_factory=dict,
         description="what each report period recorded, keyed 2022H1",
@@ -362,13 +564,10 @@ class Pledge(Record):
     )
 
     @property
-    def sort_key(self) -> tuple[int, ...]:
-        return pledge_sort_key(self.id)
+    def sort_key(self) -> tuple[tuple[int, int | str], ...]:
+        return numbering.sort_key(self.id)
 
 
-def pledge_sort_key(pledge_id: str) -> tuple[int, ...]:
-    """1-4-10 sorts after 1-4-9: compare the numbers, not the text."""
-    try:
-        return tuple(int(part) for part in pledge_id.split("-"))
-    except ValueError:
-        return (10**9,)
+def pledge_sort_key(pledge_id: str) -> tuple[tuple[int, int | str], ...]:
+    """1-4-10 sorts after 1-4-9, Ⅳ after Ⅲ: compare the parts' values, not the text."""
+    return numbering.sort_key(pledge_id)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import total_ordering
 
@@ -125,8 +126,28 @@ class Period:
 class FiscalColumn:
     """One money column of the budget tables: 기투자, a year of the term, or 임기후."""
 
-    key: str  # what records use: "기투자", "2018" … "2022", "임기후"
+    key: str  # what records use: "기투자", "2018" … "2022", "임기후", "2022~2023"
     label: str  # what the form prints: "기투자", "'18.7.", "'19", "'22.6.", "임기후"
+    # A merged column (광주 서구's "2022~2023") also sums amounts recorded by
+    # the years it holds, so records stay by year when the form merges them.
+    years: tuple[str, ...] = ()
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """Every record key whose amounts this column prints."""
+        return (self.key, *self.years)
+
+
+COLUMN_YEARS = re.compile(r"(?P<first>[0-9]{4})(?:~(?P<last>[0-9]{4}))?")
+
+
+def column_years(text: str) -> tuple[int, int] | None:
+    """``"2022~2023"`` -> (2022, 2023); ``"2024"`` -> (2024, 2024); None for anything else."""
+    m = COLUMN_YEARS.fullmatch(text)
+    if not m:
+        return None
+    first = int(m.group("first"))
+    return first, int(m.group("last") or first)
 
 
 BEFORE_TERM = "기투자"
@@ -180,6 +201,22 @@ class Term:
         cols.append(FiscalColumn(AFTER_TERM, AFTER_TERM))
         return cols
 
+    def columns(self, specs: Sequence[tuple[str, str | None]] | None) -> list[FiscalColumn]:
+        """The city's own money columns (``years``, ``label``) or, with none, :attr:`fiscal_columns`.
+
+        ``years`` is "2024", "2022~2023", "기투자" or "임기후" (checked by validate).
+        """
+        if specs is None:
+            return self.fiscal_columns
+        out = []
+        for years, label in specs:
+            span = column_years(years)
+            held: tuple[str, ...] = ()
+            if span is not None and span[1] > span[0]:
+                held = tuple(str(y) for y in range(span[0], span[1] + 1))
+            out.append(FiscalColumn(years, label or years, held))
+        return out
+
     @property
     def span_label(self) -> str:
         """``2018.7. ~ 2022.6.``"""
@@ -201,20 +238,34 @@ class ReportWindows:
     """Which recorded material the report of ``period`` shows, row by row (FORM.md §2).
 
     - cumulative: everything from the term's start up to ``cumulative_end``;
-    - previous: what was achieved in the half-year before the report's;
-    - plan: the plan for the report's own half-year.
+    - previous: the half-year just reported on (``achieved``);
+    - plan: the plan for ``plan_period``.
+
+    Goyang's form (cut-off ``previous-half``) reports in P the achievements of
+    the half before P and the plan for P; most cities ("6월말 기준",
+    ``report-half``) report P's own achievements and the plan for the next half.
     """
 
     period: Period
     term: Term
+    cutoff: str = "previous-half"
+
+    @property
+    def achieved(self) -> Period:
+        """The half-year whose achievements the report's middle row shows."""
+        return self.period if self.cutoff == "report-half" else self.period.previous
 
     @property
     def previous(self) -> Period:
-        return self.period.previous
+        return self.achieved
+
+    @property
+    def plan_period(self) -> Period:
+        return self.period.next if self.cutoff == "report-half" else self.period
 
     @property
     def cumulative_end(self) -> Period:
-        return self.period.shift(-2)
+        return self.achieved.previous
 
     @property
     def has_cumulative(self) -> bool:
@@ -246,9 +297,8 @@ class ReportWindows:
         )
 
     def plan_label(self) -> RowLabel:
-        return RowLabel(
-            f"{self.period.year}년도 {self.period.half_name} 추진계획", "(향후 추진 계획)"
-        )
+        p = self.plan_period
+        return RowLabel(f"{p.year}년도 {p.half_name} 추진계획", "(향후 추진 계획)")
 
     def shows_in_cumulative(self, recorded: Period) -> bool:
         return recorded.ordinal <= self.cumulative_end.ordinal

@@ -7,10 +7,13 @@ Errors stop a build; warnings are printed and the build goes on.
 
 from __future__ import annotations
 
+import difflib
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from . import numbering
 from .asof import pledge_as_of
 from .budget import printed_total_drift
 from .errors import PeriodError, Problem, RecordsInvalid, Severity, quote
@@ -24,7 +27,7 @@ from .model import (
     SecuredAmount,
     SecuredSubproject,
 )
-from .periods import Period, Term, ascii_digits
+from .periods import Period, Term, ascii_digits, column_years
 from .text import blankless
 
 
@@ -50,13 +53,80 @@ def _check_settings(settings: ReportSettings, out: _Sink) -> None:
     for i, source in enumerate(settings.funding_sources):
         if source in ("계", "소계"):
             out.error(f"$.funding_sources[{i}]", f"{quote(source)} is a total row, not a source")
-    years = settings.term.end.year - settings.term.start.year + 1
-    if years != 5:
-        # The DOCX template has one column per year of a standard 4-year term
-        # that starts in July (민선 terms do): '18.7. '19 '20 '21 '22.6.
-        out.error(
-            "$.term",
-            f"the term spans {years} calendar years; a 민선 term spans 5 (e.g. 2018H2-2022H1)",
+    _check_columns(settings, out)
+    for name, values in (
+        ("excluded_statuses", settings.excluded_statuses),
+        ("weights", list(settings.weights)),
+    ):
+        for i, status in enumerate(values):
+            if status not in settings.statuses:
+                where = f"$.{name}[{i}]" if name != "weights" else f"$.weights.{status}"
+                out.error(where, f"{quote(status)} is not in 'statuses'")
+    for i, status in enumerate(settings.done_statuses):
+        if status in settings.excluded_statuses:
+            out.error(
+                f"$.done_statuses[{i}]",
+                f"{quote(status)} is left out of the base (excluded_statuses): it cannot count as done",
+            )
+    if settings.numbering is not None:
+        wrong = numbering.problem(settings.numbering)
+        if wrong:
+            out.error("$.numbering", f"{quote(settings.numbering)} is not a pledge number: {wrong}")
+    for name, roles in (
+        ("contact_roles", settings.contact_roles),
+        ("participation", settings.participation),
+    ):
+        keys = [r.key for r in roles]
+        for i, key in enumerate(keys):
+            if keys.index(key) != i:
+                out.error(f"$.{name}[{i}].key", f"{quote(key)} is listed twice")
+    keys = [g.key for g in settings.groups]
+    for i, group in enumerate(settings.groups):
+        if keys.index(group.key) != i:
+            out.error(f"$.groups[{i}].key", f"group {quote(group.key)} is listed twice")
+    for i, kind in enumerate(settings.withdrawn_kinds):
+        if kind not in settings.adjustment_kinds:
+            out.error(f"$.withdrawn_kinds[{i}]", f"{quote(kind)} is not in 'adjustment_kinds'")
+
+
+def _check_columns(settings: ReportSettings, out: _Sink) -> None:
+    """The city's own money columns: known words or years of the term, each year once."""
+    if settings.columns is None:
+        return
+    term = settings.term
+    seen: dict[int, str] = {}
+    specials: set[str] = set()
+    for i, column in enumerate(settings.columns):
+        where = f"$.columns[{i}].years"
+        span = column_years(column.years)
+        if span is None:
+            if column.years in specials:
+                out.error(where, f"{column.years} is listed twice")
+            specials.add(column.years)
+            continue
+        first, last = span
+        if last < first:
+            out.error(where, f"{column.years} runs backwards; write {last}~{first}")
+            continue
+        for year in range(first, last + 1):
+            if not term.start.year <= year <= term.end.year:
+                out.error(
+                    where,
+                    f"{year} is outside {term.name} ({term.start.year}–{term.end.year}); "
+                    "money before or after the term goes under 기투자 or 임기후",
+                )
+                break
+            if year in seen:
+                out.error(where, f"{year} is already in the column {seen[year]!r}")
+                break
+            seen[year] = column.years
+    missing = [y for y in range(term.start.year, term.end.year + 1) if y not in seen]
+    if missing and not any(p for p in out.problems if p.path.startswith("$.columns")):
+        out.warn(
+            "$.columns",
+            "no column holds "
+            + ", ".join(str(y) for y in missing)
+            + ": amounts of those years cannot be recorded",
         )
 
 
@@ -98,11 +168,11 @@ def _names(names: Iterable[str], *, sort: bool = True, most: int = 10) -> str:
     return out + (f" and {len(shown) - most} more" if len(shown) > most else "")
 
 
-def _check_budget(
-    budget: Budget, term: Term, sources: Sequence[str], path: str, out: _Sink
-) -> None:
-    columns = term.fiscal_columns
-    keys = [c.key for c in columns]
+def _check_budget(budget: Budget, settings: ReportSettings, path: str, out: _Sink) -> None:
+    term = settings.term.to_term()
+    sources = settings.funding_sources
+    columns = settings.money_columns()
+    keys = [k for c in columns for k in c.keys]
     allowed = ", ".join(keys)
     bad_columns = False
     tables: tuple[tuple[str, Sequence[PlannedSubproject | SecuredSubproject]], ...] = (
@@ -164,6 +234,90 @@ def _check_budget(
             )
 
 
+_MONTH = re.compile(r"(?<![0-9])(?:[0-9]{4}\.\s*)?(1[0-2]|0?[1-9])\.\s*(?:[0-9]{1,2}\.)?")
+
+
+def _month_dated(items: Iterable[Item]) -> list[str]:
+    """The dates (``2019. 3.``, ``5.16.``) that items of a whole-year group mention."""
+    found: list[str] = []
+    for item in items:
+        m = _MONTH.search(item.text)
+        if m:
+            found.append(m.group(0).strip())
+        found.extend(_month_dated(item.children))
+    return found
+
+
+def _did_you_mean(key: str, choices: list[str]) -> str:
+    close = difflib.get_close_matches(key, choices, n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _check_pledge_form(pledge: Pledge, settings: ReportSettings, out: _Sink) -> None:
+    """What the city's form says a pledge may record: its group, roles, categories, …"""
+    term = settings.term.to_term()
+    groups = [g.key for g in settings.groups]
+    if pledge.group is not None and pledge.group not in groups:
+        out.error(
+            "$.group",
+            f"{quote(pledge.group)} is not a group of report.json; use one of "
+            + (_names(groups, sort=False) if groups else "(none listed: add 'groups')"),
+        )
+    roles = [r.key for r in settings.contact_roles]
+    categories = [c.key for c in settings.participation]
+    for period, report in sorted(pledge.reports.items()):
+        path = f"$.reports.{period}"
+        for key in report.contacts or {}:
+            if key not in roles:
+                out.error(
+                    f"{path}.contacts.{key}",
+                    f"unknown key {quote(key)}{_did_you_mean(key, roles)}: the contact roles "
+                    "of this report are " + _names(roles, sort=False) + " (report.json's contact_roles)",
+                )
+        for key in report.participation or {}:
+            if key not in categories:
+                out.error(
+                    f"{path}.participation.{key}",
+                    f"unknown key {quote(key)}{_did_you_mean(key, categories)}: the categories "
+                    "of this report are "
+                    + (
+                        _names(categories, sort=False)
+                        if categories
+                        else "none (the city counts none)"
+                    )
+                    + " (report.json's participation)",
+                )
+        if report.progress_rate is not None and not settings.progress_rate:
+            out.warn(
+                f"{path}.progress_rate",
+                '추진율 is not printed: set "progress_rate": true in report.json to print it',
+            )
+    for i, adj in enumerate(pledge.adjustments):
+        path = f"$.adjustments[{i}]"
+        if adj.kind not in settings.adjustment_kinds:
+            out.error(
+                f"{path}.kind",
+                f"{quote(adj.kind)} is not an adjustment of this report; use "
+                + _names(settings.adjustment_kinds, sort=False),
+            )
+        if adj.period.is_year or not term.contains(adj.period):
+            out.error(
+                f"{path}.period",
+                f"{adj.period} is not a half-year of the term ({term.span_label})",
+            )
+        if adj.kind == "변경" and not (adj.before and adj.after):
+            out.warn(path, "a 변경 records 'before' and 'after': what changed")
+        if adj.date[:4] and not (term.start.year <= int(adj.date[:4]) <= term.end.year + 1):
+            out.warn(f"{path}.date", f"{adj.date} is outside the term ({term.span_label})")
+    for i, ind in enumerate(pledge.indicators):
+        for period in ind.results:
+            if period.is_year or not term.contains(period):
+                out.error(
+                    f"$.indicators[{i}].results.{period}",
+                    f"results are kept per report half-year of the term ({term.span_label})",
+                )
+
+
 def _check_pledge(pledge: Pledge, file: Path, settings: ReportSettings | None, out: _Sink) -> None:
     if file.name != f"{pledge.id}.json":
         out.error("$.id", f"the file of pledge {pledge.id} must be named {pledge.id}.json")
@@ -171,10 +325,19 @@ def _check_pledge(pledge: Pledge, file: Path, settings: ReportSettings | None, o
         return
     term = settings.term.to_term()
     statuses = {blankless(s): s for s in settings.statuses}
+    if settings.numbering is not None:
+        wrong = numbering.problem(pledge.id, settings.numbering)
+        if wrong:
+            out.error("$.id", wrong)
+    _check_pledge_form(pledge, settings, out)
+    # "6월말 기준": the last report of the term shows the plan for the half after it.
+    last_plan = term.end.next if settings.cutoff == "report-half" else term.end
     for kind, groups in (("achievements", pledge.achievements), ("plans", pledge.plans)):
         for i, group in enumerate(groups):
             path = f"$.{kind}[{i}]"
-            if not term.contains(group.period):
+            if kind == "plans" and group.period == last_plan:
+                pass
+            elif not term.contains(group.period):
                 out.error(
                     f"{path}.period", f"{group.period} is outside the term ({term.span_label})"
                 )
@@ -185,6 +348,16 @@ def _check_pledge(pledge: Pledge, file: Path, settings: ReportSettings | None, o
                 )
             if group.draft:
                 out.warn(f"{path}.draft", 'unconfirmed draft: check it, then remove "draft"')
+            if kind == "achievements" and group.period.is_year and term.contains(group.period):
+                dated = _month_dated(group.entries)
+                if dated:
+                    out.warn(
+                        f"{path}.period",
+                        f"recorded for the whole year {group.period}, yet its items give months "
+                        f"({_names(dated[:3], sort=False)}): reports print it under "
+                        f"□ {group.period}년 추진실적; record them under {group.period}H1 and "
+                        f"{group.period}H2 to show them by half-year",
+                    )
             _check_items(group.entries, group.period, f"{path}.entries", term, out)
     for period, report in sorted(pledge.reports.items()):
         path = f"$.reports.{period}"
@@ -210,8 +383,7 @@ def _check_pledge(pledge: Pledge, file: Path, settings: ReportSettings | None, o
                     f"{path}.budget", "a 비예산 pledge (non_budget: true) has no budget tables"
                 )
             else:
-                sources = settings.funding_sources
-                _check_budget(report.budget, term, sources, f"{path}.budget", out)
+                _check_budget(report.budget, settings, f"{path}.budget", out)
 
 
 def check_period_sections(records: RecordSet, period: Period) -> list[Problem]:
@@ -222,7 +394,7 @@ def check_period_sections(records: RecordSet, period: Period) -> list[Problem]:
     term = records.settings.term.to_term()
     for pledge, file in records.origins:
         out = _Sink(file.name, problems)
-        asof = pledge_as_of(pledge, period, term)
+        asof = pledge_as_of(pledge, period, term, records.settings.cutoff)
         where = f"$ (report {period})"
         missing = []
         if asof.status is None:

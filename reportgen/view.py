@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
 
+from . import numbering
 from .asof import (
     DatedItem,
+    IndicatorAsOf,
     PledgeAsOf,
     budget_of,
     contacts_of,
@@ -23,6 +25,7 @@ from .asof import (
     participation_of,
     pledge_as_of,
     problems_of,
+    progress_rate_of,
     title_of,
 )
 from .budget import (
@@ -35,7 +38,7 @@ from .budget import (
     printed_total_drifts,
     secured_table,
 )
-from .model import FUNDING_SOURCES, Item, Pledge, ReportSettings
+from .model import FUNDING_SOURCES, Adjustment, Item, Pledge, ReportSettings
 from .periods import FiscalColumn, Period, RowLabel, Term, heading_for
 from .text import blankless
 
@@ -169,6 +172,46 @@ class ProblemsView:
 
 
 @dataclass(frozen=True)
+class GroupLabel:
+    """A 분야 / 전략 above the pledge: ``분야``, ``1``, ``일자리 경제``."""
+
+    level: str
+    key: str
+    name: str
+
+
+@dataclass(frozen=True)
+class IndicatorRow:
+    """One 성과지표: 일자리 창출 | 개 | 목표 1,000 | 실적 640 | 64.0%."""
+
+    name: str
+    unit: str
+    target: Decimal
+    target_text: str  # "1,000"
+    result: Decimal | None
+    result_text: str  # "640", blank when nothing is recorded yet
+    rate: Decimal | None  # result ÷ target
+    rate_text: str  # "64.0%"
+    as_of: str  # the report period of the result: "2024H1", or ""
+    cumulative: bool  # the result is a running total of half-years (실적 누계)
+
+
+@dataclass(frozen=True)
+class AdjustmentView:
+    """공약 조정 in force: 폐기 (2024. 3. 15., 공약이행평가단 심의) and its reason."""
+
+    kind: str
+    date: str  # "2024. 3. 15."
+    period: str
+    heading: str  # "폐기 (2024. 3. 15., 공약이행평가단 심의)"
+    reason: str
+    before: str
+    after: str
+    merged_into: str
+    lines: tuple[Line, ...]  # the adjustment as 개조식 lines: ○ 사유 … ○ 변경 전 … ○ 변경 후 …
+
+
+@dataclass(frozen=True)
 class PledgeView:
     """Everything printed on one pledge's pages for one report period."""
 
@@ -187,15 +230,15 @@ class PledgeView:
     problems: ProblemsView
     non_budget: bool
     drafts: tuple[str, ...]
+    # The city's form beyond Goyang's (each empty where the city has none).
+    groups: tuple[GroupLabel, ...] = ()  # outermost first
+    progress_rate: Decimal | None = None  # 추진율(%)
+    progress_rate_text: str = ""  # "88%"
+    indicators: tuple[IndicatorRow, ...] = ()  # 성과지표
+    adjustments: tuple[AdjustmentView, ...] = ()  # 공약 조정, oldest first
+    withdrawn: bool = False  # 폐기/통폐합: no plan row and no 투자계획 table
+    money_tables: tuple[MoneyTable, ...] = ()  # the tables to print, in order
 
-
-PARTICIPATION_HEADINGS = (
-    ("meetings", "공약 관련 회의"),
-    ("briefings", "설명회, 민생탐방"),
-    ("advisory", "전문가 자문"),
-    ("media", "언론/방송 보도"),
-    ("other", "기 타"),
-)
 
 NOT_RECORDED = "(기록 없음)"
 
@@ -215,7 +258,27 @@ def _placeholder(what: str) -> Line:
     return Line(1, "", f"{NOT_RECORDED} {what}", placeholder=True)
 
 
-def _progress(asof: PledgeAsOf) -> tuple[ProgressRow, ...]:
+def _achieved_lines(items: tuple[DatedItem, ...], achieved: Period) -> list[Line]:
+    """The previous half's items; material recorded only by year goes under its year.
+
+    A year (2019) counts as reported with its second half, so its items reach
+    the row of 2019H2. Printed bare there they would claim to be 7.~12.'s:
+    under "□ 2019년 추진실적" they say what they are (FORM.md §2, as the seed
+    does in the cumulative row).
+    """
+    if not any(i.period.is_year for i in items):
+        return _lines(items, 1)
+    lines: list[Line] = []
+    for is_year in (True, False):
+        shown = tuple(i for i in items if i.period.is_year == is_year)
+        if shown:
+            when = Period(achieved.year) if is_year else achieved
+            lines.append(Line(0, SYMBOLS[0], heading_for(when)))
+            lines.extend(_lines(shown, 1))
+    return lines
+
+
+def _progress(asof: PledgeAsOf, withdrawn: bool) -> tuple[ProgressRow, ...]:
     w = asof.windows
     rows: list[ProgressRow] = []
 
@@ -232,12 +295,15 @@ def _progress(asof: PledgeAsOf) -> tuple[ProgressRow, ...]:
     if w.has_previous:
         row(
             w.previous_label(),
-            _lines(asof.previous, 1),
+            _achieved_lines(asof.previous, w.previous),
             f"{w.previous.in_words}에 기록된 추진실적이 없습니다.",
         )
-    row(
-        w.plan_label(), _lines(asof.plan, 1), f"{w.period.in_words} 추진계획이 기록되지 않았습니다."
-    )
+    if not withdrawn:  # a 폐기 pledge has no plan: its adjustment says why
+        row(
+            w.plan_label(),
+            _lines(asof.plan, 1),
+            f"{w.plan_period.in_words} 추진계획이 기록되지 않았습니다.",
+        )
     return tuple(rows)
 
 
@@ -326,31 +392,97 @@ def canonical_status(status: str, settings: ReportSettings) -> str:
     return listed.get(blankless(status), status)
 
 
+def format_number(value: Decimal | None) -> str:
+    """A count or a figure as printed: ``1,000``, ``12.5``; blank for none."""
+    return format_amount(value)
+
+
+def format_date(iso: str) -> str:
+    """``2024-03-15`` -> ``2024. 3. 15.`` as Korean official documents write dates."""
+    year, month, day = iso.split("-")
+    return f"{int(year)}. {int(month)}. {int(day)}."
+
+
+def _indicator(ind: IndicatorAsOf) -> IndicatorRow:
+    spec = ind.indicator
+    rate = None
+    if ind.result is not None and spec.target:
+        rate = ind.result / spec.target
+    return IndicatorRow(
+        name=spec.name,
+        unit=spec.unit,
+        target=spec.target,
+        target_text=format_number(spec.target),
+        result=ind.result,
+        result_text=format_number(ind.result),
+        rate=rate,
+        rate_text=format_rate(rate),
+        as_of=str(ind.recorded) if ind.recorded else "",
+        cumulative=spec.cumulative,
+    )
+
+
+def _adjustment(adj: Adjustment) -> AdjustmentView:
+    date = format_date(adj.date)
+    heading = f"{adj.kind} ({date}" + (f", {adj.decided_by})" if adj.decided_by else ")")
+    lines = [Line(1, SYMBOLS[1], f"사유: {adj.reason}")]
+    if adj.before:
+        lines.append(Line(1, SYMBOLS[1], f"변경 전: {adj.before}"))
+    if adj.after:
+        lines.append(Line(1, SYMBOLS[1], f"변경 후: {adj.after}"))
+    if adj.merged_into:
+        lines.append(Line(1, SYMBOLS[1], f"통합 공약: {adj.merged_into}"))
+    return AdjustmentView(
+        kind=adj.kind,
+        date=date,
+        period=str(adj.period),
+        heading=heading,
+        reason=adj.reason,
+        before=adj.before or "",
+        after=adj.after or "",
+        merged_into=adj.merged_into or "",
+        lines=tuple(lines),
+    )
+
+
+def pledge_groups(pledge: Pledge, settings: ReportSettings) -> tuple[GroupLabel, ...]:
+    """The 분야 / 전략 a pledge falls under, outermost first (its ``group``, or its number)."""
+    if not settings.groups:
+        return ()
+    by_key = {g.key: g for g in settings.groups}
+    keys = list(by_key)
+    found = numbering.group_keys(pledge.group or pledge.id, keys)
+    if pledge.group in by_key:
+        found = [*found, pledge.group]
+    return tuple(GroupLabel(by_key[k].level, k, by_key[k].name) for k in found)
+
+
 def pledge_view(pledge: Pledge, period: Period, settings: ReportSettings) -> PledgeView:
     term: Term = settings.term.to_term()
-    asof = pledge_as_of(pledge, period, term)
-    columns = term.fiscal_columns
+    asof = pledge_as_of(pledge, period, term, settings.cutoff)
+    columns = settings.money_columns()
 
-    contacts = contacts_of(asof)
-    contact_rows: tuple[ContactRow, ...] = ()
-    if contacts is not None:
-        contact_rows = (
-            ContactRow("과장", contacts.manager.name, contacts.manager.phone),
-            ContactRow("팀장", contacts.team_leader.name, contacts.team_leader.phone),
-            ContactRow("담당자", contacts.officer.name, contacts.officer.phone),
-        )
+    contacts = contacts_of(asof) or {}
+    contact_rows = tuple(
+        ContactRow(role.label, contacts[role.key].name, contacts[role.key].phone)
+        for role in settings.contact_roles
+        if role.key in contacts
+    )
 
     part = participation_of(asof)
     participation = None
-    if part is not None:
+    if part is not None and settings.participation:
         participation = tuple(
             ParticipationCell(
-                heading,
-                getattr(part, key),
-                "" if getattr(part, key) is None else f"{getattr(part, key):,}회",
+                cat.label,
+                part.get(cat.key),
+                "" if part.get(cat.key) is None else f"{part[cat.key]:,}회",
             )
-            for key, heading in PARTICIPATION_HEADINGS
+            for cat in settings.participation
         )
+
+    adjustments = tuple(_adjustment(a) for a in asof.adjustments)
+    withdrawn = any(a.kind in settings.withdrawn_kinds for a in asof.adjustments)
 
     budget = None if pledge.non_budget else budget_of(asof)
     sources = settings.funding_sources
@@ -389,22 +521,31 @@ def pledge_view(pledge: Pledge, period: Period, settings: ReportSettings) -> Ple
             sections.append(("개선대책", tuple(_lines(pm.measures, 2))))
         problems = ProblemsView(tuple(sections), True)
 
+    rate = progress_rate_of(asof) if settings.progress_rate else None
     return PledgeView(
         id=pledge.id,
         title=title_of(asof),
-        anchor="pledge_" + pledge.id.replace("-", "_"),
+        anchor=numbering.anchor(pledge.id),
         period=str(period),
         period_words=period.in_words,
         status=canonical_status(asof.status.value, settings) if asof.status else "",
         department=department_of(asof),
         contacts=contact_rows,
-        progress=_progress(asof),
+        progress=_progress(asof, withdrawn),
         participation=participation,
         plan_table=plan,
         secured_table=secured,
         problems=problems,
         non_budget=pledge.non_budget,
         drafts=asof.draft_sources,
+        groups=pledge_groups(pledge, settings),
+        progress_rate=rate,
+        progress_rate_text="" if rate is None else f"{format_amount(rate)}%",
+        indicators=tuple(_indicator(i) for i in asof.indicators),
+        adjustments=adjustments,
+        withdrawn=withdrawn,
+        # A withdrawn pledge's plan is stale: what was secured and spent stays.
+        money_tables=(secured,) if withdrawn else (plan, secured),
     )
 
 
@@ -458,8 +599,44 @@ def report_info(period: Period, settings: ReportSettings) -> ReportInfo:
         term_span=term.span_label,
         period=str(period),
         period_words=period.in_words,
-        column_labels=tuple(c.label for c in term.fiscal_columns),
+        column_labels=tuple(c.label for c in settings.money_columns()),
     )
+
+
+@dataclass(frozen=True)
+class Tally:
+    """Statuses counted over some pledges: the 총괄표, or one 분야's or 부서's line of it."""
+
+    name: str  # "" for the whole report, else the 분야 or 부서
+    total: int  # every pledge counted here
+    base: int  # those in the base of the rates (a status recorded, not excluded)
+    unrecorded: int  # no status recorded (추진상황 미기재): listed apart, in no rate
+    excluded: int  # statuses left out of the base (통폐합, 공약 제외 …)
+    statuses: tuple[StatusCount, ...]  # every listed status; shares of ``base``
+    done: int
+    done_share: str  # 달성률
+    weighted_share: str  # 이행률 with the city's weights, "" without weights
+    average_progress: str  # 평균진행률 of 추진율, "" where pledges record none
+
+
+@dataclass(frozen=True)
+class Section:
+    """A heading of the booklet (a 분야) and its pledges, for the 목차 and the pages."""
+
+    heading: str  # "1. 일자리 경제" or "" (no groups)
+    pledges: tuple[PledgeView, ...]
+
+
+@dataclass(frozen=True)
+class IndicatorTotal:
+    """성과지표 that several pledges share (same name and unit), added up."""
+
+    name: str
+    unit: str
+    pledges: int
+    target_text: str
+    result_text: str
+    rate_text: str
 
 
 @dataclass(frozen=True)
@@ -473,7 +650,7 @@ class ReportView:
     pledges: tuple[PledgeView, ...]
     summary: tuple[StatusCount, ...]  # the listed statuses, shares of ``base``
     total: int  # every pledge of the report
-    base: int  # pledges with a status: the base of every rate
+    base: int  # pledges with a status not excluded: the base of every rate
     unrecorded: int  # pledges without a status (추진상황 미기재): listed apart, in no rate
     done: int
     done_share: str
@@ -482,6 +659,15 @@ class ReportView:
     column_labels: tuple[str, ...]
     column_keys: tuple[str, ...]
     funding_sources: tuple[str, ...] = FUNDING_SOURCES  # the city's 재원, in its order
+    excluded: int = 0  # pledges whose status is left out of the base
+    excluded_statuses: tuple[str, ...] = ()
+    weighted_share: str = ""  # 이행률
+    average_progress: str = ""  # 평균진행률
+    by_group: tuple[Tally, ...] = ()  # one per top-level 분야, in the city's order
+    by_department: tuple[Tally, ...] = ()  # one per 부서, in order of first appearance
+    sections: tuple[Section, ...] = ()  # the booklet's parts: by 분야, or one without heading
+    group_level: str = ""  # "분야" where the city groups its pledges
+    indicator_totals: tuple[IndicatorTotal, ...] = ()
 
 
 def report_view(pledges: list[Pledge], period: Period, settings: ReportSettings) -> ReportView:
@@ -489,11 +675,12 @@ def report_view(pledges: list[Pledge], period: Period, settings: ReportSettings)
     return assemble_report(views, period, settings)
 
 
-def assemble_report(
-    views: tuple[PledgeView, ...], period: Period, settings: ReportSettings
-) -> ReportView:
-    term = settings.term.to_term()
-    total = len(views)
+def _share(value: Decimal, whole: int) -> str:
+    return "-" if whole == 0 else f"{value / Decimal(whole):.1f}%"
+
+
+def tally(name: str, views: Sequence[PledgeView], settings: ReportSettings) -> Tally:
+    """Count statuses by the city's rules: excluded statuses and 미기재 stay out of the base."""
     counts = {s: 0 for s in settings.statuses}
     unrecorded = 0
     for v in views:
@@ -501,13 +688,119 @@ def assemble_report(
             counts[v.status] += 1
         else:
             unrecorded += 1  # validate refuses unlisted statuses: this is "none recorded"
-    # An unknown status is not a status: it is counted apart and left out of
-    # the base of every share, so it neither lowers nor raises 달성률.
-    base = total - unrecorded
-    summary = [StatusCount(s, n, format_share(n, base)) for s, n in counts.items()]
-    done = sum(counts.get(s, 0) for s in settings.done_statuses)
-    done_share = format_share(done, base)
+    excluded_statuses = set(settings.excluded_statuses)
+    excluded = sum(n for s, n in counts.items() if s in excluded_statuses)
+    # An unknown status is not a status, and an excluded one (통폐합) is not a
+    # pledge in progress: both are counted apart, out of the base of every share.
+    base = len(views) - unrecorded - excluded
+    statuses = tuple(
+        StatusCount(s, n, "-" if s in excluded_statuses else format_share(n, base))
+        for s, n in counts.items()
+    )
+    done = sum(counts.get(s, 0) for s in settings.done_statuses if s not in excluded_statuses)
+    weighted = ""
+    if settings.weights:
+        points = sum(
+            (
+                Decimal(n) * settings.weights.get(s, Decimal(0))
+                for s, n in counts.items()
+                if s not in excluded_statuses
+            ),
+            Decimal(0),
+        )
+        weighted = _share(points, base)
+    average = ""
+    if settings.progress_rate:
+        rates = [
+            v.progress_rate
+            for v in views
+            if v.progress_rate is not None
+            and v.status in counts
+            and v.status not in excluded_statuses
+        ]
+        average = _share(sum(rates, Decimal(0)) * 100, len(rates) * 100) if rates else "-"
+    return Tally(
+        name=name,
+        total=len(views),
+        base=base,
+        unrecorded=unrecorded,
+        excluded=excluded,
+        statuses=statuses,
+        done=done,
+        done_share=format_share(done, base),
+        weighted_share=weighted,
+        average_progress=average,
+    )
+
+
+def _indicator_totals(views: Sequence[PledgeView]) -> tuple[IndicatorTotal, ...]:
+    """Indicators shared by two or more pledges (same name and unit) are summed."""
+    found: dict[tuple[str, str], list[IndicatorRow]] = {}
+    for v in views:
+        for row in v.indicators:
+            found.setdefault((row.name, row.unit), []).append(row)
+    out = []
+    for (name, unit), rows in found.items():
+        if len(rows) < 2:
+            continue
+        target = sum((r.target for r in rows), Decimal(0))
+        results = [r.result for r in rows if r.result is not None]
+        result = sum(results, Decimal(0)) if results else None
+        rate = result / target if result is not None and target else None
+        out.append(
+            IndicatorTotal(
+                name,
+                unit,
+                len(rows),
+                format_number(target),
+                format_number(result),
+                format_rate(rate),
+            )
+        )
+    return tuple(out)
+
+
+def group_heading(key: str, name: str) -> str:
+    """``1. 일자리 경제``, ``Ⅰ. 안전``; a key that is its own mark prints bare: ``① 생활 …``."""
+    last = numbering.parts(key)[-1] if key else None
+    dotted = last is not None and last.kind in ("number", "roman", "letter")
+    return f"{key}. {name}" if dotted else f"{key} {name}"
+
+
+def assemble_report(
+    views: tuple[PledgeView, ...], period: Period, settings: ReportSettings
+) -> ReportView:
+    whole = tally("", views, settings)
     info = report_info(period, settings)  # the fields every page shares, computed once
+
+    top = [
+        g
+        for g in settings.groups
+        if not any(g.key != o.key and numbering.group_keys(g.key, [o.key]) for o in settings.groups)
+    ]
+    by_group: list[Tally] = []
+    sections: list[Section] = []
+    if top:
+        members: dict[str, list[PledgeView]] = {g.key: [] for g in top}
+        loose: list[PledgeView] = []
+        for v in views:
+            outer = v.groups[0].key if v.groups else None
+            members.get(outer or "", loose).append(v)
+        for g in top:
+            heading = group_heading(g.key, g.name)
+            if members[g.key]:
+                by_group.append(tally(heading, members[g.key], settings))
+                sections.append(Section(heading, tuple(members[g.key])))
+        if loose:
+            by_group.append(tally("그 밖의 공약", loose, settings))
+            sections.append(Section("그 밖의 공약", tuple(loose)))
+    else:
+        sections.append(Section("", views))
+    departments: dict[str, list[PledgeView]] = {}
+    for v in views:
+        departments.setdefault(v.department, []).append(v)
+    by_department = tuple(tally(d, vs, settings) for d, vs in departments.items())
+
     return ReportView(
         city=info.city,
         title=info.title,
@@ -516,31 +809,61 @@ def assemble_report(
         period=info.period,
         period_words=info.period_words,
         pledges=views,
-        summary=tuple(summary),
-        total=total,
-        base=base,
-        unrecorded=unrecorded,
-        done=done,
-        done_share=done_share,
+        summary=whole.statuses,
+        total=whole.total,
+        base=whole.base,
+        unrecorded=whole.unrecorded,
+        done=whole.done,
+        done_share=whole.done_share,
         done_statuses=tuple(settings.done_statuses),
-        summary_lines=summary_lines(total, unrecorded, done, done_share, settings.done_statuses),
+        summary_lines=summary_lines(whole, settings, groups=len(by_group) if top else 0),
         column_labels=info.column_labels,
-        column_keys=tuple(c.key for c in term.fiscal_columns),
+        column_keys=tuple(c.key for c in settings.money_columns()),
         funding_sources=tuple(settings.funding_sources),
+        excluded=whole.excluded,
+        excluded_statuses=tuple(settings.excluded_statuses),
+        weighted_share=whole.weighted_share,
+        average_progress=whole.average_progress,
+        by_group=tuple(by_group),
+        by_department=by_department,
+        sections=tuple(sections),
+        group_level=top[0].level if top else "",
+        indicator_totals=_indicator_totals(views),
     )
 
 
-def summary_lines(
-    total: int, unrecorded: int, done: int, done_share: str, done_statuses: list[str]
-) -> tuple[str, ...]:
-    """The 총괄's ○ lines. The wording follows the rule: "(… 포함)" names exactly
-    the other statuses counted as done, and nothing when there are none."""
-    target = f"○ 대상: 공약 {total}개"
-    if unrecorded:
-        target += f" (추진상황 미기재 {unrecorded}개는 비율 산정에서 제외)"
-    first, *others = done_statuses or ["완료"]
+def summary_lines(whole: Tally, settings: ReportSettings, groups: int = 0) -> tuple[str, ...]:
+    """The 총괄's ○ lines, worded from the city's rules and nothing else.
+
+    "(… 포함)" names exactly the other statuses counted as done, and nothing
+    when there are none; 이행률 and 평균진행률 appear only where the city
+    weights statuses or records 추진율; what is left out of the base says so.
+    """
+    level = settings.groups[0].level if settings.groups else "분야"
+    target = (
+        f"○ 대상: {groups}개 {level} 공약 {whole.total}개"
+        if groups
+        else f"○ 대상: 공약 {whole.total}개"
+    )
+    apart = []
+    counts = {c.status: c.count for c in whole.statuses}
+    for status in settings.excluded_statuses:
+        if counts.get(status):
+            apart.append(f"{status} {counts[status]}개")
+    if whole.unrecorded:
+        apart.append(f"추진상황 미기재 {whole.unrecorded}개")
+    if apart:
+        target += f" ({', '.join(apart)}는 비율 산정에서 제외)"
+    done = [s for s in settings.done_statuses if s not in settings.excluded_statuses]
+    first, *others = done or ["완료"]
     label = f"{first}({', '.join(others)} 포함)" if others else first
-    return (target, f"○ {label} {done}개, 달성률 {done_share}")
+    lines = [target, f"○ {label} {whole.done}개, 달성률 {whole.done_share}"]
+    if settings.weights:
+        weights = ", ".join(f"{s} {format_amount(w)}%" for s, w in settings.weights.items())
+        lines.append(f"○ 이행률 {whole.weighted_share} (가중치: {weights})")
+    if settings.progress_rate:
+        lines.append(f"○ 평균진행률 {whole.average_progress} (공약별 추진율의 평균)")
+    return tuple(lines)
 
 
 def pledge_money(view: PledgeView) -> PledgeMoney:

@@ -457,7 +457,7 @@ MEGA = 1_000_000
         pytest.param(
             lambda p: p.update(id="1-1-" + "1" * MEGA),
             "$.id",
-            "text is 1,000,004 characters; at most 20 fit here",
+            "(1,000,004 characters) is not a pledge number: a pledge number has at most 24",
             id="id",
         ),
         pytest.param(

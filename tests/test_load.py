@@ -230,8 +230,8 @@ def test_keys_that_collide_after_cleaning_are_an_error(tmp_path, write_records, 
             "integer",
             id="count-text",
         ),
-        pytest.param(["id"], "../../x", "$.id", "should match pattern", id="id-path"),
-        pytest.param(["id"], "1-4-x", "$.id", "should match pattern", id="id-letter"),
+        pytest.param(["id"], "../../x", "$.id", "cannot hold '/'", id="id-path"),
+        pytest.param(["id"], "1:4:5", "$.id", "cannot hold ':'", id="id-colon"),
         pytest.param(
             ["achievements", 0, "period"],
             "2022X",
@@ -305,10 +305,12 @@ def test_unknown_nested_key_suggests_the_right_one(tmp_path, write_records, make
     contacts = pledge["reports"]["2022H1"]["contacts"]
     contacts["manger"] = contacts.pop("manager")
     directory = write_records(tmp_path, {"1-1-1": pledge})
-    messages = {p.path: p.message for p in _problems(directory)}
-    assert (
-        messages["$.reports.2022H1.contacts.manger"]
-        == "unknown key 'manger' (did you mean 'manager'?)"
+    # Roles are the city's (report.json contact_roles): validate knows them, not the loader.
+    from reportgen.validate import validate_records
+
+    messages = {p.path: p.message for p in validate_records(load_records(directory))}
+    assert messages["$.reports.2022H1.contacts.manger"].startswith(
+        "unknown key 'manger' (did you mean 'manager'?)"
     )
 
 

@@ -355,10 +355,33 @@ def _settings(**changes: Any) -> dict[str, Any]:
             "a status is listed twice",
         ),
         (
-            {"term": {"name": "x", "start": "2018H2", "end": "2024H1"}},
-            "$.term",
-            "the term spans 7 calendar years; a 민선 term spans 5",
+            {"excluded_statuses": ["통폐합"]},
+            "$.excluded_statuses[0]",
+            "'통폐합' is not in 'statuses'",
         ),
+        (
+            {"done_statuses": ["완료"], "excluded_statuses": ["완료"]},
+            "$.done_statuses[0]",
+            "it cannot count as done",
+        ),
+        ({"weights": {"끝": 50}}, "$.weights.끝", "'끝' is not in 'statuses'"),
+        (
+            {"columns": [{"years": "2018~2019"}, {"years": "2019"}, {"years": "2020~2022"}]},
+            "$.columns[1].years",
+            "2019 is already in the column '2018~2019'",
+        ),
+        (
+            {"columns": [{"years": "2017~2022"}]},
+            "$.columns[0].years",
+            "2017 is outside 민선7기",
+        ),
+        ({"numbering": "1/4"}, "$.numbering", "cannot hold '/'"),
+        (
+            {"groups": [{"key": "1", "name": "a"}, {"key": "1", "name": "b"}]},
+            "$.groups[1].key",
+            "listed twice",
+        ),
+        ({"withdrawn_kinds": ["취소"]}, "$.withdrawn_kinds[0]", "not in 'adjustment_kinds'"),
     ],
 )
 def test_settings_rules(tmp_path, write_records, make_pledge, cli, changes, where, message):

@@ -356,13 +356,25 @@ def test_report_view_without_unrecorded_has_no_extra_line(make_pledge, settings)
     assert report.summary_lines[0] == "○ 대상: 공약 1개"
 
 
-def test_summary_wording_follows_the_done_rule() -> None:
+def test_summary_wording_follows_the_done_rule(make_pledge) -> None:
     from reportgen.view import summary_lines
 
-    assert summary_lines(3, 0, 1, "33.3%", ["완료"])[1] == "○ 완료 1개, 달성률 33.3%"
-    assert summary_lines(3, 0, 2, "66.7%", ["완료", "정상추진"])[1] == (
-        "○ 완료(정상추진 포함) 2개, 달성률 66.7%"
-    )
+    from reportgen.view import tally
+
+    def lines(done_statuses: list[str]) -> tuple[str, ...]:
+        settings = ReportSettings.model_validate(
+            {"city": "시험시", "term": {"name": "민선7기", "start": "2018H2", "end": "2022H1"},
+             "done_statuses": done_statuses}
+        )
+        views = []
+        for i, status in enumerate(("완료", "정상추진", "보류"), start=1):
+            raw = make_pledge(id=f"1-1-{i}")
+            raw["reports"]["2022H1"]["status"] = status
+            views.append(pledge_view(Pledge.model_validate(raw), H1, settings))
+        return summary_lines(tally("", views, settings), settings)
+
+    assert lines(["완료"])[1] == "○ 완료 1개, 달성률 33.3%"
+    assert lines(["완료", "정상추진"])[1] == "○ 완료(정상추진 포함) 2개, 달성률 66.7%"
 
 
 def test_a_report_of_pledges_without_status_has_no_rate(make_pledge, settings) -> None:
