@@ -15,8 +15,9 @@ a derived total or a period label is compared exactly as a reader sees it.
   (ratio ≥ :data:`REWORD_RATIO`), with word-level changes inside them.
 - **Figures**: both money tables cell by cell (공약사업명, 재원, column), with the
   difference written the Korean way (``△1,920`` for a decrease; FORM.md §9).
-- **Fields**: status, contacts, participation, 공약명, 소관부서, 비예산; pledges
-  added or dropped; report-wide labels and the 총괄 counts.
+- **Fields**: 공약 조정 first (a decision explains what follows), status and
+  추진율, contacts, participation, 공약명, 소관부서, 비예산; 성과지표 (목표, 실적,
+  달성률); pledges added or dropped; report-wide labels and the 총괄 counts.
 
 The result is plain frozen data (:class:`ReportDiff`), serialised by
 :meth:`ReportDiff.to_json` and laid out by :func:`summary_lines` (terminal) and
@@ -43,7 +44,15 @@ from .load import RecordSet
 from .model import Pledge
 from .periods import Period
 from .text import blankless
-from .view import MoneyCell, MoneyTable, PledgeView, ReportView, format_amount, report_view
+from .view import (
+    IndicatorRow,
+    MoneyCell,
+    MoneyTable,
+    PledgeView,
+    ReportView,
+    format_amount,
+    report_view,
+)
 
 REWORD_RATIO = 0.6
 """Two lines of one changed stretch count as one reworded line from this similarity on."""
@@ -52,6 +61,7 @@ _MAX_PAIRING_CELLS = 250_000  # above this, pair reworded lines greedily instead
 
 # Sections, in the order a pledge's pages print them.
 PLEDGE = "pledge"
+ADJUSTMENTS = "adjustments"
 STATUS = "status"
 CONTACTS = "contacts"
 PARTICIPATION = "participation"
@@ -59,11 +69,13 @@ PROGRESS = "progress"
 PROBLEMS = "problems"
 PLAN_TABLE = "plan_table"
 SECURED_TABLE = "secured_table"
+INDICATORS = "indicators"
 LABELS = "labels"
 SUMMARY = "summary"
 
 SECTION_TITLES = {
     PLEDGE: "공약",
+    ADJUSTMENTS: "공약 조정",
     STATUS: "추진상황",
     CONTACTS: "담당",
     PARTICIPATION: "시민참여(소통) 실적",
@@ -71,6 +83,7 @@ SECTION_TITLES = {
     PROBLEMS: "문제점 및 개선대책",
     PLAN_TABLE: "연도별 투자계획(사업비)",
     SECURED_TABLE: "연도별 확보(집행)액",
+    INDICATORS: "성과지표",
     LABELS: "서식 항목",
     SUMMARY: "총괄",
 }
@@ -583,7 +596,64 @@ def _status_changes(old: PledgeView | None, new: PledgeView | None) -> list[Chan
     o = old.status if old else ""
     n = new.status if new else ""
     # Spellings vary (이행 후 계속추진 / 이행후계속추진): compare with blanks removed.
-    return _field(STATUS, (), o, n, same=blankless(o) == blankless(n))
+    out = _field(STATUS, (), o, n, same=blankless(o) == blankless(n))
+    o_rate = old.progress_rate_text if old else ""
+    n_rate = new.progress_rate_text if new else ""
+    return out + _field(STATUS, ("추진율",), o_rate, n_rate)
+
+
+def _adjustment_changes(old: PledgeView | None, new: PledgeView | None) -> list[Change]:
+    """공약 조정 decided between the two reports (or revised): shown before anything else."""
+
+    def decided(view: PledgeView | None) -> dict[str, str]:
+        if view is None:
+            return {}
+        return {
+            f"{a.kind} {a.date}": " / ".join((a.heading, *(line.text for line in a.lines)))
+            for a in view.adjustments
+        }
+
+    o, n = decided(old), decided(new)
+    return [
+        c
+        for key in [*n, *(k for k in o if k not in n)]
+        for c in _field(ADJUSTMENTS, (key,), o.get(key, ""), n.get(key, ""))
+    ]
+
+
+def _indicator_changes(old: PledgeView | None, new: PledgeView | None) -> list[Change]:
+    """성과지표: target, result and 달성률 of each indicator (by name and unit)."""
+
+    def rows(view: PledgeView | None) -> dict[tuple[str, str], IndicatorRow]:
+        return {(r.name, r.unit): r for r in view.indicators} if view else {}
+
+    o, n = rows(old), rows(new)
+    out: list[Change] = []
+    for key in [*n, *(k for k in o if k not in n)]:
+        name, unit = key
+        o_row, n_row = o.get(key), n.get(key)
+        for label, attr in (("목표", "target"), ("실적", "result"), ("달성률", "rate")):
+            o_text = getattr(o_row, f"{attr}_text") if o_row else ""
+            n_text = getattr(n_row, f"{attr}_text") if n_row else ""
+            if o_text == n_text:
+                continue
+            kind: ChangeKind = "added" if not o_text else "removed" if not n_text else "changed"
+            difference = ""
+            o_value = getattr(o_row, attr) if o_row else None
+            n_value = getattr(n_row, attr) if n_row else None
+            if attr != "rate" and (o_value is not None or n_value is not None):
+                difference = signed_amount((n_value or Decimal(0)) - (o_value or Decimal(0)))
+            out.append(
+                Change(
+                    INDICATORS,
+                    kind,
+                    (f"{name} ({unit})", label),
+                    o_text or None,
+                    n_text or None,
+                    difference=difference,
+                )
+            )
+    return out
 
 
 def _contact_changes(old: PledgeView | None, new: PledgeView | None) -> list[Change]:
@@ -695,6 +765,7 @@ def diff_pledge(old: PledgeView | None, new: PledgeView | None) -> PledgeDiff:
         changes.append(Change(PLEDGE, "added", ("공약",), None, f"{either.id} {either.title}"))
     elif new is None:
         changes.append(Change(PLEDGE, "removed", ("공약",), f"{either.id} {either.title}", None))
+    changes += _adjustment_changes(old, new)  # a decision outranks everything it explains
     changes += _header_changes(old, new)
     changes += _status_changes(old, new)
     changes += _contact_changes(old, new)
@@ -711,6 +782,7 @@ def diff_pledge(old: PledgeView | None, new: PledgeView | None) -> PledgeDiff:
     changes += _figure_changes(
         SECURED_TABLE, old.secured_table if old else None, new.secured_table if new else None
     )
+    changes += _indicator_changes(old, new)
     state: Literal["changed", "unchanged", "added", "dropped"] = (
         "added"
         if old is None

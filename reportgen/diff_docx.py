@@ -31,7 +31,9 @@ from docx.text.paragraph import Paragraph
 from lxml import etree
 
 from .diff import (
+    ADJUSTMENTS,
     CONTACTS,
+    INDICATORS,
     LABELS,
     PARTICIPATION,
     PLAN_TABLE,
@@ -485,7 +487,7 @@ def _section_row(table: Table, title: str, *, first: bool) -> None:
         _run(p, f"□ {title}", bold=True)
 
 
-_FIELD_SECTIONS = (PLEDGE, STATUS, CONTACTS, PARTICIPATION)
+_FIELD_SECTIONS = (ADJUSTMENTS, PLEDGE, STATUS, CONTACTS, PARTICIPATION, INDICATORS)
 
 
 def _field_label(change: Change) -> str:
@@ -712,7 +714,13 @@ def _pledge(doc: Document, diff: ReportDiff, pledge: PledgeDiff) -> None:
         table = _two_columns(doc, diff)
         first = True
         if fields:
-            _section_row(table, "공약 현황 (추진상황 · 담당 · 시민참여)", first=first)
+            present = {c.section for c in fields}
+            parts = ["추진상황", "담당", "시민참여"]
+            if ADJUSTMENTS in present:
+                parts.insert(0, SECTION_TITLES[ADJUSTMENTS])
+            if INDICATORS in present:
+                parts.append(SECTION_TITLES[INDICATORS])
+            _section_row(table, f"공약 현황 ({' · '.join(parts)})", first=first)
             first = False
             _field_rows(table, fields)
         for text in pledge.texts:
