@@ -70,7 +70,7 @@ from typing import Any
 from .asof import SECTIONS, pledge_as_of
 from .errors import OutputError, PeriodError, ReportgenError
 from .model import Pledge
-from .periods import Period, Term
+from .periods import Period, ReportWindows, Term
 from .text import clean_text, clean_tree
 from .validate import check, latest_period
 
@@ -93,6 +93,7 @@ class PledgeRollForward:
     carried: dict[str, Period] = field(default_factory=dict)  # section -> report it came from
     carried_from_draft: list[str] = field(default_factory=list)  # sections whose source is a draft
     achievements_drafted: int = 0  # top-level items copied from the plan of P-1
+    achieved: Period | None = None  # the half whose achievements were drafted (P-1, or P)
     achievements_note: str = ""
     todo: list[str] = field(default_factory=list)
 
@@ -125,7 +126,8 @@ class PledgeRollForward:
                 )
         if self.achievements_drafted:
             done.append(
-                f"drafted achievements {period.previous} from the plan for {period.previous} "
+                f"drafted achievements {self.achieved or period.previous} from the plan for "
+                f"{self.achieved or period.previous} "
                 f"({self.achievements_drafted} item(s))"
             )
         elif self.achievements_note:
@@ -305,7 +307,7 @@ def _plan_entries(pledge: Pledge, raw: dict[str, Any], period: Period) -> list[A
 
 
 def _roll_pledge(
-    pledge: Pledge, raw: dict[str, Any], file: Path, period: Period, term: Term
+    pledge: Pledge, raw: dict[str, Any], file: Path, period: Period, term: Term, cutoff: str
 ) -> tuple[PledgeRollForward, dict[str, Any] | None]:
     """Decide what one pledge needs; return the action and the new raw JSON (None: unchanged)."""
     action = PledgeRollForward(pledge.id, file)
@@ -314,6 +316,9 @@ def _roll_pledge(
         return action, None
 
     previous = period.previous
+    windows = ReportWindows(period, term, cutoff)
+    achieved = windows.achieved
+    action.achieved = achieved
     raw_reports: dict[str, Any] = raw.get("reports") or {}
     raw_key = {_period_key(k): k for k in raw_reports}
 
@@ -346,23 +351,23 @@ def _roll_pledge(
     else:
         new_raw = _insert_key(new_raw, "reports", new_reports, _PLEDGE_KEYS)
 
-    # The previous half's achievements, offered from the plan for it.
-    existing = [g for g in pledge.achievements if g.period.ordinal == previous.ordinal]
-    has_plan = any(g.period == previous for g in pledge.plans)
+    # The achievements the report shows for its own row (P-1, or P itself "6월말 기준"), offered from the plan for it.
+    existing = [g for g in pledge.achievements if g.period.ordinal == achieved.ordinal]
+    has_plan = any(g.period == achieved for g in pledge.plans)
     if existing:
-        action.achievements_note = f"achievements {previous}: already recorded, left as they are"
+        action.achievements_note = f"achievements {achieved}: already recorded, left as they are"
     elif not has_plan:
-        if term.contains(previous):
+        if term.contains(achieved):
             action.achievements_note = (
-                f"achievements {previous}: no plan for {previous} to draft from"
+                f"achievements {achieved}: no plan for {achieved} to draft from"
             )
-            action.todo.append(f"write the achievements of {previous} (추진실적)")
+            action.todo.append(f"write the achievements of {achieved} (추진실적)")
     else:
-        entries = _plan_entries(pledge, raw, previous)
-        group = {"period": str(previous), "draft": True, "entries": entries}
+        entries = _plan_entries(pledge, raw, achieved)
+        group = {"period": str(achieved), "draft": True, "entries": entries}
         groups = list(raw.get("achievements") or [])
         at = next(
-            (i for i, g in enumerate(pledge.achievements) if g.period > previous), len(groups)
+            (i for i, g in enumerate(pledge.achievements) if g.period > achieved), len(groups)
         )
         groups.insert(at, group)
         if "achievements" in new_raw:
@@ -371,7 +376,7 @@ def _roll_pledge(
             new_raw = _insert_key(new_raw, "achievements", groups, _PLEDGE_KEYS)
         action.achievements_drafted = len(entries)
         action.todo.append(
-            f"check the drafted achievements of {previous} against what was done "
+            f"check the drafted achievements of {achieved} against what was done "
             f'(a copy of the plan), then remove "draft"'
         )
 
@@ -383,8 +388,8 @@ def _roll_pledge(
         action.todo.append(
             f"write reports.{period} (status, contacts, …): nothing earlier to carry forward"
         )
-    if not any(g.period == period for g in pledge.plans):
-        action.todo.append(f"write the plan for {period} (plans, 추진계획)")
+    if not any(g.period == windows.plan_period for g in pledge.plans):
+        action.todo.append(f"write the plan for {windows.plan_period} (plans, 추진계획)")
     return action, new_raw
 
 
@@ -554,7 +559,7 @@ def roll_forward(records_dir: Path, period: Period) -> RollForwardResult:
     for pledge, path in records.origins:
         old = records.sources[path.name]
         raw = _parse(old)
-        action, new_raw = _roll_pledge(pledge, raw, path, period, term)
+        action, new_raw = _roll_pledge(pledge, raw, path, period, term, records.settings.cutoff)
         actions.append(action)
         if new_raw is not None:
             files.append((path, old, (dumps(new_raw) + "\n").encode("utf-8")))

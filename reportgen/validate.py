@@ -423,7 +423,9 @@ def latest_period(records: RecordSet) -> Period | None:
     found: list[Period] = []
     for pledge in records.pledges:
         found.extend(p for p in pledge.reports if not p.is_year)
-        found.extend(g.period for g in pledge.plans if not g.period.is_year)
+        # "6월말 기준": the report of P carries the plan for the half after P.
+        shift = -1 if records.settings and records.settings.cutoff == "report-half" else 0
+        found.extend(g.period.shift(shift) for g in pledge.plans if not g.period.is_year)
     return max(found) if found else None
 
 

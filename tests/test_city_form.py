@@ -388,3 +388,20 @@ def test_whole_year_material_prints_under_its_year_not_a_half(shipped, settings)
     assert row.lines[0].text == "2019년 추진실적" and row.lines[0].symbol == "□"
     texts = [line.text for line in row.lines]
     assert any("킨텍스" in t for t in texts)
+
+
+def test_new_period_with_report_half_cutoff_drafts_the_halfs_own_achievements(
+    tmp_path, write_records
+) -> None:
+    from reportgen.rollforward import roll_forward
+    from reportgen.validate import latest_period
+
+    directory = _write(tmp_path, write_records, GUN, [_pledge()])
+    assert latest_period(load_records(directory)) == P("2024H1")  # not the plan's 2024H2
+    result = roll_forward(directory, P("2024H2"))
+    (action,) = result.pledges
+    assert action.achieved == P("2024H2") and action.achievements_drafted == 1
+    assert "write the plan for 2025H1 (plans, 추진계획)" in action.todo
+    pledge = load_records(directory).pledges[0]
+    drafted = [g for g in pledge.achievements if g.period == P("2024H2")]
+    assert drafted[0].draft and drafted[0].entries[0].text == "하반기 계획"
