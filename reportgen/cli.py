@@ -78,15 +78,14 @@ def validate(records_dir: Path, period: Period | None) -> None:
 def schema(records_dir: Path, out: Path | None) -> None:
     """Write the JSON Schemas that editors use to complete and check records.
 
-    Budget tables are keyed by the funding sources of RECORDS/report.json.
+    Pledge records are narrowed to RECORDS/report.json: its funding sources,
+    statuses, contact roles, participation categories, adjustments and groups.
     """
     from .load import load_records
-    from .model import FUNDING_SOURCES
     from .schema import write_schemas
 
     settings = load_records(records_dir).settings if records_dir.is_dir() else None
-    sources = settings.funding_sources if settings is not None else list(FUNDING_SOURCES)
-    for path in write_schemas(out or records_dir / "schema", sources):
+    for path in write_schemas(out or records_dir / "schema", settings):
         click.echo(f"wrote {path}")
 
 

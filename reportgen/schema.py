@@ -25,19 +25,52 @@ _SOURCE_KEYED = {("PlannedSubproject", "sources"), ("PlannedSubproject", "printe
 _SOURCE_KEYED |= {("SecuredSubproject", "sources"), ("SecuredSubproject", "printed_totals")}
 
 
-def schema_of(
-    model: type[Pledge] | type[ReportSettings], funding_sources: Sequence[str] = FUNDING_SOURCES
-) -> dict[str, Any]:
-    """The model's JSON Schema; budget tables keyed by the city's own funding sources.
+def _city_constraints(settings: ReportSettings | None) -> dict[tuple[str, str], dict[str, Any]]:
+    """(definition, field) -> what the city's report.json allows there (None: the root model)."""
+    if settings is None:
+        return {}
+    out: dict[tuple[str, str], dict[str, Any]] = {
+        ("PeriodReport", "status"): {"enum": list(settings.statuses)},
+        ("PeriodReport", "contacts"): {
+            "propertyNames": {"enum": [r.key for r in settings.contact_roles]}
+        },
+        ("PeriodReport", "participation"): {
+            "propertyNames": {"enum": [c.key for c in settings.participation]}
+        },
+        ("Adjustment", "kind"): {"enum": list(settings.adjustment_kinds)},
+    }
+    if settings.groups:
+        out[("", "group")] = {"enum": [g.key for g in settings.groups]}
+    if settings.numbering:
+        out[("", "id")] = {"description": f"공약번호, written like {settings.numbering}"}
+    return out
 
-    The model accepts any source name (each city has its own list, checked by
-    ``validate``); the schema names the city's, so an editor completes 군비 or
-    구비 where that city writes them.
+
+def schema_of(
+    model: type[Pledge] | type[ReportSettings],
+    funding_sources: Sequence[str] | None = None,
+    settings: ReportSettings | None = None,
+) -> dict[str, Any]:
+    """The model's JSON Schema, narrowed to the city's own form where report.json says it.
+
+    The model accepts any source, status, role or group (each city has its own
+    lists, checked by ``validate``); the schema names the city's, so an editor
+    completes 군비 or 구비, 장기추진, 담당자 where that city writes them.
     """
+    if funding_sources is None:
+        funding_sources = settings.funding_sources if settings else list(FUNDING_SOURCES)
     schema = model.model_json_schema(by_alias=True, mode="validation")
     for (definition, field), spec in _source_keyed(schema):
         spec["propertyNames"] = {"enum": list(funding_sources)}
         spec.setdefault("description", f"{definition}.{field}: keyed by 재원")
+    for (definition, field), constraint in _city_constraints(settings).items():
+        body = schema if not definition else schema.get("$defs", {}).get(definition, {})
+        spec = body.get("properties", {}).get(field)
+        if spec is None:
+            continue
+        # An optional field is anyOf [its type, null]: narrow the non-null branch.
+        target = next((b for b in spec.get("anyOf", ()) if b.get("type") != "null"), spec)
+        target.update(constraint)
     return {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema}
 
 
@@ -51,17 +84,22 @@ def _source_keyed(schema: dict[str, Any]) -> list[tuple[tuple[str, str], dict[st
 
 
 def render_schema(
-    model: type[Pledge] | type[ReportSettings], funding_sources: Sequence[str] = FUNDING_SOURCES
+    model: type[Pledge] | type[ReportSettings],
+    funding_sources: Sequence[str] | None = None,
+    settings: ReportSettings | None = None,
 ) -> str:
-    doc = schema_of(model, funding_sources)
+    doc = schema_of(model, funding_sources, settings)
     return json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
 
 
-def write_schemas(directory: Path, funding_sources: Sequence[str] = FUNDING_SOURCES) -> list[Path]:
+def write_schemas(directory: Path, settings: ReportSettings | None = None) -> list[Path]:
+    """Write both schemas, narrowed to ``settings`` (the city's report.json) when given."""
     directory.mkdir(parents=True, exist_ok=True)
     out = []
     for name, model in SCHEMAS.items():
         path = directory / name
-        path.write_text(render_schema(model, funding_sources), encoding="utf-8")
+        # report.json itself is described by the general model: it is what defines the city.
+        city = settings if model is Pledge else None
+        path.write_text(render_schema(model, None, city), encoding="utf-8")
         out.append(path)
     return out

@@ -25,9 +25,12 @@ def _validator(records_dir: Path, name: str) -> jsonschema.protocols.Validator:
 
 
 @pytest.mark.parametrize("name", sorted(SCHEMAS))
-def test_committed_schema_is_in_step_with_the_model(records_dir: Path, name: str) -> None:
+def test_committed_schema_is_in_step_with_the_model(
+    records_dir: Path, name: str, settings: ReportSettings
+) -> None:
     committed = (records_dir / "schema" / name).read_text(encoding="utf-8")
-    assert committed == render_schema(SCHEMAS[name]), (
+    city = settings if name == "pledge.schema.json" else None
+    assert committed == render_schema(SCHEMAS[name], None, city), (
         f"records/schema/{name} is out of step with reportgen/model.py: "
         "run `reportgen schema` and commit the result"
     )
@@ -152,4 +155,32 @@ def test_schema_names_the_citys_funding_sources(records_dir: Path, make_pledge, 
     result = CliRunner().invoke(main, ["schema", "--records", str(records)])
     assert result.exit_code == 0, result.output
     written = json.loads((records / "schema" / "pledge.schema.json").read_text(encoding="utf-8"))
-    assert written == gu
+    assert written == json.loads(
+        render_schema(SCHEMAS["pledge.schema.json"], None, ReportSettings.model_validate(settings))
+    )
+    assert not list(jsonschema.validators.validator_for(written)(written).iter_errors(pledge))
+
+
+def test_schema_completes_the_citys_statuses_roles_and_groups(make_pledge) -> None:
+    """A 군 with its own statuses, one contact role and 분야: the editor offers exactly those."""
+    city = ReportSettings.model_validate(
+        {
+            "city": "가람군",
+            "term": {"name": "민선8기", "start": "2022H2", "end": "2026H1"},
+            "statuses": ["완료", "추진중", "장기추진"],
+            "done_statuses": ["완료"],
+            "contact_roles": [{"key": "officer", "label": "담당자"}],
+            "groups": [{"key": "1", "name": "일자리"}],
+        }
+    )
+    schema = json.loads(render_schema(SCHEMAS["pledge.schema.json"], None, city))
+    validator = jsonschema.validators.validator_for(schema)(schema)
+    pledge = make_pledge()
+    assert list(validator.iter_errors(pledge))  # 정상추진 and 과장/팀장 are not this city's
+    report = pledge["reports"]["2022H1"]
+    report["status"] = "장기추진"
+    report["contacts"] = {"officer": report["contacts"]["officer"]}
+    pledge["group"] = "1"
+    assert not list(validator.iter_errors(pledge))
+    pledge["group"] = "9"
+    assert list(validator.iter_errors(pledge))
