@@ -272,7 +272,9 @@ def _check_pledge_form(pledge: Pledge, settings: ReportSettings, out: _Sink) -> 
                 out.error(
                     f"{path}.contacts.{key}",
                     f"unknown key {quote(key)}{_did_you_mean(key, roles)}: the contact roles "
-                    "of this report are " + _names(roles, sort=False) + " (report.json's contact_roles)",
+                    "of this report are "
+                    + _names(roles, sort=False)
+                    + " (report.json's contact_roles)",
                 )
         for key in report.participation or {}:
             if key not in categories:

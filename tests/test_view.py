@@ -363,8 +363,11 @@ def test_summary_wording_follows_the_done_rule(make_pledge) -> None:
 
     def lines(done_statuses: list[str]) -> tuple[str, ...]:
         settings = ReportSettings.model_validate(
-            {"city": "시험시", "term": {"name": "민선7기", "start": "2018H2", "end": "2022H1"},
-             "done_statuses": done_statuses}
+            {
+                "city": "시험시",
+                "term": {"name": "민선7기", "start": "2018H2", "end": "2022H1"},
+                "done_statuses": done_statuses,
+            }
         )
         views = []
         for i, status in enumerate(("완료", "정상추진", "보류"), start=1):
