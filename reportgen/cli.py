@@ -259,6 +259,59 @@ def _run_build(
             pdf_bar.close()
 
 
+@main.command()
+@click.argument("directory", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--city", prompt="시·군·구 이름 (e.g. 가람군)", help="The city as printed: 가람군.")
+@click.option(
+    "--kind",
+    type=click.Choice(["시", "군", "구"]),
+    prompt="시, 군 or 구 (광역시 자치구)",
+    help="Decides the funding sources: 시비, 군비 or 구비 beside 국비 and 도비/시비.",
+)
+@click.option(
+    "--start",
+    prompt="first half-year of the term (e.g. 2022H2)",
+    help="The term's first half-year: 2022H2 for 민선8기.",
+)
+@click.option("--end", default=None, help="Last half-year [default: four years on, 2026H1].")
+@click.option("--term-name", default=None, help="[default: 민선N기 from --start].")
+@click.option(
+    "--numbering",
+    default="1-1",
+    show_default=True,
+    help="One pledge number as the city writes them: 1-4-5, III-①-1, 7-1).",
+)
+@click.option(
+    "--cutoff",
+    type=click.Choice(["report-half", "previous-half"]),
+    default="report-half",
+    show_default=True,
+    help="report-half: a report shows its own half's achievements ('6월말 기준'); "
+    "previous-half: the half before and the plan for its own (Goyang's form).",
+)
+def init(
+    directory: Path,
+    city: str,
+    kind: str,
+    start: str,
+    end: str | None,
+    term_name: str | None,
+    numbering: str,
+    cutoff: str,
+) -> None:
+    """Start a new city's records in DIRECTORY: report.json, schemas and one sample pledge."""
+    from .starter import new_city, write_city
+
+    answers = new_city(city, kind, start, end, term_name, numbering, cutoff)  # type: ignore[arg-type]
+    for path in write_city(directory, answers):
+        click.echo(f"wrote {path}")
+    click.echo(
+        f"next: edit {directory / 'report.json'} (statuses, groups, columns …), replace the "
+        f"sample pledge, then: reportgen validate --records {directory} && "
+        f"reportgen build --records {directory} --out output-{directory.name}"
+    )
+
+
 @main.command("new-period")
 @click.argument("period_text", metavar="PERIOD")
 @RECORDS

@@ -1,0 +1,181 @@
+"""``reportgen init DIR``: a new city's records directory, ready for its first build.
+
+A city starts by describing its form, not by changing code: ``report.json``
+with its name, term, kind of local government (which decides the default
+funding sources: a 시 has 시비, a 군 군비, a 광역시 자치구 구비), its numbering
+and its cut-off; the JSON Schemas narrowed to that form (editor completion);
+and one sample pledge marked as a draft, so that ``validate`` and ``build``
+work at once and warn until the sample is replaced by a real pledge.
+
+The directory is written whole or not at all: everything goes into a hidden
+sibling first and is renamed into place; an existing non-empty directory is
+never touched.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from . import numbering
+from .errors import OutputError, PeriodError, ReportgenError, quote
+from .model import Pledge, ReportSettings
+from .periods import Period
+from .schema import write_schemas
+
+Kind = Literal["시", "군", "구"]
+
+#: Funding sources (재원) each kind of local government prints by default.
+SOURCES: dict[str, list[str]] = {
+    "시": ["국비", "도비", "시비", "기타"],
+    "군": ["국비", "도비", "군비", "기타"],
+    "구": ["국비", "시비", "구비", "기타"],  # a 광역시/특별시 자치구
+}
+
+#: 민선2기 began in July 1998 (민선1기, from 1995, was three years); each term since is four.
+SECOND_TERM_YEAR = 1998
+
+
+def term_name(start: Period) -> str:
+    """``2022H2`` -> ``민선8기``, ``2018H2`` -> ``민선7기``."""
+    return f"민선{max(start.year - SECOND_TERM_YEAR, -1) // 4 + 2}기"
+
+
+def regular_end(start: Period) -> Period:
+    """A regular term ends in June four years after it starts: 2022H2 -> 2026H1."""
+    return Period(start.year + 4, 1)
+
+
+@dataclass(frozen=True)
+class NewCity:
+    """What ``init`` asks: the form's few facts that differ from city to city."""
+
+    city: str
+    kind: Kind
+    start: Period
+    end: Period
+    name: str
+    numbering: str
+    cutoff: Literal["previous-half", "report-half"]
+
+    def settings(self) -> dict[str, Any]:
+        return {
+            "$schema": "schema/report.schema.json",
+            "city": self.city,
+            "term": {"name": self.name, "start": str(self.start), "end": str(self.end)},
+            "numbering": self.numbering,
+            "funding_sources": SOURCES[self.kind],
+            "cutoff": self.cutoff,
+        }
+
+    def sample(self) -> dict[str, Any]:
+        """One pledge that validates and builds, every part marked as a draft to replace."""
+        first = self.start if self.cutoff == "report-half" else self.start.next
+        plan = first.next if self.cutoff == "report-half" else first
+        local = SOURCES[self.kind][2]
+        return {
+            "$schema": "schema/pledge.schema.json",
+            "id": self.numbering,
+            "title": "(예시) 공약명을 적습니다",
+            "department": "(예시) 소관부서",
+            "achievements": [
+                {
+                    "period": str(self.start),
+                    "draft": True,
+                    "entries": [
+                        {
+                            "text": "(예시) 추진실적 항목: ○ 수준",
+                            "children": [{"text": "(예시) 세부 내용: - 수준"}],
+                        }
+                    ],
+                }
+            ],
+            "plans": [
+                {
+                    "period": str(plan),
+                    "draft": True,
+                    "entries": [{"text": "(예시) 향후 추진계획"}],
+                }
+            ],
+            "reports": {
+                str(first): {
+                    "draft": True,
+                    "status": "정상추진",
+                    "contacts": {
+                        "manager": {"name": "(예시) 과장", "phone": "000-0000"},
+                        "team_leader": {"name": "(예시) 팀장", "phone": "000-0001"},
+                        "officer": {"name": "(예시) 담당자", "phone": "000-0002"},
+                    },
+                    "problems": {"general": [{"text": "(예시) 문제점 및 개선대책"}]},
+                    "budget": {
+                        "plan": [
+                            {
+                                "name": "(예시) 공약사업명",
+                                "sources": {local: {str(self.start.year): 100}},
+                            }
+                        ]
+                    },
+                }
+            },
+        }
+
+
+def new_city(
+    city: str,
+    kind: Kind,
+    start_text: str,
+    end_text: str | None = None,
+    name: str | None = None,
+    number: str = "1-1",
+    cutoff: Literal["previous-half", "report-half"] = "report-half",
+) -> NewCity:
+    """Check the answers; raise :class:`ReportgenError` with what would be right."""
+    if kind not in SOURCES:
+        raise ReportgenError(f"{quote(kind)} is not a kind of local government: use 시, 군 or 구")
+    start = Period.half_year(start_text)
+    end = Period.half_year(end_text) if end_text else regular_end(start)
+    if end < start:
+        raise PeriodError(f"the term ends ({end}) before it starts ({start})")
+    wrong = numbering.problem(number)
+    if wrong:
+        raise ReportgenError(f"--numbering {quote(number)} is not a pledge number: {wrong}")
+    answers = NewCity(city, kind, start, end, name or term_name(start), number, cutoff)
+    # The same models validate and build use: what init writes must pass them.
+    ReportSettings.model_validate(answers.settings())
+    Pledge.model_validate(answers.sample())
+    return answers
+
+
+def write_city(directory: Path, answers: NewCity) -> list[Path]:
+    """Create ``directory`` with report.json, schema/ and the sample pledge, all or nothing."""
+    if directory.exists() and (not directory.is_dir() or any(directory.iterdir())):
+        raise OutputError(
+            f"{directory} already exists and is not empty: init starts a new records "
+            "directory and never writes into one (choose a new name)"
+        )
+    parent = directory.parent
+    parent.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix=f".reportgen-init-{directory.name}.", dir=parent))
+    try:
+        settings = answers.settings()
+        (scratch / "report.json").write_text(_dumps(settings), encoding="utf-8")
+        write_schemas(scratch / "schema", ReportSettings.model_validate(settings))
+        sample = scratch / f"{answers.numbering}.json"
+        sample.write_text(_dumps(answers.sample()), encoding="utf-8")
+        os.chmod(scratch, 0o755)  # mkdtemp makes it 0700; a records folder is shared
+        if directory.exists():
+            directory.rmdir()  # empty: checked above
+        os.rename(scratch, directory)
+    except BaseException:
+        shutil.rmtree(scratch, ignore_errors=True)
+        raise
+    return sorted(p for p in directory.rglob("*") if p.is_file())
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, indent=2) + "\n"
