@@ -60,6 +60,8 @@ def format_amount(value: Decimal | None) -> str:
 
 def format_figure(figure: Figure, with_executed: bool) -> str:
     """``279 (278)`` in the secured table; ``1,578`` in the plan table."""
+    if figure.amount is None and figure.executed is None:
+        return ""  # most cells of a money table
     text = format_amount(figure.amount)
     if with_executed and figure.executed is not None:
         text = (
@@ -486,9 +488,15 @@ def pledge_view(pledge: Pledge, period: Period, settings: ReportSettings) -> Ple
 
     budget = None if pledge.non_budget else budget_of(asof)
     sources = settings.funding_sources
-    drifts = printed_total_drifts(budget, columns, sources) if budget else []
+    plan_figures = plan_table(budget, columns, sources) if budget else None
+    secured_figures = secured_table(budget, columns, sources) if budget else None
+    drifts = (
+        printed_total_drifts(budget, columns, sources, tables=(plan_figures, secured_figures))
+        if budget and plan_figures and secured_figures
+        else []
+    )
     plan = money_table(
-        plan_table(budget, columns, sources) if budget else None,
+        plan_figures,
         "연도별 투자계획(사업비)",
         columns,
         non_budget=pledge.non_budget,
@@ -497,7 +505,7 @@ def pledge_view(pledge: Pledge, period: Period, settings: ReportSettings) -> Ple
         sources=sources,
     )
     secured = money_table(
-        secured_table(budget, columns, sources) if budget else None,
+        secured_figures,
         "연도별 확보(집행)액",
         columns,
         non_budget=pledge.non_budget,
