@@ -1,0 +1,487 @@
+"""Stage 5d: the HWPX writer — each pledge's pages and the booklet, for Hancom Office.
+
+Restyling the HWPX output (for the README)
+------------------------------------------
+The look comes from ``templates/report.hwpx`` (made once by
+``tools/make_hwpx_template.py``; after that staff own it). Open it in Hancom
+Office (한글) and:
+
+* **Styles (F6, 스타일)**: every paragraph the writer makes uses one of the
+  template's named styles, with the 문단 모양 and 글자 모양 that style points
+  at: 보고서제목, 표지문구, 장제목 (총괄표, 목차, 분야), 공약시작 (the line of the
+  status stamp), 상태 (the stamp's 글자 모양, boxed with a 글자 테두리),
+  섹션제목 (□ headings, the 공약명 cell), 단위, 표머리, 표본문, 표숫자,
+  표주석 (※ under a table), 구분제목/구분주석 (the 구분 column), 항목0–항목3
+  (□ ○ - · lines, hanging indents), 항목주 (※ lines), 항목없음 ("기록 없음"),
+  목차, 쪽번호. Change a style's font, size, spacing or indent and save: the
+  next build uses it. Renaming or deleting one of these styles stops the
+  build with a message naming it.
+* **Table cells**: the sample table at the end of the template has cells whose
+  text names what they style: ``표머리 칸`` (heading cells, shaded), ``표본문 칸``
+  (ordinary cells) and ``합계 칸`` (the 계 row). Change their 테두리/배경
+  (셀 테두리/배경, L) and the report's tables follow. Keep their text.
+* **Page**: 편집 용지 (F7) on the first paragraph sets paper and margins for
+  every file; the footer (꼬리말) with the page number "- N -" is the
+  template's own, so it can be restyled or replaced there.
+* What cannot be restyled from the template: the order of the sections, the
+  column widths of the tables (written in cm below, as the DOCX has them),
+  the page breaks (each pledge starts a new page), the merges.
+
+The pages are laid out from the same :class:`~reportgen.view.PledgeView` and
+:class:`~reportgen.view.ReportView` as the DOCX, and nothing is computed
+here: every label, figure and merge comes from the view. Bytes are
+deterministic: ids are numbered in document order, the zip has fixed times and
+order, ``mimetype`` comes first and is stored.
+
+Fonts as Hancom users expect them: body 휴먼명조 (substitute 함초롬바탕), tables
+and headings 맑은 고딕 (함초롬돋움), titles HY헤드라인M (함초롬돋움). Margins as
+the DOCX: 2.0 cm left, right and top of the body, 1.8 cm below it; header 1.0
+cm and footer 0.8 cm from the paper's edge (Hancom counts 위쪽/아래쪽 to the
+header and footer and adds 머리말/꼬리말 to them: 1.0 + 1.0, 0.8 + 1.0).
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+from collections.abc import Sequence
+from pathlib import Path
+
+from lxml import etree
+
+from . import hwpxml as hx
+from .errors import TemplateError
+from .hwpxml import HP, Cell, Ids, StyleRef, cm
+from .ooxml import PackageError, read_package, read_template
+from .view import Line, MoneyTable, PledgeView, ReportInfo, ReportView
+
+DEFAULT_TEMPLATE = Path(__file__).resolve().parent.parent / "templates" / "report.hwpx"
+
+STYLE_NAMES = (
+    "보고서제목",
+    "표지문구",
+    "장제목",
+    "공약시작",
+    "상태",
+    "섹션제목",
+    "단위",
+    "표머리",
+    "표본문",
+    "표숫자",
+    "표주석",
+    "구분제목",
+    "구분주석",
+    "항목0",
+    "항목1",
+    "항목2",
+    "항목3",
+    "항목주",
+    "항목없음",
+    "목차",
+)
+FILL_CELLS = ("표머리 칸", "표본문 칸", "합계 칸")
+
+# Column widths in cm, as tools/make_templates.py gives the DOCX (17.0 cm wide).
+HEADER_WIDTHS = (2.2, 3.3, 1.5, 2.6, 1.6, 2.6, 3.2)
+PROGRESS_WIDTHS = (3.3, 12.2, 1.5)
+MONEY_FIXED = (3.89, 1.0, 1.6)  # 공약사업명 | 구분 | 계, then the city's columns
+TEXT_WIDTH = 17.0
+MONEY_MARGIN = (cm(0.1), cm(0.1), cm(0.05), cm(0.05))
+NON_BUDGET = "비          예          산"
+# 목차 page references point at each pledge's first paragraph by its id: these
+# ids are apart from the running ones, which never get near them.
+ANCHOR_BASE = 1_000_000_000
+
+
+class HwpxTemplate:
+    """``templates/report.hwpx`` read once: its parts, named styles, cell fills, page setup."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            self.parts = read_package(read_template(path))
+        except (PackageError, ValueError, OSError) as exc:
+            raise TemplateError(path, f"is not a readable HWPX package ({exc})") from None
+        for part in (hx.HEADER_PART, hx.SECTION_PART, "mimetype"):
+            if part not in self.parts:
+                raise TemplateError(path, f"lacks {part}")
+        try:
+            parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+            header = etree.fromstring(self.parts[hx.HEADER_PART], parser)
+            self.section = etree.fromstring(self.parts[hx.SECTION_PART], parser)
+            self.setup = hx.section_setup_runs(self.section)
+        except (etree.XMLSyntaxError, ValueError) as exc:
+            raise TemplateError(path, f"has a broken section or header ({exc})") from None
+        styles = hx.styles_by_name(header)
+        missing = [n for n in STYLE_NAMES if n not in styles]
+        if missing:
+            raise TemplateError(
+                path,
+                f"lacks the style(s) {', '.join(missing)}; "
+                "add them in Hancom Office (스타일, F6) or run tools/make_hwpx_template.py",
+            )
+        self.styles = {n: styles[n] for n in STYLE_NAMES}
+        fills = hx.cell_fills(self.section)
+        lost = [n for n in FILL_CELLS if n not in fills]
+        if lost:
+            raise TemplateError(path, f"lacks the sample cell(s) {', '.join(lost)}")
+        self.head_fill, self.body_fill, self.total_fill = (fills[n] for n in FILL_CELLS)
+
+    def package(self, body: list[etree._Element], *, cover: bool, preview: str) -> bytes:
+        """The template's package with ``body`` as its section (page setup in front)."""
+        section = etree.Element(self.section.tag, nsmap=self.section.nsmap)
+        setup = [copy.deepcopy(run) for run in self.setup]
+        for visibility in (v for run in setup for v in run.iter(f"{HP}visibility")):
+            # The cover carries no page number; a pledge's first page does.
+            visibility.set("hideFirstFooter", "1" if cover else "0")
+        first = body[0]
+        for i, run in enumerate(setup):
+            first.insert(i, run)
+        section.extend(body)
+        parts = dict(self.parts)
+        parts[hx.SECTION_PART] = hx.to_bytes(section)
+        parts[hx.PREVIEW_TEXT_PART] = preview.encode("utf-8")
+        return hx.write_package(parts)
+
+
+class _Layout:
+    """One document's paragraphs, laid out from the view."""
+
+    def __init__(self, template: HwpxTemplate) -> None:
+        self.t = template
+        self.ids = Ids()
+        self.body: list[etree._Element] = []
+        self.anchors = 0
+
+    def style(self, name: str) -> StyleRef:
+        return self.t.styles[name]
+
+    def para(self, style: str, text: str = "", *, page_break: bool = False) -> etree._Element:
+        p = hx.paragraph(self.ids, self.style(style), text, page_break=page_break)
+        self.body.append(p)
+        return p
+
+    def cell_para(self, style: str, text: str = "") -> etree._Element:
+        return hx.paragraph(self.ids, self.style(style), text)
+
+    def cell(self, texts: str | Sequence[str], style: str = "표본문", **kw: object) -> Cell:
+        fill = str(kw.pop("fill", self.t.body_fill))
+        items = [texts] if isinstance(texts, str) else list(texts) or [""]
+        return Cell([self.cell_para(style, t) for t in items], fill, **kw)  # type: ignore[arg-type]
+
+    def head(self, texts: str | Sequence[str], **kw: object) -> Cell:
+        return self.cell(texts, "표머리", fill=self.t.head_fill, **kw)
+
+    def table(
+        self,
+        widths_cm: Sequence[float],
+        rows: list[list[Cell | None]],
+        header_rows: int = 1,
+        margin: tuple[int, int, int, int] = hx.CELL_MARGIN,
+    ) -> None:
+        widths = [cm(w) for w in widths_cm]
+        self.body.append(
+            hx.table(
+                self.ids,
+                self.style("표본문"),
+                widths,
+                rows,
+                header_rows=header_rows,
+                fill=self.t.body_fill,
+                margin=margin,
+            )
+        )
+
+    # -- lines of 개조식 text ------------------------------------------------
+
+    def line_para(self, line: Line) -> etree._Element:
+        if line.placeholder:
+            return self.cell_para("항목없음", line.text)
+        if line.note:
+            return self.cell_para("항목주", f"{line.symbol} {line.text}")
+        return self.cell_para(f"항목{line.level}", f"{line.symbol} {line.text}")
+
+    # -- one pledge ------------------------------------------------------------
+
+    def pledge(self, view: PledgeView, *, page_break: bool) -> None:
+        stamp = self.para("공약시작", page_break=page_break)
+        # The anchor of the 목차's page reference (and a 책갈피 for 찾아가기).
+        stamp.set("id", str(ANCHOR_BASE + self.anchors))
+        self.anchors += 1
+        if view.status:
+            hx.add_text(stamp, view.status, self.style("상태").char_pr)
+        hx.add_bookmark(stamp, view.anchor)
+        self.header_block(view)
+        if view.adjustments:  # 공약 조정 in force, oldest first
+            self.para("섹션제목", "□ 공약 조정")
+        for adj in view.adjustments:
+            self.para("항목0", adj.heading)
+            self.body.extend(self.line_para(line) for line in adj.lines)
+        self.progress(view)
+        if view.participation:
+            self.para("섹션제목", "□ 시민참여(소통) 실적")
+            self.para("단위", "(단위 : 회)")
+            n = len(view.participation)
+            widths = [TEXT_WIDTH / n] * n
+            self.table(
+                widths,
+                [
+                    [self.head(c.heading) for c in view.participation],
+                    [self.cell(c.text) for c in view.participation],
+                ],
+            )
+        if view.indicators:
+            self.para("섹션제목", "□ 성과지표")
+            rows: list[list[Cell | None]] = [
+                [self.head(h) for h in ("지표명", "단위", "목표", "실적", "달성률", "기준")]
+            ]
+            for ind in view.indicators:
+                when = ind.as_of + (" 누계" if ind.cumulative else "")
+                rows.append(
+                    [
+                        self.cell(ind.name),
+                        self.cell(ind.unit),
+                        self.cell(ind.target_text, "표숫자"),
+                        self.cell(ind.result_text, "표숫자"),
+                        self.cell(ind.rate_text, "표숫자"),
+                        self.cell(when),
+                    ]
+                )
+            self.table((5.6, 1.6, 2.4, 2.4, 2.2, 2.8), rows)
+        for t in view.money_tables or (view.plan_table, view.secured_table):
+            self.money(t, view)
+        self.para("섹션제목", "□ 문제점 및 개선대책")
+        for heading, lines in view.problems.sections:
+            if heading:
+                self.para("항목1", f"○ {heading}")
+            for line in lines:
+                self.body.append(self.line_para(line))
+
+    def header_block(self, view: PledgeView) -> None:
+        roles = [c.role for c in view.contacts]
+        names = [c.name for c in view.contacts] or ["(기록 없음)"]
+        phones = [c.phone for c in view.contacts] or [""]
+        rows: list[list[Cell | None]] = [
+            [
+                self.head(view.id),
+                self.cell(view.title, "섹션제목", col_span=6),
+                None,
+                None,
+                None,
+                None,
+                None,
+            ],
+            [
+                self.head("소관부서"),
+                self.cell(view.department),
+                self.head(roles or [""]),
+                self.cell(names),
+                self.head("연락처"),
+                self.cell(phones, col_span=2),
+                None,
+            ],
+        ]
+        if view.progress_rate_text:
+            rows.append(
+                [
+                    self.head("추진율"),
+                    self.cell(view.progress_rate_text, col_span=6),
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                ]
+            )
+        self.table(HEADER_WIDTHS, rows, header_rows=0)
+
+    def progress(self, view: PledgeView) -> None:
+        self.para("섹션제목", "□ 추진실적 및 향후 추진계획")
+        rows: list[list[Cell | None]] = [
+            [self.head("구 분"), self.head("추진실적 및 추진계획"), self.head("비 고")]
+        ]
+        for row in view.progress:
+            label = Cell(
+                [self.cell_para("구분제목", row.title), self.cell_para("구분주석", row.note)],
+                self.t.body_fill,
+            )
+            lines = Cell(
+                [self.line_para(line) for line in row.lines], self.t.body_fill, valign="TOP"
+            )
+            rows.append([label, lines, self.cell("")])
+        self.table(PROGRESS_WIDTHS, rows)
+
+    def money(self, t: MoneyTable, view: PledgeView) -> None:
+        self.para("섹션제목", f"□ {t.title}")
+        self.para("단위", t.unit)
+        if not t.recorded:
+            self.para("항목없음", "(기록 없음) 이 기간에 기록된 예산 내역이 없습니다.")
+        n = len(t.column_labels)
+        widths = [*MONEY_FIXED] + [(TEXT_WIDTH - sum(MONEY_FIXED)) / n] * n
+        rows: list[list[Cell | None]] = [
+            [self.head(h) for h in ("공약사업명", "구분", "계", *t.column_labels)]
+        ]
+        if t.non_budget:
+            # The frame with 비 예 산 across the figures (FORM.md §4).
+            labels = ["계", *(r.label for r in t.rows)]
+            for i, label in enumerate(labels):
+                row: list[Cell | None] = [None] * (3 + n)
+                if i == 0:
+                    row[0] = self.cell(view.title, row_span=len(labels))
+                    row[2] = self.head(NON_BUDGET, col_span=1 + n, row_span=len(labels))
+                row[1] = self.cell(label)
+                rows.append(row)
+        else:
+            g = t.grand_total
+            total = self.t.total_fill
+            rows.append(
+                [
+                    self.cell("", fill=total),
+                    self.cell(g.label, "표머리", fill=total),
+                    self.cell(g.total.text, "표숫자", fill=total),
+                    *(self.cell(c.text, "표숫자", fill=total) for c in g.cells),
+                ]
+            )
+            for r in t.rows:
+                name: Cell | None
+                if r.merge == "continue":
+                    name = None  # covered by the block's first row (its rowSpan)
+                elif r.merge == "restart":
+                    name = self.cell(r.name, row_span=r.block_rows)
+                else:
+                    name = self.cell(r.name)
+                rows.append(
+                    [
+                        name,
+                        self.cell(r.label),
+                        self.cell(r.total.text, "표숫자"),
+                        *(self.cell(c.text, "표숫자") for c in r.cells),
+                    ]
+                )
+        self.table(widths, rows, margin=MONEY_MARGIN)
+        for note in t.notes:
+            self.para("표주석", f"※ {note}")
+
+    # -- the booklet's front matter -------------------------------------------
+
+    def cover(self, report: ReportView) -> None:
+        for _ in range(5):
+            self.para("표지문구")
+        self.para("보고서제목", report.title)
+        self.para("표지문구", f"{report.period_words} 추진실적")
+        for _ in range(7):
+            self.para("표지문구")
+        self.para("표지문구", f"{report.term_name} ({report.term_span})")
+        self.para("보고서제목", report.city)
+
+    def summary(self, report: ReportView) -> None:
+        self.para("장제목", "총 괄 표", page_break=True)
+        for line in report.summary_lines:
+            self.para("항목1", line)
+        self.para("단위", "(단위 : 개, %)")
+        rows: list[list[Cell | None]] = [[self.head(h) for h in ("추진상황", "공약 수", "비율")]]
+        for s in report.summary:
+            rows.append(
+                [
+                    self.cell(s.status),
+                    self.cell(str(s.count), "표숫자"),
+                    self.cell(s.share, "표숫자"),
+                ]
+            )
+        rows.append(
+            [self.head("계"), self.cell(str(report.base), "표숫자"), self.cell("100.0%", "표숫자")]
+        )
+        if report.unrecorded:
+            rows.append(
+                [
+                    self.cell("추진상황 미기재 (비율 제외)"),
+                    self.cell(str(report.unrecorded), "표숫자"),
+                    self.cell("-", "표숫자"),
+                ]
+            )
+        self.table((7.0, 5.0, 5.0), rows)
+        for title, tallies in (
+            (f"{report.group_level}별 추진상황", report.by_group),
+            ("부서별 추진상황", report.by_department if report.by_group else ()),
+        ):
+            if not tallies:
+                continue
+            self.para("섹션제목", f"□ {title}")
+            heads = ["구분", "공약 수", "완료", "달성률"]
+            extra = [("이행률", "weighted_share")] if report.weighted_share else []
+            if report.average_progress:
+                extra.append(("평균진행률", "average_progress"))
+            rows = [[self.head(h) for h in heads + [e[0] for e in extra]]]
+            for tl in tallies:
+                rows.append(
+                    [
+                        self.cell(tl.name),
+                        self.cell(str(tl.total), "표숫자"),
+                        self.cell(str(tl.done), "표숫자"),
+                        self.cell(tl.done_share, "표숫자"),
+                        *(self.cell(getattr(tl, attr), "표숫자") for _, attr in extra),
+                    ]
+                )
+            first = 17.0 - 2.5 * (len(heads) - 1 + len(extra))
+            self.table([first] + [2.5] * (len(heads) - 1 + len(extra)), rows)
+
+    def contents(self, report: ReportView) -> None:
+        self.para("장제목", "목  차", page_break=True)
+        rows: list[list[Cell | None]] = [[self.head(h) for h in ("공약번호", "공약명", "쪽")]]
+        anchor = 0
+        page_style = self.style("표숫자")
+        for section in report.sections:
+            if section.heading:
+                rows.append([self.head(section.heading, col_span=3), None, None])
+            for p in section.pledges:
+                page = self.cell_para("표숫자")
+                page.remove(page[0])  # the empty run: the reference holds the text
+                hx.add_page_reference(
+                    page, self.ids, str(ANCHOR_BASE + anchor), "-", page_style.char_pr
+                )
+                anchor += 1
+                rows.append(
+                    [
+                        self.cell(p.id),
+                        self.cell(p.title, "목차"),
+                        Cell([page], self.t.body_fill),
+                    ]
+                )
+        self.table((2.0, 12.5, 2.5), rows)
+
+
+def load_template(path: Path = DEFAULT_TEMPLATE) -> HwpxTemplate:
+    """The template, read once for as long as the file is unchanged."""
+    try:
+        st = path.stat()
+    except OSError:
+        return HwpxTemplate(path)  # raises TemplateError naming the file
+    return _cached_template(path, st.st_mtime_ns, st.st_size)
+
+
+@functools.lru_cache(maxsize=4)
+def _cached_template(path: Path, mtime_ns: int, size: int) -> HwpxTemplate:
+    return HwpxTemplate(path)
+
+
+def pledge_hwpx(view: PledgeView, info: ReportInfo, *, template: Path = DEFAULT_TEMPLATE) -> bytes:
+    """One pledge's pages as an HWPX file."""
+    layout = _Layout(load_template(template))
+    layout.pledge(view, page_break=False)
+    preview = f"{info.title} {info.period_words}\r\n{view.id} {view.title}"
+    return layout.t.package(layout.body, cover=False, preview=preview)
+
+
+def booklet_hwpx(report: ReportView, *, template: Path = DEFAULT_TEMPLATE) -> bytes:
+    """Cover, 총괄표, 목차, then every pledge's pages, each from a new page."""
+    layout = _Layout(load_template(template))
+    layout.cover(report)
+    layout.summary(report)
+    layout.contents(report)
+    for section in report.sections:
+        if section.heading:
+            layout.para("장제목", section.heading, page_break=True)
+        for i, view in enumerate(section.pledges):
+            layout.pledge(view, page_break=not (section.heading and i == 0))
+    preview = f"{report.title}\r\n{report.period_words} 추진실적\r\n{report.city}"
+    return layout.t.package(layout.body, cover=True, preview=preview)
