@@ -50,6 +50,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import OutputError, quote
+from .numbering import parts
 
 MANIFEST = "manifest.json"
 GENERATOR = "reportgen"
@@ -91,9 +92,13 @@ def safe_file_name(text: str, limit: int = 80, max_bytes: int = 180) -> str:
 
 
 def pledge_file_stem(pledge_id: str, title: str) -> str:
-    """``01-04-05 청년·여성·…`` — zero-padded so 1-4-10 sorts after 1-4-9 everywhere."""
-    padded = "-".join(f"{int(part):02d}" for part in pledge_id.split("-"))
-    return f"{padded} {safe_file_name(title, 60)}"
+    """``01-04-05 청년·여성·…`` — numbers zero-padded so 1-4-10 sorts after 1-4-9 everywhere.
+
+    Any city's number (``III-①-1``, ``7-1)``) keeps its other parts as written,
+    made safe for a file name.
+    """
+    padded = "".join(f"{p.value:02d}" if p.kind == "number" else p.text for p in parts(pledge_id))
+    return f"{safe_file_name(padded, 30)} {safe_file_name(title, 60)}"
 
 
 def is_plain_relative(name: object) -> bool:
