@@ -479,6 +479,10 @@ def test_diff_between_the_examples_periods_reports_changes(name, tmp_path):
     )
     assert result.exit_code == 0, result.output
     assert "변경 없음" not in result.output
+    # The 총괄 counts compare under the city's own wording, not Goyang's rule.
+    for wording in example.not_summary:
+        shown = [line for line in result.output.splitlines() if wording in blankless(line)]
+        assert not shown, f"diff of {name} prints {wording!r}: {shown}"
     for text in example.diff_mentions:
         assert text in result.output, f"diff does not mention {text!r}:\n{result.output}"
     assert (out / f"diff_{example.old}_{example.new}.docx").is_file()
