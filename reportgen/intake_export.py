@@ -1,0 +1,642 @@
+"""``intake export``: one workbook per department to fill in, from the records.
+
+Each workbook has an instructions sheet (안내), one sheet per pledge of the
+department as of the period, and a very hidden sheet (``_reportgen``) with the
+city, the term, the period and each pledge's sheet and digest, which import
+checks. The sheets are protected (no password: it keeps the form's structure
+from being changed by accident, not by intent); the cells to fill are unlocked
+and tinted, with dropdowns for status, item level and funding source from the
+city's configuration.
+
+Every row carries a tag in the hidden column A (``#block`` on a block's
+heading, ``block:key`` on its rows): import reads the cells by these tags, so
+it can tell a row moved out of its block. Written with XlsxWriter's public
+API; the same records give the same bytes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import re
+from collections.abc import Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from xlsxwriter.format import Format
+from xlsxwriter.utility import xl_rowcol_to_cell
+from xlsxwriter.workbook import Workbook
+from xlsxwriter.worksheet import Worksheet
+
+from .asof import department_of, pledge_as_of
+from .errors import ReportgenError, quote
+from .intake_common import (
+    FORMAT,
+    GUIDE_SHEET,
+    LEVEL_CHOICES,
+    META_SHEET,
+    NOTE,
+    Statement,
+    opened,
+    statement,
+)
+from .load import RecordSet
+from .model import MAX_ITEM_CHARS, ReportSettings
+from .periods import Period, ReportWindows
+from .rollforward import _parse
+from .validate import check
+
+SPARE_ITEM_ROWS = 10  # empty rows under each list of items
+SPARE_BUDGET_ROWS = 3  # rows for a new sub-project, per table
+_BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\']")
+_BAD_FILE_CHARS = re.compile(r'[\x00-\x1f/\\:*?"<>|]')
+
+BUDGET_TABLES = (("plan", "투자계획"), ("secured", "확보액"), ("executed", "집행액"))
+
+
+def sheet_name(pledge_id: str, taken: set[str]) -> str:
+    base = _BAD_SHEET_CHARS.sub("_", pledge_id)[:28] or "공약"
+    name, n = base, 2
+    while name.casefold() in taken or name in (GUIDE_SHEET, META_SHEET):
+        name, n = f"{base}~{n}", n + 1
+    taken.add(name.casefold())
+    return name
+
+
+def file_name(period: Period, department: str, taken: set[str]) -> str:
+    base = f"{period}_{_BAD_FILE_CHARS.sub('_', department).strip('. ') or '부서'}"
+    name, n = f"{base}.xlsx", 2
+    while name.casefold() in taken:
+        name, n = f"{base}_{n}.xlsx", n + 1
+    taken.add(name.casefold())
+    return name
+
+
+def _list_ok(values: Sequence[str]) -> bool:
+    return sum(len(v) + 1 for v in values) <= 250 and not any(c in v for v in values for c in ',"')
+
+
+class _Formats:
+    def __init__(self, wb: Workbook) -> None:
+        base = {"font_name": "맑은 고딕", "font_size": 10, "valign": "top"}
+        self.title = wb.add_format({**base, "bold": True, "font_size": 14})
+        self.head = wb.add_format(
+            {**base, "bold": True, "bg_color": "#D9E1F2", "border": 1, "text_wrap": True}
+        )
+        self.label = wb.add_format({**base, "bold": True, "border": 1, "text_wrap": True})
+        self.fixed = wb.add_format({**base, "border": 1, "text_wrap": True})
+        self.ref = wb.add_format(
+            {**base, "border": 1, "text_wrap": True, "bg_color": "#EDEDED", "font_color": "#595959"}
+        )
+        fill = {**base, "border": 1, "locked": False, "bg_color": "#FFF2CC"}
+        self.fill = wb.add_format({**fill, "text_wrap": True})
+        self.fill_level = wb.add_format({**fill, "align": "center"})
+        self.fill_num = wb.add_format({**fill, "num_format": "#,##0.###"})
+        self.note = wb.add_format(
+            {**base, "italic": True, "font_color": "#595959", "text_wrap": True}
+        )
+        self.tag = wb.add_format({**base, "font_color": "#808080"})
+        self.guide = wb.add_format({**base, "text_wrap": True})
+        self.guide_head = wb.add_format({**base, "bold": True, "font_size": 12})
+
+
+class _Sheet:
+    """Writes one pledge's sheet row by row, each row tagged in column A."""
+
+    def __init__(
+        self,
+        ws: Worksheet,
+        f: _Formats,
+        lists: dict[str, str | list[str]],
+    ) -> None:
+        self.ws, self.f, self.lists, self.row = ws, f, lists, 0
+
+    def line(
+        self, tag: str, cells: Sequence[tuple[Any, Format | None]], height: float | None = None
+    ) -> int:
+        r = self.row
+        if tag:
+            self.ws.write_string(r, 0, tag, self.f.tag)
+        for col, (value, fmt) in enumerate(cells, start=1):
+            if value is None:
+                if fmt is not None:
+                    self.ws.write_blank(r, col, None, fmt)
+            elif isinstance(value, str):
+                self.ws.write_string(r, col, value, fmt)
+            else:
+                self.ws.write_number(r, col, value, fmt)
+        if height is not None:
+            self.ws.set_row(r, height)
+        self.row += 1
+        return r
+
+    def gap(self) -> None:
+        self.row += 1
+
+    def choose(self, r: int, c: int, kind: str, last_row: int | None = None) -> None:
+        source = self.lists[kind]
+        self.ws.data_validation(
+            r,
+            c,
+            r if last_row is None else last_row,
+            c,
+            {
+                "validate": "list",
+                "source": source,
+                "error_title": "목록에서 고르십시오",
+                "error_message": "목록에 있는 값만 입력할 수 있습니다.",
+            },
+        )
+
+    def number(
+        self, r: int, c: int, last_row: int, last_col: int, *, whole: bool, top: int | None = None
+    ) -> None:
+        options: dict[str, Any] = {
+            "validate": "integer" if whole else "decimal",
+            "criteria": ">=" if top is None else "between",
+            "error_title": "숫자만 입력",
+            "error_message": "숫자만 입력합니다 (쉼표·단위 없이, 예: 1234)."
+            if whole
+            else "숫자만 입력합니다 (쉼표·단위 없이, 예: 1234 또는 12.5).",
+        }
+        if top is None:
+            options["value"] = 0
+        else:
+            options["minimum"], options["maximum"] = 0, top
+        self.ws.data_validation(r, c, last_row, last_col, options)
+
+
+def _number(text: str | None) -> Decimal | None:
+    return None if text is None else Decimal(text)
+
+
+def _cell_number(value: Decimal | None) -> int | float | None:
+    if value is None:
+        return None
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def _items(sheet: _Sheet, block: str, title: str, rows: list[list[str]]) -> None:
+    f = sheet.f
+    sheet.line(f"#{block}", [("수준", f.head), (title, f.head)])
+    first = sheet.row
+    for symbol, text in rows:
+        sheet.line(f"{block}:item", [(symbol, f.fill_level), (text, f.fill)])
+    for _ in range(SPARE_ITEM_ROWS):
+        sheet.line(f"{block}:item", [(None, f.fill_level), (None, f.fill)])
+    last = sheet.row - 1
+    sheet.choose(first, 1, "levels", last)
+    sheet.ws.data_validation(
+        first,
+        2,
+        last,
+        2,
+        {
+            "validate": "length",
+            "criteria": "<=",
+            "value": MAX_ITEM_CHARS,
+            "error_title": "너무 긴 글",
+            "error_message": f"한 항목은 {MAX_ITEM_CHARS}자까지입니다. 항목을 나누십시오.",
+        },
+    )
+    sheet.gap()
+
+
+def _budget(sheet: _Sheet, st: Statement, settings: ReportSettings, period: Period) -> None:
+    f = sheet.f
+    keys, labels = st.budget_keys, st.budget_labels
+    n = len(keys)
+    current = st.sections["budget"]
+    before = st.reference["budget"] or {"plan": [], "secured": []}
+    head: list[tuple[Any, Format | None]] = [
+        ("표", f.head),
+        ("공약사업명", f.head),
+        ("재원", f.head),
+    ]
+    head += [(f"{label}", f.head) for label in labels]
+    head += [(None, None)]
+    head += [(f"지난 보고 {label}", f.head) for label in labels]
+    sheet.line("#budget", head, height=30)
+    sheet.line(
+        "note",
+        [
+            (
+                f"(단위 : 백만원) 숫자만 입력합니다 (쉼표·'원' 없이: 1,234백만원 → 1234). "
+                f"빈 칸은 '기록 없음'이고 0과 다릅니다. 확보액의 집행액은 바로 아래 집행액 행에 씁니다. "
+                f"새 공약사업은 이름이 빈 행에 사업명·재원과 함께 씁니다. 오른쪽 회색 칸은 "
+                f"{period.previous} 보고의 값입니다.",
+                f.note,
+            )
+        ],
+        height=45,
+    )
+    sheet.ws.merge_range(sheet.row - 1, 1, sheet.row - 1, 3 + n, None)
+
+    def lookup(table: list[list[Any]], name: str, source: str, kind: str) -> dict[str, Any]:
+        for sub_name, sources in table:
+            if sub_name == name:
+                cols = sources.get(source, {})
+                if kind == "plan":
+                    return dict(cols)
+                slot = 0 if kind == "secured" else 1
+                return {k: v[slot] for k, v in cols.items() if v[slot] is not None}
+        return {}
+
+    def row(kind: str, label: str, name: str | None, source: str | None) -> None:
+        table = "plan" if kind == "plan" else "secured"
+        now = lookup(current[table], name, source, kind) if name and source else {}
+        then = lookup(before[table], name, source, kind) if name and source else {}
+        spare = name is None
+        cells: list[tuple[Any, Format | None]] = [
+            (label, f.fixed),
+            (name, f.fill if spare else f.fixed),
+            (source, f.fill if spare else f.fixed),
+        ]
+        cells += [(_cell_number(_number(now.get(k))), f.fill_num) for k in keys]
+        cells += [(None, None)]
+        cells += [(_cell_number(_number(then.get(k))), f.ref) for k in keys]
+        r = sheet.line(f"budget:{kind}", cells)
+        if spare:
+            sheet.choose(r, 3, "sources")
+
+    first = sheet.row
+    sources = settings.funding_sources
+    for kind, label in BUDGET_TABLES:
+        table = "plan" if kind == "plan" else "secured"
+        for name, _sources in current[table]:
+            for source in sources:
+                row(kind, label, name, source)
+        for _ in range(SPARE_BUDGET_ROWS):
+            row(kind, label, None, None)
+    sheet.number(first, 4, sheet.row - 1, 3 + n, whole=False)
+    sheet.gap()
+
+
+def _pledge_sheet(
+    ws: Worksheet,
+    f: _Formats,
+    lists: dict[str, str | list[str]],
+    st: Statement,
+    settings: ReportSettings,
+    period: Period,
+) -> None:
+    sheet = _Sheet(ws, f, lists)
+    windows = ReportWindows(period, settings.term.to_term(), settings.cutoff)
+    before = period.previous
+    ws.set_column(0, 0, 14, None, {"hidden": True})
+    ws.set_column(1, 1, 16)
+    ws.set_column(2, 2, 72)
+    ws.set_column(3, 3, 16)
+    ws.set_column(4, 4 + 2 * max(len(st.budget_keys), 2) + 1, 11)
+
+    sheet.line(
+        f"#head:{st.pledge_id}",
+        [(f"{settings.city} {period.in_words} 공약 추진실적 입력 ({period})", f.title)],
+        height=22,
+    )
+    sheet.line("head:id", [("공약번호", f.label), (st.pledge_id, f.fixed)])
+    sheet.line("head:title", [("공약명", f.label), (st.title, f.fixed)])
+    sheet.line("head:department", [("소관부서", f.label), (st.department, f.fixed)])
+    sheet.line(
+        "note",
+        [
+            (
+                "노란 칸만 입력합니다. 회색 칸은 지난 보고("
+                + f"{before}"
+                + ")의 값으로 참고용입니다. "
+                "행을 옮기거나 시트 이름을 바꾸지 마십시오. 자세한 내용은 '안내' 시트.",
+                f.note,
+            )
+        ],
+        height=30,
+    )
+    ws.merge_range(sheet.row - 1, 1, sheet.row - 1, 3, None)
+    sheet.gap()
+
+    # 추진상황 (and 추진율)
+    sec, ref = st.sections, st.reference
+    sheet.line(
+        "#status",
+        [("□ 추진상황", f.head), ("이번 보고 (입력)", f.head), (f"지난 보고 {before}", f.head)],
+    )
+    r = sheet.line(
+        "status:status", [("추진상황", f.label), (sec["status"], f.fill), (ref["status"], f.ref)]
+    )
+    sheet.choose(r, 2, "statuses")
+    if settings.progress_rate:
+        r = sheet.line(
+            "status:progress_rate",
+            [
+                ("추진율(%)", f.label),
+                (_cell_number(_number(sec["progress_rate"])), f.fill_num),
+                (_cell_number(_number(ref["progress_rate"])), f.ref),
+            ],
+        )
+        sheet.number(r, 2, r, 2, whole=False, top=100)
+    sheet.gap()
+
+    # 담당
+    sheet.line(
+        "#contacts",
+        [
+            ("□ 담당", f.head),
+            ("성명", f.head),
+            ("연락처", f.head),
+            ("지난 보고 성명", f.head),
+            ("지난 보고 연락처", f.head),
+        ],
+    )
+    now = sec["contacts"] or {}
+    then = ref["contacts"] or {}
+    for role in settings.contact_roles:
+        name, phone = now.get(role.key, [None, None])
+        old_name, old_phone = then.get(role.key, [None, None])
+        sheet.line(
+            f"contacts:{role.key}",
+            [
+                (role.label, f.label),
+                (name, f.fill),
+                (phone, f.fill),
+                (old_name, f.ref),
+                (old_phone, f.ref),
+            ],
+        )
+    sheet.gap()
+
+    # 시민참여
+    if settings.participation:
+        sheet.line(
+            "#participation",
+            [
+                ("□ 시민참여(소통) 실적 (단위 : 회)", f.head),
+                ("이번 보고 (입력)", f.head),
+                (f"지난 보고 {before}", f.head),
+            ],
+            height=30,
+        )
+        counts, old_counts = sec["participation"] or {}, ref["participation"] or {}
+        first = sheet.row
+        for category in settings.participation:
+            sheet.line(
+                f"participation:{category.key}",
+                [
+                    (category.label, f.label),
+                    (counts.get(category.key), f.fill_num),
+                    (old_counts.get(category.key), f.ref),
+                ],
+            )
+        sheet.number(first, 2, sheet.row - 1, 2, whole=True)
+        sheet.gap()
+
+    # 성과지표
+    if st.indicator_labels:
+        sheet.line(
+            "#indicators",
+            [
+                ("□ 성과지표", f.head),
+                (f"{period} 실적 (입력)", f.head),
+                (f"지난 보고 {before}까지", f.head),
+            ],
+        )
+        first = sheet.row
+        for i, label in enumerate(st.indicator_labels):
+            sheet.line(
+                f"indicators:{i}",
+                [
+                    (label, f.label),
+                    (_cell_number(_number(sec["indicators"][i])), f.fill_num),
+                    (_cell_number(_number(ref["indicators"][i])), f.ref),
+                ],
+                height=30,
+            )
+        sheet.number(first, 2, sheet.row - 1, 2, whole=False)
+        sheet.gap()
+
+    achieved = windows.previous_label()
+    _items(sheet, "achieved", f"□ {achieved.title} {achieved.note}", sec["achieved"])
+    plan = windows.plan_label()
+    _items(sheet, "plan", f"□ {plan.title} {plan.note}", sec["plan"])
+    problems = sec["problems"] or {}
+    _items(sheet, "problems", "□ 문제점 및 개선대책 — ○ 문제점", problems.get("problems", []))
+    _items(sheet, "measures", "□ 문제점 및 개선대책 — ○ 개선대책", problems.get("measures", []))
+    _items(
+        sheet,
+        "general",
+        "□ 문제점 및 개선대책 — 구분 없이 한 목록 (문제점·개선대책 대신 쓸 때)",
+        problems.get("general", []),
+    )
+
+    if st.non_budget:
+        sheet.line("#budget", [("□ 예산", f.head), ("비예산 공약: 예산 표가 없습니다.", f.head)])
+    else:
+        _budget(sheet, st, settings, period)
+    sheet.line("#end", [])
+    ws.protect(
+        "",
+        {
+            "select_locked_cells": True,
+            "select_unlocked_cells": True,
+            "format_columns": True,
+            "format_rows": True,
+            "insert_rows": True,
+        },
+    )
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+    ws.set_paper(9)
+
+
+def _guide(
+    ws: Worksheet,
+    f: _Formats,
+    settings: ReportSettings,
+    period: Period,
+    department: str,
+    sheets: list[tuple[str, Statement]],
+) -> None:
+    windows = ReportWindows(period, settings.term.to_term(), settings.cutoff)
+    ws.set_column(0, 0, 16)
+    ws.set_column(1, 1, 90)
+    lines = [
+        ("title", f"{settings.city} {period.in_words} 공약 추진실적 입력 — {department}"),
+        ("", ""),
+        ("head", "무엇을 씁니까"),
+        ("", f"공약마다 시트가 하나 있습니다. 이번 보고({period})의 값을 노란 칸에 씁니다."),
+        (
+            "",
+            f"□ {windows.previous_label().title}: 그 반기에 한 일. 아직 기록이 없으면 그 반기의 추진계획을 옮겨 두었으니 실제로 한 일로 고치십시오.",
+        ),
+        ("", f"□ {windows.plan_label().title}: 다음에 할 일."),
+        (
+            "",
+            "추진상황·재원·수준은 칸의 목록(▼)에서 고릅니다. 회색 칸은 지난 보고의 값(참고)입니다.",
+        ),
+        ("", ""),
+        ("head", "항목 (개조식)"),
+        (
+            "",
+            f"수준 칸에 {' '.join(LEVEL_CHOICES)} 중 하나를 고르고, 내용 칸에는 글만 씁니다 (기호를 글 앞에 치지 마십시오).",
+        ),
+        (
+            "",
+            f"○ 큰 항목, - 그 아래, · 그 아래, {NOTE} 바로 위 항목에 붙는 참고. 빈 행에 이어 쓰면 되고, 모자라면 행을 삽입하십시오.",
+        ),
+        ("", ""),
+        ("head", "숫자"),
+        (
+            "",
+            "금액은 백만원 단위 숫자만 씁니다: 1,234백만원 → 1234, 12.5백만원 → 12.5. '원'·쉼표·공백을 넣지 마십시오.",
+        ),
+        ("", "빈 칸은 '기록 없음'이고 0과 다릅니다. 시민참여는 횟수(정수)입니다."),
+        ("", ""),
+        ("head", "하지 말 것"),
+        (
+            "",
+            "시트 이름을 바꾸거나 시트를 지우지 마십시오. 행을 다른 칸으로 옮기지 마십시오 (숨은 A열이 행의 자리를 표시합니다).",
+        ),
+        (
+            "",
+            "다른 시기·다른 시·군·구의 파일에 옮겨 적지 마십시오. 파일을 받은 그대로 채워 총괄부서에 보냅니다.",
+        ),
+        (
+            "",
+            "파일은 Excel, 한셀, LibreOffice Calc 어느 것으로 저장해도 됩니다 (xlsx 형식 그대로).",
+        ),
+        ("", ""),
+        ("head", "이 파일의 공약"),
+    ]
+    r = 0
+    for kind, text in lines:
+        fmt = {"title": f.title, "head": f.guide_head}.get(kind, f.guide)
+        ws.write_string(r, 0 if kind else 1, text, fmt) if text else None
+        r += 1
+    for name, st in sheets:
+        ws.write_string(r, 0, name, f.guide)
+        ws.write_string(r, 1, st.title, f.guide)
+        r += 1
+    ws.protect(
+        "", {"select_locked_cells": True, "select_unlocked_cells": True, "format_columns": True}
+    )
+
+
+def _workbook(
+    records: RecordSet,
+    settings: ReportSettings,
+    period: Period,
+    department: str,
+    statements: list[Statement],
+) -> bytes:
+    buffer = io.BytesIO()
+    wb = Workbook(
+        buffer,
+        {
+            "in_memory": True,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "strings_to_numbers": False,
+        },
+    )
+    f = _Formats(wb)
+    guide = wb.add_worksheet(GUIDE_SHEET)
+    taken: set[str] = set()
+    named = [(sheet_name(st.pledge_id, taken), st) for st in statements]
+    sheets = [(name, wb.add_worksheet(name), st) for name, st in named]
+    meta = wb.add_worksheet(META_SHEET)
+
+    # Dropdown lists: inline when short, else a range on the metadata sheet.
+    lists: dict[str, str | list[str]] = {}
+    for col, (kind, values) in enumerate(
+        (
+            ("statuses", list(settings.statuses)),
+            ("sources", list(settings.funding_sources)),
+            ("levels", list(LEVEL_CHOICES)),
+        ),
+        start=2,
+    ):
+        for r, value in enumerate(values):
+            meta.write_string(r, col, value)
+        if _list_ok(values):
+            lists[kind] = values
+        else:
+            start = xl_rowcol_to_cell(0, col, row_abs=True, col_abs=True)
+            end = xl_rowcol_to_cell(len(values) - 1, col, row_abs=True, col_abs=True)
+            lists[kind] = f"='{META_SHEET}'!{start}:{end}"
+
+    for _name, ws, st in sheets:
+        _pledge_sheet(ws, f, lists, st, settings, period)
+    _guide(guide, f, settings, period, department, named)
+
+    info = {
+        "format": FORMAT,
+        "city": settings.city,
+        "term": settings.term.name,
+        "period": str(period),
+        "department": department,
+        "pledges": [
+            {
+                "id": st.pledge_id,
+                "sheet": name,
+                "digest": st.digest,
+                "budget_columns": st.budget_keys,
+            }
+            for name, st in named
+        ],
+    }
+    meta.write_string(0, 0, FORMAT)
+    meta.write_string(1, 0, json.dumps(info, ensure_ascii=False, sort_keys=True))
+    meta.very_hidden()
+    guide.activate()
+    wb.set_properties(
+        {
+            "title": f"{settings.city} {period.in_words} 공약 추진실적 입력 ({department})",
+            "author": settings.city,
+            "created": dt.datetime(period.year, 1 if period.half == 1 else 7, 1),
+        }
+    )
+    wb.close()
+    return buffer.getvalue()
+
+
+def _period(period: Period | str) -> Period:
+    return period if isinstance(period, Period) else Period.half_year(period)
+
+
+def export_workbooks(
+    records_dir: Path, period: Period | str, dept: str | None = None
+) -> dict[str, bytes]:
+    """One XLSX per department (file name → bytes) for the report of ``period``.
+
+    The pledges of a department are those whose 소관부서 is that department
+    as of ``period``. ``dept`` keeps one department only. Raises
+    :class:`~reportgen.errors.RecordsInvalid` when the records have errors and
+    :class:`~reportgen.errors.PeriodError` for a period outside the term.
+    Writes nothing: the caller saves the files.
+    """
+    when = _period(period)
+    records, _warnings = check(records_dir)
+    settings = records.settings
+    if settings is None:  # pragma: no cover - check() reports a missing report.json
+        raise ReportgenError(f"{records_dir}: report.json is missing")
+    term = settings.term.to_term()
+    term.require(when)
+    by_department: dict[str, list[Statement]] = {}
+    for pledge, path in records.origins:
+        raw = _parse(records.sources[path.name])
+        typed, _raw, _new = opened(pledge, raw, path, when, settings)
+        department = department_of(pledge_as_of(typed, when, term, settings.cutoff))
+        by_department.setdefault(department, []).append(statement(typed, settings, when))
+    if dept is not None and dept not in by_department:
+        known = ", ".join(sorted(by_department))
+        raise ReportgenError(
+            f"no pledge of {quote(dept)} in the report of {when}; the departments are: {known}"
+        )
+    out: dict[str, bytes] = {}
+    taken: set[str] = set()
+    for department in sorted(by_department):
+        if dept is not None and department != dept:
+            continue
+        name = file_name(when, department, taken)
+        out[name] = _workbook(records, settings, when, department, by_department[department])
+    return out

@@ -1,0 +1,1097 @@
+"""``intake import``: the departments' workbooks back into the records.
+
+Each workbook is read whole first; every problem becomes one line naming the
+file, the sheet and cell, what is wrong and what would be right. Nothing is
+written unless every file is sound; then the records are written all together
+(:func:`reportgen.rollforward.write_all`), in the files' own key order.
+
+What is written: for each pledge, only the sections whose values in the sheet
+differ from the records as they stand (status, 추진율, contacts, 시민참여,
+성과지표 results, the achievements of the half the report shows, the plan,
+문제점 및 개선대책, budget). A pledge not yet opened for the period is opened as
+``new-period`` opens it. Everything an import writes is marked
+``"draft": true`` (the pledge's ``reports.<P>``, and each achievements or plan
+group it writes), so ``validate`` lists it and ``build --strict`` refuses it
+until the compiling office has checked it and removed the flag. Importing the
+same file again changes nothing.
+
+Refusals (each lifted by ``force``):
+
+- the report of P is confirmed (:func:`~reportgen.intake_common.period_confirmed`:
+  some pledge has ``reports.<P>`` and none is a draft) and the import would
+  change it;
+- the workbook is for a period earlier than the newest one recorded;
+- a pledge's records changed after the workbook was exported (its digest
+  differs) and the sheet's values differ from the records: the department
+  filled in an old copy.
+"""
+
+from __future__ import annotations
+
+import copy
+import io
+import json
+import re
+import zipfile
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from .errors import PeriodError, Problem, ReportgenError, Severity, quote
+from .intake_common import (
+    BUDGET_KINDS,
+    FORMAT,
+    LEVEL_CHOICES,
+    LEVELS,
+    LOOKALIKES,
+    META_SHEET,
+    NOTE,
+    PROBLEM_LISTS,
+    SECTIONS,
+    achieved_groups,
+    canonical,
+    depth_of,
+    num,
+    opened,
+    period_confirmed,
+    plan_groups,
+    statement,
+)
+from .load import RecordSet, type_record
+from .model import MAX_ITEM_CHARS, PeriodReport, Pledge, ReportSettings, _amount, _figure, _percent
+from .periods import Period, ReportWindows
+from .rollforward import _insert_key, _parse, dumps, write_all
+from .text import BULLETS, blankless, clean_text
+from .validate import check, latest_period, validate_records
+
+MAX_WORKBOOK_BYTES = 20 * 1024 * 1024
+_REPORT_KEYS = [info.alias or name for name, info in PeriodReport.model_fields.items()]
+_PLEDGE_KEYS = [info.alias or name for name, info in Pledge.model_fields.items()]
+_SECTION_NAMES = {
+    "status": "추진상황",
+    "progress_rate": "추진율",
+    "contacts": "담당",
+    "participation": "시민참여",
+    "indicators": "성과지표",
+    "achieved": "추진실적",
+    "plan": "추진계획",
+    "problems": "문제점 및 개선대책",
+    "budget": "예산",
+}
+_BLOCK_NAMES = {
+    "head": "공약 머리",
+    "status": "추진상황",
+    "contacts": "담당",
+    "participation": "시민참여",
+    "indicators": "성과지표",
+    "achieved": "추진실적",
+    "plan": "추진계획",
+    "problems": "문제점",
+    "measures": "개선대책",
+    "general": "문제점 및 개선대책(한 목록)",
+    "budget": "예산",
+    "end": "끝",
+}
+_ITEM_BLOCKS = ("achieved", "plan", *PROBLEM_LISTS)
+
+
+class IntakeInvalid(ReportgenError):
+    """Workbooks with problems: every one listed, nothing written."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = sorted(problems)
+        errors = [p for p in self.problems if p.severity is Severity.ERROR]
+        lines = [str(p) for p in self.problems]
+        lines.append(f"{len(errors)} error(s) in the workbooks; nothing was written.")
+        super().__init__("\n".join(lines))
+
+
+@dataclass
+class PledgeImport:
+    """What one import did (or would do) to one pledge."""
+
+    pledge_id: str
+    record: Path
+    workbook: str
+    sections: list[str] = field(default_factory=list)  # changed sections
+    opened: bool = False  # reports.<P> created as new-period would
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.sections) or self.opened
+
+
+@dataclass
+class ImportResult:
+    period: Period | None
+    pledges: list[PledgeImport]
+    written: list[Path]
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> list[PledgeImport]:
+        return [p for p in self.pledges if p.changed]
+
+    def describe(self) -> list[str]:
+        lines = []
+        for p in self.pledges:
+            head = f"{p.record.name} ({p.pledge_id}) ← {p.workbook}: "
+            if not p.changed:
+                lines.append(head + "unchanged")
+                continue
+            parts = []
+            if p.opened:
+                parts.append(f"opened {self.period} as new-period does")
+            if p.sections:
+                parts.append(
+                    "imported " + ", ".join(f"{s} ({_SECTION_NAMES[s]})" for s in p.sections)
+                )
+            lines.append(head + "; ".join(parts) + ' — marked "draft": check, then remove "draft"')
+        lines += [f"note: {n}" for n in self.notes]
+        return lines
+
+
+# ---------------------------------------------------------------------------
+# Reading cells
+
+
+class _Cells:
+    """Problems of one workbook, each at a sheet and cell."""
+
+    def __init__(self, file: str, problems: list[Problem]) -> None:
+        self.file, self.problems = file, problems
+
+    def error(self, sheet: str | None, cell: str, message: str) -> None:
+        where = "" if sheet is None else f"'{sheet}'!{cell}" if cell else f"sheet '{sheet}'"
+        self.problems.append(Problem(self.file, where, message))
+
+
+_NUMBERISH = re.compile(r"[0-9][0-9,.\s]*")
+
+
+def _number_hint(text: str, whole: bool) -> str:
+    """What to type instead of a figure written as text ("1,234원", "1.234", "12 명")."""
+    stripped = text.strip()
+    core = re.sub(r"(백만원|천원|만원|원|회|건|명|개|%|\s)", "", stripped)
+    if re.fullmatch(r"[0-9]{1,3}(,[0-9]{3})+", core) or re.fullmatch(r"[0-9]+", core):
+        return f"write it as the number {core.replace(',', '')} (digits only, no commas or units)"
+    if re.fullmatch(r"[0-9]{1,3}(\.[0-9]{3})+", core):
+        as_thousands = core.replace(".", "")
+        if whole:
+            return f"write {as_thousands} (digits only): a count has no decimal point"
+        return (
+            f"write {as_thousands} if you mean {int(as_thousands):,}, or the number {core} "
+            "typed as a number (not as text) if you mean that many 백만원"
+        )
+    if re.fullmatch(r"[0-9]+\.[0-9]+", core):
+        return f"type it as a number ({core}), not as text"
+    return "write digits only, e.g. 1234" + ("" if whole else " or 12.5")
+
+
+class _Reader:
+    def __init__(self, ws: Worksheet, sheet: str, out: _Cells) -> None:
+        self.ws, self.sheet, self.out = ws, sheet, out
+
+    def at(self, row: int, col: int) -> str:
+        return f"{get_column_letter(col)}{row}"
+
+    def raw(self, row: int, col: int) -> Any:
+        value = self.ws.cell(row=row, column=col).value
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
+    def error(self, row: int, col: int, message: str) -> None:
+        self.out.error(self.sheet, self.at(row, col), message)
+
+    def text(self, row: int, col: int, what: str, limit: int = 500) -> str | None:
+        value = self.raw(row, col)
+        if value is None:
+            return None
+        if isinstance(value, bool):
+            self.error(row, col, f"{what}: expected text, found {value}")
+            return None
+        if isinstance(value, (int, float, Decimal)):
+            value = num(Decimal(str(value)))
+        if not isinstance(value, str):
+            self.error(row, col, f"{what}: expected text, found {quote(str(value))}")
+            return None
+        text = clean_text(value, "", lambda _w, _m: None)
+        if len(text) > limit:
+            self.error(
+                row,
+                col,
+                f"{what}: {len(text):,} characters, at most {limit:,}: "
+                f"{quote(text)} — shorten it (split a long item into several rows)",
+            )
+            return None
+        return text or None
+
+    def figure(
+        self,
+        row: int,
+        col: int,
+        what: str,
+        check: Callable[[Any], Decimal],
+        *,
+        whole: bool = False,
+    ) -> Decimal | None:
+        value = self.raw(row, col)
+        if value is None:
+            return None
+        if isinstance(value, str):
+            self.error(
+                row,
+                col,
+                f"{what}: {quote(value)} is text, not a number; {_number_hint(value, whole)}",
+            )
+            return None
+        if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
+            self.error(row, col, f"{what}: {quote(str(value))} is not a number")
+            return None
+        try:
+            figure = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+            figure = check(figure)
+        except (ValueError, InvalidOperation) as exc:
+            self.error(row, col, f"{what}: {exc}")
+            return None
+        if whole and figure != figure.to_integral_value():
+            self.error(
+                row, col, f"{what}: {num(figure)} is not a whole number; a count is 0, 1, 2 …"
+            )
+            return None
+        return figure
+
+
+# ---------------------------------------------------------------------------
+# One pledge's sheet
+
+
+@dataclass
+class _Layout:
+    blocks: dict[str, int]  # block -> heading row
+    rows: dict[str, list[int]]  # "block:key" -> rows (items: every row of the block)
+
+
+def _layout(reader: _Reader, pledge_id: str, width: int) -> _Layout | None:
+    ws = reader.ws
+    blocks: dict[str, int] = {}
+    rows: dict[str, list[int]] = {}
+    current: str | None = None
+    for r in range(1, ws.max_row + 1):
+        tag = reader.raw(r, 1)
+        tag = tag.strip() if isinstance(tag, str) else None
+        if tag == "note":
+            continue
+        if tag and tag.startswith("#"):
+            name, _, rest = tag[1:].partition(":")
+            if name == "head" and rest != pledge_id:
+                reader.error(
+                    r,
+                    2,
+                    f"this sheet holds pledge {quote(rest)}, not {pledge_id}: the sheets were "
+                    "renamed or copied over each other; use the workbook as exported",
+                )
+                return None
+            if name in blocks:
+                reader.error(
+                    r, 2, f"the block {_BLOCK_NAMES.get(name, name)} appears twice (copied?)"
+                )
+            blocks[name] = r
+            current = name
+            continue
+        if tag and ":" in tag:
+            block, _, _key = tag.partition(":")
+            if block != current:
+                here = _BLOCK_NAMES.get(current or "", "the top of the sheet")
+                reader.error(
+                    r,
+                    2,
+                    f"this row belongs to the block {_BLOCK_NAMES.get(block, block)} but sits in "
+                    f"{here}: move it back (undo the move; rows may be added inside a block, not "
+                    "moved between blocks)",
+                )
+                continue
+            rows.setdefault(tag, []).append(r)
+            continue
+        filled = [c for c in range(2, width + 1) if reader.raw(r, c) is not None]
+        if not filled:
+            continue
+        if current in _ITEM_BLOCKS:  # a row inserted inside a list of items
+            rows.setdefault(f"{current}:item", []).append(r)
+        elif tag:
+            reader.error(r, 1, f"unknown row mark {quote(tag)}: use the workbook as exported")
+        else:
+            reader.error(
+                r,
+                filled[0],
+                "this row is not part of the form and would be lost: write its content in the "
+                "cells of a block (rows may be added only inside a list of items)",
+            )
+    return _Layout(blocks, rows)
+
+
+def _items(reader: _Reader, rows: Sequence[int], what: str) -> list[list[str]] | None:
+    out: list[list[str]] = []
+    ok = True
+    depth = -1  # depth of the last ordinary row above
+    for r in rows:
+        symbol_cell = reader.raw(r, 2)
+        if symbol_cell is None and reader.raw(r, 3) is None:
+            continue
+        text = reader.text(r, 3, what, MAX_ITEM_CHARS)
+        if text is None and reader.raw(r, 3) is not None:
+            ok = False  # reported by text()
+            continue
+        symbol = str(symbol_cell).strip() if symbol_cell is not None else ""
+        symbol = LOOKALIKES.get(symbol, symbol)
+        if text is None:
+            reader.error(
+                r,
+                3,
+                f"{what}: a level {quote(symbol)} without text: write the text or clear the level",
+            )
+            ok = False
+            continue
+        if text[0] in BULLETS:
+            m = re.match(f"[{re.escape(BULLETS)}]+\\s*", text)
+            rest = text[m.end() :] if m else text[1:]
+            reader.error(
+                r,
+                3,
+                f"{what}: the text starts with the symbol {quote(text[0])}: choose the level in "
+                f"column B (수준: {' '.join(LEVEL_CHOICES)}) and write only the words here: {quote(rest)}",
+            )
+            ok = False
+            continue
+        if not symbol:
+            reader.error(r, 2, f"{what}: choose the level of this row ({' '.join(LEVEL_CHOICES)})")
+            ok = False
+            continue
+        if symbol != NOTE and symbol not in LEVELS:
+            reader.error(
+                r,
+                2,
+                f"{what}: {quote(symbol)} is not a level; choose one of {' '.join(LEVEL_CHOICES)}",
+            )
+            ok = False
+            continue
+        level = depth_of(symbol)
+        if level is not None:
+            if level > depth + 1:
+                above = LEVELS[level - 1]
+                reader.error(
+                    r,
+                    2,
+                    f"{what}: a {quote(symbol)} row needs a {quote(above)} row above it; "
+                    f"make it {quote(LEVELS[depth + 1])} or add the {quote(above)} row",
+                )
+                ok = False
+                continue
+            depth = level
+        out.append([symbol, text])
+    return out if ok else None
+
+
+def _status(reader: _Reader, r: int, settings: ReportSettings) -> Any:
+    value = reader.raw(r, 3)
+    if value is None:
+        return None
+    text = str(value).strip()
+    listed = {blankless(s): s for s in settings.statuses}
+    found = listed.get(blankless(text))
+    if found is None:
+        reader.error(
+            r,
+            3,
+            f"추진상황: {quote(text)} is not a status; choose one of "
+            + ", ".join(settings.statuses)
+            + " from the list (write any explanation in 추진실적)",
+        )
+        return _BAD
+    return found
+
+
+_BAD = object()  # a cell with a problem (already reported)
+
+
+def _budget(reader: _Reader, layout: _Layout, settings: ReportSettings, keys: list[str]) -> Any:
+    plan: dict[str, dict[str, dict[str, str]]] = {}
+    secured: dict[str, dict[str, dict[str, list[str | None]]]] = {}
+    ok = True
+    executed_at: list[tuple[int, int, str, str, str, str]] = []
+    for kind in BUDGET_KINDS:
+        for r in layout.rows.get(f"budget:{kind}", []):
+            name = reader.text(r, 3, "공약사업명")
+            source_cell = reader.raw(r, 4)
+            source = None if source_cell is None else str(source_cell).strip()
+            figures: dict[str, str] = {}
+            for i, key in enumerate(keys):
+                figure = reader.figure(r, 5 + i, f"{kind_label(kind)} {key}", _amount)
+                if figure is not None:
+                    figures[key] = num(figure)
+                elif reader.raw(r, 5 + i) is not None:
+                    ok = False
+            if name is None and source is None and not figures:
+                continue
+            if name is None:
+                reader.error(
+                    r,
+                    3,
+                    f"{kind_label(kind)}: figures without a 공약사업명: write the sub-project's name",
+                )
+                ok = False
+                continue
+            if source not in settings.funding_sources:
+                reader.error(
+                    r,
+                    4,
+                    f"{kind_label(kind)}: {quote(source or '')} is not a funding source; choose one of "
+                    + ", ".join(settings.funding_sources),
+                )
+                ok = False
+                continue
+            if kind == "plan":
+                cols = plan.setdefault(name, {}).setdefault(source, {})
+                cols.update(figures)
+                continue
+            sub = secured.setdefault(name, {}).setdefault(source, {})
+            for key, value in figures.items():
+                cell = sub.setdefault(key, [None, None])
+                cell[0 if kind == "secured" else 1] = value
+                if kind == "executed":
+                    executed_at.append((r, 5 + keys.index(key), name, source, key, value))
+    for r, c, name, source, key, value in executed_at:
+        sec = secured[name][source][key][0]
+        if sec is None:
+            reader.error(
+                r,
+                c,
+                f"집행액 {key}: {value} executed with no 확보액 in the row above; write the 확보액",
+            )
+            ok = False
+        elif Decimal(value) > Decimal(sec):
+            reader.error(
+                r, c, f"집행액 {key}: {value} exceeds 확보액 {sec}; 집행액 cannot exceed 확보액"
+            )
+            ok = False
+    if not ok:
+        return _BAD
+    return {
+        "plan": [[n, {s: c for s, c in srcs.items() if c}] for n, srcs in plan.items()],
+        "secured": [[n, {s: c for s, c in srcs.items() if c}] for n, srcs in secured.items()],
+    }
+
+
+def kind_label(kind: str) -> str:
+    return {"plan": "투자계획", "secured": "확보액", "executed": "집행액"}[kind]
+
+
+def _read_sheet(
+    reader: _Reader,
+    pledge: Pledge,
+    settings: ReportSettings,
+    keys: list[str],
+) -> dict[str, Any] | None:
+    """The statement a sheet holds, or None when it has problems (reported)."""
+    width = 4 + max(len(keys), 2) * 2 + 2
+    layout = _layout(reader, pledge.id, width)
+    if layout is None:
+        return None
+    problems_before = len(reader.out.problems)
+    needed = ["head", "status", "contacts", *_ITEM_BLOCKS, "budget"]
+    if settings.participation:
+        needed.append("participation")
+    if pledge.indicators:
+        needed.append("indicators")
+    for block in needed:
+        if block not in layout.blocks:
+            reader.out.error(
+                reader.sheet,
+                "",
+                f"the block {_BLOCK_NAMES[block]} is missing (rows deleted?): use the workbook as exported",
+            )
+
+    def row(tag: str, what: str) -> int | None:
+        found = layout.rows.get(tag, [])
+        if not found:
+            reader.out.error(reader.sheet, "", f"the row of {what} is missing (deleted?)")
+            return None
+        return found[0]
+
+    sections: dict[str, Any] = {name: None for name in SECTIONS}
+    r = row("status:status", "추진상황")
+    if r is not None:
+        sections["status"] = _status(reader, r, settings)
+    if settings.progress_rate:
+        r = row("status:progress_rate", "추진율(%)")
+        if r is not None:
+            rate = reader.figure(r, 3, "추진율(%)", _percent)
+            sections["progress_rate"] = None if rate is None else num(rate)
+    contacts: dict[str, list[str]] = {}
+    for role in settings.contact_roles:
+        r = row(f"contacts:{role.key}", f"담당 {role.label}")
+        if r is None:
+            continue
+        name = reader.text(r, 3, f"{role.label} 성명")
+        phone = reader.text(r, 4, f"{role.label} 연락처")
+        if (name is None) != (phone is None):
+            reader.error(
+                r, 3 if name is None else 4, f"{role.label}: write both 성명 and 연락처, or neither"
+            )
+        elif name is not None and phone is not None:
+            contacts[role.key] = [name, phone]
+    sections["contacts"] = contacts or None
+    if settings.participation:
+        counts: dict[str, int] = {}
+        for category in settings.participation:
+            r = row(f"participation:{category.key}", f"시민참여 {category.label}")
+            if r is None:
+                continue
+            count = reader.figure(r, 3, category.label, _figure, whole=True)
+            if count is not None:
+                counts[category.key] = int(count)
+        sections["participation"] = counts or None
+    results: list[str | None] = []
+    for i, indicator in enumerate(pledge.indicators):
+        r = row(f"indicators:{i}", f"성과지표 {indicator.name}")
+        value = None if r is None else reader.figure(r, 3, indicator.name, _figure)
+        results.append(None if value is None else num(value))
+    sections["indicators"] = results
+    lists: dict[str, list[list[str]]] = {}
+    for block in _ITEM_BLOCKS:
+        got = _items(reader, layout.rows.get(f"{block}:item", []), _BLOCK_NAMES[block])
+        lists[block] = got or []
+    sections["achieved"], sections["plan"] = lists["achieved"], lists["plan"]
+    if any(lists[name] for name in PROBLEM_LISTS):
+        if lists["general"] and (lists["problems"] or lists["measures"]):
+            r = layout.blocks.get("general", 1)
+            reader.error(
+                r,
+                3,
+                "문제점 및 개선대책: write either 문제점/개선대책 or the one list below them, not both",
+            )
+        sections["problems"] = {name: lists[name] for name in PROBLEM_LISTS}
+    if not pledge.non_budget:
+        budget = _budget(reader, layout, settings, keys)
+        sections["budget"] = budget
+    if len(reader.out.problems) > problems_before or any(v is _BAD for v in sections.values()):
+        return None
+    return sections
+
+
+# ---------------------------------------------------------------------------
+# Writing a statement into a record
+
+
+def _raw_items(entries: Iterable[Any]) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for item in entries:
+        if isinstance(item, dict):
+            out.append(item)
+            out.extend(_raw_items(item.get("children") or []))
+    return out
+
+
+def _tree(rows: list[list[str]], old: Iterable[Any]) -> list[dict[str, Any]]:
+    """Items from (level, text) rows; an item whose text was there before keeps its other keys."""
+    spare: dict[str, list[dict[str, Any]]] = {}
+    for known in _raw_items(old):
+        spare.setdefault(str(known.get("text")), []).append(known)
+    top: list[dict[str, Any]] = []
+    stack: list[tuple[int, dict[str, Any]]] = []  # (depth, item) of the ordinary rows above
+    for symbol, text in rows:
+        item: dict[str, Any] = {"text": text}
+        if symbol == NOTE:
+            item["note"] = True
+            depth = stack[-1][0] + 1 if stack else 0
+        else:
+            depth = LEVELS.index(symbol)
+        before = spare.get(text)
+        if before:
+            match = before.pop(0)
+            for key, value in match.items():
+                if key not in ("text", "note", "children"):
+                    item[key] = copy.deepcopy(value)
+        while stack and stack[-1][0] >= depth:
+            stack.pop()
+        if stack:
+            stack[-1][1].setdefault("children", []).append(item)
+        else:
+            top.append(item)
+        if symbol != NOTE:
+            stack.append((depth, item))
+    return top
+
+
+def _put(obj: dict[str, Any], key: str, value: Any, order: list[str]) -> dict[str, Any]:
+    if key in obj:
+        out = dict(obj)
+        out[key] = value
+        return out
+    return _insert_key(obj, key, value, order)
+
+
+def _number(text: str, old: Any = None) -> Any:
+    """A figure for the JSON: the old numeral when it has the same value, else as typed."""
+    value = Decimal(text)
+    if (
+        isinstance(old, (int, float, Decimal))
+        and not isinstance(old, bool)
+        and Decimal(str(old)) == value
+    ):
+        return old
+    return int(value) if value == value.to_integral_value() else value
+
+
+def _budget_raw(budget: dict[str, Any], old: dict[str, Any] | None) -> dict[str, Any]:
+    old = old or {}
+    out: dict[str, Any] = {}
+    old_plan = {s.get("name"): s for s in old.get("plan") or [] if isinstance(s, dict)}
+    old_secured = {s.get("name"): s for s in old.get("secured") or [] if isinstance(s, dict)}
+    plan = []
+    for name, sources in budget["plan"]:
+        before = old_plan.get(name, {})
+        raw_sources = {
+            src: {
+                k: _number(v, ((before.get("sources") or {}).get(src) or {}).get(k))
+                for k, v in cols.items()
+            }
+            for src, cols in sources.items()
+        }
+        sub: dict[str, Any] = {"name": name, "sources": raw_sources}
+        if before.get("printed_totals"):
+            sub["printed_totals"] = before["printed_totals"]
+        plan.append(sub)
+    secured = []
+    for name, sources in budget["secured"]:
+        before = old_secured.get(name, {})
+        raw_sources = {}
+        for src, cols in sources.items():
+            old_cols = (before.get("sources") or {}).get(src) or {}
+            cells = {}
+            for k, (sec, exe) in cols.items():
+                old_cell = old_cols.get(k) or {}
+                cell = {"secured": _number(sec, old_cell.get("secured"))}
+                if exe is not None:
+                    cell["executed"] = _number(exe, old_cell.get("executed"))
+                cells[k] = cell
+            raw_sources[src] = cells
+        sub = {"name": name, "sources": raw_sources}
+        if before.get("printed_totals"):
+            sub["printed_totals"] = before["printed_totals"]
+        secured.append(sub)
+    if plan or "plan" in old:
+        out["plan"] = plan
+    if secured or "secured" in old:
+        out["secured"] = secured
+    if old.get("printed_grand_total"):
+        out["printed_grand_total"] = old["printed_grand_total"]
+    return out
+
+
+def _report_key(raw: dict[str, Any], period: Period) -> str:
+    for key in raw.get("reports") or {}:
+        try:
+            if Period.parse(key) == period:
+                return str(key)
+        except PeriodError:
+            continue
+    raise KeyError(str(period))  # pragma: no cover - opened() made it
+
+
+def _groups(
+    raw: dict[str, Any],
+    name: str,
+    indexes: list[int],
+    period: Period,
+    rows: list[list[str]],
+    periods: list[Period],
+) -> dict[str, Any]:
+    groups = list(raw.get(name) or [])
+    old_entries = [e for i in indexes for e in groups[i].get("entries") or []]
+    if rows:
+        entries = _tree(rows, old_entries)
+        if indexes:
+            target = next((i for i in indexes if periods[i] == period), indexes[0])
+            group = _put(dict(groups[target]), "draft", True, ["period", "draft", "entries"])
+            group["entries"] = entries
+            groups[target] = group
+            drop = [i for i in indexes if i != target]
+        else:
+            at = next((i for i, p in enumerate(periods) if p > period), len(groups))
+            groups.insert(at, {"period": str(period), "draft": True, "entries": entries})
+            drop = []
+    else:
+        drop = list(indexes)
+    for i in sorted(drop, reverse=True):
+        del groups[i]
+    return _put(raw, name, groups, _PLEDGE_KEYS)
+
+
+def _apply(
+    raw: dict[str, Any],
+    pledge: Pledge,
+    settings: ReportSettings,
+    period: Period,
+    changes: dict[str, Any],
+) -> dict[str, Any]:
+    """``raw`` (opened for ``period``) with the changed sections written, marked draft."""
+    out = copy.deepcopy(raw)
+    windows = ReportWindows(period, settings.term.to_term(), settings.cutoff)
+    key = _report_key(out, period)
+    report = _put(dict(out["reports"][key]), "draft", True, _REPORT_KEYS)
+    for name, value in changes.items():
+        if name == "status":
+            report = _put(report, "status", value, _REPORT_KEYS)
+        elif name == "progress_rate":
+            report = _put(
+                report, "progress_rate", _number(value, report.get("progress_rate")), _REPORT_KEYS
+            )
+        elif name == "contacts":
+            people = {
+                role: {"name": person[0], "phone": person[1]}
+                for role, person in (value or {}).items()
+            }
+            report = _put(report, "contacts", people, _REPORT_KEYS)
+        elif name == "participation":
+            report = _put(report, "participation", dict(value or {}), _REPORT_KEYS)
+        elif name == "problems":
+            old = report.get("problems") or {}
+            lists = {
+                n: _tree(value[n], old.get(n) or []) for n in PROBLEM_LISTS if value and value[n]
+            }
+            report = _put(report, "problems", lists, _REPORT_KEYS)
+        elif name == "budget":
+            report = _put(report, "budget", _budget_raw(value, report.get("budget")), _REPORT_KEYS)
+        elif name == "indicators":
+            indicators = out.get("indicators") or []
+            for i, result in enumerate(value):
+                results = dict(indicators[i].get("results") or {})
+                existing = next((k for k in results if Period.parse(k) == period), None)
+                if result is None:
+                    if existing is not None:
+                        del results[existing]
+                elif existing is not None:
+                    results[existing] = _number(result, results[existing])
+                else:
+                    results[str(period)] = _number(result)
+                    results = dict(sorted(results.items(), key=lambda kv: Period.parse(kv[0])))
+                indicators[i] = _put(
+                    dict(indicators[i]),
+                    "results",
+                    results,
+                    ["name", "unit", "target", "cumulative", "results"],
+                )
+        elif name == "achieved":
+            out = _groups(
+                out,
+                "achievements",
+                achieved_groups(pledge, windows),
+                windows.achieved,
+                value,
+                [g.period for g in pledge.achievements],
+            )
+        elif name == "plan":
+            out = _groups(
+                out,
+                "plans",
+                plan_groups(pledge, windows),
+                windows.plan_period,
+                value,
+                [g.period for g in pledge.plans],
+            )
+    out["reports"] = dict(out["reports"])
+    out["reports"][key] = report
+    return out
+
+
+# ---------------------------------------------------------------------------
+# One workbook
+
+
+@dataclass
+class _Sheetful:
+    pledge_id: str
+    sheet: str
+    digest: str
+    sections: dict[str, Any]
+
+
+@dataclass
+class _Workbook:
+    name: str
+    period: Period
+    sheets: list[_Sheetful]
+
+
+def _open(file: Path, out: _Cells) -> Any:
+    try:
+        size = file.stat().st_size
+        if size > MAX_WORKBOOK_BYTES:
+            out.error(
+                None,
+                "",
+                f"{size:,} bytes is not a department's workbook (at most {MAX_WORKBOOK_BYTES:,})",
+            )
+            return None
+        data = file.read_bytes()
+    except OSError as exc:
+        out.error(None, "", f"cannot read it: {exc.strerror or exc}")
+        return None
+    try:
+        return openpyxl.load_workbook(io.BytesIO(data), data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
+        out.error(
+            None,
+            "",
+            f"not an XLSX workbook ({type(exc).__name__}): save it as Excel 통합 문서 (*.xlsx) "
+            "and import that file",
+        )
+        return None
+
+
+def _read_workbook(
+    file: Path, records: RecordSet, settings: ReportSettings, problems: list[Problem]
+) -> _Workbook | None:
+    out = _Cells(file.name, problems)
+    wb = _open(file, out)
+    if wb is None:
+        return None
+    not_ours = (
+        "not a workbook made by 'reportgen intake export' (its hidden sheet is missing or "
+        "changed): fill in the workbook exported for your department"
+    )
+    if META_SHEET not in wb.sheetnames:
+        out.error(None, "", not_ours)
+        return None
+    meta_ws = wb[META_SHEET]
+    try:
+        if meta_ws["A1"].value != FORMAT:
+            raise ValueError
+        meta = json.loads(str(meta_ws["A2"].value))
+        period = Period.half_year(meta["period"])
+        entries = [
+            (str(p["id"]), str(p["sheet"]), str(p["digest"]), [str(k) for k in p["budget_columns"]])
+            for p in meta["pledges"]
+        ]
+        city, term = str(meta["city"]), str(meta["term"])
+    except (ValueError, KeyError, TypeError, PeriodError):
+        out.error(None, "", not_ours)
+        return None
+    if city != settings.city or term != settings.term.name:
+        out.error(
+            None,
+            "",
+            f"this workbook is {city}'s ({term}); these records are {settings.city}'s "
+            f"({settings.term.name}): import it into {city}'s records",
+        )
+        return None
+    if not settings.term.to_term().contains(period):
+        out.error(None, "", f"this workbook is for {period}, outside {settings.term.name}")
+        return None
+    pledges = {p.id: p for p in records.pledges}
+    known = {sheet for _id, sheet, _d, _k in entries}
+    heads: dict[str, str] = {}
+    for ws in wb.worksheets:
+        tag = ws["A1"].value
+        if isinstance(tag, str) and tag.startswith("#head:"):
+            heads.setdefault(tag[len("#head:") :], ws.title)
+    sheets: list[_Sheetful] = []
+    ok = True
+    for pledge_id, sheet, digest_, keys in entries:
+        if sheet not in wb.sheetnames:
+            moved = heads.get(pledge_id)
+            if moved is not None and moved not in known:
+                out.error(
+                    moved,
+                    "",
+                    f"this is the sheet of pledge {pledge_id}, renamed: rename it back to {quote(sheet)}",
+                )
+            else:
+                out.error(
+                    None,
+                    "",
+                    f"the sheet {quote(sheet)} (pledge {pledge_id}) is missing (deleted?): "
+                    "use the workbook as exported, or export it again",
+                )
+            ok = False
+            continue
+        pledge = pledges.get(pledge_id)
+        if pledge is None:
+            out.error(
+                sheet, "", f"pledge {pledge_id} is not in the records (removed or renumbered?)"
+            )
+            ok = False
+            continue
+        got = _read_sheet(_Reader(wb[sheet], sheet, out), pledge, settings, keys)
+        if got is None:
+            ok = False
+            continue
+        sheets.append(_Sheetful(pledge_id, sheet, digest_, got))
+    return _Workbook(file.name, period, sheets) if ok else None
+
+
+# ---------------------------------------------------------------------------
+# The command
+
+
+def import_workbooks(records_dir: Path, files: Sequence[Path], force: bool = False) -> ImportResult:
+    """Read the departments' workbooks into the records: everything or nothing.
+
+    Raises :class:`IntakeInvalid` listing every problem of every file (and
+    writes nothing), :class:`~reportgen.errors.RecordsInvalid` when the records
+    themselves have errors, :class:`~reportgen.errors.ReportgenError` when
+    the import is refused (see the module's docstring), and
+    :class:`~reportgen.errors.OutputError` when the records cannot be written.
+    """
+    records, _warnings = check(records_dir)
+    settings = records.settings
+    if settings is None:  # pragma: no cover - check() reports a missing report.json
+        raise ReportgenError(f"{records_dir}: report.json is missing")
+    problems: list[Problem] = []
+    books = [_read_workbook(Path(f), records, settings, problems) for f in files]
+    read = [b for b in books if b is not None]
+    periods = sorted({b.period for b in read})
+    if len(periods) > 1:
+        for b in read:
+            problems.append(
+                Problem(
+                    b.name,
+                    "",
+                    f"this workbook is for {b.period}; import one period at a time ({', '.join(map(str, periods))} given)",
+                )
+            )
+    latest = latest_period(records)
+    if not force and latest is not None:
+        for b in read:
+            if b.period < latest:
+                problems.append(
+                    Problem(
+                        b.name,
+                        "",
+                        f"this workbook is for {b.period}, but the records are at {latest}: "
+                        f"export the workbook of {latest} and fill that in (or import with "
+                        f"--force to correct the report of {b.period})",
+                    )
+                )
+    if problems or not read:
+        if not problems:
+            raise ReportgenError("no workbook given; nothing was written")
+        raise IntakeInvalid(problems)
+    period = periods[0]
+
+    by_id = {p.id: (p, path) for p, path in records.origins}
+    seen: dict[str, tuple[str, dict[str, Any]]] = {}
+    actions: list[PledgeImport] = []
+    new_raw: dict[str, tuple[Pledge, Path, dict[str, Any]]] = {}
+    for book in read:
+        for sheet in book.sheets:
+            pledge, path = by_id[sheet.pledge_id]
+            if sheet.pledge_id in seen:
+                other, sections = seen[sheet.pledge_id]
+                if canonical(sections) != canonical(sheet.sections):
+                    problems.append(
+                        Problem(
+                            book.name,
+                            f"sheet '{sheet.sheet}'",
+                            f"pledge {sheet.pledge_id} is also in {other}, with other values: import one of them",
+                        )
+                    )
+                continue
+            seen[sheet.pledge_id] = (book.name, sheet.sections)
+            raw = _parse(records.sources[path.name])
+            typed, opened_raw, just_opened = opened(pledge, raw, path, period, settings)
+            now = statement(typed, settings, period)
+            changed = [
+                name
+                for name in SECTIONS
+                if canonical(now.sections[name]) != canonical(sheet.sections[name])
+            ]
+            if changed and now.digest != sheet.digest and not force:
+                problems.append(
+                    Problem(
+                        book.name,
+                        f"sheet '{sheet.sheet}'",
+                        f"the records of pledge {sheet.pledge_id} changed after this workbook was "
+                        f"exported, and the sheet differs from them in {', '.join(changed)}: export "
+                        "a new workbook and fill that in, or import with --force to take this "
+                        "sheet's values",
+                    )
+                )
+                continue
+            for name in changed:
+                if (
+                    sheet.sections[name] is None
+                    and now.sections[name] is not None
+                    and name
+                    in (
+                        "status",
+                        "progress_rate",
+                        "contacts",
+                        "problems",
+                    )
+                ):
+                    problems.append(
+                        Problem(
+                            book.name,
+                            f"sheet '{sheet.sheet}'",
+                            f"{_SECTION_NAMES[name]} is empty, but the report of {period} has it "
+                            "(a section cannot be removed, only changed): fill it in again",
+                        )
+                    )
+            action = PledgeImport(sheet.pledge_id, path, book.name, changed, just_opened)
+            actions.append(action)
+            if action.changed:
+                changes = {name: sheet.sections[name] for name in changed}
+                new_raw[sheet.pledge_id] = (
+                    typed,
+                    path,
+                    _apply(opened_raw, typed, settings, period, changes),
+                )
+    if problems:
+        raise IntakeInvalid(problems)
+
+    # The records as they would be: typed and checked before anything is written.
+    origins = []
+    writes: list[tuple[Path, bytes, bytes]] = []
+    for pledge, path in records.origins:
+        if pledge.id not in new_raw:
+            origins.append((pledge, path))
+            continue
+        raw = new_raw[pledge.id][2]
+        checked: list[Problem] = []
+        typed_new = type_record(Pledge, raw, path.name, checked)
+        problems.extend(checked)
+        if typed_new is not None:
+            origins.append((typed_new, path))
+        old = records.sources[path.name]
+        data = (dumps(raw) + "\n").encode("utf-8")
+        if data != old:
+            writes.append((path, old, data))
+    if not problems:
+        after = RecordSet(records.directory, settings, origins, [], records.sources)
+        problems.extend(p for p in validate_records(after) if p.severity is Severity.ERROR)
+    if problems:
+        raise IntakeInvalid(problems)
+
+    if writes and period_confirmed(records.pledges, period) and not force:
+        names = ", ".join(a.pledge_id for a in actions if a.changed)
+        raise ReportgenError(
+            f"the report of {period} is confirmed (no pledge's reports.{period} is marked "
+            f'"draft"): this import would change {names}. Nothing was written; import with '
+            "--force to take the departments' values anyway (they are marked draft again)"
+        )
+    write_all(writes)
+    notes = []
+    if latest is not None and period < latest:
+        notes.append(
+            f"{period} is earlier than {latest}: later reports carry forward what they do not record themselves"
+        )
+    return ImportResult(period, actions, [p for p, _o, _n in writes], notes)
