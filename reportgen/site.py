@@ -212,10 +212,13 @@ class Swatch:
     pattern: str
 
 
-CHART_LEFT = 190
-CHART_WIDTH = 420
+# Each bar under its label (long 분야 names stay whole), sized to stay legible on a phone.
+CHART_LEFT = 2
+CHART_WIDTH = 400
+LABEL_HEIGHT = 22
 BAR_HEIGHT = 24
 BAR_GAP = 14
+ROW_HEIGHT = LABEL_HEIGHT + BAR_HEIGHT + BAR_GAP
 
 
 def _chart(report: ReportView) -> tuple[tuple[Swatch, ...], tuple[Bar, ...], int]:
@@ -252,10 +255,8 @@ def _chart(report: ReportView) -> tuple[tuple[Swatch, ...], tuple[Bar, ...], int
             )
             x += width
         words = ", ".join(f"{s.status} {s.count}개" for s in segments) or "공약 없음"
-        bars.append(
-            Bar(label, total, 10 + i * (BAR_HEIGHT + BAR_GAP), tuple(segments), f"{label}: {words}")
-        )
-    height = 20 + len(bars) * (BAR_HEIGHT + BAR_GAP)
+        bars.append(Bar(label, total, i * ROW_HEIGHT, tuple(segments), f"{label}: {words}"))
+    height = len(bars) * ROW_HEIGHT
     return tuple(swatches), tuple(bars), height
 
 
@@ -391,6 +392,7 @@ def build_site(
         chart_width=CHART_WIDTH,
         chart_height=chart_height,
         bar_height=BAR_HEIGHT,
+        label_height=LABEL_HEIGHT,
         site_links=_links(links.get("", ()), ""),
     )
     for pledge in report.pledges:
