@@ -69,6 +69,8 @@ from .view import PledgeView, ReportInfo, ReportView
 
 DOCUMENT_PART = "word/document.xml"
 STYLES_PART = "word/styles.xml"
+#: A4 less 2 cm margins (17.0 cm), for a template whose section gives no page size.
+DEFAULT_TEXT_WIDTH = 9638
 
 
 # ---------------------------------------------------------------------------
@@ -957,6 +959,8 @@ class CompiledTemplate:
     styles_used: set[str]
     parts: dict[str, jinja2.Template] = field(default_factory=dict)  # headers/footers with tags
     part_sources: dict[str, str] = field(default_factory=dict)
+    # Twips between the margins: columns marked {% colwidth %} share what is left of it.
+    text_width: int = DEFAULT_TEXT_WIDTH
 
     @property
     def static_parts(self) -> frozenset[str]:
@@ -968,7 +972,7 @@ class CompiledTemplate:
         xml = _render(self.content, context, self.path, self.source)
         xml = xml.replace("\n<w:p", "<w:p")  # undo the line breaks added for line numbers
         try:
-            etree.fromstring((self.head + xml + self.tail).encode("utf-8"), _PARSER)
+            root = etree.fromstring((self.head + xml + self.tail).encode("utf-8"), _PARSER)
         except etree.XMLSyntaxError as exc:
             raise TemplateError(
                 self.path,
@@ -976,6 +980,13 @@ class CompiledTemplate:
                 "{%p …%} and {%tr …%} tag stands alone in its paragraph or row and "
                 "every block is closed",
             ) from None
+        body = root.find(ooxml.w("body"))
+        # Column loops ({%tc for %}) leave the template's grid behind: settle
+        # every table's grid and cell widths to the columns it now has.
+        if body is not None and ooxml.fit_tables(body, self.text_width):
+            head, xml, tail = _cut_document(root)
+            if (head, tail) != (self.head, self.tail):  # lxml reads back what it wrote
+                raise TemplateError(self.path, "the document changed outside its body content")
         return xml
 
     def content_of(self, document: bytes) -> str | None:
@@ -998,11 +1009,16 @@ class CompiledTemplate:
         return ooxml.write_package(parts.items(), static=self.static_parts)
 
 
-def _split_document(root: etree._Element, path: Path) -> tuple[str, str, str]:
-    """Serialize ``root`` and cut it at the content markers into head, content, tail."""
+def _cut_document(root: etree._Element) -> tuple[str, str, str]:
+    """Serialize ``root`` and cut it into head, body content and tail.
+
+    The cuts are two processing instructions put at the body's start and
+    before its section properties for the moment of serializing, never a
+    search through the XML.
+    """
     body = root.find(ooxml.w("body"))
     if body is None:
-        raise TemplateError(path, "not a Word document (no w:body)")
+        raise ValueError("no w:body")
     begin = etree.ProcessingInstruction(_BEGIN)
     end = etree.ProcessingInstruction(_END)
     body.insert(0, begin)
@@ -1021,6 +1037,13 @@ def _split_document(root: etree._Element, path: Path) -> tuple[str, str, str]:
     head, rest = text.split(begin_text, 1)
     content, tail = rest.split(end_text, 1)
     return head, content, tail
+
+
+def _split_document(root: etree._Element, path: Path) -> tuple[str, str, str]:
+    """Serialize ``root`` and cut it at the content markers into head, content, tail."""
+    if root.find(ooxml.w("body")) is None:
+        raise TemplateError(path, "not a Word document (no w:body)")
+    return _cut_document(root)
 
 
 def compile_template(path: Path, *, bookmark: bool = False) -> CompiledTemplate:
@@ -1046,13 +1069,14 @@ def compile_template(path: Path, *, bookmark: bool = False) -> CompiledTemplate:
     body = root.find(ooxml.w("body"))
     if body is not None:
         check_tags(body, path)
-    ooxml.apply_vmerge_tags(body)
+    ooxml.apply_cell_tags(body)
     if bookmark:
         first = body.find(ooxml.w("p"))
         if first is not None:
             # Filled by Jinja; only ever in memory, so Word never sees it.
             ooxml.add_bookmark(first, "{{ p_number }}", "{{ p.anchor }}")
     styles_used = ooxml.referenced_styles(body)
+    text_width = (ooxml.text_width(body) if body is not None else None) or DEFAULT_TEXT_WIDTH
     head, content, tail = _split_document(root, path)
     for static in (head, tail):
         if "{{" in static or "{%" in static:
@@ -1076,7 +1100,7 @@ def compile_template(path: Path, *, bookmark: bool = False) -> CompiledTemplate:
                 part_sources[name] = tpl.patch_xml(text)
                 parts[name] = _compile(part_sources[name], where)
     return CompiledTemplate(
-        path, package, head, tail, compiled, source, styles_used, parts, part_sources
+        path, package, head, tail, compiled, source, styles_used, parts, part_sources, text_width
     )
 
 

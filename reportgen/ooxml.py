@@ -276,53 +276,308 @@ def sub(parent: etree._Element, tag: str, **attrs: str) -> etree._Element:
 
 
 # ---------------------------------------------------------------------------
-# Template pre-pass: data-driven vertical merges
+# Template pre-pass: tags in a table cell that become the cell's properties
 
 VMERGE_OPEN = "{% vmerge "
+COLWIDTH_OPEN = "{% colwidth "
 VMERGE_CLOSE = "%}"
+_CELL_TAG_CLOSE = VMERGE_CLOSE
 
-# CT_TcPr child order (ECMA-376 §17.4.70): vMerge goes after these.
-_TCPR_BEFORE_VMERGE = {w("cnfStyle"), w("tcW"), w("gridSpan"), w("hMerge")}
+# CT_TcPr child order (ECMA-376 §17.4.70).
+_TCPR_ORDER = [
+    "cnfStyle",
+    "tcW",
+    "gridSpan",
+    "hMerge",
+    "vMerge",
+    "tcBorders",
+    "shd",
+    "noWrap",
+    "tcMar",
+    "textDirection",
+    "tcFitText",
+    "vAlign",
+    "hideMark",
+]
+_TCPR_RANK = {W + name: i for i, name in enumerate(_TCPR_ORDER)}
+
+#: A cell width of this type in a template marks a column that shares the
+#: table's free width (:func:`fit_tables`); rendered documents never keep it.
+FLEX_TYPE = "pct"
+#: Narrowest share of a flexible column (0.1 cm) before fixed columns give way.
+MIN_FLEX_WIDTH = 57
 
 
-def apply_vmerge_tags(body: etree._Element) -> list[str]:
-    """Turn ``{% vmerge EXPR %}`` in a table cell into ``<w:vMerge w:val="{{ EXPR }}"/>``.
+def _cell_properties(tc: etree._Element) -> etree._Element:
+    tcpr = tc.find(w("tcPr"))
+    if tcpr is None:
+        tcpr = etree.Element(w("tcPr"))
+        tc.insert(0, tcpr)
+    return tcpr
 
-    The tag is text staff can see and move in Word; the attribute it becomes
-    is filled by Jinja from the view's merge marks (restart/continue), so the
-    merge comes from the data rather than from docxtpl's loop-position
-    heuristics. Returns the expressions found (for tests and error messages).
+
+def _set_cell_property(tcpr: etree._Element, element: etree._Element) -> None:
+    """Put ``element`` into ``tcpr`` in schema order, replacing one of its kind."""
+    old = tcpr.find(element.tag)
+    if old is not None:
+        tcpr.remove(old)
+    rank = _TCPR_RANK.get(element.tag, len(_TCPR_RANK))
+    index = 0
+    for i, child in enumerate(tcpr):
+        if _TCPR_RANK.get(child.tag, len(_TCPR_RANK)) <= rank:
+            index = i + 1
+    tcpr.insert(index, element)
+
+
+def _vmerge(expr: str) -> etree._Element:
+    vmerge = etree.Element(w("vMerge"))
+    vmerge.set(w("val"), "{{ " + expr + " }}")
+    return vmerge
+
+
+def _colwidth(expr: str) -> etree._Element:
+    width = etree.Element(w("tcW"))
+    width.set(w("w"), "{{ " + expr + " }}")
+    width.set(w("type"), FLEX_TYPE)
+    return width
+
+
+_CELL_TAGS = ((VMERGE_OPEN, _vmerge), (COLWIDTH_OPEN, _colwidth))
+
+
+def apply_cell_tags(body: etree._Element) -> list[str]:
+    """Turn the cell tags staff see in Word into the cell properties they stand for.
+
+    - ``{% vmerge EXPR %}`` becomes ``<w:vMerge w:val="{{ EXPR }}"/>``: the
+      merge comes from the view's merge marks (restart/continue) rather than
+      from docxtpl's loop-position heuristics.
+    - ``{% colwidth EXPR %}`` becomes ``<w:tcW w:w="{{ EXPR }}" w:type="pct"/>``:
+      the cell's column has no width of its own but shares the table's free
+      width, in proportion to EXPR, with the other such columns
+      (:func:`fit_tables` settles every width after rendering). A column
+      repeated by a ``{%tc for %}`` loop carries it, so a table may have
+      any number of columns.
+
+    The tags are text in a cell (Word keeps them when staff edit); the
+    attributes they become live only in memory. Returns the expressions found.
     """
     found = []
     for t in body.iter(w("t")):
-        text = t.text or ""
-        start = text.find(VMERGE_OPEN)
-        if start < 0:
-            continue
-        end = text.find(VMERGE_CLOSE, start)
-        if end < 0:
-            continue
-        expr = text[start + len(VMERGE_OPEN) : end].strip()
-        t.text = text[:start] + text[end + len(VMERGE_CLOSE) :]
-        tc = next((a for a in t.iterancestors(w("tc"))), None)
-        if tc is None:
-            continue
-        tcpr = tc.find(w("tcPr"))
-        if tcpr is None:
-            tcpr = etree.Element(w("tcPr"))
-            tc.insert(0, tcpr)
-        old = tcpr.find(w("vMerge"))
-        if old is not None:
-            tcpr.remove(old)
-        vmerge = etree.Element(w("vMerge"))
-        vmerge.set(w("val"), "{{ " + expr + " }}")
-        index = 0
-        for i, child in enumerate(tcpr):
-            if child.tag in _TCPR_BEFORE_VMERGE:
-                index = i + 1
-        tcpr.insert(index, vmerge)
-        found.append(expr)
+        while True:
+            text = t.text or ""
+            hits = [(text.find(opening), opening, make) for opening, make in _CELL_TAGS]
+            hits = [hit for hit in hits if hit[0] >= 0]
+            if not hits:
+                break
+            start, opening, make = min(hits, key=lambda hit: hit[0])
+            end = text.find(_CELL_TAG_CLOSE, start)
+            if end < 0:
+                break
+            expr = text[start + len(opening) : end].strip()
+            t.text = text[:start] + text[end + len(_CELL_TAG_CLOSE) :]
+            tc = next((a for a in t.iterancestors(w("tc"))), None)
+            if tc is None:
+                continue
+            _set_cell_property(_cell_properties(tc), make(expr))
+            found.append(expr)
     return found
+
+
+def apply_vmerge_tags(body: etree._Element) -> list[str]:
+    """The cell tags of :func:`apply_cell_tags` (``vmerge`` was the first of them)."""
+    return apply_cell_tags(body)
+
+
+# ---------------------------------------------------------------------------
+# Post-render pass: table grids and cell widths that agree with the cells
+
+
+def text_width(body: etree._Element) -> int | None:
+    """The width between the margins, in twips, of the body's (last) section."""
+    sect = body.find(w("sectPr"))
+    if sect is None:
+        return None
+    size, margins = sect.find(w("pgSz")), sect.find(w("pgMar"))
+    try:
+        page = int(size.get(w("w"), "")) if size is not None else 0
+        left = int(margins.get(w("left"), "0")) if margins is not None else 0
+        right = int(margins.get(w("right"), "0")) if margins is not None else 0
+        gutter = int(margins.get(w("gutter"), "0") or 0) if margins is not None else 0
+    except ValueError:
+        return None
+    width = page - left - right - gutter
+    return width if width > 0 else None
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _span(tc: etree._Element) -> int:
+    el = tc.find(f"{W}tcPr/{W}gridSpan")
+    value = _int(el.get(w("val"))) if el is not None else None
+    return value if value is not None and value > 0 else 1
+
+
+def _row_extra(tr: etree._Element) -> int:
+    """Grid columns a row skips before and after its cells (w:gridBefore, w:gridAfter)."""
+    extra = 0
+    for tag in ("gridBefore", "gridAfter"):
+        el = tr.find(f"{W}trPr/{W}{tag}")
+        extra += (_int(el.get(w("val"))) or 0) if el is not None else 0
+    return extra
+
+
+def _width_of(tc: etree._Element) -> tuple[str, int | None]:
+    """A cell's preferred width: (type, value); ("", None) when it has none."""
+    el = tc.find(f"{W}tcPr/{W}tcW")
+    if el is None:
+        return "", None
+    return el.get(w("type"), "dxa"), _int(el.get(w("w")))
+
+
+def _shares(total: int, weights: list[int]) -> list[int]:
+    """``total`` split in proportion to ``weights``, in whole twips adding up exactly.
+
+    Each share is its exact value rounded down or up; the odd twips go to
+    the heaviest columns first (then the earlier), so equal columns stay
+    equal wherever the total allows it.
+    """
+    whole = sum(weights)
+    if whole <= 0 or total <= 0:
+        return [0] * len(weights)
+    out = [total * wt // whole for wt in weights]
+    left = total - sum(out)
+    for i in sorted(range(len(weights)), key=lambda i: (-weights[i], i))[:left]:
+        out[i] += 1
+    return out
+
+
+def _columns(cells: list[etree._Element], grid: list[int], width: int) -> list[int]:
+    """The grid of a table whose defining row is ``cells`` (each one grid column).
+
+    A cell with a fixed width (dxa) keeps it; cells marked ``colwidth`` share
+    what the fixed ones leave of ``width`` in proportion to their weights. A
+    table with no such cells keeps its widths unless they are wider than
+    ``width``, which they are then scaled down to.
+    """
+    fixed: dict[int, int] = {}
+    weights: dict[int, int] = {}
+    for i, tc in enumerate(cells):
+        kind, value = _width_of(tc)
+        if kind == FLEX_TYPE:
+            weights[i] = max(value or 0, 1)
+        elif kind == "dxa" and value is not None and value > 0:
+            fixed[i] = value
+        elif i < len(grid) and grid[i] > 0:
+            fixed[i] = grid[i]
+        else:
+            weights[i] = 100
+    if weights:
+        free = width - sum(fixed.values())
+        if free < MIN_FLEX_WIDTH * len(weights):
+            # The fixed columns leave (almost) nothing: every column shares the
+            # width, each flexible one counted as wide as the narrowest fixed one.
+            narrowest = min(fixed.values(), default=MIN_FLEX_WIDTH)
+            return _shares(width, [fixed.get(i, narrowest) for i in range(len(cells))])
+        shared = dict(zip(weights, _shares(free, list(weights.values())), strict=True))
+        return [fixed[i] if i in fixed else shared[i] for i in range(len(cells))]
+    widths = [fixed[i] for i in range(len(cells))]
+    if sum(widths) > width:
+        return _shares(width, widths)
+    return widths
+
+
+def fit_table(tbl: etree._Element, width: int) -> bool:
+    """Make one rendered table's grid and cell widths agree with its cells.
+
+    After a ``{%tc for %}`` loop the template's grid no longer matches the
+    cells: the grid is rebuilt from the table's defining row (the first row
+    with ``colwidth`` cells, else the first row of single cells with the most
+    cells), a merged cell in any other row is stretched or shrunk to cover
+    the same number of columns (the "비 예 산" cell spans however many
+    fiscal columns there are), and every cell's width (w:tcW) becomes the sum
+    of the columns it covers. Returns whether anything was changed; a table
+    that already agrees and has no ``colwidth`` cells is left as it is.
+    """
+    rows = [(tr, tr.findall(w("tc"))) for tr in tbl.findall(w("tr"))]
+    rows = [(tr, cells) for tr, cells in rows if cells]
+    if not rows:
+        return False
+    grid_el = tbl.find(w("tblGrid"))
+    grid = (
+        [_int(c.get(w("w"))) or 0 for c in grid_el.findall(w("gridCol"))]
+        if grid_el is not None
+        else []
+    )
+    flexible = any(_width_of(tc)[0] == FLEX_TYPE for _, cells in rows for tc in cells)
+    sums = [sum(_span(tc) for tc in cells) + _row_extra(tr) for tr, cells in rows]
+    if not flexible and all(s == len(grid) for s in sums):
+        return False
+    singles = [
+        cells for tr, cells in rows if all(_span(tc) == 1 for tc in cells) and not _row_extra(tr)
+    ]
+    defining = next(
+        (c for c in singles if any(_width_of(tc)[0] == FLEX_TYPE for tc in c)),
+        max(singles, key=len) if singles else None,
+    )
+    if defining is None:
+        return False  # every row merges cells: nothing says what the columns are
+    columns = _columns(defining, grid, width)
+    count = len(columns)
+
+    if grid_el is None:
+        grid_el = etree.Element(w("tblGrid"))
+        tblpr = tbl.find(w("tblPr"))
+        tbl.insert(0 if tblpr is None else list(tbl).index(tblpr) + 1, grid_el)
+    for old in grid_el.findall(w("gridCol")):
+        grid_el.remove(old)
+    for i, value in enumerate(columns):
+        col = etree.Element(w("gridCol"))
+        col.set(w("w"), str(value))
+        grid_el.insert(i, col)  # before a w:tblGridChange, if any
+
+    for tr, cells in rows:
+        spans = [_span(tc) for tc in cells]
+        missing = count - sum(spans) - _row_extra(tr)
+        # A merged cell (or else the last) takes up the columns the row lacks,
+        # or gives back those it has too many of.
+        merged = [i for i, s in enumerate(spans) if s > 1]
+        for i in reversed(merged or [len(cells) - 1]):
+            if missing == 0:
+                break
+            change = max(missing, 1 - spans[i])
+            spans[i] += change
+            missing -= change
+        before = tr.find(f"{W}trPr/{W}gridBefore")
+        at = (_int(before.get(w("val"))) or 0) if before is not None else 0
+        for tc, span in zip(cells, spans, strict=True):
+            tcpr = _cell_properties(tc)
+            cell_width = etree.Element(w("tcW"))
+            cell_width.set(w("w"), str(sum(columns[at : at + span])))
+            cell_width.set(w("type"), "dxa")
+            _set_cell_property(tcpr, cell_width)
+            old = tcpr.find(w("gridSpan"))
+            if span == 1:
+                if old is not None:
+                    tcpr.remove(old)
+            else:
+                grid_span = etree.Element(w("gridSpan"))
+                grid_span.set(w("val"), str(span))
+                _set_cell_property(tcpr, grid_span)
+            at += span
+    return True
+
+
+def fit_tables(root: etree._Element, width: int) -> bool:
+    """:func:`fit_table` on every table under ``root``; whether any changed."""
+    changed = False
+    for tbl in root.iter(w("tbl")):
+        changed = fit_table(tbl, width) or changed
+    return changed
 
 
 def referenced_styles(element: etree._Element) -> set[str]:

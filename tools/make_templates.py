@@ -31,7 +31,7 @@ from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
-from docx.shared import Cm, Pt, RGBColor
+from docx.shared import Cm, Pt, RGBColor, Twips
 from docx.text.paragraph import Paragraph
 from lxml import etree
 
@@ -364,6 +364,9 @@ def define_styles(doc) -> None:
         doc, "항목없음", face=SANS, size=10.5, left=LEVEL_INDENT[1], color="595959", line=1.3
     )
     paragraph_style(doc, "목차", face=SERIF, size=11, line=1.2)
+    paragraph_style(doc, "목차분야", face=SERIF, size=11, bold=True, line=1.2)
+    # The 분야 / 전략 above a pledge's header block.
+    paragraph_style(doc, "분류", face=SANS, size=10, color="595959", after=2, keep_next=True)
 
 
 def set_page(doc, footer_page_numbers=True) -> None:
@@ -519,19 +522,33 @@ def keep_row_with_next(row) -> None:
         Paragraph(p, row).paragraph_format.keep_with_next = True
 
 
+def twips(widths_cm) -> list[int]:
+    """Column widths in twips whose sum is the rounded sum of the centimetres.
+
+    Rounding each column alone lets a 17.0 cm table come out a twip or two
+    narrower or wider than the text width; rounding the column edges does not.
+    """
+    edges, total = [0], 0.0
+    for width in widths_cm:
+        total += width
+        edges.append(round(total * 1440 / 2.54))
+    return [b - a for a, b in zip(edges, edges[1:], strict=False)]
+
+
 def new_table(doc, widths_cm, rows=1, header=True, margins=CELL_MARGINS):
     table = doc.add_table(rows=rows, cols=len(widths_cm))
     table.style = doc.styles["Table Grid"]
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
     set_cell_margins(table, margins)
+    widths = twips(widths_cm)
     for row in table.rows:
-        for cell, width in zip(row.cells, widths_cm, strict=True):
-            cell.width = Cm(width)
+        for cell, width in zip(row.cells, widths, strict=True):
+            cell.width = Twips(width)
             cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
     grid = table._tbl.tblGrid
-    for col, width in zip(grid.findall(qn("w:gridCol")), widths_cm, strict=True):
-        col.set(qn("w:w"), str(int(Cm(width).twips)))
+    for col, width in zip(grid.findall(qn("w:gridCol")), widths, strict=True):
+        col.set(qn("w:w"), str(width))
     if header:
         mark_header(table.rows[0])
     return table
@@ -547,8 +564,8 @@ def mark_header(row) -> None:
 
 def add_row(table, widths_cm):
     row = table.add_row()
-    for cell, width in zip(row.cells, widths_cm, strict=True):
-        cell.width = Cm(width)
+    for cell, width in zip(row.cells, twips(widths_cm), strict=True):
+        cell.width = Twips(width)
         cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
     return row
 
@@ -589,13 +606,62 @@ def item_lines(cell_or_doc, lines_expr: str, first_para=None):
 
 
 PROGRESS_WIDTHS = [3.3, 12.2, 1.5]
-# 공약사업명 | 구분 | 계 | 기투자 | five term years | 임기후 = 17.0 cm, the text
-# width. The name column holds a 12-character word such as
+# Money tables: 공약사업명 | 구분 | 계 | the city's fiscal columns, 17.0 cm wide
+# (the text width). The name column holds a 12-character word such as
 # 「고양시통합일자리센터」 on one line at 10 pt (LibreOffice breaks after an
-# opening bracket when a word does not fit: a lone 「 above the name);
-# 기투자 and 임기후 (rarely used) are narrower than the busy year columns.
-MONEY_WIDTHS = [3.89, 1.0, 1.6, 1.3] + [1.58] * 5 + [1.3]
+# opening bracket when a word does not fit: a lone 「 above the name).
+MONEY_FIXED = [3.89, 1.0, 1.6]
+# The fiscal columns are one template cell repeated by a {%tc for %} loop
+# (between two tag cells, which docxtpl removes); {% colwidth W %} lets them
+# share what the fixed columns leave, W each: 기투자 and 임기후 (rarely used)
+# narrower than the busy year columns (Goyang: 1.3 cm against 1.58 cm), a
+# column of merged years ("2022~2023") wider, so its label fits on one line.
+TAG_WIDTH = 1.2  # a {%tc …%} cell: only in the template, never in a document
+MONEY_WIDTHS = MONEY_FIXED + [TAG_WIDTH, 17.0 - sum(MONEY_FIXED) - 2 * TAG_WIDTH, TAG_WIDTH]
+FISCAL_WEIGHT = (
+    "130 if t.column_keys[loop.index0] in ('기투자', '임기후') "
+    "else 200 if '~' in t.column_keys[loop.index0] else 158"
+)
 HEADER_WIDTHS = [2.2, 3.3, 1.5, 2.6, 1.6, 2.6, 3.2]
+INDICATOR_WIDTHS = [6.6, 1.6, 2.8, 3.2, 2.8]
+
+
+def column_loop(cells, start: int, items: str, text: str, style: str, weight: str | None = None):
+    """Three cells from ``start``: ``{%tc for ITEMS %}``, the repeated cell, ``{%tc endfor %}``.
+
+    With ``weight`` the repeated cell carries ``{% colwidth WEIGHT %}``: its
+    columns share the table's free width (reportgen settles the widths).
+    """
+    cell_text(cells[start], "{%tc for " + items + " %}")
+    body = ("{% colwidth " + weight + " %}" if weight else "") + text
+    cell_text(cells[start + 1], body, style)
+    cell_text(cells[start + 2], "{%tc endfor %}")
+    return cells[start + 1]
+
+
+def cell_tag(cells, at: int, tag: str) -> None:
+    """A cell holding only a ``{%tc …%}`` tag (docxtpl removes the whole cell)."""
+    cell_text(cells[at], tag)
+
+
+def vmerge(cell, restart: bool) -> None:
+    """A static vertical merge: this cell starts one, or continues the one above."""
+    tcpr = cell._tc.get_or_add_tcPr()
+    el = etree.SubElement(tcpr, qn("w:vMerge"))
+    if restart:
+        el.set(qn("w:val"), "restart")
+    _order_tcpr(tcpr)
+
+
+def tag_row(t, tag: str, widths):
+    """A row holding only a ``{%tr …%}`` tag (docxtpl replaces the whole row)."""
+    row = add_row(t, widths)
+    cell_text(row.cells[0], tag)
+    return row
+
+
+def section_title(doc, text: str):
+    return para(doc, text, "섹션제목")
 
 
 def build_pledge_template() -> bytes:
@@ -615,7 +681,17 @@ def build_pledge_template() -> bytes:
         bdr.set(qn(f"w:{k}"), v)
     _order_rpr(rpr)
 
-    # Header block: number, title, 소관부서, 과장/팀장/담당자 with 연락처.
+    # The 분야 / 전략 the pledge falls under, where the city groups its pledges.
+    para(doc, "{%p if p.groups %}")
+    para(
+        doc,
+        "{% for g in p.groups %}{{ g.level }} {{ g.key }} {{ g.name }}"
+        "{% if not loop.last %}  ›  {% endif %}{% endfor %}",
+        "분류",
+    )
+    para(doc, "{%p endif %}")
+
+    # Header block: number, title, 소관부서, the city's contact roles with 연락처.
     t = new_table(doc, HEADER_WIDTHS, rows=2, header=False)
     top = t.rows[0].cells
     cell_text(top[0], "{{ p.id }}", "표머리")
@@ -629,11 +705,16 @@ def build_pledge_template() -> bytes:
     cell_text(c[0], "소관부서", "표머리")
     shade(c[0])
     cell_text(c[1], "{{ p.department }}")
-    cell_text(c[2], "과 장", "표머리")
-    cell_para(c[2], "팀 장", "표머리")
-    cell_para(c[2], "담당자", "표머리")
+    # One paragraph per contact in each of three cells (role, name, phone),
+    # so they line up; the roles are the city's (과장/팀장/담당자, 담당자 …).
+    cell_text(c[2], "{%p for person in p.contacts %}")
+    cell_para(c[2], "{{ person.role }}", "표머리")
+    cell_para(c[2], "{%p endfor %}", "표머리")
+    cell_para(c[2], "{%p if not p.contacts %}", "표머리")
+    cell_para(c[2], "담 당", "표머리")
+    cell_para(c[2], "{%p endif %}", "표머리")
     shade(c[2])
-    # names and phones: one paragraph per person, or a plain "not recorded"
+    # names: one paragraph per person, or a plain "not recorded"
     cell_text(c[3], "{%p for person in p.contacts %}")
     cell_para(c[3], "{{ person.name }}", "표본문")
     cell_para(c[3], "{%p endfor %}", "표본문")
@@ -650,13 +731,30 @@ def build_pledge_template() -> bytes:
     cell_para(phones, "{%p if not p.contacts %}", "표본문")
     cell_para(phones, "", "표본문")
     cell_para(phones, "{%p endif %}", "표본문")
+    # 추진율 where the city records it.
+    tag_row(t, "{%tr if p.progress_rate_text %}", HEADER_WIDTHS)
+    rate = add_row(t, HEADER_WIDTHS).cells
+    cell_text(rate[0], "추진율", "표머리")
+    shade(rate[0])
+    cell_text(rate[1].merge(rate[6]), "{{ p.progress_rate_text }}", "표본문")
+    tag_row(t, "{%tr endif %}", HEADER_WIDTHS)
     # The block stays whole and on the page of the section that follows it.
     for row in t.rows:
         cant_split(row)
         keep_row_with_next(row)
 
+    # □ 공약 조정 (폐기, 변경 …): near the top, it changes how the rest reads.
+    para(doc, "{%p if p.adjustments %}")
+    section_title(doc, "□ 공약 조정")
+    para(doc, "{%p for a in p.adjustments %}")
+    heading = para(doc, "{{ a.heading }}", "항목0")
+    heading.paragraph_format.keep_with_next = True  # never last on a page
+    item_lines(doc, "a.lines")
+    para(doc, "{%p endfor %}")
+    para(doc, "{%p endif %}")
+
     # □ 추진실적 및 향후 추진계획
-    para(doc, "□ 추진실적 및 향후 추진계획", "섹션제목")
+    section_title(doc, "□ 추진실적 및 향후 추진계획")
     t = new_table(doc, PROGRESS_WIDTHS, rows=1)
     for cell, text in zip(t.rows[0].cells, ["구 분", "추진실적 및 추진계획", "비 고"], strict=True):
         cell_text(cell, text, "표머리")
@@ -672,52 +770,66 @@ def build_pledge_template() -> bytes:
     r = add_row(t, PROGRESS_WIDTHS)
     cell_text(r.cells[0], "{%tr endfor %}")
 
-    # □ 시민참여(소통) 실적, where recorded
+    # □ 시민참여(소통) 실적, where recorded: the city's categories, one column each.
     para(doc, "{%p if p.participation %}")
-    para(doc, "□ 시민참여(소통) 실적", "섹션제목")
+    section_title(doc, "□ 시민참여(소통) 실적")
     para(doc, "(단위 : 회)", "단위")
-    widths = [17.0 / 5] * 5
+    widths = [TAG_WIDTH, 17.0 - 2 * TAG_WIDTH, TAG_WIDTH]
     t = new_table(doc, widths, rows=2)
-    heads = ["공약 관련 회의", "설명회, 민생탐방", "전문가 자문", "언론/방송 보도", "기 타"]
-    for i, (cell, text) in enumerate(zip(t.rows[0].cells, heads, strict=True)):
-        cell_text(cell, text, "표머리")
-        shade(cell)
-        cell_text(t.rows[1].cells[i], "{{ p.participation[%d].text }}" % i, "표본문")
+    heads = t.rows[0].cells
+    column_loop(heads, 0, "cell in p.participation", "{{ cell.heading }}", "표머리", "1")
+    shade(heads[1])
+    column_loop(t.rows[1].cells, 0, "cell in p.participation", "{{ cell.text }}", "표본문")
     keep_row_with_next(t.rows[0])
     cant_split(t.rows[1])
     para(doc, "{%p endif %}")
 
-    # □ 연도별 투자계획(사업비) and □ 연도별 확보(집행)액: one frame, twice.
-    para(doc, "{%p for t in (p.plan_table, p.secured_table) %}")
-    para(doc, "□ {{ t.title }}", "섹션제목")
+    # □ 성과지표, where the pledge has targets.
+    para(doc, "{%p if p.indicators %}")
+    section_title(doc, "□ 성과지표")
+    t = new_table(doc, INDICATOR_WIDTHS, rows=1)
+    for cell, text in zip(
+        t.rows[0].cells, ["지표명", "단위", "목표", "실적", "달성률"], strict=True
+    ):
+        cell_text(cell, text, "표머리")
+        shade(cell)
+    keep_row_with_next(t.rows[0])
+    tag_row(t, "{%tr for i in p.indicators %}", INDICATOR_WIDTHS)
+    row = add_row(t, INDICATOR_WIDTHS)
+    cells = row.cells
+    cell_text(cells[0], "{{ i.name }}")
+    cell_text(cells[1], "{{ i.unit }}")
+    cell_text(cells[2], "{{ i.target_text }}", "표숫자")
+    # A running total of half-years says so (실적 누계).
+    cell_text(
+        cells[3],
+        "{{ i.result_text }}{% if i.cumulative and i.result_text %} (누계){% endif %}",
+        "표숫자",
+    )
+    cell_text(cells[4], "{{ i.rate_text }}", "표숫자")
+    cant_split(row)
+    tag_row(t, "{%tr endfor %}", INDICATOR_WIDTHS)
+    para(doc, "{%p endif %}")
+
+    # □ 연도별 투자계획(사업비) and □ 연도별 확보(집행)액: one frame, for each
+    # table the view prints (a 폐기 pledge: 확보(집행)액 only).
+    para(doc, "{%p for t in p.money_tables %}")
+    section_title(doc, "□ {{ t.title }}")
     para(doc, "{{ t.unit }}", "단위")
     para(doc, "{%p if not t.recorded %}")
     empty = para(doc, "(기록 없음) 이 기간에 기록된 예산 내역이 없습니다.", "항목없음")
     empty.paragraph_format.keep_with_next = True  # with the empty frame below it
     para(doc, "{%p endif %}")
     para(doc, "{%p if t.non_budget %}")
-    t = new_table(doc, MONEY_WIDTHS, rows=6, margins=MONEY_MARGINS)
-    money_header(t)
-    labels = ["계", "국비", "도비", "시비", "기타"]
-    for i, label in enumerate(labels, start=1):
-        cell_text(t.rows[i].cells[1], label, "표본문")
-    name = t.rows[1].cells[0].merge(t.rows[5].cells[0])
-    cell_text(name, "{{ p.title }}", "표본문")
-    figures = t.rows[1].cells[2].merge(t.rows[5].cells[9])
-    cell_text(figures, "비          예          산", "표머리")
-    for row in t.rows:  # one block: it never splits
-        cant_split(row)
-    for row in t.rows[:-1]:
-        keep_row_with_next(row)
+    non_budget_frame(doc)
     para(doc, "{%p else %}")
-    t = new_table(doc, MONEY_WIDTHS, rows=3, margins=MONEY_MARGINS)
+    t = new_table(doc, MONEY_WIDTHS, rows=2, margins=MONEY_MARGINS)
     money_header(t)
     total = t.rows[1].cells
     cell_text(total[0], "")
     cell_text(total[1], "계", "표머리")
     cell_text(total[2], "{{ t.grand_total.total.text }}", "표숫자")
-    for i in range(7):
-        cell_text(total[3 + i], "{{ t.grand_total.cells[%d].text }}" % i, "표숫자")
+    column_loop(total, 3, "c in t.grand_total.cells", "{{ c.text }}", "표숫자")
     for cell in total:
         shade(cell, "F2F2F2")
     cant_split(t.rows[1])
@@ -725,13 +837,17 @@ def build_pledge_template() -> bytes:
     # One row per funding source. A sub-project's block never splits across
     # pages: every row is cantSplit, and every row but the block's last keeps
     # with the next (the row after it continues the same name cell).
-    tag_row(t, "{%tr for r in t.rows %}", first=True)
-    tag_row(t, "{%tr if loop.nextitem is defined and loop.nextitem.merge == 'continue' %}")
+    tag_row(t, "{%tr for r in t.rows %}", MONEY_WIDTHS)
+    tag_row(
+        t,
+        "{%tr if loop.nextitem is defined and loop.nextitem.merge == 'continue' %}",
+        MONEY_WIDTHS,
+    )
     money_row(t, keep=True)
-    tag_row(t, "{%tr else %}")
+    tag_row(t, "{%tr else %}", MONEY_WIDTHS)
     money_row(t, keep=False)
-    tag_row(t, "{%tr endif %}")
-    tag_row(t, "{%tr endfor %}")
+    tag_row(t, "{%tr endif %}", MONEY_WIDTHS)
+    tag_row(t, "{%tr endfor %}", MONEY_WIDTHS)
     para(doc, "{%p endif %}")
     # ※ lines under the table (corrected totals and the like).
     para(doc, "{%p for note in t.notes %}")
@@ -740,7 +856,7 @@ def build_pledge_template() -> bytes:
     para(doc, "{%p endfor %}")
 
     # □ 문제점 및 개선대책
-    para(doc, "□ 문제점 및 개선대책", "섹션제목")
+    section_title(doc, "□ 문제점 및 개선대책")
     para(doc, "{%p for section in p.problems.sections %}")
     para(doc, "{%p if section[0] %}")
     heading = para(doc, "{{ section[0] }}", "항목1", "○")
@@ -752,19 +868,54 @@ def build_pledge_template() -> bytes:
 
 
 def money_header(t) -> None:
-    heads = ["공약사업명", "구분", "계", "{{ t.column_labels[0] }}"] + [
-        "{{ t.column_labels[%d] }}" % i for i in range(1, 7)
-    ]
-    for cell, text in zip(t.rows[0].cells, heads, strict=True):
+    cells = t.rows[0].cells
+    for cell, text in zip(cells[:3], ["공약사업명", "구분", "계"], strict=True):
         cell_text(cell, text, "표머리")
         shade(cell)
+    column_loop(cells, 3, "label in t.column_labels", "{{ label }}", "표머리", FISCAL_WEIGHT)
+    shade(cells[4])
     keep_row_with_next(t.rows[0])
 
 
-def tag_row(t, tag: str, first: bool = False):
-    """A row holding only a ``{%tr …%}`` tag (docxtpl replaces the whole row)."""
-    row = t.rows[2] if first else add_row(t, MONEY_WIDTHS)
-    cell_text(row.cells[0], tag)
+def non_budget_frame(doc) -> None:
+    """비예산: the frame of 계 and the city's funding sources, "비 예 산" across the figures.
+
+    The figure cell spans 계 and the fiscal columns; reportgen stretches it
+    over however many fiscal columns the city has.
+    """
+    t = new_table(doc, MONEY_WIDTHS, rows=2, margins=MONEY_MARGINS)
+    money_header(t)
+    first = t.rows[1].cells
+    cell_text(first[0], "{{ p.title }}", "표본문")
+    vmerge(first[0], restart=True)
+    cell_text(first[1], "계", "표본문")
+    figures = first[2].merge(first[5])
+    cell_text(figures, "비          예          산", "표머리")
+    vmerge(figures, restart=True)
+    cant_split(t.rows[1])
+    keep_row_with_next(t.rows[1])
+    # One block: it never splits (every row but the last keeps with the next).
+    tag_row(t, "{%tr for r in t.rows %}", MONEY_WIDTHS)
+    tag_row(t, "{%tr if not loop.last %}", MONEY_WIDTHS)
+    frame_row(t, keep=True)
+    tag_row(t, "{%tr else %}", MONEY_WIDTHS)
+    frame_row(t, keep=False)
+    tag_row(t, "{%tr endif %}", MONEY_WIDTHS)
+    tag_row(t, "{%tr endfor %}", MONEY_WIDTHS)
+
+
+def frame_row(t, keep: bool):
+    """A funding source's row of the 비예산 frame (context ``r``): name and figures merged above."""
+    row = add_row(t, MONEY_WIDTHS)
+    cells = row.cells
+    # The continued cells keep their one empty paragraph, in the default style.
+    vmerge(cells[0], restart=False)
+    cell_text(cells[1], "{{ r.label }}", "표본문")
+    figures = cells[2].merge(cells[5])
+    vmerge(figures, restart=False)
+    cant_split(row)
+    if keep:
+        keep_row_with_next(row)
     return row
 
 
@@ -776,12 +927,123 @@ def money_row(t, keep: bool):
     )
     cell_text(row.cells[1], "{{ r.label }}", "표본문")
     cell_text(row.cells[2], "{{ r.total.text }}", "표숫자")
-    for i in range(7):
-        cell_text(row.cells[3 + i], "{{ r.cells[%d].text }}" % i, "표숫자")
+    column_loop(row.cells, 3, "c in r.cells", "{{ c.text }}", "표숫자")
     cant_split(row)
     if keep:
         keep_row_with_next(row)
     return row
+
+
+# A 분야's or 부서's line: name | 공약 수 | each status | (미기재) | 달성 | 달성률
+# | (이행률) | (평균진행률); the columns after 공약 수 share the rest equally.
+TALLY_FIXED = [2.8, 1.1]
+_OPTIONAL = [1.1, 0.5, 1.1]  # {%tc if %} | the column | {%tc endif %}
+TALLY_WIDTHS = TALLY_FIXED + _OPTIONAL * 2 + [0.6, 0.6] + _OPTIONAL * 2
+
+
+# Relative widths of a tally's columns after 공약 수: counts narrower than shares ("100.0%").
+TALLY_WEIGHTS = {
+    "status": "2",
+    "unrecorded": "2",
+    "done": "2",
+    "done_share": "3",
+    "weighted": "3",
+    "average": "3",
+}
+
+
+def tally_columns(cells, counts: str, values: dict[str, str], style: str, heading=False) -> None:
+    """Cells 2… of a tally row: each status, (미기재), 달성, 달성률, (이행률), (평균진행률).
+
+    ``values`` gives each column's text. The columns in brackets appear only
+    where the report has them, under the same condition in every row. The
+    heading row carries the ``colwidth`` tags (:data:`TALLY_WEIGHTS`).
+    """
+
+    def text(key: str) -> str:
+        weight = "{% colwidth " + TALLY_WEIGHTS[key] + " %}" if heading else ""
+        return weight + values[key]
+
+    def optional(at: int, condition: str, key: str) -> None:
+        cell_tag(cells, at, "{%tc if " + condition + " %}")
+        cell_text(cells[at + 1], text(key), style)
+        cell_tag(cells, at + 2, "{%tc endif %}")
+
+    cell_tag(cells, 2, "{%tc for " + counts + " %}")
+    cell_text(cells[3], text("status"), style)
+    cell_tag(cells, 4, "{%tc endfor %}")
+    optional(5, "report.unrecorded", "unrecorded")
+    cell_text(cells[8], text("done"), style)
+    cell_text(cells[9], text("done_share"), style)
+    optional(10, "report.weighted_share", "weighted")
+    optional(13, "report.average_progress", "average")
+
+
+def tally_table(doc, tallies: str, title: str, name_heading: str) -> None:
+    """□ 분야별 / 부서별 추진상황: one line per group, then the report's 계."""
+    para(doc, "{%p if " + tallies + " %}")
+    section_title(doc, title)
+    para(doc, "(단위 : 개, %)", "단위")
+    t = new_table(doc, TALLY_WIDTHS, rows=1, margins=MONEY_MARGINS)
+    head = t.rows[0].cells
+    cell_text(head[0], name_heading, "표머리")
+    cell_text(head[1], "공약 수", "표머리")
+    tally_columns(
+        head,
+        "s in report.summary",
+        {
+            "status": "{{ s.status }}",
+            "unrecorded": "미기재",
+            "done": "달성",
+            "done_share": "달성률",
+            "weighted": "이행률",
+            "average": "평균진행률",
+        },
+        "표머리",
+        heading=True,
+    )
+    for cell in head:
+        shade(cell)
+    keep_row_with_next(t.rows[0])
+    tag_row(t, "{%tr for g in " + tallies + " %}", TALLY_WIDTHS)
+    row = add_row(t, TALLY_WIDTHS)
+    cell_text(row.cells[0], "{{ g.name }}")
+    cell_text(row.cells[1], "{{ g.total }}", "표숫자")
+    tally_columns(
+        row.cells,
+        "s in g.statuses",
+        {
+            "status": "{{ s.count }}",
+            "unrecorded": "{{ g.unrecorded }}",
+            "done": "{{ g.done }}",
+            "done_share": "{{ g.done_share }}",
+            "weighted": "{{ g.weighted_share }}",
+            "average": "{{ g.average_progress }}",
+        },
+        "표숫자",
+    )
+    cant_split(row)
+    tag_row(t, "{%tr endfor %}", TALLY_WIDTHS)
+    row = add_row(t, TALLY_WIDTHS)
+    cell_text(row.cells[0], "계", "표머리")
+    cell_text(row.cells[1], "{{ report.total }}", "표숫자")
+    tally_columns(
+        row.cells,
+        "s in report.summary",
+        {
+            "status": "{{ s.count }}",
+            "unrecorded": "{{ report.unrecorded }}",
+            "done": "{{ report.done }}",
+            "done_share": "{{ report.done_share }}",
+            "weighted": "{{ report.weighted_share }}",
+            "average": "{{ report.average_progress }}",
+        },
+        "표숫자",
+    )
+    for cell in row.cells:
+        shade(cell, "F2F2F2")
+    cant_split(row)
+    para(doc, "{%p endif %}")
 
 
 def build_booklet_template() -> bytes:
@@ -813,31 +1075,72 @@ def build_booklet_template() -> bytes:
         cell_text(cell, text, "표머리")
         shade(cell)
     keep_row_with_next(t.rows[0])
-    row = add_row(t, widths)
-    cell_text(row.cells[0], "{%tr for s in report.summary %}")
+    # The statuses in the base of the shares, their 계, then what is counted
+    # apart: statuses the city leaves out (share "-") and pledges without one.
+    tag_row(
+        t, "{%tr for s in report.summary if s.status not in report.excluded_statuses %}", widths
+    )
     row = add_row(t, widths)
     cell_text(row.cells[0], "{{ s.status }}")
     cell_text(row.cells[1], "{{ s.count }}", "표숫자")
     cell_text(row.cells[2], "{{ s.share }}", "표숫자")
-    row = add_row(t, widths)
-    cell_text(row.cells[0], "{%tr endfor %}")
+    tag_row(t, "{%tr endfor %}", widths)
     row = add_row(t, widths)
     cell_text(row.cells[0], "계", "표머리")
     cell_text(row.cells[1], "{{ report.base }}", "표숫자")
-    cell_text(row.cells[2], "100.0%", "표숫자")
-    # Pledges without a status: listed apart, in no share.
+    cell_text(row.cells[2], "{% if report.base %}100.0%{% else %}-{% endif %}", "표숫자")
+    tag_row(t, "{%tr for s in report.summary if s.status in report.excluded_statuses %}", widths)
     row = add_row(t, widths)
-    cell_text(row.cells[0], "{%tr if report.unrecorded %}")
+    cell_text(row.cells[0], "{{ s.status }} (비율 제외)")
+    cell_text(row.cells[1], "{{ s.count }}", "표숫자")
+    cell_text(row.cells[2], "{{ s.share }}", "표숫자")
+    tag_row(t, "{%tr endfor %}", widths)
+    # Pledges without a status: listed apart, in no share.
+    tag_row(t, "{%tr if report.unrecorded %}", widths)
     row = add_row(t, widths)
     cell_text(row.cells[0], "추진상황 미기재 (비율 제외)")
     cell_text(row.cells[1], "{{ report.unrecorded }}", "표숫자")
     cell_text(row.cells[2], "-", "표숫자")
+    tag_row(t, "{%tr endif %}", widths)
+    tag_row(t, "{%tr if report.excluded or report.unrecorded %}", widths)
     row = add_row(t, widths)
-    cell_text(row.cells[0], "{%tr endif %}")
+    cell_text(row.cells[0], "전체 공약", "표머리")
+    cell_text(row.cells[1], "{{ report.total }}", "표숫자")
+    cell_text(row.cells[2], "", "표숫자")
+    tag_row(t, "{%tr endif %}", widths)
+
+    # By 분야 and by 부서: the same counts, line by line.
+    tally_table(
+        doc, "report.by_group", "□ {{ report.group_level }}별 추진상황", "{{ report.group_level }}"
+    )
+    tally_table(doc, "report.by_department", "□ 부서별 추진상황", "부서")
+
+    # 성과지표 that several pledges share, added up.
+    para(doc, "{%p if report.indicator_totals %}")
+    section_title(doc, "□ 성과지표 집계 (여러 공약의 같은 지표)")
+    widths = [5.6, 1.6, 1.8, 2.8, 2.8, 2.4]
+    t = new_table(doc, widths, rows=1)
+    heads = ["지표명", "단위", "공약 수", "목표", "실적", "달성률"]
+    for cell, text in zip(t.rows[0].cells, heads, strict=True):
+        cell_text(cell, text, "표머리")
+        shade(cell)
+    keep_row_with_next(t.rows[0])
+    tag_row(t, "{%tr for i in report.indicator_totals %}", widths)
+    row = add_row(t, widths)
+    cell_text(row.cells[0], "{{ i.name }}")
+    cell_text(row.cells[1], "{{ i.unit }}")
+    cell_text(row.cells[2], "{{ i.pledges }}", "표숫자")
+    cell_text(row.cells[3], "{{ i.target_text }}", "표숫자")
+    cell_text(row.cells[4], "{{ i.result_text }}", "표숫자")
+    cell_text(row.cells[5], "{{ i.rate_text }}", "표숫자")
+    cant_split(row)
+    tag_row(t, "{%tr endfor %}", widths)
+    para(doc, "{%p endif %}")
 
     # 목차: page numbers are PAGEREF fields to a bookmark on each pledge's
     # first paragraph; Word updates them on open (updateFields), LibreOffice
-    # computes them when it lays the pages out.
+    # computes them when it lays the pages out. Pledges stand under their
+    # 분야's heading where the city groups them.
     para(doc, "목  차", "장제목")
     widths = [2.0, 12.5, 2.5]
     t = new_table(doc, widths, rows=1)
@@ -845,16 +1148,24 @@ def build_booklet_template() -> bytes:
         cell_text(cell, text, "표머리")
         shade(cell)
     keep_row_with_next(t.rows[0])
+    tag_row(t, "{%tr for s in report.sections %}", widths)
+    tag_row(t, "{%tr if s.heading %}", widths)
     row = add_row(t, widths)
-    cell_text(row.cells[0], "{%tr for p in report.pledges %}")
+    heading = row.cells[0].merge(row.cells[2])
+    cell_text(heading, "{{ s.heading }}", "목차분야")
+    shade(heading, "F2F2F2")
+    cant_split(row)
+    keep_row_with_next(row)  # a heading never ends a page
+    tag_row(t, "{%tr endif %}", widths)
+    tag_row(t, "{%tr for p in s.pledges %}", widths)
     row = add_row(t, widths)
     cell_text(row.cells[0], "{{ p.id }}")
     cell_text(row.cells[1], "{{ p.title }}", "목차")
     pg = cell_text(row.cells[2], "", "표숫자")
     add_field(pg, "PAGEREF {{ p.anchor }} \\h", "-")
     cant_split(row)
-    row = add_row(t, widths)
-    cell_text(row.cells[0], "{%tr endfor %}")
+    tag_row(t, "{%tr endfor %}", widths)
+    tag_row(t, "{%tr endfor %}", widths)
     return save(doc, update_fields=True)
 
 
