@@ -1,19 +1,30 @@
 """The budget workbook (``<period> 예산 집계.xlsx``), written with XlsxWriter.
 
-Sheets, in order:
+Sheets, in order (each optional one only where the city's report has it):
 
-- ``총괄``: one row per pledge (계획 / 확보 / 집행 totals, 집행률, 계획 by fiscal
-  column), a 합계 row, then the pledges by 추진상황 and the 달성률.
-- ``재원별``: 계획 / 확보 / 집행 per funding source (국비 · 도비 · 시비 · 기타) per pledge.
+- ``총괄``: one row per pledge (계획 / 확보 / 집행 totals, 집행률, 계획 by money
+  column as the city labels them, 추진율 where recorded), a 합계 row, then the
+  pledges by 추진상황: the statuses in the base of the shares, 계, 달성 and
+  달성률, 이행률 and 평균진행률 where configured, then the excluded statuses
+  and 미기재 apart, and the 총괄's ○ lines.
+- ``분야·부서별`` (named after the city's group level): the same counts by 분야
+  and by 부서, where the city groups its pledges.
+- ``재원별``: 계획 / 확보 / 집행 per funding source, in the city's order, per pledge.
+- ``성과지표``: one row per pledge indicator, and the indicators pledges share, added up.
+- ``공약 조정``: 폐기 / 보류 / 변경 / 통폐합 with date and reason.
 - one sheet per budgeted pledge, named after its id: □ 연도별 투자계획(사업비) and
   □ 연도별 확보(집행)액 laid out as on the form (FORM.md §4-5), with secured and
-  executed amounts in separate columns so the figures can be computed with.
+  executed amounts in separate columns so the figures can be computed with. A
+  withdrawn (폐기) pledge prints no plan, and its plan is not planned money.
 
 Every figure is a number. Every total (계 column, 소계 and 계 rows, the summary
 sheets) is a live formula whose computed value is stored beside it, taken from
 the view (which computed it once for every writer), so readers that do not
 calculate see the same figures as Excel. The summary sheets refer to the
-pledge sheets' cells, so an edit on a pledge sheet flows through.
+pledge sheets' cells, so an edit on a pledge sheet flows through. The only
+figures added up here are the ones the view does not carry yet (the whole
+report's money totals and each pledge's total per funding source; see
+:class:`_ColumnSums`).
 
 Styling comes from the template ``workbook.xlsx``: its sheet ``styles`` holds
 one styled sample cell per role (see :data:`ROLES` and
@@ -21,12 +32,12 @@ one styled sample cell per role (see :data:`ROLES` and
 XlsxWriter formats. Output is deterministic: a fixed creation date derived
 from the report period and a normalized zip.
 
-Speed: a 300-pledge workbook has some 150,000 cells, so the per-cell work is
-kept small: formula texts are cached by layout, cells are stored as
-XlsxWriter's own cell tuples in one call per row, ``<sheetData>`` is written
-by a lean copy of XlsxWriter's loop (:class:`_Sheet`, checked byte for byte
-against the stock one by the tests), the parts are zipped once, and the
-cyclic garbage collector is paused meanwhile.
+XlsxWriter is used through its public API only (``write_number``,
+``write_formula(..., value)`` …), so any 3.x release will do. Its per-formula
+work dominates the render time: a 300-pledge workbook has some 160,000 cells,
+42,000 of them formulas. What stays here to keep it short: formula texts are
+built once per layout (cached), formats once per role, and the cyclic garbage
+collector is paused while the cells live.
 """
 
 from __future__ import annotations
@@ -46,25 +57,19 @@ import openpyxl
 from lxml import etree
 from openpyxl.styles.colors import COLOR_INDEX
 from xlsxwriter.format import Format
-from xlsxwriter.packager import Packager
 from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.workbook import Workbook
-from xlsxwriter.worksheet import (
-    CellBlankTuple,
-    CellFormulaTuple,
-    CellNumberTuple,
-    CellStringTuple,
-    Worksheet,
-)
+from xlsxwriter.worksheet import Worksheet
 
 from . import ooxml
+from .budget import Figure, execution_rate
 from .bulk import bulk_allocation
 from .errors import TemplateError
-from .ooxml import write_package
+from .ooxml import normalize_package
 from .periods import Period
-from .view import MoneyCell, MoneyRow, MoneyTable, PledgeView, ReportView, pledge_money
+from .view import MoneyRow, MoneyTable, PledgeView, ReportView, Tally
 
-__all__ = ["ROLES", "STYLE_SHEET", "render_workbook", "sheet_names", "load_styles"]
+__all__ = ["ROLES", "STYLE_SHEET", "load_styles", "render_workbook", "sheet_names"]
 
 STYLE_SHEET = "styles"
 # Role -> where it is used (the template documents the same in its column C).
@@ -86,10 +91,23 @@ ROLES: dict[str, str] = {
 SUMMARY_SHEET = "총괄"
 SUMMARY_REF = "'" + SUMMARY_SHEET + "'"  # as formulas name it
 SOURCES_SHEET = "재원별"
-RESERVED_SHEETS = (SUMMARY_SHEET, SOURCES_SHEET, STYLE_SHEET, "History")
+INDICATORS_SHEET = "성과지표"
+ADJUSTMENTS_SHEET = "공약 조정"
+TALLY_SHEET_SUFFIX = "·부서별"  # "분야·부서별": named after the city's group level
+RESERVED_SHEETS = (
+    SUMMARY_SHEET,
+    SOURCES_SHEET,
+    INDICATORS_SHEET,
+    ADJUSTMENTS_SHEET,
+    STYLE_SHEET,
+    "History",
+)
 NOT_RECORDED_STATUS = "미기재"  # the view's label for a pledge without a status
 NON_BUDGET = "비예산"
 SECURED, EXECUTED = "확보", "집행"
+BASIS_HEADER = "확보\n(집행 기재분)"
+PLAN_MEASURES = ("amount",)
+SECURED_MEASURES = ("amount", "executed")
 
 # ---------------------------------------------------------------------------
 # Cell addresses
@@ -436,7 +454,6 @@ def load_styles(template: Path) -> dict[str, dict[str, Any]]:
     return styles
 
 
-# ---------------------------------------------------------------------------
 # Number formats
 
 
@@ -486,11 +503,21 @@ def _value(value: Decimal) -> tuple[int | float, bool]:
     return float(value), True
 
 
-def _add(total: Decimal | None, value: Decimal | None) -> Decimal | None:
-    """Sum where None means "no figure": None + None stays None (printed blank)."""
-    if value is None:
-        return total
-    return value if total is None else total + value
+def _printed_number(text: str) -> Decimal | None:
+    """A figure the view formatted for print (``1,000``, ``12.5``) back as the number it is."""
+    text = text.replace(",", "").strip()
+    if not text or text == "-":
+        return None
+    try:
+        return Decimal(text)
+    except ArithmeticError:
+        return None
+
+
+def _printed_share(text: str) -> float | str:
+    """A share the view formatted (``37.5%``) as the cell stores it; "" where it printed none."""
+    number = _printed_number(text.removesuffix("%"))
+    return "" if number is None else float(number / 100)
 
 
 class _Formats:
@@ -534,39 +561,98 @@ class _Formats:
 
 
 class _Numeric:
-    """Cells for figures, totals and rates in one role, as XlsxWriter's cell table holds them."""
+    """Writes figures, totals and rates of one role through XlsxWriter's public ``write_*``."""
 
-    __slots__ = ("plain", "dec", "blank", "rate", "empty")
+    __slots__ = ("plain", "dec", "blank", "rate")
 
     def __init__(self, plain: Format, dec: Format, blank: Format, rate: Format) -> None:
         self.plain, self.dec, self.blank, self.rate = plain, dec, blank, rate
-        self.empty = CellBlankTuple(plain)  # immutable, so every empty figure shares it
 
-    def figure(self, value: Decimal | None) -> tuple[Any, ...]:
+    def figure(self, ws: Worksheet, r: int, c: int, value: Decimal | None) -> None:
         """A figure as typed: a number, or a formatted blank where there is none."""
         if value is None:
-            return self.empty
-        number, dec = _value(value)
-        return CellNumberTuple(number, self.dec if dec else self.plain)
+            ws.write_blank(r, c, None, self.plain)
+        else:
+            number, dec = _value(value)
+            ws.write_number(r, c, number, self.dec if dec else self.plain)
 
-    def total(self, body: str, value: Decimal | None) -> tuple[Any, ...]:
+    def total(self, ws: Worksheet, r: int, c: int, formula: str, value: Decimal | None) -> None:
         """A total: the formula, with the view's figure stored as its value.
 
         A total the form leaves blank (no figures at all) still gets its formula,
         so it fills in when someone types a figure, but prints nothing for 0.
         """
         if value is None:
-            return CellFormulaTuple(body, self.blank, 0)
-        number, dec = _value(value)
-        return CellFormulaTuple(body, self.dec if dec else self.plain, number)
+            ws.write_formula(r, c, formula, self.blank, 0)
+        else:
+            number, dec = _value(value)
+            ws.write_formula(r, c, formula, self.dec if dec else self.plain, number)
 
-    def computed_rate(self, body: str, value: Decimal | None) -> tuple[Any, ...]:
+    def computed_rate(
+        self, ws: Worksheet, r: int, c: int, formula: str, value: Decimal | float | str | None
+    ) -> None:
         """A rate the view computed, with its formula; stored blank where there is none."""
-        return CellFormulaTuple(body, self.rate, "" if value is None else float(value))
+        stored = "" if value is None or value == "" else float(value)
+        ws.write_formula(r, c, formula, self.rate, stored)
+
+    def share(self, ws: Worksheet, r: int, c: int, value: float | str) -> None:
+        """A share the view printed, as a number (no formula: its inputs are not on the sheet)."""
+        if value == "":
+            ws.write_blank(r, c, None, self.rate)
+        else:
+            ws.write_number(r, c, float(value), self.rate)
 
 
 # ---------------------------------------------------------------------------
-# Writing
+# Layout: every row and column the sheets use, by name (0-based)
+
+# Rows 1-5 of every summary sheet: title, sheet title, period and unit, two header rows.
+TITLE_ROW, SECTION_ROW, PERIOD_ROW, HEAD_ROW = 0, 1, 2, 3
+SUMMARY_FIRST_ROW = HEAD_ROW + 2  # the first pledge row under the two header rows
+TITLE_HEIGHT = 28
+FREEZE_COLS = 2  # 공약번호 and 공약명 stay in view when scrolling right
+
+# 총괄: the pledge list (the fiscal columns and what follows depend on the city).
+SUM_ID, SUM_TITLE, SUM_STATUS = 0, 1, 2
+SUM_PLAN, SUM_SECURED, SUM_EXECUTED, SUM_RATE = 3, 4, 5, 6
+SUM_FISCAL = 7  # 연도별 투자계획: one column per money column from here
+# 총괄: the status block below the list.
+STATUS_GAP = 2  # rows between 합계 and □ 추진상황별 현황
+STATUS_LABEL, STATUS_COUNT, STATUS_SHARE = 1, 2, 3
+
+# 재원별: 공약번호, 공약명, then (계획 확보 집행) per source and for 계, then 집행률.
+SRC_ID, SRC_TITLE, SRC_FIRST = 0, 1, 2
+SRC_MEASURES = ("계획", "확보", "집행")
+
+# Pledge sheets: title, a note line, the money tables from PLEDGE_TABLE_TOP down.
+PLEDGE_NOTE_ROW = 1
+PLEDGE_TABLE_TOP = 3
+PLEDGE_TITLE_ROWS = 2  # rows repeated on every printed page
+MT_NAME, MT_LABEL, MT_TOTAL = 0, 1, 2  # 공약사업명, 구분, the row's 계 (one per measure)
+SUBTOTAL_LABEL = "소계"
+MAX_SUM_RANGES = 200  # more ranges than this in one SUM: add the column by label instead
+
+# 분야·부서별, 성과지표, 공약 조정: one header row.
+LIST_FIRST_ROW = HEAD_ROW + 1
+
+# Column widths (characters).
+ID_WIDTH = 10
+TITLE_WIDTH = 36
+STATUS_WIDTH = 14
+NAME_WIDTH = 30
+LABEL_WIDTH = 7
+SUM_WIDTH = 10
+FIGURE_WIDTH = 9.5
+RATE_WIDTH = 8
+TEXT_WIDTH = 50
+
+# Print setup.
+PAPER_A4 = 9
+MARGIN_SIDE, MARGIN_TOP_BOTTOM = 0.4, 0.6
+
+
+def tally_sheet_name(report: ReportView) -> str:
+    return f"{report.group_level or '분야'}{TALLY_SHEET_SUFFIX}"
 
 
 @dataclass(frozen=True)
@@ -583,17 +669,8 @@ class _TablePlace:
 class _PledgeSheet:
     name: str
     ref: str  # quoted for formulas: '1-4-5'
-    plan: _TablePlace
+    plan: _TablePlace | None  # None: no 투자계획 printed (a withdrawn pledge)
     secured: _TablePlace
-
-
-BASIS_HEADER = "확보\n(집행 기재분)"
-PLAN_MEASURES = ("amount",)
-SECURED_MEASURES = ("amount", "executed")
-NAME_WIDTH = 30
-LABEL_WIDTH = 7
-FIGURE_WIDTH = 9.5
-RATE_WIDTH = 8
 
 
 def _created(report: ReportView) -> dt.datetime:
@@ -605,164 +682,105 @@ def _created(report: ReportView) -> dt.datetime:
     return dt.datetime(period.year, 7 if period.half == 2 else 1, 1)
 
 
-_FAST_CELLS = frozenset({CellNumberTuple, CellStringTuple, CellFormulaTuple, CellBlankTuple})
+def _table(view: PledgeView, kind: str) -> MoneyTable | None:
+    """The pledge's printed money table of ``kind``: a withdrawn pledge prints no plan."""
+    return next((t for t in view.money_tables if t.kind == kind), None)
 
 
-class _Sheet(Worksheet):
-    """A worksheet with a fast path for the plain cells this workbook is made of.
+def _period_words(period: str) -> str:
+    try:
+        return Period.parse(period).in_words
+    except Exception:  # noqa: BLE001 - not a period: print it as the view has it
+        return period
 
-    A 300-pledge workbook has some 150,000 cells, so XlsxWriter's per-cell
-    generality dominated the render time. This subclass (add_worksheet's
-    ``worksheet_class`` is the documented hook) trims it without changing a
-    byte of the output; tests/test_xlsx.py compares its XML with the stock
-    methods' on every kind of sheet.
 
-    - :meth:`_prepare_formula`: XlsxWriter runs some 30 regular expressions over
-      every formula to prefix newer functions with ``_xlfn.``; the formulas
-      written here use only SUM, SUMIF, COUNTIF and IF, which need none.
-    - :meth:`put` / :meth:`put_row` store cells already built as XlsxWriter's
-      own cell tuples (see :class:`_Numeric`), with one bounds check per run
-      instead of the argument parsing and checks of a ``write_*`` call per cell.
-    - :meth:`_calculate_spans` / :meth:`_write_rows` write ``<sheetData>`` with
-      the cell tuples' fields put straight into the markup; any cell outside the
-      fast path (no format, booleans, rich strings …) goes to the stock
-      ``_write_cell``.
+# ---------------------------------------------------------------------------
+# Figures the view does not carry (yet)
+
+
+@dataclass
+class _ColumnSums:
+    """Sums over pledges of figures the view holds per pledge (None: no figure at all).
+
+    The view gives every pledge's totals; the whole report's money totals (the
+    합계 rows) and each pledge's total per funding source are not in it yet, so
+    they are added here from the pledges' own figures, in one place, until the
+    view carries them.
     """
 
-    def _prepare_formula(self, formula: str, expand_future_functions: bool = False) -> str:
-        return formula[1:] if formula.startswith("=") else formula
+    values: dict[int, Decimal | None]
 
-    # -- storing ----------------------------------------------------------------
+    def add(self, col: int, value: Decimal | None) -> None:
+        if value is not None:
+            prev = self.values.get(col)
+            self.values[col] = value if prev is None else prev + value
 
-    def put(self, row: int, col: int, cell: tuple[Any, ...]) -> None:
-        """Store one prepared cell (a formula's text without the leading "=")."""
-        if self._check_dimensions(row, col):
-            raise IndexError(f"cell ({row}, {col}) is outside the worksheet")
-        self.table[row][col] = cell
-
-    def put_row(self, row: int, col: int, cells: Sequence[tuple[Any, ...]]) -> None:
-        """Store prepared cells side by side in ``row``, the first at ``col``."""
-        if not cells:
-            return
-        if self._check_dimensions(row, col) or self._check_dimensions(row, col + len(cells) - 1):
-            raise IndexError(f"cells ({row}, {col}…) are outside the worksheet")
-        self.table[row].update(enumerate(cells, col))
-
-    # -- writing ----------------------------------------------------------------
-
-    def _calculate_spans(self) -> None:
-        if self.comments:
-            super()._calculate_spans()
-            return
-        # Each block of 16 rows gets "first:last" over the columns its cells use.
-        spans: dict[int, str] = {}
-        lo = hi = -1
-        table, last = self.table, self.dim_rowmax
-        for row_num in range(self.dim_rowmin, last + 1):
-            cells = table.get(row_num)
-            if cells:
-                a, b = min(cells), max(cells)
-                if lo < 0:
-                    lo, hi = a, b
-                else:
-                    lo, hi = min(lo, a), max(hi, b)
-            if (row_num + 1) % 16 == 0 or row_num == last:
-                if lo >= 0:
-                    spans[row_num // 16] = f"{lo + 1}:{hi + 1}"
-                lo = -1
-        self.row_spans = spans
-
-    def _write_rows(self) -> None:
-        if self.constant_memory or self.comments:
-            super()._write_rows()
-            return
-        self._calculate_spans()
-        write = self.fh.write
-        escape = self._escape_data
-        table, row_info, spans = self.table, self.row_info, self.row_spans
-        letters = [_col(c) for c in range(self.dim_colmax + 1)]
-        # ' s="7"' per format, asked for in the stock order (the first use numbers a format).
-        style: dict[Format, str] = {}
-        for row_num in range(self.dim_rowmin, self.dim_rowmax + 1):
-            cells = table.get(row_num)
-            info = row_info.get(row_num)
-            if not cells:
-                if info is not None:
-                    self._write_empty_row(row_num, spans.get(row_num // 16), info)
-                continue
-            self._write_row(row_num, spans.get(row_num // 16), info)
-            r = str(row_num + 1)
-            out: list[str] = []
-            for col_num in sorted(cells):
-                cell = cells[col_num]
-                kind = cell.__class__
-                fmt = cell.format
-                if fmt is None or kind not in _FAST_CELLS:
-                    write("".join(out))
-                    out.clear()
-                    self._write_cell(row_num, col_num, cell)
-                    continue
-                s = style.get(fmt)
-                if s is None:
-                    s = style[fmt] = f'" s="{fmt._get_xf_index()}"'
-                if kind is CellNumberTuple:
-                    out.append(f'<c r="{letters[col_num]}{r}{s}><v>{cell.number:.16G}</v></c>')
-                elif kind is CellBlankTuple:
-                    out.append(f'<c r="{letters[col_num]}{r}{s}/>')
-                elif kind is CellStringTuple:
-                    out.append(f'<c r="{letters[col_num]}{r}{s} t="s"><v>{cell.string}</v></c>')
-                else:
-                    value = cell.value
-                    if value.__class__ is bool or (value.__class__ is str and value):
-                        write("".join(out))  # t="b" / t="str" / t="e": the stock way
-                        out.clear()
-                        self._write_cell(row_num, col_num, cell)
-                        continue
-                    formula = escape(cell.formula)
-                    out.append(f'<c r="{letters[col_num]}{r}{s}><f>{formula}</f><v>{value}</v></c>')
-            out.append("</row>")
-            write("".join(out))
+    def get(self, col: int) -> Decimal | None:
+        return self.values.get(col)
 
 
-class _Packager(Packager):
-    """Keeps the package's parts rather than letting XlsxWriter zip them.
-
-    The parts go to :func:`write_package`, which zips them deterministically;
-    XlsxWriter's own zip would only be deflated to be inflated and deflated
-    again. ``Workbook._get_packager`` exists so that the packager can be
-    replaced; XlsxWriter zips what ``_create_package`` returns, here nothing.
-    """
-
-    def __init__(self, parts: dict[str, bytes]) -> None:
-        super().__init__()
-        self.parts = parts
-
-    def _create_package(self) -> list[Any]:
-        for data, name, is_binary in super()._create_package():
-            value = data.getvalue()  # in_memory: StringIO / BytesIO, never a path
-            self.parts[name] = value if is_binary else value.encode("utf-8")
-        return []
+def _source_totals(
+    table: MoneyTable | None, sources: Sequence[str]
+) -> dict[str, tuple[Decimal | None, Decimal | None]]:
+    """Per funding source: its rows' 계 (amount, executed) over all sub-projects."""
+    out: dict[str, tuple[Decimal | None, Decimal | None]] = {}
+    rows = table.rows if table is not None else ()
+    for source in sources:
+        sums = _ColumnSums({})
+        for r in rows:
+            if r.kind == "source" and r.label == source:
+                sums.add(0, r.total.amount)
+                sums.add(1, r.total.executed)
+        out[source] = (sums.get(0), sums.get(1))
+    return out
 
 
-class _Workbook(Workbook):
-    """An in-memory workbook whose parts end up in :attr:`parts` when closed."""
+# ---------------------------------------------------------------------------
+# Formula texts. Pledge sheets share their layout far more often than not, so
+# each distinct text is built once per process rather than once per cell; keys
+# are plain ints, so the caches cannot change what is written.
 
-    def __init__(self, options: dict[str, Any]) -> None:
-        super().__init__(io.BytesIO(), {**options, "in_memory": True})
-        self.parts: dict[str, bytes] = {}
 
-    def _get_packager(self) -> Packager:
-        return _Packager(self.parts)
+@lru_cache(maxsize=8192)
+def _sum_formula(col: int, rows: tuple[int, ...]) -> str:
+    return "=" + _sum_body(col, rows)
+
+
+@lru_cache(maxsize=8192)
+def _across_formula(row: int, first: int, step: int, count: int) -> str:
+    return "=" + _across_body(row, first, step, count)
+
+
+@lru_cache(maxsize=8192)
+def _like_rate_formula(row: int, executed_col: int, basis_col: int) -> str:
+    return "=" + _like_rate_body(row, executed_col, basis_col)
+
+
+@lru_cache(maxsize=8192)
+def _basis_formula(row: int, pairs: tuple[tuple[int, int], ...]) -> str:
+    return "=" + _basis_body(row, pairs)
+
+
+def _share_formula(count: str, base: str) -> str:
+    """A share to one decimal of a percent, as the view prints it (37.5%)."""
+    return f'=IF({base}=0,"",ROUND({count}/{base},3))'
+
+
+# ---------------------------------------------------------------------------
+# Writing
 
 
 class _Writer:
     def __init__(self, report: ReportView, styles: dict[str, dict[str, Any]]) -> None:
         self.report = report
+        self.buffer = io.BytesIO()
         # Each pledge's 집행률 cell on the 총괄 sheet ("" for 합계), which 재원별 refers to.
         self.rate_cells: dict[str, tuple[str, Decimal | None]] = {}
         default = styles["default"]
-        self.wb = _Workbook(
+        self.wb = Workbook(
+            self.buffer,
             {
+                "in_memory": True,
                 # Record text is data: never turn "=…" or "http…" into formulas or links.
                 "strings_to_formulas": False,
                 "strings_to_urls": False,
@@ -775,53 +793,65 @@ class _Writer:
         self.f = _Formats(self.wb, styles)
         self.n = len(report.column_labels)
         self.unit = next((p.plan_table.unit for p in report.pledges), "(단위 : 백만원)")
+        self.with_progress = bool(report.average_progress) or any(
+            v.progress_rate is not None for v in report.pledges
+        )
 
     # -- helpers -------------------------------------------------------------
 
-    def _sheet(self, name: str) -> _Sheet:
-        ws = self.wb.add_worksheet(name, worksheet_class=_Sheet)
-        assert isinstance(ws, _Sheet)
-        return ws
+    def _sheet(self, name: str) -> Worksheet:
+        return self.wb.add_worksheet(name)
 
-    def _title_rows(self, ws: _Sheet, last_col: int, section: str) -> None:
+    def _title_rows(self, ws: Worksheet, last_col: int, section: str, unit: bool = True) -> None:
         """Rows 1-3 of a summary sheet: report title, sheet title, period and unit."""
         f, report = self.f, self.report
-        ws.set_row(0, 28)
-        self._merge(ws, 0, 0, 0, last_col, f"{report.city} {report.title}", f("title"))
-        ws.write_string(1, 0, section, f("section"))
-        ws.write_string(
-            2, 0, f"{report.period_words} 기준 · {report.term_name} ({report.term_span})", f("note")
+        ws.set_row(TITLE_ROW, TITLE_HEIGHT)
+        self._merge(
+            ws, TITLE_ROW, 0, TITLE_ROW, last_col, f"{report.city} {report.title}", f("title")
         )
-        ws.write_string(2, last_col, self.unit, f("unit"))
+        ws.write_string(SECTION_ROW, 0, section, f("section"))
+        ws.write_string(
+            PERIOD_ROW,
+            0,
+            f"{report.period_words} 기준 · {report.term_name} ({report.term_span})",
+            f("note"),
+        )
+        if unit:
+            ws.write_string(PERIOD_ROW, last_col, self.unit, f("unit"))
 
-    def _merge(self, ws: _Sheet, r1: int, c1: int, r2: int, c2: int, text: str, fmt: Any) -> None:
+    def _merge(
+        self, ws: Worksheet, r1: int, c1: int, r2: int, c2: int, text: str, fmt: Any
+    ) -> None:
         if r1 == r2 and c1 == c2:
             ws.write_string(r1, c1, text, fmt)
         else:
             ws.merge_range(r1, c1, r2, c2, text, fmt)
 
-    def _formula(
-        self, ws: _Sheet, r: int, c: int, body: str, value: Decimal | None, role: str
-    ) -> None:
-        """A total (see :meth:`_Numeric.total`); ``body`` is the formula without "="."""
-        ws.put(r, c, self.f.numeric(role).total(body, value))
+    def _headers(self, ws: Worksheet, row: int, first_col: int, labels: Sequence[str]) -> None:
+        for c, label in enumerate(labels, start=first_col):
+            ws.write_string(row, c, label, self.f("header"))
 
-    def _print_setup(self, ws: _Sheet, title_rows: int) -> None:
-        ws.set_paper(9)  # A4
+    def _print_setup(self, ws: Worksheet, title_rows: int) -> None:
+        ws.set_paper(PAPER_A4)
         ws.set_landscape()
         ws.fit_to_pages(1, 0)
         ws.repeat_rows(0, title_rows - 1)
         ws.center_horizontally()
-        ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+        ws.set_margins(
+            left=MARGIN_SIDE, right=MARGIN_SIDE, top=MARGIN_TOP_BOTTOM, bottom=MARGIN_TOP_BOTTOM
+        )
         ws.set_footer("&C&P / &N")
+
+    def _count(self, ws: Worksheet, r: int, c: int, value: int, role: str = "figure") -> None:
+        ws.write_number(r, c, value, self.f(role))
 
     # -- pledge sheets -------------------------------------------------------
 
     def money_table(
-        self, ws: _Sheet, table: MoneyTable, top: int, measures: tuple[str, ...]
+        self, ws: Worksheet, table: MoneyTable, top: int, measures: tuple[str, ...]
     ) -> _TablePlace:
         f, n, m = self.f, self.n, len(measures)
-        first_fig = 2 + m  # first fiscal column
+        first_fig = MT_TOTAL + m  # first fiscal column
         # 확보(집행)액: 집행률 compares like with like, over the columns where
         # execution is recorded; that base gets its own column so it can be read.
         basis_col = first_fig + n * m if m == 2 else None
@@ -831,28 +861,25 @@ class _Writer:
         def col(i: int, k: int) -> int:  # fiscal column i, measure k
             return first_fig + i * m + k
 
-        ws.write_string(top, 0, f"□ {table.title}", f("section"))
+        ws.write_string(top, MT_NAME, f"□ {table.title}", f("section"))
         ws.write_string(top, last_col, table.unit, f("unit"))
         head = top + 1
         if m == 1:
-            ws.write_string(head, 0, "공약사업명", f("header"))
-            ws.write_string(head, 1, "구분", f("header"))
-            ws.write_string(head, 2, "계", f("header"))
-            for i, label in enumerate(table.column_labels):
-                ws.write_string(head, col(i, 0), label, f("header"))
+            self._headers(ws, head, MT_NAME, ("공약사업명", "구분", "계"))
+            self._headers(ws, head, first_fig, table.column_labels)
             total_row = head + 1
         else:
-            self._merge(ws, head, 0, head + 1, 0, "공약사업명", f("header"))
-            self._merge(ws, head, 1, head + 1, 1, "구분", f("header"))
-            self._merge(ws, head, 2, head, 3, "계", f("header"))
+            self._merge(ws, head, MT_NAME, head + 1, MT_NAME, "공약사업명", f("header"))
+            self._merge(ws, head, MT_LABEL, head + 1, MT_LABEL, "구분", f("header"))
+            self._merge(ws, head, MT_TOTAL, head, MT_TOTAL + 1, "계", f("header"))
             for i, label in enumerate(table.column_labels):
                 self._merge(ws, head, col(i, 0), head, col(i, 1), label, f("header"))
-            for c in range(2, basis_col or 0, 2):
+            for c in range(MT_TOTAL, basis_col or 0, 2):
                 ws.write_string(head + 1, c, SECURED, f("header"))
                 ws.write_string(head + 1, c + 1, EXECUTED, f("header"))
-            b = basis_col or 0
+            b, rc = basis_col or 0, rate_col or 0
             self._merge(ws, head, b, head + 1, b, BASIS_HEADER, f("header"))
-            self._merge(ws, head, rate_col or 0, head + 1, rate_col or 0, "집행률", f("header"))
+            self._merge(ws, head, rc, head + 1, rc, "집행률", f("header"))
             total_row = head + 2
 
         # Group the flattened rows into blocks (a "restart" opens one).
@@ -864,33 +891,28 @@ class _Writer:
             blocks[-1].append((r, row))
             r += 1
         first_row, last_row = total_row + 1, r - 1
+        pairs = tuple((col(i, 0), col(i, 1)) for i in range(n))
 
         def write_row(ri: int, row: MoneyRow, role: str, down: tuple[int, ...] | None) -> None:
             fmt = self.f.numeric(role)
             total = row.total
-            # The row's 계 (one per measure) in columns 2 …,
-            cells = [
-                fmt.total(_across_body(ri, first_fig + k, m, n), getattr(total, measure))
-                for k, measure in enumerate(measures)
-            ]
-            # Then fiscal column by fiscal column, measure by measure: col(0, 0), col(0, 1) …
-            if down is None:  # figures as recorded
-                cells += [fmt.figure(getattr(cell, mz)) for cell in row.cells for mz in measures]
-            else:  # 소계: each column summed down the block's source rows
-                cells += [
-                    fmt.total(_sum_body(col(i, k), down), getattr(cell, measure))
-                    for i, cell in enumerate(row.cells)
-                    for k, measure in enumerate(measures)
-                ]
-            ws.put_row(ri, 2, cells)
+            # The row's 계 (one per measure) in columns MT_TOTAL …,
+            for k, measure in enumerate(measures):
+                across = _across_formula(ri, first_fig + k, m, n)
+                fmt.total(ws, ri, MT_TOTAL + k, across, getattr(total, measure))
+            # then fiscal column by fiscal column, measure by measure.
+            for i, cell in enumerate(row.cells):
+                for k, measure in enumerate(measures):
+                    if down is None:  # figures as recorded
+                        fmt.figure(ws, ri, col(i, k), getattr(cell, measure))
+                    else:  # 소계: each column summed down the block's source rows
+                        formula = _sum_formula(col(i, k), down)
+                        fmt.total(ws, ri, col(i, k), formula, getattr(cell, measure))
             if basis_col is not None and rate_col is not None:
-                if down is None:
-                    pairs = [(col(i, 0), col(i, 1)) for i in range(n)]
-                    basis = _basis_body(ri, pairs)
-                else:
-                    basis = _sum_body(basis_col, down)
-                ws.put(ri, basis_col, fmt.total(basis, row.rate_basis))
-                ws.put(ri, rate_col, fmt.computed_rate(_like_rate_body(ri, 3, basis_col), row.rate))
+                basis = _basis_formula(ri, pairs) if down is None else _sum_formula(basis_col, down)
+                fmt.total(ws, ri, basis_col, basis, row.rate_basis)
+                rate = _like_rate_formula(ri, MT_TOTAL + 1, basis_col)
+                fmt.computed_rate(ws, ri, rate_col, rate, row.rate)
 
         # The grand total sums each block's 소계, or its source rows where it has none.
         grand_rows: list[int] = []
@@ -900,65 +922,75 @@ class _Writer:
             grand_rows.extend(subtotals or sources)
             start, height = block[0][0], block[0][1].block_rows
             name_end = min(start + max(height, 1) - 1, block[-1][0])
-            self._merge(ws, start, 0, name_end, 0, block[0][1].name, f("name"))
+            self._merge(ws, start, MT_NAME, name_end, MT_NAME, block[0][1].name, f("name"))
             for ri, row in block:
                 if row.kind == "subtotal":
-                    ws.write_string(ri, 1, row.label, f("total_label"))
+                    ws.write_string(ri, MT_LABEL, row.label, f("total_label"))
                     write_row(ri, row, "total", tuple(sources))
                 else:
-                    ws.write_string(ri, 1, row.label, f("label"))
+                    ws.write_string(ri, MT_LABEL, row.label, f("label"))
                     write_row(ri, row, "figure", None)
 
-        self._merge(ws, total_row, 0, total_row, 1, table.grand_total.label, f("total_label"))
-        if len(_intervals(grand_rows)) > 200:  # too many arguments for SUM: add by label
-            labels = f"{_abs(first_row, 1)}:{_abs(last_row, 1)}"
+        g = table.grand_total
+        self._merge(ws, total_row, MT_NAME, total_row, MT_LABEL, g.label, f("total_label"))
+        if len(_intervals(grand_rows)) > MAX_SUM_RANGES:  # too many for SUM: add by label
+            labels = f"{_abs(first_row, MT_LABEL)}:{_abs(last_row, MT_LABEL)}"
+            subtotal = _quote_text("<>" + SUBTOTAL_LABEL)
 
             def grand(c: int) -> str:
-                return f'SUMIF({labels},"<>소계",{_a1(first_row, c)}:{_a1(last_row, c)})'
+                return f"=SUMIF({labels},{subtotal},{_a1(first_row, c)}:{_a1(last_row, c)})"
         else:
             grand_key = tuple(grand_rows)
 
             def grand(c: int) -> str:
-                return _sum_body(c, grand_key)
+                return _sum_formula(c, grand_key)
 
-        g = table.grand_total
         fmt = self.f.numeric("total")
-        cells = [
-            fmt.total(_across_body(total_row, first_fig + k, m, n), getattr(g.total, measure))
-            for k, measure in enumerate(measures)
-        ]
-        cells += [
-            fmt.total(grand(col(i, k)), getattr(cell, measure))
-            for i, cell in enumerate(g.cells)
-            for k, measure in enumerate(measures)
-        ]
-        ws.put_row(total_row, 2, cells)
+        for k, measure in enumerate(measures):
+            across = _across_formula(total_row, first_fig + k, m, n)
+            fmt.total(ws, total_row, MT_TOTAL + k, across, getattr(g.total, measure))
+        for i, cell in enumerate(g.cells):
+            for k, measure in enumerate(measures):
+                fmt.total(ws, total_row, col(i, k), grand(col(i, k)), getattr(cell, measure))
         if basis_col is not None and rate_col is not None:
-            ws.put(total_row, basis_col, fmt.total(grand(basis_col), g.rate_basis))
-            ws.put(
-                total_row,
-                rate_col,
-                fmt.computed_rate(_like_rate_body(total_row, 3, basis_col), g.rate),
-            )
+            fmt.total(ws, total_row, basis_col, grand(basis_col), g.rate_basis)
+            rate = _like_rate_formula(total_row, MT_TOTAL + 1, basis_col)
+            fmt.computed_rate(ws, total_row, rate_col, rate, g.rate)
         return _TablePlace(total_row, first_row, last_row, last_row + 1)
 
     def pledge_sheet(self, view: PledgeView, name: str) -> _PledgeSheet:
         f, n = self.f, self.n
         ws = self._sheet(name)
-        last_col = 2 + 2 + 2 * n + 1  # the secured table's 집행률 column (after its base)
-        ws.set_column(0, 0, NAME_WIDTH)
-        ws.set_column(1, 1, LABEL_WIDTH)
-        ws.set_column(2, last_col - 1, FIGURE_WIDTH)
-        ws.set_column(last_col, last_col, RATE_WIDTH)
-        ws.set_row(0, 28)
-        self._merge(ws, 0, 0, 0, last_col, f"{view.id} {view.title}", f("title"))
+        # The secured table is the widest: 계 (확보 집행), n × (확보 집행), its base, 집행률.
+        rate_col = MT_TOTAL + 2 + 2 * n + 1
+        ws.set_column(MT_NAME, MT_NAME, NAME_WIDTH)
+        ws.set_column(MT_LABEL, MT_LABEL, LABEL_WIDTH)
+        ws.set_column(MT_TOTAL, rate_col - 1, FIGURE_WIDTH)
+        ws.set_column(rate_col, rate_col, RATE_WIDTH)
+        ws.set_row(TITLE_ROW, TITLE_HEIGHT)
+        self._merge(ws, TITLE_ROW, 0, TITLE_ROW, rate_col, f"{view.id} {view.title}", f("title"))
         status = view.status or NOT_RECORDED_STATUS
         line = f"{view.period_words} · {view.department} · 추진상황: {status}"
+        if view.progress_rate_text:
+            line += f" · 추진율: {view.progress_rate_text}"
         if not view.plan_table.recorded:
             line += " · 이 기간의 예산이 기록되지 않았습니다 (빈 틀)"
-        ws.write_string(1, 0, line, f("note"))
-        plan = self.money_table(ws, view.plan_table, 3, PLAN_MEASURES)
-        secured = self.money_table(ws, view.secured_table, plan.end + 1, SECURED_MEASURES)
+        for adjustment in view.adjustments:
+            line += f" · {adjustment.heading}"
+        if view.withdrawn:
+            line += " · 투자계획은 싣지 않습니다 (확보·집행액만)"
+        ws.write_string(PLEDGE_NOTE_ROW, 0, line, f("note"))
+        top = PLEDGE_TABLE_TOP
+        plan: _TablePlace | None = None
+        secured: _TablePlace | None = None
+        for table in view.money_tables:
+            if table.kind == "plan":
+                plan = self.money_table(ws, table, top, PLAN_MEASURES)
+                top = plan.end + 1
+            else:
+                secured = self.money_table(ws, table, top, SECURED_MEASURES)
+                top = secured.end + 1
+        assert secured is not None, "every pledge view prints its 확보(집행)액"
         ws.write_string(
             secured.end + 1,
             0,
@@ -966,289 +998,467 @@ class _Writer:
             "집행이 아직 기재되지 않은 연도의 확보액은 빼고 같은 연도끼리 비교합니다",
             f("note"),
         )
-        ws.freeze_panes(2, 2)
-        self._print_setup(ws, 2)
+        ws.freeze_panes(PLEDGE_TITLE_ROWS, FREEZE_COLS)
+        self._print_setup(ws, PLEDGE_TITLE_ROWS)
         return _PledgeSheet(name, _quote_sheet(name), plan, secured)
 
     # -- 총괄 ------------------------------------------------------------------
 
-    def summary(self, ws: _Sheet, placed: dict[str, _PledgeSheet]) -> None:
+    def summary(self, ws: Worksheet, placed: dict[str, _PledgeSheet]) -> None:
         f, n, report = self.f, self.n, self.report
-        fiscal0 = 7  # planned per fiscal column start after 계획 확보 집행 집행률
-        plan_end = fiscal0 + n - 1
+        plan_end = SUM_FISCAL + n - 1
         basis_col = plan_end + 1  # 확보(집행 기재분): the base of 집행률, like with like
-        last_col = basis_col
-        pledge_basis_col = 2 + 2 + 2 * n  # where money_table put it on a pledge sheet
-        ws.set_column(0, 0, 10)
-        ws.set_column(1, 1, 36)
-        ws.set_column(2, 2, 14)
-        ws.set_column(3, 5, 10)
-        ws.set_column(6, 6, RATE_WIDTH)
-        ws.set_column(fiscal0, last_col, FIGURE_WIDTH)
+        progress_col = basis_col + 1 if self.with_progress else None
+        last_col = progress_col if progress_col is not None else basis_col
+        pledge_basis_col = MT_TOTAL + 2 + 2 * n  # where money_table put it on a pledge sheet
+        ws.set_column(SUM_ID, SUM_ID, ID_WIDTH)
+        ws.set_column(SUM_TITLE, SUM_TITLE, TITLE_WIDTH)
+        ws.set_column(SUM_STATUS, SUM_STATUS, STATUS_WIDTH)
+        ws.set_column(SUM_PLAN, SUM_EXECUTED, SUM_WIDTH)
+        ws.set_column(SUM_RATE, SUM_RATE, RATE_WIDTH)
+        ws.set_column(SUM_FISCAL, plan_end, FIGURE_WIDTH)
         ws.set_column(basis_col, basis_col, FIGURE_WIDTH + 2)
+        if progress_col is not None:
+            ws.set_column(progress_col, progress_col, RATE_WIDTH)
         self._title_rows(ws, last_col, "공약사업 예산 집계 (총괄)")
-        h = 3
-        self._merge(ws, h, 0, h + 1, 0, "공약번호", f("header"))
-        self._merge(ws, h, 1, h + 1, 1, "공약명", f("header"))
-        self._merge(ws, h, 2, h + 1, 2, "추진상황", f("header"))
-        self._merge(ws, h, 3, h, 6, "사업비 합계", f("header"))
-        self._merge(ws, h, fiscal0, h, plan_end, "연도별 투자계획", f("header"))
+        h = HEAD_ROW
+        self._merge(ws, h, SUM_ID, h + 1, SUM_ID, "공약번호", f("header"))
+        self._merge(ws, h, SUM_TITLE, h + 1, SUM_TITLE, "공약명", f("header"))
+        self._merge(ws, h, SUM_STATUS, h + 1, SUM_STATUS, "추진상황", f("header"))
+        self._merge(ws, h, SUM_PLAN, h, SUM_RATE, "사업비 합계", f("header"))
+        self._merge(ws, h, SUM_FISCAL, h, plan_end, "연도별 투자계획", f("header"))
         self._merge(ws, h, basis_col, h + 1, basis_col, BASIS_HEADER, f("header"))
-        for c, label in enumerate(("계획", SECURED, EXECUTED, "집행률"), start=3):
-            ws.write_string(h + 1, c, label, f("header"))
-        for i, label in enumerate(report.column_labels):
-            ws.write_string(h + 1, fiscal0 + i, label, f("header"))
+        if progress_col is not None:
+            self._merge(ws, h, progress_col, h + 1, progress_col, "추진율", f("header"))
+        self._headers(ws, h + 1, SUM_PLAN, ("계획", SECURED, EXECUTED, "집행률"))
+        self._headers(ws, h + 1, SUM_FISCAL, report.column_labels)
 
-        first = h + 2
-        r = first
-        totals: dict[int, Decimal | None] = {}
+        r = SUMMARY_FIRST_ROW
+        totals = _ColumnSums({})
         money_rows: list[int] = []
+        figure, rates = self.f.numeric("figure"), self.f.numeric("rate")
         for view in report.pledges:
-            money = pledge_money(view)
             sheet = placed.get(view.id)
             if sheet is not None:
-                ws.write_url(
-                    r, 0, f"internal:{sheet.ref}!A1", f("label"), view.id, f"{view.id} 시트로 이동"
-                )
+                link = f"internal:{sheet.ref}!A1"
+                ws.write_url(r, SUM_ID, link, f("label"), view.id, f"{view.id} 시트로 이동")
             else:
-                ws.write_string(r, 0, view.id, f("label"))
-            ws.write_string(r, 1, view.title, f("name"))
-            ws.write_string(r, 2, view.status or NOT_RECORDED_STATUS, f("label"))
+                ws.write_string(r, SUM_ID, view.id, f("label"))
+            ws.write_string(r, SUM_TITLE, view.title, f("name"))
+            ws.write_string(r, SUM_STATUS, view.status or NOT_RECORDED_STATUS, f("label"))
+            if progress_col is not None:
+                progress = None if view.progress_rate is None else view.progress_rate / 100
+                rates.share(ws, r, progress_col, "" if progress is None else float(progress))
             if sheet is None:
-                self._merge(ws, r, 3, r, last_col, NON_BUDGET, f("label"))
+                self._merge(ws, r, SUM_PLAN, r, basis_col, NON_BUDGET, f("label"))
                 r += 1
                 continue
             money_rows.append(r)
-            planned = money.planned.cells if money.planned else (None,) * n
-            for i in range(n):
-                cell: MoneyCell | None = planned[i]  # type: ignore[assignment]
-                value = cell.amount if cell is not None else None
-                ref = f"{sheet.ref}!{_abs(sheet.plan.total_row, 3 + i)}"
-                self._formula(ws, r, fiscal0 + i, ref, value, "figure")
-                totals[fiscal0 + i] = _add(totals.get(fiscal0 + i), value)
-            plan_total = money.planned.total.amount if money.planned else None
-            sec = money.secured.total if money.secured else MoneyCell(None, None, "")
-            self._formula(
-                ws, r, 3, f"SUM({_a1(r, fiscal0)}:{_a1(r, plan_end)})", plan_total, "figure"
-            )
-            self._formula(
-                ws, r, 4, f"{sheet.ref}!{_abs(sheet.secured.total_row, 2)}", sec.amount, "figure"
-            )
-            self._formula(
-                ws, r, 5, f"{sheet.ref}!{_abs(sheet.secured.total_row, 3)}", sec.executed, "figure"
-            )
-            basis = money.secured.rate_basis if money.secured else None
-            ref = f"{sheet.ref}!{_abs(sheet.secured.total_row, pledge_basis_col)}"
-            self._formula(ws, r, basis_col, ref, basis, "figure")
-            rates = self.f.numeric("rate")
-            ws.put(
-                r, 6, rates.computed_rate(_like_rate_body(r, 5, basis_col), money.execution_rate)
-            )
-            self.rate_cells[view.id] = (f"{SUMMARY_REF}!{_abs(r, 6)}", money.execution_rate)
-            for c, value in (
-                (3, plan_total),
-                (4, sec.amount),
-                (5, sec.executed),
-                (basis_col, basis),
+            plan = _table(view, "plan")
+            if plan is not None and sheet.plan is not None:
+                for i, cell in enumerate(plan.grand_total.cells):
+                    ref = f"={sheet.ref}!{_abs(sheet.plan.total_row, MT_TOTAL + 1 + i)}"
+                    figure.total(ws, r, SUM_FISCAL + i, ref, cell.amount)
+                    totals.add(SUM_FISCAL + i, cell.amount)
+                plan_total = plan.grand_total.total.amount
+                across = f"=SUM({_a1(r, SUM_FISCAL)}:{_a1(r, plan_end)})"
+                figure.total(ws, r, SUM_PLAN, across, plan_total)
+                totals.add(SUM_PLAN, plan_total)
+            else:  # withdrawn: its plan is not planned money any more
+                for c in (SUM_PLAN, *range(SUM_FISCAL, plan_end + 1)):
+                    figure.figure(ws, r, c, None)
+            g = view.secured_table.grand_total
+            at = sheet.secured.total_row
+            for c, src, value in (
+                (SUM_SECURED, MT_TOTAL, g.total.amount),
+                (SUM_EXECUTED, MT_TOTAL + 1, g.total.executed),
+                (basis_col, pledge_basis_col, g.rate_basis),
             ):
-                totals[c] = _add(totals.get(c), value)
+                figure.total(ws, r, c, f"={sheet.ref}!{_abs(at, src)}", value)
+                totals.add(c, value)
+            like = _like_rate_formula(r, SUM_EXECUTED, basis_col)
+            rates.computed_rate(ws, r, SUM_RATE, like, g.rate)
+            self.rate_cells[view.id] = (f"={SUMMARY_REF}!{_abs(r, SUM_RATE)}", g.rate)
             r += 1
 
         total_row = r
-        self._merge(ws, total_row, 0, total_row, 2, "합계", f("total_label"))
-        for c in [3, 4, 5, *range(fiscal0, last_col + 1)]:
-            self._formula(
-                ws,
-                total_row,
-                c,
-                _sum_body(c, tuple(money_rows)),
-                totals.get(c),
-                "total",
-            )
-        base, executed = totals.get(basis_col), totals.get(5)
-        rate = (executed or Decimal(0)) / base if base else None
-        self.rate_cells[""] = (f"{SUMMARY_REF}!{_abs(total_row, 6)}", rate)
-        ws.put(
-            total_row,
-            6,
-            self.f.numeric("total").computed_rate(_like_rate_body(total_row, 5, basis_col), rate),
-        )
-        status_range = f"{_abs(first, 2)}:{_abs(max(total_row - 1, first), 2)}"
-        self.status_block(ws, total_row + 2, status_range)
-        ws.freeze_panes(first, 2)
-        self._print_setup(ws, first)
+        self._merge(ws, total_row, SUM_ID, total_row, SUM_STATUS, "합계", f("total_label"))
+        total = self.f.numeric("total")
+        for c in (SUM_PLAN, SUM_SECURED, SUM_EXECUTED, *range(SUM_FISCAL, basis_col + 1)):
+            total.total(ws, total_row, c, _sum_formula(c, tuple(money_rows)), totals.get(c))
+        whole = execution_rate(Figure(totals.get(basis_col), totals.get(SUM_EXECUTED)))
+        self.rate_cells[""] = (f"={SUMMARY_REF}!{_abs(total_row, SUM_RATE)}", whole)
+        formula = _like_rate_formula(total_row, SUM_EXECUTED, basis_col)
+        total.computed_rate(ws, total_row, SUM_RATE, formula, whole)
+        if progress_col is not None:
+            total.share(ws, total_row, progress_col, _printed_share(report.average_progress))
+        last = max(total_row - 1, SUMMARY_FIRST_ROW)
+        status_range = f"{_abs(SUMMARY_FIRST_ROW, SUM_STATUS)}:{_abs(last, SUM_STATUS)}"
+        self.status_block(ws, total_row + STATUS_GAP, status_range)
+        ws.freeze_panes(SUMMARY_FIRST_ROW, FREEZE_COLS)
+        self._print_setup(ws, SUMMARY_FIRST_ROW)
 
-    def status_block(self, ws: _Sheet, top: int, status_range: str) -> None:
+    def status_block(self, ws: Worksheet, top: int, status_range: str) -> None:
+        """□ 추진상황별 현황: counts (COUNTIF of the list), shares of the base, then what is apart."""
         f, report = self.f, self.report
+        share = self.f.numeric("rate")
+        total_share = self.f.numeric("total")
+        excluded = set(report.excluded_statuses)
         ws.write_string(top, 0, "□ 추진상황별 현황", f("section"))
         head = top + 1
-        for c, label in enumerate(("추진상황", "공약 수", "비율"), start=1):
-            ws.write_string(head, c, label, f("header"))
+        self._headers(ws, head, STATUS_LABEL, ("추진상황", "공약 수", "비율"))
         r = head + 1
-        rows: dict[str, int] = {}
-        for status_count in report.summary:
-            criteria = "=" + re.sub(r"([~*?])", r"~\1", status_count.status)
-            ws.write_string(r, 1, status_count.status, f("label"))
+
+        def countif(row: int, status: str) -> None:
+            criteria = "=" + re.sub(r"([~*?])", r"~\1", status)
             ws.write_formula(
-                r,
-                2,
+                row,
+                STATUS_COUNT,
                 f"=COUNTIF({status_range},{_quote_text(criteria)})",
                 f("figure"),
-                status_count.count,
+                counts[status],
             )
+
+        counts = {s.status: s.count for s in report.summary}
+        counts[NOT_RECORDED_STATUS] = report.unrecorded
+        rows: dict[str, int] = {}
+        for status_count in report.summary:
+            if status_count.status in excluded:
+                continue
+            ws.write_string(r, STATUS_LABEL, status_count.status, f("label"))
+            countif(r, status_count.status)
             rows[status_count.status] = r
             r += 1
-        total_row = r
-        ws.write_string(total_row, 1, "계", f("total_label"))
-        # 계 is the base of every share: pledges with a status. Those without
-        # one are counted apart below and in no share (as in the booklet).
-        ws.write_formula(
-            total_row, 2, _sum_rows(2, rows.values()) if rows else "=0", f("total"), report.base
-        )
-        ws.write_formula(
-            total_row,
-            3,
-            f'=IF({_a1(total_row, 2)}=0,"",{_a1(total_row, 2)}/{_a1(total_row, 2)})',
-            f("total", "rate"),
+        base_row = r
+        base_ref = _abs(base_row, STATUS_COUNT)
+        # 계 is the base of every share: pledges with a status not left out. Those
+        # without one, and the excluded statuses, are counted apart below.
+        ws.write_string(base_row, STATUS_LABEL, "계", f("total_label"))
+        base_formula = _sum_formula(STATUS_COUNT, tuple(rows.values())) if rows else "=0"
+        ws.write_formula(base_row, STATUS_COUNT, base_formula, f("total"), report.base)
+        base_cell = _a1(base_row, STATUS_COUNT)
+        total_share.computed_rate(
+            ws,
+            base_row,
+            STATUS_SHARE,
+            _share_formula(base_cell, base_cell),
             1 if report.base else "",
         )
         for status_count in report.summary:
-            ri, count = rows[status_count.status], status_count.count
-            ws.write_formula(
-                ri,
-                3,
-                f'=IF({_abs(total_row, 2)}=0,"",{_a1(ri, 2)}/{_abs(total_row, 2)})',
-                f("rate", "rate"),
-                count / report.base if report.base else "",
-            )
-        done_row = total_row + 1
-        done_rows = [rows[s] for s in report.done_statuses if s in rows]
-        ws.write_string(done_row, 1, f"달성 ({'·'.join(report.done_statuses)})", f("total_label"))
-        ws.write_formula(
-            done_row, 2, _sum_rows(2, done_rows) if done_rows else "=0", f("total"), report.done
-        )
-        ws.write_formula(
-            done_row,
-            3,
-            f'=IF({_abs(total_row, 2)}=0,"",{_a1(done_row, 2)}/{_abs(total_row, 2)})',
-            f("total", "rate"),
-            report.done / report.base if report.base else "",
-        )
-        note_row = done_row + 1
+            ri = rows.get(status_count.status)
+            if ri is not None:
+                formula = _share_formula(_a1(ri, STATUS_COUNT), base_ref)
+                share.computed_rate(
+                    ws, ri, STATUS_SHARE, formula, _printed_share(status_count.share)
+                )
+        r = base_row + 1
+        done = [s for s in report.done_statuses if s not in excluded]
+        done_rows = [rows[s] for s in done if s in rows]
+        ws.write_string(r, STATUS_LABEL, f"달성 ({'·'.join(done)})", f("total_label"))
+        done_formula = _sum_formula(STATUS_COUNT, tuple(done_rows)) if done_rows else "=0"
+        ws.write_formula(r, STATUS_COUNT, done_formula, f("total"), report.done)
+        formula = _share_formula(_a1(r, STATUS_COUNT), base_ref)
+        total_share.computed_rate(ws, r, STATUS_SHARE, formula, _printed_share(report.done_share))
+        r += 1
+        if report.weighted_share:
+            ws.write_string(r, STATUS_LABEL, "이행률 (가중치 적용)", f("total_label"))
+            total_share.share(ws, r, STATUS_SHARE, _printed_share(report.weighted_share))
+            r += 1
+        if report.average_progress:
+            ws.write_string(r, STATUS_LABEL, "평균진행률 (추진율 평균)", f("total_label"))
+            total_share.share(ws, r, STATUS_SHARE, _printed_share(report.average_progress))
+            r += 1
+        apart_rows = []
+        for status in report.excluded_statuses:
+            if status in counts:
+                ws.write_string(r, STATUS_LABEL, f"{status} (비율 제외)", f("label"))
+                countif(r, status)
+                apart_rows.append(r)
+                r += 1
         if report.unrecorded:
-            criteria = _quote_text("=" + NOT_RECORDED_STATUS)
-            ws.write_string(note_row, 1, "추진상황 미기재 (비율 제외)", f("label"))
-            ws.write_formula(
-                note_row,
-                2,
-                f"=COUNTIF({status_range},{criteria})",
-                f("figure"),
+            ws.write_string(r, STATUS_LABEL, "추진상황 미기재 (비율 제외)", f("label"))
+            countif(r, NOT_RECORDED_STATUS)
+            apart_rows.append(r)
+            r += 1
+        if apart_rows:
+            ws.write_string(r, STATUS_LABEL, "전체 공약", f("total_label"))
+            formula = _sum_formula(STATUS_COUNT, (base_row, *apart_rows))
+            ws.write_formula(r, STATUS_COUNT, formula, f("total"), report.total)
+            r += 1
+        apart = "·".join([*(s for s in report.excluded_statuses if s in counts), "미기재"])
+        ws.write_string(r, STATUS_LABEL, f"※ 비율 = 공약 수 ÷ 계 ({apart} 제외)", f("note"))
+        r += 2
+        ws.write_string(r, 0, "□ 총괄", f("section"))
+        for i, line in enumerate(report.summary_lines, start=1):
+            ws.write_string(r + i, STATUS_LABEL, line, f("note"))
+
+    # -- 분야·부서별 -------------------------------------------------------------
+
+    def tallies(self, ws: Worksheet) -> None:
+        """One row per 분야 and, below, per 부서: the 총괄's counts and shares, from the view."""
+        f, report = self.f, self.report
+        level = report.group_level or "분야"
+        statuses = [s.status for s in report.summary]
+        extra = [("이행률", "weighted_share")] if report.weighted_share else []
+        if report.average_progress:
+            extra.append(("평균진행률", "average_progress"))
+        labels = [
+            "공약 수",
+            *(f"{s}\n(비율 제외)" if s in report.excluded_statuses else s for s in statuses),
+            "미기재\n(비율 제외)",
+            "비율 대상",
+            "달성",
+            "달성률",
+            *(label for label, _ in extra),
+        ]
+        first_fig = 1
+        total_col = first_fig
+        status0 = total_col + 1
+        unrecorded_col = status0 + len(statuses)
+        base_col = unrecorded_col + 1
+        done_col = base_col + 1
+        share_col = done_col + 1
+        last_col = share_col + len(extra)
+        ws.set_column(0, 0, TITLE_WIDTH)
+        ws.set_column(first_fig, share_col - 1, SUM_WIDTH)
+        ws.set_column(share_col, last_col, RATE_WIDTH + 2)
+        self._title_rows(ws, last_col, f"{level}별 · 부서별 추진상황", unit=False)
+        figure, total = self.f.numeric("figure"), self.f.numeric("total")
+        shares, total_shares = self.f.numeric("rate"), self.f.numeric("total")
+
+        def block(top: int, heading: str, rows: Sequence[Tally]) -> int:
+            ws.write_string(top, 0, heading, f("header"))
+            self._headers(ws, top, first_fig, labels)
+            r = top + 1
+            for t in rows:
+                ws.write_string(r, 0, t.name, f("label"))
+                counts = [t.total, *(s.count for s in t.statuses), t.unrecorded, t.base, t.done]
+                for c, value in enumerate(counts, start=first_fig):
+                    figure.figure(ws, r, c, Decimal(value))
+                done, base = _a1(r, done_col), _a1(r, base_col)
+                shares.computed_rate(
+                    ws, r, share_col, _share_formula(done, base), _printed_share(t.done_share)
+                )
+                for k, (_, attr) in enumerate(extra, start=1):
+                    shares.share(ws, r, share_col + k, _printed_share(getattr(t, attr)))
+                r += 1
+            # 계: the whole report, as the 총괄 counts it; the rows add up to it.
+            ws.write_string(r, 0, "계", f("total_label"))
+            whole = [
+                report.total,
+                *(s.count for s in report.summary),
                 report.unrecorded,
+                report.base,
+                report.done,
+            ]
+            for c, value in enumerate(whole, start=first_fig):
+                column = _sum_formula(c, tuple(range(top + 1, r)))
+                total.total(ws, r, c, column, Decimal(value))
+            done, base = _a1(r, done_col), _a1(r, base_col)
+            total_shares.computed_rate(
+                ws, r, share_col, _share_formula(done, base), _printed_share(report.done_share)
             )
-            note_row += 1
+            for k, (_, attr) in enumerate(extra, start=1):
+                total_shares.share(ws, r, share_col + k, _printed_share(getattr(report, attr)))
+            return r + 1
+
+        end = block(HEAD_ROW, level, report.by_group)
+        end = block(end + 1, "부서", report.by_department)
         ws.write_string(
-            note_row, 1, "※ 달성률 = 달성 ÷ 추진상황이 기재된 공약 수 (미기재 제외)", f("note")
+            end,
+            0,
+            "※ 달성률·이행률·평균진행률은 비율 제외(미기재"
+            + "".join(f"·{s}" for s in report.excluded_statuses)
+            + ") 공약을 뺀 비율 대상 기준입니다",
+            f("note"),
         )
+        ws.freeze_panes(LIST_FIRST_ROW, 1)
+        self._print_setup(ws, LIST_FIRST_ROW)
 
     # -- 재원별 ----------------------------------------------------------------
 
-    def by_source(self, ws: _Sheet, placed: dict[str, _PledgeSheet]) -> None:
+    def by_source(self, ws: Worksheet, placed: dict[str, _PledgeSheet]) -> None:
         f, report = self.f, self.report
-        sources = self.report.funding_sources
+        sources = report.funding_sources
         groups = (*sources, "계")
-        measures = ("계획", SECURED, EXECUTED)
-        first_fig = 2
-        rate_col = first_fig + len(groups) * 3
+        width = len(SRC_MEASURES)
+        rate_col = SRC_FIRST + len(groups) * width
         last_col = rate_col
-        ws.set_column(0, 0, 10)
-        ws.set_column(1, 1, 36)
-        ws.set_column(first_fig, rate_col - 1, FIGURE_WIDTH)
+        ws.set_column(SRC_ID, SRC_ID, ID_WIDTH)
+        ws.set_column(SRC_TITLE, SRC_TITLE, TITLE_WIDTH)
+        ws.set_column(SRC_FIRST, rate_col - 1, FIGURE_WIDTH)
         ws.set_column(rate_col, rate_col, RATE_WIDTH)
         self._title_rows(ws, last_col, "재원별 사업비 (계획 · 확보 · 집행)")
-        h = 3
-        self._merge(ws, h, 0, h + 1, 0, "공약번호", f("header"))
-        self._merge(ws, h, 1, h + 1, 1, "공약명", f("header"))
+        h = HEAD_ROW
+        self._merge(ws, h, SRC_ID, h + 1, SRC_ID, "공약번호", f("header"))
+        self._merge(ws, h, SRC_TITLE, h + 1, SRC_TITLE, "공약명", f("header"))
         for g, group in enumerate(groups):
-            c0 = first_fig + 3 * g
-            self._merge(ws, h, c0, h, c0 + 2, group, f("header"))
-            for k, label in enumerate(measures):
-                ws.write_string(h + 1, c0 + k, label, f("header"))
+            c0 = SRC_FIRST + width * g
+            self._merge(ws, h, c0, h, c0 + width - 1, group, f("header"))
+            self._headers(ws, h + 1, c0, SRC_MEASURES)
         self._merge(ws, h, rate_col, h + 1, rate_col, "집행률", f("header"))
 
-        first = h + 2
-        r = first
+        r = SUMMARY_FIRST_ROW
         money_rows: list[int] = []
-        totals: dict[int, Decimal | None] = {}
+        totals = _ColumnSums({})
+        figure, rates = self.f.numeric("figure"), self.f.numeric("rate")
+        total = self.f.numeric("total")
+        c_total = SRC_FIRST + width * len(sources)
         for view in report.pledges:
             sheet = placed.get(view.id)
-            ws.write_string(r, 0, view.id, f("label"))
-            ws.write_string(r, 1, view.title, f("name"))
+            ws.write_string(r, SRC_ID, view.id, f("label"))
+            ws.write_string(r, SRC_TITLE, view.title, f("name"))
             if sheet is None:
-                self._merge(ws, r, first_fig, r, last_col, NON_BUDGET, f("label"))
+                self._merge(ws, r, SRC_FIRST, r, last_col, NON_BUDGET, f("label"))
                 r += 1
                 continue
             money_rows.append(r)
-            plan_rows = _source_totals(view.plan_table, sources)
+            plan = _table(view, "plan")
+            plan_rows = _source_totals(plan, sources)
             sec_rows = _source_totals(view.secured_table, sources)
             for g, source in enumerate(sources):
-                c0 = first_fig + 3 * g
+                c0 = SRC_FIRST + width * g
                 crit = _quote_text(source)
-                for k, (place, sum_col, value) in enumerate(
-                    (
-                        (sheet.plan, 2, plan_rows[source][0]),
-                        (sheet.secured, 2, sec_rows[source][0]),
-                        (sheet.secured, 3, sec_rows[source][1]),
-                    )
-                ):
-                    labels = f"{sheet.ref}!{_abs(place.first_row, 1)}:{_abs(place.last_row, 1)}"
+                cells = (
+                    (sheet.plan, MT_TOTAL, plan_rows[source][0]),
+                    (sheet.secured, MT_TOTAL, sec_rows[source][0]),
+                    (sheet.secured, MT_TOTAL + 1, sec_rows[source][1]),
+                )
+                for k, (place, sum_col, value) in enumerate(cells):
+                    if place is None:  # withdrawn: no plan
+                        figure.figure(ws, r, c0 + k, None)
+                        continue
+                    labels = f"{sheet.ref}!{_abs(place.first_row, MT_LABEL)}:{_abs(place.last_row, MT_LABEL)}"
                     sums = f"{sheet.ref}!{_abs(place.first_row, sum_col)}:{_abs(place.last_row, sum_col)}"
-                    self._formula(ws, r, c0 + k, f"SUMIF({labels},{crit},{sums})", value, "figure")
-                    totals[c0 + k] = _add(totals.get(c0 + k), value)
-            c_total = first_fig + 3 * len(sources)
-            grand_plan = view.plan_table.grand_total.total
+                    figure.total(ws, r, c0 + k, f"=SUMIF({labels},{crit},{sums})", value)
+                    totals.add(c0 + k, value)
+            grand_plan = plan.grand_total.total.amount if plan is not None else None
             grand_sec = view.secured_table.grand_total.total
-            for k, value in enumerate((grand_plan.amount, grand_sec.amount, grand_sec.executed)):
-                parts = ",".join(_a1(r, first_fig + 3 * g + k) for g in range(len(sources)))
-                self._formula(ws, r, c_total + k, f"SUM({parts})", value, "total")
-                totals[c_total + k] = _add(totals.get(c_total + k), value)
-            # 집행률 like with like, as the 총괄 sheet computes it (one figure, one place).
+            for k, value in enumerate((grand_plan, grand_sec.amount, grand_sec.executed)):
+                if k == 0 and plan is None:
+                    total.figure(ws, r, c_total, None)
+                    continue
+                parts = ",".join(_a1(r, SRC_FIRST + width * g + k) for g in range(len(sources)))
+                total.total(ws, r, c_total + k, f"=SUM({parts})", value)
+                totals.add(c_total + k, value)
+            # 집행률 like with like, as the 총괄 sheet has it (one figure, one place).
             ref, rate = self.rate_cells[view.id]
-            ws.put(r, rate_col, self.f.numeric("rate").computed_rate(ref, rate))
+            rates.computed_rate(ws, r, rate_col, ref, rate)
             r += 1
 
         total_row = r
-        self._merge(ws, total_row, 0, total_row, 1, "합계", f("total_label"))
-        for c in range(first_fig, rate_col):
-            self._formula(
-                ws,
-                total_row,
-                c,
-                _sum_body(c, tuple(money_rows)),
-                totals.get(c),
-                "total",
-            )
+        self._merge(ws, total_row, SRC_ID, total_row, SRC_TITLE, "합계", f("total_label"))
+        for c in range(SRC_FIRST, rate_col):
+            total.total(ws, total_row, c, _sum_formula(c, tuple(money_rows)), totals.get(c))
         ref, rate = self.rate_cells[""]
-        ws.put(total_row, rate_col, self.f.numeric("total").computed_rate(ref, rate))
+        total.computed_rate(ws, total_row, rate_col, ref, rate)
         ws.write_string(
             total_row + 1,
             0,
             f"※ 재원별 금액은 공약별 시트의 구분({'·'.join(sources)}) 행을 더한 수식입니다.",
             f("note"),
         )
-        ws.freeze_panes(first, 2)
-        self._print_setup(ws, first)
+        ws.freeze_panes(SUMMARY_FIRST_ROW, FREEZE_COLS)
+        self._print_setup(ws, SUMMARY_FIRST_ROW)
+
+    # -- 성과지표 ----------------------------------------------------------------
+
+    def indicators(self, ws: Worksheet) -> None:
+        f, report = self.f, self.report
+        labels = ("공약번호", "공약명", "지표", "단위", "목표", "실적", "달성률", "기준")
+        ID, TITLE, NAME, UNIT, TARGET, RESULT, RATE, AS_OF = range(len(labels))
+        widths = (ID_WIDTH, TITLE_WIDTH, NAME_WIDTH, LABEL_WIDTH, SUM_WIDTH, SUM_WIDTH)
+        for c, width in enumerate(widths):
+            ws.set_column(c, c, width)
+        ws.set_column(RATE, RATE, RATE_WIDTH)
+        ws.set_column(AS_OF, AS_OF, STATUS_WIDTH + 4)
+        self._title_rows(ws, AS_OF, "성과지표 (목표 대비 실적)", unit=False)
+        self._headers(ws, HEAD_ROW, 0, labels)
+        figure, rates = self.f.numeric("figure"), self.f.numeric("rate")
+        r = LIST_FIRST_ROW
+        for view in report.pledges:
+            for ind in view.indicators:
+                ws.write_string(r, ID, view.id, f("label"))
+                ws.write_string(r, TITLE, view.title, f("name"))
+                ws.write_string(r, NAME, ind.name, f("name"))
+                ws.write_string(r, UNIT, ind.unit, f("label"))
+                figure.figure(ws, r, TARGET, ind.target)
+                figure.figure(ws, r, RESULT, ind.result)
+                t, v = _a1(r, TARGET), _a1(r, RESULT)
+                formula = f'=IF(OR({v}="",{t}=0),"",{v}/{t})'
+                rates.computed_rate(ws, r, RATE, formula, ind.rate)
+                as_of = _period_words(ind.as_of) if ind.as_of else ""
+                if ind.cumulative:
+                    as_of = f"{as_of} (누계)".strip()
+                ws.write_string(r, AS_OF, as_of, f("label"))
+                r += 1
+        if report.indicator_totals:
+            r += 1
+            ws.write_string(r, 0, "□ 여러 공약이 함께 쓰는 성과지표 (합계)", f("section"))
+            r += 1
+            self._headers(ws, r, NAME, ("지표", "단위", "목표", "실적", "달성률", "공약 수"))
+            r += 1
+            total, total_rates = self.f.numeric("total"), self.f.numeric("total")
+            for it in report.indicator_totals:
+                ws.write_string(r, NAME, it.name, f("total_label"))
+                ws.write_string(r, UNIT, it.unit, f("label"))
+                total.figure(ws, r, TARGET, _printed_number(it.target_text))
+                total.figure(ws, r, RESULT, _printed_number(it.result_text))
+                total_rates.share(ws, r, RATE, _printed_share(it.rate_text))
+                self._count(ws, r, AS_OF, it.pledges, "total")
+                r += 1
+        ws.freeze_panes(LIST_FIRST_ROW, FREEZE_COLS)
+        self._print_setup(ws, LIST_FIRST_ROW)
+
+    # -- 공약 조정 ---------------------------------------------------------------
+
+    def adjustments(self, ws: Worksheet) -> None:
+        f, report = self.f, self.report
+        labels = ("공약번호", "공약명", "구분", "결정일", "사유")
+        ID, TITLE, KIND, DATE, REASON = range(len(labels))
+        for c, width in enumerate(
+            (ID_WIDTH, TITLE_WIDTH, LABEL_WIDTH + 2, STATUS_WIDTH, TEXT_WIDTH)
+        ):
+            ws.set_column(c, c, width)
+        self._title_rows(ws, REASON, "공약 조정 (폐기 · 보류 · 변경 · 통폐합)", unit=False)
+        self._headers(ws, HEAD_ROW, 0, labels)
+        r = LIST_FIRST_ROW
+        for view in report.pledges:
+            for adj in view.adjustments:
+                ws.write_string(r, ID, view.id, f("label"))
+                ws.write_string(r, TITLE, view.title, f("name"))
+                ws.write_string(r, KIND, adj.kind, f("label"))
+                ws.write_string(r, DATE, adj.date, f("label"))
+                ws.write_string(r, REASON, "\n".join(line.text for line in adj.lines), f("name"))
+                r += 1
+        ws.freeze_panes(LIST_FIRST_ROW, FREEZE_COLS)
+        self._print_setup(ws, LIST_FIRST_ROW)
 
     # -- the workbook ----------------------------------------------------------
 
     def render(self) -> bytes:
         report = self.report
         summary = self._sheet(SUMMARY_SHEET)
+        tally_name = tally_sheet_name(report)
+        tallies = self._sheet(tally_name) if report.by_group else None
         sources = self._sheet(SOURCES_SHEET)
+        indicators = (
+            self._sheet(INDICATORS_SHEET) if any(v.indicators for v in report.pledges) else None
+        )
+        adjustments = (
+            self._sheet(ADJUSTMENTS_SHEET) if any(v.adjustments for v in report.pledges) else None
+        )
         budgeted = [v for v in report.pledges if not v.non_budget]
-        names = sheet_names([v.id for v in budgeted])
+        names = sheet_names([v.id for v in budgeted], (*RESERVED_SHEETS, tally_name))
         placed = {v.id: self.pledge_sheet(v, name) for v, name in zip(budgeted, names, strict=True)}
         self.summary(summary, placed)
+        if tallies is not None:
+            self.tallies(tallies)
         self.by_source(sources, placed)
+        if indicators is not None:
+            self.indicators(indicators)
+        if adjustments is not None:
+            self.adjustments(adjustments)
         summary.activate()
         self.wb.set_properties(
             {
@@ -1259,26 +1469,9 @@ class _Writer:
             }
         )
         self.wb.close()
-        return write_package(self.wb.parts.items())
-
-
-def _source_totals(
-    table: MoneyTable, sources: Sequence[str]
-) -> dict[str, tuple[Decimal | None, Decimal | None]]:
-    """Per funding source: the sum of its rows' 계 (amount, executed) over all sub-projects.
-
-    Layout only: the rows' totals come from the view; None where no row has a figure.
-    """
-    out: dict[str, tuple[Decimal | None, Decimal | None]] = {}
-    for source in sources:
-        amounts = [r.total.amount for r in table.rows if r.kind == "source" and r.label == source]
-        executed = [
-            r.total.executed for r in table.rows if r.kind == "source" and r.label == source
-        ]
-        a = [x for x in amounts if x is not None]
-        e = [x for x in executed if x is not None]
-        out[source] = (sum(a, Decimal(0)) if a else None, sum(e, Decimal(0)) if e else None)
-    return out
+        # XlsxWriter's in-memory zip already has fixed entry times and order; the
+        # rewrite makes the rest (entry attributes, host system) the same everywhere.
+        return normalize_package(self.buffer.getvalue())
 
 
 def render_workbook(report: ReportView, template: Path) -> bytes:
