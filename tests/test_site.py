@@ -388,6 +388,30 @@ def test_changes_page_lays_out_the_diff() -> None:
     assert tree.xpath("//del") and tree.xpath("//ins")
 
 
+def test_added_and_dropped_pledges_and_an_empty_report() -> None:
+    settings = city_settings()
+    pledges = city_pledges()
+    fewer = report_view(pledges[:-1], Period.parse("2022H1"), settings)
+    report = city_view()
+    added = html(build_site(report, diff_views(fewer, report)), "changes.html")
+    section = added.xpath("//section[@class='changed-pledge']")
+    assert len(section) == 1
+    assert section[0].xpath("string(h3)") == "3-2-1 평생학습 도시 [신설]"
+    assert section[0].xpath("h3/a/@href") == [page_of(report, "3-2-1")]
+    dropped_report = report_view(pledges[:-1], Period.parse("2022H1"), settings)
+    dropped = html(build_site(dropped_report, diff_views(report, dropped_report)), "changes.html")
+    gone = [
+        s
+        for s in dropped.xpath("//section[@class='changed-pledge']")
+        if "[삭제]" in s.xpath("string(h3)")
+    ]
+    assert len(gone) == 1 and not gone[0].xpath(".//a")  # no page to link to
+    empty = report_view([], Period.parse("2022H1"), settings)
+    files = build_site(empty)
+    assert set(files) == {"index.html", "assets/site.css", "assets/site.js"}
+    assert html(files, "index.html").xpath("//table[@id='pledge-table']/tbody/tr") == []
+
+
 def test_same_view_same_bytes() -> None:
     first = build_site(shipped_view(), shipped_diff(), {"": [("XLSX", "a.xlsx")]})
     second = build_site(shipped_view(), shipped_diff(), {"": [("XLSX", "a.xlsx")]})
