@@ -127,17 +127,18 @@ class HwpxTemplate:
             raise TemplateError(path, f"lacks the sample cell(s) {', '.join(lost)}")
         self.head_fill, self.body_fill, self.total_fill = (fills[n] for n in FILL_CELLS)
 
-    def package(self, body: list[etree._Element], *, cover: bool, preview: str) -> bytes:
-        """The template's package with ``body`` as its section (page setup in front)."""
-        section = etree.Element(self.section.tag, nsmap=self.section.nsmap)
+    def new_section(self) -> etree._Element:
+        return etree.Element(self.section.tag, nsmap=self.section.nsmap)
+
+    def package(self, section: etree._Element, *, cover: bool, preview: str) -> bytes:
+        """The template's package with ``section`` as its body (page setup in front)."""
         setup = [copy.deepcopy(run) for run in self.setup]
         for visibility in (v for run in setup for v in run.iter(f"{HP}visibility")):
             # The cover carries no page number; a pledge's first page does.
             visibility.set("hideFirstFooter", "1" if cover else "0")
-        first = body[0]
+        first = section[0]
         for i, run in enumerate(setup):
             first.insert(i, run)
-        section.extend(body)
         parts = dict(self.parts)
         parts[hx.SECTION_PART] = hx.to_bytes(section)
         parts[hx.PREVIEW_TEXT_PART] = preview.encode("utf-8")
@@ -150,19 +151,19 @@ class _Layout:
     def __init__(self, template: HwpxTemplate) -> None:
         self.t = template
         self.ids = Ids()
-        self.body: list[etree._Element] = []
+        self.body = template.new_section()
         self.anchors = 0
 
     def style(self, name: str) -> StyleRef:
         return self.t.styles[name]
 
     def para(self, style: str, text: str = "", *, page_break: bool = False) -> etree._Element:
-        p = hx.paragraph(self.ids, self.style(style), text, page_break=page_break)
-        self.body.append(p)
-        return p
+        return hx.paragraph(
+            self.ids, self.style(style), text, page_break=page_break, parent=self.body
+        )
 
-    def cell_para(self, style: str, text: str = "") -> etree._Element:
-        return hx.paragraph(self.ids, self.style(style), text)
+    def cell_para(self, style: str, text: str = "") -> tuple[StyleRef, str]:
+        return (self.style(style), text)
 
     def cell(self, texts: str | Sequence[str], style: str = "표본문", **kw: object) -> Cell:
         fill = str(kw.pop("fill", self.t.body_fill))
@@ -180,26 +181,29 @@ class _Layout:
         margin: tuple[int, int, int, int] = hx.CELL_MARGIN,
     ) -> None:
         widths = [cm(w) for w in widths_cm]
-        self.body.append(
-            hx.table(
-                self.ids,
-                self.style("표본문"),
-                widths,
-                rows,
-                header_rows=header_rows,
-                fill=self.t.body_fill,
-                margin=margin,
-            )
+        hx.table(
+            self.body,
+            self.ids,
+            self.style("표본문"),
+            widths,
+            rows,
+            header_rows=header_rows,
+            fill=self.t.body_fill,
+            margin=margin,
         )
 
     # -- lines of 개조식 text ------------------------------------------------
 
-    def line_para(self, line: Line) -> etree._Element:
+    def line_para(self, line: Line) -> tuple[StyleRef, str]:
         if line.placeholder:
             return self.cell_para("항목없음", line.text)
         if line.note:
             return self.cell_para("항목주", f"{line.symbol} {line.text}")
         return self.cell_para(f"항목{line.level}", f"{line.symbol} {line.text}")
+
+    def line(self, line: Line) -> None:
+        style, text = self.line_para(line)
+        hx.paragraph(self.ids, style, text, parent=self.body)
 
     # -- one pledge ------------------------------------------------------------
 
@@ -216,7 +220,8 @@ class _Layout:
             self.para("섹션제목", "□ 공약 조정")
         for adj in view.adjustments:
             self.para("항목0", adj.heading)
-            self.body.extend(self.line_para(line) for line in adj.lines)
+            for line in adj.lines:
+                self.line(line)
         self.progress(view)
         if view.participation:
             self.para("섹션제목", "□ 시민참여(소통) 실적")
@@ -255,7 +260,7 @@ class _Layout:
             if heading:
                 self.para("항목1", f"○ {heading}")
             for line in lines:
-                self.body.append(self.line_para(line))
+                self.line(line)
 
     def header_block(self, view: PledgeView) -> None:
         roles = [c.role for c in view.contacts]
@@ -434,7 +439,7 @@ class _Layout:
             if section.heading:
                 rows.append([self.head(section.heading, col_span=3), None, None])
             for p in section.pledges:
-                page = self.cell_para("표숫자")
+                page = hx.paragraph(self.ids, page_style)
                 page.remove(page[0])  # the empty run: the reference holds the text
                 hx.add_page_reference(
                     page, self.ids, str(ANCHOR_BASE + anchor), "-", page_style.char_pr

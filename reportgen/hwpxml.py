@@ -163,20 +163,24 @@ def paragraph(
     text: str = "",
     *,
     page_break: bool = False,
-    char_pr: str | None = None,
+    parent: etree._Element | None = None,
 ) -> etree._Element:
-    p = etree.Element(
-        f"{HP}p",
-        {
-            "id": ids(),
-            "paraPrIDRef": style.para_pr,
-            "styleIDRef": style.id,
-            "pageBreak": "1" if page_break else "0",
-            "columnBreak": "0",
-            "merged": "0",
-        },
+    """A paragraph of one run; made inside ``parent`` where given (lxml moves a
+    node between documents at a cost, so cells build theirs in place)."""
+    attrs = {
+        "id": ids(),
+        "paraPrIDRef": style.para_pr,
+        "styleIDRef": style.id,
+        "pageBreak": "1" if page_break else "0",
+        "columnBreak": "0",
+        "merged": "0",
+    }
+    p = (
+        etree.Element(f"{HP}p", attrs)
+        if parent is None
+        else etree.SubElement(parent, f"{HP}p", attrs)
     )
-    add_text(p, text, char_pr or style.char_pr)
+    add_text(p, text, style.char_pr)
     return p
 
 
@@ -249,7 +253,8 @@ def add_bookmark(p: etree._Element, name: str) -> None:
 class Cell:
     """One table cell as laid out: its paragraphs, fill and span."""
 
-    paragraphs: list[etree._Element]
+    # (style, text) pairs are made in the cell; elements are moved into it
+    paragraphs: list[etree._Element | tuple[StyleRef, str]]
     fill: str
     col_span: int = 1
     row_span: int = 1
@@ -261,6 +266,7 @@ ROW_HEIGHT = 1000  # a minimum; Hancom grows a row to its text
 
 
 def table(
+    parent: etree._Element,
     ids: Ids,
     holder_style: StyleRef,
     widths: Sequence[int],
@@ -270,7 +276,7 @@ def table(
     fill: str,
     margin: tuple[int, int, int, int] = CELL_MARGIN,
 ) -> etree._Element:
-    """A paragraph holding a table that flows across pages (split between rows,
+    """A paragraph (in ``parent``) holding a table that flows across pages (split between rows,
     the first ``header_rows`` repeated on every page).
 
     ``rows`` give one entry per grid column: a :class:`Cell`, or None where a
@@ -278,7 +284,8 @@ def table(
     covered cells out, as Hancom does).
     """
     grid = list(rows)
-    p = etree.Element(
+    p = etree.SubElement(
+        parent,
         f"{HP}p",
         {
             "id": ids(),
@@ -382,7 +389,10 @@ def table(
                 },
             )
             for para in cell.paragraphs:
-                sub.append(para)
+                if isinstance(para, tuple):
+                    paragraph(ids, para[0], para[1], parent=sub)
+                else:
+                    sub.append(para)
             etree.SubElement(tc, f"{HP}cellAddr", {"colAddr": str(c), "rowAddr": str(r)})
             etree.SubElement(
                 tc, f"{HP}cellSpan", {"colSpan": str(cell.col_span), "rowSpan": str(cell.row_span)}
