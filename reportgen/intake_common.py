@@ -45,10 +45,11 @@ META_SHEET = "_reportgen"
 GUIDE_SHEET = "안내"
 
 # Item levels as the department sees them: the depth below the row label
-# (○ is the first level under a row of 추진실적), ※ a note under the row above.
+# (○ is the first level under a row of 추진실적). A ※ note is marked with the
+# level it stands at: ※ at ○'s, -※ at -'s, ·※ at ·'s.
 LEVELS = ("○", "-", "·", "··", "···")
 NOTE = "※"
-LEVEL_CHOICES = (*LEVELS[:4], NOTE)
+LEVEL_CHOICES = (*LEVELS[:4], NOTE, f"-{NOTE}", f"·{NOTE}")
 # Look-alikes typed by hand (FORM.md §9) are read as the symbol they imitate.
 LOOKALIKES = {
     "ㅇ": "○",
@@ -106,14 +107,19 @@ Row = tuple[str, str]
 def item_rows(entries: Iterable[Item], depth: int = 0) -> list[Row]:
     out: list[Row] = []
     for item in entries:
-        symbol = NOTE if item.note else LEVELS[min(depth, len(LEVELS) - 1)]
+        level = LEVELS[min(depth, len(LEVELS) - 1)]
+        symbol = (level.removeprefix("○") + NOTE) if item.note else level
         out.append((symbol, item.text))
         out.extend(item_rows(item.children, depth + 1))
     return out
 
 
-def depth_of(symbol: str) -> int | None:
-    return LEVELS.index(symbol) if symbol in LEVELS else None
+def level_of(symbol: str) -> tuple[int, bool] | None:
+    """(depth, note) of a level symbol (○ -> (0, False), -※ -> (1, True)), None if it is none."""
+    note = symbol.endswith(NOTE)
+    base = symbol[: -len(NOTE)] if note else symbol
+    base = base or LEVELS[0]
+    return (LEVELS.index(base), note) if base in LEVELS else None
 
 
 # ---------------------------------------------------------------------------

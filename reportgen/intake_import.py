@@ -51,12 +51,11 @@ from .intake_common import (
     LEVELS,
     LOOKALIKES,
     META_SHEET,
-    NOTE,
     PROBLEM_LISTS,
     SECTIONS,
     achieved_groups,
     canonical,
-    depth_of,
+    level_of,
     num,
     opened,
     period_confirmed,
@@ -277,12 +276,14 @@ class _Reader:
 class _Layout:
     blocks: dict[str, int]  # block -> heading row
     rows: dict[str, list[int]]  # "block:key" -> rows (items: every row of the block)
+    moved: set[str] = field(default_factory=set)  # blocks a row was moved out of or into
 
 
 def _layout(reader: _Reader, pledge_id: str, width: int) -> _Layout | None:
     ws = reader.ws
     blocks: dict[str, int] = {}
     rows: dict[str, list[int]] = {}
+    moved: set[str] = set()
     current: str | None = None
     for r in range(1, ws.max_row + 1):
         tag = reader.raw(r, 1)
@@ -317,6 +318,7 @@ def _layout(reader: _Reader, pledge_id: str, width: int) -> _Layout | None:
                     f"{here}: move it back (undo the move; rows may be added inside a block, not "
                     "moved between blocks)",
                 )
+                moved.update((block, current or ""))
                 continue
             rows.setdefault(tag, []).append(r)
             continue
@@ -334,68 +336,62 @@ def _layout(reader: _Reader, pledge_id: str, width: int) -> _Layout | None:
                 "this row is not part of the form and would be lost: write its content in the "
                 "cells of a block (rows may be added only inside a list of items)",
             )
-    return _Layout(blocks, rows)
+    return _Layout(blocks, rows, moved)
 
 
-def _items(reader: _Reader, rows: Sequence[int], what: str) -> list[list[str]] | None:
+def _items(
+    reader: _Reader, rows: Sequence[int], what: str, check_levels: bool = True
+) -> list[list[str]] | None:
     out: list[list[str]] = []
     ok = True
-    depth = -1  # depth of the last ordinary row above
+    depth = len(LEVELS) if not check_levels else -1  # depth of the row above
+    choices = " ".join(LEVEL_CHOICES)
     for r in rows:
         symbol_cell = reader.raw(r, 2)
         if symbol_cell is None and reader.raw(r, 3) is None:
             continue
+        symbol = str(symbol_cell).strip() if symbol_cell is not None else ""
+        symbol = "".join(LOOKALIKES.get(c, c) for c in symbol)
+        level = level_of(symbol) if symbol else None
         text = reader.text(r, 3, what, MAX_ITEM_CHARS)
         if text is None and reader.raw(r, 3) is not None:
             ok = False  # reported by text()
-            continue
-        symbol = str(symbol_cell).strip() if symbol_cell is not None else ""
-        symbol = LOOKALIKES.get(symbol, symbol)
-        if text is None:
+        elif text is None:
             reader.error(
                 r,
                 3,
                 f"{what}: a level {quote(symbol)} without text: write the text or clear the level",
             )
             ok = False
-            continue
-        if text[0] in BULLETS:
+        elif text[0] in BULLETS:
             m = re.match(f"[{re.escape(BULLETS)}]+\\s*", text)
             rest = text[m.end() :] if m else text[1:]
             reader.error(
                 r,
                 3,
                 f"{what}: the text starts with the symbol {quote(text[0])}: choose the level in "
-                f"column B (수준: {' '.join(LEVEL_CHOICES)}) and write only the words here: {quote(rest)}",
+                f"column B (수준: {choices}) and write only the words here: {quote(rest)}",
             )
             ok = False
-            continue
-        if not symbol:
-            reader.error(r, 2, f"{what}: choose the level of this row ({' '.join(LEVEL_CHOICES)})")
+        elif not symbol:
+            reader.error(r, 2, f"{what}: choose the level of this row ({choices})")
             ok = False
-            continue
-        if symbol != NOTE and symbol not in LEVELS:
+        elif level is None:
+            reader.error(r, 2, f"{what}: {quote(symbol)} is not a level; choose one of {choices}")
+            ok = False
+        elif level[0] > depth + 1:
+            above = LEVELS[level[0] - 1]
             reader.error(
                 r,
                 2,
-                f"{what}: {quote(symbol)} is not a level; choose one of {' '.join(LEVEL_CHOICES)}",
+                f"{what}: a {quote(symbol)} row needs a {quote(above)} row above it; "
+                f"make it {quote(LEVELS[max(depth + 1, 0)])} or add the {quote(above)} row",
             )
             ok = False
-            continue
-        level = depth_of(symbol)
-        if level is not None:
-            if level > depth + 1:
-                above = LEVELS[level - 1]
-                reader.error(
-                    r,
-                    2,
-                    f"{what}: a {quote(symbol)} row needs a {quote(above)} row above it; "
-                    f"make it {quote(LEVELS[depth + 1])} or add the {quote(above)} row",
-                )
-                ok = False
-                continue
-            depth = level
-        out.append([symbol, text])
+        else:
+            out.append([symbol, text])
+        # After a bad row, the next one is not blamed for it.
+        depth = level[0] if level is not None and ok else len(LEVELS)
     return out if ok else None
 
 
@@ -566,7 +562,12 @@ def _read_sheet(
     sections["indicators"] = results
     lists: dict[str, list[list[str]]] = {}
     for block in _ITEM_BLOCKS:
-        got = _items(reader, layout.rows.get(f"{block}:item", []), _BLOCK_NAMES[block])
+        got = _items(
+            reader,
+            layout.rows.get(f"{block}:item", []),
+            _BLOCK_NAMES[block],
+            check_levels=block not in layout.moved,
+        )
         lists[block] = got or []
     sections["achieved"], sections["plan"] = lists["achieved"], lists["plan"]
     if any(lists[name] for name in PROBLEM_LISTS):
@@ -608,11 +609,9 @@ def _tree(rows: list[list[str]], old: Iterable[Any]) -> list[dict[str, Any]]:
     stack: list[tuple[int, dict[str, Any]]] = []  # (depth, item) of the ordinary rows above
     for symbol, text in rows:
         item: dict[str, Any] = {"text": text}
-        if symbol == NOTE:
+        depth, note = level_of(symbol) or (0, False)
+        if note:
             item["note"] = True
-            depth = stack[-1][0] + 1 if stack else 0
-        else:
-            depth = LEVELS.index(symbol)
         before = spare.get(text)
         if before:
             match = before.pop(0)
@@ -625,8 +624,7 @@ def _tree(rows: list[list[str]], old: Iterable[Any]) -> list[dict[str, Any]]:
             stack[-1][1].setdefault("children", []).append(item)
         else:
             top.append(item)
-        if symbol != NOTE:
-            stack.append((depth, item))
+        stack.append((depth, item))
     return top
 
 
