@@ -348,3 +348,27 @@ def test_word_would_open_every_document_without_repair(writer, tmp_path):
     assert len(results) == 3
     for result in results:
         assert result["valid"], (result["file"], result["errors"][:5], result["verdict"])
+
+
+def test_goyang_keeps_its_money_columns_filling_the_text_width(writer):
+    """The fiscal columns come from a loop now; Goyang's widths are today's, to the twip
+    the 17.0 cm text width leaves (each year column 1.58 cm and a twip)."""
+    _, docs = _render(writer, "2022H1")
+    for pledge_id in ("1-4-5", "1-4-3"):
+        tables = _money_tables(_document(docs[pledge_id]))
+        assert len(tables) == 2
+        for table in tables:
+            grid = [int(c.get(f"{W}w")) for c in table.find(f"{W}tblGrid")]
+            assert grid == [2205, 567, 907, 737, 897, 897, 897, 897, 897, 737]
+            heads = [_text(tc) for tc in table.find(f"{W}tr").findall(f"{W}tc")]
+            assert heads[3:] == ["기투자", "'18.7.", "'19", "'20", "'21", "'22.6.", "임기후"]
+    participation = next(
+        t for t in _tables(_document(docs["1-4-5"])) if _text(t).startswith("공약 관련 회의")
+    )
+    assert [int(c.get(f"{W}w")) for c in participation.find(f"{W}tblGrid")] == [
+        1928,
+        1928,
+        1928,
+        1927,
+        1927,
+    ]
