@@ -225,8 +225,10 @@ def printed_total_drifts(
     ``tables`` are the plan and secured tables when the caller has made them.
     """
     out: list[Drift] = []
-    if not budget.printed_grand_total and not any(
-        sub.printed_totals for sub in (*budget.plan, *budget.secured)
+    if (
+        not budget.printed_grand_total
+        and not any(sub.printed_totals for sub in budget.plan)
+        and not any(sub.printed_totals for sub in budget.secured)
     ):
         return out  # records written for reportgen type no totals: nothing to check
     plan = tables[0] if tables else plan_table(budget, columns, sources)

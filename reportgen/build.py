@@ -1,9 +1,10 @@
 """``reportgen build``: the pipeline, read top to bottom.
 
 1. gather and validate every record (all problems at once, then abort once);
-2. compute the format-neutral view of the report of one period;
-3. render every file in memory: each pledge's DOCX, the booklet, the workbook,
-   the manifest;
+2. compute the format-neutral report view of one period, once;
+3. hand it to each writer of the build (:mod:`reportgen.writers`: DOCX pages
+   and booklet, the workbook, HWPX), then make PDFs of the DOCX, then the
+   manifest — every file in memory;
 4. publish them all at once (:mod:`reportgen.output`), or, with ``--check``,
    compare them with what is on disk.
 """
@@ -11,7 +12,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,23 +29,19 @@ from .output import (
     compare_with_disk,
     file_digest,
     manifest_bytes,
-    pledge_file_stem,
     publish,
     read_manifest,
     read_member,
     real_path,
     recover,
-    safe_file_name,
     sha256,
     walk_names,
 )
 from .periods import Period
-from .render import render_documents
+from .render import PreviousBuild, default_workers, digest
 from .validate import check
-from .view import ReportView
-
-TEMPLATE_FILES = ("pledge.docx", "booklet.docx", "workbook.xlsx")
-PLEDGE_DIR = "공약별"
+from .view import report_info, report_view
+from .writers import DEFAULT_FORMATS, WRITERS, WriteJob, booklet_name, pledge_file
 
 
 @dataclass
@@ -58,20 +55,19 @@ class Build:
     notes: list[str] = field(default_factory=list)  # e.g. why no PDF was made
 
 
-def booklet_name(report: ReportView) -> str:
-    return f"{report.period} {safe_file_name(report.city, 40)} 공약 추진실적 보고서.docx"
+def template_files(formats: Sequence[str]) -> tuple[str, ...]:
+    """The files of templates/ that the writers of ``formats`` read."""
+    return tuple(name for f in formats for name in WRITERS[f].templates)
 
 
-def workbook_name(report: ReportView) -> str:
-    return f"{report.period} 예산 집계.xlsx"
-
-
-def _inputs(records: RecordSet, templates: Path) -> tuple[dict[str, bytes], dict[str, bytes]]:
+def _inputs(
+    records: RecordSet, templates: Path, formats: Sequence[str]
+) -> tuple[dict[str, bytes], dict[str, bytes]]:
     # The bytes as read and validated, so the manifest hashes what was used.
     record_bytes = dict(records.sources)
     template_bytes = {
         name: (templates / name).read_bytes()
-        for name in TEMPLATE_FILES
+        for name in template_files(formats)
         if (templates / name).is_file()
     }
     return record_bytes, template_bytes
@@ -89,6 +85,7 @@ def render_report(
     progress: Callable[[int, int], None] | None = None,
     workdir: Path | None = None,
     pdf_progress: Callable[[int, int], None] | None = None,
+    formats: Sequence[str] = DEFAULT_FORMATS,
 ) -> Build:
     """Validate the records and render every output file of ``period`` in memory.
 
@@ -108,6 +105,7 @@ def render_report(
             progress,
             workdir,
             pdf_progress,
+            formats,
         )
 
 
@@ -121,29 +119,18 @@ def _render_report(
     previous: Path | None,
     progress: Callable[[int, int], None] | None,
     workdir: Path | None,
-    pdf_progress: Callable[[int, int], None] | None = None,
+    pdf_progress: Callable[[int, int], None] | None,
+    formats: Sequence[str],
 ) -> Build:
+    # 1. Gather and validate everything: all problems at once, before any work.
     records, warnings = check(records_dir, period)
     assert records.settings is not None  # check() raises when report.json is unusable
     records.settings.term.to_term().require(period)
 
-    settings_bytes = records.sources.get("report.json", b"")
-    sources = [
-        b"\0".join((settings_bytes, str(period).encode(), records.sources.get(path.name, b"")))
-        for _, path in records.origins
-    ]
-    rendered = render_documents(
-        records.pledges,
-        period,
-        records.settings,
-        templates,
-        sources=sources,
-        workers=workers,
-        previous=previous,
-        progress=progress,
-    )
-    report = rendered.report
-    # Checked once the views exist; nothing has been published yet.
+    settings = records.settings
+
+    # 2. The report view, once: every writer lays out the same figures and words.
+    report = report_view(records.pledges, period, settings)
     drafts = [f"{v.id}: {source}" for v in report.pledges for source in v.drafts]
     if strict and drafts:
         raise ReportgenError(
@@ -152,17 +139,28 @@ def _render_report(
             + '\nCheck them, remove "draft": true, and build again.'
         )
 
+    # 3. Each writer lays it out. A pledge's key is what its pages are made
+    # from, so a rebuild reuses the files of every unchanged pledge.
+    settings_bytes = records.sources.get("report.json", b"")
+    job = WriteJob(
+        templates=templates,
+        info=report_info(period, settings),
+        code=code_fingerprint(),
+        pledge_sources=[
+            digest(settings_bytes, str(period), records.sources.get(path.name, b""))
+            for _, path in records.origins
+        ],
+        previous=PreviousBuild(previous),
+        workers=workers if workers is not None else default_workers(),
+        progress=progress,
+    )
     files: dict[str, bytes] = {}
     render_keys: dict[str, str] = {}
-    for view, pledge, key in zip(
-        report.pledges, rendered.pledges, rendered.pledge_keys, strict=True
-    ):
-        name = f"{PLEDGE_DIR}/{pledge_file_stem(view.id, view.title)}.docx"
-        files[name] = pledge.document
-        render_keys[name] = key
-    files[booklet_name(report)] = rendered.booklet
-    files[workbook_name(report)] = rendered.workbook
-    render_keys[workbook_name(report)] = rendered.workbook_key
+    for name in formats:
+        for output in WRITERS[name].write(report, job):
+            files[output.name] = output.data
+            if output.key is not None:
+                render_keys[output.name] = output.key
 
     notes: list[str] = []
     if pdf:
@@ -174,10 +172,7 @@ def _render_report(
         else:
             docs = {n: d for n, d in files.items() if n.endswith(".docx")}
             # Each pledge's PDF is cut from the booklet's (see reportgen.pdf).
-            in_booklet = [
-                (f"{PLEDGE_DIR}/{pledge_file_stem(v.id, v.title)}.docx", v.anchor)
-                for v in report.pledges
-            ]
+            in_booklet = [(pledge_file(v, "docx"), v.anchor) for v in report.pledges]
             files.update(
                 to_pdf(
                     docs,
@@ -188,7 +183,7 @@ def _render_report(
                 )
             )
 
-    record_bytes, template_bytes = _inputs(records, templates)
+    record_bytes, template_bytes = _inputs(records, templates, formats)
     files[MANIFEST] = manifest_bytes(
         files,
         version=__version__,
@@ -197,7 +192,7 @@ def _render_report(
         templates=template_bytes,
         drafts=drafts,
         render_keys=render_keys,
-        code=code_fingerprint(),
+        code=job.code,
     )
     return Build(period, files, warnings, drafts, notes)
 
@@ -237,6 +232,7 @@ def build(
     force: bool = False,
     progress: Callable[[int, int], None] | None = None,
     pdf_progress: Callable[[int, int], None] | None = None,
+    formats: Sequence[str] = DEFAULT_FORMATS,
 ) -> Build | None:
     """Render and publish atomically: ``out`` holds the whole new build or the old one.
 
@@ -246,7 +242,7 @@ def build(
     """
     owned = claim(out, force=force, protected=protected_paths(records_dir, templates))
     recover(owned.target)  # what a killed build left, even when nothing is to be done
-    if up_to_date(period, records_dir, templates, owned, pdf=pdf):
+    if up_to_date(period, records_dir, templates, owned, pdf=pdf, formats=formats):
         return None
     with Staging(owned.target) as stage:
         result = render_report(
@@ -260,6 +256,7 @@ def build(
             progress=progress,
             workdir=stage.work,
             pdf_progress=pdf_progress,
+            formats=formats,
         )
         publish(owned, result.files, stage)
     result.notes[:0] = owned.notes
@@ -277,13 +274,15 @@ def build(
 _INPUT_LIMIT = 64 * 1024 * 1024
 
 
-def _read_inputs(records_dir: Path, templates: Path) -> tuple[dict[str, bytes], dict[str, bytes]]:
+def _read_inputs(
+    records_dir: Path, templates: Path, formats: Sequence[str]
+) -> tuple[dict[str, bytes], dict[str, bytes]]:
     records = {}
     for path in sorted(records_dir.glob("*.json")):
         data = read_member(records_dir, path.name, _INPUT_LIMIT)
         records[path.name] = b"" if data is None else data
     template_bytes = {}
-    for name in TEMPLATE_FILES:
+    for name in template_files(formats):
         data = read_member(templates, name, _INPUT_LIMIT)
         if data is not None:
             template_bytes[name] = data
@@ -291,7 +290,13 @@ def _read_inputs(records_dir: Path, templates: Path) -> tuple[dict[str, bytes], 
 
 
 def up_to_date(
-    period: Period, records_dir: Path, templates: Path, owned: Claim, *, pdf: bool
+    period: Period,
+    records_dir: Path,
+    templates: Path,
+    owned: Claim,
+    *,
+    pdf: bool,
+    formats: Sequence[str] = DEFAULT_FORMATS,
 ) -> bool:
     """True when the published manifest lists exactly these inputs and every file is intact.
 
@@ -304,7 +309,7 @@ def up_to_date(
     if not owned.intact or manifest is None or manifest.data.get("unconfirmed_drafts"):
         return False
     try:
-        records, template_bytes = _read_inputs(records_dir, templates)
+        records, template_bytes = _read_inputs(records_dir, templates, formats)
     except OSError:
         return False
     expected = {
@@ -316,7 +321,14 @@ def up_to_date(
     }
     if any(manifest.data.get(k) != v for k, v in expected.items()):
         return False
-    return pdf == any(name.endswith(".pdf") for name in manifest.files)
+    built = built_formats(manifest.files)
+    return pdf == ("pdf" in built) and set(formats) == built - {"pdf"}
+
+
+def built_formats(names: Iterable[str]) -> set[str]:
+    """The formats a published output holds, from its files' extensions."""
+    extensions = {name.rsplit(".", 1)[-1] for name in names}
+    return {f for f in (*WRITERS, "pdf") if f in extensions}
 
 
 def kept_files(out: Path) -> list[str]:
@@ -334,9 +346,12 @@ def verify(period: Period, records_dir: Path, templates: Path, out: Path) -> lis
     PDF's objects differently from one run to the next), so each PDF is
     checked against the digest the manifest recorded when it was published.
     """
-    result = render_report(period, records_dir, templates)
-    rebuilt_manifest = json.loads(result.files[MANIFEST])
     manifest, damage = read_manifest(out)
+    # Rebuild the formats the output holds (a build with --hwpx is checked with them).
+    held = built_formats(manifest.files) - {"pdf"} if manifest is not None else set()
+    formats = [f for f in WRITERS if f in held] or list(DEFAULT_FORMATS)
+    result = render_report(period, records_dir, templates, formats=formats)
+    rebuilt_manifest = json.loads(result.files[MANIFEST])
     on_disk = manifest.data if manifest is not None else None
     pdfs = {n: d for n, d in (manifest.files if manifest else {}).items() if n.endswith(".pdf")}
     expected = {n: d for n, d in result.files.items() if n != MANIFEST}
@@ -351,8 +366,8 @@ def verify(period: Period, records_dir: Path, templates: Path, out: Path) -> lis
         stripped["files"] = {n: d for n, d in on_disk["files"].items() if n not in pdfs}
         if stripped != rebuilt_manifest:
             problems.append(f"{MANIFEST}: differs from what the records and templates give")
-    for name, digest in sorted(pdfs.items()):
+    for name, recorded in sorted(pdfs.items()):
         found = file_digest(out, name)
-        if found is not None and found != digest:
+        if found is not None and found != recorded:
             problems.append(f"{name}: differs from the digest in {MANIFEST}")
     return problems

@@ -120,6 +120,11 @@ def schema(records_dir: Path, out: Path | None) -> None:
     help="Also write PDFs of the booklet and each pledge (needs LibreOffice).",
 )
 @click.option(
+    "--hwpx",
+    is_flag=True,
+    help="Also write the booklet and each pledge as HWPX, for Hancom Office (한글).",
+)
+@click.option(
     "-j",
     "--jobs",
     type=click.IntRange(min=1),
@@ -142,6 +147,7 @@ def build(
     check_only: bool,
     strict: bool,
     pdf: bool,
+    hwpx: bool,
     jobs: int | None,
     force: bool,
     quiet: bool,
@@ -152,6 +158,9 @@ def build(
     Without PERIOD, the newest half-year the records report on.
     """
     from .build import kept_files, latest_reported, verify
+    from .writers import DEFAULT_FORMATS
+
+    formats = (*DEFAULT_FORMATS, "hwpx") if hwpx else DEFAULT_FORMATS
 
     if period is None:
         period = latest_reported(records_dir)
@@ -171,7 +180,9 @@ def build(
             click.echo(f"{target}: every file matches the records and templates")
         return
 
-    result = _run_build(period, records_dir, templates, target, strict, pdf, jobs, force, quiet)
+    result = _run_build(
+        period, records_dir, templates, target, strict, pdf, formats, jobs, force, quiet
+    )
     if result is None:
         if not quiet:
             click.echo(f"{target}: up to date (records and templates unchanged)")
@@ -225,6 +236,7 @@ def _run_build(
     target: Path,
     strict: bool,
     pdf: bool,
+    formats: tuple[str, ...],
     jobs: int | None,
     force: bool,
     quiet: bool,
@@ -251,6 +263,7 @@ def _run_build(
             force=force,
             progress=bar,
             pdf_progress=pdf_progress if pdf_bar is not None else None,
+            formats=formats,
         )
     finally:
         if bar is not None:

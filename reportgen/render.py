@@ -1,17 +1,14 @@
-"""Stage 5: render every document of a report, on all cores, reusing what is unchanged.
+"""Rendering helpers every writer shares: reuse of unchanged files, and worker processes.
 
-Each pledge's pages are a pure function of the pledge template, the report
-settings, the period, the pledge's record and its number in the report: that
-tuple is hashed into a key, recorded in the manifest, and a rebuild reuses
-the already-published file of every pledge whose key is unchanged (nothing
-else is written to disk). The workbook is keyed by all pledges' keys.
+A file's *key* digests everything it is made from (the template, the report
+settings, the period, a pledge's record and its number, the code): the
+manifest records it, and a rebuild reuses the already-published file of every
+key that is unchanged (:class:`PreviousBuild`), so nothing else is written.
 
-Work is spread over forked worker processes: each inherits the records and
-the compiled templates (nothing is pickled on the way in), makes the views of
-its share of the pledges and renders them; views and documents come back and
-are put in report order, so the bytes are the same whatever the number of
-workers. The workbook, which needs every view, is written by one more worker
-while this process assembles the booklet.
+:func:`parallel_map` spreads a writer's per-pledge work over forked worker
+processes. The writer passes its state explicitly; the workers inherit it when
+they fork (nothing is pickled on the way in) and send back only bytes, in
+order, so the output is the same whatever the number of workers.
 """
 
 from __future__ import annotations
@@ -23,16 +20,11 @@ import multiprocessing.pool
 import os
 import signal
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Generic, TypeVar
 
 from . import ooxml
-from .docx import DocxWriter
-from .fingerprint import code_fingerprint
-from .model import Pledge, ReportSettings
 from .output import libc, read_manifest, read_member, sha256
-from .periods import Period
-from .view import PledgeView, ReportInfo, ReportView, assemble_report, pledge_view, report_info
 
 # Below this many pledges, starting workers costs more than it saves.
 PARALLEL_THRESHOLD = 24
@@ -41,24 +33,6 @@ CHUNK = 16
 
 def default_workers() -> int:
     return max(1, min(os.cpu_count() or 1, 4))
-
-
-@dataclass
-class RenderedPledge:
-    content: str  # body content, reused by the booklet
-    document: bytes  # the pledge's own DOCX
-
-
-@dataclass
-class Rendered:
-    """A report's documents, and the keys of what each was made from (for the manifest)."""
-
-    report: ReportView
-    pledges: list[RenderedPledge]
-    booklet: bytes
-    workbook: bytes
-    pledge_keys: list[str]
-    workbook_key: str
 
 
 class PreviousBuild:
@@ -86,17 +60,18 @@ class PreviousBuild:
         found = self.by_key.get(key)
         if found is None or self.directory is None:
             return None
-        name, digest = found
+        name, expected = found
         data = read_member(self.directory, name)
-        return data if data is not None and sha256(data) == digest else None
+        return data if data is not None and sha256(data) == expected else None
 
 
-def _template_digest(path: Path) -> str:
+def template_digest(path: Path) -> str:
     """SHA-256 of a template; a FIFO, device or oversized file is a TemplateError, not a hang."""
     return sha256(ooxml.read_template(path))
 
 
-def _digest(*parts: bytes | str) -> str:
+def digest(*parts: bytes | str) -> str:
+    """One key from several inputs; each is length-prefixed, so no two lists share a key."""
     h = hashlib.sha256()
     for part in parts:
         data = part.encode("utf-8") if isinstance(part, str) else part
@@ -105,125 +80,66 @@ def _digest(*parts: bytes | str) -> str:
     return h.hexdigest()
 
 
-# Set in the parent just before forking; read by workers.
-@dataclass
-class _Job:
-    writer: DocxWriter
-    pledges: list[Pledge]
-    period: Period
-    settings: ReportSettings
-    info: ReportInfo
-    keys: list[str]
-    previous: PreviousBuild
-    templates: Path
-    report: ReportView | None = None  # set once every view is known (for the workbook)
+S = TypeVar("S")
+R = TypeVar("R")
 
 
-_JOB: _Job | None = None
+class _Task(Generic[S, R]):
+    """A writer's function and state, installed in each worker as it starts."""
+
+    def __init__(self, function: Callable[[S, int], R], state: S) -> None:
+        self.function, self.state = function, state
 
 
-def _render_pledges(indexes: list[int]) -> list[tuple[int, PledgeView, str, bytes]]:
-    """View and render the given pledges (in a worker or in-process), reusing unchanged ones."""
-    job = _JOB
-    assert job is not None
-    out = []
-    for i in indexes:
-        view = pledge_view(job.pledges[i], job.period, job.settings)
-        document = job.previous.get(job.keys[i])
-        text = job.writer.pledge.content_of(document) if document is not None else None
-        if document is None or text is None:
-            text = job.writer.pledge_content(view, job.info, i + 1)
-            document = job.writer.pledge_document(view, job.info, i + 1, text)
-        out.append((i, view, text, document))
-    return out
+_TASK: _Task[Any, Any] | None = None  # in a worker: set once by its initializer
 
 
-def _render_workbook(key: str) -> bytes:
-    job = _JOB
-    assert job is not None and job.report is not None
-    from .xlsx import render_workbook
-
-    data = job.previous.get(key)
-    return (
-        data if data is not None else render_workbook(job.report, job.templates / "workbook.xlsx")
-    )
+def _worker_task(parent: int, task: _Task[Any, Any]) -> None:
+    global _TASK
+    _worker_setup(parent)
+    _TASK = task
 
 
-def render_documents(
-    pledges: list[Pledge],
-    period: Period,
-    settings: ReportSettings,
-    templates: Path,
-    *,
-    sources: list[bytes],
-    workers: int | None = None,
-    previous: Path | None = None,
+def _run_chunk(indexes: list[int]) -> list[Any]:
+    task = _TASK
+    assert task is not None
+    return [task.function(task.state, i) for i in indexes]
+
+
+def parallel_map(
+    function: Callable[[S, int], R],
+    count: int,
+    state: S,
+    workers: int,
     progress: Callable[[int, int], None] | None = None,
-) -> Rendered:
-    """View and render every pledge, then the booklet and the workbook.
+) -> list[R]:
+    """``[function(state, i) for i in range(count)]``, on ``workers`` processes when it pays.
 
-    ``sources`` are, per pledge, the bytes its view is made from (report
-    settings, period, the pledge's record): they make its key. Returns the
-    report view, each pledge's rendering, the booklet and the workbook.
+    ``state`` reaches the workers by fork, not by pickling; results come back in
+    order. ``progress(done, count)`` is called as results arrive.
     """
-    global _JOB
-    writer = DocxWriter.from_directory(templates)
-    info = report_info(period, settings)
-    code = code_fingerprint()
-    template_digest = _digest(code, _template_digest(templates / "pledge.docx"), repr(info))
-    keys = [_digest(template_digest, str(i + 1), src) for i, src in enumerate(sources)]
-    workbook_key = _digest(code, _template_digest(templates / "workbook.xlsx"), *keys)
-    earlier = PreviousBuild(previous)
-
-    n = len(pledges)
-    views: list[PledgeView | None] = [None] * n
-    rendered: list[RenderedPledge | None] = [None] * n
-    done = 0
-
-    def take(results: list[tuple[int, PledgeView, str, bytes]]) -> None:
-        nonlocal done
-        for i, view, content, document in results:
-            views[i] = view
-            rendered[i] = RenderedPledge(content, document)
-            done += 1
-            if progress:
-                progress(done, n)
-
-    def assemble() -> ReportView:
-        return assemble_report(tuple(v for v in views if v is not None), period, settings)
-
-    n_workers = workers if workers is not None else default_workers()
-    _JOB = _Job(writer, pledges, period, settings, info, keys, earlier, templates)
-    try:
-        if n_workers > 1 and n >= PARALLEL_THRESHOLD and _can_fork():
-            chunk = max(4, min(CHUNK, n // (n_workers * 4) or 1))
-            with worker_pool(n_workers) as pool:
-                chunks = [list(range(i, min(i + chunk, n))) for i in range(0, n, chunk)]
-                for results in pool.imap(_render_pledges, chunks):
-                    take(results)
-            report = assemble()
-            # The workbook needs every view: a fresh worker, forked now that
-            # they are known, writes it while this process makes the booklet.
-            _JOB.report = report
-            with worker_pool(1) as pool:
-                book = pool.apply_async(_render_workbook, (workbook_key,))
-                booklet = writer.booklet_document(report, [r.content for r in rendered if r])
-                workbook = book.get()
-        else:
-            take(_render_pledges(list(range(n))))
-            report = assemble()
-            _JOB.report = report
-            booklet = writer.booklet_document(report, [r.content for r in rendered if r])
-            workbook = _render_workbook(workbook_key)
-    finally:
-        _JOB = None
-    return Rendered(
-        report, [r for r in rendered if r is not None], booklet, workbook, keys, workbook_key
-    )
+    results: list[R] = []
+    if workers > 1 and count >= PARALLEL_THRESHOLD and _can_fork():
+        chunk = max(4, min(CHUNK, count // (workers * 4) or 1))
+        chunks = [list(range(i, min(i + chunk, count))) for i in range(0, count, chunk)]
+        task = _Task(function, state)
+        with worker_pool(workers, _worker_task, task) as pool:
+            for part in pool.imap(_run_chunk, chunks):
+                results.extend(part)
+                if progress:
+                    progress(len(results), count)
+        return results
+    for i in range(count):
+        results.append(function(state, i))
+        if progress:
+            progress(i + 1, count)
+    return results
 
 
 @contextlib.contextmanager
-def worker_pool(processes: int) -> Iterator[multiprocessing.pool.Pool]:
+def worker_pool(
+    processes: int, setup: Callable[..., None] | None = None, *args: Any
+) -> Iterator[multiprocessing.pool.Pool]:
     """Forked workers that end with the build, however it ends.
 
     - Ctrl-C: the workers ignore SIGINT (the terminal sends it to the whole
@@ -237,7 +153,9 @@ def worker_pool(processes: int) -> Iterator[multiprocessing.pool.Pool]:
     context = multiprocessing.get_context("fork")
     blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
-        pool = context.Pool(processes, initializer=_worker_setup, initargs=(os.getpid(),))
+        pool = context.Pool(
+            processes, initializer=setup or _worker_setup, initargs=(os.getpid(), *args)
+        )
     except BaseException:
         signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
         raise

@@ -27,11 +27,12 @@ from click.testing import CliRunner, Result
 from docx.oxml.ns import qn
 from docx.text.paragraph import Paragraph
 
-from reportgen.build import PLEDGE_DIR, build
+from reportgen.build import build
 from reportgen.cli import main
 from reportgen.errors import OutputError
 from reportgen.load import load_records
 from reportgen.periods import Period
+from reportgen.writers import PLEDGE_DIR
 
 from .conftest import REPO, make_pledge, write_records
 

@@ -19,7 +19,7 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from reportgen.build import PLEDGE_DIR, render_report
+from reportgen.build import render_report
 from reportgen.cli import main
 from reportgen.output import (
     MANIFEST,
@@ -29,6 +29,7 @@ from reportgen.output import (
     safe_file_name,
 )
 from reportgen.periods import Period
+from reportgen.writers import PLEDGE_DIR
 
 from .synthetic import write_synthetic_records
 

@@ -331,7 +331,11 @@ def test_block_ends_follow_the_data_one_row_blocks_included(writer, report):
         for i in range(height)
     )
     plan = dataclasses.replace(view.plan_table, rows=rows, notes=())
-    data = _pledge_docx(writer, report, dataclasses.replace(view, plan_table=plan))
+    data = _pledge_docx(
+        writer,
+        report,
+        dataclasses.replace(view, plan_table=plan, money_tables=(plan, view.secured_table)),
+    )
     styles = Styles(data)
     table = _money_tables(_part(data, "word/document.xml"))[0]
     assert [_vmerge(tr) for tr in table.findall(f"{W}tr")[2:]] == [

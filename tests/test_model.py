@@ -10,7 +10,6 @@ import pytest
 from pydantic import TypeAdapter, ValidationError
 
 from reportgen.model import (
-    pledge_sort_key,
     DEFAULT_STATUSES,
     FUNDING_SOURCES,
     MAX_ITEM_CHARS,
@@ -22,6 +21,7 @@ from reportgen.model import (
     ReportSettings,
     SecuredAmount,
     TermRecord,
+    pledge_sort_key,
 )
 from reportgen.periods import Period
 

@@ -333,7 +333,7 @@ def test_a_changed_writer_is_never_up_to_date(ws: Path, monkeypatch: pytest.Monk
     monkeypatch.setattr(DocxWriter, "pledge_content", spy)
     monkeypatch.setattr(fingerprint, "code_fingerprint", lambda: "0" * 64)
     monkeypatch.setattr("reportgen.build.code_fingerprint", lambda: "0" * 64)
-    monkeypatch.setattr("reportgen.render.code_fingerprint", lambda: "0" * 64)
+    monkeypatch.setattr("reportgen.build.code_fingerprint", lambda: "0" * 64)
     result = _build("-j", "1")
     assert result.exit_code == 0 and "up to date" not in result.output
     assert sorted(rendered) == ["1-4-3", "1-4-5"]  # nothing reused from the old code

@@ -44,12 +44,13 @@ from docx.text.paragraph import Paragraph
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reportgen.build import PLEDGE_DIR, render_report
+from reportgen.build import render_report
 from reportgen.model import FUNDING_SOURCES, Pledge, ReportSettings, pledge_sort_key
 from reportgen.output import MANIFEST
 from reportgen.periods import Period
 from reportgen.text import BULLETS
 from reportgen.view import format_amount, report_view
+from reportgen.writers import PLEDGE_DIR
 
 from .conftest import RECORDS, REPO, write_records
 

@@ -357,9 +357,7 @@ def test_report_view_without_unrecorded_has_no_extra_line(make_pledge, settings)
 
 
 def test_summary_wording_follows_the_done_rule(make_pledge) -> None:
-    from reportgen.view import summary_lines
-
-    from reportgen.view import tally
+    from reportgen.view import summary_lines, tally
 
     def lines(done_statuses: list[str]) -> tuple[str, ...]:
         settings = ReportSettings.model_validate(

@@ -1,0 +1,203 @@
+"""Stage 5: the writers. Each lays out the one report view; none computes a figure.
+
+The pipeline (:mod:`reportgen.build`) computes the :class:`~reportgen.view.ReportView`
+once and hands it to every writer of the build through one small protocol:
+
+    class Writer(Protocol):
+        name: str                      # "docx", "xlsx", "hwpx"
+        templates: tuple[str, ...]     # files of templates/ it reads (hashed into the manifest)
+        def write(self, report: ReportView, job: WriteJob) -> list[OutputFile]: ...
+
+``job`` carries the explicit inputs a writer may need: the templates folder,
+the previous build (to reuse a file whose inputs are unchanged, by its key),
+per-pledge input digests to make such keys, and how many worker processes it
+may use (:func:`reportgen.render.parallel_map`). Adding a format is one module
+that lays the view out and one entry in :data:`WRITERS`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+from .output import pledge_file_stem, safe_file_name
+from .render import PreviousBuild, digest, parallel_map, template_digest
+from .view import PledgeView, ReportInfo, ReportView
+
+if TYPE_CHECKING:  # imported where used: a no-op rebuild never loads docxtpl
+    from .docx import DocxWriter
+
+PLEDGE_DIR = "공약별"
+
+
+def pledge_file(view: PledgeView, extension: str) -> str:
+    """``공약별/01-04-05 청년·여성….docx``: one pledge's file of a format."""
+    return f"{PLEDGE_DIR}/{pledge_file_stem(view.id, view.title)}.{extension}"
+
+
+def booklet_name(report: ReportView, extension: str = "docx") -> str:
+    return f"{report.period} {safe_file_name(report.city, 40)} 공약 추진실적 보고서.{extension}"
+
+
+def workbook_name(report: ReportView) -> str:
+    return f"{report.period} 예산 집계.xlsx"
+
+
+@dataclass(frozen=True)
+class OutputFile:
+    """One file a writer made; ``key`` digests its inputs, so a rebuild may reuse it."""
+
+    name: str
+    data: bytes
+    key: str | None = None
+
+
+@dataclass
+class WriteJob:
+    """What a writer may use besides the view: nothing is global."""
+
+    templates: Path
+    info: ReportInfo
+    code: str  # fingerprint of reportgen and its libraries
+    pledge_sources: list[str]  # per pledge: digest of settings, period and its record
+    previous: PreviousBuild = field(default_factory=lambda: PreviousBuild(None))
+    workers: int = 1
+    progress: Callable[[int, int], None] | None = None
+
+    def pledge_keys(self, template: str) -> list[str]:
+        """Per pledge: what its file of ``template`` is made from (its number included)."""
+        base = digest(self.code, template_digest(self.templates / template), repr(self.info))
+        return [digest(base, str(i + 1), src) for i, src in enumerate(self.pledge_sources)]
+
+    def report_key(self, template: str) -> str:
+        """What a file made from the whole report and ``template`` is made from."""
+        return digest(self.code, template_digest(self.templates / template), *self.pledge_sources)
+
+
+class Writer(Protocol):
+    name: str
+    templates: tuple[str, ...]
+
+    def write(self, report: ReportView, job: WriteJob) -> list[OutputFile]: ...
+
+
+# ---------------------------------------------------------------------------
+# DOCX: each pledge's pages (in parallel, reused when unchanged) and the booklet
+
+
+@dataclass(frozen=True)
+class _DocxPledges:
+    """What a worker needs to lay out pledge pages (inherited when it forks, never pickled)."""
+
+    writer: DocxWriter
+    report: ReportView
+    keys: list[str]
+    previous: PreviousBuild
+    info: ReportInfo
+
+
+def _docx_pledge(state: _DocxPledges, i: int) -> tuple[str, bytes]:
+    """Pledge ``i``'s body content (for the booklet) and its own DOCX, reused when unchanged."""
+    view = state.report.pledges[i]
+    document = state.previous.get(state.keys[i])
+    text = state.writer.pledge.content_of(document) if document is not None else None
+    if document is None or text is None:
+        text = state.writer.pledge_content(view, state.info, i + 1)
+        document = state.writer.pledge_document(view, state.info, i + 1, text)
+    return text, document
+
+
+class DocxOutput:
+    """공약별/*.docx and the booklet (:mod:`reportgen.docx`)."""
+
+    name: str = "docx"
+    templates: tuple[str, ...] = ("pledge.docx", "booklet.docx")
+
+    def write(self, report: ReportView, job: WriteJob) -> list[OutputFile]:
+        from .docx import DocxWriter
+
+        writer = DocxWriter.from_directory(job.templates)
+        keys = job.pledge_keys("pledge.docx")
+        state = _DocxPledges(writer, report, keys, job.previous, job.info)
+        rendered = parallel_map(_docx_pledge, len(report.pledges), state, job.workers, job.progress)
+        out = [
+            OutputFile(pledge_file(view, "docx"), document, key)
+            for view, (_text, document), key in zip(report.pledges, rendered, keys, strict=True)
+        ]
+        booklet = writer.booklet_document(report, [text for text, _doc in rendered])
+        out.append(OutputFile(booklet_name(report), booklet))
+        return out
+
+
+# ---------------------------------------------------------------------------
+# XLSX: the budget workbook
+
+
+class XlsxOutput:
+    """The budget workbook (:mod:`reportgen.xlsx`)."""
+
+    name: str = "xlsx"
+    templates: tuple[str, ...] = ("workbook.xlsx",)
+
+    def write(self, report: ReportView, job: WriteJob) -> list[OutputFile]:
+        key = job.report_key("workbook.xlsx")
+        data = job.previous.get(key)
+        if data is None:
+            from .xlsx import render_workbook
+
+            data = render_workbook(report, job.templates / "workbook.xlsx")
+        return [OutputFile(workbook_name(report), data, key)]
+
+
+# ---------------------------------------------------------------------------
+# HWPX: each pledge's pages and the booklet for Hancom Office
+
+
+@dataclass(frozen=True)
+class _HwpxPledges:
+    report: ReportView
+    keys: list[str]
+    previous: PreviousBuild
+    info: ReportInfo
+    template: Path
+
+
+def _hwpx_pledge(state: _HwpxPledges, i: int) -> bytes:
+    data = state.previous.get(state.keys[i])
+    if data is not None:
+        return data
+    from .hwpx import pledge_hwpx
+
+    return pledge_hwpx(state.report.pledges[i], state.info, template=state.template)
+
+
+class HwpxOutput:
+    """공약별/*.hwpx and the booklet as HWPX (:mod:`reportgen.hwpx`)."""
+
+    name: str = "hwpx"
+    templates: tuple[str, ...] = ("report.hwpx",)
+
+    def write(self, report: ReportView, job: WriteJob) -> list[OutputFile]:
+        from .hwpx import booklet_hwpx
+
+        template = job.templates / "report.hwpx"
+        keys = job.pledge_keys("report.hwpx")
+        state = _HwpxPledges(report, keys, job.previous, job.info, template)
+        documents = parallel_map(_hwpx_pledge, len(report.pledges), state, job.workers, None)
+        out = [
+            OutputFile(pledge_file(view, "hwpx"), data, key)
+            for view, data, key in zip(report.pledges, documents, keys, strict=True)
+        ]
+        out.append(
+            OutputFile(booklet_name(report, "hwpx"), booklet_hwpx(report, template=template))
+        )
+        return out
+
+
+_ALL: tuple[Writer, ...] = (DocxOutput(), XlsxOutput(), HwpxOutput())
+WRITERS: dict[str, Writer] = {w.name: w for w in _ALL}
+"""Every format reportgen writes, by name. A new format registers here."""
+
+DEFAULT_FORMATS = ("docx", "xlsx")
