@@ -823,12 +823,17 @@ def _report_changes(old: ReportView, new: ReportView, whole: bool) -> list[Chang
             out += _field(LABELS, (ROLE_NAMES[role],), o_rows.get(role, ""), n_rows.get(role, ""))
     if whole:  # the 총괄 counts only mean something for the whole report
         out += _field(SUMMARY, ("대상",), f"{old.total}개", f"{new.total}개")
+        # Labelled as the new report's 총괄 words it (the city's rule), not Goyang's.
         out += _field(
             SUMMARY,
-            ("완료(이행 후 계속추진 포함)",),
+            (f"{new.done_label} (달성률)",),
             f"{old.done}개 ({old.done_share})",
             f"{new.done}개 ({new.done_share})",
         )
+        if old.weighted_share or new.weighted_share:
+            out += _field(SUMMARY, ("이행률",), old.weighted_share, new.weighted_share)
+        if old.average_progress or new.average_progress:
+            out += _field(SUMMARY, ("평균진행률",), old.average_progress, new.average_progress)
         o_counts = {s.status: f"{s.count}개 ({s.share})" for s in old.summary}
         n_counts = {s.status: f"{s.count}개 ({s.share})" for s in new.summary}
         for status in [*n_counts, *(s for s in o_counts if s not in n_counts)]:

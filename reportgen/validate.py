@@ -398,17 +398,19 @@ def check_period_sections(records: RecordSet, period: Period) -> list[Problem]:
         out = _Sink(file.name, problems)
         asof = pledge_as_of(pledge, period, term, records.settings.cutoff)
         where = f"$ (report {period})"
+        settings = records.settings
+        withdrawn = [a for a in asof.adjustments if a.kind in settings.withdrawn_kinds]
         missing = []
         if asof.status is None:
             missing.append("status (추진상황)")
-        if asof.contacts is None:
+        if asof.contacts is None and settings.contact_roles:
             missing.append("contacts (담당)")
         if asof.windows.has_cumulative and not asof.cumulative:
             missing.append("그동안 추진실적")
         if asof.windows.has_previous and not asof.previous:
             missing.append(f"{asof.windows.previous.in_words} 추진실적")
-        if not asof.plan:
-            missing.append(f"{period.in_words} 추진계획")
+        if not asof.plan and not withdrawn:  # a 폐기 pledge prints no plan
+            missing.append(f"{asof.windows.plan_period.in_words} 추진계획")
         if not pledge.non_budget and asof.budget is None:
             missing.append("budget tables (투자계획/확보액)")
         if asof.problems is None:
@@ -417,6 +419,19 @@ def check_period_sections(records: RecordSet, period: Period) -> list[Problem]:
             out.warn(where, "nothing recorded for " + ", ".join(missing))
         for source in asof.draft_sources:
             out.warn(f"$.{source}", f"the report of {period} uses an unconfirmed draft")
+        # An adjustment that is also a status (폐기, 보류 …) and the status should agree.
+        last = asof.adjustments[-1] if asof.adjustments else None
+        if (
+            last is not None
+            and last.kind in settings.statuses
+            and asof.status is not None
+            and asof.status.value != last.kind
+        ):
+            out.warn(
+                f"$.reports.{asof.status.recorded}.status",
+                f"the pledge was adjusted ({last.kind}, {last.date}) but the report of {period} "
+                f"prints the status {quote(asof.status.value)}; record the status {last.kind!r}",
+            )
     return problems
 
 
@@ -440,6 +455,18 @@ def validate_records(records: RecordSet) -> list[Problem]:
     for pledge, file in records.origins:
         seen[pledge.id].append(file.name)
         _check_pledge(pledge, file, records.settings, _Sink(file.name, problems))
+    for pledge, file in records.origins:
+        for i, adj in enumerate(pledge.adjustments):
+            if adj.merged_into is not None and adj.merged_into not in seen:
+                problems.append(
+                    Problem(
+                        file.name,
+                        f"$.adjustments[{i}].merged_into",
+                        f"{quote(adj.merged_into)} is not a pledge of these records; "
+                        "write the number of the pledge it was merged into",
+                        Severity.WARNING,
+                    )
+                )
     for pledge_id, files in seen.items():
         if len(files) > 1:
             for name in files:

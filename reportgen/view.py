@@ -529,7 +529,8 @@ def pledge_view(pledge: Pledge, period: Period, settings: ReportSettings) -> Ple
             sections.append(("개선대책", tuple(_lines(pm.measures, 2))))
         problems = ProblemsView(tuple(sections), True)
 
-    rate = progress_rate_of(asof) if settings.progress_rate else None
+    # A withdrawn pledge has no progress left to rate: a carried 추진율 would mislead.
+    rate = progress_rate_of(asof) if settings.progress_rate and not withdrawn else None
     return PledgeView(
         id=pledge.id,
         title=title_of(asof),
@@ -676,6 +677,9 @@ class ReportView:
     sections: tuple[Section, ...] = ()  # the booklet's parts: by 분야, or one without heading
     group_level: str = ""  # "분야" where the city groups its pledges
     indicator_totals: tuple[IndicatorTotal, ...] = ()
+    done_label: str = (
+        "완료"  # "완료(이행후계속추진 포함)": what counts as done, as the 총괄 says it
+    )
 
 
 def report_view(pledges: list[Pledge], period: Period, settings: ReportSettings) -> ReportView:
@@ -837,7 +841,15 @@ def assemble_report(
         sections=tuple(sections),
         group_level=top[0].level if top else "",
         indicator_totals=_indicator_totals(views),
+        done_label=done_label(settings),
     )
+
+
+def done_label(settings: ReportSettings) -> str:
+    """``완료(이행후계속추진 포함)``: the statuses counted as done, and nothing they do not."""
+    done = [s for s in settings.done_statuses if s not in settings.excluded_statuses]
+    first, *others = done or ["완료"]
+    return f"{first}({', '.join(others)} 포함)" if others else first
 
 
 def summary_lines(whole: Tally, settings: ReportSettings, groups: int = 0) -> tuple[str, ...]:
@@ -862,9 +874,7 @@ def summary_lines(whole: Tally, settings: ReportSettings, groups: int = 0) -> tu
         apart.append(f"추진상황 미기재 {whole.unrecorded}개")
     if apart:
         target += f" ({', '.join(apart)}는 비율 산정에서 제외)"
-    done = [s for s in settings.done_statuses if s not in settings.excluded_statuses]
-    first, *others = done or ["완료"]
-    label = f"{first}({', '.join(others)} 포함)" if others else first
+    label = done_label(settings)
     lines = [target, f"○ {label} {whole.done}개, 달성률 {whole.done_share}"]
     if settings.weights:
         weights = ", ".join(f"{s} {format_amount(w)}%" for s, w in settings.weights.items())

@@ -373,7 +373,11 @@ def test_diff_shows_adjustments_first_and_compares_indicators() -> None:
     indicator = [c for c in diff.changes if c.section == INDICATORS]
     result = next(c for c in indicator if c.where[-1] == "실적")
     assert (result.old, result.new, result.difference) == ("300", "640", "340")
-    assert any(c.section == STATUS and c.where == ("추진율",) for c in diff.changes)
+    # A withdrawn pledge prints no 추진율; one in progress shows its change.
+    assert not any(c.where == ("추진율",) for c in diff.changes)
+    going = pledge_view(Pledge.model_validate(_pledge()), P("2024H1"), settings)
+    rate = [c for c in diff_pledge(old, going).changes if c.where == ("추진율",)]
+    assert [(c.section, c.old, c.new) for c in rate] == [(STATUS, None, "50%")]
 
 
 # ---------------------------------------------------------------------------
@@ -405,3 +409,32 @@ def test_new_period_with_report_half_cutoff_drafts_the_halfs_own_achievements(
     pledge = load_records(directory).pledges[0]
     drafted = [g for g in pledge.achievements if g.period == P("2024H2")]
     assert drafted[0].draft and drafted[0].entries[0].text == "하반기 계획"
+
+
+def _warnings(directory) -> list[tuple[str, str]]:
+    records = load_records(directory)
+    from reportgen.validate import check_period_sections
+
+    found = [*validate_records(records), *check_period_sections(records, P("2024H1"))]
+    return [(p.path, p.message) for p in found if p.severity is Severity.WARNING]
+
+
+def test_adjustments_and_statuses_are_checked_together(tmp_path, write_records) -> None:
+    merged = {**WITHDRAWN, "kind": "보류", "merged_into": "9-9"}
+    raw = _pledge(status="정상추진", adjustments=[merged])
+    warnings = _warnings(_write(tmp_path, write_records, GUN, [raw]))
+    assert any("adjusted (보류, 2024-03-15)" in m for _p, m in warnings)
+    assert any(p == "$.adjustments[0].merged_into" for p, _m in warnings)
+
+
+def test_a_withdrawn_pledge_is_not_asked_for_a_plan(tmp_path, write_records) -> None:
+    raw = _pledge(status="폐기", adjustments=[WITHDRAWN])
+    raw["plans"] = [g for g in raw["plans"] if g["period"] != "2024H2"]
+    assert not any(
+        "추진계획" in m for _p, m in _warnings(_write(tmp_path, write_records, GUN, [raw]))
+    )
+    going = _pledge()
+    going["plans"] = [g for g in going["plans"] if g["period"] != "2024H2"]
+    (tmp_path / "b").mkdir()
+    warnings = _warnings(_write(tmp_path / "b", write_records, GUN, [going]))
+    assert any("2024년 하반기 추진계획" in m for _p, m in warnings)  # the plan P+1, "6월말 기준"
