@@ -416,27 +416,64 @@ def _int(value: str | None) -> int | None:
         return None
 
 
-def _span(tc: etree._Element) -> int:
-    el = tc.find(f"{W}tcPr/{W}gridSpan")
-    value = _int(el.get(w("val"))) if el is not None else None
-    return value if value is not None and value > 0 else 1
+_TCPR, _TCW, _GRID_SPAN = w("tcPr"), w("tcW"), w("gridSpan")
+_VAL, _TYPE, _W = w("val"), w("type"), w("w")
 
 
-def _row_extra(tr: etree._Element) -> int:
+class _Cell:
+    """A table cell read once: its properties, preferred width and span."""
+
+    __slots__ = ("kind", "span", "tc", "tcpr", "value", "width_el")
+
+    def __init__(self, tc: etree._Element) -> None:
+        self.tc = tc
+        self.tcpr = tc.find(_TCPR)
+        self.width_el = None if self.tcpr is None else self.tcpr.find(_TCW)
+        span_el = None if self.tcpr is None else self.tcpr.find(_GRID_SPAN)
+        span = _int(span_el.get(_VAL)) if span_el is not None else None
+        self.span = span if span is not None and span > 0 else 1
+        if self.width_el is None:
+            self.kind, self.value = "", None
+        else:
+            self.kind = self.width_el.get(_TYPE, "dxa")
+            self.value = _int(self.width_el.get(_W))
+
+    def set_width(self, twips: int) -> None:
+        if self.tcpr is None:
+            self.tcpr = _cell_properties(self.tc)
+        if self.width_el is None:
+            self.width_el = etree.Element(_TCW)
+            _set_cell_property(self.tcpr, self.width_el)
+        self.width_el.set(_W, str(twips))
+        self.width_el.set(_TYPE, "dxa")
+
+    def set_span(self, span: int) -> None:
+        if span == self.span:
+            return
+        assert self.tcpr is not None  # a cell spanning columns has properties, or gets them
+        old = self.tcpr.find(_GRID_SPAN)
+        if span == 1:
+            if old is not None:
+                self.tcpr.remove(old)
+        elif old is not None:
+            old.set(_VAL, str(span))
+        else:
+            el = etree.Element(_GRID_SPAN)
+            el.set(_VAL, str(span))
+            _set_cell_property(self.tcpr, el)
+        self.span = span
+
+
+def _row_extra(tr: etree._Element) -> tuple[int, int]:
     """Grid columns a row skips before and after its cells (w:gridBefore, w:gridAfter)."""
-    extra = 0
+    trpr = tr.find(w("trPr"))
+    if trpr is None:
+        return 0, 0
+    skipped = []
     for tag in ("gridBefore", "gridAfter"):
-        el = tr.find(f"{W}trPr/{W}{tag}")
-        extra += (_int(el.get(w("val"))) or 0) if el is not None else 0
-    return extra
-
-
-def _width_of(tc: etree._Element) -> tuple[str, int | None]:
-    """A cell's preferred width: (type, value); ("", None) when it has none."""
-    el = tc.find(f"{W}tcPr/{W}tcW")
-    if el is None:
-        return "", None
-    return el.get(w("type"), "dxa"), _int(el.get(w("w")))
+        el = trpr.find(w(tag))
+        skipped.append((_int(el.get(w("val"))) or 0) if el is not None else 0)
+    return skipped[0], skipped[1]
 
 
 def _shares(total: int, weights: list[int]) -> list[int]:
@@ -456,7 +493,7 @@ def _shares(total: int, weights: list[int]) -> list[int]:
     return out
 
 
-def _columns(cells: list[etree._Element], grid: list[int], width: int) -> list[int]:
+def _columns(cells: list[_Cell], grid: list[int], width: int) -> list[int]:
     """The grid of a table whose defining row is ``cells`` (each one grid column).
 
     A cell with a fixed width (dxa) keeps it; cells marked ``colwidth`` share
@@ -466,12 +503,11 @@ def _columns(cells: list[etree._Element], grid: list[int], width: int) -> list[i
     """
     fixed: dict[int, int] = {}
     weights: dict[int, int] = {}
-    for i, tc in enumerate(cells):
-        kind, value = _width_of(tc)
-        if kind == FLEX_TYPE:
-            weights[i] = max(value or 0, 1)
-        elif kind == "dxa" and value is not None and value > 0:
-            fixed[i] = value
+    for i, cell in enumerate(cells):
+        if cell.kind == FLEX_TYPE:
+            weights[i] = max(cell.value or 0, 1)
+        elif cell.kind == "dxa" and cell.value is not None and cell.value > 0:
+            fixed[i] = cell.value
         elif i < len(grid) and grid[i] > 0:
             fixed[i] = grid[i]
         else:
@@ -503,27 +539,33 @@ def fit_table(tbl: etree._Element, width: int) -> bool:
     of the columns it covers. Returns whether anything was changed; a table
     that already agrees and has no ``colwidth`` cells is left as it is.
     """
-    rows = [(tr, tr.findall(w("tc"))) for tr in tbl.findall(w("tr"))]
-    rows = [(tr, cells) for tr, cells in rows if cells]
+    rows = []
+    for tr in tbl.iterchildren(w("tr")):
+        cells = [_Cell(tc) for tc in tr.iterchildren(w("tc"))]
+        if cells:
+            rows.append((tr, cells, _row_extra(tr)))
     if not rows:
         return False
     grid_el = tbl.find(w("tblGrid"))
     grid = (
-        [_int(c.get(w("w"))) or 0 for c in grid_el.findall(w("gridCol"))]
+        [_int(c.get(w("w"))) or 0 for c in grid_el.iterchildren(w("gridCol"))]
         if grid_el is not None
         else []
     )
-    flexible = any(_width_of(tc)[0] == FLEX_TYPE for _, cells in rows for tc in cells)
-    sums = [sum(_span(tc) for tc in cells) + _row_extra(tr) for tr, cells in rows]
-    if not flexible and all(s == len(grid) for s in sums):
+    flexible = [any(c.kind == FLEX_TYPE for c in cells) for _, cells, _ in rows]
+    if not any(flexible) and all(
+        sum(c.span for c in cells) + before + after == len(grid)
+        for _, cells, (before, after) in rows
+    ):
         return False
     singles = [
-        cells for tr, cells in rows if all(_span(tc) == 1 for tc in cells) and not _row_extra(tr)
+        (cells, flex)
+        for (_, cells, extra), flex in zip(rows, flexible, strict=True)
+        if extra == (0, 0) and all(c.span == 1 for c in cells)
     ]
-    defining = next(
-        (c for c in singles if any(_width_of(tc)[0] == FLEX_TYPE for tc in c)),
-        max(singles, key=len) if singles else None,
-    )
+    defining = next((cells for cells, flex in singles if flex), None)
+    if defining is None and singles:
+        defining = max((cells for cells, _ in singles), key=len)
     if defining is None:
         return False  # every row merges cells: nothing says what the columns are
     columns = _columns(defining, grid, width)
@@ -532,7 +574,7 @@ def fit_table(tbl: etree._Element, width: int) -> bool:
     if grid_el is None:
         grid_el = etree.Element(w("tblGrid"))
         tblpr = tbl.find(w("tblPr"))
-        tbl.insert(0 if tblpr is None else list(tbl).index(tblpr) + 1, grid_el)
+        tbl.insert(0 if tblpr is None else tbl.index(tblpr) + 1, grid_el)
     for old in grid_el.findall(w("gridCol")):
         grid_el.remove(old)
     for i, value in enumerate(columns):
@@ -540,9 +582,9 @@ def fit_table(tbl: etree._Element, width: int) -> bool:
         col.set(w("w"), str(value))
         grid_el.insert(i, col)  # before a w:tblGridChange, if any
 
-    for tr, cells in rows:
-        spans = [_span(tc) for tc in cells]
-        missing = count - sum(spans) - _row_extra(tr)
+    for _tr, cells, (before, after) in rows:
+        spans = [c.span for c in cells]
+        missing = count - sum(spans) - before - after
         # A merged cell (or else the last) takes up the columns the row lacks,
         # or gives back those it has too many of.
         merged = [i for i, s in enumerate(spans) if s > 1]
@@ -552,22 +594,12 @@ def fit_table(tbl: etree._Element, width: int) -> bool:
             change = max(missing, 1 - spans[i])
             spans[i] += change
             missing -= change
-        before = tr.find(f"{W}trPr/{W}gridBefore")
-        at = (_int(before.get(w("val"))) or 0) if before is not None else 0
-        for tc, span in zip(cells, spans, strict=True):
-            tcpr = _cell_properties(tc)
-            cell_width = etree.Element(w("tcW"))
-            cell_width.set(w("w"), str(sum(columns[at : at + span])))
-            cell_width.set(w("type"), "dxa")
-            _set_cell_property(tcpr, cell_width)
-            old = tcpr.find(w("gridSpan"))
-            if span == 1:
-                if old is not None:
-                    tcpr.remove(old)
-            else:
-                grid_span = etree.Element(w("gridSpan"))
-                grid_span.set(w("val"), str(span))
-                _set_cell_property(tcpr, grid_span)
+        at = before
+        for cell, span in zip(cells, spans, strict=True):
+            cell.set_width(sum(columns[at : at + span]))
+            if span != cell.span and cell.tcpr is None:
+                cell.tcpr = _cell_properties(cell.tc)
+            cell.set_span(span)
             at += span
     return True
 

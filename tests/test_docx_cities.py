@@ -31,6 +31,7 @@ from reportgen.periods import Period
 from reportgen.view import ReportView, assemble_report, pledge_view, report_info
 
 from .conftest import make_pledge, openxml_audit
+from .test_form import HEADING_STYLES, Styles, _row_keeps
 
 ROOT = Path(__file__).resolve().parent.parent
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -573,6 +574,44 @@ def test_cell_tags_become_cell_properties_in_schema_order():
     assert tcpr[0].get(f"{W}w") == "{{ 130 if x else 158 }}"
     assert tcpr[0].get(f"{W}type") == "pct"
     assert body.find(f".//{W}t").text == "{{ label }}"
+
+
+# ---------------------------------------------------------------------------
+# Page breaks: no heading, unit line or table head alone at the foot of a page
+
+
+def test_no_heading_or_table_head_ends_a_page_in_any_citys_document(gu, gun, grouped):
+    for rendered in (gu, gun, grouped):
+        ids = tuple(v.id for v in rendered.report.pledges)
+        for name, data in rendered.all().items():
+            styles = Styles(data)
+            body = etree.fromstring(zipfile.ZipFile(io.BytesIO(data)).read("word/document.xml"))
+            body = body.find(f"{W}body")
+            headings = 0
+            previous = None
+            for el in body:
+                if el.tag == f"{W}p":
+                    style = el.find(f"{W}pPr/{W}pStyle")
+                    style_id = None if style is None else style.get(f"{W}val")
+                    text = _cell_text(el)
+                    # section titles, unit lines, the 분야 line, adjustment headings
+                    if (
+                        style_id in (*HEADING_STYLES, "분류")
+                        or text.startswith("□")
+                        or (previous is not None and _cell_text(previous) == "□ 공약 조정")
+                    ):
+                        assert styles.ppr(el, "keepNext"), (name, text)
+                        headings += 1
+                elif el.tag == f"{W}tbl":
+                    if previous is not None and previous.tag == f"{W}p":
+                        assert styles.ppr(previous, "keepNext"), (name, _cell_text(previous))
+                    head = el.find(f"{W}tr")
+                    if _cell_text(head).startswith(ids):
+                        continue  # the pledge's header block: kept whole, not a table head
+                    assert head.find(f"{W}trPr/{W}tblHeader") is not None, (name, _cell_text(head))
+                    assert _row_keeps(styles, head), (name, _cell_text(head))
+                previous = el
+            assert headings >= 3, name
 
 
 # ---------------------------------------------------------------------------

@@ -13,9 +13,23 @@ re-running this script overwrites their edits.
   every pledge's pages follow it. Its styles must define every style that
   pledge.docx uses (reportgen checks this and names any missing style).
 
-Tags beyond docxtpl's: a table cell containing ``{% vmerge EXPR %}`` gets
-``<w:vMerge w:val="EXPR's value"/>`` (restart/continue), so merges come from
-the data (see PITFALLS.md on docxtpl's own ``{% vm %}`` in nested loops).
+Nothing of one city's form is fixed in them: they print what the view has
+(the city's money columns, funding sources, contact roles, participation
+categories, 성과지표, 공약 조정, 분야), so a column or a row that varies by
+city comes from a loop, never from a copy per column.
+
+Tags beyond docxtpl's (reportgen.ooxml.apply_cell_tags):
+
+- a table cell containing ``{% vmerge EXPR %}`` gets
+  ``<w:vMerge w:val="EXPR's value"/>`` (restart/continue), so merges come from
+  the data (see PITFALLS.md on docxtpl's own ``{% vm %}`` in nested loops);
+- a cell containing ``{% colwidth W %}`` (the money tables' fiscal columns,
+  repeated by ``{%tc for … %}``) has no width of its own: its column shares
+  what the table's fixed columns leave of the text width, in proportion to W.
+  After rendering, reportgen rebuilds every table's grid and cell widths from
+  the cells it has (reportgen.ooxml.fit_tables), and stretches a merged cell
+  such as "비 예 산" over however many columns there are. Only the heading
+  row needs ``colwidth``; the other rows take their widths from it.
 """
 
 from __future__ import annotations
