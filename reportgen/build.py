@@ -40,7 +40,7 @@ from .output import (
 from .periods import Period
 from .render import PreviousBuild, default_workers, digest
 from .validate import check
-from .view import report_info, report_view
+from .view import ReportView, report_info, report_view
 from .writers import DEFAULT_FORMATS, WRITERS, WriteJob, booklet_name, pledge_file
 
 
@@ -153,6 +153,9 @@ def _render_report(
         previous=PreviousBuild(previous),
         workers=workers if workers is not None else default_workers(),
         progress=progress,
+        formats=tuple(formats),
+        pdf=pdf,
+        earlier=_earlier_report(records, period) if "html" in formats else None,
     )
     files: dict[str, bytes] = {}
     render_keys: dict[str, str] = {}
@@ -195,6 +198,15 @@ def _render_report(
         code=job.code,
     )
     return Build(period, files, warnings, drafts, notes)
+
+
+def _earlier_report(records: RecordSet, period: Period) -> ReportView | None:
+    """The report of the half before ``period``, when the term has one (a site shows changes)."""
+    assert records.settings is not None
+    earlier = period.previous
+    if not records.settings.term.to_term().contains(earlier):
+        return None
+    return report_view(records.pledges, earlier, records.settings)
 
 
 def latest_reported(records_dir: Path) -> Period:

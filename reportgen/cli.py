@@ -125,6 +125,11 @@ def schema(records_dir: Path, out: Path | None) -> None:
     help="Also write the booklet and each pledge as HWPX, for Hancom Office (한글).",
 )
 @click.option(
+    "--site",
+    is_flag=True,
+    help="Also write the period's website (index.html …) linking to these files.",
+)
+@click.option(
     "-j",
     "--jobs",
     type=click.IntRange(min=1),
@@ -148,6 +153,7 @@ def build(
     strict: bool,
     pdf: bool,
     hwpx: bool,
+    site: bool,
     jobs: int | None,
     force: bool,
     quiet: bool,
@@ -160,7 +166,7 @@ def build(
     from .build import kept_files, latest_reported, verify
     from .writers import DEFAULT_FORMATS
 
-    formats = (*DEFAULT_FORMATS, "hwpx") if hwpx else DEFAULT_FORMATS
+    formats = (*DEFAULT_FORMATS, *(["hwpx"] if hwpx else []), *(["html"] if site else []))
 
     if period is None:
         period = latest_reported(records_dir)
@@ -322,6 +328,124 @@ def init(
         f"next: edit {directory / 'report.json'} (statuses, groups, columns …), replace the "
         f"sample pledge, then: reportgen validate --records {directory} && "
         f"reportgen build --records {directory} --out output-{directory.name}"
+    )
+
+
+@main.command()
+@click.argument("period", metavar="[PERIOD]", required=False, callback=_period)
+@RECORDS
+@click.option(
+    "--templates",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("templates"),
+    show_default=True,
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Folder to upload [default: public/PERIOD].",
+)
+@click.option("--pdf", is_flag=True, help="Offer PDFs for download too (needs LibreOffice).")
+@click.option("--hwpx", is_flag=True, help="Offer HWPX for download too.")
+@click.option("--force", is_flag=True, help="Replace files in --out that were changed by hand.")
+@click.pass_context
+def publish(
+    ctx: click.Context,
+    period: Period | None,
+    records_dir: Path,
+    templates: Path,
+    out: Path | None,
+    pdf: bool,
+    hwpx: bool,
+    force: bool,
+) -> None:
+    """Write the website of PERIOD (웹소통): index, a page per pledge, what changed, downloads.
+
+    The same build as `build --site`, into a folder of its own to upload:
+    index.html at its root beside the DOCX, workbook (and PDF/HWPX) it links to.
+    """
+    if period is None:
+        from .build import latest_reported
+
+        period = latest_reported(records_dir)
+    target = out or Path("public") / str(period)
+    ctx.invoke(
+        build,
+        period=period,
+        records_dir=records_dir,
+        templates=templates,
+        out=target,
+        check_only=False,
+        strict=False,
+        pdf=pdf,
+        hwpx=hwpx,
+        site=True,
+        jobs=None,
+        force=force,
+        quiet=False,
+        verbose=False,
+    )
+    click.echo(f"open {target / 'index.html'}")
+
+
+@main.group("intake")
+def intake() -> None:
+    """Departments fill in a workbook per half-year; import brings it into the records."""
+
+
+@intake.command("export")
+@click.argument("period", metavar="PERIOD", callback=_period)
+@RECORDS
+@click.option(
+    "--dept", default=None, metavar="NAME", help="One department only (소관부서 as recorded)."
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Folder for the workbooks [default: intake-PERIOD].",
+)
+def intake_export(period: Period, records_dir: Path, dept: str | None, out: Path | None) -> None:
+    """One XLSX per department for the report of PERIOD, to fill in and send back."""
+    from .intake import export_workbooks
+    from .output import add_files
+
+    books = export_workbooks(records_dir, period, dept)
+    target = out or Path(f"intake-{period}")
+    from .build import protected_paths
+
+    # A department's returned file is never overwritten: add_files refuses a
+    # file changed since reportgen wrote it.
+    protected = protected_paths(records_dir, Path("templates"))
+    for path in add_files(target, books, version=__version__, force=False, protected=protected):
+        click.echo(f"wrote {path}")
+
+
+@intake.command("import")
+@click.argument(
+    "files",
+    metavar="FILE…",
+    nargs=-1,
+    required=True,
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+)
+@RECORDS
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Import into a confirmed report, an older period, or over records changed since "
+    "the export.",
+)
+def intake_import(files: tuple[Path, ...], records_dir: Path, force: bool) -> None:
+    """Read the departments' workbooks into the records (as drafts), all or nothing."""
+    from .intake import import_workbooks
+
+    result = import_workbooks(records_dir, list(files), force=force)
+    for line in result.describe():
+        click.echo(line)
+    click.echo(
+        f"{len(result.written)} record(s) written" if result.written else "nothing to change"
     )
 
 

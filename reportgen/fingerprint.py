@@ -15,6 +15,9 @@ import platform
 from importlib import metadata
 from pathlib import Path
 
+# reportgen's own files that shape outputs: code, the fonts map, the site's pages.
+RESOURCE_SUFFIXES = (".py", ".conf", ".html", ".css", ".js")
+
 # The libraries whose behaviour reaches the bytes of a DOCX or XLSX.
 LIBRARIES = ("docxtpl", "python-docx", "jinja2", "lxml", "XlsxWriter", "openpyxl", "pydantic")
 
@@ -25,7 +28,7 @@ def code_fingerprint() -> str:
     h = hashlib.sha256()
     package = Path(__file__).resolve().parent
     for path in sorted(package.rglob("*")):
-        if path.suffix in (".py", ".conf") and "__pycache__" not in path.parts:
+        if path.suffix in RESOURCE_SUFFIXES and "__pycache__" not in path.parts:
             name = path.relative_to(package).as_posix().encode()
             data = path.read_bytes()
             h.update(len(name).to_bytes(4, "big") + name + len(data).to_bytes(8, "big") + data)

@@ -65,6 +65,9 @@ class WriteJob:
     previous: PreviousBuild = field(default_factory=lambda: PreviousBuild(None))
     workers: int = 1
     progress: Callable[[int, int], None] | None = None
+    formats: tuple[str, ...] = ()  # every format of this build (a site links to the others)
+    pdf: bool = False  # PDFs of the DOCX follow the writers
+    earlier: ReportView | None = None  # the previous period's report, for "what changed"
 
     def pledge_keys(self, template: str) -> list[str]:
         """Per pledge: what its file of ``template`` is made from (its number included)."""
@@ -196,7 +199,35 @@ class HwpxOutput:
         return out
 
 
-_ALL: tuple[Writer, ...] = (DocxOutput(), XlsxOutput(), HwpxOutput())
+# ---------------------------------------------------------------------------
+# HTML: the period's website (웹소통), linking to the other files of the build
+
+
+class SiteOutput:
+    """index.html, a page per pledge, changes.html and assets/ (:mod:`reportgen.site`)."""
+
+    name: str = "html"
+    templates: tuple[str, ...] = ()  # the site's pages ship with reportgen
+
+    def write(self, report: ReportView, job: WriteJob) -> list[OutputFile]:
+        from .diff import diff_views
+        from .site import build_site
+
+        kinds = [f for f in ("docx", "hwpx") if f in job.formats] + (["pdf"] if job.pdf else [])
+        links: dict[str, list[tuple[str, str]]] = {
+            view.id: [(kind.upper(), pledge_file(view, kind)) for kind in kinds]
+            for view in report.pledges
+        }
+        whole = [(f"보고서 {kind.upper()}", booklet_name(report, kind)) for kind in kinds]
+        if "xlsx" in job.formats:
+            whole.append(("예산 집계 XLSX", workbook_name(report)))
+        links[""] = whole
+        changes = diff_views(job.earlier, report) if job.earlier is not None else None
+        site = build_site(report, changes, links)
+        return [OutputFile(name, data) for name, data in site.items()]
+
+
+_ALL: tuple[Writer, ...] = (DocxOutput(), XlsxOutput(), HwpxOutput(), SiteOutput())
 WRITERS: dict[str, Writer] = {w.name: w for w in _ALL}
 """Every format reportgen writes, by name. A new format registers here."""
 
