@@ -25,6 +25,15 @@ RECORDS = click.option(
 )
 
 
+TEMPLATES = click.option(
+    "--templates",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("templates"),
+    show_default=True,
+    help="Directory of the templates (DOCX, XLSX, HWPX).",
+)
+
+
 def _period(_ctx: click.Context, _param: click.Parameter, value: str | None) -> Period | None:
     if value is None:
         return None
@@ -92,13 +101,7 @@ def schema(records_dir: Path, out: Path | None) -> None:
 @main.command()
 @click.argument("period", metavar="[PERIOD]", required=False, callback=_period)
 @RECORDS
-@click.option(
-    "--templates",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=Path("templates"),
-    show_default=True,
-    help="Directory of the DOCX/XLSX templates.",
-)
+@TEMPLATES
 @click.option(
     "--out",
     type=click.Path(path_type=Path),
@@ -334,12 +337,7 @@ def init(
 @main.command()
 @click.argument("period", metavar="[PERIOD]", required=False, callback=_period)
 @RECORDS
-@click.option(
-    "--templates",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=Path("templates"),
-    show_default=True,
-)
+@TEMPLATES
 @click.option(
     "--out",
     type=click.Path(path_type=Path, file_okay=False),
