@@ -9,7 +9,7 @@ to hand to a sandboxed template and to another process.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
@@ -33,6 +33,7 @@ from .budget import (
     BudgetTable,
     Figure,
     execution_basis,
+    execution_rate,
     execution_rate_of,
     plan_table,
     printed_total_drifts,
@@ -214,6 +215,41 @@ class AdjustmentView:
 
 
 @dataclass(frozen=True)
+class SourceMoney:
+    """재원별: one funding source's money over a pledge's sub-projects (or the whole report)."""
+
+    source: str
+    planned: Decimal | None  # None: nothing recorded (or the plan of a withdrawn pledge)
+    secured: Decimal | None
+    executed: Decimal | None
+
+
+@dataclass(frozen=True)
+class MoneyTotals:
+    """Money of every budgeted pledge added up: the workbook's 합계 rows.
+
+    ``planned`` leaves out withdrawn pledges (their plan is no longer planned
+    money); 집행률 is like with like, executed ÷ ``basis`` (what was secured in
+    the columns whose execution is recorded), as on each pledge's table.
+    """
+
+    columns: tuple[Decimal | None, ...]  # planned, per money column
+    planned: Decimal | None
+    secured: Decimal | None
+    executed: Decimal | None
+    basis: Decimal | None
+    rate: Decimal | None
+    rate_text: str
+    by_source: tuple[SourceMoney, ...]
+
+
+def _add(values: Iterable[Decimal | None]) -> Decimal | None:
+    """A sum over figures; None when none of them is a figure (blank, not 0)."""
+    found = [v for v in values if v is not None]
+    return sum(found, Decimal(0)) if found else None
+
+
+@dataclass(frozen=True)
 class PledgeView:
     """Everything printed on one pledge's pages for one report period."""
 
@@ -240,6 +276,7 @@ class PledgeView:
     adjustments: tuple[AdjustmentView, ...] = ()  # 공약 조정, oldest first
     withdrawn: bool = False  # 폐기/통폐합: no plan row and no 투자계획 table
     money_tables: tuple[MoneyTable, ...] = ()  # the tables to print, in order
+    by_source: tuple[SourceMoney, ...] = ()  # 재원별 (the workbook's sheet of that name)
 
 
 NOT_RECORDED = "(기록 없음)"
@@ -529,6 +566,21 @@ def pledge_view(pledge: Pledge, period: Period, settings: ReportSettings) -> Ple
             sections.append(("개선대책", tuple(_lines(pm.measures, 2))))
         problems = ProblemsView(tuple(sections), True)
 
+    by_source = tuple(
+        SourceMoney(
+            source,
+            None
+            if withdrawn
+            else _add(
+                r.total.amount for r in plan.rows if r.label == source and r.kind == "source"
+            ),
+            _add(r.total.amount for r in secured.rows if r.label == source and r.kind == "source"),
+            _add(
+                r.total.executed for r in secured.rows if r.label == source and r.kind == "source"
+            ),
+        )
+        for source in sources
+    )
     # A withdrawn pledge has no progress left to rate: a carried 추진율 would mislead.
     rate = progress_rate_of(asof) if settings.progress_rate and not withdrawn else None
     return PledgeView(
@@ -555,6 +607,7 @@ def pledge_view(pledge: Pledge, period: Period, settings: ReportSettings) -> Ple
         withdrawn=withdrawn,
         # A withdrawn pledge's plan is stale: what was secured and spent stays.
         money_tables=(secured,) if withdrawn else (plan, secured),
+        by_source=by_source,
     )
 
 
@@ -677,9 +730,9 @@ class ReportView:
     sections: tuple[Section, ...] = ()  # the booklet's parts: by 분야, or one without heading
     group_level: str = ""  # "분야" where the city groups its pledges
     indicator_totals: tuple[IndicatorTotal, ...] = ()
-    done_label: str = (
-        "완료"  # "완료(이행후계속추진 포함)": what counts as done, as the 총괄 says it
-    )
+    # What counts as done, as the 총괄 says it: "완료(이행후계속추진 포함)".
+    done_label: str = "완료"
+    money_totals: MoneyTotals | None = None  # every budgeted pledge's money added up
 
 
 def report_view(pledges: list[Pledge], period: Period, settings: ReportSettings) -> ReportView:
@@ -772,6 +825,38 @@ def _indicator_totals(views: Sequence[PledgeView]) -> tuple[IndicatorTotal, ...]
     return tuple(out)
 
 
+def money_totals(views: Sequence[PledgeView], sources: Sequence[str]) -> MoneyTotals:
+    """The 합계 of every budgeted pledge with recorded tables (withdrawn plans left out)."""
+    budgeted = [v for v in views if not v.non_budget and v.plan_table.recorded]
+    planning = [v for v in budgeted if not v.withdrawn]
+    n = len(views[0].plan_table.column_labels) if views else 0
+    columns = tuple(
+        _add(v.plan_table.grand_total.cells[i].amount for v in planning) for i in range(n)
+    )
+    secured = [v.secured_table.grand_total for v in budgeted]
+    executed = _add(g.total.executed for g in secured)
+    basis = _add(g.rate_basis for g in secured)
+    rate = execution_rate(Figure(basis, executed))
+    return MoneyTotals(
+        columns=columns,
+        planned=_add(v.plan_table.grand_total.total.amount for v in planning),
+        secured=_add(g.total.amount for g in secured),
+        executed=executed,
+        basis=basis,
+        rate=rate,
+        rate_text=format_rate(rate),
+        by_source=tuple(
+            SourceMoney(
+                source,
+                _add(m.planned for v in budgeted for m in v.by_source if m.source == source),
+                _add(m.secured for v in budgeted for m in v.by_source if m.source == source),
+                _add(m.executed for v in budgeted for m in v.by_source if m.source == source),
+            )
+            for source in sources
+        ),
+    )
+
+
 def group_heading(key: str, name: str) -> str:
     """``1. 일자리 경제``, ``Ⅰ. 안전``; a key that is its own mark prints bare: ``① 생활 …``."""
     last = numbering.parts(key)[-1] if key else None
@@ -842,6 +927,7 @@ def assemble_report(
         group_level=top[0].level if top else "",
         indicator_totals=_indicator_totals(views),
         done_label=done_label(settings),
+        money_totals=money_totals(views, settings.funding_sources),
     )
 
 

@@ -21,10 +21,9 @@ Every figure is a number. Every total (계 column, 소계 and 계 rows, the summ
 sheets) is a live formula whose computed value is stored beside it, taken from
 the view (which computed it once for every writer), so readers that do not
 calculate see the same figures as Excel. The summary sheets refer to the
-pledge sheets' cells, so an edit on a pledge sheet flows through. The only
-figures added up here are the ones the view does not carry yet (the whole
-report's money totals and each pledge's total per funding source; see
-:class:`_ColumnSums`).
+pledge sheets' cells, so an edit on a pledge sheet flows through. Nothing is
+added up here: the whole report's totals and each pledge's totals per funding
+source are the view's (:class:`~reportgen.view.MoneyTotals`).
 
 Styling comes from the template ``workbook.xlsx``: its sheet ``styles`` holds
 one styled sample cell per role (see :data:`ROLES` and
@@ -62,7 +61,6 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from . import ooxml
-from .budget import Figure, execution_rate
 from .bulk import bulk_allocation
 from .errors import TemplateError
 from .ooxml import normalize_package
@@ -698,43 +696,6 @@ def _period_words(period: str) -> str:
 # Figures the view does not carry (yet)
 
 
-@dataclass
-class _ColumnSums:
-    """Sums over pledges of figures the view holds per pledge (None: no figure at all).
-
-    The view gives every pledge's totals; the whole report's money totals (the
-    합계 rows) and each pledge's total per funding source are not in it yet, so
-    they are added here from the pledges' own figures, in one place, until the
-    view carries them.
-    """
-
-    values: dict[int, Decimal | None]
-
-    def add(self, col: int, value: Decimal | None) -> None:
-        if value is not None:
-            prev = self.values.get(col)
-            self.values[col] = value if prev is None else prev + value
-
-    def get(self, col: int) -> Decimal | None:
-        return self.values.get(col)
-
-
-def _source_totals(
-    table: MoneyTable | None, sources: Sequence[str]
-) -> dict[str, tuple[Decimal | None, Decimal | None]]:
-    """Per funding source: its rows' 계 (amount, executed) over all sub-projects."""
-    out: dict[str, tuple[Decimal | None, Decimal | None]] = {}
-    rows = table.rows if table is not None else ()
-    for source in sources:
-        sums = _ColumnSums({})
-        for r in rows:
-            if r.kind == "source" and r.label == source:
-                sums.add(0, r.total.amount)
-                sums.add(1, r.total.executed)
-        out[source] = (sums.get(0), sums.get(1))
-    return out
-
-
 # ---------------------------------------------------------------------------
 # Formula texts. Pledge sheets share their layout far more often than not, so
 # each distinct text is built once per process rather than once per cell; keys
@@ -1034,7 +995,6 @@ class _Writer:
         self._headers(ws, h + 1, SUM_FISCAL, report.column_labels)
 
         r = SUMMARY_FIRST_ROW
-        totals = _ColumnSums({})
         money_rows: list[int] = []
         figure, rates = self.f.numeric("figure"), self.f.numeric("rate")
         for view in report.pledges:
@@ -1059,11 +1019,9 @@ class _Writer:
                 for i, cell in enumerate(plan.grand_total.cells):
                     ref = f"={sheet.ref}!{_abs(sheet.plan.total_row, MT_TOTAL + 1 + i)}"
                     figure.total(ws, r, SUM_FISCAL + i, ref, cell.amount)
-                    totals.add(SUM_FISCAL + i, cell.amount)
                 plan_total = plan.grand_total.total.amount
                 across = f"=SUM({_a1(r, SUM_FISCAL)}:{_a1(r, plan_end)})"
                 figure.total(ws, r, SUM_PLAN, across, plan_total)
-                totals.add(SUM_PLAN, plan_total)
             else:  # withdrawn: its plan is not planned money any more
                 for c in (SUM_PLAN, *range(SUM_FISCAL, plan_end + 1)):
                     figure.figure(ws, r, c, None)
@@ -1075,7 +1033,6 @@ class _Writer:
                 (basis_col, pledge_basis_col, g.rate_basis),
             ):
                 figure.total(ws, r, c, f"={sheet.ref}!{_abs(at, src)}", value)
-                totals.add(c, value)
             like = _like_rate_formula(r, SUM_EXECUTED, basis_col)
             rates.computed_rate(ws, r, SUM_RATE, like, g.rate)
             self.rate_cells[view.id] = (f"={SUMMARY_REF}!{_abs(r, SUM_RATE)}", g.rate)
@@ -1084,9 +1041,19 @@ class _Writer:
         total_row = r
         self._merge(ws, total_row, SUM_ID, total_row, SUM_STATUS, "합계", f("total_label"))
         total = self.f.numeric("total")
-        for c in (SUM_PLAN, SUM_SECURED, SUM_EXECUTED, *range(SUM_FISCAL, basis_col + 1)):
-            total.total(ws, total_row, c, _sum_formula(c, tuple(money_rows)), totals.get(c))
-        whole = execution_rate(Figure(totals.get(basis_col), totals.get(SUM_EXECUTED)))
+        money = report.money_totals
+        assert money is not None  # assemble_report always sets it
+        # The 합계 row: the view's totals, with the formulas that give them.
+        totals: dict[int, Decimal | None] = {
+            SUM_PLAN: money.planned,
+            SUM_SECURED: money.secured,
+            SUM_EXECUTED: money.executed,
+            basis_col: money.basis,
+            **{SUM_FISCAL + i: v for i, v in enumerate(money.columns)},
+        }
+        for c, value in totals.items():
+            total.total(ws, total_row, c, _sum_formula(c, tuple(money_rows)), value)
+        whole = money.rate
         self.rate_cells[""] = (f"={SUMMARY_REF}!{_abs(total_row, SUM_RATE)}", whole)
         formula = _like_rate_formula(total_row, SUM_EXECUTED, basis_col)
         total.computed_rate(ws, total_row, SUM_RATE, formula, whole)
@@ -1300,7 +1267,6 @@ class _Writer:
 
         r = SUMMARY_FIRST_ROW
         money_rows: list[int] = []
-        totals = _ColumnSums({})
         figure, rates = self.f.numeric("figure"), self.f.numeric("rate")
         total = self.f.numeric("total")
         c_total = SRC_FIRST + width * len(sources)
@@ -1314,15 +1280,13 @@ class _Writer:
                 continue
             money_rows.append(r)
             plan = _table(view, "plan")
-            plan_rows = _source_totals(plan, sources)
-            sec_rows = _source_totals(view.secured_table, sources)
-            for g, source in enumerate(sources):
+            for g, money in enumerate(view.by_source):
                 c0 = SRC_FIRST + width * g
-                crit = _quote_text(source)
+                crit = _quote_text(money.source)
                 cells = (
-                    (sheet.plan, MT_TOTAL, plan_rows[source][0]),
-                    (sheet.secured, MT_TOTAL, sec_rows[source][0]),
-                    (sheet.secured, MT_TOTAL + 1, sec_rows[source][1]),
+                    (sheet.plan, MT_TOTAL, money.planned),
+                    (sheet.secured, MT_TOTAL, money.secured),
+                    (sheet.secured, MT_TOTAL + 1, money.executed),
                 )
                 for k, (place, sum_col, value) in enumerate(cells):
                     if place is None:  # withdrawn: no plan
@@ -1331,7 +1295,6 @@ class _Writer:
                     labels = f"{sheet.ref}!{_abs(place.first_row, MT_LABEL)}:{_abs(place.last_row, MT_LABEL)}"
                     sums = f"{sheet.ref}!{_abs(place.first_row, sum_col)}:{_abs(place.last_row, sum_col)}"
                     figure.total(ws, r, c0 + k, f"=SUMIF({labels},{crit},{sums})", value)
-                    totals.add(c0 + k, value)
             grand_plan = plan.grand_total.total.amount if plan is not None else None
             grand_sec = view.secured_table.grand_total.total
             for k, value in enumerate((grand_plan, grand_sec.amount, grand_sec.executed)):
@@ -1340,7 +1303,6 @@ class _Writer:
                     continue
                 parts = ",".join(_a1(r, SRC_FIRST + width * g + k) for g in range(len(sources)))
                 total.total(ws, r, c_total + k, f"=SUM({parts})", value)
-                totals.add(c_total + k, value)
             # 집행률 like with like, as the 총괄 sheet has it (one figure, one place).
             ref, rate = self.rate_cells[view.id]
             rates.computed_rate(ws, r, rate_col, ref, rate)
@@ -1348,8 +1310,14 @@ class _Writer:
 
         total_row = r
         self._merge(ws, total_row, SRC_ID, total_row, SRC_TITLE, "합계", f("total_label"))
-        for c in range(SRC_FIRST, rate_col):
-            total.total(ws, total_row, c, _sum_formula(c, tuple(money_rows)), totals.get(c))
+        whole = report.money_totals
+        assert whole is not None
+        row_totals: list[Decimal | None] = []
+        for m in whole.by_source:
+            row_totals += [m.planned, m.secured, m.executed]
+        row_totals += [whole.planned, whole.secured, whole.executed]
+        for c, value in zip(range(SRC_FIRST, rate_col), row_totals, strict=True):
+            total.total(ws, total_row, c, _sum_formula(c, tuple(money_rows)), value)
         ref, rate = self.rate_cells[""]
         total.computed_rate(ws, total_row, rate_col, ref, rate)
         ws.write_string(

@@ -438,3 +438,20 @@ def test_a_withdrawn_pledge_is_not_asked_for_a_plan(tmp_path, write_records) -> 
     (tmp_path / "b").mkdir()
     warnings = _warnings(_write(tmp_path / "b", write_records, GUN, [going]))
     assert any("2024년 하반기 추진계획" in m for _p, m in warnings)  # the plan P+1, "6월말 기준"
+
+
+def test_the_view_carries_the_reports_money_totals() -> None:
+    """The workbook's 합계 rows and 재원별 come from the view, withdrawn plans left out."""
+    settings = _settings()
+    going = Pledge.model_validate(_pledge("1-1"))
+    dropped = Pledge.model_validate(_pledge("1-2", status="폐기", adjustments=[WITHDRAWN]))
+    report = report_view([going, dropped], P("2024H1"), settings)
+    money = report.money_totals
+    assert money is not None
+    assert money.planned == D(30)  # 1-1's plan only: 1-2 was withdrawn
+    assert money.secured == D(20) and money.executed is None and money.rate is None
+    gunbi = next(m for m in money.by_source if m.source == "군비")
+    assert (gunbi.planned, gunbi.secured) == (D(30), D(20))
+    assert [m.planned for m in report.pledges[1].by_source] == [None] * 4
+    columns = dict(zip(report.column_labels, money.columns, strict=True))
+    assert (columns["'23"], columns["'24"], columns["기투자"]) == (D(10), D(20), D(0))

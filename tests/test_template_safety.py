@@ -194,7 +194,7 @@ def test_docxtpl_alone_silently_drops_the_paragraphs_after_an_unclosed_tag():
 
 def test_an_unclosed_tag_across_paragraphs_is_refused(tmp_path):
     path = _template_texts(
-        tmp_path, {"소관부서": "{# note", "{{ p.department }}": "KEEP ME", "과 장": "end #}"}
+        tmp_path, {"소관부서": "{# note", "{{ p.department }}": "KEEP ME", "연락처": "end #}"}
     )
     with pytest.raises(TemplateError) as info:
         compile_template(path)
