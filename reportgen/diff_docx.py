@@ -50,7 +50,7 @@ from .diff import (
     TextLine,
     Word,
 )
-from .ooxml import normalize_package, sub, w
+from .ooxml import child, normalize_package, sub, w
 
 FONT = "맑은 고딕"
 LANG = "ko-KR"
@@ -72,55 +72,12 @@ DELETED_ITEM = "<삭 제>"
 OMITTED = "(생 략)"
 MOVED = "(이 동)"
 
-# Child order of the elements we touch (ECMA-376 Part 1, §17.3.2.28, §17.3.1.26,
-# §17.4.70, §17.4.60): Word refuses elements out of schema order.
-_RPR_ORDER = (
-    "rStyle", "rFonts", "b", "bCs", "i", "iCs", "caps", "smallCaps", "strike", "dstrike",
-    "outline", "shadow", "emboss", "imprint", "noProof", "snapToGrid", "vanish", "webHidden",
-    "color", "spacing", "w", "kern", "position", "sz", "szCs", "highlight", "u", "effect",
-    "bdr", "shd", "fitText", "vertAlign", "rtl", "cs", "em", "lang", "eastAsianLayout",
-    "specVanish", "oMath",
-)  # fmt: skip
-_PPR_ORDER = (
-    "pStyle", "keepNext", "keepLines", "pageBreakBefore", "framePr", "widowControl", "numPr",
-    "suppressLineNumbers", "pBdr", "shd", "tabs", "suppressAutoHyphens", "kinsoku", "wordWrap",
-    "overflowPunct", "topLinePunct", "autoSpaceDE", "autoSpaceDN", "bidi", "adjustRightInd",
-    "snapToGrid", "spacing", "ind", "contextualSpacing", "mirrorIndents", "suppressOverlap",
-    "jc", "textDirection", "textAlignment", "textboxTightWrap", "outlineLvl", "divId",
-    "cnfStyle", "rPr", "sectPr", "pPrChange",
-)  # fmt: skip
-_TCPR_ORDER = (
-    "cnfStyle", "tcW", "gridSpan", "hMerge", "vMerge", "tcBorders", "shd", "noWrap", "tcMar",
-    "textDirection", "tcFitText", "vAlign", "hideMark",
-)  # fmt: skip
-_TBLPR_ORDER = (
-    "tblStyle", "tblpPr", "tblOverlap", "bidiVisual", "tblStyleRowBandSize",
-    "tblStyleColBandSize", "tblW", "jc", "tblCellSpacing", "tblInd", "tblBorders", "shd",
-    "tblLayout", "tblCellMar", "tblLook",
-)  # fmt: skip
-_BORDER_ORDER = ("top", "left", "bottom", "right", "insideH", "insideV", "tl2br", "tr2bl")
 _THEME_FONT_ATTRS = ("asciiTheme", "hAnsiTheme", "eastAsiaTheme", "cstheme")
 _THEME_COLOR_ATTRS = ("themeColor", "themeShade", "themeTint")
 
 
 # ---------------------------------------------------------------------------
 # Raw XML helpers (lxml trees via reportgen.ooxml, never text surgery)
-
-
-def _child(parent: etree._Element, tag: str, order: Sequence[str]) -> etree._Element:
-    """The child ``w:tag`` of ``parent``, created in schema order if missing."""
-    found = parent.find(w(tag))
-    if found is not None:
-        return found
-    el = etree.Element(w(tag))
-    rank = order.index(tag)
-    for index, existing in enumerate(parent):
-        name = etree.QName(existing).localname
-        if name in order and order.index(name) > rank:
-            parent.insert(index, el)
-            return el
-    parent.append(el)
-    return el
 
 
 def _set(el: etree._Element, **attrs: str) -> etree._Element:
@@ -131,11 +88,11 @@ def _set(el: etree._Element, **attrs: str) -> etree._Element:
 
 def korean_fonts(rpr: etree._Element) -> None:
     """맑은 고딕 in every slot, East Asian included; theme fonts removed; Korean language."""
-    fonts = _child(rpr, "rFonts", _RPR_ORDER)
+    fonts = child(rpr, "rFonts")
     for attr in _THEME_FONT_ATTRS:
         fonts.attrib.pop(w(attr), None)
     _set(fonts, ascii=FONT, hAnsi=FONT, eastAsia=FONT, cs=FONT)
-    _set(_child(rpr, "lang", _RPR_ORDER), eastAsia=LANG)
+    _set(child(rpr, "lang"), eastAsia=LANG)
 
 
 def korean_runs(root: etree._Element) -> None:
@@ -154,21 +111,21 @@ def patch_styles(styles: etree._Element) -> None:
     if defaults is None:
         defaults = etree.Element(w("docDefaults"))
         styles.insert(0, defaults)
-    rpr_default = _child(defaults, "rPrDefault", ("rPrDefault", "pPrDefault"))
+    rpr_default = child(defaults, "rPrDefault")
     rpr = rpr_default.find(w("rPr"))
     if rpr is None:
         rpr = sub(rpr_default, "rPr")
     korean_fonts(rpr)
-    _set(_child(rpr, "sz", _RPR_ORDER), val=str(BODY_PT * 2))
-    _set(_child(rpr, "szCs", _RPR_ORDER), val=str(BODY_PT * 2))
-    ppr_default = _child(defaults, "pPrDefault", ("rPrDefault", "pPrDefault"))
+    _set(child(rpr, "sz"), val=str(BODY_PT * 2))
+    _set(child(rpr, "szCs"), val=str(BODY_PT * 2))
+    ppr_default = child(defaults, "pPrDefault")
     ppr = ppr_default.find(w("pPr"))
     if ppr is None:
         ppr = sub(ppr_default, "pPr")
     # No extra blank between Hangul and digits (Word honours these).
-    _set(_child(ppr, "autoSpaceDE", _PPR_ORDER), val="0")
-    _set(_child(ppr, "autoSpaceDN", _PPR_ORDER), val="0")
-    _set(_child(ppr, "spacing", _PPR_ORDER), after="0", line="264", lineRule="auto")
+    _set(child(ppr, "autoSpaceDE"), val="0")
+    _set(child(ppr, "autoSpaceDN"), val="0")
+    _set(child(ppr, "spacing"), after="0", line="264", lineRule="auto")
     # Every style, table-style parts included: headings do not inherit from Normal.
     for style_rpr in styles.iter(w("rPr")):
         if style_rpr.find(w("rFonts")) is not None:
@@ -214,15 +171,15 @@ def repeat_header(row_tr: etree._Element) -> None:
 
 def shade(cell: _Cell, fill: str) -> None:
     tcpr = cell._tc.get_or_add_tcPr()
-    _set(_child(tcpr, "shd", _TCPR_ORDER), val="clear", color="auto", fill=fill)
+    _set(child(tcpr, "shd"), val="clear", color="auto", fill=fill)
 
 
 def cell_borders(cell: _Cell, **edges: str) -> None:
     """Cell borders: ``top="single"``, ``bottom="double"``, ``top="nil"``."""
     tcpr = cell._tc.get_or_add_tcPr()
-    borders = _child(tcpr, "tcBorders", _TCPR_ORDER)
+    borders = child(tcpr, "tcBorders")
     for edge, kind in edges.items():
-        el = _child(borders, edge, _BORDER_ORDER)
+        el = child(borders, edge)
         _set(el, val=kind)
         if kind != "nil":
             _set(el, sz="4", space="0", color="000000")
@@ -234,10 +191,10 @@ def table_frame(table: Table, widths_cm: Sequence[float], *, inside_h: bool) -> 
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     tblpr = table._tbl.tblPr
     total = sum(int(Cm(x).twips) for x in widths_cm)
-    _set(_child(tblpr, "tblW", _TBLPR_ORDER), w=str(total), type="dxa")
-    borders = _child(tblpr, "tblBorders", _TBLPR_ORDER)
+    _set(child(tblpr, "tblW"), w=str(total), type="dxa")
+    borders = child(tblpr, "tblBorders")
     for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
-        el = _child(borders, edge, _BORDER_ORDER)
+        el = child(borders, edge)
         if edge == "insideH" and not inside_h:
             _set(el, val="nil")
             continue

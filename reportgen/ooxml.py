@@ -278,28 +278,274 @@ def sub(parent: etree._Element, tag: str, **attrs: str) -> etree._Element:
 # ---------------------------------------------------------------------------
 # Template pre-pass: tags in a table cell that become the cell's properties
 
+# ---------------------------------------------------------------------------
+# Child order of the property elements reportgen writes, declared once (as
+# python-docx declares its _tag_seq): Word refuses out-of-order children
+# (ECMA-376 Part 1: CT_RPr §17.3.2.28, CT_PPr §17.3.1.26, CT_TcPr §17.4.70,
+# CT_TblPr §17.4.60, CT_Settings §17.15.1.78, borders §17.4.39).
+
+CHILD_ORDER: dict[str, tuple[str, ...]] = {
+    "rPr": (
+        "rStyle",
+        "rFonts",
+        "b",
+        "bCs",
+        "i",
+        "iCs",
+        "caps",
+        "smallCaps",
+        "strike",
+        "dstrike",
+        "outline",
+        "shadow",
+        "emboss",
+        "imprint",
+        "noProof",
+        "snapToGrid",
+        "vanish",
+        "webHidden",
+        "color",
+        "spacing",
+        "w",
+        "kern",
+        "position",
+        "sz",
+        "szCs",
+        "highlight",
+        "u",
+        "effect",
+        "bdr",
+        "shd",
+        "fitText",
+        "vertAlign",
+        "rtl",
+        "cs",
+        "em",
+        "lang",
+        "eastAsianLayout",
+        "specVanish",
+        "oMath",
+    ),
+    "pPr": (
+        "pStyle",
+        "keepNext",
+        "keepLines",
+        "pageBreakBefore",
+        "framePr",
+        "widowControl",
+        "numPr",
+        "suppressLineNumbers",
+        "pBdr",
+        "shd",
+        "tabs",
+        "suppressAutoHyphens",
+        "kinsoku",
+        "wordWrap",
+        "overflowPunct",
+        "topLinePunct",
+        "autoSpaceDE",
+        "autoSpaceDN",
+        "bidi",
+        "adjustRightInd",
+        "snapToGrid",
+        "spacing",
+        "ind",
+        "contextualSpacing",
+        "mirrorIndents",
+        "suppressOverlap",
+        "jc",
+        "textDirection",
+        "textAlignment",
+        "textboxTightWrap",
+        "outlineLvl",
+        "divId",
+        "cnfStyle",
+        "rPr",
+        "sectPr",
+        "pPrChange",
+    ),
+    "tcPr": (
+        "cnfStyle",
+        "tcW",
+        "gridSpan",
+        "hMerge",
+        "vMerge",
+        "tcBorders",
+        "shd",
+        "noWrap",
+        "tcMar",
+        "textDirection",
+        "tcFitText",
+        "vAlign",
+        "hideMark",
+    ),
+    "tblPr": (
+        "tblStyle",
+        "tblpPr",
+        "tblOverlap",
+        "bidiVisual",
+        "tblStyleRowBandSize",
+        "tblStyleColBandSize",
+        "tblW",
+        "jc",
+        "tblCellSpacing",
+        "tblInd",
+        "tblBorders",
+        "shd",
+        "tblLayout",
+        "tblCellMar",
+        "tblLook",
+    ),
+    "settings": (
+        "writeProtection",
+        "view",
+        "zoom",
+        "removePersonalInformation",
+        "removeDateAndTime",
+        "doNotDisplayPageBoundaries",
+        "displayBackgroundShape",
+        "printPostScriptOverText",
+        "printFractionalCharacterWidth",
+        "printFormsData",
+        "embedTrueTypeFonts",
+        "embedSystemFonts",
+        "saveSubsetFonts",
+        "saveFormsData",
+        "mirrorMargins",
+        "alignBordersAndEdges",
+        "bordersDoNotSurroundHeader",
+        "bordersDoNotSurroundFooter",
+        "gutterAtTop",
+        "hideSpellingErrors",
+        "hideGrammaticalErrors",
+        "activeWritingStyle",
+        "proofState",
+        "formsDesign",
+        "attachedTemplate",
+        "linkStyles",
+        "stylePaneFormatFilter",
+        "stylePaneSortMethod",
+        "documentType",
+        "mailMerge",
+        "revisionView",
+        "trackRevisions",
+        "doNotTrackMoves",
+        "doNotTrackFormatting",
+        "documentProtection",
+        "autoFormatOverride",
+        "styleLockTheme",
+        "styleLockQFSet",
+        "defaultTabStop",
+        "autoHyphenation",
+        "consecutiveHyphenLimit",
+        "hyphenationZone",
+        "doNotHyphenateCaps",
+        "showEnvelope",
+        "summaryLength",
+        "clickAndTypeStyle",
+        "defaultTableStyle",
+        "evenAndOddHeaders",
+        "bookFoldRevPrinting",
+        "bookFoldPrinting",
+        "bookFoldPrintingSheets",
+        "drawingGridHorizontalSpacing",
+        "drawingGridVerticalSpacing",
+        "displayHorizontalDrawingGridEvery",
+        "displayVerticalDrawingGridEvery",
+        "doNotUseMarginsForDrawingGridOrigin",
+        "drawingGridHorizontalOrigin",
+        "drawingGridVerticalOrigin",
+        "doNotShadeFormData",
+        "noPunctuationKerning",
+        "characterSpacingControl",
+        "printTwoOnOne",
+        "strictFirstAndLastChars",
+        "noLineBreaksAfter",
+        "noLineBreaksBefore",
+        "savePreviewPicture",
+        "doNotValidateAgainstSchema",
+        "saveInvalidXml",
+        "ignoreMixedContent",
+        "alwaysShowPlaceholderText",
+        "doNotDemarcateInvalidXml",
+        "saveXmlDataOnly",
+        "useXSLTWhenSaving",
+        "saveThroughXslt",
+        "showXMLTags",
+        "alwaysMergeEmptyNamespace",
+        "updateFields",
+        "hdrShapeDefaults",
+        "footnotePr",
+        "endnotePr",
+        "compat",
+        "docVars",
+        "rsids",
+        "mathPr",
+        "attachedSchema",
+        "themeFontLang",
+        "clrSchemeMapping",
+        "doNotIncludeSubdocsInStats",
+        "doNotAutoCompressPictures",
+        "forceUpgrade",
+        "captions",
+        "readModeInkLockDown",
+        "smartTagType",
+        "schemaLibrary",
+        "shapeDefaults",
+        "doNotEmbedSmartTags",
+        "decimalSymbol",
+        "listSeparator",
+    ),
+    "tcBorders": ("top", "left", "bottom", "right", "insideH", "insideV", "tl2br", "tr2bl"),
+    "pBdr": ("top", "left", "bottom", "right", "between", "bar"),
+    "tblBorders": ("top", "left", "bottom", "right", "insideH", "insideV"),
+    "tblCellMar": ("top", "left", "bottom", "right"),
+    "tcMar": ("top", "left", "bottom", "right"),
+    "docDefaults": ("rPrDefault", "pPrDefault"),
+}
+_RANKS = {
+    parent: {name: i for i, name in enumerate(names)} for parent, names in CHILD_ORDER.items()
+}
+
+
+def _rank_of(parent: etree._Element) -> dict[str, int]:
+    return _RANKS[etree.QName(parent).localname]
+
+
+def order_children(parent: etree._Element) -> None:
+    """Put ``parent``'s children in schema order (unknown ones last, in their order)."""
+    rank = _rank_of(parent)
+    children = sorted(parent, key=lambda el: rank.get(etree.QName(el).localname, len(rank)))
+    for child in children:
+        parent.remove(child)
+        parent.append(child)
+
+
+def put_child(parent: etree._Element, element: etree._Element) -> etree._Element:
+    """Insert ``element`` into ``parent`` in schema order, replacing one of its kind."""
+    old = parent.find(element.tag)
+    if old is not None:
+        parent.remove(old)
+    rank = _rank_of(parent)
+    mine = rank.get(etree.QName(element).localname, len(rank))
+    index = 0
+    for i, child in enumerate(parent):
+        if rank.get(etree.QName(child).localname, len(rank)) <= mine:
+            index = i + 1
+    parent.insert(index, element)
+    return element
+
+
+def child(parent: etree._Element, tag: str) -> etree._Element:
+    """``parent``'s child ``w:tag``, created in schema order if missing."""
+    found = parent.find(w(tag))
+    return found if found is not None else put_child(parent, etree.Element(w(tag)))
+
+
 VMERGE_OPEN = "{% vmerge "
 COLWIDTH_OPEN = "{% colwidth "
 VMERGE_CLOSE = "%}"
 _CELL_TAG_CLOSE = VMERGE_CLOSE
-
-# CT_TcPr child order (ECMA-376 §17.4.70).
-_TCPR_ORDER = [
-    "cnfStyle",
-    "tcW",
-    "gridSpan",
-    "hMerge",
-    "vMerge",
-    "tcBorders",
-    "shd",
-    "noWrap",
-    "tcMar",
-    "textDirection",
-    "tcFitText",
-    "vAlign",
-    "hideMark",
-]
-_TCPR_RANK = {W + name: i for i, name in enumerate(_TCPR_ORDER)}
 
 #: A cell width of this type in a template marks a column that shares the
 #: table's free width (:func:`fit_tables`); rendered documents never keep it.
@@ -318,15 +564,7 @@ def _cell_properties(tc: etree._Element) -> etree._Element:
 
 def _set_cell_property(tcpr: etree._Element, element: etree._Element) -> None:
     """Put ``element`` into ``tcpr`` in schema order, replacing one of its kind."""
-    old = tcpr.find(element.tag)
-    if old is not None:
-        tcpr.remove(old)
-    rank = _TCPR_RANK.get(element.tag, len(_TCPR_RANK))
-    index = 0
-    for i, child in enumerate(tcpr):
-        if _TCPR_RANK.get(child.tag, len(_TCPR_RANK)) <= rank:
-            index = i + 1
-    tcpr.insert(index, element)
+    put_child(tcpr, element)
 
 
 def _vmerge(expr: str) -> etree._Element:

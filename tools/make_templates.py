@@ -51,7 +51,12 @@ from lxml import etree
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from reportgen.ooxml import normalize_package, read_package, write_package  # noqa: E402
+from reportgen.ooxml import (  # noqa: E402
+    normalize_package,
+    order_children,
+    read_package,
+    write_package,
+)
 
 SERIF = "휴먼명조"  # official body face; LibreOffice maps it to NanumMyeongjo
 SANS = "맑은 고딕"  # notes and tables; LibreOffice maps it to NanumGothic
@@ -80,59 +85,7 @@ def set_fonts(rpr_parent, face: str) -> None:
         lang = etree.SubElement(rpr, qn("w:lang"))
     lang.set(qn("w:val"), "en-US")
     lang.set(qn("w:eastAsia"), "ko-KR")
-    _order_rpr(rpr)
-
-
-# CT_RPr child order (ECMA-376): Word rejects out-of-order children.
-_RPR_ORDER = [
-    "rStyle",
-    "rFonts",
-    "b",
-    "bCs",
-    "i",
-    "iCs",
-    "caps",
-    "smallCaps",
-    "strike",
-    "dstrike",
-    "outline",
-    "shadow",
-    "emboss",
-    "imprint",
-    "noProof",
-    "snapToGrid",
-    "vanish",
-    "webHidden",
-    "color",
-    "spacing",
-    "w",
-    "kern",
-    "position",
-    "sz",
-    "szCs",
-    "highlight",
-    "u",
-    "effect",
-    "bdr",
-    "shd",
-    "fitText",
-    "vertAlign",
-    "rtl",
-    "cs",
-    "em",
-    "lang",
-    "eastAsianLayout",
-    "specVanish",
-    "oMath",
-]
-
-
-def _order_rpr(rpr) -> None:
-    rank = {qn(f"w:{n}"): i for i, n in enumerate(_RPR_ORDER)}
-    children = sorted(rpr, key=lambda el: rank.get(el.tag, len(rank)))
-    for child in children:
-        rpr.remove(child)
-        rpr.append(child)
+    order_children(rpr)
 
 
 def patch_doc_defaults(doc) -> None:
@@ -173,7 +126,7 @@ def east_asian_line_breaking(defaults) -> None:
         el.attrib.clear()
         if value is not None:
             el.set(qn("w:val"), value)
-    _order_ppr(ppr)
+    order_children(ppr)
 
 
 def korean_settings(settings) -> None:
@@ -193,7 +146,7 @@ def korean_settings(settings) -> None:
         el = etree.SubElement(settings, qn(f"w:{tag}"))
         el.set(qn("w:lang"), "ko-KR")
         el.set(qn("w:val"), chars)
-    _order_settings(settings)
+    order_children(settings)
 
 
 def paragraph_style(
@@ -247,56 +200,8 @@ def paragraph_style(
         if el is None:
             el = etree.SubElement(ppr, qn(f"w:{tag}"))
         el.set(qn("w:val"), "0")
-    _order_ppr(ppr)
+    order_children(ppr)
     return style
-
-
-_PPR_ORDER = [
-    "pStyle",
-    "keepNext",
-    "keepLines",
-    "pageBreakBefore",
-    "framePr",
-    "widowControl",
-    "numPr",
-    "suppressLineNumbers",
-    "pBdr",
-    "shd",
-    "tabs",
-    "suppressAutoHyphens",
-    "kinsoku",
-    "wordWrap",
-    "overflowPunct",
-    "topLinePunct",
-    "autoSpaceDE",
-    "autoSpaceDN",
-    "bidi",
-    "adjustRightInd",
-    "snapToGrid",
-    "spacing",
-    "ind",
-    "contextualSpacing",
-    "mirrorIndents",
-    "suppressOverlap",
-    "jc",
-    "textDirection",
-    "textAlignment",
-    "textboxTightWrap",
-    "outlineLvl",
-    "divId",
-    "cnfStyle",
-    "rPr",
-    "sectPr",
-    "pPrChange",
-]
-
-
-def _order_ppr(ppr) -> None:
-    rank = {qn(f"w:{n}"): i for i, n in enumerate(_PPR_ORDER)}
-    children = sorted(ppr, key=lambda el: rank.get(el.tag, len(rank)))
-    for child in children:
-        ppr.remove(child)
-        ppr.append(child)
 
 
 def define_styles(doc) -> None:
@@ -452,56 +357,13 @@ def shade(cell, fill="E7E6E6"):
     shd.set(qn("w:val"), "clear")
     shd.set(qn("w:color"), "auto")
     shd.set(qn("w:fill"), fill)
-    _order_tcpr(tcpr)
-
-
-_TCPR_ORDER = [
-    "cnfStyle",
-    "tcW",
-    "gridSpan",
-    "hMerge",
-    "vMerge",
-    "tcBorders",
-    "shd",
-    "noWrap",
-    "tcMar",
-    "textDirection",
-    "tcFitText",
-    "vAlign",
-    "hideMark",
-]
-
-
-def _order_tcpr(tcpr) -> None:
-    rank = {qn(f"w:{n}"): i for i, n in enumerate(_TCPR_ORDER)}
-    children = sorted(tcpr, key=lambda el: rank.get(el.tag, len(rank)))
-    for child in children:
-        tcpr.remove(child)
-        tcpr.append(child)
+    order_children(tcpr)
 
 
 # Cell margins in twips (top, left, bottom, right): room above and below
 # bold labels, so no text touches the rules.
 CELL_MARGINS = (28, 100, 28, 100)
 MONEY_MARGINS = (28, 57, 28, 57)  # narrow figure columns: 0.1 cm each side
-
-_TBLPR_ORDER = [
-    "tblStyle",
-    "tblpPr",
-    "tblOverlap",
-    "bidiVisual",
-    "tblStyleRowBandSize",
-    "tblStyleColBandSize",
-    "tblW",
-    "jc",
-    "tblCellSpacing",
-    "tblInd",
-    "tblBorders",
-    "shd",
-    "tblLayout",
-    "tblCellMar",
-    "tblLook",
-]
 
 
 def set_cell_margins(table, margins) -> None:
@@ -514,10 +376,7 @@ def set_cell_margins(table, margins) -> None:
         el = etree.SubElement(mar, qn(f"w:{side}"))
         el.set(qn("w:w"), str(twips))
         el.set(qn("w:type"), "dxa")
-    rank = {qn(f"w:{n}"): i for i, n in enumerate(_TBLPR_ORDER)}
-    for child in sorted(tblpr, key=lambda el: rank.get(el.tag, len(rank))):
-        tblpr.remove(child)
-        tblpr.append(child)
+    order_children(tblpr)
 
 
 def cant_split(row) -> None:
@@ -664,7 +523,7 @@ def vmerge(cell, restart: bool) -> None:
     el = etree.SubElement(tcpr, qn("w:vMerge"))
     if restart:
         el.set(qn("w:val"), "restart")
-    _order_tcpr(tcpr)
+    order_children(tcpr)
 
 
 def tag_row(t, tag: str, widths):
@@ -693,7 +552,7 @@ def build_pledge_template() -> bytes:
     # w:space (pt) keeps the box off the letters.
     for k, v in (("val", "single"), ("sz", "8"), ("space", "4"), ("color", "auto")):
         bdr.set(qn(f"w:{k}"), v)
-    _order_rpr(rpr)
+    order_children(rpr)
 
     # The 분야 / 전략 the pledge falls under, where the city groups its pledges.
     para(doc, "{%p if p.groups %}")
@@ -1201,7 +1060,7 @@ def save(doc, update_fields: bool = False) -> bytes:
     if update_fields:
         upd = etree.SubElement(settings, qn("w:updateFields"))
         upd.set(qn("w:val"), "true")
-        _order_settings(settings)
+        order_children(settings)
     buf = io.BytesIO()
     doc.save(buf)
     return normalize_package(drop_styles_with_effects(buf.getvalue()))
@@ -1233,117 +1092,6 @@ def drop_styles_with_effects(data: bytes) -> bytes:
         types, xml_declaration=True, encoding="UTF-8", standalone=True
     )
     return write_package(parts.items())
-
-
-_SETTINGS_ORDER = [
-    "writeProtection",
-    "view",
-    "zoom",
-    "removePersonalInformation",
-    "removeDateAndTime",
-    "doNotDisplayPageBoundaries",
-    "displayBackgroundShape",
-    "printPostScriptOverText",
-    "printFractionalCharacterWidth",
-    "printFormsData",
-    "embedTrueTypeFonts",
-    "embedSystemFonts",
-    "saveSubsetFonts",
-    "saveFormsData",
-    "mirrorMargins",
-    "alignBordersAndEdges",
-    "bordersDoNotSurroundHeader",
-    "bordersDoNotSurroundFooter",
-    "gutterAtTop",
-    "hideSpellingErrors",
-    "hideGrammaticalErrors",
-    "activeWritingStyle",
-    "proofState",
-    "formsDesign",
-    "attachedTemplate",
-    "linkStyles",
-    "stylePaneFormatFilter",
-    "stylePaneSortMethod",
-    "documentType",
-    "mailMerge",
-    "revisionView",
-    "trackRevisions",
-    "doNotTrackMoves",
-    "doNotTrackFormatting",
-    "documentProtection",
-    "autoFormatOverride",
-    "styleLockTheme",
-    "styleLockQFSet",
-    "defaultTabStop",
-    "autoHyphenation",
-    "consecutiveHyphenLimit",
-    "hyphenationZone",
-    "doNotHyphenateCaps",
-    "showEnvelope",
-    "summaryLength",
-    "clickAndTypeStyle",
-    "defaultTableStyle",
-    "evenAndOddHeaders",
-    "bookFoldRevPrinting",
-    "bookFoldPrinting",
-    "bookFoldPrintingSheets",
-    "drawingGridHorizontalSpacing",
-    "drawingGridVerticalSpacing",
-    "displayHorizontalDrawingGridEvery",
-    "displayVerticalDrawingGridEvery",
-    "doNotUseMarginsForDrawingGridOrigin",
-    "drawingGridHorizontalOrigin",
-    "drawingGridVerticalOrigin",
-    "doNotShadeFormData",
-    "noPunctuationKerning",
-    "characterSpacingControl",
-    "printTwoOnOne",
-    "strictFirstAndLastChars",
-    "noLineBreaksAfter",
-    "noLineBreaksBefore",
-    "savePreviewPicture",
-    "doNotValidateAgainstSchema",
-    "saveInvalidXml",
-    "ignoreMixedContent",
-    "alwaysShowPlaceholderText",
-    "doNotDemarcateInvalidXml",
-    "saveXmlDataOnly",
-    "useXSLTWhenSaving",
-    "saveThroughXslt",
-    "showXMLTags",
-    "alwaysMergeEmptyNamespace",
-    "updateFields",
-    "hdrShapeDefaults",
-    "footnotePr",
-    "endnotePr",
-    "compat",
-    "docVars",
-    "rsids",
-    "mathPr",
-    "attachedSchema",
-    "themeFontLang",
-    "clrSchemeMapping",
-    "doNotIncludeSubdocsInStats",
-    "doNotAutoCompressPictures",
-    "forceUpgrade",
-    "captions",
-    "readModeInkLockDown",
-    "smartTagType",
-    "schemaLibrary",
-    "shapeDefaults",
-    "doNotEmbedSmartTags",
-    "decimalSymbol",
-    "listSeparator",
-]
-
-
-def _order_settings(settings) -> None:
-    # By local name: mathPr lives in the math namespace, the rest in w:.
-    rank = {n: i for i, n in enumerate(_SETTINGS_ORDER)}
-    children = sorted(settings, key=lambda el: rank.get(etree.QName(el).localname, len(rank) + 1))
-    for child in children:
-        settings.remove(child)
-        settings.append(child)
 
 
 def main(argv: list[str] | None = None) -> int:
