@@ -32,3 +32,18 @@ def test_ruff_is_clean():
 def test_mypy_is_clean():
     result = subprocess.run([_tool("mypy")], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_ooxml_child_order_is_declared_once() -> None:
+    """Word refuses out-of-order children: one table (ooxml.CHILD_ORDER) serves every writer."""
+    import re
+
+    from reportgen.ooxml import CHILD_ORDER
+
+    assert {"rPr", "pPr", "tcPr", "tblPr", "settings"} <= set(CHILD_ORDER)
+    root = Path(__file__).resolve().parent.parent
+    for path in [*root.glob("reportgen/*.py"), *root.glob("tools/*.py")]:
+        if path.name == "ooxml.py":
+            continue
+        text = path.read_text(encoding="utf-8")
+        assert not re.search(r'"(rStyle|pStyle|cnfStyle|tblStyle)",\s*\n?\s*"', text), path
