@@ -41,7 +41,14 @@ from .periods import Period
 from .render import PreviousBuild, default_workers, digest
 from .validate import check
 from .view import ReportView, report_info, report_view
-from .writers import DEFAULT_FORMATS, WRITERS, WriteJob, booklet_name, pledge_file
+from .writers import (
+    DEFAULT_FORMATS,
+    WRITERS,
+    WriteJob,
+    booklet_name,
+    pledge_file,
+    write_all,
+)
 
 
 @dataclass
@@ -159,11 +166,10 @@ def _render_report(
     )
     files: dict[str, bytes] = {}
     render_keys: dict[str, str] = {}
-    for name in formats:
-        for output in WRITERS[name].write(report, job):
-            files[output.name] = output.data
-            if output.key is not None:
-                render_keys[output.name] = output.key
+    for output in write_all(report, job, formats):
+        files[output.name] = output.data
+        if output.key is not None:
+            render_keys[output.name] = output.key
 
     notes: list[str] = []
     if pdf:

@@ -137,6 +137,25 @@ def parallel_map(
 
 
 @contextlib.contextmanager
+def in_background(
+    function: Callable[[S, int], R], state: S, enabled: bool = True
+) -> Iterator[Callable[[], R]]:
+    """Run ``function(state, 0)`` in a forked worker while the caller goes on.
+
+    Yields a function that waits for the result. ``state`` reaches the worker
+    by fork; only the result is pickled back. Without ``enabled`` (one core,
+    ``-j 1``) or fork, it runs here, at once.
+    """
+    if not (enabled and _can_fork()):
+        result = function(state, 0)
+        yield lambda: result
+        return
+    with worker_pool(1, _worker_task, _Task(function, state)) as pool:
+        pending = pool.apply_async(_run_chunk, ([0],))
+        yield lambda: pending.get()[0]
+
+
+@contextlib.contextmanager
 def worker_pool(
     processes: int, setup: Callable[..., None] | None = None, *args: Any
 ) -> Iterator[multiprocessing.pool.Pool]:

@@ -7,6 +7,7 @@ once and hands it to every writer of the build through one small protocol:
         name: str                      # "docx", "xlsx", "hwpx"
         templates: tuple[str, ...]     # files of templates/ it reads (hashed into the manifest)
         def write(self, report: ReportView, job: WriteJob) -> list[OutputFile]: ...
+        background: bool               # run in a process of its own while the others write
 
 ``job`` carries the explicit inputs a writer may need: the templates folder,
 the previous build (to reuse a file whose inputs are unchanged, by its key),
@@ -17,13 +18,14 @@ that lays the view out and one entry in :data:`WRITERS`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from .output import pledge_file_stem, safe_file_name
-from .render import PreviousBuild, digest, parallel_map, template_digest
+from .render import PreviousBuild, digest, in_background, parallel_map, template_digest
 from .view import PledgeView, ReportInfo, ReportView
 
 if TYPE_CHECKING:  # imported where used: a no-op rebuild never loads docxtpl
@@ -82,6 +84,9 @@ class WriteJob:
 class Writer(Protocol):
     name: str
     templates: tuple[str, ...]
+    # True for a writer that works alone on one core (the workbook): the
+    # pipeline runs it in a process of its own while the others write.
+    background: bool
 
     def write(self, report: ReportView, job: WriteJob) -> list[OutputFile]: ...
 
@@ -117,6 +122,7 @@ class DocxOutput:
 
     name: str = "docx"
     templates: tuple[str, ...] = ("pledge.docx", "booklet.docx")
+    background: bool = False  # parallel itself: a worker per core
 
     def write(self, report: ReportView, job: WriteJob) -> list[OutputFile]:
         from .docx import DocxWriter
@@ -143,6 +149,7 @@ class XlsxOutput:
 
     name: str = "xlsx"
     templates: tuple[str, ...] = ("workbook.xlsx",)
+    background: bool = True  # one workbook, one core: written while the pages are
 
     def write(self, report: ReportView, job: WriteJob) -> list[OutputFile]:
         key = job.report_key("workbook.xlsx")
@@ -181,6 +188,7 @@ class HwpxOutput:
 
     name: str = "hwpx"
     templates: tuple[str, ...] = ("report.hwpx",)
+    background: bool = False
 
     def write(self, report: ReportView, job: WriteJob) -> list[OutputFile]:
         from .hwpx import booklet_hwpx
@@ -208,6 +216,7 @@ class SiteOutput:
 
     name: str = "html"
     templates: tuple[str, ...] = ()  # the site's pages ship with reportgen
+    background: bool = False
 
     def write(self, report: ReportView, job: WriteJob) -> list[OutputFile]:
         from .diff import diff_views
@@ -225,6 +234,29 @@ class SiteOutput:
         changes = diff_views(job.earlier, report) if job.earlier is not None else None
         site = build_site(report, changes, links)
         return [OutputFile(name, data) for name, data in site.items()]
+
+
+def _write_one(state: tuple[Writer, ReportView, WriteJob], _i: int) -> list[OutputFile]:
+    writer, report, job = state
+    return writer.write(report, job)
+
+
+def write_all(report: ReportView, job: WriteJob, formats: Sequence[str]) -> list[OutputFile]:
+    """Every file of ``formats``: background writers in processes of their own, meanwhile the rest."""
+    chosen = [WRITERS[name] for name in formats]
+    out: list[OutputFile] = []
+    with contextlib.ExitStack() as stack:
+        waits = [
+            stack.enter_context(in_background(_write_one, (w, report, job), job.workers > 1))
+            for w in chosen
+            if w.background
+        ]
+        for writer in chosen:
+            if not writer.background:
+                out.extend(writer.write(report, job))
+        for wait in waits:
+            out.extend(wait())
+    return out
 
 
 _ALL: tuple[Writer, ...] = (DocxOutput(), XlsxOutput(), HwpxOutput(), SiteOutput())
