@@ -671,3 +671,30 @@ def test_a_stale_workbook_is_refused(gun: Path, tmp_path: Path) -> None:
     (line,) = _problem_lines(exc)
     assert "changed after this workbook was exported" in line and "contacts" in line
     assert _snapshot(gun) == before
+
+
+def test_the_command_line_exports_and_imports(gun: Path, tmp_path: Path) -> None:
+    """reportgen intake export / import: files in a folder of reportgen's, records unchanged."""
+    from click.testing import CliRunner
+
+    from reportgen.cli import main
+
+    out = tmp_path / "intake"
+    before = _snapshot(gun)
+    runner = CliRunner()
+    exported = runner.invoke(
+        main, ["intake", "export", "2024H1", "--records", str(gun), "--out", str(out)]
+    )
+    assert exported.exit_code == 0, exported.output
+    books = sorted(out.glob("*.xlsx"))
+    assert books and all(f"wrote {b}" in exported.output for b in books)
+    imported = runner.invoke(main, ["intake", "import", *map(str, books), "--records", str(gun)])
+    assert imported.exit_code == 0, imported.output
+    assert "nothing to change" in imported.output
+    assert _snapshot(gun) == before
+    # A department's returned file is never overwritten by a second export.
+    books[0].write_bytes(books[0].read_bytes() + b"\0")
+    again = runner.invoke(
+        main, ["intake", "export", "2024H1", "--records", str(gun), "--out", str(out)]
+    )
+    assert again.exit_code == 1 and "Traceback" not in again.output, again.output
