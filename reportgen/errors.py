@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -50,6 +51,19 @@ class ReportgenError(click.ClickException):
     """Base of every error reportgen raises on purpose."""
 
     exit_code = 1
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Errors cross from worker processes to the build: pickle the state,
+        # not the constructor's arguments (subclasses take others), or the
+        # pool's result thread dies unpickling one and the build waits forever.
+        return (_rebuild, (type(self), dict(self.__dict__)))
+
+
+def _rebuild(cls: type[ReportgenError], state: dict[str, Any]) -> ReportgenError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, state.get("message", ""))
+    error.__dict__.update(state)
+    return error
 
 
 class RecordsInvalid(ReportgenError):

@@ -18,6 +18,7 @@ import hashlib
 import multiprocessing
 import multiprocessing.pool
 import os
+import pickle
 import signal
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -103,7 +104,16 @@ def _worker_task(parent: int, task: _Task[Any, Any]) -> None:
 def _run_chunk(indexes: list[int]) -> list[Any]:
     task = _TASK
     assert task is not None
-    return [task.function(task.state, i) for i in indexes]
+    try:
+        return [task.function(task.state, i) for i in indexes]
+    except Exception as exc:
+        # The pool sends the error back pickled; one that cannot make the
+        # trip must not leave the build waiting for an answer that never comes.
+        try:
+            pickle.loads(pickle.dumps(exc))
+        except Exception:
+            raise RuntimeError(f"{type(exc).__name__}: {exc}") from None
+        raise
 
 
 def parallel_map(

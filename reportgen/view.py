@@ -896,7 +896,12 @@ def assemble_report(
     departments: dict[str, list[PledgeView]] = {}
     for v in views:
         departments.setdefault(v.department, []).append(v)
-    by_department = tuple(tally(d, vs, settings) for d, vs in departments.items())
+    # One department's table would only repeat the 총괄: a report of one prints none.
+    by_department = (
+        tuple(tally(d, vs, settings) for d, vs in departments.items())
+        if len(departments) > 1
+        else ()
+    )
 
     return ReportView(
         city=info.city,

@@ -256,7 +256,13 @@ def test_groups_and_departments_tally() -> None:
     assert [t.name for t in report.by_group] == ["1. 일자리 경제", "2. 안전 복지"]
     assert [s.heading for s in report.sections] == ["1. 일자리 경제", "2. 안전 복지"]
     assert sum(t.total for t in report.by_group) == 3
-    assert [t.name for t in report.by_department] == ["경제과"]
+    assert report.by_department == ()  # one department: its table would repeat the 총괄
+    pledges = [
+        Pledge.model_validate(_pledge("1-1", department="경제과")),
+        Pledge.model_validate(_pledge("1-2", department="복지과")),
+    ]
+    two = report_view(pledges, P("2024H1"), _settings())
+    assert [t.name for t in two.by_department] == ["경제과", "복지과"]
     assert report.pledges[0].groups[0].name in ("일자리 경제", "안전 복지")
 
 

@@ -202,3 +202,34 @@ def test_libreoffice_dies_with_an_interrupted_pdf_build(tmp_path: Path, how: str
         assert not out.exists()
         if how == "ctrl-c":
             assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".reportgen")] == []
+
+
+def test_errors_cross_from_workers_to_the_build() -> None:
+    """An error raised in a worker reaches the build: never a pool waiting forever."""
+    import pickle
+
+    from reportgen.errors import RecordsInvalid, TemplateError
+    from reportgen.render import PARALLEL_THRESHOLD, in_background, parallel_map
+
+    error = pickle.loads(pickle.dumps(TemplateError("templates/x.docx", "broken tag")))
+    assert isinstance(error, TemplateError) and error.template == "templates/x.docx"
+    assert error.message == "templates/x.docx: broken tag"
+    assert pickle.loads(pickle.dumps(RecordsInvalid([]))).problems == []
+
+    def fails(_state: object, i: int) -> int:
+        if i == 3:
+            raise TemplateError("t.docx", "broken")
+        return i
+
+    with pytest.raises(TemplateError, match="t.docx: broken"):
+        parallel_map(fails, PARALLEL_THRESHOLD, None, 2)
+
+    class Unpicklable(Exception):
+        def __init__(self, a: int, b: int) -> None:
+            super().__init__(f"{a} {b}")
+
+    def odd(_state: object, _i: int) -> int:
+        raise Unpicklable(1, 2)
+
+    with pytest.raises(RuntimeError, match="Unpicklable: 1 2"), in_background(odd, None) as wait:
+        wait()

@@ -809,19 +809,20 @@ def money_row(t, keep: bool):
 
 # A 분야's or 부서's line: name | 공약 수 | each status | (미기재) | 달성 | 달성률
 # | (이행률) | (평균진행률); the columns after 공약 수 share the rest equally.
-TALLY_FIXED = [2.8, 1.1]
+TALLY_FIXED = [2.4, 1.0]
 _OPTIONAL = [1.1, 0.5, 1.1]  # {%tc if %} | the column | {%tc endif %}
 TALLY_WIDTHS = TALLY_FIXED + _OPTIONAL * 2 + [0.6, 0.6] + _OPTIONAL * 2
 
 
 # Relative widths of a tally's columns after 공약 수: counts narrower than shares ("100.0%").
+# A status name ("정상추진", "장기추진") needs nearly a share's width to stay on one line.
 TALLY_WEIGHTS = {
-    "status": "2",
-    "unrecorded": "2",
-    "done": "2",
-    "done_share": "3",
-    "weighted": "3",
-    "average": "3",
+    "status": "5",
+    "unrecorded": "4",
+    "done": "4",
+    "done_share": "6",
+    "weighted": "6",
+    "average": "6",
 }
 
 
