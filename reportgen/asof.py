@@ -15,9 +15,11 @@ writers, and :mod:`reportgen.diff` compares two of these.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import sys
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from .model import (
@@ -27,7 +29,6 @@ from .model import (
     Indicator,
     Item,
     Participation,
-    PeriodReport,
     Pledge,
     ProblemsAndMeasures,
 )
@@ -97,35 +98,86 @@ class PledgeAsOf:
         return self.windows.period
 
 
+# Window bounds on half-year ordinals (Period.ordinal): lo <= ordinal <= hi.
+_EVER = (-sys.maxsize, sys.maxsize)
+
+
+@dataclass(frozen=True)
+class _Bounds:
+    """A report's windows as plain numbers: worked out once, not per group and item."""
+
+    cumulative: tuple[int, int] | None  # None: the report has no cumulative row
+    previous: tuple[int, int] | None  # None: no previous half in the term
+    plan_period: Period
+
+
+@lru_cache(maxsize=64)
+def _bounds(windows: ReportWindows) -> _Bounds:
+    return _Bounds(
+        cumulative=(-sys.maxsize, windows.cumulative_end.ordinal)
+        if windows.has_cumulative
+        else None,
+        previous=(windows.previous.ordinal,) * 2 if windows.has_previous else None,
+        plan_period=windows.plan_period,
+    )
+
+
 def _filter(
-    entries: Iterable[Item], inherited: Period, keep: Callable[[Period], bool]
+    entries: Iterable[Item], inherited: Period, ordinal: int, lo: int, hi: int
 ) -> tuple[DatedItem, ...]:
-    """Keep items whose period, or some descendant's, falls in the window.
+    """Keep items whose period, or some descendant's, falls in the window ``lo``..``hi``.
 
     An ancestor outside the window stays as context for a descendant inside it
     (a later 쿠팡 박람회 under an earlier ○ 업무협력 group), as staff write it.
+    ``ordinal`` is ``inherited.ordinal``, computed once per dated item.
     """
     out = []
     for item in entries:
-        period = item.period or inherited
-        children = _filter(item.children, period, keep)
-        if keep(period) or children:
+        if item.period is None:
+            period, at = inherited, ordinal
+        else:
+            period, at = item.period, item.period.ordinal
+        children = _filter(item.children, period, at, lo, hi) if item.children else ()
+        if lo <= at <= hi or children:
             out.append(DatedItem(item.text, item.note, period, children))
     return tuple(out)
 
 
-def _carry(pledge: Pledge, period: Period, name: str) -> Carried | None:
-    best: tuple[Period, PeriodReport] | None = None
-    for recorded, report in pledge.reports.items():
-        if (
-            recorded <= period
-            and getattr(report, name) is not None
-            and (best is None or recorded > best[0])
-        ):
-            best = (recorded, report)
-    if best is None:
-        return None
-    return Carried(getattr(best[1], name), best[0], best[1].draft)
+def _reaches(entries: Iterable[Item], ordinal: int, lo: int, hi: int) -> bool:
+    """Whether :func:`_filter` would keep anything, without building it."""
+    for item in entries:
+        at = ordinal if item.period is None else item.period.ordinal
+        if lo <= at <= hi or (item.children and _reaches(item.children, at, lo, hi)):
+            return True
+    return False
+
+
+def _order(period: Period) -> tuple[int, bool]:
+    """``period``'s place in the order of :class:`Period` (``<``), as a plain tuple."""
+    return period.ordinal, period.half is None
+
+
+def _carried(pledge: Pledge, period: Period, names: Iterable[str]) -> dict[str, Carried | None]:
+    """Each section of ``names`` from the latest report at or before ``period`` that recorded it."""
+    until = _order(period)
+    shown = sorted(
+        (
+            (recorded, report)
+            for recorded, report in pledge.reports.items()
+            if _order(recorded) <= until
+        ),
+        key=lambda entry: _order(entry[0]),
+        reverse=True,
+    )
+    out: dict[str, Carried | None] = {}
+    for name in names:
+        out[name] = None
+        for recorded, report in shown:
+            value = getattr(report, name)
+            if value is not None:
+                out[name] = Carried(value, recorded, report.draft)
+                break
+    return out
 
 
 SECTIONS = ("status", "progress_rate", "contacts", "participation", "problems", "budget")
@@ -134,27 +186,43 @@ SECTIONS = ("status", "progress_rate", "contacts", "participation", "problems", 
 NAMES = ("title", "department")
 
 
+def _adjustments(pledge: Pledge, period: Period) -> tuple[Adjustment, ...]:
+    """공약 조정 decided up to the report of ``period``, oldest first; a later one never leaks back."""
+    until = _order(period)
+    return tuple(
+        sorted(
+            (a for a in pledge.adjustments if _order(a.period) <= until),
+            key=lambda a: (a.date, a.kind),
+        )
+    )
+
+
+def _carried_drafts(carried: dict[str, Carried | None]) -> list[str]:
+    return [
+        f"reports.{value.recorded}.{name}"
+        for name, value in carried.items()
+        if value is not None and value.draft
+    ]
+
+
 def pledge_as_of(
     pledge: Pledge, period: Period, term: Term, cutoff: str = "previous-half"
 ) -> PledgeAsOf:
     windows = ReportWindows(period, term, cutoff)
     drafts: list[str] = []
 
-    # Compare half-year ordinals computed once, not Period objects per item.
-    cum_end = windows.cumulative_end.ordinal
-    prev = windows.previous.ordinal
-
-    def in_cumulative(p: Period) -> bool:
-        return p.ordinal <= cum_end
-
-    def in_previous(p: Period) -> bool:
-        return p.ordinal == prev
-
+    # Windows on half-year ordinals, computed once, not Period objects per item.
+    bounds = _bounds(windows)
     cumulative: dict[Period, list[DatedItem]] = {}
     previous: list[DatedItem] = []
     for index, group in enumerate(pledge.achievements):
-        cum = _filter(group.entries, group.period, in_cumulative) if windows.has_cumulative else ()
-        last = _filter(group.entries, group.period, in_previous) if windows.has_previous else ()
+        at = group.period.ordinal
+        cum = (
+            _filter(group.entries, group.period, at, *bounds.cumulative)
+            if bounds.cumulative
+            else ()
+        )
+        last = _filter(group.entries, group.period, at, *bounds.previous) if bounds.previous else ()
         if cum:
             cumulative.setdefault(group.period, []).extend(cum)
         previous.extend(last)
@@ -163,21 +231,13 @@ def pledge_as_of(
 
     plan: list[DatedItem] = []
     for index, group in enumerate(pledge.plans):
-        if group.period == windows.plan_period:
-            plan.extend(_filter(group.entries, group.period, lambda _p: True))
+        if group.period == bounds.plan_period:
+            plan.extend(_filter(group.entries, group.period, group.period.ordinal, *_EVER))
             if group.draft:
                 drafts.append(f"plans[{index}] ({group.period})")
 
-    carried = {name: _carry(pledge, period, name) for name in (*NAMES, *SECTIONS)}
-    # 공약 조정 decided up to this report, oldest first; a later one never leaks back.
-    adjustments = tuple(
-        sorted(
-            (a for a in pledge.adjustments if a.period <= period), key=lambda a: (a.date, a.kind)
-        )
-    )
-    for name, value in carried.items():
-        if value is not None and value.draft:
-            drafts.append(f"reports.{value.recorded}.{name}")
+    carried = _carried(pledge, period, (*NAMES, *SECTIONS))
+    drafts.extend(_carried_drafts(carried))
 
     return PledgeAsOf(
         pledge=pledge,
@@ -193,8 +253,76 @@ def pledge_as_of(
         problems=carried["problems"],
         budget=carried["budget"],
         progress_rate=carried["progress_rate"],
-        adjustments=adjustments,
+        adjustments=_adjustments(pledge, period),
         indicators=tuple(indicator_as_of(i, period) for i in pledge.indicators),
+        draft_sources=tuple(drafts),
+    )
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Which sections the report of ``windows.period`` prints for one pledge, without its rows.
+
+    The same answers as :func:`pledge_as_of` gives (``has_cumulative`` is
+    ``bool(asof.cumulative)`` and so on; the carried sections, adjustments and
+    draft sources are equal), for checks that only ask whether something is
+    there: no item is copied, and a window's search stops at its first item.
+    """
+
+    pledge: Pledge
+    windows: ReportWindows
+    has_cumulative: bool  # 그동안 추진실적 has an item
+    has_previous: bool  # the previous half's row has an item
+    has_plan: bool  # 향후 추진계획 has an item
+    carried: dict[str, Carried | None]  # every name of NAMES and SECTIONS
+    adjustments: tuple[Adjustment, ...]
+    draft_sources: tuple[str, ...]
+
+
+def pledge_coverage(pledge: Pledge, windows: ReportWindows) -> Coverage:
+    """:func:`pledge_as_of` reduced to what is there (``windows`` is shared by every pledge)."""
+    period = windows.period
+    drafts: list[str] = []
+    bounds = _bounds(windows)
+    groups = pledge.achievements
+    # A draft group is named if either of its windows keeps an item (as in pledge_as_of).
+    for index, group in enumerate(groups):
+        if group.draft and (
+            (
+                bounds.cumulative
+                and _reaches(group.entries, group.period.ordinal, *bounds.cumulative)
+            )
+            or (bounds.previous and _reaches(group.entries, group.period.ordinal, *bounds.previous))
+        ):
+            drafts.append(f"achievements[{index}] ({group.period})")
+    # Whether a row has anything: the first group that has an item answers, and
+    # the group recorded for the row's own half-year is asked first.
+    has_cumulative = bounds.cumulative is not None and any(
+        _reaches(g.entries, g.period.ordinal, *bounds.cumulative) for g in groups
+    )
+    has_previous = False
+    if bounds.previous is not None:
+        previous = bounds.previous[0]
+        likely = sorted(groups, key=lambda g: g.period.ordinal != previous)  # stable
+        has_previous = any(_reaches(g.entries, g.period.ordinal, *bounds.previous) for g in likely)
+
+    has_plan = False
+    for index, group in enumerate(pledge.plans):
+        if group.period == bounds.plan_period:
+            has_plan = has_plan or _reaches(group.entries, group.period.ordinal, *_EVER)
+            if group.draft:
+                drafts.append(f"plans[{index}] ({group.period})")
+
+    carried = _carried(pledge, period, (*NAMES, *SECTIONS))
+    drafts.extend(_carried_drafts(carried))
+    return Coverage(
+        pledge=pledge,
+        windows=windows,
+        has_cumulative=has_cumulative,
+        has_previous=has_previous,
+        has_plan=has_plan,
+        carried=carried,
+        adjustments=_adjustments(pledge, period),
         draft_sources=tuple(drafts),
     )
 

@@ -9,10 +9,12 @@ JSON path. :mod:`reportgen.validate` then applies the rules beyond the schema.
 from __future__ import annotations
 
 import difflib
+import gc
 import json
 import os
 import re
 import stat
+import unicodedata
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
@@ -20,9 +22,10 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from .bulk import bulk_allocation
 from .errors import Problem, Severity, quote
 from .model import Pledge, Record, ReportSettings
-from .text import clean_tree, printable
+from .text import BULLETS, FIRST_SUSPECT, PRINTABLE_IS_ENOUGH, clean_tree, printable
 
 SETTINGS_FILE = "report.json"
 # A record file is a few hundred kilobytes at most; a much larger one is a
@@ -204,26 +207,58 @@ def _inspect(tree: Any, display: str, problems: list[Problem]) -> None:
         problems.append(_more(display, len(found) - MAX_PROBLEMS_PER_FILE))
 
 
-def _read_bytes(directory: Path, name: str) -> bytes | str:
+_OPEN_FLAGS = (
+    os.O_RDONLY
+    | getattr(os, "O_NONBLOCK", 0)
+    | getattr(os, "O_NOFOLLOW", 0)
+    | getattr(os, "O_CLOEXEC", 0)
+    | getattr(os, "O_BINARY", 0)
+)
+
+
+def _open_direct(root: Path, name: str) -> int | None:
+    """A descriptor of ``name`` if it is an entry of ``root`` itself and no link; else None.
+
+    ``root`` is already resolved (no link on its path) and ``name`` is one path
+    component, so what ``O_NOFOLLOW`` opens is inside the records directory:
+    the two ``resolve`` calls of the general case (a stat per component of the
+    path, twice) are not needed. Anything else (a link, a missing file, a
+    platform without ``O_NOFOLLOW``) takes the general way, which says why.
+    """
+    if not getattr(os, "O_NOFOLLOW", 0) or name in ("", ".", "..") or os.sep in name:
+        return None
+    if os.altsep and os.altsep in name:
+        return None
+    try:
+        return os.open(os.path.join(root, name), _OPEN_FLAGS)
+    except (OSError, ValueError):  # ValueError: a NUL in the name
+        return None
+
+
+def _read_bytes(directory: Path, name: str, root: Path | None = None) -> bytes | str:
     """The bytes of the regular file ``name`` inside ``directory``, or why they cannot be read.
 
     Records are untrusted: a FIFO would block a read forever, a device may
     never end, and a link may point anywhere. Only a regular file inside the
     records directory (directly, or through a link that stays inside) is read,
-    and its size is checked before reading it.
+    and its size is checked before reading it. ``root``, if given, is
+    ``directory`` resolved (by a caller that reads many files of it).
     """
-    try:
-        root = directory.resolve(strict=True)
-        target = (directory / name).resolve(strict=True)
-    except (OSError, RuntimeError) as exc:  # RuntimeError: a symlink loop (Python < 3.13)
-        return f"cannot read the file: {getattr(exc, 'strerror', None) or exc}"
-    if target != root and root not in target.parents:
-        return "is a link to a file outside the records directory; copy the file into it instead"
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
-    try:
-        fd = os.open(target, flags | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0))
-    except OSError as exc:
-        return f"cannot read the file: {exc.strerror}"
+    fd = _open_direct(root, name) if root is not None else None
+    if fd is None:
+        try:
+            root = directory.resolve(strict=True)
+            target = (directory / name).resolve(strict=True)
+        except (OSError, RuntimeError) as exc:  # RuntimeError: a symlink loop (Python < 3.13)
+            return f"cannot read the file: {getattr(exc, 'strerror', None) or exc}"
+        if target != root and root not in target.parents:
+            return (
+                "is a link to a file outside the records directory; copy the file into it instead"
+            )
+        try:
+            fd = os.open(target, _OPEN_FLAGS)
+        except OSError as exc:
+            return f"cannot read the file: {exc.strerror}"
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
@@ -303,7 +338,19 @@ def read_json(
     path: Path, display: str, problems: list[Problem], store: dict[str, bytes] | None = None
 ) -> Any | None:
     """Read, decode and parse one file of the records directory; on failure add a problem."""
-    data = _read_bytes(path.parent, path.name)
+    read = _read_text(path, display, problems, store)
+    return None if read is None else _parse(read[1], display, problems)
+
+
+def _read_text(
+    path: Path,
+    display: str,
+    problems: list[Problem],
+    store: dict[str, bytes] | None = None,
+    root: Path | None = None,
+) -> tuple[bytes, str] | None:
+    """The bytes and the text of one file of the records directory; on failure add a problem."""
+    data = _read_bytes(path.parent, path.name, root)
     if isinstance(data, str):
         problems.append(Problem(display, "", data))
         return None
@@ -326,6 +373,11 @@ def read_json(
     if not text.strip():
         problems.append(Problem(display, "", "the file is empty; a record is a JSON object { … }"))
         return None
+    return data, text
+
+
+def _parse(text: str, display: str, problems: list[Problem]) -> Any | None:
+    """Parse one file's text, with every problem of :func:`_inspect`; None if there are any."""
     try:
         tree = json.loads(
             text,
@@ -465,10 +517,109 @@ def type_record(
         return None
 
 
+# The fast path of _read_clean. Nearly every record file has nothing to report
+# and nothing to clean; what proves it for a file without a backslash (and
+# so without escapes: every string is exactly the text between two quotes, and
+# every '"' opens or closes one) is cheap, done on the whole text in C:
+_DIGITS = bytes(48 if 48 <= b <= 57 else 32 for b in range(256))  # digits "0", the rest " "
+_TOO_MANY_DIGITS = b"0" * (MAX_DIGITS + 1)
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+_LEADING = re.compile('"[' + re.escape(" " + BULLETS) + "]")
+_UNPROVEN = object()
+
+
+def _plain_tree(data: bytes, text: str) -> Any:
+    """The parsed tree of a file with nothing to report and nothing to clean, else _UNPROVEN.
+
+    The tree is then what :func:`_parse` and :func:`clean_tree` would return,
+    without their walks over it; for anything else the caller takes that way,
+    which finds and words every problem. Each check covers one guarantee:
+
+    - every string printable: none holds a control, format, bidi, zero-width
+      or line-separator character (:data:`reportgen.text.PRINTABLE_IS_ENOUGH`),
+      and no string starts with a blank or bullet or ends with a blank;
+    - the strings NFC: a '"' never composes with its neighbours, so the
+      strings joined by '"' are NFC exactly when each one is;
+    - no run of 16 digits outside the strings: no integer has more than
+      ``MAX_DIGITS`` digits (the parser's own ``int`` is then ``_parse_int``);
+      decimals and NaN/Infinity still go through ``_parse_float`` and
+      ``_parse_constant``, and any number they refuse takes the general way;
+    - the brackets outside the strings nest at most ``MAX_DEPTH`` deep;
+    - as many keys in the parsed objects as key separators (':' outside the
+      strings) in the text: no key was given twice in one object;
+    - no key longer than ``MAX_KEY_CHARS``.
+    """
+    if b"\\" in data or not PRINTABLE_IS_ENOUGH:
+        return _UNPROVEN
+    parts = text.split('"')  # outside, string, outside, …, outside
+    inside = '"'.join(parts[1::2])
+    if (
+        not inside.isprintable()
+        or not unicodedata.is_normalized("NFC", inside)
+        or ' "' in inside
+        or inside[-1:] == " "
+        or _LEADING.search(inside)
+        or inside[:1] in FIRST_SUSPECT
+    ):
+        return _UNPROVEN
+    outside = "".join(parts[0::2])  # JSON: blanks, brackets, ':', ',', numbers, literals
+    if not outside.isascii():  # not JSON: the general way says why
+        return _UNPROVEN
+    plain = outside.encode("ascii")
+    if _TOO_MANY_DIGITS in plain.translate(_DIGITS):
+        return _UNPROVEN
+    brackets = plain.translate(None, _NOT_BRACKETS)
+    # One round removes the innermost pairs of each kind: one or two levels.
+    for _ in range(MAX_DEPTH // 2):
+        if not brackets:
+            break
+        brackets = brackets.replace(b"{}", b"").replace(b"[]", b"")
+    if brackets:  # maybe deeper than MAX_DEPTH, or not JSON
+        return _UNPROVEN
+
+    keys: list[str] = []
+    bad: list[str] = []
+
+    def keyed(obj: dict[str, Any]) -> dict[str, Any]:
+        keys.extend(obj)
+        return obj
+
+    def decimal(token: str) -> Decimal | _BadNumber:
+        value = _parse_float(token)
+        if type(value) is _BadNumber:
+            bad.append(token)
+        return value
+
+    def constant(token: str) -> _BadNumber:
+        bad.append(token)
+        return _parse_constant(token)
+
+    try:
+        tree = json.loads(text, parse_float=decimal, parse_constant=constant, object_hook=keyed)
+    except (ValueError, RecursionError):  # the general way words the error
+        return _UNPROVEN
+    if bad or len(keys) != plain.count(b":"):
+        return _UNPROVEN
+    if keys and max(map(len, keys)) > MAX_KEY_CHARS:
+        return _UNPROVEN
+    return tree
+
+
 def _read_clean(
-    path: Path, display: str, problems: list[Problem], store: dict[str, bytes]
+    path: Path,
+    display: str,
+    problems: list[Problem],
+    store: dict[str, bytes],
+    root: Path | None = None,
 ) -> Any | None:
-    raw = read_json(path, display, problems, store)
+    read = _read_text(path, display, problems, store, root)
+    if read is None:
+        return None
+    data, text = read
+    tree = _plain_tree(data, text)
+    if tree is not _UNPROVEN:
+        return tree
+    raw = _parse(text, display, problems)
     if raw is None:
         return None
 
@@ -494,8 +645,31 @@ def _read_clean(
     return clean
 
 
+def _promote_to_old() -> None:
+    """Move every object alive to the oldest generation, as a collection would, without a walk.
+
+    Loading makes millions of small objects and no cycles, so
+    :func:`~reportgen.bulk.bulk_allocation` pauses the collector meanwhile; but
+    then they are all still young, and the next collections would walk every
+    one of them up through the generations (three walks over 10,000 pledges).
+    ``freeze`` and ``unfreeze`` move them to the oldest generation in one step;
+    the next full collection still walks them, so no cycle is ever missed.
+    Skipped where something keeps objects frozen on purpose: unfreeze would undo it.
+    """
+    if gc.get_freeze_count() == 0:
+        gc.freeze()
+        gc.unfreeze()
+
+
 def load_records(directory: Path) -> RecordSet:
     """Read ``report.json`` and every pledge file (``<id>.json``) of ``directory``."""
+    with bulk_allocation():
+        records = _load_records(directory)
+        _promote_to_old()
+    return records
+
+
+def _load_records(directory: Path) -> RecordSet:
     problems: list[Problem] = []
     settings: ReportSettings | None = None
     origins: list[tuple[Pledge, Path]] = []
@@ -504,9 +678,13 @@ def load_records(directory: Path) -> RecordSet:
         problems.append(Problem(str(directory), "", "records directory not found"))
         return RecordSet(directory, None, [], problems)
 
+    try:  # once, not for every file (which may still be a link: then it is resolved too)
+        root: Path | None = directory.resolve(strict=True)
+    except (OSError, RuntimeError):
+        root = None
     settings_path = directory / SETTINGS_FILE
     if os.path.lexists(settings_path):  # read_json says why if it is no plain file
-        raw = _read_clean(settings_path, SETTINGS_FILE, problems, sources)
+        raw = _read_clean(settings_path, SETTINGS_FILE, problems, sources, root)
         if raw is not None:
             settings = type_record(ReportSettings, raw, SETTINGS_FILE, problems)
     else:
@@ -520,7 +698,7 @@ def load_records(directory: Path) -> RecordSet:
         if path.name == SETTINGS_FILE:
             continue
         display = printable(path.name)
-        raw = _read_clean(path, display, problems, sources)
+        raw = _read_clean(path, display, problems, sources, root)
         if raw is None:
             continue
         pledge = type_record(Pledge, raw, display, problems)

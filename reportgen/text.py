@@ -53,9 +53,48 @@ _SUSPECT = re.compile(
 )
 
 
+def _chars(spec: str) -> str:
+    """The characters of a regex class body such as ``"\\x00-\\x08\\x0b"`` (literal ranges only)."""
+    out: list[str] = []
+    i = 0
+    while i < len(spec):
+        if i + 2 < len(spec) and spec[i + 1] == "-":
+            out.extend(map(chr, range(ord(spec[i]), ord(spec[i + 2]) + 1)))
+            i += 3
+        else:
+            out.append(spec[i])
+            i += 1
+    return "".join(out)
+
+
+# Every character _SUSPECT looks for is a control (Cc), format (Cf), surrogate
+# (Cs), noncharacter (Cn) or separator (Zl, Zp): none is printable in Python's
+# sense, and the only printable blank (what ``\s`` matches) is the space U+0020.
+# So a printable string needs cleaning only if it starts with a blank or a
+# bullet, ends with a blank, or is not NFC: a check in C, with no regex. The
+# claim is verified here, once; were it ever false the regex decides alone.
+PRINTABLE_IS_ENOUGH = not any(
+    c.isprintable()
+    for c in _chars(_FORBIDDEN_CHARS + _BLANKING_CHARS + _INVISIBLE_CHARS + "\u200d")
+)
+# A string starting with one of these goes to clean_text (a bullet is removed
+# only from item text; elsewhere it stays, and nothing is reported).
+FIRST_SUSPECT = frozenset(" " + BULLETS)
+
+
+def is_clean(value: str) -> bool:
+    """True if ``value`` needs no cleaning; False if :func:`clean_text` may change it or warn."""
+    if PRINTABLE_IS_ENOUGH and value.isprintable():
+        if value[:1] in FIRST_SUSPECT or value[-1:] == " ":
+            return False
+    elif _SUSPECT.search(value):
+        return False
+    return unicodedata.is_normalized("NFC", value)
+
+
 def clean_text(value: str, path: str, warn: Warn, *, item_text: bool = False) -> str:
     # Fast path: nearly every string is clean already.
-    if unicodedata.is_normalized("NFC", value) and not _SUSPECT.search(value):
+    if is_clean(value):
         return value
     out = value
     if _FORBIDDEN.search(out):
@@ -102,10 +141,6 @@ def printable(key: str) -> str:
     return "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in key)
 
 
-def _clean(value: str) -> bool:
-    return unicodedata.is_normalized("NFC", value) and not _SUSPECT.search(value)
-
-
 def clean_tree(node: Any, warn: Warn, error: Warn, path: str = "$") -> Any:
     """Return a copy of a parsed JSON tree with every string cleaned (keys included).
 
@@ -119,7 +154,7 @@ def clean_tree(node: Any, warn: Warn, error: Warn, path: str = "$") -> Any:
         original: dict[str, str] = {}  # cleaned key -> key as written, where they differ
         for key, value in node.items():
             clean_key = key
-            if isinstance(key, str) and not _clean(key):
+            if isinstance(key, str) and not is_clean(key):
                 clean_key = clean_text(key, f"{path}.{printable(key)}", warn)
             if clean_key in out:
                 first = original.get(clean_key, clean_key)
@@ -135,7 +170,7 @@ def clean_tree(node: Any, warn: Warn, error: Warn, path: str = "$") -> Any:
             if isinstance(value, str):
                 out[clean_key] = (
                     value
-                    if _clean(value)
+                    if is_clean(value)
                     else clean_text(
                         value, f"{path}.{clean_key}", warn, item_text=key in _ITEM_TEXT_KEYS
                     )
@@ -147,7 +182,7 @@ def clean_tree(node: Any, warn: Warn, error: Warn, path: str = "$") -> Any:
         return out
     if isinstance(node, list):
         return [
-            (v if _clean(v) else clean_text(v, f"{path}[{i}]", warn))
+            (v if is_clean(v) else clean_text(v, f"{path}[{i}]", warn))
             if isinstance(v, str)
             else clean_tree(v, warn, error, f"{path}[{i}]")
             if isinstance(v, (dict, list))

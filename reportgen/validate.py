@@ -390,15 +390,37 @@ def _check_pledge(pledge: Pledge, file: Path, settings: ReportSettings | None, o
 
 def check_period_sections(records: RecordSet, period: Period) -> list[Problem]:
     """Warn about sections that print 'nothing recorded' in the report of ``period``."""
+    # Most pledges have nothing to warn about, and their coverage (which
+    # sections are there, without building any row) shows it; the others are
+    # worded from pledge_as_of, which gives the same answers.
+    from .asof import pledge_coverage
+    from .periods import ReportWindows
+
     problems: list[Problem] = []
     if records.settings is None:
         return problems
-    term = records.settings.term.to_term()
+    settings = records.settings
+    term = settings.term.to_term()
+    windows = ReportWindows(period, term, settings.cutoff)
     for pledge, file in records.origins:
+        seen = pledge_coverage(pledge, windows)
+        status = seen.carried["status"]
+        last = seen.adjustments[-1] if seen.adjustments else None
+        if (
+            status is not None
+            and (seen.carried["contacts"] is not None or not settings.contact_roles)
+            and (seen.has_cumulative or not windows.has_cumulative)
+            and (seen.has_previous or not windows.has_previous)
+            and seen.has_plan
+            and (pledge.non_budget or seen.carried["budget"] is not None)
+            and seen.carried["problems"] is not None
+            and not seen.draft_sources
+            and (last is None or last.kind not in settings.statuses or status.value == last.kind)
+        ):
+            continue  # nothing missing, no draft, no adjustment at odds with the status
         out = _Sink(file.name, problems)
-        asof = pledge_as_of(pledge, period, term, records.settings.cutoff)
+        asof = pledge_as_of(pledge, period, term, settings.cutoff)
         where = f"$ (report {period})"
-        settings = records.settings
         withdrawn = [a for a in asof.adjustments if a.kind in settings.withdrawn_kinds]
         missing = []
         if asof.status is None:
