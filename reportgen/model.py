@@ -74,6 +74,8 @@ MAX_COUNT = 10**9
 
 
 def _amount(value: Any) -> Decimal:
+    if type(value) is int and 0 <= value < MAX_AMOUNT:
+        return Decimal(value)  # the common case, checked in full below otherwise
     # bool is an int in Python; "20" is text. Neither is a figure.
     if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
         raise ValueError(f"an amount is a number such as 1578 or 12.5, not {quote(value)}")

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from . import numbering
-from .asof import pledge_as_of
+from .asof import pledge_as_of, pledge_coverage
 from .budget import printed_total_drift
 from .errors import PeriodError, Problem, RecordsInvalid, Severity, quote
 from .load import RecordSet, load_records
@@ -27,7 +27,7 @@ from .model import (
     SecuredAmount,
     SecuredSubproject,
 )
-from .periods import Period, Term, ascii_digits, column_years
+from .periods import Period, ReportWindows, Term, ascii_digits, column_years
 from .text import blankless
 
 
@@ -135,8 +135,8 @@ def _check_items(
 ) -> None:
     previous_text = None
     for i, item in enumerate(items):
-        here = f"{path}[{i}]"
         if item.period is not None:
+            here = f"{path}[{i}]"
             if item.period < group_period:
                 out.error(
                     f"{here}.period",
@@ -148,9 +148,11 @@ def _check_items(
                     f"{here}.period", f"{item.period} is outside the term ({term.span_label})"
                 )
         if item.text == previous_text:
-            out.warn(f"{here}.text", "the same text as the item before it (typed twice?)")
+            out.warn(f"{path}[{i}].text", "the same text as the item before it (typed twice?)")
         previous_text = item.text
-        _check_items(item.children, item.period or group_period, f"{here}.children", term, out)
+        if item.children:  # 10,000 pledges: most items have none, so no path is made
+            period = item.period or group_period
+            _check_items(item.children, period, f"{path}[{i}].children", term, out)
 
 
 def _not_a_column(key: str, keys: list[str], use: str) -> str:
@@ -237,15 +239,17 @@ def _check_budget(budget: Budget, settings: ReportSettings, path: str, out: _Sin
 _MONTH = re.compile(r"(?<![0-9])(?:[0-9]{4}\.\s*)?(1[0-2]|0?[1-9])\.\s*(?:[0-9]{1,2}\.)?")
 
 
-def _month_dated(items: Iterable[Item]) -> list[str]:
-    """The dates (``2019. 3.``, ``5.16.``) that items of a whole-year group mention."""
+def _month_dated(items: Iterable[Item], most: int = 3) -> list[str]:
+    """The first ``most`` dates (``2019. 3.``, ``5.16.``) that items of a whole-year group mention."""
     found: list[str] = []
     for item in items:
+        if len(found) >= most:
+            break
         m = _MONTH.search(item.text)
         if m:
             found.append(m.group(0).strip())
-        found.extend(_month_dated(item.children))
-    return found
+        found.extend(_month_dated(item.children, most - len(found)))
+    return found[:most]
 
 
 def _did_you_mean(key: str, choices: list[str]) -> str:
@@ -356,7 +360,7 @@ def _check_pledge(pledge: Pledge, file: Path, settings: ReportSettings | None, o
                     out.warn(
                         f"{path}.period",
                         f"recorded for the whole year {group.period}, yet its items give months "
-                        f"({_names(dated[:3], sort=False)}): reports print it under "
+                        f"({_names(dated, sort=False)}): reports print it under "
                         f"□ {group.period}년 추진실적; record them under {group.period}H1 and "
                         f"{group.period}H2 to show them by half-year",
                     )
@@ -393,8 +397,6 @@ def check_period_sections(records: RecordSet, period: Period) -> list[Problem]:
     # Most pledges have nothing to warn about, and their coverage (which
     # sections are there, without building any row) shows it; the others are
     # worded from pledge_as_of, which gives the same answers.
-    from .asof import pledge_coverage
-    from .periods import ReportWindows
 
     problems: list[Problem] = []
     if records.settings is None:

@@ -20,7 +20,7 @@ SEED_PLEDGE = ROOT / "records" / "1-4-5.json"
 
 
 def _ids(n: int) -> list[str]:
-    out = []
+    out: list[str] = []
     area, strategy, item = 1, 1, 1
     while len(out) < n:
         out.append(f"{area}-{strategy}-{item}")

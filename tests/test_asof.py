@@ -284,3 +284,29 @@ def test_a_rename_never_leaks_into_an_earlier_report(shipped, settings) -> None:
     assert (old.title, old.department) == (old_title, old_dept)
     # The pledge's file is named after the report's own title too.
     assert pledge_file_stem(new.id, new.title).endswith("통합지원 추진")
+
+
+@pytest.mark.parametrize("cutoff", ["previous-half", "report-half"])
+def test_coverage_agrees_with_the_as_of_rule(cutoff: str) -> None:
+    """validate's quick pledge_coverage must answer as pledge_as_of does, for every period."""
+    import json
+    from pathlib import Path
+
+    from reportgen.asof import pledge_as_of, pledge_coverage
+    from reportgen.model import Pledge
+    from reportgen.periods import Period, ReportWindows, Term
+
+    root = Path(__file__).resolve().parent.parent / "records"
+    term = Term("민선7기", Period(2018, 2), Period(2022, 1))
+    for name in ("1-4-3.json", "1-4-5.json"):
+        pledge = Pledge.model_validate(json.loads((root / name).read_text(encoding="utf-8")))
+        for period in term.report_periods:
+            asof = pledge_as_of(pledge, period, term, cutoff)
+            cover = pledge_coverage(pledge, ReportWindows(period, term, cutoff))
+            assert cover.has_cumulative == bool(asof.cumulative), (name, period)
+            assert cover.has_previous == bool(asof.previous), (name, period)
+            assert cover.has_plan == bool(asof.plan), (name, period)
+            for section, carried in cover.carried.items():
+                assert carried == getattr(asof, section), (name, period, section)
+            assert cover.adjustments == asof.adjustments
+            assert cover.draft_sources == asof.draft_sources
