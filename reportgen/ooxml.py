@@ -658,6 +658,17 @@ _TCPR, _TCW, _GRID_SPAN = w("tcPr"), w("tcW"), w("gridSpan")
 _VAL, _TYPE, _W = w("val"), w("type"), w("w")
 
 
+_XPATH_NS = {"w": W_NS}
+# Does the table (or one inside it) have a column marked by {% colwidth %}?
+_HAS_FLEX = etree.XPath(f'boolean(.//w:tcW[@w:type="{FLEX_TYPE}"])', namespaces=_XPATH_NS)
+# Grid columns one row covers: its cells, their extra spans, gridBefore/gridAfter.
+_ROW_COLUMNS = etree.XPath(
+    "count(w:tc) + sum(w:tc/w:tcPr/w:gridSpan/@w:val) - count(w:tc/w:tcPr/w:gridSpan)"
+    " + sum(w:trPr/w:gridBefore/@w:val) + sum(w:trPr/w:gridAfter/@w:val)",
+    namespaces=_XPATH_NS,
+)
+
+
 class _Cell:
     """A table cell read once: its properties, preferred width and span."""
 
@@ -777,6 +788,13 @@ def fit_table(tbl: etree._Element, width: int) -> bool:
     of the columns it covers. Returns whether anything was changed; a table
     that already agrees and has no ``colwidth`` cells is left as it is.
     """
+    grid_el = tbl.find(w("tblGrid"))
+    if grid_el is not None and not _HAS_FLEX(tbl):
+        # Most tables (the header block, 추진실적 rows) have no column loop:
+        # one XPath count per row proves them consistent, cell objects unmade.
+        count = len(grid_el.findall(w("gridCol")))
+        if all(_ROW_COLUMNS(tr) == count for tr in tbl.iterchildren(w("tr"))):  # NaN: no
+            return False
     rows = []
     for tr in tbl.iterchildren(w("tr")):
         cells = [_Cell(tc) for tc in tr.iterchildren(w("tc"))]
@@ -784,7 +802,6 @@ def fit_table(tbl: etree._Element, width: int) -> bool:
             rows.append((tr, cells, _row_extra(tr)))
     if not rows:
         return False
-    grid_el = tbl.find(w("tblGrid"))
     grid = (
         [_int(c.get(w("w"))) or 0 for c in grid_el.iterchildren(w("gridCol"))]
         if grid_el is not None
