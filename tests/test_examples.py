@@ -95,7 +95,7 @@ GUN = Example(
         "평균진행률67.8%",
     ),
     not_summary=("이행후계속추진", "이행률"),
-    warnings=(("1-3.json", "nothing recorded for"),),
+    warnings=(),
     pages={
         # "6월말 기준": the report of 2024H1 shows 2024H1's achievements, 2024H2's plan.
         "1-1": (
@@ -144,7 +144,7 @@ GU = Example(
         "이행률60.0%(가중치:완료100%,정상추진50%)",
     ),
     not_summary=("이행후계속추진", "평균진행률"),
-    warnings=(("II-①-1.json", "nothing recorded for"),),
+    warnings=(),
     pages={
         "I-①-1": (
             "2022~2023",
