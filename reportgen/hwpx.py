@@ -284,7 +284,10 @@ class _Layout:
                 self.head("연락처"),
                 self.cell(phones, col_span=2),
                 None,
-            ],
+            ]
+            if view.lists_contacts
+            # A city that lists no contacts: the department across the row.
+            else [self.head("소관부서"), self.cell(view.department, col_span=6)] + [None] * 5,
         ]
         if view.progress_rate_text:
             rows.append(

@@ -277,6 +277,7 @@ class PledgeView:
     withdrawn: bool = False  # 폐기/통폐합: no plan row and no 투자계획 table
     money_tables: tuple[MoneyTable, ...] = ()  # the tables to print, in order
     by_source: tuple[SourceMoney, ...] = ()  # 재원별 (the workbook's sheet of that name)
+    lists_contacts: bool = True  # False where the city lists no contact roles (소관부서 only)
 
 
 NOT_RECORDED = "(기록 없음)"
@@ -608,6 +609,7 @@ def pledge_view(pledge: Pledge, period: Period, settings: ReportSettings) -> Ple
         # A withdrawn pledge's plan is stale: what was secured and spent stays.
         money_tables=(secured,) if withdrawn else (plan, secured),
         by_source=by_source,
+        lists_contacts=bool(settings.contact_roles),
     )
 
 

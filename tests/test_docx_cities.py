@@ -637,3 +637,16 @@ def test_word_would_open_every_citys_document_without_repair(gu, gun, grouped, t
     # the zip entries are the writer's own, deterministic ones
     with zipfile.ZipFile(io.BytesIO(gu.booklet)) as zf:
         assert {i.date_time for i in zf.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+
+
+def test_a_city_listing_no_contacts_prints_the_department_across_the_row(writer):
+    """송파 prints a 소관부서 only: no empty 담당/연락처 frame, no "(기록 없음)"."""
+    settings = _settings("누리구", contact_roles=[])
+    raw = _pledge("1-1", {"status": "정상추진"})
+    rendered = _render(writer, settings, [raw])
+    data = rendered.pledges["1-1"]
+    d = _open(data)
+    assert _rows(d.tables[0])[1] == ["소관부서", "일자리정책과"]
+    text = _all_text(d)
+    assert "연락처" not in text and "담 당" not in text
+    assert check_grids(data) > 0

@@ -26,6 +26,7 @@ from lxml import etree
 from reportgen.build import template_files
 from reportgen.cli import main
 from reportgen.load import load_records
+from reportgen.periods import Period
 from reportgen.site import pledge_paths
 from reportgen.validate import latest_period
 from reportgen.view import PledgeView, report_view
@@ -197,3 +198,29 @@ def test_publish_writes_the_site_with_its_downloads(tmp_path: Path) -> None:
     assert (out / "index.html").is_file() and (out / "changes.html").is_file()
     assert list((out / "공약별").glob("*.docx"))
     assert "2024H1" in result.output  # the newest period the records report
+
+
+def test_a_city_listing_no_contacts_gets_no_contact_frame_in_any_format(make_pledge) -> None:
+    """송파 prints 소관부서 only: DOCX (tested with the DOCX), HWPX and the website agree."""
+    from reportgen.hwpx import pledge_hwpx
+    from reportgen.model import Pledge, ReportSettings
+    from reportgen.site import build_site
+    from reportgen.view import report_info
+
+    settings = ReportSettings.model_validate(
+        {
+            "city": "누리구",
+            "term": {"name": "민선7기", "start": "2018H2", "end": "2022H1"},
+            "contact_roles": [],
+        }
+    )
+    period = Period.parse("2022H1")
+    report = report_view([Pledge.model_validate(make_pledge())], period, settings)
+    (view,) = report.pledges
+    assert not view.lists_contacts and view.contacts == ()
+    hwpx = _hwpx_text(pledge_hwpx(view, report_info(period, settings)))
+    assert "소관부서" in hwpx and "연락처" not in hwpx and "(기록 없음)\n" not in hwpx
+    site = build_site(report)
+    page = _html_text(site[pledge_paths([view.id])[view.id]])
+    assert "소관부서" in page or view.department in page
+    assert "담당자와 연락처" not in page and "(기록 없음)" not in page

@@ -565,7 +565,7 @@ def build_pledge_template() -> bytes:
     para(doc, "{%p endif %}")
 
     # Header block: number, title, 소관부서, the city's contact roles with 연락처.
-    t = new_table(doc, HEADER_WIDTHS, rows=2, header=False)
+    t = new_table(doc, HEADER_WIDTHS, rows=1, header=False)
     top = t.rows[0].cells
     cell_text(top[0], "{{ p.id }}", "표머리")
     title = top[1].merge(top[6])
@@ -574,7 +574,10 @@ def build_pledge_template() -> bytes:
     title.paragraphs[0].paragraph_format.keep_with_next = False
     for cell in (top[0],):
         shade(cell)
-    c = t.rows[1].cells
+    # A city that lists no contacts (송파: 소관부서 only) gets the department
+    # across the row, not an empty 담당/연락처 frame.
+    tag_row(t, "{%tr if p.lists_contacts %}", HEADER_WIDTHS)
+    c = add_row(t, HEADER_WIDTHS).cells
     cell_text(c[0], "소관부서", "표머리")
     shade(c[0])
     cell_text(c[1], "{{ p.department }}")
@@ -604,6 +607,12 @@ def build_pledge_template() -> bytes:
     cell_para(phones, "{%p if not p.contacts %}", "표본문")
     cell_para(phones, "", "표본문")
     cell_para(phones, "{%p endif %}", "표본문")
+    tag_row(t, "{%tr else %}", HEADER_WIDTHS)
+    alone = add_row(t, HEADER_WIDTHS).cells
+    cell_text(alone[0], "소관부서", "표머리")
+    shade(alone[0])
+    cell_text(alone[1].merge(alone[6]), "{{ p.department }}")
+    tag_row(t, "{%tr endif %}", HEADER_WIDTHS)
     # 추진율 where the city records it.
     tag_row(t, "{%tr if p.progress_rate_text %}", HEADER_WIDTHS)
     rate = add_row(t, HEADER_WIDTHS).cells
