@@ -257,6 +257,21 @@ def _did_you_mean(key: str, choices: list[str]) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
+_SETTING_OF = {"contact roles": "contact_roles", "categories": "participation"}
+
+
+def _known_keys(record: Iterable[str], known: list[str], path: str, what: str, out: _Sink) -> None:
+    """Keys of a record keyed by the city's list (roles, categories): each must be on it."""
+    listed = _names(known, sort=False) if known else "none (the city counts none)"
+    for key in record:
+        if key not in known:
+            out.error(
+                f"{path}.{key}",
+                f"unknown key {quote(key)}{_did_you_mean(key, known)}: the {what} of this "
+                f"report are {listed} (report.json's {_SETTING_OF[what]})",
+            )
+
+
 def _check_pledge_form(pledge: Pledge, settings: ReportSettings, out: _Sink) -> None:
     """What the city's form says a pledge may record: its group, roles, categories, …"""
     term = settings.term.to_term()
@@ -271,28 +286,10 @@ def _check_pledge_form(pledge: Pledge, settings: ReportSettings, out: _Sink) -> 
     categories = [c.key for c in settings.participation]
     for period, report in sorted(pledge.reports.items()):
         path = f"$.reports.{period}"
-        for key in report.contacts or {}:
-            if key not in roles:
-                out.error(
-                    f"{path}.contacts.{key}",
-                    f"unknown key {quote(key)}{_did_you_mean(key, roles)}: the contact roles "
-                    "of this report are "
-                    + _names(roles, sort=False)
-                    + " (report.json's contact_roles)",
-                )
-        for key in report.participation or {}:
-            if key not in categories:
-                out.error(
-                    f"{path}.participation.{key}",
-                    f"unknown key {quote(key)}{_did_you_mean(key, categories)}: the categories "
-                    "of this report are "
-                    + (
-                        _names(categories, sort=False)
-                        if categories
-                        else "none (the city counts none)"
-                    )
-                    + " (report.json's participation)",
-                )
+        _known_keys(report.contacts or {}, roles, f"{path}.contacts", "contact roles", out)
+        _known_keys(
+            report.participation or {}, categories, f"{path}.participation", "categories", out
+        )
         if report.progress_rate is not None and not settings.progress_rate:
             out.warn(
                 f"{path}.progress_rate",

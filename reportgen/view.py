@@ -567,18 +567,16 @@ def pledge_view(pledge: Pledge, period: Period, settings: ReportSettings) -> Ple
             sections.append(("개선대책", tuple(_lines(pm.measures, 2))))
         problems = ProblemsView(tuple(sections), True)
 
+    def sum_of(table: MoneyTable, source: str, figure: str) -> Decimal | None:
+        rows = (r for r in table.rows if r.kind == "source" and r.label == source)
+        return _add(getattr(r.total, figure) for r in rows)
+
     by_source = tuple(
         SourceMoney(
             source,
-            None
-            if withdrawn
-            else _add(
-                r.total.amount for r in plan.rows if r.label == source and r.kind == "source"
-            ),
-            _add(r.total.amount for r in secured.rows if r.label == source and r.kind == "source"),
-            _add(
-                r.total.executed for r in secured.rows if r.label == source and r.kind == "source"
-            ),
+            None if withdrawn else sum_of(plan, source, "amount"),
+            sum_of(secured, source, "amount"),
+            sum_of(secured, source, "executed"),
         )
         for source in sources
     )
