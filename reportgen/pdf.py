@@ -43,8 +43,10 @@ synthetic pledges, a 1,509-page booklet): every PDF in 51 s (LibreOffice
 pledge files on top did not finish; converting each pledge's DOCX as well
 would add ~0.4 s of CPU a pledge.
 
-Not done: LibreOffice 7.4 still breaks a line between a number and the Hangul after it
-("70 / 개사") where Word, wrapping Korean by 어절, would not.
+**Line breaking.** LibreOffice ignores the DOCX's forbidden characters
+(「 never ends a line) and breaks "70개사" after the digits; the worker is
+given the document's own lists and converts a copy in which what must stay
+on one line is glued (:mod:`reportgen.linebreak`).
 
 LibreOffice stamps each PDF with its creation time and a random file ID; both
 are overwritten in place with fixed values of the same length. LibreOffice may
@@ -68,13 +70,18 @@ import subprocess
 import sys
 import tempfile
 import time
+import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from lxml import etree
+
+from . import linebreak
 from .errors import ReportgenError
+from .ooxml import read_regular_file
 
 INSTALL_HINT = (
     "LibreOffice is not installed, so no PDF was made (the other files were written). "
@@ -166,6 +173,8 @@ class _Doc:
     source: Path
     target: Path | None  # None: open to count its pages, then close
     anchors: list[str] = field(default_factory=list)
+    docx: bytes | None = None  # written to source (glued) when it is opened, see _stage
+    kinsoku: dict[str, str] | None = None  # forbidden characters, see reportgen.linebreak
     pages: int | None = None
     anchor_pages: dict[str, int] = field(default_factory=dict)
     office: _Office | None = None
@@ -373,7 +382,19 @@ def _hear(office: _Office, plan: _Plan, timeout: float) -> None:
 
 
 def _open(doc: _Doc) -> tuple[str, _Doc, dict[str, Any]]:
-    return "open", doc, {"path": str(doc.source), "anchors": doc.anchors}
+    if doc.docx is not None:
+        # Glued only now, so that the booklet's later parts are glued while
+        # LibreOffice lays out the first ones.
+        data, rules = linebreak.glued_docx(doc.docx)
+        doc.source.write_bytes(data)
+        doc.kinsoku = rules.as_command() if rules is not None else None
+        doc.docx = None
+    return "open", doc, {"path": str(doc.source), "anchors": doc.anchors, "kinsoku": doc.kinsoku}
+
+
+def _stage(label: str, source: Path, docx: bytes, target: Path | None, **extra: Any) -> _Doc:
+    """A DOCX LibreOffice converts as a copy at ``source``, its line-breaking glue added."""
+    return _Doc(label, source, target, docx=docx, **extra)
 
 
 def _export(doc: _Doc, first_page: int | None = None) -> tuple[str, _Doc, dict[str, Any]]:
@@ -431,17 +452,16 @@ class _BookletPlan(_Plan):
         self.scratch = scratch
         self.on_part = on_part
         self.booklet_label = booklet_label
-        draft = scratch / "front-draft.docx"
-        draft.write_bytes(cut.front(None))
-        self.draft = _Doc(f"{booklet_label} (front matter)", draft, None)
+        self.draft = _stage(
+            f"{booklet_label} (front matter)", scratch / "front-draft.docx", cut.front(None), None
+        )
         self.parts: list[_Doc] = []
         for i, part in enumerate(cut.parts):
-            source = scratch / f"part{i:04d}.docx"
-            source.write_bytes(part.docx)
             first, last = labels[part.anchors[0]], labels[part.anchors[-1]]
             span = first if first == last else f"{first} … {last}"
             label = f"{booklet_label} (the pages of {span})"
-            self.parts.append(_Doc(label, source, scratch / f"part{i:04d}.pdf", part.anchors))
+            source, target = scratch / f"part{i:04d}.docx", scratch / f"part{i:04d}.pdf"
+            self.parts.append(_stage(label, source, part.docx, target, anchors=part.anchors))
         self.front: _Doc | None = None
         self.queue: list[_Doc] = [self.draft, *self.parts]
         self.exported = 0
@@ -475,10 +495,11 @@ class _BookletPlan(_Plan):
             return _open(self.queue.pop(0))
         if self.front is None and all(p.state != "new" for p in self.parts):
             if all(p.pages is not None for p in self.parts):
-                source = self.scratch / "front.docx"
-                source.write_bytes(self.cut.front(self.numbers()))
-                self.front = _Doc(
-                    f"{self.booklet_label} (front matter)", source, self.scratch / "front.pdf"
+                self.front = _stage(
+                    f"{self.booklet_label} (front matter)",
+                    self.scratch / "front.docx",
+                    self.cut.front(self.numbers()),
+                    self.scratch / "front.pdf",
                 )
                 return _open(self.front)
         return None
@@ -529,10 +550,7 @@ def convert(
     """
     outdir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="reportgen-pdf-", dir=workdir) as tmp:
-        docs = [
-            _Doc(s.name, Path(os.path.abspath(s)), Path(tmp) / f"doc{i:05d}.pdf")
-            for i, s in enumerate(sources)
-        ]
+        docs = [_converted(s, Path(tmp), i) for i, s in enumerate(sources)]
         offices = min(_cores(), MAX_OFFICES, len(docs))
         _run(_EachPlan(docs, lambda d: None), offices, Path(tmp), timeout, start_timeout)
         results = []
@@ -542,6 +560,21 @@ def convert(
             shutil.move(doc.target, result)
             results.append(result)
         return results
+
+
+def _converted(path: Path, scratch: Path, index: int) -> _Doc:
+    target = scratch / f"doc{index:05d}.pdf"
+    if path.suffix.lower() == ".docx":
+        try:
+            data, rules = linebreak.glued_docx(read_regular_file(path))  # bounded
+        except (OSError, ValueError, zipfile.BadZipFile, etree.LxmlError, ReportgenError):
+            pass  # not a package we can read: LibreOffice gets it as it is, and names it if it fails
+        else:
+            source = scratch / f"doc{index:05d}.docx"
+            source.write_bytes(data)
+            kinsoku = rules.as_command() if rules is not None else None
+            return _Doc(path.name, source, target, kinsoku=kinsoku)
+    return _Doc(path.name, Path(os.path.abspath(path)), target)
 
 
 def to_pdf(
@@ -613,10 +646,14 @@ def to_pdf(
                     plans.append(_BookletPlan(cut, booklet, labels, scratch, cut_pledges))
                 else:
                     # Not cut: the whole booklet on one LibreOffice, pledges cut from it.
-                    source = scratch / "booklet.docx"
-                    source.write_bytes(documents[booklet])
                     anchors = [a for _, a in pledges]
-                    whole = _Doc(booklet, source, scratch / "booklet.pdf", anchors)
+                    whole = _stage(
+                        booklet,
+                        scratch / "booklet.docx",
+                        documents[booklet],
+                        scratch / "booklet.pdf",
+                        anchors=anchors,
+                    )
                     plans.append(_EachPlan([whole], cut_pledges))
                 return plans[0]
 
@@ -639,8 +676,7 @@ def to_pdf(
             docs = []
             for i, name in enumerate(rest):
                 source = scratch / f"doc{i:05d}.docx"  # ASCII names, whatever the titles
-                source.write_bytes(documents[name])
-                docs.append(_Doc(name, source, scratch / f"doc{i:05d}.pdf"))
+                docs.append(_stage(name, source, documents[name], scratch / f"doc{i:05d}.pdf"))
             by_doc = {id(d): n for d, n in zip(docs, rest, strict=True)}
 
             def each(doc: _Doc) -> None:

@@ -11,10 +11,12 @@ reportgen), connects to it over a named pipe and then serves commands, one
 JSON object a line, read from ``COMMAND_FIFO``; each answer is one JSON line
 on standard output:
 
-``{"op": "open", "id": ID, "path": DOCX, "anchors": [BOOKMARK, ...]}``
-    load a document, switch off the gap LibreOffice puts between Hangul and
-    digits (it ignores Word's ``w:autoSpaceDE``/``w:autoSpaceDN``), lay it
-    out; answer ``{"id": ID, "pages": N, "anchors": {BOOKMARK: PAGE}}``
+``{"op": "open", "id": ID, "path": DOCX, "anchors": [BOOKMARK, ...], "kinsoku": K}``
+    load a document, give it the forbidden characters ``K``
+    (``{"language": "ko-KR", "end": CHARS, "start": CHARS}`` or null: see
+    :mod:`reportgen.linebreak`), switch off the gap LibreOffice puts between
+    Hangul and digits (it ignores Word's ``w:autoSpaceDE``/``w:autoSpaceDN``),
+    lay it out; answer ``{"id": ID, "pages": N, "anchors": {BOOKMARK: PAGE}}``
     (physical pages, 1-based).
 ``{"op": "export", "id": ID, "path": PDF, "first_page": N or null}``
     number the first page N (the rest follow), export the PDF, close the
@@ -35,6 +37,8 @@ import traceback
 
 import uno  # type: ignore[import-not-found]
 from com.sun.star.beans import PropertyValue  # type: ignore[import-not-found]
+from com.sun.star.i18n import ForbiddenCharacters  # type: ignore[import-not-found]
+from com.sun.star.lang import Locale  # type: ignore[import-not-found]
 
 CONNECT_SECONDS = 60.0
 
@@ -116,6 +120,22 @@ def _no_gap_between_hangul_and_digits(doc):  # type: ignore[no-untyped-def]
     cursor.setPropertyValue("ParaIsCharacterDistance", False)
 
 
+def _forbidden_characters(doc, kinsoku):  # type: ignore[no-untyped-def]
+    """What Word's ``w:noLineBreaksAfter``/``w:noLineBreaksBefore`` say, which LibreOffice ignores.
+
+    LibreOffice knows no forbidden characters for Korean of its own. Set
+    before the paragraphs are formatted again (the gap pass below does
+    that), so every line is broken with them.
+    """
+    language, _, country = kinsoku["language"].partition("-")
+    rules = ForbiddenCharacters()
+    rules.beginLine = kinsoku["start"]
+    rules.endLine = kinsoku["end"]
+    settings = doc.createInstance("com.sun.star.document.Settings")
+    table = settings.getPropertyValue("ForbiddenCharacters")
+    table.setForbiddenCharacters(Locale(language, country, ""), rules)
+
+
 def _is_text(doc):  # type: ignore[no-untyped-def]
     return doc.supportsService("com.sun.star.text.TextDocument")
 
@@ -130,7 +150,7 @@ class Worker:
         self.desktop = desktop
         self.docs = {}
 
-    def open(self, ident, path, anchors):  # type: ignore[no-untyped-def]
+    def open(self, ident, path, anchors, kinsoku=None):  # type: ignore[no-untyped-def]
         doc = self.desktop.loadComponentFromURL(
             uno.systemPathToFileUrl(path), "_blank", 0, _props(Hidden=True)
         )
@@ -142,6 +162,8 @@ class Worker:
         # Locked, the change is laid out once, not once per paragraph.
         doc.lockControllers()
         try:
+            if kinsoku:
+                _forbidden_characters(doc, kinsoku)
             _no_gap_between_hangul_and_digits(doc)
         finally:
             doc.unlockControllers()
@@ -198,7 +220,9 @@ def main(argv):  # type: ignore[no-untyped-def]
                 break
             try:
                 if op == "open":
-                    result = worker.open(ident, command["path"], command.get("anchors") or [])
+                    result = worker.open(
+                        ident, command["path"], command.get("anchors") or [], command.get("kinsoku")
+                    )
                 elif op == "export":
                     result = worker.export(ident, command["path"], command.get("first_page"))
                 elif op == "close":

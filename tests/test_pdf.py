@@ -7,6 +7,7 @@ that a missing install fails instead of skipping.
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import shutil
@@ -22,6 +23,7 @@ from lxml import etree
 
 import reportgen.pdf
 from reportgen.cli import main
+from reportgen.linebreak import Kinsoku, kinsoku
 from reportgen.pdf import PdfError, convert, find_soffice, find_uno_python, reproducible_pdf
 
 from .synthetic import write_synthetic_records
@@ -146,6 +148,60 @@ def gaps_not_in_the_docx(pdf: Path, docx: Path) -> list[str]:
     return found
 
 
+def _blocks(pdf: Path) -> list[list[str]]:
+    """The text as laid out: blocks (a paragraph, a table cell …) of lines, words joined by a space."""
+    xhtml = subprocess.run(
+        ["pdftotext", "-bbox-layout", str(pdf), "-"], capture_output=True, check=True
+    ).stdout
+    root = etree.fromstring(xhtml, etree.XMLParser(recover=True, resolve_entities=False))
+    ns = "{http://www.w3.org/1999/xhtml}"
+    return [
+        [" ".join(w.text or "" for w in line.iter(f"{ns}word")) for line in block.iter(f"{ns}line")]
+        for block in root.iter(f"{ns}block")
+    ]
+
+
+def _lines(pdf: Path) -> list[str]:
+    return [line for block in _blocks(pdf) for line in block]
+
+
+def _kinsoku() -> Kinsoku:
+    with zipfile.ZipFile(next(ROOT.glob("templates/pledge*.docx"))) as z:
+        rules = kinsoku(z.read("word/settings.xml"))
+    assert rules is not None
+    return rules
+
+
+def bad_breaks(blocks: list[list[str]], source: str, rules: Kinsoku) -> list[str]:
+    """Line breaks Korean typesetting forbids, each shown as "before / after".
+
+    - an opening bracket or quote ending a line ("운영 「 / 고양시");
+    - a closing one, or punctuation, starting a line;
+    - a number cut from the Hangul after it, or cut itself ("70 / 개사",
+      "1,9 / 04"), where ``source`` (the document's text) has them together,
+      from the start of a word.
+
+    Only lines of one block (a paragraph, a table cell) are compared. ASCII
+    quotes open and close alike, so they may end a line.
+    """
+    ambiguous = "'\""
+    not_at_end = "".join(c for c in rules.not_at_end if c not in ambiguous)
+    not_at_start = "".join(c for c in rules.not_at_start if c not in ambiguous)
+    found = []
+    for lines in blocks:
+        for line, following in zip(lines, lines[1:], strict=False):
+            if not line or not following:
+                continue
+            shown = f"{line[-12:]} / {following[:12]}"
+            if line[-1] in not_at_end or following[0] in not_at_start:
+                found.append(shown)
+            elif re.search(r"[\d,.]$", line) and re.match(r"[\d가-힣]", following):
+                together = line.split()[-1] + following.split()[0]
+                if re.search(r"(?<!\S)" + re.escape(together), source):
+                    found.append(shown)
+    return found
+
+
 def test_every_docx_has_a_pdf(built):
     docs = sorted(p.relative_to(built).with_suffix("") for p in built.rglob("*.docx"))
     pdfs = sorted(p.relative_to(built).with_suffix("") for p in built.rglob("*.pdf"))
@@ -163,6 +219,23 @@ def test_no_gap_between_hangul_and_digits_in_any_pdf(built):
         assert word in booklet, word
     for gap in ("2018 년", "8 회", "민선 7", "7 기", "51 개사", "42 회"):
         assert gap not in booklet, gap
+
+
+def test_no_line_breaks_korean_typesetting_forbids_in_any_pdf(built):
+    """No "킨텍스 70 / 개사", "(11월20일,22 / 일)" or "… 「 / 고양시…" (issue 14)."""
+    rules = _kinsoku()
+    pdfs = sorted(built.rglob("*.pdf"))
+    assert len(pdfs) == 3
+    for pdf in pdfs:
+        blocks = _blocks(pdf)
+        assert sum(len(b) for b in blocks) > 50, pdf.name
+        source = re.sub(r"\s+", " ", _docx_text(pdf.with_suffix(".docx")))
+        assert bad_breaks(blocks, source, rules) == [], pdf.name
+    pledge = next(p for p in pdfs if "01-04-05" in p.name)
+    text = "\n".join(_lines(pledge))
+    # the two breaks LibreOffice made before, now whole (pdftotext joins nothing)
+    assert "70개사 현장면접" in text and "(11월20일,22일)" in text
+    assert "\u2060" not in text  # the glue is not in the PDF's text
 
 
 def test_page_counts_add_up_and_each_pledge_pdf_is_its_pages_of_the_booklet(built):
@@ -452,3 +525,74 @@ def test_without_libreoffice_build_still_writes_the_rest(tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     assert "libreoffice-writer-nogui" in result.output
     assert list((tmp_path / "out").glob("*.docx")) and not list((tmp_path / "out").rglob("*.pdf"))
+
+
+def _sweep_docx(lines: list[str], rules: Kinsoku | None) -> bytes:
+    """One narrow table cell a line, in a Korean serif face, with or without forbidden lists."""
+    import docx
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Cm
+
+    document = docx.Document()
+    rpr = document.styles["Normal"].element.get_or_add_rPr()
+    fonts = rpr.find(qn("w:rFonts"))
+    if fonts is None:
+        fonts = OxmlElement("w:rFonts")
+        rpr.insert(0, fonts)
+    for slot in ("w:ascii", "w:hAnsi", "w:eastAsia"):
+        fonts.set(qn(slot), "NanumMyeongjo")
+    for theme in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme"):
+        fonts.attrib.pop(qn(theme), None)
+    lang = OxmlElement("w:lang")
+    lang.set(qn("w:val"), "ko-KR")
+    lang.set(qn("w:eastAsia"), "ko-KR")
+    rpr.append(lang)
+    for line in lines:
+        table = document.add_table(rows=1, cols=1)
+        table.autofit = False
+        table.columns[0].width = Cm(6)
+        cell = table.cell(0, 0)
+        cell.width = Cm(6)
+        cell.paragraphs[0].add_run(line)
+        document.add_paragraph("")
+    if rules is not None:
+        settings = document.settings.element
+        for tag, chars in (
+            ("w:noLineBreaksAfter", rules.not_at_end),
+            ("w:noLineBreaksBefore", rules.not_at_start),
+        ):
+            el = OxmlElement(tag)
+            el.set(qn("w:lang"), "ko-KR")
+            el.set(qn("w:val"), chars)
+            settings.append(el)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def test_numbers_and_brackets_stay_whole_wherever_the_line_ends(tmp_path):
+    """Each stretch is moved along the line one character at a time, so that
+    the line ends before, inside and after it; none is ever broken. The same
+    lines without the document's forbidden characters show what LibreOffice
+    7.4 does by itself: if that assertion ever fails, LibreOffice has learnt
+    Korean line breaking and the glue in reportgen.linebreak can go.
+    """
+    rules = _kinsoku()
+    lines = []
+    for k in range(9, 16):
+        lines += [
+            "가" * k + "「고양시 통합」 운영",
+            "나" * k + " 70개사 현장면접",
+            "다" * k + " 1,904백만원 확보",
+            "라" * k + " (11월20일,22일) 면접",
+        ]
+    (tmp_path / "korean.docx").write_bytes(_sweep_docx(lines, rules))
+    (tmp_path / "plain.docx").write_bytes(_sweep_docx(lines, None))
+    korean, plain = convert([tmp_path / "korean.docx", tmp_path / "plain.docx"], tmp_path / "out")
+    source = "\n".join(lines)
+    # every stretch went to the next line at least once: the sweep reached them all
+    for stretch in ("「고양시", "70개사", "1,904백만원", "(11월20일,22일)"):
+        assert any(line.startswith(stretch) for line in _lines(korean)), stretch
+    assert bad_breaks(_blocks(korean), source, rules) == []
+    assert len(bad_breaks(_blocks(plain), source, rules)) >= 10
