@@ -452,3 +452,74 @@ def test_a_template_without_a_style_is_refused(tmp_path: Path, shipped: ReportVi
     info = report_info(Period.parse("2022H1"), settings_of(shipped))
     with pytest.raises(TemplateError, match="섹션제목"):
         pledge_hwpx(shipped.pledges[0], info, template=broken)
+
+
+# ---------------------------------------------------------------------------
+# Line breaking in Hancom Office, as python-hwpx models it
+
+# What must stay on one line (issue 14): a number with the Hangul after it,
+# an opening bracket with the rest of its word.
+_STRETCH = re.compile(r"\d(?:[\d,.]|-\d)*[가-힣]*|[「(“]\S*")
+
+
+def _break_settings(data: bytes) -> list[tuple[str, dict[str, str]]]:
+    """Each paragraph's text with its paragraph shape's ``hh:breakSetting``."""
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        header = etree.fromstring(zf.read("Contents/header.xml"))
+    shapes = {
+        pr.get("id"): dict(pr.find(f".//{HH}breakSetting").attrib)
+        for pr in header.iter(f"{HH}paraPr")
+    }
+    out = []
+    for root in section_roots(data):
+        for p in root.iter(f"{HP}p"):
+            text = "".join(
+                t.text or "" for t in p.iter(f"{HP}t") if next(t.iterancestors(f"{HP}p")) is p
+            )
+            if text.strip():
+                out.append((text, shapes[p.get("paraPrIDRef")]))
+    return out
+
+
+def _broken_stretches(paragraphs, non_latin: str | None = None) -> list[str]:  # type: ignore[no-untyped-def]
+    """Stretches Hancom's line breaking (python-hwpx's model) would cut, at line widths of
+    6 to 40 characters. A word wider than the line is cut where the line ends, in Hancom
+    as anywhere, so a stretch in such a word is not counted."""
+    from hwpx.form_fit import TextStyle, hancom_line_starts
+
+    found = []
+    for text, shape in paragraphs:
+        spans = [m.span() for m in _STRETCH.finditer(text) if m.end() - m.start() > 1]
+        words = [m.span() for m in re.finditer(r"\S+", text)]
+        if not spans:
+            continue
+        style = TextStyle(
+            break_latin_word=shape["breakLatinWord"],
+            break_non_latin_word=non_latin or shape["breakNonLatinWord"],
+        )
+        for ems in range(6, 41):
+            starts = hancom_line_starts(text, [ems * 1000], 10.0, style)
+            for a, b in spans:
+                word = next(w for w in words if w[0] <= a and b <= w[1])
+                if word[1] - word[0] < ems - 2 and any(a < s < b for s in starts):
+                    found.append(f"{text[a:b]} at {ems} em")
+    return found
+
+
+def test_hancom_keeps_numbers_with_counters_and_openers_with_their_word(shipped: ReportView):
+    """The paragraph shapes keep Hangul words whole (``breakNonLatinWord="BREAK_WORD"``,
+    which in Hancom means the reverse of its name): laid out by python-hwpx's model of
+    Hancom's line breaking at every width, "70개사", "(11월20일,22일)" and
+    "「고양시통합일자리센터」" are never cut. With the other setting they would be.
+
+    A model, not Hancom Office: it is not on this machine.
+    """
+    info = report_info(Period.parse("2022H1"), settings_of(shipped))
+    view = next(v for v in shipped.pledges if v.id == "1-4-5")
+    paragraphs = _break_settings(pledge_hwpx(view, info))
+    texts = " ".join(t for t, _ in paragraphs)
+    for stretch in ("70개사", "(11월20일,22일)", "「고양시통합일자리센터」"):
+        assert stretch in texts, stretch
+    assert {shape["breakNonLatinWord"] for _, shape in paragraphs} == {"BREAK_WORD"}
+    assert _broken_stretches(paragraphs) == []
+    assert len(_broken_stretches(paragraphs, non_latin="KEEP_WORD")) > 20
