@@ -443,6 +443,19 @@ def test_opening_brackets_never_end_a_line(docs, booklet):
         assert not set(before.get(f"{W}val")) & set(OPENING)
 
 
+def test_word_wraps_korean_by_word(docs, booklet):
+    """Word keeps a Korean word ("70개사", "(11월20일,22일)") on one line unless
+    ``w:wordWrap`` is off (MS-OI29500 §2.1.67: it applies it to Korean text): no
+    style or paragraph turns it off, so Word wraps by 어절 as Hancom does."""
+    for data in (*docs.values(), booklet):
+        styles = Styles(data)
+        for p in _part(data, "word/document.xml").iter(f"{W}p"):
+            assert styles.ppr(p, "wordWrap") is not False, _text(p)
+        for s in styles.root.iter(f"{W}style"):
+            assert _on(s.find(f"{W}pPr/{W}wordWrap")) is not False
+        assert _on(styles.defaults.find(f"{W}pPrDefault/{W}pPr/{W}wordWrap")) is not False
+
+
 # ---------------------------------------------------------------------------
 # 4. Word: fonts from styles; a Korean document's settings
 
