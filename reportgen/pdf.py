@@ -51,7 +51,9 @@ is opened, so the booklet's later parts are glued while LibreOffice lays out
 the first. The glue costs about a tenth: 300 pledges, the same hour, the
 machine busier than for the figures above: every PDF in 61 s without it,
 68 s with it (LibreOffice 117 → 125 s of CPU, reportgen 8.5 → 11 s; 173,000
-joiners in the booklet).
+joiners in the booklet); the median of three runs with it, 70 s. The cost
+is in LibreOffice's PDF export, which starts a new text operator after
+each joiner (+40% on a 55-page part); U+FEFF, U+200D and U+034F do worse.
 
 LibreOffice stamps each PDF with its creation time and a random file ID; both
 are overwritten in place with fixed values of the same length. LibreOffice may
