@@ -180,12 +180,18 @@ class _Doc:
     source: Path
     target: Path | None  # None: open to count its pages, then close
     anchors: list[str] = field(default_factory=list)
-    docx: bytes | None = None  # written to source (glued) when it is opened, see _stage
+    docx: bytes | None = None  # written to source, glued, when it is opened (see _open)
     kinsoku: dict[str, str] | None = None  # forbidden characters, see reportgen.linebreak
     pages: int | None = None
     anchor_pages: dict[str, int] = field(default_factory=dict)
     office: _Office | None = None
     state: str = "new"  # new, open, done
+
+    def write_glued(self, docx: bytes) -> None:
+        """Write the copy LibreOffice converts to ``source``: its line-breaking glue added."""
+        data, rules = linebreak.glued_docx(docx)
+        self.source.write_bytes(data)
+        self.kinsoku = rules.as_command() if rules is not None else None
 
 
 class _Office:
@@ -392,16 +398,9 @@ def _open(doc: _Doc) -> tuple[str, _Doc, dict[str, Any]]:
     if doc.docx is not None:
         # Glued only now, so that the booklet's later parts are glued while
         # LibreOffice lays out the first ones.
-        data, rules = linebreak.glued_docx(doc.docx)
-        doc.source.write_bytes(data)
-        doc.kinsoku = rules.as_command() if rules is not None else None
+        doc.write_glued(doc.docx)
         doc.docx = None
     return "open", doc, {"path": str(doc.source), "anchors": doc.anchors, "kinsoku": doc.kinsoku}
-
-
-def _stage(label: str, source: Path, docx: bytes, target: Path | None, **extra: Any) -> _Doc:
-    """A DOCX LibreOffice converts as a copy at ``source``, its line-breaking glue added."""
-    return _Doc(label, source, target, docx=docx, **extra)
 
 
 def _export(doc: _Doc, first_page: int | None = None) -> tuple[str, _Doc, dict[str, Any]]:
@@ -459,8 +458,11 @@ class _BookletPlan(_Plan):
         self.scratch = scratch
         self.on_part = on_part
         self.booklet_label = booklet_label
-        self.draft = _stage(
-            f"{booklet_label} (front matter)", scratch / "front-draft.docx", cut.front(None), None
+        self.draft = _Doc(
+            f"{booklet_label} (front matter)",
+            scratch / "front-draft.docx",
+            None,
+            docx=cut.front(None),
         )
         self.parts: list[_Doc] = []
         for i, part in enumerate(cut.parts):
@@ -468,7 +470,7 @@ class _BookletPlan(_Plan):
             span = first if first == last else f"{first} … {last}"
             label = f"{booklet_label} (the pages of {span})"
             source, target = scratch / f"part{i:04d}.docx", scratch / f"part{i:04d}.pdf"
-            self.parts.append(_stage(label, source, part.docx, target, anchors=part.anchors))
+            self.parts.append(_Doc(label, source, target, part.anchors, docx=part.docx))
         self.front: _Doc | None = None
         self.queue: list[_Doc] = [self.draft, *self.parts]
         self.exported = 0
@@ -502,11 +504,11 @@ class _BookletPlan(_Plan):
             return _open(self.queue.pop(0))
         if self.front is None and all(p.state != "new" for p in self.parts):
             if all(p.pages is not None for p in self.parts):
-                self.front = _stage(
+                self.front = _Doc(
                     f"{self.booklet_label} (front matter)",
                     self.scratch / "front.docx",
-                    self.cut.front(self.numbers()),
                     self.scratch / "front.pdf",
+                    docx=self.cut.front(self.numbers()),
                 )
                 return _open(self.front)
         return None
@@ -572,15 +574,12 @@ def convert(
 def _converted(path: Path, scratch: Path, index: int) -> _Doc:
     target = scratch / f"doc{index:05d}.pdf"
     if path.suffix.lower() == ".docx":
+        doc = _Doc(path.name, scratch / f"doc{index:05d}.docx", target)
         try:
-            data, rules = linebreak.glued_docx(read_regular_file(path))  # bounded
+            doc.write_glued(read_regular_file(path))  # bounded
+            return doc
         except (OSError, ValueError, zipfile.BadZipFile, etree.LxmlError, ReportgenError):
             pass  # not a package we can read: LibreOffice gets it as it is, and names it if it fails
-        else:
-            source = scratch / f"doc{index:05d}.docx"
-            source.write_bytes(data)
-            kinsoku = rules.as_command() if rules is not None else None
-            return _Doc(path.name, source, target, kinsoku=kinsoku)
     return _Doc(path.name, Path(os.path.abspath(path)), target)
 
 
@@ -654,12 +653,12 @@ def to_pdf(
                 else:
                     # Not cut: the whole booklet on one LibreOffice, pledges cut from it.
                     anchors = [a for _, a in pledges]
-                    whole = _stage(
+                    whole = _Doc(
                         booklet,
                         scratch / "booklet.docx",
-                        documents[booklet],
                         scratch / "booklet.pdf",
-                        anchors=anchors,
+                        anchors,
+                        docx=documents[booklet],
                     )
                     plans.append(_EachPlan([whole], cut_pledges))
                 return plans[0]
@@ -683,7 +682,8 @@ def to_pdf(
             docs = []
             for i, name in enumerate(rest):
                 source = scratch / f"doc{i:05d}.docx"  # ASCII names, whatever the titles
-                docs.append(_stage(name, source, documents[name], scratch / f"doc{i:05d}.pdf"))
+                target = scratch / f"doc{i:05d}.pdf"
+                docs.append(_Doc(name, source, target, docx=documents[name]))
             by_doc = {id(d): n for d, n in zip(docs, rest, strict=True)}
 
             def each(doc: _Doc) -> None:
