@@ -6,6 +6,7 @@ import copy
 import json
 import re
 import shutil
+import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -25,6 +26,26 @@ BAD_RECORDS = Path(__file__).resolve().parent / "bad_records"
 TERM7 = Term("민선7기", Period(2018, 2), Period(2022, 1))
 TERM8 = Term("민선8기", Period(2022, 2), Period(2026, 1))
 
+# An invented 군 of 민선8기 (examples/gun is the same city): two 분야, "1-1"
+# numbers, 군비, one 담당자, 추진율, 폐기 counted apart, "6월말 기준".
+GUN_SETTINGS: dict[str, Any] = {
+    "city": "가람군",
+    "term": {"name": "민선8기", "start": "2022H2", "end": "2026H1"},
+    "numbering": "1-1",
+    "statuses": ["완료", "정상추진", "장기추진", "보류", "폐기"],
+    "done_statuses": ["완료"],
+    "excluded_statuses": ["폐기"],
+    "progress_rate": True,
+    "funding_sources": ["국비", "도비", "군비", "기타"],
+    "groups": [{"key": "1", "name": "일자리 경제"}, {"key": "2", "name": "안전 복지"}],
+    "contact_roles": [{"key": "officer", "label": "담당자"}],
+    "participation": [
+        {"key": "hearings", "label": "주민설명회"},
+        {"key": "advisory", "label": "자문위원회"},
+    ],
+    "cutoff": "report-half",
+}
+
 
 def openxml_audit() -> str:
     """The openxml-audit program (a test dependency): beside this Python, else on PATH.
@@ -38,6 +59,20 @@ def openxml_audit() -> str:
     if found is None:
         pytest.fail("openxml-audit is not installed: pip install -e '.[test]'")
     return found
+
+
+def audit(path: Path, timeout: float = 300) -> list[dict[str, Any]]:
+    """openxml-audit's JSON report on a file, or on every file in a folder: one result a file."""
+    recursive = ["-r"] if path.is_dir() else []
+    run = subprocess.run(
+        [openxml_audit(), "-o", "json", *recursive, str(path)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    found = json.loads(run.stdout)
+    return found if isinstance(found, list) else [found]
 
 
 # ---------------------------------------------------------------------------

@@ -22,26 +22,12 @@ from reportgen.periods import Period
 from reportgen.validate import validate_records
 from reportgen.view import pledge_view, report_view
 
+from .conftest import GUN_SETTINGS
+
 P = Period.parse
 D = Decimal
 
-GUN: dict[str, Any] = {
-    "city": "가람군",
-    "term": {"name": "민선8기", "start": "2022H2", "end": "2026H1"},
-    "numbering": "1-1",
-    "statuses": ["완료", "정상추진", "장기추진", "보류", "폐기"],
-    "done_statuses": ["완료"],
-    "excluded_statuses": ["폐기"],
-    "progress_rate": True,
-    "funding_sources": ["국비", "도비", "군비", "기타"],
-    "groups": [{"key": "1", "name": "일자리 경제"}, {"key": "2", "name": "안전 복지"}],
-    "contact_roles": [{"key": "officer", "label": "담당자"}],
-    "participation": [
-        {"key": "hearings", "label": "주민설명회"},
-        {"key": "advisory", "label": "자문위원회"},
-    ],
-    "cutoff": "report-half",
-}
+GUN = GUN_SETTINGS
 
 
 def _settings(**changes: Any) -> ReportSettings:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 import shutil
-import subprocess
 import zipfile
 from pathlib import Path
 
@@ -19,7 +18,7 @@ from reportgen.load import load_records
 from reportgen.periods import Period
 from reportgen.view import report_view
 
-from .conftest import openxml_audit
+from .conftest import audit
 
 ROOT = Path(__file__).resolve().parent.parent
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -338,13 +337,7 @@ def test_word_would_open_every_document_without_repair(writer, tmp_path):
     (tmp_path / "booklet.docx").write_bytes(writer.booklet_document(report, contents))
     for pledge_id, data in docs.items():
         (tmp_path / f"{pledge_id}.docx").write_bytes(data)
-    out = subprocess.run(
-        [openxml_audit(), "-o", "json", "-r", str(tmp_path)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    results = json.loads(out.stdout)
+    results = audit(tmp_path)
     assert len(results) == 3
     for result in results:
         assert result["valid"], (result["file"], result["errors"][:5], result["verdict"])

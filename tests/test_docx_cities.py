@@ -12,8 +12,6 @@ the text width, whatever the number of columns.
 from __future__ import annotations
 
 import io
-import json
-import subprocess
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,7 +28,7 @@ from reportgen.model import Pledge, ReportSettings
 from reportgen.periods import Period
 from reportgen.view import ReportView, assemble_report, pledge_view, report_info
 
-from .conftest import make_pledge, openxml_audit
+from .conftest import audit, make_pledge
 from .test_form import HEADING_STYLES, Styles, _row_keeps
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -624,13 +622,7 @@ def test_word_would_open_every_citys_document_without_repair(gu, gun, grouped, t
         for name, data in rendered.all().items():
             (tmp_path / f"{city}-{name}").write_bytes(data)
             count += 1
-    out = subprocess.run(
-        [openxml_audit(), "-o", "json", "-r", str(tmp_path)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    results = json.loads(out.stdout)
+    results = audit(tmp_path)
     assert len(results) == count
     for result in results:
         assert result["valid"], (result["file"], result["errors"][:5], result["verdict"])

@@ -27,9 +27,9 @@ RULES = Kinsoku("ko-KR", not_at_end="(「“", not_at_start=")」”,.")
 J = WORD_JOINER
 
 
-def _shown(text: str) -> str:
+def _shown(text: str, rules: Kinsoku = RULES) -> str:
     """``glue``'s output with each joiner shown as "+"."""
-    return glue(text, RULES).replace(J, "+")
+    return glue(text, rules).replace(J, "+")
 
 
 @pytest.mark.parametrize(
@@ -64,11 +64,7 @@ def test_glue_changes_nothing_but_the_joiners():
 
 
 def test_without_openers_only_numbers_are_glued():
-    assert _shown_with(Kinsoku("ko-KR", "", ""), "「가나」 70개") == "「가나」 7+0+개"
-
-
-def _shown_with(rules: Kinsoku, text: str) -> str:
-    return glue(text, rules).replace(J, "+")
+    assert _shown("「가나」 70개", Kinsoku("ko-KR", "", "")) == "「가나」 7+0+개"
 
 
 def _settings(after: str | None, before: str | None, lang: str = "ko-KR") -> bytes:

@@ -16,9 +16,13 @@ import time
 import zipfile
 from pathlib import Path
 
+import docx
 import pypdf
 import pytest
 from click.testing import CliRunner
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm
 from lxml import etree
 
 import reportgen.pdf
@@ -529,11 +533,6 @@ def test_without_libreoffice_build_still_writes_the_rest(tmp_path, monkeypatch):
 
 def _sweep_docx(lines: list[str], rules: Kinsoku | None) -> bytes:
     """One narrow table cell a line, in a Korean serif face, with or without forbidden lists."""
-    import docx
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-    from docx.shared import Cm
-
     document = docx.Document()
     rpr = document.styles["Normal"].element.get_or_add_rPr()
     fonts = rpr.find(qn("w:rFonts"))

@@ -48,7 +48,7 @@ from reportgen.xlsx import (
     with_decimals,
 )
 
-from .conftest import openxml_audit
+from .conftest import audit
 from .synthetic import write_synthetic_records
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -932,11 +932,7 @@ def test_libreoffice_recalculation_matches_stored_values(tmp_path, data):
 def openxml_findings(tmp_path: Path, data: bytes) -> dict[str, Any]:
     path = tmp_path / "report.xlsx"
     path.write_bytes(data)
-    proc = subprocess.run(
-        [openxml_audit(), "-o", "json", str(path)], capture_output=True, timeout=120, text=True
-    )
-    result: dict[str, Any] = json.loads(proc.stdout)[0]
-    return result
+    return audit(path, timeout=120)[0]
 
 
 def test_openxml_audit_finds_nothing(tmp_path, data):

@@ -28,6 +28,7 @@ from reportgen.xlsx import (
     render_workbook,
 )
 
+from .conftest import GUN_SETTINGS
 from .test_xlsx import (
     TEMPLATE,
     assert_formulas_match_stored_values,
@@ -57,20 +58,7 @@ GU: dict[str, Any] = {
 }
 GU_LABELS = ["기투자", "2022~2023", "2024", "2025", "2026", "임기후"]
 
-GUN: dict[str, Any] = {
-    "city": "가람군",
-    "term": TERM,
-    "numbering": "1-1",
-    "statuses": ["완료", "정상추진", "장기추진", "보류", "폐기"],
-    "done_statuses": ["완료"],
-    "excluded_statuses": ["폐기"],
-    "progress_rate": True,
-    "funding_sources": ["국비", "도비", "군비", "기타"],
-    "groups": [{"key": "1", "name": "일자리 경제"}, {"key": "2", "name": "안전 복지"}],
-    "contact_roles": [{"key": "officer", "label": "담당자"}],
-    "participation": [],
-    "cutoff": "report-half",
-}
+GUN: dict[str, Any] = {**GUN_SETTINGS, "term": TERM, "participation": []}
 INDICATOR = {
     "name": "일자리 창출",
     "unit": "개",
@@ -180,26 +168,24 @@ def city(request: pytest.FixtureRequest) -> tuple[ReportView, bytes]:
     return report, render_workbook(report, TEMPLATE)
 
 
-@pytest.fixture(scope="module")
-def gu() -> tuple[ReportView, openpyxl.Workbook, openpyxl.Workbook]:
-    report = _gu()
+def _opened(report: ReportView) -> tuple[ReportView, openpyxl.Workbook, openpyxl.Workbook]:
+    """The report, its workbook's stored values and its formulas."""
     data = render_workbook(report, TEMPLATE)
     return (
         report,
         openpyxl.load_workbook(io.BytesIO(data), data_only=True),
         openpyxl.load_workbook(io.BytesIO(data)),
     )
+
+
+@pytest.fixture(scope="module")
+def gu() -> tuple[ReportView, openpyxl.Workbook, openpyxl.Workbook]:
+    return _opened(_gu())
 
 
 @pytest.fixture(scope="module")
 def gun() -> tuple[ReportView, openpyxl.Workbook, openpyxl.Workbook]:
-    report = _gun()
-    data = render_workbook(report, TEMPLATE)
-    return (
-        report,
-        openpyxl.load_workbook(io.BytesIO(data), data_only=True),
-        openpyxl.load_workbook(io.BytesIO(data)),
-    )
+    return _opened(_gun())
 
 
 # ---------------------------------------------------------------------------
