@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
 
+from . import josa
 from .model import FUNDING_SOURCES, Budget, PlannedSubproject, SecuredSubproject
 from .periods import FiscalColumn
 
@@ -200,9 +201,13 @@ class Drift:
     @property
     def note(self) -> str:
         """The ※ line printed under the table, so a reader comparing with the filed page knows."""
+        # Written as an official types it: the bracket hugs its figure and
+        # each particle is the one the figure takes read aloud (908 팔 -> 을).
+        printed = self.printed.replace(" (", "(")
+        computed = self.computed.replace(" (", "(")
         return (
-            f"{self.where} 계: 당초 보고서의 {self.printed}은(는) 연도별 금액의 합과 달라 "
-            f"{self.computed}(으)로 바로잡음"
+            f"{self.where} 계: 연도별 금액의 합과 달라 당초 보고서의 "
+            f"{josa.attach(printed, '을')} {josa.attach(computed, '으로')} 바로잡음"
         )
 
 

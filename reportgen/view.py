@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
 
-from . import numbering
+from . import josa, numbering
 from .asof import (
     DatedItem,
     IndicatorAsOf,
@@ -964,7 +964,7 @@ def summary_lines(whole: Tally, settings: ReportSettings, groups: int = 0) -> tu
     if whole.unrecorded:
         apart.append(f"추진상황 미기재 {whole.unrecorded}개")
     if apart:
-        target += f" ({', '.join(apart)}는 비율 산정에서 제외)"
+        target += f" ({josa.attach(', '.join(apart), '은')} 비율 산정에서 제외)"
     label = done_label(settings)
     lines = [target, f"○ {label} {whole.done}개, 달성률 {whole.done_share}"]
     if settings.weights:

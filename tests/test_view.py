@@ -423,8 +423,14 @@ def test_corrected_totals_are_said_under_the_table(shipped, settings) -> None:
     assert view.plan_table.notes == ()
     notes = view.secured_table.notes
     assert len(notes) == 2
-    assert "도비 계: 당초 보고서의 908 (595)" in notes[0] and "1,220 (907)" in notes[0]
-    assert "시비 계: 당초 보고서의 4,335 (2,590)" in notes[1] and "5,729 (3,845)" in notes[1]
+    assert (
+        "도비 계: 연도별 금액의 합과 달라 당초 보고서의 908(595)을 1,220(907)으로 바로잡음"
+        in notes[0]
+    )
+    assert (
+        "시비 계: 연도별 금액의 합과 달라 당초 보고서의 4,335(2,590)를 5,729(3,845)로 바로잡음"
+        in notes[1]
+    )
     [dobi] = [r for r in view.secured_table.rows if r.label == "도비" and r.total.amount]
     assert dobi.total.text == "1,220 (907)"  # the page prints the right total
 
