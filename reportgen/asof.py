@@ -192,7 +192,7 @@ def _adjustments(pledge: Pledge, period: Period) -> tuple[Adjustment, ...]:
     return tuple(
         sorted(
             (a for a in pledge.adjustments if _order(a.period) <= until),
-            key=lambda a: (a.date, a.kind),
+            key=lambda a: (_order(a.period), a.sort_date, a.kind),
         )
     )
 

@@ -609,7 +609,7 @@ def _adjustment_changes(old: PledgeView | None, new: PledgeView | None) -> list[
         if view is None:
             return {}
         return {
-            f"{a.kind} {a.date}": " / ".join((a.heading, *(line.text for line in a.lines)))
+            f"{a.kind} {a.date}".rstrip(): " / ".join((a.heading, *(line.text for line in a.lines)))
             for a in view.adjustments
         }
 

@@ -492,8 +492,10 @@ class Adjustment(Record):
 
     kind: Name = Field(description="폐기, 보류, 변경, 통폐합 (report.json adjustment_kinds)")
     period: PeriodField = Field(description="the first report that shows it, e.g. 2024H1")
-    date: Annotated[str, Field(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")] = Field(
-        description="결정일, e.g. 2024-03-15"
+    date: Annotated[str, Field(pattern=r"^[0-9]{4}-[0-9]{2}(-[0-9]{2})?$")] | None = Field(
+        default=None,
+        description="결정일 as far as it is known: 2024-03-15, or 2023-12 when only the month "
+        "is; leave out when unknown (nothing is printed, no day is invented)",
     )
     reason: Text = Field(description="사유")
     decided_by: Text | None = Field(default=None, description="e.g. 공약이행평가단 심의")
@@ -505,11 +507,22 @@ class Adjustment(Record):
 
     @model_validator(mode="after")
     def _real_date(self) -> Adjustment:
+        if self.date is None:
+            return self
+        # A month alone is checked as its first day: "2023-13" is no month.
         try:
-            datetime.date.fromisoformat(self.date)
+            datetime.date.fromisoformat(self.date if len(self.date) > 7 else f"{self.date}-01")
         except ValueError:
-            raise ValueError(f"{quote(self.date)} is not a date; write it as 2024-03-15") from None
+            raise ValueError(
+                f"{quote(self.date)} is not a date; write it as 2024-03-15, or 2024-03 "
+                "when only the month is known"
+            ) from None
         return self
+
+    @property
+    def sort_date(self) -> str:
+        """For ordering: a month sorts before its days, an unknown date after every known one."""
+        return self.date or "9999"
 
 
 class PeriodReport(Record):

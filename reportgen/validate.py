@@ -310,7 +310,7 @@ def _check_pledge_form(pledge: Pledge, settings: ReportSettings, out: _Sink) -> 
             )
         if adj.kind == "변경" and not (adj.before and adj.after):
             out.warn(path, "a 변경 records 'before' and 'after': what changed")
-        if adj.date[:4] and not (term.start.year <= int(adj.date[:4]) <= term.end.year + 1):
+        if adj.date and not (term.start.year <= int(adj.date[:4]) <= term.end.year + 1):
             out.warn(f"{path}.date", f"{adj.date} is outside the term ({term.span_label})")
     for i, ind in enumerate(pledge.indicators):
         for period in ind.results:
@@ -450,7 +450,7 @@ def check_period_sections(records: RecordSet, period: Period) -> list[Problem]:
         ):
             out.warn(
                 f"$.reports.{asof.status.recorded}.status",
-                f"the pledge was adjusted ({last.kind}, {last.date}) but the report of {period} "
+                f"the pledge was adjusted ({', '.join(x for x in (last.kind, last.date) if x)}) but the report of {period} "
                 f"prints the status {quote(asof.status.value)}; record the status {last.kind!r}",
             )
     return problems

@@ -437,10 +437,15 @@ def format_number(value: Decimal | None) -> str:
     return format_amount(value)
 
 
-def format_date(iso: str) -> str:
-    """``2024-03-15`` -> ``2024. 3. 15.`` as Korean official documents write dates."""
-    year, month, day = iso.split("-")
-    return f"{int(year)}. {int(month)}. {int(day)}."
+def format_date(iso: str | None) -> str:
+    """``2024-03-15`` -> ``2024. 3. 15.``, ``2023-12`` -> ``2023. 12.``, unknown -> "".
+
+    As Korean official documents write dates, and no more than is known:
+    a decision dated to the month never gets an invented day.
+    """
+    if not iso:
+        return ""
+    return " ".join(f"{int(part)}." for part in iso.split("-"))
 
 
 def _indicator(ind: IndicatorAsOf) -> IndicatorRow:
@@ -464,7 +469,8 @@ def _indicator(ind: IndicatorAsOf) -> IndicatorRow:
 
 def _adjustment(adj: Adjustment) -> AdjustmentView:
     date = format_date(adj.date)
-    heading = f"{adj.kind} ({date}" + (f", {adj.decided_by})" if adj.decided_by else ")")
+    known = ", ".join(x for x in (date, adj.decided_by or "") if x)
+    heading = f"{adj.kind} ({known})" if known else adj.kind
     lines = [Line(1, SYMBOLS[1], f"사유: {adj.reason}")]
     if adj.before:
         lines.append(Line(1, SYMBOLS[1], f"변경 전: {adj.before}"))

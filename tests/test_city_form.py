@@ -341,6 +341,27 @@ def test_a_withdrawn_pledge_prints_its_adjustment_and_no_stale_plan() -> None:
     assert not before.withdrawn and not before.adjustments  # never leaks into an earlier report
 
 
+def test_an_adjustment_dated_to_the_month_or_undated_prints_what_is_known() -> None:
+    """A decision known to the month prints "2023. 12."; an unknown date prints none (issue 24)."""
+    month = {**WITHDRAWN, "period": "2024H1", "date": "2023-12"}
+    held = {"kind": "보류", "period": "2023H2", "reason": "재검토"}
+    raw = _pledge(status="폐기", adjustments=[month, held])
+    view = pledge_view(Pledge.model_validate(raw), P("2024H1"), _settings())
+    # Oldest first by the report that shows them, whatever is known of the day.
+    assert [a.heading for a in view.adjustments] == [
+        "보류",
+        "폐기 (2023. 12., 공약이행평가단 심의)",
+    ]
+    assert view.adjustments[0].date == ""
+    assert Pledge.model_validate(raw).adjustments[1].date is None
+    decided = {**held, "decided_by": "군정조정위원회"}
+    raw = _pledge(adjustments=[decided])
+    assert (
+        pledge_view(Pledge.model_validate(raw), P("2024H1"), _settings()).adjustments[0].heading
+        == "보류 (군정조정위원회)"
+    )
+
+
 def test_an_adjustment_of_another_kind_or_date_fails(tmp_path, write_records) -> None:
     raw = _pledge(adjustments=[{**WITHDRAWN, "kind": "취소"}])
     directory = _write(tmp_path, write_records, GUN, [raw])
@@ -348,6 +369,12 @@ def test_an_adjustment_of_another_kind_or_date_fails(tmp_path, write_records) ->
     raw = _pledge(adjustments=[{**WITHDRAWN, "date": "2024-13-01"}])
     directory = _write(tmp_path, write_records, GUN, [raw])
     assert any("is not a date" in e[2] for e in _errors(directory))
+    raw = _pledge(adjustments=[{**WITHDRAWN, "date": "2024-13"}])
+    directory = _write(tmp_path, write_records, GUN, [raw])
+    assert any("is not a date" in e[2] for e in _errors(directory))
+    raw = _pledge(adjustments=[{**WITHDRAWN, "date": "2024-3"}])
+    directory = _write(tmp_path, write_records, GUN, [raw])
+    assert any(e[1] == "$.adjustments[0].date" for e in _errors(directory))
 
 
 def test_diff_shows_adjustments_first_and_compares_indicators() -> None:
