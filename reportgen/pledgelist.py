@@ -32,6 +32,7 @@ from typing import Any
 from . import numbering
 from .errors import ReportgenError, quote
 from .i18n import tr
+from .josa import particle
 
 #: A 실천계획서 of a large city lists a few hundred pledges; more rows is the wrong file.
 MAX_ROWS = 5000
@@ -592,7 +593,7 @@ class _Rows:
                     row,
                     col,
                     tr(
-                        f"'{LABELS[role]}'이(가) 비어 있습니다: 적으십시오{merged}",
+                        f"'{LABELS[role]}'{particle(LABELS[role], '이')} 비어 있습니다: 적으십시오{merged}",
                         f"'{LABELS[role]}' is empty: fill it in{merged}",
                     ),
                 )
@@ -624,7 +625,7 @@ class _Rows:
                 row,
                 col,
                 tr(
-                    f"{quote(text)}은(는) 공약번호의 모양이 아닙니다 ({wrong})",
+                    f"{quote(text)}{particle(text, '은')} 공약번호의 모양이 아닙니다 ({wrong})",
                     f"{quote(text)} is not a pledge number ({wrong})",
                 ),
             )
@@ -636,7 +637,7 @@ class _Rows:
                 row,
                 col,
                 tr(
-                    f"공약번호 {text}이(가) {self.seen[text]}행에도 있습니다: 번호는 공약마다 달라야 합니다",
+                    f"공약번호 {text}{particle(text, '이')} {self.seen[text]}행에도 있습니다: 번호는 공약마다 달라야 합니다",
                     f"pledge number {text} is also in row {self.seen[text]}: every pledge "
                     "has its own number",
                 ),
@@ -666,7 +667,7 @@ class _Rows:
                     row,
                     col,
                     tr(
-                        f"{quote(_text(cell))}은(는) 금액이 아닙니다: 백만원 단위 숫자(예: 1578, 12.5)를 적거나 비워 두십시오",
+                        f"{quote(_text(cell))}{particle(_text(cell), '은')} 금액이 아닙니다: 백만원 단위 숫자(예: 1578, 12.5)를 적거나 비워 두십시오",
                         f"{quote(_text(cell))} is not an amount: write a figure in 백만원 "
                         "(1578, 12.5) or leave it empty",
                     ),
@@ -701,7 +702,7 @@ class _Rows:
                 row,
                 col,
                 tr(
-                    f"목표 {quote(_text(cell))}은(는) 숫자가 아닙니다: 단위 없이 숫자(예: 1000)만 적으십시오",
+                    f"목표 {quote(_text(cell))}{particle(_text(cell), '은')} 숫자가 아닙니다: 단위 없이 숫자(예: 1000)만 적으십시오",
                     f"target {quote(_text(cell))} is not a figure: write the number only "
                     "(1000), the unit goes in 단위",
                 ),

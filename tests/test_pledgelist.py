@@ -134,11 +134,11 @@ def test_every_problem_of_the_file_at_once(tmp_path: Path) -> None:
     found = problems(xlsx(tmp_path / "bad.xlsx", rows))
     text = "\n".join(found)
     assert len(found) == 6, text
-    assert "3행, B열 (공약번호): 공약번호 1-1이(가) 2행에도 있습니다" in text
+    assert "3행, B열 (공약번호): 공약번호 1-1이 2행에도 있습니다" in text
     assert "4행, B열 (공약번호)" in text and "'/'" in text
-    assert "5행, D열 (공약명): '공약명'이(가) 비어 있습니다" in text
+    assert "5행, D열 (공약명): '공약명'이 비어 있습니다" in text
     assert "6행, E열 (소관부서)" in text and "병합" in text
-    assert "7행, B열 (공약번호): '공약번호'이(가) 비어 있습니다" in text
+    assert "7행, B열 (공약번호): '공약번호'가 비어 있습니다" in text
     assert "8행, B열 (공약번호)" in text and "'1-1'" in text
     assert all(line.startswith(str(tmp_path / "bad.xlsx")) for line in found)
 
@@ -175,10 +175,10 @@ def test_bad_amount_and_target(tmp_path: Path) -> None:
         ["2", "a", "b", "c", 1.2345, "x", "", 5],
     ]
     text = "\n".join(problems(xlsx(tmp_path / "l.xlsx", rows)))
-    assert "2행, E열 (국비 2027): '약 10억'은(는) 금액이 아닙니다" in text
-    assert "2행, H열 (목표): 목표 '천 개'은(는) 숫자가 아닙니다" in text
+    assert "2행, E열 (국비 2027): '약 10억'은 금액이 아닙니다" in text
+    assert "2행, H열 (목표): 목표 '천 개'는 숫자가 아닙니다" in text
     assert "3행, E열 (국비 2027): 소수점 아래 셋째 자리" in text
-    assert "3행, G열 (단위): '단위'이(가) 비어 있습니다" in text
+    assert "3행, G열 (단위): '단위'가 비어 있습니다" in text
 
 
 def test_cp949_and_utf8_csv(tmp_path: Path) -> None:
