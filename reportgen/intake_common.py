@@ -98,6 +98,11 @@ def digest(sections: dict[str, Any]) -> str:
     return hashlib.sha256(canonical(sections).encode("utf-8")).hexdigest()
 
 
+def section_digest(value: Any) -> str:
+    """The digest of one section's value, as exported (import tells an edit from a copy by it)."""
+    return hashlib.sha256(canonical(value).encode("utf-8")).hexdigest()[:32]
+
+
 # ---------------------------------------------------------------------------
 # Items as rows (level symbol, text)
 
@@ -167,6 +172,11 @@ class Statement:
     budget_labels: list[str] = field(default_factory=list)
     indicator_labels: list[str] = field(default_factory=list)
     withdrawn: bool = False
+    # Sections whose value for P is still a copy of the last report (carried
+    # forward into a draft, or the plan drafted as 추진실적), in SECTIONS order.
+    # 시민참여 and 추진실적 among them are not filled in (``sections`` holds
+    # them blank): they are offered in grey beside the input cells instead.
+    copies: list[str] = field(default_factory=list)
 
     @property
     def digest(self) -> str:
@@ -254,18 +264,50 @@ def _participation(value: Any, settings: ReportSettings) -> dict[str, int] | Non
     return out or None
 
 
+# Sections that report a state (추진상황, 담당, 예산 …): a copy of the last report
+# is offered filled in, marked as a copy. Counts of one half (시민참여) are not:
+# a department that sends its file back untouched must not report last half's
+# numbers as this half's.
+STATE_SECTIONS = ("status", "progress_rate", "contacts", "problems", "budget")
+BLANK_WHEN_COPIED = ("participation", "achieved")
+
+
+def _revisable(asof: Any, pledge: Pledge, settings: ReportSettings) -> dict[str, Any]:
+    """The sections a report revises (asof's carry), in the sheet's canonical form."""
+    problems = problems_of(asof)
+    rate = progress_rate_of(asof) if settings.progress_rate else None
+    return {
+        "status": asof.status.value if asof.status else None,
+        "progress_rate": None if rate is None else num(rate),
+        "contacts": _contacts(contacts_of(asof), settings),
+        "participation": _participation(participation_of(asof), settings),
+        "problems": None
+        if problems is None
+        else {
+            name: [list(r) for r in item_rows(getattr(problems, name))] for name in PROBLEM_LISTS
+        },
+        "budget": None if pledge.non_budget else canonical_budget(budget_of(asof)),
+    }
+
+
 def statement(pledge: Pledge, settings: ReportSettings, period: Period) -> Statement:
-    """The sheet of ``pledge`` (already opened for ``period``) for the report of ``period``."""
+    """The sheet of ``pledge`` (already opened for ``period``) for the report of ``period``.
+
+    A section of a draft ``reports.<P>`` whose value is still the last report's
+    is a *copy*: it is listed in ``copies``; a state is offered filled in, a
+    half-year's count (시민참여) and the plan drafted as 추진실적 are left blank
+    and shown in grey beside (see :data:`BLANK_WHEN_COPIED`).
+    """
     term = settings.term.to_term()
     asof = pledge_as_of(pledge, period, term, settings.cutoff)
     before = pledge_as_of(pledge, period.previous, term, settings.cutoff)
     windows = asof.windows
-    problems = problems_of(asof)
+    now = _revisable(asof, pledge, settings)
     sections: dict[str, Any] = {
-        "status": asof.status.value if asof.status else None,
-        "progress_rate": None,
-        "contacts": _contacts(contacts_of(asof), settings),
-        "participation": _participation(participation_of(asof), settings),
+        "status": now["status"],
+        "progress_rate": now["progress_rate"],
+        "contacts": now["contacts"],
+        "participation": now["participation"],
         "indicators": [
             None if period not in i.results else num(i.results[period]) for i in pledge.indicators
         ],
@@ -279,16 +321,36 @@ def statement(pledge: Pledge, settings: ReportSettings, period: Period) -> State
             for i in plan_groups(pledge, windows)
             for r in item_rows(pledge.plans[i].entries)
         ],
-        "problems": None
-        if problems is None
-        else {
-            name: [list(r) for r in item_rows(getattr(problems, name))] for name in PROBLEM_LISTS
-        },
-        "budget": None if pledge.non_budget else canonical_budget(budget_of(asof)),
+        "problems": now["problems"],
+        "budget": now["budget"],
     }
-    if settings.progress_rate:
-        rate = progress_rate_of(asof)
-        sections["progress_rate"] = None if rate is None else num(rate)
+    previous = _revisable(before, pledge, settings)
+    report = pledge.reports.get(period)
+    copies: list[str] = []
+    if report is not None and report.draft:
+        copies = [
+            name
+            for name in (*STATE_SECTIONS, "participation")
+            if sections[name] is not None and canonical(sections[name]) == canonical(previous[name])
+        ]
+    # The plan for the half the report shows: offered in grey beside its 추진실적.
+    planned = [
+        list(r)
+        for i, g in enumerate(pledge.plans)
+        if g.period == windows.achieved
+        for r in item_rows(pledge.plans[i].entries)
+    ]
+    drafted = achieved_groups(pledge, windows)
+    if (
+        drafted
+        and all(pledge.achievements[i].draft for i in drafted)
+        and sections["achieved"] == planned
+    ):
+        copies.append("achieved")
+    for name in BLANK_WHEN_COPIED:
+        if name in copies:
+            sections[name] = [] if name == "achieved" else None
+    copies.sort(key=SECTIONS.index)
     prev_rate = progress_rate_of(before)
     reference = {
         "status": before.status.value if before.status else None,
@@ -297,6 +359,7 @@ def statement(pledge: Pledge, settings: ReportSettings, period: Period) -> State
         "participation": _participation(participation_of(before), settings) or {},
         "indicators": [None if r.result is None else num(r.result) for r in before.indicators],
         "budget": None if pledge.non_budget else canonical_budget(budget_of(before)),
+        "planned": planned,
     }
     keys, labels = budget_columns(settings, [budget_of(asof), budget_of(before)])
     withdrawn = any(a.kind in settings.withdrawn_kinds for a in asof.adjustments)
@@ -316,6 +379,7 @@ def statement(pledge: Pledge, settings: ReportSettings, period: Period) -> State
             for i in pledge.indicators
         ],
         withdrawn=withdrawn,
+        copies=copies,
     )
 
 

@@ -32,6 +32,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from .asof import department_of, pledge_as_of
 from .errors import ReportgenError, quote
+from .i18n import tr
 from .intake_common import (
     FORMAT,
     GUIDE_SHEET,
@@ -40,6 +41,7 @@ from .intake_common import (
     NOTE,
     Statement,
     opened,
+    section_digest,
     statement,
 )
 from .load import RecordSet
@@ -94,6 +96,12 @@ class _Formats:
         self.fill = wb.add_format({**fill, "text_wrap": True})
         self.fill_level = wb.add_format({**fill, "align": "center"})
         self.fill_num = wb.add_format({**fill, "num_format": "#,##0.###"})
+        self.ref_level = wb.add_format(
+            {**base, "border": 1, "align": "center", "bg_color": "#EDEDED", "font_color": "#595959"}
+        )
+        self.copy_note = wb.add_format(
+            {**base, "italic": True, "font_color": "#C65911", "text_wrap": True}
+        )
         self.note = wb.add_format(
             {**base, "italic": True, "font_color": "#595959", "text_wrap": True}
         )
@@ -178,9 +186,30 @@ def _cell_number(value: Decimal | None) -> int | float | None:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
-def _items(sheet: _Sheet, block: str, title: str, rows: list[list[str]]) -> None:
+def _copy_note(sheet: _Sheet, text: str) -> None:
+    """A line under a block's heading saying its values are copies (import skips "note" rows)."""
+    sheet.line("note", [(None, None), (text, sheet.f.copy_note)])
+
+
+def _items(
+    sheet: _Sheet,
+    block: str,
+    title: str,
+    rows: list[list[str]],
+    *,
+    copied: str | None = None,
+    offered: tuple[str, list[list[str]]] | None = None,
+) -> None:
     f = sheet.f
     sheet.line(f"#{block}", [("수준", f.head), (title, f.head)])
+    if copied:
+        _copy_note(sheet, copied)
+    if offered and offered[1]:
+        # Offered in grey, locked and never read back: a department copies what
+        # it did into the yellow rows, so an untouched file reports nothing.
+        _copy_note(sheet, offered[0])
+        for symbol, text in offered[1]:
+            sheet.line(f"{block}:ref", [(symbol, f.ref_level), (text, f.ref)])
     first = sheet.row
     for symbol, text in rows:
         sheet.line(f"{block}:item", [(symbol, f.fill_level), (text, f.fill)])
@@ -204,7 +233,9 @@ def _items(sheet: _Sheet, block: str, title: str, rows: list[list[str]]) -> None
     sheet.gap()
 
 
-def _budget(sheet: _Sheet, st: Statement, settings: ReportSettings, period: Period) -> None:
+def _budget(
+    sheet: _Sheet, st: Statement, settings: ReportSettings, period: Period, copied: str | None
+) -> None:
     f = sheet.f
     keys, labels = st.budget_keys, st.budget_labels
     n = len(keys)
@@ -233,6 +264,8 @@ def _budget(sheet: _Sheet, st: Statement, settings: ReportSettings, period: Peri
         height=45,
     )
     sheet.ws.merge_range(sheet.row - 1, 1, sheet.row - 1, 3 + n, None)
+    if copied:
+        _copy_note(sheet, copied)
 
     def lookup(table: list[list[Any]], name: str, source: str, kind: str) -> dict[str, Any]:
         for sub_name, sources in table:
@@ -317,10 +350,16 @@ def _pledge_sheet(
 
     # 추진상황 (and 추진율)
     sec, ref = st.sections, st.reference
+    copied = tr(
+        f"※ 지난 보고({before})의 값을 옮겨 둔 것입니다. 확인하고, 달라진 것은 고치십시오.",
+        f"※ Copied from the last report ({before}): check it and correct what changed.",
+    )
     sheet.line(
         "#status",
         [("□ 추진상황", f.head), ("이번 보고 (입력)", f.head), (f"지난 보고 {before}", f.head)],
     )
+    if {"status", "progress_rate"} & set(st.copies):
+        _copy_note(sheet, copied)
     r = sheet.line(
         "status:status", [("추진상황", f.label), (sec["status"], f.fill), (ref["status"], f.ref)]
     )
@@ -348,6 +387,8 @@ def _pledge_sheet(
             ("지난 보고 연락처", f.head),
         ],
     )
+    if "contacts" in st.copies:
+        _copy_note(sheet, copied)
     now = sec["contacts"] or {}
     then = ref["contacts"] or {}
     for role in settings.contact_roles:
@@ -376,6 +417,16 @@ def _pledge_sheet(
             ],
             height=30,
         )
+        if "participation" in st.copies:
+            _copy_note(
+                sheet,
+                tr(
+                    f"※ 이번 반기의 횟수를 씁니다 (없으면 0). 지난 보고({before})의 횟수는 "
+                    "오른쪽 회색 칸에 있으며 옮겨 두지 않았습니다.",
+                    f"※ Write this half-year's counts (0 for none). The last report's ({before}) "
+                    "are in grey on the right and were not copied.",
+                ),
+            )
         counts, old_counts = sec["participation"] or {}, ref["participation"] or {}
         first = sheet.row
         for category in settings.participation:
@@ -415,11 +466,32 @@ def _pledge_sheet(
         sheet.gap()
 
     achieved = windows.previous_label()
-    _items(sheet, "achieved", f"□ {achieved.title} {achieved.note}", sec["achieved"])
+    _items(
+        sheet,
+        "achieved",
+        f"□ {achieved.title} {achieved.note}",
+        sec["achieved"],
+        offered=(
+            tr(
+                "※ 참고: 이 반기의 추진계획 (회색, 보고에 들어가지 않음). 실제로 한 일을 아래 "
+                "노란 칸에 쓰십시오. 계획 그대로라면 회색 칸을 복사해 붙여 넣고 고칩니다.",
+                "※ For reference: the plan for this half-year (grey, not reported). Write what "
+                "was done in the yellow rows below; copy the grey rows there and edit them if "
+                "it went as planned.",
+            ),
+            ref["planned"],
+        ),
+    )
     plan = windows.plan_label()
     _items(sheet, "plan", f"□ {plan.title} {plan.note}", sec["plan"])
     problems = sec["problems"] or {}
-    _items(sheet, "problems", "□ 문제점 및 개선대책 — ○ 문제점", problems.get("problems", []))
+    _items(
+        sheet,
+        "problems",
+        "□ 문제점 및 개선대책 — ○ 문제점",
+        problems.get("problems", []),
+        copied=copied if "problems" in st.copies else None,
+    )
     _items(sheet, "measures", "□ 문제점 및 개선대책 — ○ 개선대책", problems.get("measures", []))
     _items(
         sheet,
@@ -431,7 +503,7 @@ def _pledge_sheet(
     if st.non_budget:
         sheet.line("#budget", [("□ 예산", f.head), ("비예산 공약: 예산 표가 없습니다.", f.head)])
     else:
-        _budget(sheet, st, settings, period)
+        _budget(sheet, st, settings, period, copied if "budget" in st.copies else None)
     sheet.line("#end", [])
     ws.protect(
         "",
@@ -580,6 +652,8 @@ def _workbook(
                 "sheet": name,
                 "digest": st.digest,
                 "budget_columns": st.budget_keys,
+                "sections": {name: section_digest(value) for name, value in st.sections.items()},
+                "copies": st.copies,
             }
             for name, st in named
         ],

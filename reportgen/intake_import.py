@@ -29,6 +29,8 @@ Refusals (each lifted by ``force``):
 from __future__ import annotations
 
 import copy
+import datetime
+import hashlib
 import io
 import json
 import re
@@ -44,6 +46,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from .errors import PeriodError, Problem, ReportgenError, Severity, quote
+from .i18n import tr
 from .intake_common import (
     BUDGET_KINDS,
     FORMAT,
@@ -60,12 +63,14 @@ from .intake_common import (
     opened,
     period_confirmed,
     plan_groups,
+    section_digest,
     statement,
 )
 from .load import RecordSet, type_record
 from .model import MAX_ITEM_CHARS, PeriodReport, Pledge, ReportSettings, _amount, _figure, _percent
 from .periods import Period, ReportWindows
-from .rollforward import _insert_key, _parse, dumps, write_all
+from .returns import DepartmentReturn, with_returns, write_with_logs
+from .rollforward import _insert_key, _parse, dumps
 from .text import BULLETS, blankless, clean_text
 from .validate import check, latest_period, validate_records
 
@@ -132,6 +137,7 @@ class ImportResult:
     pledges: list[PledgeImport]
     written: list[Path]
     notes: list[str] = field(default_factory=list)
+    returns: list[DepartmentReturn] = field(default_factory=list)  # 부서 회신, one per workbook
 
     @property
     def changed(self) -> list[PledgeImport]:
@@ -152,8 +158,37 @@ class ImportResult:
                     "imported " + ", ".join(f"{s} ({_SECTION_NAMES[s]})" for s in p.sections)
                 )
             lines.append(head + "; ".join(parts) + ' — marked "draft": check, then remove "draft"')
+        for ret in self.returns:
+            lines.append(_return_line(ret))
         lines += [f"note: {n}" for n in self.notes]
         return lines
+
+
+def _return_line(ret: DepartmentReturn) -> str:
+    """One line per department: returned with changes, or returned unchanged (회신, 변경 없음)."""
+    names = {s: _SECTION_NAMES[s] for s in SECTIONS}
+    if ret.returned_unchanged:
+        head = tr(
+            f"{ret.department} ({ret.file}): 회신, 변경 없음 — 받은 그대로 돌려보냈습니다",
+            f"{ret.department} ({ret.file}): returned unchanged — sent back as exported",
+        )
+    else:
+        head = tr(
+            f"{ret.department} ({ret.file}): 회신, 공약 {len(ret.pledges)}개 중 "
+            f"{len(ret.changed)}개 수정",
+            f"{ret.department} ({ret.file}): returned, {len(ret.changed)} of "
+            f"{len(ret.pledges)} pledge(s) edited",
+        )
+    if not ret.untouched:
+        return head
+    copies = "; ".join(
+        f"{pledge} " + "·".join(names[s] for s in sections)
+        for pledge, sections in ret.untouched.items()
+    )
+    return head + tr(
+        f". 지난 보고 값을 옮겨 둔 그대로인 항목: {copies}",
+        f". still the copies of the last report: {copies}",
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -820,6 +855,10 @@ class _Sheetful:
     sheet: str
     digest: str
     sections: dict[str, Any]
+    # Per section the digest of what was exported, and the sections the export
+    # offered as copies of the last report (absent in workbooks of before 2026H2).
+    exported: dict[str, str] | None = None
+    copies: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -827,9 +866,20 @@ class _Workbook:
     name: str
     period: Period
     sheets: list[_Sheetful]
+    department: str = ""
+    sha256: str = ""
 
 
-def _open(file: Path, out: _Cells) -> Any:
+@dataclass
+class _Opened:
+    """A workbook as read from disk: the parsed workbook and the digest of its bytes."""
+
+    workbook: Any
+    sha256: str
+
+
+def _open(file: Path, out: _Cells) -> _Opened | None:
+    """Read and parse one workbook; the only place import touches a department's file."""
     try:
         size = file.stat().st_size
         if size > MAX_WORKBOOK_BYTES:
@@ -844,7 +894,10 @@ def _open(file: Path, out: _Cells) -> Any:
         out.error(None, "", f"cannot read it: {exc.strerror or exc}")
         return None
     try:
-        return openpyxl.load_workbook(io.BytesIO(data), data_only=True)
+        return _Opened(
+            openpyxl.load_workbook(io.BytesIO(data), data_only=True),
+            hashlib.sha256(data).hexdigest(),
+        )
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
         out.error(
             None,
@@ -859,9 +912,10 @@ def _read_workbook(
     file: Path, records: RecordSet, settings: ReportSettings, problems: list[Problem]
 ) -> _Workbook | None:
     out = _Cells(file.name, problems)
-    wb = _open(file, out)
-    if wb is None:
+    got_file = _open(file, out)
+    if got_file is None:
         return None
+    wb = got_file.workbook
     not_ours = (
         "not a workbook made by 'reportgen intake export' (its hidden sheet is missing or "
         "changed): fill in the workbook exported for your department"
@@ -879,7 +933,15 @@ def _read_workbook(
             (str(p["id"]), str(p["sheet"]), str(p["digest"]), [str(k) for k in p["budget_columns"]])
             for p in meta["pledges"]
         ]
+        exported = {
+            str(p["id"]): (
+                {str(k): str(v) for k, v in p["sections"].items()} if "sections" in p else None,
+                [str(c) for c in p.get("copies", [])],
+            )
+            for p in meta["pledges"]
+        }
         city, term = str(meta["city"]), str(meta["term"])
+        department = str(meta["department"])
     except (ValueError, KeyError, TypeError, PeriodError):
         out.error(None, "", not_ours)
         return None
@@ -928,12 +990,13 @@ def _read_workbook(
             )
             ok = False
             continue
-        got = _read_sheet(_Reader(wb[sheet], sheet, out), pledge, settings, keys)
-        if got is None:
+        values = _read_sheet(_Reader(wb[sheet], sheet, out), pledge, settings, keys)
+        if values is None:
             ok = False
             continue
-        sheets.append(_Sheetful(pledge_id, sheet, digest_, got))
-    return _Workbook(file.name, period, sheets) if ok else None
+        sections, copies = exported[pledge_id]
+        sheets.append(_Sheetful(pledge_id, sheet, digest_, values, sections, copies))
+    return _Workbook(file.name, period, sheets, department, got_file.sha256) if ok else None
 
 
 # ---------------------------------------------------------------------------
@@ -989,9 +1052,16 @@ def import_workbooks(records_dir: Path, files: Sequence[Path], force: bool = Fal
     seen: dict[str, tuple[str, dict[str, Any]]] = {}
     actions: list[PledgeImport] = []
     new_raw: dict[str, tuple[Pledge, Path, dict[str, Any]]] = {}
+    edits: dict[str, dict[str, list[str]]] = {}  # book -> pledge -> sections the department edited
     for book in read:
         for sheet in book.sheets:
             pledge, path = by_id[sheet.pledge_id]
+            if sheet.exported is not None:
+                edits.setdefault(book.name, {})[sheet.pledge_id] = [
+                    name
+                    for name in SECTIONS
+                    if section_digest(sheet.sections[name]) != sheet.exported.get(name)
+                ]
             if sheet.pledge_id in seen:
                 other, sections = seen[sheet.pledge_id]
                 if canonical(sections) != canonical(sheet.sections):
@@ -1012,6 +1082,9 @@ def import_workbooks(records_dir: Path, files: Sequence[Path], force: bool = Fal
                 for name in SECTIONS
                 if canonical(now.sections[name]) != canonical(sheet.sections[name])
             ]
+            # A workbook exported before the export recorded its sections: what
+            # differs from the records is what the department edited.
+            edits.setdefault(book.name, {}).setdefault(sheet.pledge_id, changed)
             if changed and now.digest != sheet.digest and not force:
                 problems.append(
                     Problem(
@@ -1079,6 +1152,8 @@ def import_workbooks(records_dir: Path, files: Sequence[Path], force: bool = Fal
     if problems:
         raise IntakeInvalid(problems)
 
+    returned = [_return(book, edits.get(book.name, {})) for book in read]
+    log = with_returns(records_dir, period, returned)
     if writes and period_confirmed(records.pledges, period) and not force:
         names = ", ".join(a.pledge_id for a in actions if a.changed)
         raise ReportgenError(
@@ -1086,10 +1161,31 @@ def import_workbooks(records_dir: Path, files: Sequence[Path], force: bool = Fal
             f'"draft"): this import would change {names}. Nothing was written; import with '
             "--force to take the departments' values anyway (they are marked draft again)"
         )
-    write_all(writes)
+    write_with_logs([*writes, *([log] if log is not None else [])])
     notes = []
     if latest is not None and period < latest:
         notes.append(
             f"{period} is earlier than {latest}: later reports carry forward what they do not record themselves"
         )
-    return ImportResult(period, actions, [p for p, _o, _n in writes], notes)
+    return ImportResult(period, actions, [p for p, _o, _n in writes], notes, returned)
+
+
+def _return(book: _Workbook, edited: dict[str, list[str]]) -> DepartmentReturn:
+    """The department's return (부서 회신) that ``book`` is, for the returns log."""
+    pledges = [sheet.pledge_id for sheet in book.sheets]
+    changed = [p for p in pledges if edited.get(p)]
+    untouched = {}
+    for sheet in book.sheets:
+        left = [s for s in sheet.copies if s not in edited.get(sheet.pledge_id, [])]
+        if left:
+            untouched[sheet.pledge_id] = left
+    return DepartmentReturn(
+        department=book.department,
+        file=book.name,
+        sha256=book.sha256,
+        imported_at=datetime.datetime.now(datetime.UTC).replace(microsecond=0),
+        pledges=pledges,
+        changed=changed,
+        unchanged=[p for p in pledges if p not in changed],
+        untouched=untouched,
+    )

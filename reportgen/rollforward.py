@@ -61,7 +61,7 @@ import os
 import re
 import stat
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -418,7 +418,10 @@ def _write_temp(target: Path, data: bytes, locks: list[int]) -> Path:
             fh.flush()
             os.fsync(fh.fileno())
         with contextlib.suppress(OSError):
-            os.chmod(temp, stat.S_IMODE(target.stat().st_mode))
+            if target.exists():
+                os.chmod(temp, stat.S_IMODE(target.stat().st_mode))
+            else:  # a new file is as readable as its folder (mkstemp makes it owner-only)
+                os.chmod(temp, stat.S_IMODE(target.parent.stat().st_mode) & 0o666)
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
@@ -448,8 +451,11 @@ def _remove(paths: Iterable[Path]) -> None:
             path.unlink(missing_ok=True)
 
 
-def write_all(files: list[tuple[Path, bytes, bytes]]) -> None:
+def write_all(files: Sequence[tuple[Path, bytes | None, bytes]]) -> None:
     """Replace each ``(path, bytes as read, new bytes)`` all together, or change nothing.
+
+    ``None`` as the bytes read means the file did not exist (it is created, and
+    refused if someone made it meanwhile).
 
     Every new content goes to a temporary file first; a failure there removes
     the temporaries and leaves every record as it was. A record that changed on
@@ -466,13 +472,20 @@ def write_all(files: list[tuple[Path, bytes, bytes]]) -> None:
             os.close(fd)
 
 
-def _write_all(files: list[tuple[Path, bytes, bytes]], locks: list[int]) -> None:
-    temps: list[tuple[Path, Path, bytes]] = []
+def _on_disk(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
+
+
+def _write_all(files: list[tuple[Path, bytes | None, bytes]], locks: list[int]) -> None:
+    temps: list[tuple[Path, Path, bytes | None]] = []
     try:
         for path, old, new in files:
             temps.append((path, _write_temp(path, new, locks), old))
         for path, _temp, old in temps:
-            if path.read_bytes() != old:
+            if _on_disk(path) != old:
                 raise OutputError(
                     f"{path} changed on disk while new-period ran (saved in an editor?); "
                     "nothing was written: run new-period again"
@@ -487,14 +500,17 @@ def _write_all(files: list[tuple[Path, bytes, bytes]], locks: list[int]) -> None
         _remove(t for _, t, _ in temps)
         raise
 
-    done: list[tuple[Path, bytes]] = []
+    done: list[tuple[Path, bytes | None]] = []
     try:
         for path, temp, old in temps:
             os.replace(temp, path)
             done.append((path, old))
     except BaseException as exc:
         for path, old in done:
-            path.write_bytes(old)
+            if old is None:
+                path.unlink(missing_ok=True)
+            else:
+                path.write_bytes(old)
         _remove(t for _, t, _ in temps)
         if isinstance(exc, OSError):
             raise OutputError(

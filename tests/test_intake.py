@@ -27,6 +27,7 @@ from reportgen.intake import IntakeInvalid, export_workbooks, import_workbooks
 from reportgen.intake_common import META_SHEET
 from reportgen.pdf import find_soffice, find_uno_python
 from reportgen.periods import Period
+from reportgen.returns import load_returns
 from reportgen.rollforward import roll_forward
 from reportgen.validate import check
 
@@ -316,12 +317,32 @@ def test_an_unopened_period_is_opened_as_new_period_opens_it(gun: Path, tmp_path
     files = _save(export_workbooks(gun, "2024H2"), tmp_path / "out")
     book = next(f for f in files if "일자리경제과" in f.name)
     ws = openpyxl.load_workbook(book)["1-1"]
-    # The draft of 2024H2's achievements is the plan for 2024H2, as new-period drafts it.
-    assert ws.cell(_row(ws, "achieved:item"), 3).value == "청년 일자리 박람회 개최"
+    # The plan for 2024H2 is offered in grey beside its 추진실적, not pasted in as the result.
+    assert ws.cell(_row(ws, "achieved:ref"), 3).value == "청년 일자리 박람회 개최"
+    assert ws.cell(_row(ws, "achieved:ref"), 3).fill.fgColor.rgb.endswith("EDEDED")
+    assert ws.cell(_row(ws, "achieved:ref"), 3).protection.locked
+    assert ws.cell(_row(ws, "achieved:item"), 3).value is None
     result = import_workbooks(gun, files)
     assert all(p.opened for p in result.pledges)
     roll_forward(twin, Period.parse("2024H2"))
     assert _snapshot(gun) == _snapshot(twin)
+    # Sent back untouched: returned unchanged, every copy named as still a copy.
+    returns = load_returns(gun, Period.parse("2024H2"))
+    assert sorted(returns) == ["복지정책과", "일자리경제과"]
+    ret = returns["일자리경제과"]
+    assert ret.returned_unchanged and ret.unchanged == ["1-1"] and ret.file == book.name
+    assert ret.untouched == {
+        "1-1": [
+            "status",
+            "progress_rate",
+            "contacts",
+            "participation",
+            "achieved",
+            "problems",
+            "budget",
+        ]
+    }
+    assert any("회신, 변경 없음" in line for line in result.describe())
 
 
 # ---------------------------------------------------------------------------
