@@ -15,6 +15,7 @@ classes (``reportgen schema``) and kept in step by a test.
 from __future__ import annotations
 
 import datetime
+import re
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -201,23 +202,66 @@ class Record(BaseModel):
 # Report-wide settings (records/report.json)
 
 
+_TERM_MONTH = re.compile(r"(?P<year>[0-9]{4})-(?P<month>0[1-9]|1[0-2])")
+
+
+def _term_bound(value: Any) -> Any:
+    """``"2021-04"`` (a term from April) stays text; anything else is a half-year as before."""
+    if isinstance(value, str) and _TERM_MONTH.fullmatch(value):
+        return value
+    return _period(value)
+
+
+TermBound = Annotated[
+    Period | str,
+    PlainValidator(_term_bound),
+    PlainSerializer(str, return_type=str),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^[0-9]{4}(H[12]|-(0[1-9]|1[0-2]))$",
+            "description": "a half-year (2018H2 = from July, 2022H1 = to June) or, for a term "
+            "that starts or ends in another month, the month: 2021-04",
+        }
+    ),
+]
+
+
+def _bound(value: Period | str) -> tuple[Period, int | None]:
+    """The half-year a bound falls in, and its month when one is written."""
+    if isinstance(value, Period):
+        return value, None
+    year, month = (int(x) for x in value.split("-"))
+    return Period(year, 1 if month <= 6 else 2), month
+
+
 class TermRecord(Record):
-    """민선 term, e.g. 민선7기 from 2018H2 (2018.7.) to 2022H1 (2022.6.)."""
+    """민선 term, e.g. 민선7기 from 2018H2 (2018.7.) to 2022H1 (2022.6.).
+
+    A term that does not begin in January or July (a by-election: from April
+    2021) writes its first and last month: ``"start": "2021-04"``,
+    ``"end": "2022-06"``; its labels and columns then say 2021.4.
+    """
 
     name: Text = Field(description="민선7기")
-    start: PeriodField = Field(description="first half-year of the term, e.g. 2018H2")
-    end: PeriodField = Field(description="last half-year of the term, e.g. 2022H1")
+    start: TermBound = Field(description="first half-year of the term (2018H2) or month (2021-04)")
+    end: TermBound = Field(description="last half-year of the term (2022H1) or month (2022-06)")
 
     @model_validator(mode="after")
     def _half_years(self) -> TermRecord:
-        if self.start.is_year or self.end.is_year:
-            raise ValueError("a term starts and ends with a half-year such as 2018H2 and 2022H1")
-        if self.end < self.start:
+        term = self.to_term()
+        if term.start.is_year or term.end.is_year:
+            raise ValueError(
+                "a term starts and ends with a half-year such as 2018H2 and 2022H1, "
+                "or a month such as 2021-04"
+            )
+        if (term.end.ordinal, term.end_month) < (term.start.ordinal, term.start_month):
             raise ValueError(f"the term ends ({self.end}) before it starts ({self.start})")
         return self
 
     def to_term(self) -> Term:
-        return Term(self.name, self.start, self.end)
+        (start, first), (end, last) = _bound(self.start), _bound(self.end)
+        return Term(self.name, start, end, first, last)
 
 
 DEFAULT_STATUSES = ["완료", "이행후계속추진", "정상추진", "일부추진", "보류", "폐기", "기타"]

@@ -161,6 +161,33 @@ class Term:
     name: str
     start: Period
     end: Period
+    # A term need not begin in January or July: a by-election term runs from
+    # April 2021. None: the start (end) half-year's first (last) month.
+    first_month: int | None = None
+    last_month: int | None = None
+
+    @property
+    def start_month(self) -> int:
+        """The term's first month: 7 for 민선7기 (2018.7.), 4 for a by-election from April."""
+        if self.first_month is not None:
+            return self.first_month
+        return 7 if self.start.half == 2 else 1
+
+    @property
+    def end_month(self) -> int:
+        """The term's last month: 6 for 민선7기 (2022.6.)."""
+        if self.last_month is not None:
+            return self.last_month
+        return 6 if self.end.half == 1 else 12
+
+    def months_of(self, half: Period) -> tuple[int, int]:
+        """The months of ``half`` inside the term: (1, 6), (7, 12), or (4, 6) for a term from April."""
+        first, last = (1, 6) if half.half == 1 else (7, 12)
+        if half.ordinal == self.start.ordinal:
+            first = max(first, self.start_month)
+        if half.ordinal == self.end.ordinal:
+            last = min(last, self.end_month)
+        return first, last
 
     def require(self, period: Period) -> None:
         """Raise :class:`PeriodError` unless a report of ``period`` belongs to this term."""
@@ -193,10 +220,10 @@ class Term:
         cols = [FiscalColumn(BEFORE_TERM, BEFORE_TERM)]
         for year in range(self.start.year, self.end.year + 1):
             label = f"'{year % 100:02d}"
-            if year == self.start.year and self.start.half == 2:
-                label += ".7."
-            elif year == self.end.year and self.end.half == 1:
-                label += ".6."
+            if year == self.start.year and self.start_month != 1:
+                label += f".{self.start_month}."
+            elif year == self.end.year and self.end_month != 12:
+                label += f".{self.end_month}."
             cols.append(FiscalColumn(str(year), label))
         cols.append(FiscalColumn(AFTER_TERM, AFTER_TERM))
         return cols
@@ -219,10 +246,8 @@ class Term:
 
     @property
     def span_label(self) -> str:
-        """``2018.7. ~ 2022.6.``"""
-        first_month = 7 if self.start.half == 2 else 1
-        last_month = 6 if self.end.half == 1 else 12
-        return f"{self.start.year}.{first_month}. ~ {self.end.year}.{last_month}."
+        """``2018.7. ~ 2022.6.``, ``2021.4. ~ 2022.6.``"""
+        return f"{self.start.year}.{self.start_month}. ~ {self.end.year}.{self.end_month}."
 
 
 @dataclass(frozen=True)
@@ -284,14 +309,15 @@ class ReportWindows:
         start, end = self.term.start, self.cumulative_end
         if start.year != end.year:
             return RowLabel("그동안 추진실적", f"({start.year}. ~ {end.end_label})")
-        first = 7 if start.half == 2 else 1
+        first = self.term.start_month
         last = 6 if end.half == 1 else 12
         span = f"{end.year}." if (first, last) == (1, 12) else f"{end.year}. {first}.~{last}."
         return RowLabel("그동안 추진실적", f"({span})")
 
     def previous_label(self) -> RowLabel:
         p = self.previous
-        months = "1.~6." if p.half == 1 else "7.~12."
+        first, last = self.term.months_of(p)
+        months = f"{first}.~{last}."
         return RowLabel(
             f"{p.year}년도 {p.half_name} 추진실적", f"({p.year % 100:02d}. {months} 실적)"
         )

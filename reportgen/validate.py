@@ -93,7 +93,7 @@ def _check_columns(settings: ReportSettings, out: _Sink) -> None:
     """The city's own money columns: known words or years of the term, each year once."""
     if settings.columns is None:
         return
-    term = settings.term
+    term = settings.term.to_term()
     seen: dict[int, str] = {}
     specials: set[str] = set()
     for i, column in enumerate(settings.columns):

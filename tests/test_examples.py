@@ -510,3 +510,24 @@ def test_gu_diff_shows_the_change_the_merger_and_the_rename():
     assert {ADJUSTMENTS, PLEDGE} <= _sections("gu", "III-①-1")  # 변경, and the new 공약명
     assert {ADJUSTMENTS, STATUS} <= _sections("gu", "II-①-1")
     assert STATUS in _sections("gu", "I-①-2")
+
+
+def test_a_term_from_april_prints_its_months(tmp_path: Path) -> None:
+    """가람군's records under a by-election term from April (issue 24): cover, columns, rows."""
+    import shutil
+
+    records = tmp_path / "records"
+    shutil.copytree(_dir(GUN), records)
+    settings = json.loads((records / "report.json").read_text(encoding="utf-8"))
+    settings["term"] = {"name": "민선8기", "start": "2022-04", "end": "2026-06"}
+    (records / "report.json").write_text(json.dumps(settings, ensure_ascii=False), "utf-8")
+    out = tmp_path / "out"
+    args = ["build", "2023H2", "--records", str(records), "--templates", str(TEMPLATES)]
+    result = CliRunner().invoke(main, [*args, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    booklet = Built(out, "2023H2", result).booklet
+    texts = _paragraph_texts(booklet)
+    assert any("(2022.4. ~ 2026.6.)" in t for t in texts), texts[:10]
+    assert not any("2022.1." in t or "2022.7. ~" in t for t in texts)
+    cells = [c.text for t in docx.Document(str(booklet)).tables for r in t.rows for c in r.cells]
+    assert "'22.4." in cells and "'26.6." in cells and "'22.7." not in cells

@@ -352,3 +352,38 @@ def test_pledge_sort_key_is_numeric() -> None:
 
 def test_pledge_sort_key_of_a_bad_id_sorts_last() -> None:
     assert pledge_sort_key("x") > pledge_sort_key("99-99-99")
+
+
+def test_a_term_from_april_labels_its_cover_columns_and_rows() -> None:
+    """A by-election term from April 2021 to June 2022 (issue 24): "2021.4.", never "2021.1."."""
+    from reportgen.model import TermRecord
+    from reportgen.periods import ReportWindows
+
+    term = TermRecord(name="보궐", start="2021-04", end="2022-06").to_term()
+    assert (term.start, term.end) == (Period(2021, 1), Period(2022, 1))
+    assert term.span_label == "2021.4. ~ 2022.6."
+    assert [c.label for c in term.fiscal_columns] == ["기투자", "'21.4.", "'22.6.", "임기후"]
+    first = ReportWindows(Period(2021, 1), term, "report-half")
+    assert first.previous_label().note == "(21. 4.~6. 실적)" and not first.has_cumulative
+    second = ReportWindows(Period(2021, 2), term, "report-half")
+    assert second.cumulative_label().note == "(2021. 4.~6.)"
+    assert second.previous_label().note == "(21. 7.~12. 실적)"
+    third = ReportWindows(Period(2022, 1), term, "report-half")
+    assert third.cumulative_label().note == "(2021. 4.~12.)"
+    # A term that ends in another month says so too; half-years keep Goyang's labels.
+    autumn = TermRecord(name="보궐", start="2022H2", end="2026-03").to_term()
+    assert autumn.span_label == "2022.7. ~ 2026.3." and autumn.fiscal_columns[-2].label == "'26.3."
+    goyang = TermRecord(name="민선7기", start="2018H2", end="2022H1").to_term()
+    assert goyang.span_label == "2018.7. ~ 2022.6."
+
+
+@pytest.mark.parametrize(
+    ("start", "end"), [("2021-13", "2022H1"), ("2022-06", "2022-04"), ("2021-4", "2022H1")]
+)
+def test_a_term_month_must_be_a_month_in_order(start: str, end: str) -> None:
+    from pydantic import ValidationError
+
+    from reportgen.model import TermRecord
+
+    with pytest.raises(ValidationError):
+        TermRecord(name="보궐", start=start, end=end)
