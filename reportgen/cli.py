@@ -10,6 +10,7 @@ import click
 
 from . import __version__
 from .errors import PeriodError, Problem
+from .i18n import tr
 from .periods import Period
 
 if TYPE_CHECKING:
@@ -282,26 +283,22 @@ def _run_build(
 
 
 @main.command()
-@click.argument("directory", type=click.Path(path_type=Path, file_okay=False))
-@click.option("--city", prompt="시·군·구 이름 (e.g. 가람군)", help="The city as printed: 가람군.")
+@click.argument("directory", required=False, type=click.Path(path_type=Path, file_okay=False))
+@click.option("--city", default=None, help="The city as printed: 가람군.")
 @click.option(
     "--kind",
     type=click.Choice(["시", "군", "구"]),
-    prompt="시, 군 or 구 (광역시 자치구)",
+    default=None,
     help="Decides the funding sources: 시비, 군비 or 구비 beside 국비 and 도비/시비.",
 )
-@click.option(
-    "--start",
-    prompt="first half-year of the term (e.g. 2022H2)",
-    help="The term's first half-year: 2022H2 for 민선8기.",
-)
+@click.option("--start", default=None, help="The term's first half-year: 2022H2 for 민선8기.")
 @click.option("--end", default=None, help="Last half-year [default: four years on, 2026H1].")
 @click.option("--term-name", default=None, help="[default: 민선N기 from --start].")
 @click.option(
     "--numbering",
-    default="1-1",
-    show_default=True,
-    help="One pledge number as the city writes them: 1-4-5, III-①-1, 7-1).",
+    default=None,
+    help="One pledge number as the city writes them: 1-4-5, III-①-1, 7-1) "
+    "[default: 1-1, or the first number of --pledges].",
 )
 @click.option(
     "--cutoff",
@@ -311,26 +308,125 @@ def _run_build(
     help="report-half: a report shows its own half's achievements ('6월말 기준'); "
     "previous-half: the half before and the plan for its own (Goyang's form).",
 )
+@click.option(
+    "--pledges",
+    "pledge_list",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    default=None,
+    metavar="FILE",
+    help=tr(
+        "공약 실천계획서의 공약 목록(XLSX 또는 CSV)에서 공약마다 기록 하나를 만듭니다. "
+        "이미 있는 기록 폴더에는 새 공약만 더합니다.",
+        "Make one record per pledge from the pledge list (XLSX or CSV) of the 공약 "
+        "실천계획서; into an existing records folder, add the new pledges only.",
+    ),
+)
+@click.option(
+    "--pledges-template",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    metavar="FILE",
+    help=tr(
+        "공약 목록의 빈 서식(.xlsx 또는 .csv)을 씁니다 (목록이 아직 없는 시·군·구용).",
+        "Write an empty pledge-list table (.xlsx or .csv) for a city that has none.",
+    ),
+)
 def init(
-    directory: Path,
-    city: str,
-    kind: str,
-    start: str,
+    directory: Path | None,
+    city: str | None,
+    kind: str | None,
+    start: str | None,
     end: str | None,
     term_name: str | None,
-    numbering: str,
+    numbering: str | None,
     cutoff: str,
+    pledge_list: Path | None,
+    pledges_template: Path | None,
 ) -> None:
-    """Start a new city's records in DIRECTORY: report.json, schemas and one sample pledge."""
+    """Start a new city's records in DIRECTORY: report.json, schemas and one sample pledge.
+
+    With --pledges FILE, one record per pledge of the city's pledge list instead.
+    """
+    if pledges_template is not None:
+        from .termstart import write_template
+
+        click.echo(tr(f"{write_template(pledges_template)} 작성", f"wrote {pledges_template}"))
+        return
+    if directory is None:
+        raise click.UsageError(
+            tr(
+                "기록 폴더(DIRECTORY)를 주십시오: reportgen init 기록폴더 --pledges 목록.xlsx",
+                "give the records folder: reportgen init DIRECTORY --pledges list.xlsx",
+            )
+        )
+    if pledge_list is not None and (directory / "report.json").is_file():
+        _init_into_records(directory, pledge_list)
+        return
+    listed = None
+    if pledge_list is not None:
+        from .pledgelist import read_pledge_list
+
+        listed = read_pledge_list(pledge_list, numbering)
+        for note in listed.notes:
+            click.secho(note, fg="yellow", err=True)
+    city, kind, start = _init_answers(city, kind, start)
     from .starter import new_city, write_city
 
-    answers = new_city(city, kind, start, end, term_name, numbering, cutoff)  # type: ignore[arg-type]
-    for path in write_city(directory, answers):
+    number = numbering or (listed.pledges[0].number if listed is not None else "1-1")
+    answers = new_city(city, kind, start, end, term_name, number, cutoff)  # type: ignore[arg-type]
+    if listed is not None:
+        from .termstart import write_city_from_list
+
+        written = write_city_from_list(directory, answers, listed)
+    else:
+        written = write_city(directory, answers)
+    for path in written:
         click.echo(f"wrote {path}")
+    if listed is not None:
+        click.echo(
+            tr(
+                f"공약 {len(listed.pledges)}개를 기록했습니다. 다음: reportgen intake export "
+                f"PERIOD --records {directory}",
+                f"{len(listed.pledges)} pledge(s) recorded; next: reportgen intake export "
+                f"PERIOD --records {directory}",
+            )
+        )
+        return
     click.echo(
         f"next: edit {directory / 'report.json'} (statuses, groups, columns …), replace the "
         f"sample pledge, then: reportgen validate --records {directory} && "
         f"reportgen build --records {directory} --out output-{directory.name}"
+    )
+
+
+def _init_answers(city: str | None, kind: str | None, start: str | None) -> tuple[str, str, str]:
+    """Ask what init is not told (on a terminal, or from the input of a script)."""
+    city = city or click.prompt("시·군·구 이름 (e.g. 가람군)")
+    kind = kind or click.prompt(
+        "시, 군 or 구 (광역시 자치구)", type=click.Choice(["시", "군", "구"])
+    )
+    start = start or click.prompt("first half-year of the term (e.g. 2022H2)")
+    return city, kind, start
+
+
+def _init_into_records(directory: Path, pledge_list: Path) -> None:
+    """``init DIR --pledges FILE`` where DIR holds records: add the new pledges only."""
+    from .load import load_records
+    from .pledgelist import read_pledge_list
+    from .termstart import import_list
+
+    settings = load_records(directory).settings
+    listed = read_pledge_list(pledge_list, settings.numbering if settings else None)
+    for note in listed.notes:
+        click.secho(note, fg="yellow", err=True)
+    result = import_list(directory, listed)
+    for line in result.lines():
+        click.echo(line)
+    click.echo(
+        tr(
+            f"새 공약 {len(result.added)}개를 더했습니다",
+            f"{len(result.added)} new pledge(s) added",
+        )
     )
 
 

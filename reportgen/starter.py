@@ -151,8 +151,18 @@ def new_city(
     return answers
 
 
-def write_city(directory: Path, answers: NewCity) -> list[Path]:
-    """Create ``directory`` with report.json, schema/ and the sample pledge, all or nothing."""
+def write_city(
+    directory: Path,
+    answers: NewCity,
+    *,
+    settings: dict[str, Any] | None = None,
+    pledges: dict[str, str] | None = None,
+) -> list[Path]:
+    """Create ``directory`` with report.json, schema/ and the sample pledge, all or nothing.
+
+    ``init --pledges`` gives the settings (with the list's groups) and the
+    pledge files (name -> JSON text) instead of the sample.
+    """
     if directory.exists() and (not directory.is_dir() or any(directory.iterdir())):
         raise OutputError(
             f"{directory} already exists and is not empty: init starts a new records "
@@ -162,11 +172,13 @@ def write_city(directory: Path, answers: NewCity) -> list[Path]:
     parent.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix=f".reportgen-init-{directory.name}.", dir=parent))
     try:
-        settings = answers.settings()
+        settings = settings if settings is not None else answers.settings()
         (scratch / "report.json").write_text(_dumps(settings), encoding="utf-8")
         write_schemas(scratch / "schema", ReportSettings.model_validate(settings))
-        sample = scratch / f"{answers.numbering}.json"
-        sample.write_text(_dumps(answers.sample()), encoding="utf-8")
+        if pledges is None:
+            pledges = {f"{answers.numbering}.json": _dumps(answers.sample())}
+        for name, text in pledges.items():
+            (scratch / name).write_text(text, encoding="utf-8")
         os.chmod(scratch, 0o755)  # mkdtemp makes it 0700; a records folder is shared
         if directory.exists():
             directory.rmdir()  # empty: checked above
