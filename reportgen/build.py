@@ -29,11 +29,13 @@ from .output import (
     compare_with_disk,
     file_digest,
     manifest_bytes,
+    output_lock,
     publish,
     read_manifest,
     read_member,
     real_path,
     recover,
+    refuse_protected,
     sha256,
     walk_names,
 )
@@ -256,9 +258,44 @@ def build(
 
     Returns None when ``out`` already holds exactly what these inputs give.
     Refuses, before any work, an ``out`` that reportgen may not replace
-    (:func:`reportgen.output.claim`).
+    (:func:`reportgen.output.claim`). One run at a time writes ``out``: a
+    second one waits for the first (:func:`reportgen.output.output_lock`).
     """
-    owned = claim(out, force=force, protected=protected_paths(records_dir, templates))
+    protected = protected_paths(records_dir, templates)
+    refuse_protected(real_path(out), out, protected)  # before anything is made beside it
+    with output_lock(out):
+        return _build_locked(
+            period,
+            records_dir,
+            templates,
+            out,
+            protected,
+            strict=strict,
+            pdf=pdf,
+            workers=workers,
+            force=force,
+            progress=progress,
+            pdf_progress=pdf_progress,
+            formats=formats,
+        )
+
+
+def _build_locked(
+    period: Period,
+    records_dir: Path,
+    templates: Path,
+    out: Path,
+    protected: dict[str, Path],
+    *,
+    strict: bool,
+    pdf: bool,
+    workers: int | None,
+    force: bool,
+    progress: Callable[[int, int], None] | None,
+    pdf_progress: Callable[[int, int], None] | None,
+    formats: Sequence[str],
+) -> Build | None:
+    owned = claim(out, force=force, protected=protected)
     recover(owned.target)  # what a killed build left, even when nothing is to be done
     if up_to_date(period, records_dir, templates, owned, pdf=pdf, formats=formats):
         return None
@@ -363,7 +400,13 @@ def verify(period: Period, records_dir: Path, templates: Path, out: Path) -> lis
     PDFs are LibreOffice's work and not byte-reproducible (it may order a
     PDF's objects differently from one run to the next), so each PDF is
     checked against the digest the manifest recorded when it was published.
+    The output is read under a shared lock: never half-way through a run's swap.
     """
+    with output_lock(out, shared=True):
+        return _verify(period, records_dir, templates, out)
+
+
+def _verify(period: Period, records_dir: Path, templates: Path, out: Path) -> list[str]:
     manifest, damage = read_manifest(out)
     # Rebuild the formats the output holds (a build with --hwpx is checked with them).
     held = built_formats(manifest.files) - {"pdf"} if manifest is not None else set()

@@ -23,6 +23,15 @@ that it holds an advisory lock on; whatever a killed build left there is
 removed by the next one (:func:`recover`), which can tell a dead build's
 staging directory from a running one's by the lock.
 
+One run at a time per output folder (:func:`output_lock`): a build, a
+``publish`` or a ``diff --out`` takes an exclusive lock on a file
+``.reportgen-lock-<name>`` beside the output *before* it looks at the output,
+and holds it until the swap is done; ``--check`` takes it shared. A second run
+into the same folder waits for the first (saying so) and then starts from what
+the first published, so the folder always holds exactly one run's files and
+never another run's new files carried over as if a person had saved them.
+The kernel drops the lock of a killed run (``kill -9`` included).
+
 On Linux the swap is one atomic ``renameat2(RENAME_EXCHANGE)``; elsewhere it
 is two renames, and a build interrupted between them is repaired by the next
 one.
@@ -44,17 +53,21 @@ import stat
 import tempfile
 import threading
 import unicodedata
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import click
+
 from .errors import OutputError, quote
+from .i18n import tr
 from .numbering import parts
 
 MANIFEST = "manifest.json"
 GENERATOR = "reportgen"
 _TMP_PREFIX = ".reportgen-tmp-"
+_LOCK_PREFIX = ".reportgen-lock-"
 # A manifest lists a few hundred names; one of megabytes is not ours.
 MAX_MANIFEST_BYTES = 16 * 1024 * 1024
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -433,6 +446,152 @@ def _uninterrupted() -> Iterator[None]:
             previous(*caught[0])
 
 
+# ---------------------------------------------------------------------------
+# One run per output folder
+
+
+def lock_path(target: Path) -> Path:
+    """The lock file of the output folder ``target`` (a real path): beside it, not in it.
+
+    Not inside: the output folder is swapped as a whole, and a lock inside it
+    would be swapped away with it.
+    """
+    return target.parent / f"{_LOCK_PREFIX}{target.name}"
+
+
+def _say_waiting(requested: Path) -> None:
+    click.echo(
+        tr(
+            f"{requested}: 다른 reportgen 실행이 이 폴더에 쓰고 있습니다. 그 실행이 끝나면 "
+            "이어서 합니다 (그만두려면 Ctrl-C).",
+            f"{requested}: another reportgen run is writing this folder; this one continues "
+            "when it is done (Ctrl-C to stop).",
+        ),
+        err=True,
+    )
+
+
+def _make_parents(directory: Path) -> list[Path]:
+    """Create ``directory`` and its missing parents; return those created, outermost first."""
+    missing: list[Path] = []
+    for path in (directory, *directory.parents):
+        if os.path.lexists(path):
+            break
+        missing.append(path)
+    for path in reversed(missing):
+        with contextlib.suppress(FileExistsError):
+            os.mkdir(path)
+    return list(reversed(missing))
+
+
+def _lock_fd(path: Path, requested: Path, shared: bool, on_wait: Callable[[], None]) -> int:
+    """An fd holding the lock on ``path``; waits (saying so once) while another run holds it."""
+    operation = fcntl.LOCK_SH if shared else fcntl.LOCK_EX
+    told = False
+    while True:
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+        except FileNotFoundError:  # a finishing run removed the folder it had made
+            _make_parents(path.parent)
+            continue
+        except OSError as exc:
+            raise OutputError(
+                tr(
+                    f"{requested}: 잠금 파일 {path}을(를) 열 수 없습니다 ({exc.strerror}). "
+                    "그 자리에 쓸 수 있는지 확인하거나 다른 --out을 고르세요.",
+                    f"{requested}: cannot open the lock file {path} ({exc.strerror}); check that "
+                    "the folder is writable, or choose another --out.",
+                )
+            ) from None
+        try:
+            try:
+                fcntl.flock(fd, operation | fcntl.LOCK_NB)
+            except BlockingIOError:
+                if not told:
+                    on_wait()
+                    told = True
+                fcntl.flock(fd, operation)  # Ctrl-C interrupts the wait
+            # A run that finishes removes its lock file: the file locked must
+            # still be the one at ``path``, or a third run could lock a new one.
+            held = os.fstat(fd)
+            try:
+                now = os.stat(path, follow_symlinks=False)
+            except FileNotFoundError:
+                now = None
+            if now is not None and not stat.S_ISREG(now.st_mode):
+                raise OutputError(
+                    tr(
+                        f"{path}: reportgen의 잠금 파일 자리에 일반 파일이 아닌 것이 있습니다. "
+                        "지우고 다시 실행하세요.",
+                        f"{path}: the place of reportgen's lock file holds something that is "
+                        "not a regular file; remove it and run again.",
+                    )
+                )
+            if now is not None and (now.st_dev, now.st_ino) == (held.st_dev, held.st_ino):
+                return fd
+        except BaseException:
+            os.close(fd)
+            raise
+        os.close(fd)
+
+
+def _unlock(fd: int, path: Path) -> None:
+    """Remove the lock file if no other run waits on it, then release it."""
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # a shared holder upgrades, or leaves it
+        held = os.fstat(fd)
+        now = os.stat(path, follow_symlinks=False)
+        if (now.st_dev, now.st_ino) == (held.st_dev, held.st_ino):
+            os.unlink(path)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def output_lock(
+    requested: Path,
+    *,
+    shared: bool = False,
+    on_wait: Callable[[], None] | None = None,
+) -> Iterator[None]:
+    """Hold the output folder ``requested`` for one run (``shared``: for reading only).
+
+    Taken before the run looks at the output, held until it has published.
+    The lock file goes when the last run using it ends; folders made only
+    to hold it go too, so a refused run leaves nothing behind. A shared
+    lock on a folder whose parent does not exist is not needed (there is
+    nothing to read) and is not taken.
+    """
+    target = real_path(requested)
+    path = lock_path(target)
+    if shared and not os.path.isdir(target.parent):
+        yield
+        return
+    with _uninterrupted():
+        try:
+            made = _make_parents(target.parent)
+        except OSError as exc:
+            raise OutputError(
+                tr(
+                    f"{target.parent}에 쓸 수 없습니다 ({exc.strerror}). 다른 --out을 고르세요.",
+                    f"cannot write to {target.parent}: {exc.strerror}; choose another --out.",
+                )
+            ) from None
+    try:
+        fd = _lock_fd(path, requested, shared, on_wait or (lambda: _say_waiting(requested)))
+        try:
+            yield
+        finally:
+            with _uninterrupted():
+                _unlock(fd, path)
+    finally:
+        for directory in reversed(made):
+            with contextlib.suppress(OSError):
+                directory.rmdir()  # only when empty: nobody else's, nothing of ours
+
+
 class Staging:
     """A locked scratch directory beside the target for one build.
 
@@ -532,8 +691,12 @@ def publish(
     would be overwritten by a new file is refused without ``force``.
     """
     _check_names(files)
-    owned = target if isinstance(target, Claim) else claim(target)
     with contextlib.ExitStack() as stack:
+        if isinstance(target, Claim):
+            owned = target  # claimed by the caller, under the caller's lock
+        else:
+            stack.enter_context(output_lock(target))
+            owned = claim(target)
         stage = staging or stack.enter_context(Staging(owned.target))
         _publish(owned, files, stage)
 
@@ -612,6 +775,19 @@ def add_files(
     anything else is carried over as a build would.
     """
     _check_names(files)
+    refuse_protected(real_path(out), out, protected or {})
+    with output_lock(out):
+        return _add_files(out, files, version=version, force=force, protected=protected)
+
+
+def _add_files(
+    out: Path,
+    files: Mapping[str, bytes],
+    *,
+    version: str,
+    force: bool,
+    protected: Mapping[str, Path] | None,
+) -> list[Path]:
     owned = claim(out, force=force, protected=protected)
     kept: dict[str, bytes] = {}
     if owned.previous is not None:
