@@ -50,9 +50,11 @@ from pathlib import Path
 from lxml import etree
 
 from . import hwpxml as hx
+from . import tables
 from .errors import TemplateError
 from .hwpxml import HP, Cell, Ids, StyleRef, cm
 from .ooxml import PackageError, read_package, read_template
+from .tables import Table
 from .view import Line, MoneyTable, PledgeView, ReportInfo, ReportView
 
 DEFAULT_TEMPLATE = Path(__file__).resolve().parent.parent / "templates" / "report.hwpx"
@@ -87,6 +89,10 @@ PROGRESS_WIDTHS = (3.3, 12.2, 1.5)
 MONEY_FIXED = (3.89, 1.0, 1.6)  # 공약사업명 | 구분 | 계, then the city's columns
 TEXT_WIDTH = 17.0
 MONEY_MARGIN = (cm(0.1), cm(0.1), cm(0.05), cm(0.05))
+# A finished table's columns after the first: a share wider than a count, a
+# status's column wide enough for its name ("정상추진"), as the DOCX has them.
+TALLY_NAME = 2.4
+COLUMN_WEIGHTS = {"rate": 6, "status": 5, "count": 4}
 NON_BUDGET = "비          예          산"
 # 목차 page references point at each pledge's first paragraph by its id: these
 # ids are apart from the running ones, which never get near them.
@@ -386,52 +392,53 @@ class _Layout:
         self.para("장제목", "총 괄 표", page_break=True)
         for line in report.summary_lines:
             self.para("항목1", line)
-        self.para("단위", "(단위 : 개, %)")
-        rows: list[list[Cell | None]] = [[self.head(h) for h in ("추진상황", "공약 수", "비율")]]
-        for s in report.summary:
-            rows.append(
-                [
-                    self.cell(s.status),
-                    self.cell(str(s.count), "표숫자"),
-                    self.cell(s.share, "표숫자"),
-                ]
-            )
-        rows.append(
-            [self.head("계"), self.cell(str(report.base), "표숫자"), self.cell("100.0%", "표숫자")]
-        )
-        if report.unrecorded:
-            rows.append(
-                [
-                    self.cell("추진상황 미기재 (비율 제외)"),
-                    self.cell(str(report.unrecorded), "표숫자"),
-                    self.cell("-", "표숫자"),
-                ]
-            )
-        self.table((7.0, 5.0, 5.0), rows)
-        for title, tallies in (
-            (f"{report.group_level}별 추진상황", report.by_group),
-            ("부서별 추진상황", report.by_department if report.by_group else ()),
+        if report.status_table is not None:
+            self.finished(report.status_table, (7.0, 5.0, 5.0))
+        for table in (report.group_table, report.department_table):
+            if table is not None:
+                self.finished(table)
+
+    def finished(self, table: Table, widths: Sequence[float] = ()) -> None:
+        """A finished table of the view, as it is: its title, unit, rows, merges and notes.
+
+        Without ``widths`` the first column takes :data:`TALLY_NAME` and the
+        others share the rest by what they hold (:data:`COLUMN_WEIGHTS`).
+        """
+        if table.title:
+            self.para("섹션제목", table.title)
+        if table.unit:
+            self.para("단위", table.unit)
+        if not widths:
+            weights = [COLUMN_WEIGHTS.get(c.kind, 4) for c in table.columns[1:]]
+            free = TEXT_WIDTH - TALLY_NAME
+            widths = [TALLY_NAME, *(free * w / sum(weights) for w in weights)]
+        total = self.t.total_fill
+        rows: list[list[Cell | None]] = []
+        for row, places in zip(
+            table.all_rows, tables.grid(table.all_rows, len(table.columns)), strict=True
         ):
-            if not tallies:
-                continue
-            self.para("섹션제목", f"□ {title}")
-            heads = ["구분", "공약 수", "완료", "달성률"]
-            extra = [("이행률", "weighted_share")] if report.weighted_share else []
-            if report.average_progress:
-                extra.append(("평균진행률", "average_progress"))
-            rows = [[self.head(h) for h in heads + [e[0] for e in extra]]]
-            for tl in tallies:
-                rows.append(
-                    [
-                        self.cell(tl.name),
-                        self.cell(str(tl.total), "표숫자"),
-                        self.cell(str(tl.done), "표숫자"),
-                        self.cell(tl.done_share, "표숫자"),
-                        *(self.cell(getattr(tl, attr), "표숫자") for _, attr in extra),
-                    ]
+            line: list[Cell | None] = []
+            for cell in places:
+                if cell is None:
+                    line.append(None)
+                    continue
+                span = {"col_span": cell.col_span, "row_span": cell.row_span}
+                if row.kind == "head":
+                    line.append(self.head(cell.text, **span))
+                    continue
+                fill = total if row.kind == "total" else self.t.body_fill
+                style = (
+                    "표머리"
+                    if cell.kind == "head"
+                    else "표본문"
+                    if cell.kind == "text"
+                    else "표숫자"
                 )
-            first = 17.0 - 2.5 * (len(heads) - 1 + len(extra))
-            self.table([first] + [2.5] * (len(heads) - 1 + len(extra)), rows)
+                line.append(self.cell(cell.text, style, fill=fill, **span))
+            rows.append(line)
+        self.table(widths, rows, header_rows=len(table.head), margin=MONEY_MARGIN)
+        for note in table.notes:
+            self.para("표주석", f"※ {note}")
 
     def contents(self, report: ReportView) -> None:
         self.para("장제목", "목  차", page_break=True)

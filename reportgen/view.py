@@ -41,7 +41,10 @@ from .budget import (
 )
 from .model import FUNDING_SOURCES, Adjustment, Item, Pledge, ReportSettings
 from .periods import FiscalColumn, Period, RowLabel, Term, heading_for
+from .tables import Rate, StatusCount, Table, Tally, share, status_table, tally_table
 from .text import blankless
+
+__all__ = ["Rate", "StatusCount", "Table", "Tally"]  # the table types, re-exported
 
 # How each level of 개조식 text is printed (FORM.md §2, §9).
 SYMBOLS = ("□", "○", "-", "·")
@@ -75,9 +78,7 @@ def format_figure(figure: Figure, with_executed: bool) -> str:
 
 def format_share(part: int, whole: int) -> str:
     """Share to one decimal, as cities print 달성률: ``37.5%``."""
-    if whole == 0:
-        return "-"
-    return f"{Decimal(part * 100) / Decimal(whole):.1f}%"
+    return share(part, whole).text
 
 
 @dataclass(frozen=True)
@@ -622,13 +623,6 @@ def pledge_view(pledge: Pledge, period: Period, settings: ReportSettings) -> Ple
 
 
 @dataclass(frozen=True)
-class StatusCount:
-    status: str
-    count: int
-    share: str
-
-
-@dataclass(frozen=True)
 class PledgeMoney:
     """One pledge's line in the workbook summary (planned / secured / executed)."""
 
@@ -672,22 +666,6 @@ def report_info(period: Period, settings: ReportSettings) -> ReportInfo:
 
 
 @dataclass(frozen=True)
-class Tally:
-    """Statuses counted over some pledges: the 총괄표, or one 분야's or 부서's line of it."""
-
-    name: str  # "" for the whole report, else the 분야 or 부서
-    total: int  # every pledge counted here
-    base: int  # those in the base of the rates (a status recorded, not excluded)
-    unrecorded: int  # no status recorded (추진상황 미기재): listed apart, in no rate
-    excluded: int  # statuses left out of the base (통폐합, 공약 제외 …)
-    statuses: tuple[StatusCount, ...]  # every listed status; shares of ``base``
-    done: int
-    done_share: str  # 달성률
-    weighted_share: str  # 이행률 with the city's weights, "" without weights
-    average_progress: str  # 평균진행률 of 추진율, "" where pledges record none
-
-
-@dataclass(frozen=True)
 class Section:
     """A heading of the booklet (a 분야) and its pledges, for the 목차 and the pages."""
 
@@ -705,6 +683,9 @@ class IndicatorTotal:
     target_text: str
     result_text: str
     rate_text: str
+    target: Decimal = Decimal(0)
+    result: Decimal | None = None
+    rate: Decimal | None = None  # result ÷ target
 
 
 @dataclass(frozen=True)
@@ -739,15 +720,19 @@ class ReportView:
     # What counts as done, as the 총괄 says it: "완료(이행후계속추진 포함)".
     done_label: str = "완료"
     money_totals: MoneyTotals | None = None  # every budgeted pledge's money added up
+    # The finished tables of the 총괄 (reportgen.tables): every writer lays these out.
+    status_table: Table | None = None  # 총괄표
+    group_table: Table | None = None  # □ 분야별 추진상황, where the city groups its pledges
+    department_table: Table | None = None  # □ 부서별 추진상황, where there are two or more 부서
+    # The 총괄's rates as values (the *_share fields are their printed texts).
+    done_rate: Rate = Rate(None, "-")
+    weighted_rate: Rate | None = None
+    average_rate: Rate | None = None
 
 
 def report_view(pledges: list[Pledge], period: Period, settings: ReportSettings) -> ReportView:
     views = tuple(pledge_view(p, period, settings) for p in pledges)
     return assemble_report(views, period, settings)
-
-
-def _share(value: Decimal, whole: int) -> str:
-    return "-" if whole == 0 else f"{value / Decimal(whole):.1f}%"
 
 
 def tally(name: str, views: Sequence[PledgeView], settings: ReportSettings) -> Tally:
@@ -764,12 +749,13 @@ def tally(name: str, views: Sequence[PledgeView], settings: ReportSettings) -> T
     # An unknown status is not a status, and an excluded one (통폐합) is not a
     # pledge in progress: both are counted apart, out of the base of every share.
     base = len(views) - unrecorded - excluded
-    statuses = tuple(
-        StatusCount(s, n, "-" if s in excluded_statuses else format_share(n, base))
-        for s, n in counts.items()
-    )
+    dash = Rate(None, "-")
+    statuses = []
+    for s, n in counts.items():
+        rate = dash if s in excluded_statuses else share(n, base)
+        statuses.append(StatusCount(s, n, rate.text, rate))
     done = sum(counts.get(s, 0) for s in settings.done_statuses if s not in excluded_statuses)
-    weighted = ""
+    weighted = None
     if settings.weights:
         points = sum(
             (
@@ -779,8 +765,8 @@ def tally(name: str, views: Sequence[PledgeView], settings: ReportSettings) -> T
             ),
             Decimal(0),
         )
-        weighted = _share(points, base)
-    average = ""
+        weighted = share(points / 100, base)
+    average = None
     if settings.progress_rate:
         rates = [
             v.progress_rate
@@ -789,18 +775,22 @@ def tally(name: str, views: Sequence[PledgeView], settings: ReportSettings) -> T
             and v.status in counts
             and v.status not in excluded_statuses
         ]
-        average = _share(sum(rates, Decimal(0)) * 100, len(rates) * 100) if rates else "-"
+        average = share(sum(rates, Decimal(0)) / 100, len(rates)) if rates else dash
+    done_rate = share(done, base)
     return Tally(
         name=name,
         total=len(views),
         base=base,
         unrecorded=unrecorded,
         excluded=excluded,
-        statuses=statuses,
+        statuses=tuple(statuses),
         done=done,
-        done_share=format_share(done, base),
-        weighted_share=weighted,
-        average_progress=average,
+        done_share=done_rate.text,
+        weighted_share=weighted.text if weighted else "",
+        average_progress=average.text if average else "",
+        done_rate=done_rate,
+        weighted_rate=weighted,
+        average_rate=average,
     )
 
 
@@ -826,6 +816,9 @@ def _indicator_totals(views: Sequence[PledgeView]) -> tuple[IndicatorTotal, ...]
                 format_number(target),
                 format_number(result),
                 format_rate(rate),
+                target,
+                result,
+                rate,
             )
         )
     return tuple(out)
@@ -909,6 +902,7 @@ def assemble_report(
         else ()
     )
 
+    level = top[0].level if top else ""
     return ReportView(
         city=info.city,
         title=info.title,
@@ -935,10 +929,24 @@ def assemble_report(
         by_group=tuple(by_group),
         by_department=by_department,
         sections=tuple(sections),
-        group_level=top[0].level if top else "",
+        group_level=level,
         indicator_totals=_indicator_totals(views),
         done_label=done_label(settings),
         money_totals=money_totals(views, settings.funding_sources),
+        done_rate=whole.done_rate,
+        weighted_rate=whole.weighted_rate,
+        average_rate=whole.average_rate,
+        status_table=status_table(whole, settings.excluded_statuses),
+        group_table=(
+            tally_table("by_group", f"□ {level}별 추진상황", level, by_group, whole)
+            if by_group
+            else None
+        ),
+        department_table=(
+            tally_table("by_department", "□ 부서별 추진상황", "부서", by_department, whole)
+            if by_department
+            else None
+        ),
     )
 
 
@@ -972,10 +980,18 @@ def summary_lines(whole: Tally, settings: ReportSettings, groups: int = 0) -> tu
     if apart:
         target += f" ({josa.attach(', '.join(apart), '은')} 비율 산정에서 제외)"
     label = done_label(settings)
-    lines = [target, f"○ {label} {whole.done}개, 달성률 {whole.done_share}"]
+    # Every rate says its base beside the figure: a reader of one line alone
+    # sees what it is a share of (#22).
+    if not whole.base:
+        base = f"비율 대상 없음, {', '.join(apart)} 제외" if apart else "비율 대상 없음"
+    elif apart:
+        base = f"{whole.total}개 중 {whole.base}개 기준, {', '.join(apart)} 제외"
+    else:
+        base = f"{whole.base}개 기준"
+    lines = [target, f"○ {label} {whole.done}개, 달성률 {whole.done_share} ({base})"]
     if settings.weights:
         weights = ", ".join(f"{s} {format_amount(w)}%" for s, w in settings.weights.items())
-        lines.append(f"○ 이행률 {whole.weighted_share} (가중치: {weights})")
+        lines.append(f"○ 이행률 {whole.weighted_share} ({base}; 가중치: {weights})")
     if settings.progress_rate:
         lines.append(f"○ 평균진행률 {whole.average_progress} (공약별 추진율의 평균)")
     return tuple(lines)

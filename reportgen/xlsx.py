@@ -47,7 +47,7 @@ import io
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -60,12 +60,12 @@ from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from . import ooxml
+from . import ooxml, tables
 from .bulk import bulk_allocation
 from .errors import TemplateError
 from .ooxml import normalize_package
 from .periods import Period
-from .view import MoneyRow, MoneyTable, PledgeView, ReportView, Tally
+from .view import MoneyRow, MoneyTable, PledgeView, ReportView
 
 __all__ = ["ROLES", "STYLE_SHEET", "load_styles", "render_workbook", "sheet_names"]
 
@@ -501,23 +501,6 @@ def _value(value: Decimal) -> tuple[int | float, bool]:
     return float(value), True
 
 
-def _printed_number(text: str) -> Decimal | None:
-    """A figure the view formatted for print (``1,000``, ``12.5``) back as the number it is."""
-    text = text.replace(",", "").strip()
-    if not text or text == "-":
-        return None
-    try:
-        return Decimal(text)
-    except ArithmeticError:
-        return None
-
-
-def _printed_share(text: str) -> float | str:
-    """A share the view formatted (``37.5%``) as the cell stores it; "" where it printed none."""
-    number = _printed_number(text.removesuffix("%"))
-    return "" if number is None else float(number / 100)
-
-
 class _Formats:
     """XlsxWriter formats of one workbook, made once per (role, variant)."""
 
@@ -650,7 +633,9 @@ MARGIN_SIDE, MARGIN_TOP_BOTTOM = 0.4, 0.6
 
 
 def tally_sheet_name(report: ReportView) -> str:
-    return f"{report.group_level or '분야'}{TALLY_SHEET_SUFFIX}"
+    """``분야·부서별`` after the city's group level; ``부서별`` where it has none."""
+    level = report.group_level
+    return f"{level}{TALLY_SHEET_SUFFIX}" if level else TALLY_SHEET_SUFFIX.lstrip("·")
 
 
 @dataclass(frozen=True)
@@ -720,6 +705,9 @@ def _like_rate_formula(row: int, executed_col: int, basis_col: int) -> str:
 @lru_cache(maxsize=8192)
 def _basis_formula(row: int, pairs: tuple[tuple[int, int], ...]) -> str:
     return "=" + _basis_body(row, pairs)
+
+
+SHARE_STEP = Decimal("0.001")  # a share's ROUND(…, 3): a tenth of a percent
 
 
 def _share_formula(count: str, base: str) -> str:
@@ -1058,7 +1046,9 @@ class _Writer:
         formula = _like_rate_formula(total_row, SUM_EXECUTED, basis_col)
         total.computed_rate(ws, total_row, SUM_RATE, formula, whole)
         if progress_col is not None:
-            total.share(ws, total_row, progress_col, _printed_share(report.average_progress))
+            average = report.average_rate
+            stored = "" if average is None or average.value is None else float(average.value)
+            total.share(ws, total_row, progress_col, stored)
         last = max(total_row - 1, SUMMARY_FIRST_ROW)
         status_range = f"{_abs(SUMMARY_FIRST_ROW, SUM_STATUS)}:{_abs(last, SUM_STATUS)}"
         self.status_block(ws, total_row + STATUS_GAP, status_range)
@@ -1066,95 +1056,65 @@ class _Writer:
         self._print_setup(ws, SUMMARY_FIRST_ROW)
 
     def status_block(self, ws: Worksheet, top: int, status_range: str) -> None:
-        """□ 추진상황별 현황: counts (COUNTIF of the list), shares of the base, then what is apart."""
+        """□ 추진상황별 현황: the view's 총괄표, row by row, with live formulas.
+
+        A status row counts its status in the list above (COUNTIF), 계 adds up
+        the rows in the base, 전체 공약 the 계 and what is counted apart; every
+        formula stores the view's figure as its value. The rows, their order
+        and labels are the view's (:attr:`ReportView.status_table`).
+        """
         f, report = self.f, self.report
+        table = report.status_table
+        assert table is not None  # assemble_report always sets it
         share = self.f.numeric("rate")
         total_share = self.f.numeric("total")
-        excluded = set(report.excluded_statuses)
         ws.write_string(top, 0, "□ 추진상황별 현황", f("section"))
         head = top + 1
-        self._headers(ws, head, STATUS_LABEL, ("추진상황", "공약 수", "비율"))
+        self._headers(ws, head, STATUS_LABEL, [c.text for c in table.head[0].cells])
         r = head + 1
-
-        def countif(row: int, status: str) -> None:
-            criteria = "=" + re.sub(r"([~*?])", r"~\1", status)
-            ws.write_formula(
-                row,
-                STATUS_COUNT,
-                f"=COUNTIF({status_range},{_quote_text(criteria)})",
-                f("figure"),
-                counts[status],
-            )
-
-        counts = {s.status: s.count for s in report.summary}
-        counts[NOT_RECORDED_STATUS] = report.unrecorded
-        rows: dict[str, int] = {}
-        for status_count in report.summary:
-            if status_count.status in excluded:
-                continue
-            ws.write_string(r, STATUS_LABEL, status_count.status, f("label"))
-            countif(r, status_count.status)
-            rows[status_count.status] = r
-            r += 1
-        base_row = r
+        base_rows: list[int] = []
+        apart_rows: list[int] = []
+        keys = [row.key for row in table.rows]
+        base_row = r + keys.index("base")
         base_ref = _abs(base_row, STATUS_COUNT)
-        # 계 is the base of every share: pledges with a status not left out. Those
-        # without one, and the excluded statuses, are counted apart below.
-        ws.write_string(base_row, STATUS_LABEL, "계", f("total_label"))
-        base_formula = _sum_formula(STATUS_COUNT, tuple(rows.values())) if rows else "=0"
-        ws.write_formula(base_row, STATUS_COUNT, base_formula, f("total"), report.base)
-        base_cell = _a1(base_row, STATUS_COUNT)
-        total_share.computed_rate(
-            ws,
-            base_row,
-            STATUS_SHARE,
-            _share_formula(base_cell, base_cell),
-            1 if report.base else "",
-        )
-        for status_count in report.summary:
-            ri = rows.get(status_count.status)
-            if ri is not None:
-                formula = _share_formula(_a1(ri, STATUS_COUNT), base_ref)
-                share.computed_rate(
-                    ws, ri, STATUS_SHARE, formula, _printed_share(status_count.share)
+        for row in table.rows:
+            label, count, rate = row.cells
+            total = row.kind == "total"
+            ws.write_string(r, STATUS_LABEL, label.text, f("total_label" if total else "label"))
+            if row.key == "base":
+                formula = _sum_formula(STATUS_COUNT, tuple(base_rows)) if base_rows else "=0"
+                ws.write_formula(r, STATUS_COUNT, formula, f("total"), count.value)
+            elif row.key == "all":
+                formula = _sum_formula(STATUS_COUNT, (base_row, *apart_rows))
+                ws.write_formula(r, STATUS_COUNT, formula, f("total"), count.value)
+            else:
+                status = NOT_RECORDED_STATUS if row.key == tables.UNRECORDED else row.key
+                criteria = "=" + re.sub(r"([~*?])", r"~\1", status)
+                ws.write_formula(
+                    r,
+                    STATUS_COUNT,
+                    f"=COUNTIF({status_range},{_quote_text(criteria)})",
+                    f("figure"),
+                    count.value,
                 )
-        r = base_row + 1
-        done = [s for s in report.done_statuses if s not in excluded]
-        done_rows = [rows[s] for s in done if s in rows]
-        ws.write_string(r, STATUS_LABEL, f"달성 ({'·'.join(done)})", f("total_label"))
-        done_formula = _sum_formula(STATUS_COUNT, tuple(done_rows)) if done_rows else "=0"
-        ws.write_formula(r, STATUS_COUNT, done_formula, f("total"), report.done)
-        formula = _share_formula(_a1(r, STATUS_COUNT), base_ref)
-        total_share.computed_rate(ws, r, STATUS_SHARE, formula, _printed_share(report.done_share))
+                (base_rows if row.kind == "body" else apart_rows).append(r)
+            numeric = total_share if total else share
+            if row.kind == "body" or row.key == "base":
+                formula = _share_formula(_a1(r, STATUS_COUNT), base_ref)
+                # Stored as the formula computes it: rounded to a tenth of a percent.
+                stored = (
+                    None
+                    if rate.value is None
+                    else Decimal(rate.value).quantize(SHARE_STEP, ROUND_HALF_UP)
+                )
+                numeric.computed_rate(ws, r, STATUS_SHARE, formula, stored)
+            elif rate.text:
+                ws.write_string(r, STATUS_SHARE, rate.text, f("label"))
+            r += 1
+        for note in table.notes:
+            ws.write_string(r, STATUS_LABEL, f"※ {note}", f("note"))
+            r += 1
         r += 1
-        if report.weighted_share:
-            ws.write_string(r, STATUS_LABEL, "이행률 (가중치 적용)", f("total_label"))
-            total_share.share(ws, r, STATUS_SHARE, _printed_share(report.weighted_share))
-            r += 1
-        if report.average_progress:
-            ws.write_string(r, STATUS_LABEL, "평균진행률 (추진율 평균)", f("total_label"))
-            total_share.share(ws, r, STATUS_SHARE, _printed_share(report.average_progress))
-            r += 1
-        apart_rows = []
-        for status in report.excluded_statuses:
-            if status in counts:
-                ws.write_string(r, STATUS_LABEL, f"{status} (비율 제외)", f("label"))
-                countif(r, status)
-                apart_rows.append(r)
-                r += 1
-        if report.unrecorded:
-            ws.write_string(r, STATUS_LABEL, "추진상황 미기재 (비율 제외)", f("label"))
-            countif(r, NOT_RECORDED_STATUS)
-            apart_rows.append(r)
-            r += 1
-        if apart_rows:
-            ws.write_string(r, STATUS_LABEL, "전체 공약", f("total_label"))
-            formula = _sum_formula(STATUS_COUNT, (base_row, *apart_rows))
-            ws.write_formula(r, STATUS_COUNT, formula, f("total"), report.total)
-            r += 1
-        apart = "·".join([*(s for s in report.excluded_statuses if s in counts), "미기재"])
-        ws.write_string(r, STATUS_LABEL, f"※ 비율 = 공약 수 ÷ 계 ({apart} 제외)", f("note"))
-        r += 2
         ws.write_string(r, 0, "□ 총괄", f("section"))
         for i, line in enumerate(report.summary_lines, start=1):
             ws.write_string(r + i, STATUS_LABEL, line, f("note"))
@@ -1162,83 +1122,46 @@ class _Writer:
     # -- 분야·부서별 -------------------------------------------------------------
 
     def tallies(self, ws: Worksheet) -> None:
-        """One row per 분야 and, below, per 부서: the 총괄's counts and shares, from the view."""
+        """The view's 분야별 and 부서별 tables, one below the other, as they are.
+
+        Counts and shares are numbers (a share from its :class:`Rate`, never
+        from its text); the 계 row's counts are SUMs of the lines above it,
+        storing the view's figures.
+        """
         f, report = self.f, self.report
-        level = report.group_level or "분야"
-        statuses = [s.status for s in report.summary]
-        extra = [("이행률", "weighted_share")] if report.weighted_share else []
-        if report.average_progress:
-            extra.append(("평균진행률", "average_progress"))
-        labels = [
-            "공약 수",
-            *(f"{s}\n(비율 제외)" if s in report.excluded_statuses else s for s in statuses),
-            "미기재\n(비율 제외)",
-            "비율 대상",
-            "달성",
-            "달성률",
-            *(label for label, _ in extra),
-        ]
-        first_fig = 1
-        total_col = first_fig
-        status0 = total_col + 1
-        unrecorded_col = status0 + len(statuses)
-        base_col = unrecorded_col + 1
-        done_col = base_col + 1
-        share_col = done_col + 1
-        last_col = share_col + len(extra)
+        found = [t for t in (report.group_table, report.department_table) if t is not None]
+        width = max(len(t.columns) for t in found)
         ws.set_column(0, 0, TITLE_WIDTH)
-        ws.set_column(first_fig, share_col - 1, SUM_WIDTH)
-        ws.set_column(share_col, last_col, RATE_WIDTH + 2)
-        self._title_rows(ws, last_col, f"{level}별 · 부서별 추진상황", unit=False)
-        figure, total = self.f.numeric("figure"), self.f.numeric("total")
-        shares, total_shares = self.f.numeric("rate"), self.f.numeric("total")
-
-        def block(top: int, heading: str, rows: Sequence[Tally]) -> int:
-            ws.write_string(top, 0, heading, f("header"))
-            self._headers(ws, top, first_fig, labels)
-            r = top + 1
-            for t in rows:
-                ws.write_string(r, 0, t.name, f("label"))
-                counts = [t.total, *(s.count for s in t.statuses), t.unrecorded, t.base, t.done]
-                for c, value in enumerate(counts, start=first_fig):
-                    figure.figure(ws, r, c, Decimal(value))
-                done, base = _a1(r, done_col), _a1(r, base_col)
-                shares.computed_rate(
-                    ws, r, share_col, _share_formula(done, base), _printed_share(t.done_share)
-                )
-                for k, (_, attr) in enumerate(extra, start=1):
-                    shares.share(ws, r, share_col + k, _printed_share(getattr(t, attr)))
+        ws.set_column(1, width - 1, SUM_WIDTH)
+        level = report.group_level or "부서"
+        self._title_rows(ws, width - 1, f"{level}별 · 부서별 추진상황", unit=False)
+        count, total = self.f.numeric("figure"), self.f.numeric("total")
+        rate, total_rate = self.f.numeric("rate"), self.f.numeric("total")
+        r = HEAD_ROW
+        for table in found:
+            self._headers(ws, r, 0, [c.text for c in table.head[0].cells])
+            r += 1
+            first = r
+            for row in table.rows:
+                is_total = row.kind != "body"
+                label, *cells = row.cells
+                ws.write_string(r, 0, label.text, f("total_label" if is_total else "label"))
+                for c, cell in enumerate(cells, start=1):
+                    value = cell.value
+                    if table.columns[c].kind == "rate":
+                        (total_rate if is_total else rate).share(
+                            ws, r, c, "" if value is None else float(value)
+                        )
+                    elif is_total:
+                        formula = _sum_formula(c, tuple(range(first, r)))
+                        total.total(ws, r, c, formula, None if value is None else Decimal(value))
+                    else:
+                        count.figure(ws, r, c, None if value is None else Decimal(value))
                 r += 1
-            # 계: the whole report, as the 총괄 counts it; the rows add up to it.
-            ws.write_string(r, 0, "계", f("total_label"))
-            whole = [
-                report.total,
-                *(s.count for s in report.summary),
-                report.unrecorded,
-                report.base,
-                report.done,
-            ]
-            for c, value in enumerate(whole, start=first_fig):
-                column = _sum_formula(c, tuple(range(top + 1, r)))
-                total.total(ws, r, c, column, Decimal(value))
-            done, base = _a1(r, done_col), _a1(r, base_col)
-            total_shares.computed_rate(
-                ws, r, share_col, _share_formula(done, base), _printed_share(report.done_share)
-            )
-            for k, (_, attr) in enumerate(extra, start=1):
-                total_shares.share(ws, r, share_col + k, _printed_share(getattr(report, attr)))
-            return r + 1
-
-        end = block(HEAD_ROW, level, report.by_group)
-        end = block(end + 1, "부서", report.by_department)
-        ws.write_string(
-            end,
-            0,
-            "※ 달성률·이행률·평균진행률은 비율 제외(미기재"
-            + "".join(f"·{s}" for s in report.excluded_statuses)
-            + ") 공약을 뺀 비율 대상 기준입니다",
-            f("note"),
-        )
+            for note in table.notes:
+                ws.write_string(r, 0, f"※ {note}", f("note"))
+                r += 1
+            r += 1
         ws.freeze_panes(LIST_FIRST_ROW, 1)
         self._print_setup(ws, LIST_FIRST_ROW)
 
@@ -1370,9 +1293,9 @@ class _Writer:
             for it in report.indicator_totals:
                 ws.write_string(r, NAME, it.name, f("total_label"))
                 ws.write_string(r, UNIT, it.unit, f("label"))
-                total.figure(ws, r, TARGET, _printed_number(it.target_text))
-                total.figure(ws, r, RESULT, _printed_number(it.result_text))
-                total_rates.share(ws, r, RATE, _printed_share(it.rate_text))
+                total.figure(ws, r, TARGET, it.target)
+                total.figure(ws, r, RESULT, it.result)
+                total_rates.share(ws, r, RATE, "" if it.rate is None else float(it.rate))
                 self._count(ws, r, AS_OF, it.pledges, "total")
                 r += 1
         ws.freeze_panes(LIST_FIRST_ROW, FREEZE_COLS)
@@ -1408,7 +1331,7 @@ class _Writer:
         report = self.report
         summary = self._sheet(SUMMARY_SHEET)
         tally_name = tally_sheet_name(report)
-        tallies = self._sheet(tally_name) if report.by_group else None
+        tallies = self._sheet(tally_name) if report.group_table or report.department_table else None
         sources = self._sheet(SOURCES_SHEET)
         indicators = (
             self._sheet(INDICATORS_SHEET) if any(v.indicators for v in report.pledges) else None

@@ -211,7 +211,7 @@ def test_excluded_statuses_leave_the_base_and_say_so() -> None:
     assert (report.total, report.base, report.excluded, report.done) == (4, 3, 1, 2)
     assert report.done_share == "66.7%"
     assert report.summary_lines[0] == "○ 대상: 2개 분야 공약 4개 (폐기 1개는 비율 산정에서 제외)"
-    assert report.summary_lines[1] == "○ 완료 2개, 달성률 66.7%"
+    assert report.summary_lines[1] == "○ 완료 2개, 달성률 66.7% (4개 중 3개 기준, 폐기 1개 제외)"
     assert {s.status: s.share for s in report.summary}["폐기"] == "-"
 
 
@@ -219,7 +219,7 @@ def test_done_wording_never_claims_what_the_rule_does_not_include() -> None:
     report = _report(_settings(), ["완료", "정상추진"])
     assert not any("포함" in line for line in report.summary_lines)
     goyang = _report(_settings(done_statuses=["완료", "정상추진"]), ["완료", "정상추진"])
-    assert goyang.summary_lines[1] == "○ 완료(정상추진 포함) 2개, 달성률 100.0%"
+    assert goyang.summary_lines[1] == "○ 완료(정상추진 포함) 2개, 달성률 100.0% (2개 기준)"
 
 
 def test_weighted_rate_and_average_progress() -> None:
@@ -228,7 +228,7 @@ def test_weighted_rate_and_average_progress() -> None:
     # (100 + 50 + 50 + 0) / 4 = 50.0%; (100 + 80 + 60 + 0) / 4 = 60.0%
     assert report.weighted_share == "50.0%"
     assert report.average_progress == "60.0%"
-    assert "○ 이행률 50.0% (가중치: 완료 100%, 정상추진 50%)" in report.summary_lines
+    assert "○ 이행률 50.0% (4개 기준; 가중치: 완료 100%, 정상추진 50%)" in report.summary_lines
     assert "○ 평균진행률 60.0% (공약별 추진율의 평균)" in report.summary_lines
 
 

@@ -341,7 +341,7 @@ def test_report_view_summary(shipped, settings) -> None:
     assert (report.done, report.done_share) == (1, "100.0%")
     assert report.summary_lines == (
         "○ 대상: 공약 2개 (추진상황 미기재 1개는 비율 산정에서 제외)",
-        "○ 완료(이행후계속추진 포함) 1개, 달성률 100.0%",
+        "○ 완료(이행후계속추진 포함) 1개, 달성률 100.0% (2개 중 1개 기준, 추진상황 미기재 1개 제외)",
     )
     assert report.title == "민선7기 공약 추진실적 보고서"
     assert report.term_span == "2018.7. ~ 2022.6." and report.city == "고양시"
@@ -374,8 +374,8 @@ def test_summary_wording_follows_the_done_rule(make_pledge) -> None:
             views.append(pledge_view(Pledge.model_validate(raw), H1, settings))
         return summary_lines(tally("", views, settings), settings)
 
-    assert lines(["완료"])[1] == "○ 완료 1개, 달성률 33.3%"
-    assert lines(["완료", "정상추진"])[1] == "○ 완료(정상추진 포함) 2개, 달성률 66.7%"
+    assert lines(["완료"])[1] == "○ 완료 1개, 달성률 33.3% (3개 기준)"
+    assert lines(["완료", "정상추진"])[1] == "○ 완료(정상추진 포함) 2개, 달성률 66.7% (3개 기준)"
 
 
 def test_a_report_of_pledges_without_status_has_no_rate(make_pledge, settings) -> None:

@@ -816,116 +816,45 @@ def money_row(t, keep: bool):
     return row
 
 
-# A 분야's or 부서's line: name | 공약 수 | each status | (미기재) | 달성 | 달성률
-# | (이행률) | (평균진행률); the columns after 공약 수 share the rest equally.
-TALLY_FIXED = [2.4, 1.0]
-_OPTIONAL = [1.1, 0.5, 1.1]  # {%tc if %} | the column | {%tc endif %}
-TALLY_WIDTHS = TALLY_FIXED + _OPTIONAL * 2 + [0.6, 0.6] + _OPTIONAL * 2
+# A finished table of the view (reportgen.tables.Table) whose first column
+# names its line (분야, 부서): the other columns share the rest, a share wider
+# than a count and a status's column wide enough for its name ("정상추진").
+TALLY_NAME = 2.4
+TALLY_WIDTHS = [TALLY_NAME, TAG_WIDTH, 17.0 - TALLY_NAME - 2 * TAG_WIDTH, TAG_WIDTH]
+TALLY_WEIGHT = (
+    "6 if T.columns[loop.index].kind == 'rate' "
+    "else 5 if T.columns[loop.index].kind == 'status' else 4"
+)
 
 
-# Relative widths of a tally's columns after 공약 수: counts narrower than shares ("100.0%").
-# A status name ("정상추진", "장기추진") needs nearly a share's width to stay on one line.
-TALLY_WEIGHTS = {
-    "status": "5",
-    "unrecorded": "4",
-    "done": "4",
-    "done_share": "6",
-    "weighted": "6",
-    "average": "6",
-}
-
-
-def tally_columns(cells, counts: str, values: dict[str, str], style: str, heading=False) -> None:
-    """Cells 2… of a tally row: each status, (미기재), 달성, 달성률, (이행률), (평균진행률).
-
-    ``values`` gives each column's text. The columns in brackets appear only
-    where the report has them, under the same condition in every row. The
-    heading row carries the ``colwidth`` tags (:data:`TALLY_WEIGHTS`).
-    """
-
-    def text(key: str) -> str:
-        weight = "{% colwidth " + TALLY_WEIGHTS[key] + " %}" if heading else ""
-        return weight + values[key]
-
-    def optional(at: int, condition: str, key: str) -> None:
-        cell_tag(cells, at, "{%tc if " + condition + " %}")
-        cell_text(cells[at + 1], text(key), style)
-        cell_tag(cells, at + 2, "{%tc endif %}")
-
-    cell_tag(cells, 2, "{%tc for " + counts + " %}")
-    cell_text(cells[3], text("status"), style)
-    cell_tag(cells, 4, "{%tc endfor %}")
-    optional(5, "report.unrecorded", "unrecorded")
-    cell_text(cells[8], text("done"), style)
-    cell_text(cells[9], text("done_share"), style)
-    optional(10, "report.weighted_share", "weighted")
-    optional(13, "report.average_progress", "average")
-
-
-def tally_table(doc, tallies: str, title: str, name_heading: str) -> None:
-    """□ 분야별 / 부서별 추진상황: one line per group, then the report's 계."""
-    para(doc, "{%p if " + tallies + " %}")
-    section_title(doc, title)
-    para(doc, "(단위 : 개, %)", "단위")
+def tally_table(doc, table: str) -> None:
+    """□ 분야별 / 부서별 추진상황: the view's table as it is, row by row, cell by cell."""
+    para(doc, "{%p if " + table + " %}")
+    para(doc, "{%p set T = " + table + " %}")
+    section_title(doc, "{{ T.title }}")
+    para(doc, "{{ T.unit }}", "단위")
     t = new_table(doc, TALLY_WIDTHS, rows=1, margins=MONEY_MARGINS)
     head = t.rows[0].cells
-    cell_text(head[0], name_heading, "표머리")
-    cell_text(head[1], "공약 수", "표머리")
-    tally_columns(
-        head,
-        "s in report.summary",
-        {
-            "status": "{{ s.status }}",
-            "unrecorded": "미기재",
-            "done": "달성",
-            "done_share": "달성률",
-            "weighted": "이행률",
-            "average": "평균진행률",
-        },
-        "표머리",
-        heading=True,
-    )
+    cell_text(head[0], "{{ T.head[0].cells[0].text }}", "표머리")
+    column_loop(head, 1, "c in T.head[0].cells[1:]", "{{ c.text }}", "표머리", weight=TALLY_WEIGHT)
     for cell in head:
         shade(cell)
     keep_row_with_next(t.rows[0])
-    tag_row(t, "{%tr for g in " + tallies + " %}", TALLY_WIDTHS)
+    tag_row(t, "{%tr for r in T.rows %}", TALLY_WIDTHS)
+    tag_row(t, "{%tr if r.kind == 'body' %}", TALLY_WIDTHS)
     row = add_row(t, TALLY_WIDTHS)
-    cell_text(row.cells[0], "{{ g.name }}")
-    cell_text(row.cells[1], "{{ g.total }}", "표숫자")
-    tally_columns(
-        row.cells,
-        "s in g.statuses",
-        {
-            "status": "{{ s.count }}",
-            "unrecorded": "{{ g.unrecorded }}",
-            "done": "{{ g.done }}",
-            "done_share": "{{ g.done_share }}",
-            "weighted": "{{ g.weighted_share }}",
-            "average": "{{ g.average_progress }}",
-        },
-        "표숫자",
-    )
+    cell_text(row.cells[0], "{{ r.cells[0].text }}")
+    column_loop(row.cells, 1, "c in r.cells[1:]", "{{ c.text }}", "표숫자")
     cant_split(row)
-    tag_row(t, "{%tr endfor %}", TALLY_WIDTHS)
+    tag_row(t, "{%tr else %}", TALLY_WIDTHS)
     row = add_row(t, TALLY_WIDTHS)
-    cell_text(row.cells[0], "계", "표머리")
-    cell_text(row.cells[1], "{{ report.total }}", "표숫자")
-    tally_columns(
-        row.cells,
-        "s in report.summary",
-        {
-            "status": "{{ s.count }}",
-            "unrecorded": "{{ report.unrecorded }}",
-            "done": "{{ report.done }}",
-            "done_share": "{{ report.done_share }}",
-            "weighted": "{{ report.weighted_share }}",
-            "average": "{{ report.average_progress }}",
-        },
-        "표숫자",
-    )
+    cell_text(row.cells[0], "{{ r.cells[0].text }}", "표머리")
+    column_loop(row.cells, 1, "c in r.cells[1:]", "{{ c.text }}", "표숫자")
     for cell in row.cells:
         shade(cell, "F2F2F2")
     cant_split(row)
+    tag_row(t, "{%tr endif %}", TALLY_WIDTHS)
+    tag_row(t, "{%tr endfor %}", TALLY_WIDTHS)
     para(doc, "{%p endif %}")
 
 
@@ -954,49 +883,33 @@ def build_booklet_template() -> bytes:
     para(doc, "(단위 : 개, %)", "단위")
     widths = [7.0, 5.0, 5.0]
     t = new_table(doc, widths, rows=1)
-    for cell, text in zip(t.rows[0].cells, ["추진상황", "공약 수", "비율"], strict=True):
-        cell_text(cell, text, "표머리")
+    for i, cell in enumerate(t.rows[0].cells):
+        cell_text(cell, "{{ report.status_table.head[0].cells[%d].text }}" % i, "표머리")
         shade(cell)
     keep_row_with_next(t.rows[0])
-    # The statuses in the base of the shares, their 계, then what is counted
-    # apart: statuses the city leaves out (share "-") and pledges without one.
-    tag_row(
-        t, "{%tr for s in report.summary if s.status not in report.excluded_statuses %}", widths
-    )
+    # The view's 총괄표 as it is: the statuses in the base of the shares, their
+    # 계, then what is counted apart ("(비율 제외)") and 전체 공약.
+    tag_row(t, "{%tr for r in report.status_table.rows %}", widths)
+    tag_row(t, "{%tr if r.kind == 'total' %}", widths)
     row = add_row(t, widths)
-    cell_text(row.cells[0], "{{ s.status }}")
-    cell_text(row.cells[1], "{{ s.count }}", "표숫자")
-    cell_text(row.cells[2], "{{ s.share }}", "표숫자")
-    tag_row(t, "{%tr endfor %}", widths)
+    cell_text(row.cells[0], "{{ r.cells[0].text }}", "표머리")
+    cell_text(row.cells[1], "{{ r.cells[1].text }}", "표숫자")
+    cell_text(row.cells[2], "{{ r.cells[2].text }}", "표숫자")
+    tag_row(t, "{%tr else %}", widths)
     row = add_row(t, widths)
-    cell_text(row.cells[0], "계", "표머리")
-    cell_text(row.cells[1], "{{ report.base }}", "표숫자")
-    cell_text(row.cells[2], "{% if report.base %}100.0%{% else %}-{% endif %}", "표숫자")
-    tag_row(t, "{%tr for s in report.summary if s.status in report.excluded_statuses %}", widths)
-    row = add_row(t, widths)
-    cell_text(row.cells[0], "{{ s.status }} (비율 제외)")
-    cell_text(row.cells[1], "{{ s.count }}", "표숫자")
-    cell_text(row.cells[2], "{{ s.share }}", "표숫자")
-    tag_row(t, "{%tr endfor %}", widths)
-    # Pledges without a status: listed apart, in no share.
-    tag_row(t, "{%tr if report.unrecorded %}", widths)
-    row = add_row(t, widths)
-    cell_text(row.cells[0], "추진상황 미기재 (비율 제외)")
-    cell_text(row.cells[1], "{{ report.unrecorded }}", "표숫자")
-    cell_text(row.cells[2], "-", "표숫자")
+    cell_text(row.cells[0], "{{ r.cells[0].text }}")
+    cell_text(row.cells[1], "{{ r.cells[1].text }}", "표숫자")
+    cell_text(row.cells[2], "{{ r.cells[2].text }}", "표숫자")
     tag_row(t, "{%tr endif %}", widths)
-    tag_row(t, "{%tr if report.excluded or report.unrecorded %}", widths)
-    row = add_row(t, widths)
-    cell_text(row.cells[0], "전체 공약", "표머리")
-    cell_text(row.cells[1], "{{ report.total }}", "표숫자")
-    cell_text(row.cells[2], "", "표숫자")
-    tag_row(t, "{%tr endif %}", widths)
+    tag_row(t, "{%tr endfor %}", widths)
+
+    para(doc, "{%p for note in report.status_table.notes %}", "표주석")
+    para(doc, "※ {{ note }}", "표주석")
+    para(doc, "{%p endfor %}", "표주석")
 
     # By 분야 and by 부서: the same counts, line by line.
-    tally_table(
-        doc, "report.by_group", "□ {{ report.group_level }}별 추진상황", "{{ report.group_level }}"
-    )
-    tally_table(doc, "report.by_department", "□ 부서별 추진상황", "부서")
+    tally_table(doc, "report.group_table")
+    tally_table(doc, "report.department_table")
 
     # 성과지표 that several pledges share, added up.
     para(doc, "{%p if report.indicator_totals %}")
