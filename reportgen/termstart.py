@@ -236,8 +236,9 @@ def _records(
         new_settings["groups"] = plan.groups
     new_settings["funding_sources"] = _settings_sources(settings, listed)
     typed = ReportSettings.model_validate(new_settings)
-    first = typed.term.start if typed.cutoff == "report-half" else typed.term.start.next
-    problems = _check_amounts(listed, new_settings, typed.term.start, typed.term.end)
+    term = typed.term.to_term()
+    first = term.start if typed.cutoff == "report-half" else term.start.next
+    problems = _check_amounts(listed, new_settings, term.start, term.end)
     if problems:
         raise PledgeListInvalid(problems)
     records = {}
