@@ -36,8 +36,9 @@ from .asof import (
     title_of,
 )
 from .errors import Problem
+from .i18n import tr
 from .load import type_record
-from .model import Budget, Item, Pledge, ReportSettings
+from .model import Budget, Indicator, Item, Pledge, ReportSettings
 from .periods import Period, ReportWindows
 
 FORMAT = "reportgen-intake/1"
@@ -171,6 +172,10 @@ class Statement:
     budget_keys: list[str] = field(default_factory=list)  # money columns in the sheet
     budget_labels: list[str] = field(default_factory=list)
     indicator_labels: list[str] = field(default_factory=list)
+    # Per 성과지표: True when the city's form records each half-year's own
+    # result (``cumulative``: the page prints their running total), False
+    # when the result is the total to date (누계).
+    indicator_per_half: list[bool] = field(default_factory=list)
     withdrawn: bool = False
     # Sections whose value for P is still a copy of the last report (carried
     # forward into a draft, or the plan drafted as 추진실적), in SECTIONS order.
@@ -373,13 +378,25 @@ def statement(pledge: Pledge, settings: ReportSettings, period: Period) -> State
         budget_keys=keys,
         budget_labels=labels,
         indicator_labels=[
-            f"{i.name} (목표 {num(i.target)}{i.unit}"
-            + (", 반기별 실적: 누계로 인쇄" if i.cumulative else "")
-            + ")"
+            f"{i.name} (목표 {num(i.target)}{i.unit}) — " + indicator_input(i)
             for i in pledge.indicators
         ],
+        indicator_per_half=[i.cumulative for i in pledge.indicators],
         withdrawn=withdrawn,
         copies=copies,
+    )
+
+
+def indicator_input(indicator: Indicator) -> str:
+    """What the 성과지표 input cell asks for, as the city's form defines the indicator."""
+    if indicator.cumulative:
+        return tr(
+            "이번 반기 실적만 입력 (보고서에는 반기 실적을 더한 누계가 인쇄됨)",
+            "this half-year's result only (the report prints the running total)",
+        )
+    return tr(
+        "누계 입력 (임기 시작부터 지금까지의 전체 실적, 이번 반기만이 아님)",
+        "the total to date (since the term began, not this half-year's only)",
     )
 
 

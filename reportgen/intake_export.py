@@ -159,7 +159,15 @@ class _Sheet:
         )
 
     def number(
-        self, r: int, c: int, last_row: int, last_col: int, *, whole: bool, top: int | None = None
+        self,
+        r: int,
+        c: int,
+        last_row: int,
+        last_col: int,
+        *,
+        whole: bool,
+        top: int | None = None,
+        prompt: tuple[str, str] | None = None,
     ) -> None:
         options: dict[str, Any] = {
             "validate": "integer" if whole else "decimal",
@@ -169,6 +177,8 @@ class _Sheet:
             if whole
             else "숫자만 입력합니다 (쉼표·단위 없이, 예: 1234 또는 12.5).",
         }
+        if prompt is not None:  # shown beside the cell when it is selected
+            options["input_title"], options["input_message"] = prompt
         if top is None:
             options["value"] = 0
         else:
@@ -447,22 +457,45 @@ def _pledge_sheet(
             "#indicators",
             [
                 ("□ 성과지표", f.head),
-                (f"{period} 실적 (입력)", f.head),
-                (f"지난 보고 {before}까지", f.head),
+                (f"{period} 실적 (입력: 왼쪽 칸의 설명대로)", f.head),
+                (f"{before}까지 누계 (참고)", f.head),
             ],
+            height=30,
         )
-        first = sheet.row
         for i, label in enumerate(st.indicator_labels):
-            sheet.line(
+            r = sheet.line(
                 f"indicators:{i}",
                 [
                     (label, f.label),
                     (_cell_number(_number(sec["indicators"][i])), f.fill_num),
                     (_cell_number(_number(ref["indicators"][i])), f.ref),
                 ],
-                height=30,
+                height=45,
             )
-        sheet.number(first, 2, sheet.row - 1, 2, whole=False)
+            per_half = st.indicator_per_half[i]
+            sheet.number(
+                r,
+                2,
+                r,
+                2,
+                whole=False,
+                prompt=(
+                    tr("이번 반기 실적", "This half-year")
+                    if per_half
+                    else tr("누계 (지금까지 전체)", "Total to date"),
+                    tr(
+                        f"{period} 반기 동안의 실적만 씁니다. 누계는 보고서가 더합니다.",
+                        f"Only the result of {period}; the report adds the running total.",
+                    )
+                    if per_half
+                    else tr(
+                        f"임기 시작부터 {period}까지의 전체 실적(누계)을 씁니다. 이번 반기 "
+                        "실적만 쓰지 마십시오.",
+                        f"The total from the start of the term to {period}, not this "
+                        "half-year's only.",
+                    ),
+                ),
+            )
         sheet.gap()
 
     achieved = windows.previous_label()

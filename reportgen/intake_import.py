@@ -699,7 +699,9 @@ def _budget_raw(budget: dict[str, Any], old: dict[str, Any] | None) -> dict[str,
             for src, cols in sources.items()
         }
         sub: dict[str, Any] = {"name": name, "sources": raw_sources}
-        if before.get("printed_totals"):
+        # A filed page's printed totals describe its figures as filed: once a
+        # department revises them they are this report's, not a legacy drift.
+        if before.get("printed_totals") and raw_sources == before.get("sources"):
             sub["printed_totals"] = before["printed_totals"]
         plan.append(sub)
     secured = []
@@ -717,14 +719,16 @@ def _budget_raw(budget: dict[str, Any], old: dict[str, Any] | None) -> dict[str,
                 cells[k] = cell
             raw_sources[src] = cells
         sub = {"name": name, "sources": raw_sources}
-        if before.get("printed_totals"):
+        if before.get("printed_totals") and raw_sources == before.get("sources"):
             sub["printed_totals"] = before["printed_totals"]
         secured.append(sub)
     if plan or "plan" in old:
         out["plan"] = plan
     if secured or "secured" in old:
         out["secured"] = secured
-    if old.get("printed_grand_total"):
+    if old.get("printed_grand_total") and [s.get("sources") for s in plan] == [
+        s.get("sources") for s in old.get("plan") or [] if isinstance(s, dict)
+    ]:
         out["printed_grand_total"] = old["printed_grand_total"]
     return out
 

@@ -296,6 +296,22 @@ def _period_key(key: str) -> Period:
 # One pledge
 
 
+def without_printed_totals(budget: Any) -> Any:
+    """A raw budget without the totals an old filed page printed (they belong to that page only)."""
+    if not isinstance(budget, dict):
+        return budget
+    out = {k: v for k, v in budget.items() if k != "printed_grand_total"}
+    for table in ("plan", "secured"):
+        if isinstance(out.get(table), list):
+            out[table] = [
+                {k: v for k, v in sub.items() if k != "printed_totals"}
+                if isinstance(sub, dict)
+                else sub
+                for sub in out[table]
+            ]
+    return out
+
+
 def _plan_entries(pledge: Pledge, raw: dict[str, Any], period: Period) -> list[Any]:
     entries: list[Any] = []
     raw_plans = raw.get("plans") or []
@@ -330,6 +346,8 @@ def _roll_pledge(
         if carried is None:
             continue
         source = raw_reports[raw_key[carried.recorded]][name]
+        if name == "budget":
+            source = without_printed_totals(source)
         report[name] = clean_tree(copy.deepcopy(source), _noop, _noop)
         action.carried[name] = carried.recorded
         if carried.draft:

@@ -8,6 +8,7 @@ Errors stop a build; warnings are printed and the build goes on.
 from __future__ import annotations
 
 import difflib
+import itertools
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -17,9 +18,11 @@ from . import numbering
 from .asof import pledge_as_of, pledge_coverage
 from .budget import printed_total_drift
 from .errors import PeriodError, Problem, RecordsInvalid, Severity, quote
+from .i18n import tr
 from .load import RecordSet, load_records
 from .model import (
     Budget,
+    Indicator,
     Item,
     PlannedSubproject,
     Pledge,
@@ -319,6 +322,28 @@ def _check_pledge_form(pledge: Pledge, settings: ReportSettings, out: _Sink) -> 
                     f"$.indicators[{i}].results.{period}",
                     f"results are kept per report half-year of the term ({term.span_label})",
                 )
+        if not ind.cumulative:
+            _check_running_total(ind, i, out)
+
+
+def _check_running_total(ind: Indicator, index: int, out: _Sink) -> None:
+    """A 누계 (the result to date) that falls between reports was most likely one half's figure."""
+    ordered = sorted(ind.results.items(), key=lambda kv: kv[0].ordinal)
+    for (before, then), (period, now) in itertools.pairwise(ordered):
+        if now < then:
+            out.warn(
+                f"$.indicators[{index}].results.{period}",
+                tr(
+                    f"성과지표 {quote(ind.name)}: {period} 실적({now}{ind.unit})이 "
+                    f"{before} 실적({then}{ind.unit})보다 작습니다. 이 지표의 실적은 누계(지금까지의 "
+                    "전체)입니다: 이번 반기만 적었다면 누계로 고치고, 실제로 줄었다면 그대로 "
+                    "두십시오.",
+                    f"indicator {quote(ind.name)}: the result of {period}, {now}{ind.unit}, is "
+                    f"less than {before}'s {then}{ind.unit}. Its results are running totals "
+                    "(누계): if this half's figure was written, write the total to date; if it "
+                    "really fell, leave it.",
+                ),
+            )
 
 
 def _check_pledge(pledge: Pledge, file: Path, settings: ReportSettings | None, out: _Sink) -> None:

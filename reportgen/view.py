@@ -535,9 +535,12 @@ def pledge_view(pledge: Pledge, period: Period, settings: ReportSettings) -> Ple
     sources = settings.funding_sources
     plan_figures = plan_table(budget, columns, sources) if budget else None
     secured_figures = secured_table(budget, columns, sources) if budget else None
+    # Totals printed on a filed page belong to that page: a report that carries
+    # the tables forward from an earlier one (or revises them) is another page.
+    own_page = asof.budget is not None and asof.budget.recorded == asof.windows.period
     drifts = (
         printed_total_drifts(budget, columns, sources, tables=(plan_figures, secured_figures))
-        if budget and plan_figures and secured_figures
+        if budget and plan_figures and secured_figures and own_page
         else []
     )
     plan = money_table(

@@ -1,0 +1,185 @@
+"""Issue 22: what a department's workbook offers and what an import makes of it.
+
+A copy of the last report stays visibly a copy; a budget a department revises
+is not legacy drift; 성과지표 ask for 누계 or 이번 반기 as the city defines them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+
+from reportgen.intake import export_workbooks, import_workbooks
+from reportgen.load import load_records
+from reportgen.periods import Period
+from reportgen.rollforward import roll_forward
+from reportgen.validate import check
+from reportgen.view import pledge_view
+
+from .test_intake import _budget_cell, _edit, _row, _save, gun  # noqa: F401 - gun is a fixture
+
+H2 = Period.half_year("2024H2")
+
+
+def _rewrite(path: Path, change: Callable[[dict[str, Any]], None]) -> None:
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    change(raw)
+    path.write_text(json.dumps(raw, ensure_ascii=False, indent=2), encoding="utf-8")
+
+
+def _confirm_2024h1(records: Path) -> None:
+    def confirm(raw: dict[str, Any]) -> None:
+        raw["reports"]["2024H1"].pop("draft", None)
+        for group in raw["achievements"]:
+            group.pop("draft", None)
+
+    for path in records.glob("*-1.json"):
+        _rewrite(path, confirm)
+
+
+def _printed(raw: dict[str, Any], total: float) -> None:
+    raw["reports"]["2024H1"]["budget"]["plan"][0]["printed_totals"] = {"군비": total}
+
+
+# ---------------------------------------------------------------------------
+# printed_totals belong to the filed page they were printed on
+
+
+def test_a_revised_budget_is_not_legacy_drift(gun: Path, tmp_path: Path) -> None:  # noqa: F811
+    _confirm_2024h1(gun)
+    # The filed page of 2024H1 printed its 군비 total, correctly (100 + 150.25).
+    _rewrite(gun / "1-1.json", lambda raw: _printed(raw, 250.25))
+    files = _save(export_workbooks(gun, H2), tmp_path / "out")
+    book = next(f for f in files if "일자리경제과" in f.name)
+
+    def edits(wb: openpyxl.Workbook) -> None:
+        ws = wb["1-1"]
+        ws[_budget_cell(ws, "plan", "장려금", "군비", "2024")] = 170
+
+    import_workbooks(gun, [_edit(book, edits, tmp_path / "edited.xlsx")])
+    raw = json.loads((gun / "1-1.json").read_text(encoding="utf-8"))
+    assert raw["reports"]["2024H2"]["budget"]["plan"][0]["sources"]["군비"]["2024"] == 170
+    assert "printed_totals" not in raw["reports"]["2024H2"]["budget"]["plan"][0]
+    assert raw["reports"]["2024H1"]["budget"]["plan"][0]["printed_totals"] == {"군비": 250.25}
+    _records, warnings = check(gun)
+    assert not [w for w in warnings if "printed_totals" in w.path], warnings
+
+
+def test_new_period_leaves_a_filed_pages_totals_on_that_page(gun: Path) -> None:  # noqa: F811
+    _confirm_2024h1(gun)
+    _rewrite(gun / "1-1.json", lambda raw: _printed(raw, 999))  # a drifted legacy total
+    roll_forward(gun, H2)
+    raw = json.loads((gun / "1-1.json").read_text(encoding="utf-8"))
+    assert "printed_totals" not in raw["reports"]["2024H2"]["budget"]["plan"][0]
+    _records, warnings = check(gun)
+    drift = [w.path for w in warnings if "printed_totals" in w.path]
+    assert drift == ["$.reports.2024H1.budget.plan[0].printed_totals.군비"]
+
+
+def test_the_note_of_a_drifted_total_prints_on_its_own_page_only(gun: Path) -> None:  # noqa: F811
+    _confirm_2024h1(gun)
+
+    def drifted_and_carried(raw: dict[str, Any]) -> None:
+        _printed(raw, 999)
+        raw["reports"]["2024H2"] = {"status": "정상추진"}  # the budget carries forward
+
+    _rewrite(gun / "1-1.json", drifted_and_carried)
+    records = load_records(gun)
+    assert records.settings is not None
+    pledge = next(p for p in records.pledges if p.id == "1-1")
+    own = pledge_view(pledge, Period.half_year("2024H1"), records.settings)
+    later = pledge_view(pledge, H2, records.settings)
+    assert any("999" in note for note in own.plan_table.notes)
+    assert not later.plan_table.notes
+
+
+@pytest.fixture
+def untouched_return(gun: Path, tmp_path: Path) -> tuple[Path, Path]:  # noqa: F811
+    _confirm_2024h1(gun)
+    roll_forward(gun, H2)  # drafts carried forward, the plan drafted as 추진실적
+    files = _save(export_workbooks(gun, H2), tmp_path / "out")
+    return gun, next(f for f in files if "일자리경제과" in f.name)
+
+
+def test_per_half_counts_are_not_prefilled(untouched_return: tuple[Path, Path]) -> None:
+    records, book = untouched_return
+    ws = openpyxl.load_workbook(book)["1-1"]
+    hearings = _row(ws, "participation:hearings")
+    assert ws.cell(hearings, 3).value is None  # this half's count: blank
+    assert ws.cell(hearings, 4).value == 2  # last report's, in grey beside
+    notes = [ws.cell(r, 3).value for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == "note"]
+    assert any("오른쪽 회색 칸" in (n or "") for n in notes)
+    assert any("옮겨 둔 것입니다" in (n or "") for n in notes)  # states copied, marked
+
+
+def test_an_untouched_return_reports_nothing_as_this_halfs(
+    untouched_return: tuple[Path, Path],
+) -> None:
+    records, book = untouched_return
+    before = {p.name: p.read_bytes() for p in records.glob("*.json")}
+    result = import_workbooks(records, [book])
+    assert not result.changed
+    assert {p.name: p.read_bytes() for p in records.glob("*.json")} == before
+    (ret,) = result.returns
+    assert ret.returned_unchanged
+    assert "participation" in ret.untouched["1-1"] and "achieved" in ret.untouched["1-1"]
+    # The copies stay drafts: validate lists them, so nobody takes them for results.
+    _records, warnings = check(records)
+    assert any(w.path == "$.reports.2024H2.draft" for w in warnings if w.file == "1-1.json")
+
+
+def test_a_count_typed_is_no_longer_a_copy(
+    untouched_return: tuple[Path, Path], tmp_path: Path
+) -> None:
+    records, book = untouched_return
+
+    def edits(wb: openpyxl.Workbook) -> None:
+        ws = wb["1-1"]
+        ws.cell(_row(ws, "participation:hearings"), 3).value = 0
+        ws.cell(_row(ws, "achieved:item"), 2).value = "○"
+        ws.cell(_row(ws, "achieved:item"), 3).value = "박람회 1회 개최 (1,200명 참석)"
+
+    result = import_workbooks(records, [_edit(book, edits, tmp_path / "filled.xlsx")])
+    (ret,) = result.returns
+    assert ret.changed == ["1-1"]
+    assert "participation" not in ret.untouched["1-1"]
+    assert "achieved" not in ret.untouched["1-1"]
+    raw = json.loads((records / "1-1.json").read_text(encoding="utf-8"))
+    assert raw["reports"]["2024H2"]["participation"] == {"hearings": 0}
+    group = next(g for g in raw["achievements"] if g["period"] == "2024H2")
+    assert [e["text"] for e in group["entries"]] == ["박람회 1회 개최 (1,200명 참석)"]
+
+
+# ---------------------------------------------------------------------------
+# 성과지표: 누계 or 이번 반기, as the city's form defines the indicator
+
+
+def test_the_indicator_cell_says_what_it_wants(gun: Path, tmp_path: Path) -> None:  # noqa: F811
+    files = _save(export_workbooks(gun, "2024H1"), tmp_path / "out")
+    wb = openpyxl.load_workbook(next(f for f in files if "일자리경제과" in f.name))
+    ws = wb["1-1"]
+    total, per_half = _row(ws, "indicators:0"), _row(ws, "indicators:1")
+    assert "누계 입력" in ws.cell(total, 2).value  # 청년 일자리: the result to date
+    assert "이번 반기 실적만" in ws.cell(per_half, 2).value  # 설명회: cumulative in the record
+    prompts = {
+        str(dv.sqref): dv.promptTitle for dv in ws.data_validations.dataValidation if dv.prompt
+    }
+    assert prompts[ws.cell(total, 3).coordinate] == "누계 (지금까지 전체)"
+    assert prompts[ws.cell(per_half, 3).coordinate] == "이번 반기 실적"
+
+
+def test_a_running_total_that_falls_is_warned_about(gun: Path, tmp_path: Path) -> None:  # noqa: F811
+    def results(raw: dict[str, Any]) -> None:
+        raw["indicators"][0]["results"] = {"2023H2": 640, "2024H1": 180}  # this half's, by mistake
+        raw["indicators"][1]["results"] = {"2023H2": 5, "2024H1": 2}  # per half: may fall
+
+    _rewrite(gun / "1-1.json", results)
+    _records, warnings = check(gun)
+    falling = [w for w in warnings if "indicators" in w.path]
+    assert [(w.file, w.path) for w in falling] == [("1-1.json", "$.indicators[0].results.2024H1")]
+    assert "누계" in falling[0].message and "640" in falling[0].message
