@@ -11,6 +11,7 @@ import click
 from . import __version__
 from .errors import PeriodError, Problem
 from .i18n import tr
+from .josa import attach
 from .periods import Period
 
 if TYPE_CHECKING:
@@ -481,6 +482,163 @@ def publish(
         verbose=False,
     )
     click.echo(f"open {target / 'index.html'}")
+
+
+@main.command("status")
+@click.argument("period", metavar="[PERIOD]", required=False, callback=_period)
+@RECORDS
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help=tr("스크립트용 JSON으로 출력합니다.", "Print JSON, for scripts."),
+)
+def status_command(period: Period | None, records_dir: Path, as_json: bool) -> None:
+    """부서별 회신·검토·확정 현황: 미회신, 검토 대기, 확정.
+
+    One line per department: its state, its pledges, the sections still
+    untouched copies of the last report, open problems; a summary line.
+    """
+    from .build import latest_reported
+    from .review import period_status
+
+    when = period or latest_reported(records_dir)
+    found = period_status(records_dir, when)
+    if as_json:
+        click.echo(found.to_json())
+        return
+    for dept in found.departments:
+        click.echo(dept.line())
+    click.echo(found.summary())
+
+
+@main.command("confirm")
+@click.argument("period", metavar="PERIOD", callback=_period)
+@click.argument("pledge_ids", metavar="[PLEDGE…]", nargs=-1)
+@RECORDS
+@click.option(
+    "--dept",
+    default=None,
+    metavar="NAME",
+    help=tr("이 부서의 공약만 확정합니다.", "Confirm this department's pledges only."),
+)
+@click.option(
+    "--by",
+    default=None,
+    metavar="NAME",
+    help=tr(
+        "확정한 사람으로 기록할 이름 [기본: 컴퓨터 사용자 이름]",
+        "The name recorded as confirming [default: the OS user].",
+    ),
+)
+@click.option(
+    "--yes",
+    is_flag=True,
+    help=tr("묻지 않고 확정합니다 (스크립트용).", "Confirm without asking (for scripts)."),
+)
+@click.option(
+    "--undo",
+    is_flag=True,
+    help=tr(
+        "확정을 취소하고 지웠던 초안 표시를 되돌립니다.",
+        "Take the confirmation back: the draft marks it removed return.",
+    ),
+)
+def confirm_command(
+    period: Period,
+    pledge_ids: tuple[str, ...],
+    records_dir: Path,
+    dept: str | None,
+    by: str | None,
+    yes: bool,
+    undo: bool,
+) -> None:
+    """PERIOD 보고의 초안을 확인하고 확정합니다 (초안 표시를 지우고 누가 언제 확정했는지 기록).
+
+    Shows per pledge what changed since the last report, asks on a terminal
+    (--yes for scripts), then removes the draft marks, all files at once.
+    """
+    from .review import ConfirmError, default_user, select, write_confirmation, write_undo
+
+    chosen = select(records_dir, period, dept, pledge_ids, undo=undo)
+    if not chosen.pledges:
+        click.echo(
+            tr(
+                f"{period}: 확정을 취소할 공약이 없습니다"
+                if undo
+                else f"{period}: 확정할 초안이 없습니다",
+                f"{period}: no confirmation to take back"
+                if undo
+                else f"{period}: no drafts to confirm",
+            )
+        )
+        return
+    if not undo:
+        _show_changes(chosen)
+    ids = ", ".join(p.id for p, _, _ in chosen.pledges)
+    question = tr(
+        f"공약 {len(chosen.pledges)}개({ids})의 "
+        + ("확정을 취소할까요?" if undo else f"{period} 보고를 확정할까요?"),
+        f"{'Take back the confirmation of' if undo else f'Confirm the report of {period} for'} "
+        f"{len(chosen.pledges)} pledge(s) ({ids})?",
+    )
+    if not yes:
+        if not _interactive():
+            raise ConfirmError(
+                tr(
+                    "물어볼 터미널이 없습니다: 확인한 뒤 --yes를 붙여 실행하십시오. 아무것도 바꾸지 않았습니다.",
+                    "no terminal to ask: run it with --yes once checked; nothing was changed",
+                )
+            )
+        if not click.confirm(question, default=False):
+            click.echo(tr("아무것도 바꾸지 않았습니다", "nothing was changed"))
+            raise SystemExit(1)
+    written = write_undo(chosen) if undo else write_confirmation(chosen, by or default_user())
+    for path in written:
+        click.echo(tr(f"{path} 저장", f"wrote {path}"))
+    click.echo(
+        tr(
+            f"공약 {len(written)}개의 확정을 취소했습니다 (초안 표시를 되돌림)"
+            if undo
+            else f"공약 {len(written)}개를 확정했습니다",
+            f"took back the confirmation of {len(written)} pledge(s) (drafts again)"
+            if undo
+            else f"confirmed {len(written)} pledge(s)",
+        )
+    )
+
+
+def _interactive() -> bool:
+    """Whether a person can answer a question (stdin is a terminal)."""
+    return sys.stdin.isatty()
+
+
+def _show_changes(chosen: Any) -> None:
+    """Per pledge, what changed since the last report (as ``diff`` shows it)."""
+    from .diff import diff_views, echo_summary
+    from .view import report_view
+
+    settings = chosen.records.settings
+    period = chosen.period
+    pledges = [p for p, _, _ in chosen.pledges]
+    term = settings.term.to_term()
+    previous = period.previous
+    if not term.contains(previous):
+        click.echo(
+            tr(
+                f"{attach(str(period), '은')} 이번 임기의 첫 보고입니다: 비교할 이전 보고가 없어 초안을 나열합니다",
+                f"{period} is the term's first report: no earlier report to compare, the "
+                "drafts are listed",
+            )
+        )
+    else:
+        echo_summary(
+            diff_views(
+                report_view(pledges, previous, settings), report_view(pledges, period, settings)
+            )
+        )
+    for pledge, _path, marks in chosen.pledges:
+        click.echo(f"  {pledge.id} {pledge.title}: " + tr("초안 ", "drafts ") + ", ".join(marks))
 
 
 @main.group("intake")

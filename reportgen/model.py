@@ -569,6 +569,26 @@ class Adjustment(Record):
         return self.date or "9999"
 
 
+class Confirmation(Record):
+    """확정: who confirmed the drafts of a report, and when (``reportgen confirm``).
+
+    ``removed`` lists the draft marks the confirmation took away (``reports.2026H2``,
+    ``achievements[3] (2026H2)``, ``plans[1] (2027H1)``), so that ``confirm --undo``
+    can put exactly those back.
+    """
+
+    at: Annotated[
+        str,
+        Field(
+            pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2})?([+-][0-9]{2}:[0-9]{2}|Z)?$"
+        ),
+    ] = Field(description="확정 일시, e.g. 2027-01-20T14:05:00+09:00")
+    by: Text = Field(description="확정한 사람, e.g. 기획예산과 홍길동")
+    removed: list[Annotated[str, Field(min_length=1, max_length=80)]] = Field(
+        default_factory=list, max_length=1000, description="draft marks removed by the confirmation"
+    )
+
+
 class PeriodReport(Record):
     """What one report period recorded for a pledge (revised from one report to the next).
 
@@ -577,6 +597,9 @@ class PeriodReport(Record):
 
     draft: Flag = Field(
         default=False, description="written by new-period; remove once a person has checked it"
+    )
+    confirmed: Confirmation | None = Field(
+        default=None, description="확정: when and by whom the drafts were confirmed"
     )
     title: Text | None = Field(
         default=None,
