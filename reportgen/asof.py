@@ -16,11 +16,11 @@ writers, and :mod:`reportgen.diff` compares two of these.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from .model import (
     Adjustment,
@@ -98,6 +98,10 @@ class PledgeAsOf:
         return self.windows.period
 
 
+# What a window keeps of a group: its rows' items (_filter) or whether it has any (_reaches).
+_Kept = TypeVar("_Kept")
+
+
 # Window bounds on half-year ordinals (Period.ordinal): lo <= ordinal <= hi.
 _EVER = (-sys.maxsize, sys.maxsize)
 
@@ -143,11 +147,13 @@ def _filter(
     return tuple(out)
 
 
-def _reaches(entries: Iterable[Item], ordinal: int, lo: int, hi: int) -> bool:
+def _reaches(entries: Iterable[Item], _inherited: Period, ordinal: int, lo: int, hi: int) -> bool:
     """Whether :func:`_filter` would keep anything, without building it."""
     for item in entries:
         at = ordinal if item.period is None else item.period.ordinal
-        if lo <= at <= hi or (item.children and _reaches(item.children, at, lo, hi)):
+        if lo <= at <= hi or (
+            item.children and _reaches(item.children, item.period or _inherited, at, lo, hi)
+        ):
             return True
     return False
 
@@ -205,36 +211,58 @@ def _carried_drafts(carried: dict[str, Carried | None]) -> list[str]:
     ]
 
 
+@dataclass
+class _Dated(Generic[_Kept]):
+    """The dated sections of one report: what each row keeps, and the drafts that feed it."""
+
+    cumulative: dict[Period, list[_Kept]]  # by group period
+    previous: list[_Kept]
+    plan: list[_Kept]
+    drafts: list[str]
+
+
+def _dated(
+    pledge: Pledge, bounds: _Bounds, keep: Callable[[Iterable[Item], Period, int, int, int], _Kept]
+) -> _Dated[_Kept]:
+    """The as-of rule for achievements and plans, written once.
+
+    ``keep`` is :func:`_filter` for a report (the rows' items) or
+    :func:`_reaches` for a check that only asks whether a row has anything
+    (:func:`pledge_coverage`); a falsy answer means the row keeps nothing of
+    that group. A draft group is named when either of its windows keeps an item.
+    """
+    out: _Dated[_Kept] = _Dated({}, [], [], [])
+    for index, group in enumerate(pledge.achievements):
+        at = group.period.ordinal
+        cum = (
+            keep(group.entries, group.period, at, *bounds.cumulative) if bounds.cumulative else None
+        )
+        last = keep(group.entries, group.period, at, *bounds.previous) if bounds.previous else None
+        if cum:
+            out.cumulative.setdefault(group.period, []).append(cum)
+        if last:
+            out.previous.append(last)
+        if group.draft and (cum or last):
+            out.drafts.append(f"achievements[{index}] ({group.period})")
+    for index, group in enumerate(pledge.plans):
+        if group.period == bounds.plan_period:
+            kept = keep(group.entries, group.period, group.period.ordinal, *_EVER)
+            if kept:
+                out.plan.append(kept)
+            if group.draft:
+                out.drafts.append(f"plans[{index}] ({group.period})")
+    return out
+
+
 def pledge_as_of(
     pledge: Pledge, period: Period, term: Term, cutoff: str = "previous-half"
 ) -> PledgeAsOf:
     windows = ReportWindows(period, term, cutoff)
-    drafts: list[str] = []
-
-    # Windows on half-year ordinals, computed once, not Period objects per item.
-    bounds = _bounds(windows)
-    cumulative: dict[Period, list[DatedItem]] = {}
-    previous: list[DatedItem] = []
-    for index, group in enumerate(pledge.achievements):
-        at = group.period.ordinal
-        cum = (
-            _filter(group.entries, group.period, at, *bounds.cumulative)
-            if bounds.cumulative
-            else ()
-        )
-        last = _filter(group.entries, group.period, at, *bounds.previous) if bounds.previous else ()
-        if cum:
-            cumulative.setdefault(group.period, []).extend(cum)
-        previous.extend(last)
-        if group.draft and (cum or last):
-            drafts.append(f"achievements[{index}] ({group.period})")
-
-    plan: list[DatedItem] = []
-    for index, group in enumerate(pledge.plans):
-        if group.period == bounds.plan_period:
-            plan.extend(_filter(group.entries, group.period, group.period.ordinal, *_EVER))
-            if group.draft:
-                drafts.append(f"plans[{index}] ({group.period})")
+    dated = _dated(pledge, _bounds(windows), _filter)
+    drafts = dated.drafts
+    cumulative = {p: [i for kept in groups for i in kept] for p, groups in dated.cumulative.items()}
+    previous = [i for kept in dated.previous for i in kept]
+    plan = [i for kept in dated.plan for i in kept]
 
     carried = _carried(pledge, period, (*NAMES, *SECTIONS))
     drafts.extend(_carried_drafts(carried))
@@ -263,10 +291,11 @@ def pledge_as_of(
 class Coverage:
     """Which sections the report of ``windows.period`` prints for one pledge, without its rows.
 
-    The same answers as :func:`pledge_as_of` gives (``has_cumulative`` is
-    ``bool(asof.cumulative)`` and so on; the carried sections, adjustments and
-    draft sources are equal), for checks that only ask whether something is
-    there: no item is copied, and a window's search stops at its first item.
+    The same answers as :func:`pledge_as_of` gives, by the same walk
+    (:func:`_dated`): ``has_cumulative`` is ``bool(asof.cumulative)`` and so
+    on; the carried sections, adjustments and draft sources are equal. For
+    checks that only ask whether something is there: no item is copied, and a
+    group's search stops at its first item.
     """
 
     pledge: Pledge
@@ -282,36 +311,11 @@ class Coverage:
 def pledge_coverage(pledge: Pledge, windows: ReportWindows) -> Coverage:
     """:func:`pledge_as_of` reduced to what is there (``windows`` is shared by every pledge)."""
     period = windows.period
-    drafts: list[str] = []
-    bounds = _bounds(windows)
-    groups = pledge.achievements
-    # A draft group is named if either of its windows keeps an item (as in pledge_as_of).
-    for index, group in enumerate(groups):
-        if group.draft and (
-            (
-                bounds.cumulative
-                and _reaches(group.entries, group.period.ordinal, *bounds.cumulative)
-            )
-            or (bounds.previous and _reaches(group.entries, group.period.ordinal, *bounds.previous))
-        ):
-            drafts.append(f"achievements[{index}] ({group.period})")
-    # Whether a row has anything: the first group that has an item answers, and
-    # the group recorded for the row's own half-year is asked first.
-    has_cumulative = bounds.cumulative is not None and any(
-        _reaches(g.entries, g.period.ordinal, *bounds.cumulative) for g in groups
-    )
-    has_previous = False
-    if bounds.previous is not None:
-        previous = bounds.previous[0]
-        likely = sorted(groups, key=lambda g: g.period.ordinal != previous)  # stable
-        has_previous = any(_reaches(g.entries, g.period.ordinal, *bounds.previous) for g in likely)
-
-    has_plan = False
-    for index, group in enumerate(pledge.plans):
-        if group.period == bounds.plan_period:
-            has_plan = has_plan or _reaches(group.entries, group.period.ordinal, *_EVER)
-            if group.draft:
-                drafts.append(f"plans[{index}] ({group.period})")
+    dated = _dated(pledge, _bounds(windows), _reaches)
+    drafts = dated.drafts
+    has_cumulative = bool(dated.cumulative)
+    has_previous = bool(dated.previous)
+    has_plan = bool(dated.plan)
 
     carried = _carried(pledge, period, (*NAMES, *SECTIONS))
     drafts.extend(_carried_drafts(carried))
