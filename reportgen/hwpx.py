@@ -382,7 +382,7 @@ class _Layout:
         for _ in range(5):
             self.para("표지문구")
         self.para("보고서제목", report.title)
-        self.para("표지문구", f"{report.period_words} 추진실적")
+        self.para("표지문구", report.cover_line)
         for _ in range(7):
             self.para("표지문구")
         self.para("표지문구", f"{report.term_name} ({report.term_span})")

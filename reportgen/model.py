@@ -395,6 +395,12 @@ class ReportSettings(Record):
         "and the plan for the next half",
     )
 
+    as_of: Literal["date", "month"] | None = Field(
+        default=None,
+        description="the cut-off the form prints on the cover, the 총괄 and the website: "
+        "date '2024. 6. 30. 기준', month '6월말 기준'; none: not printed (Goyang)",
+    )
+
     @property
     def report_title(self) -> str:
         return self.title or f"{self.term.name} 공약 추진실적 보고서"

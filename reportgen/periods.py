@@ -8,6 +8,7 @@ disagree about what "그동안 추진실적" covers (FORM.md §2, §4).
 
 from __future__ import annotations
 
+import calendar
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -110,6 +111,11 @@ class Period:
     @property
     def half_name(self) -> str:
         return {1: "상반기", 2: "하반기", None: ""}[self.half]
+
+    @property
+    def half_months(self) -> tuple[int, int]:
+        """First and last month: (1, 6) for 상반기, (7, 12) for 하반기 and a whole year."""
+        return (1, 6) if self.half == 1 else ((7, 12) if self.half == 2 else (1, 12))
 
     @property
     def in_words(self) -> str:
@@ -287,6 +293,21 @@ class ReportWindows:
     @property
     def plan_period(self) -> Period:
         return self.period.next if self.cutoff == "report-half" else self.period
+
+    def as_of_label(self, style: str | None) -> str:
+        """The cut-off as the city prints it: ``2024. 6. 30. 기준`` / ``6월말 기준`` / "".
+
+        It is the last day of the half whose achievements the report shows
+        (the term's last month when the term ends early).
+        """
+        if style is None:
+            return ""
+        shown = self.achieved
+        last = self.term.months_of(shown)[1] if self.term.contains(shown) else shown.half_months[1]
+        if style == "month":
+            return f"{last}월말 기준"
+        day = calendar.monthrange(shown.year, last)[1]
+        return f"{shown.year}. {last}. {day}. 기준"
 
     @property
     def cumulative_end(self) -> Period:

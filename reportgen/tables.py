@@ -204,7 +204,9 @@ def _rate(rate: Rate) -> TableCell:
     return TableCell(rate.text, "rate", rate.value)
 
 
-def status_table(whole: Tally, excluded_statuses: Sequence[str]) -> Table:
+def status_table(
+    whole: Tally, excluded_statuses: Sequence[str], unit: str = "(단위 : 개, %)"
+) -> Table:
     """총괄표: the statuses in the base and their 계, then what is counted apart.
 
     A status the city leaves out of the rates and the pledges without a status
@@ -260,7 +262,7 @@ def status_table(whole: Tally, excluded_statuses: Sequence[str]) -> Table:
     return Table(
         name="status",
         title="",
-        unit="(단위 : 개, %)",
+        unit=unit,  # "(2024. 6. 30. 기준, 단위 : 개, %)" where the city prints its cut-off
         columns=(Column("name"), Column("count"), Column("rate")),
         head=(head,),
         rows=tuple(rows),

@@ -40,7 +40,7 @@ from .budget import (
     secured_table,
 )
 from .model import FUNDING_SOURCES, Adjustment, Item, Pledge, ReportSettings
-from .periods import FiscalColumn, Period, RowLabel, Term, heading_for
+from .periods import FiscalColumn, Period, ReportWindows, RowLabel, Term, heading_for
 from .tables import Rate, StatusCount, Table, Tally, share, status_table, tally_table
 from .text import blankless
 
@@ -653,10 +653,12 @@ class ReportInfo:
     period: str
     period_words: str
     column_labels: tuple[str, ...]
+    as_of_text: str = ""  # "2024. 6. 30. 기준" / "6월말 기준" where the city prints it
 
 
 def report_info(period: Period, settings: ReportSettings) -> ReportInfo:
     term = settings.term.to_term()
+    windows = ReportWindows(period, term, settings.cutoff)
     return ReportInfo(
         city=settings.city,
         title=settings.report_title,
@@ -665,6 +667,7 @@ def report_info(period: Period, settings: ReportSettings) -> ReportInfo:
         period=str(period),
         period_words=period.in_words,
         column_labels=tuple(c.label for c in settings.money_columns()),
+        as_of_text=windows.as_of_label(settings.as_of),
     )
 
 
@@ -731,6 +734,11 @@ class ReportView:
     done_rate: Rate = Rate(None, "-")
     weighted_rate: Rate | None = None
     average_rate: Rate | None = None
+    # The cut-off where the city's form prints it ("2024. 6. 30. 기준", "6월말 기준"),
+    # and the two lines that carry it: the cover's and the 총괄's unit line.
+    as_of_text: str = ""
+    cover_line: str = ""  # "2024년 상반기 추진실적 (6월말 기준)"
+    summary_unit: str = "(단위 : 개, %)"  # "(2024. 6. 30. 기준, 단위 : 개, %)"
 
 
 def report_view(pledges: list[Pledge], period: Period, settings: ReportSettings) -> ReportView:
@@ -906,6 +914,8 @@ def assemble_report(
     )
 
     level = top[0].level if top else ""
+    # The 총괄's unit line carries the cut-off where the city prints one.
+    summary_unit = f"({info.as_of_text}, 단위 : 개, %)" if info.as_of_text else "(단위 : 개, %)"
     return ReportView(
         city=info.city,
         title=info.title,
@@ -939,7 +949,7 @@ def assemble_report(
         done_rate=whole.done_rate,
         weighted_rate=whole.weighted_rate,
         average_rate=whole.average_rate,
-        status_table=status_table(whole, settings.excluded_statuses),
+        status_table=status_table(whole, settings.excluded_statuses, unit=summary_unit),
         group_table=(
             tally_table("by_group", f"□ {level}별 추진상황", level, by_group, whole)
             if by_group
@@ -950,6 +960,10 @@ def assemble_report(
             if by_department
             else None
         ),
+        as_of_text=info.as_of_text,
+        cover_line=f"{info.period_words} 추진실적"
+        + (f" ({info.as_of_text})" if info.as_of_text else ""),
+        summary_unit=summary_unit,
     )
 
 

@@ -762,7 +762,8 @@ class _Writer:
         ws.write_string(
             PERIOD_ROW,
             0,
-            f"{report.period_words} 기준 · {report.term_name} ({report.term_span})",
+            f"{report.as_of_text or report.period_words + ' 기준'} · {report.term_name} "
+            f"({report.term_span})",
             f("note"),
         )
         if unit:

@@ -531,3 +531,30 @@ def test_a_term_from_april_prints_its_months(tmp_path: Path) -> None:
     assert not any("2022.1." in t or "2022.7. ~" in t for t in texts)
     cells = [c.text for t in docx.Document(str(booklet)).tables for r in t.rows for c in r.cells]
     assert "'22.4." in cells and "'26.6." in cells and "'22.7." not in cells
+
+
+@pytest.mark.parametrize(
+    ("name", "as_of"), [("gun", "6월말 기준"), ("gu", "2024. 6. 30. 기준"), ("goyang", "")]
+)
+def test_the_cut_off_prints_where_the_city_form_does(built, name: str, as_of: str) -> None:
+    """report.json ``as_of``: the cover, the 총괄 and the website say the cut-off (issue 24)."""
+    from reportgen.load import load_records as load
+    from reportgen.view import report_view
+
+    example = BY_NAME[name]
+    texts = _paragraph_texts(built(example).booklet)
+    records = load(_dir(example))
+    assert records.settings is not None
+    report = report_view(records.pledges, Period.parse(example.new), records.settings)
+    assert report.as_of_text == as_of
+    words = Period.parse(example.new).in_words
+    if as_of:
+        assert f"{words} 추진실적 ({as_of})" in texts  # the cover
+        assert f"({as_of}, 단위 : 개, %)" in texts  # the 총괄
+    else:  # Goyang's form prints none
+        assert f"{words} 추진실적" in texts and "(단위 : 개, %)" in texts
+        assert not any("기준," in t for t in texts)
+    from reportgen.site import build_site
+
+    index = build_site(report)["index.html"].decode("utf-8")
+    assert (f" · {as_of}</p>" in index) if as_of else ("기준</p>" not in index)

@@ -387,3 +387,21 @@ def test_a_term_month_must_be_a_month_in_order(start: str, end: str) -> None:
 
     with pytest.raises(ValidationError):
         TermRecord(name="보궐", start=start, end=end)
+
+
+def test_the_cut_off_is_the_last_day_of_the_half_shown() -> None:
+    from reportgen.model import TermRecord
+    from reportgen.periods import ReportWindows
+
+    term = TermRecord(name="민선8기", start="2022H2", end="2026H1").to_term()
+    own = ReportWindows(Period(2024, 1), term, "report-half")
+    assert own.as_of_label("date") == "2024. 6. 30. 기준"
+    assert own.as_of_label("month") == "6월말 기준"
+    assert own.as_of_label(None) == ""
+    # Goyang's form shows the half before the report's: its cut-off is that half's end.
+    before = ReportWindows(Period(2024, 1), term, "previous-half")
+    assert before.as_of_label("date") == "2023. 12. 31. 기준"
+    short = TermRecord(name="보궐", start="2021-04", end="2022-05").to_term()
+    assert ReportWindows(Period(2022, 1), short, "report-half").as_of_label("date") == (
+        "2022. 5. 31. 기준"
+    )

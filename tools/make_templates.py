@@ -868,7 +868,8 @@ def build_booklet_template() -> bytes:
     for _ in range(5):
         para(doc, "", "표지문구")
     para(doc, "{{ report.title }}", "보고서제목")
-    para(doc, "{{ report.period_words }} 추진실적", "표지문구")
+    # "2024년 상반기 추진실적 (6월말 기준)": the cut-off where the city prints one.
+    para(doc, "{{ report.cover_line }}", "표지문구")
     for _ in range(7):
         para(doc, "", "표지문구")
     para(doc, "{{ report.term_name }} ({{ report.term_span }})", "표지문구")
@@ -880,7 +881,7 @@ def build_booklet_template() -> bytes:
     para(doc, "{%p for line in report.summary_lines %}", "항목1")
     para(doc, "{{ line }}", "항목1")
     para(doc, "{%p endfor %}", "항목1")
-    para(doc, "(단위 : 개, %)", "단위")
+    para(doc, "{{ report.status_table.unit }}", "단위")
     widths = [7.0, 5.0, 5.0]
     t = new_table(doc, widths, rows=1)
     for i, cell in enumerate(t.rows[0].cells):
