@@ -62,6 +62,7 @@ import click
 
 from .errors import OutputError, quote
 from .i18n import tr
+from .josa import attach
 from .numbering import parts
 
 MANIFEST = "manifest.json"
@@ -497,7 +498,7 @@ def _lock_fd(path: Path, requested: Path, shared: bool, on_wait: Callable[[], No
         except OSError as exc:
             raise OutputError(
                 tr(
-                    f"{requested}: 잠금 파일 {path}을(를) 열 수 없습니다 ({exc.strerror}). "
+                    f"{requested}: 잠금 파일 {attach(str(path), '을')} 열 수 없습니다 ({exc.strerror}). "
                     "그 자리에 쓸 수 있는지 확인하거나 다른 --out을 고르세요.",
                     f"{requested}: cannot open the lock file {path} ({exc.strerror}); check that "
                     "the folder is writable, or choose another --out.",
