@@ -677,10 +677,11 @@ def intake_export(period: Period, records_dir: Path, dept: str | None, out: Path
 @intake.command("import")
 @click.argument(
     "files",
-    metavar="FILE…",
+    metavar="FILE|FOLDER…",
     nargs=-1,
     required=True,
-    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    # A folder imports every workbook in it (Excel's ~$ owner files skipped).
+    type=click.Path(path_type=Path, exists=True),
 )
 @RECORDS
 @click.option(

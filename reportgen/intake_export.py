@@ -93,8 +93,10 @@ class _Formats:
             {**base, "border": 1, "text_wrap": True, "bg_color": "#EDEDED", "font_color": "#595959"}
         )
         fill = {**base, "border": 1, "locked": False, "bg_color": "#FFF2CC"}
-        self.fill = wb.add_format({**fill, "text_wrap": True})
-        self.fill_level = wb.add_format({**fill, "align": "center"})
+        # Text cells are formatted as text (@): Excel keeps "22.3.5" or
+        # "8075-3700" as typed instead of turning it into a date.
+        self.fill = wb.add_format({**fill, "text_wrap": True, "num_format": "@"})
+        self.fill_level = wb.add_format({**fill, "align": "center", "num_format": "@"})
         self.fill_num = wb.add_format({**fill, "num_format": "#,##0.###"})
         self.ref_level = wb.add_format(
             {**base, "border": 1, "align": "center", "bg_color": "#EDEDED", "font_color": "#595959"}

@@ -33,6 +33,7 @@ import datetime
 import hashlib
 import io
 import json
+import os
 import re
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
@@ -228,6 +229,30 @@ def _number_hint(text: str, whole: bool) -> str:
     return "write digits only, e.g. 1234" + ("" if whole else " or 12.5")
 
 
+def _date_hint(what: str, value: datetime.date | datetime.time, *, text: bool) -> str:
+    """Why a cell holds a date, and how to get back what was typed ("22.3.5" became 2022-03-05)."""
+    if isinstance(value, datetime.time):
+        shown, typed = value.isoformat(timespec="minutes"), f"{value.hour}:{value.minute:02d}"
+    else:
+        day = value.date() if isinstance(value, datetime.datetime) else value
+        shown, typed = day.isoformat(), f"{day.year % 100:02d}.{day.month}.{day.day}"
+    if text:
+        return tr(
+            f"{what}: 스프레드시트가 입력을 날짜({shown})로 바꾸었습니다 ({typed!r} 등을 입력하면 "
+            f"그렇게 됩니다). 칸의 표시 형식을 '텍스트'로 바꾼 뒤 다시 입력하거나, 맨 앞에 "
+            f"작은따옴표를 붙여 '{typed} 처럼 입력하십시오.",
+            f"{what}: the spreadsheet turned what was typed into a date ({shown}; typing "
+            f"{typed!r} does that). Set the cell's format to Text and type it again, or type "
+            f"an apostrophe first: '{typed}",
+        )
+    return tr(
+        f"{what}: 숫자 칸에 날짜({shown})가 들어 있습니다. 숫자만 입력하십시오 "
+        "(예: 1234 또는 12.5). 날짜로 보이면 칸의 표시 형식을 '일반'으로 바꾸십시오.",
+        f"{what}: a number cell holds a date ({shown}). Write digits only (e.g. 1234 or "
+        "12.5); if it still shows a date, set the cell's format to General.",
+    )
+
+
 class _Reader:
     def __init__(self, ws: Worksheet, sheet: str, out: _Cells) -> None:
         self.ws, self.sheet, self.out = ws, sheet, out
@@ -253,6 +278,9 @@ class _Reader:
             return None
         if isinstance(value, (int, float, Decimal)):
             value = num(Decimal(str(value)))
+        if isinstance(value, (datetime.datetime, datetime.date, datetime.time)):
+            self.error(row, col, _date_hint(what, value, text=True))
+            return None
         if not isinstance(value, str):
             self.error(row, col, f"{what}: expected text, found {quote(str(value))}")
             return None
@@ -285,6 +313,9 @@ class _Reader:
                 col,
                 f"{what}: {quote(value)} is text, not a number; {_number_hint(value, whole)}",
             )
+            return None
+        if isinstance(value, (datetime.datetime, datetime.date, datetime.time)):
+            self.error(row, col, _date_hint(what, value, text=False))
             return None
         if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
             self.error(row, col, f"{what}: {quote(str(value))} is not a number")
@@ -1021,6 +1052,8 @@ def import_workbooks(records_dir: Path, files: Sequence[Path], force: bool = Fal
     if settings is None:  # pragma: no cover - check() reports a missing report.json
         raise ReportgenError(f"{records_dir}: report.json is missing")
     problems: list[Problem] = []
+    files, skipped = workbook_files(files)
+    problems.extend(skipped)
     books = [_read_workbook(Path(f), records, settings, problems) for f in files]
     read = [b for b in books if b is not None]
     periods = sorted({b.period for b in read})
@@ -1046,9 +1079,19 @@ def import_workbooks(records_dir: Path, files: Sequence[Path], force: bool = Fal
                         f"--force to correct the report of {b.period})",
                     )
                 )
-    if problems or not read:
-        if not problems:
-            raise ReportgenError("no workbook given; nothing was written")
+    if _errors(problems) or not read:
+        if not _errors(problems):
+            raise ReportgenError(
+                "\n".join(
+                    [str(p) for p in problems]
+                    + [
+                        tr(
+                            "가져올 통합 문서가 없습니다. 아무것도 쓰지 않았습니다.",
+                            "no workbook to import; nothing was written",
+                        )
+                    ]
+                )
+            )
         raise IntakeInvalid(problems)
     period = periods[0]
 
@@ -1130,7 +1173,7 @@ def import_workbooks(records_dir: Path, files: Sequence[Path], force: bool = Fal
                     path,
                     _apply(opened_raw, typed, settings, period, changes),
                 )
-    if problems:
+    if _errors(problems):
         raise IntakeInvalid(problems)
 
     # The records as they would be: typed and checked before anything is written.
@@ -1150,10 +1193,10 @@ def import_workbooks(records_dir: Path, files: Sequence[Path], force: bool = Fal
         data = (dumps(raw) + "\n").encode("utf-8")
         if data != old:
             writes.append((path, old, data))
-    if not problems:
+    if not _errors(problems):
         after = RecordSet(records.directory, settings, origins, [], records.sources)
         problems.extend(p for p in validate_records(after) if p.severity is Severity.ERROR)
-    if problems:
+    if _errors(problems):
         raise IntakeInvalid(problems)
 
     returned = [_return(book, edits.get(book.name, {})) for book in read]
@@ -1166,12 +1209,119 @@ def import_workbooks(records_dir: Path, files: Sequence[Path], force: bool = Fal
             "--force to take the departments' values anyway (they are marked draft again)"
         )
     write_with_logs([*writes, *([log] if log is not None else [])])
-    notes = []
+    notes = [p.message if not p.file else f"{p.file}: {p.message}" for p in skipped]
     if latest is not None and period < latest:
         notes.append(
             f"{period} is earlier than {latest}: later reports carry forward what they do not record themselves"
         )
     return ImportResult(period, actions, [p for p, _o, _n in writes], notes, returned)
+
+
+def _errors(problems: list[Problem]) -> bool:
+    return any(p.severity is Severity.ERROR for p in problems)
+
+
+# A folder holds a department's files and whatever else was saved there; more
+# workbooks than this is not one half-year's returns.
+MAX_WORKBOOKS = 2000
+
+
+def workbook_files(paths: Sequence[Path]) -> tuple[list[Path], list[Problem]]:
+    """The workbooks to import: the files given and the ``*.xlsx`` of each folder given.
+
+    Excel's owner files (``~$name.xlsx``, made while a workbook is open) are
+    skipped with a note, as are other files in a folder; each file once.
+    """
+    out: list[Path] = []
+    notes: list[Problem] = []
+    seen: set[Path] = set()
+    for given in paths:
+        path = Path(given)
+        if path.is_dir():
+            try:
+                entries = sorted(
+                    (e for e in path.iterdir() if not e.name.startswith(".")),
+                    key=lambda e: e.name,
+                )
+            except OSError as exc:
+                notes.append(
+                    Problem(
+                        str(path),
+                        "",
+                        tr(
+                            f"폴더를 읽을 수 없습니다 ({exc.strerror or exc})",
+                            f"cannot read the folder ({exc.strerror or exc})",
+                        ),
+                    )
+                )
+                continue
+            found = [e for e in entries if e.suffix.lower() == ".xlsx" and e.is_file()]
+            others = [e.name for e in entries if e not in found]
+            if others:
+                shown = ", ".join(others[:5]) + (
+                    f" 외 {len(others) - 5}개" if len(others) > 5 else ""
+                )
+                notes.append(
+                    Problem(
+                        str(path),
+                        "",
+                        tr(
+                            f"통합 문서(.xlsx)가 아닌 것은 건너뜁니다: {shown}",
+                            f"skipped what is not a workbook (.xlsx): {shown}",
+                        ),
+                        Severity.WARNING,
+                    )
+                )
+            if not found:
+                notes.append(
+                    Problem(
+                        str(path),
+                        "",
+                        tr(
+                            "이 폴더에 통합 문서(.xlsx)가 없습니다: 부서가 보낸 파일을 넣거나 "
+                            "파일을 직접 지정하십시오.",
+                            "no workbook (.xlsx) in this folder: put the departments' files "
+                            "there or name the files",
+                        ),
+                    )
+                )
+            candidates = found
+        else:
+            candidates = [path]
+        for file in candidates:
+            if file.name.startswith("~$"):
+                notes.append(
+                    Problem(
+                        str(file),
+                        "",
+                        tr(
+                            "Excel이 파일을 여는 동안 만드는 임시 파일(~$…)이라 건너뜁니다.",
+                            "skipped: Excel's owner file (~$…), made while a workbook is open",
+                        ),
+                        Severity.WARNING,
+                    )
+                )
+                continue
+            key = Path(os.path.realpath(file))
+            if key in seen:
+                continue
+            seen.add(key)
+            out.append(file)
+    if len(out) > MAX_WORKBOOKS:
+        notes.append(
+            Problem(
+                tr("가져오기", "import"),
+                "",
+                tr(
+                    f"통합 문서가 {len(out):,}개입니다 (최대 {MAX_WORKBOOKS:,}개). 한 반기에 "
+                    "부서가 보낸 파일만 가져오십시오.",
+                    f"{len(out):,} workbooks (at most {MAX_WORKBOOKS:,}): import one half-year's "
+                    "returns only",
+                ),
+            )
+        )
+        out = []
+    return out, notes
 
 
 def _return(book: _Workbook, edited: dict[str, list[str]]) -> DepartmentReturn:

@@ -6,6 +6,7 @@ is not legacy drift; 성과지표 ask for 누계 or 이번 반기 as the city de
 
 from __future__ import annotations
 
+import datetime
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -14,7 +15,8 @@ from typing import Any
 import openpyxl
 import pytest
 
-from reportgen.intake import export_workbooks, import_workbooks
+from reportgen.errors import ReportgenError
+from reportgen.intake import IntakeInvalid, export_workbooks, import_workbooks
 from reportgen.load import load_records
 from reportgen.periods import Period
 from reportgen.rollforward import roll_forward
@@ -183,3 +185,74 @@ def test_a_running_total_that_falls_is_warned_about(gun: Path, tmp_path: Path) -
     falling = [w for w in warnings if "indicators" in w.path]
     assert [(w.file, w.path) for w in falling] == [("1-1.json", "$.indicators[0].results.2024H1")]
     assert "누계" in falling[0].message and "640" in falling[0].message
+
+
+# ---------------------------------------------------------------------------
+# Import: folders, Excel's owner files, dates, every problem at once
+
+
+def test_a_folder_imports_every_workbook_and_skips_owner_files(
+    gun: Path,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "returned"
+    files = _save(export_workbooks(gun, "2024H1"), folder)
+    (folder / f"~${files[0].name}").write_bytes(b"\x00owner")  # Excel's lock while open
+    (folder / "검토메모.txt").write_text("메모", encoding="utf-8")
+    result = import_workbooks(gun, [folder])
+    assert sorted(r.department for r in result.returns) == ["복지정책과", "일자리경제과"]
+    assert any("~$" in n and "건너뜁니다" in n for n in result.notes)
+    assert any("검토메모.txt" in n for n in result.notes)
+    # The same file named twice (folder and file) is imported once.
+    again = import_workbooks(gun, [folder, files[0]])
+    assert len(again.returns) == 2
+
+
+def test_an_empty_folder_is_refused(gun: Path, tmp_path: Path) -> None:  # noqa: F811
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ReportgenError, match="통합 문서\\(.xlsx\\)가 없습니다"):
+        import_workbooks(gun, [tmp_path / "empty"])
+
+
+def test_text_cells_are_formatted_as_text(gun: Path, tmp_path: Path) -> None:  # noqa: F811
+    files = _save(export_workbooks(gun, "2024H1"), tmp_path / "out")
+    ws = openpyxl.load_workbook(next(f for f in files if "일자리경제과" in f.name))["1-1"]
+    for tag, col in (("status:status", 3), ("contacts:officer", 4), ("achieved:item", 3)):
+        assert ws.cell(_row(ws, tag), col).number_format == "@", tag
+    assert ws.cell(_row(ws, "achieved:item"), 2).number_format == "@"
+
+
+def test_a_date_that_got_in_is_explained(gun: Path, tmp_path: Path) -> None:  # noqa: F811
+    files = _save(export_workbooks(gun, "2024H1"), tmp_path / "out")
+    book = next(f for f in files if "일자리경제과" in f.name)
+
+    def edits(wb: openpyxl.Workbook) -> None:
+        ws = wb["1-1"]
+        cell = ws.cell(_row(ws, "contacts:officer"), 4)
+        cell.value, cell.number_format = datetime.datetime(2022, 3, 5), "yyyy-mm-dd"
+        ws[_budget_cell(ws, "plan", "장려금", "군비", "2024")] = datetime.datetime(2024, 1, 2)
+
+    with pytest.raises(IntakeInvalid) as exc:
+        import_workbooks(gun, [_edit(book, edits, tmp_path / "dated.xlsx")])
+    lines = [str(p) for p in exc.value.problems]
+    contact = next(line for line in lines if "연락처" in line)
+    assert "2022-03-05" in contact and "'22.3.5" in contact and "텍스트" in contact
+    assert any("숫자 칸에 날짜(2024-01-02)" in line for line in lines)
+
+
+def test_every_problem_of_every_file_in_one_run(gun: Path, tmp_path: Path) -> None:  # noqa: F811
+    files = _save(export_workbooks(gun, "2024H1"), tmp_path / "out")
+
+    def bad(wb: openpyxl.Workbook) -> None:
+        ws = wb[wb.sheetnames[1]]
+        ws.cell(_row(ws, "status:status"), 3).value = "잘 되고 있음"
+        ws.cell(_row(ws, "achieved:item"), 3).value = "○ 기호를 글에 씀"
+
+    edited = [_edit(f, bad, tmp_path / f"bad-{i}.xlsx") for i, f in enumerate(files)]
+    before = {p.name: p.read_bytes() for p in gun.glob("*.json")}
+    with pytest.raises(IntakeInvalid) as exc:
+        import_workbooks(gun, edited)
+    by_file = {(p.file, "추진상황" in p.message) for p in exc.value.problems}
+    assert by_file == {(f.name, flag) for f in edited for flag in (True, False)}
+    assert {p.name: p.read_bytes() for p in gun.glob("*.json")} == before
+    assert not (gun / "intake").exists()
