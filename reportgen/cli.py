@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from . import __version__
+from .clicktr import Group, UsageError
 from .errors import PeriodError, Problem
 from .i18n import tr
 from .josa import attach
@@ -22,8 +23,10 @@ RECORDS = click.option(
     "records_dir",
     type=click.Path(path_type=Path, file_okay=False),
     default=Path("records"),
-    show_default=True,
-    help="Directory of the canonical JSON records.",
+    help=tr(
+        "공약별 기록(JSON)과 report.json이 있는 폴더입니다. [기본값: records]",
+        "Directory of the canonical JSON records. [default: records]",
+    ),
 )
 
 
@@ -31,8 +34,10 @@ TEMPLATES = click.option(
     "--templates",
     type=click.Path(path_type=Path, file_okay=False),
     default=Path("templates"),
-    show_default=True,
-    help="Directory of the templates (DOCX, XLSX, HWPX).",
+    help=tr(
+        "서식 파일(DOCX, XLSX, HWPX)이 있는 폴더입니다. [기본값: templates]",
+        "Directory of the templates (DOCX, XLSX, HWPX). [default: templates]",
+    ),
 )
 
 
@@ -50,21 +55,40 @@ def _print_warnings(problems: list[Problem]) -> None:
         click.secho(str(problem), fg="yellow", err=True)
 
 
-@click.group()
-@click.version_option(__version__, prog_name="reportgen")
+@click.group(
+    cls=Group,
+    help=tr(
+        "reportgen: 공약 추진실적 보고서를 공약별 기록(JSON)에서 다시 만듭니다.\n\n"
+        "명령마다 자세한 설명은 reportgen 명령 --help로 봅니다.",
+        "reportgen: regenerates the half-yearly pledge progress report from canonical "
+        "records.\n\nEach command explains itself: reportgen COMMAND --help.",
+    ),
+)
+@click.version_option(
+    __version__,
+    prog_name="reportgen",
+    message=tr("%(prog)s 버전 %(version)s", "%(prog)s, version %(version)s"),
+    help=tr("버전을 보이고 끝냅니다.", "Show the version and exit."),
+)
 def main() -> None:
-    """reportgen: 공약 추진실적 보고서를 기록(JSON)에서 다시 만듭니다.
-
-    Regenerates the half-yearly pledge progress report from canonical records.
-    """
+    """reportgen: 공약 추진실적 보고서를 기록(JSON)에서 다시 만듭니다."""
 
 
-@main.command()
+@main.command(
+    short_help=tr("기록을 점검합니다.", "Check the records."),
+    help=tr(
+        "기록을 점검합니다. 문제마다 한 줄로 파일, JSON 경로, 무엇이 잘못되었는지를 알립니다.",
+        "Check the records: every problem, one line each (file, JSON path, what is wrong).",
+    ),
+)
 @RECORDS
 @click.option(
     "--period",
     callback=_period,
-    help="Report period to check for gaps (default: the newest recorded).",
+    help=tr(
+        "빠진 내용을 점검할 보고 반기입니다. [기본값: 기록된 가장 최근 반기]",
+        "Report period to check for gaps. [default: the newest recorded]",
+    ),
 )
 def validate(records_dir: Path, period: Period | None) -> None:
     """Check the records: every problem, one line each (file, JSON path, what is wrong)."""
@@ -72,19 +96,37 @@ def validate(records_dir: Path, period: Period | None) -> None:
 
     records, warnings = check(records_dir, period)
     _print_warnings(warnings)
+    count, warned = len(records.pledges), len(warnings)
     click.echo(
-        f"{records_dir}: {len(records.pledges)} pledge(s) sound"
-        + (f", {len(warnings)} warning(s)" if warnings else "")
+        tr(
+            f"{records_dir}: 공약 {count}개에 오류가 없습니다"
+            + (f"(경고 {warned}개)." if warned else "."),
+            f"{records_dir}: {count} pledge(s) sound"
+            + (f", {warned} warning(s)" if warned else ""),
+        )
     )
 
 
-@main.command()
+@main.command(
+    short_help=tr("편집기가 쓰는 JSON 스키마를 씁니다.", "Write the JSON Schemas for editors."),
+    help=tr(
+        "편집기가 기록을 채우고 점검하는 데 쓰는 JSON 스키마를 씁니다.\n\n"
+        "공약 기록의 스키마는 RECORDS/report.json에 맞춰 좁혀집니다. 재원, 추진상황, "
+        "담당 역할, 시민참여 구분, 조정 항목, 분야가 그 시·군·구의 것만 허용됩니다.",
+        "Write the JSON Schemas that editors use to complete and check records.\n\n"
+        "Pledge records are narrowed to RECORDS/report.json: its funding sources, "
+        "statuses, contact roles, participation categories, adjustments and groups.",
+    ),
+)
 @RECORDS
 @click.option(
     "--out",
     type=click.Path(path_type=Path, file_okay=False),
     default=None,
-    help="Where to write them [default: RECORDS/schema].",
+    help=tr(
+        "스키마를 쓸 폴더입니다. [기본값: RECORDS/schema]",
+        "Where to write them. [default: RECORDS/schema]",
+    ),
 )
 def schema(records_dir: Path, out: Path | None) -> None:
     """Write the JSON Schemas that editors use to complete and check records.
@@ -97,10 +139,22 @@ def schema(records_dir: Path, out: Path | None) -> None:
 
     settings = load_records(records_dir).settings if records_dir.is_dir() else None
     for path in write_schemas(out or records_dir / "schema", settings):
-        click.echo(f"wrote {path}")
+        click.echo(tr(f"썼습니다: {path}", f"wrote {path}"))
 
 
-@main.command()
+@main.command(
+    short_help=tr(
+        "반기 보고서(DOCX, XLSX, 선택하면 PDF, HWPX, 웹)를 만듭니다.",
+        "Build a half-year's report (DOCX, XLSX; PDF, HWPX, website on request).",
+    ),
+    help=tr(
+        "PERIOD(예: 2022H1) 반기의 보고서를 만듭니다. 공약별 DOCX, 보고서 전체(책자), "
+        "예산 집계 XLSX를 씁니다.\n\n"
+        "PERIOD를 주지 않으면 기록이 보고하는 가장 최근 반기의 보고서를 만듭니다.",
+        "Build the report of PERIOD (for example 2022H1): each pledge's DOCX, the booklet, "
+        "the workbook.\n\nWithout PERIOD, the newest half-year the records report on.",
+    ),
+)
 @click.argument("period", metavar="[PERIOD]", required=False, callback=_period)
 @RECORDS
 @TEMPLATES
@@ -108,47 +162,79 @@ def schema(records_dir: Path, out: Path | None) -> None:
     "--out",
     type=click.Path(path_type=Path),
     default=None,
-    help="Output directory [default: output/PERIOD].",
+    help=tr(
+        "결과를 쓸 폴더입니다. [기본값: output/PERIOD]",
+        "Output directory. [default: output/PERIOD]",
+    ),
 )
 @click.option(
     "--check",
     "check_only",
     is_flag=True,
-    help="Rebuild in memory and report files on disk that no longer match.",
+    help=tr(
+        "메모리에서 다시 만들어 보고, 기록과 더 이상 맞지 않는 디스크의 파일을 알립니다.",
+        "Rebuild in memory and report files on disk that no longer match.",
+    ),
 )
 @click.option(
-    "--strict", is_flag=True, help="Refuse to build while unconfirmed drafts feed the report."
+    "--strict",
+    is_flag=True,
+    help=tr(
+        "확인하지 않은 초안이 보고서에 들어가면 만들지 않습니다.",
+        "Refuse to build while unconfirmed drafts feed the report.",
+    ),
 )
 @click.option(
     "--pdf",
     is_flag=True,
-    help="Also write PDFs of the booklet and each pledge (needs LibreOffice).",
+    help=tr(
+        "보고서 전체와 공약별 PDF도 씁니다. LibreOffice가 있어야 합니다.",
+        "Also write PDFs of the booklet and each pledge (needs LibreOffice).",
+    ),
 )
 @click.option(
     "--hwpx",
     is_flag=True,
-    help="Also write the booklet and each pledge as HWPX, for Hancom Office (한글).",
+    help=tr(
+        "보고서 전체와 공약별 문서를 한컴오피스 한글용 HWPX로도 씁니다.",
+        "Also write the booklet and each pledge as HWPX, for Hancom Office (한글).",
+    ),
 )
 @click.option(
     "--site",
     is_flag=True,
-    help="Also write the period's website (index.html …) linking to these files.",
+    help=tr(
+        "이 파일들을 내려받게 하는 반기 웹사이트(index.html …)도 씁니다.",
+        "Also write the period's website (index.html …) linking to these files.",
+    ),
 )
 @click.option(
     "-j",
     "--jobs",
     type=click.IntRange(min=1),
     default=None,
-    help="Worker processes [default: the number of cores, at most 4]; output is the same.",
+    help=tr(
+        "함께 일할 프로세스 수입니다. 결과는 같습니다. [기본값: 코어 수, 많아야 4]",
+        "Worker processes; output is the same. [default: the number of cores, at most 4]",
+    ),
 )
 @click.option(
     "--force",
     is_flag=True,
-    help="Replace output files changed by hand, and files not reportgen's that a new file "
-    "would overwrite (otherwise the build refuses, naming them).",
+    help=tr(
+        "손으로 고친 결과 파일과, 새 파일이 덮어쓸 다른 파일도 바꿉니다. "
+        "이 옵션이 없으면 그런 파일의 이름을 대며 만들지 않습니다.",
+        "Replace output files changed by hand, and files not reportgen's that a new file "
+        "would overwrite (otherwise the build refuses, naming them).",
+    ),
 )
-@click.option("-q", "--quiet", is_flag=True, help="Print errors only.")
-@click.option("-v", "--verbose", is_flag=True, help="List every file written.")
+@click.option("-q", "--quiet", is_flag=True, help=tr("오류만 출력합니다.", "Print errors only."))
+@click.option(
+    "-v",
+    "--verbose",
+    is_flag=True,
+    help=tr("쓴 파일을 모두 나열합니다.", "List every file written."),
+)
 def build(
     period: Period,
     records_dir: Path,
@@ -176,7 +262,13 @@ def build(
     if period is None:
         period = latest_reported(records_dir)
         if not quiet:
-            click.echo(f"building {period}, the newest period the records report", err=True)
+            click.echo(
+                tr(
+                    f"{period} 보고서를 만듭니다(기록이 보고하는 가장 최근 반기).",
+                    f"building {period}, the newest period the records report",
+                ),
+                err=True,
+            )
 
     target = out or Path("output") / str(period)
     if check_only:
@@ -184,11 +276,21 @@ def build(
         for line in mismatches:
             click.secho(f"{target}/{line}", fg="red", err=True)
         for name in kept_files(target) if not quiet else ():
-            click.echo(f"{target}/{name}: not reportgen's (kept by every build)")
+            click.echo(
+                tr(
+                    f"{target}/{name}: reportgen이 만든 파일이 아닙니다(빌드해도 그대로 둡니다).",
+                    f"{target}/{name}: not reportgen's (kept by every build)",
+                )
+            )
         if mismatches:
             raise SystemExit(1)
         if not quiet:
-            click.echo(f"{target}: every file matches the records and templates")
+            click.echo(
+                tr(
+                    f"{target}: 모든 파일이 기록, 서식과 맞습니다.",
+                    f"{target}: every file matches the records and templates",
+                )
+            )
         return
 
     result = _run_build(
@@ -196,7 +298,12 @@ def build(
     )
     if result is None:
         if not quiet:
-            click.echo(f"{target}: up to date (records and templates unchanged)")
+            click.echo(
+                tr(
+                    f"{target}: 이미 최신입니다(기록과 서식이 바뀌지 않았습니다).",
+                    f"{target}: up to date (records and templates unchanged)",
+                )
+            )
         return
     if not quiet:
         _print_warnings(result.warnings)
@@ -204,8 +311,12 @@ def build(
         click.secho(note, fg="yellow", err=True)
     if result.drafts:
         click.secho(
-            f"\n!! The report of {period} uses {len(result.drafts)} UNCONFIRMED DRAFT(S) "
-            "(초안 미확인) — check them before submitting:",
+            tr(
+                f"\n!! {period} 보고서에 확인하지 않은 초안 {len(result.drafts)}개가 들어 "
+                "있습니다(초안 미확인). 제출하기 전에 확인하십시오:",
+                f"\n!! The report of {period} uses {len(result.drafts)} UNCONFIRMED DRAFT(S) "
+                "(초안 미확인) — check them before submitting:",
+            ),
             fg="red",
             bold=True,
             err=True,
@@ -216,7 +327,12 @@ def build(
         for name in sorted(result.files):
             click.echo(f"  {target / name}")
     if not quiet:
-        click.echo(f"{target}: {len(result.files)} file(s) written for {period}")
+        click.echo(
+            tr(
+                f"{target}: {period} 보고서 파일 {len(result.files)}개를 썼습니다.",
+                f"{target}: {len(result.files)} file(s) written for {period}",
+            )
+        )
 
 
 class _Bar:
@@ -254,7 +370,11 @@ def _run_build(
 ) -> Build | None:
     from .build import build as run
 
-    bar = _Bar(f"Building {period}") if not quiet and sys.stderr.isatty() else None
+    bar = (
+        _Bar(tr(f"{period} 보고서 만드는 중", f"Building {period}"))
+        if not quiet and sys.stderr.isatty()
+        else None
+    )
     pdf_bar = _Bar("PDF (LibreOffice)") if bar is not None and pdf else None
 
     def pdf_progress(done: int, total: int) -> None:
@@ -283,31 +403,80 @@ def _run_build(
             pdf_bar.close()
 
 
-@main.command()
+@main.command(
+    short_help=tr("새 시·군·구의 기록을 시작합니다.", "Start a new city's records."),
+    help=tr(
+        "DIRECTORY에 새 시·군·구의 기록을 시작합니다. report.json, 스키마, 견본 공약 "
+        "하나를 씁니다.\n\n"
+        "--pledges FILE을 주면 견본 대신 공약 목록의 공약마다 기록 하나를 씁니다.",
+        "Start a new city's records in DIRECTORY: report.json, schemas and one sample "
+        "pledge.\n\nWith --pledges FILE, one record per pledge of the city's pledge list "
+        "instead.",
+    ),
+)
 @click.argument("directory", required=False, type=click.Path(path_type=Path, file_okay=False))
-@click.option("--city", default=None, help="The city as printed: 가람군.")
+@click.option(
+    "--city",
+    default=None,
+    help=tr(
+        "보고서에 인쇄되는 시·군·구 이름입니다. 예: 가람군.",
+        "The city as printed: 가람군.",
+    ),
+)
 @click.option(
     "--kind",
     type=click.Choice(["시", "군", "구"]),
     default=None,
-    help="Decides the funding sources: 시비, 군비 or 구비 beside 국비 and 도비/시비.",
+    help=tr(
+        "재원을 정합니다. 국비, 도비/시비 옆에 시비, 군비, 구비 중 하나가 붙습니다.",
+        "Decides the funding sources: 시비, 군비 or 구비 beside 국비 and 도비/시비.",
+    ),
 )
-@click.option("--start", default=None, help="The term's first half-year: 2022H2 for 민선8기.")
-@click.option("--end", default=None, help="Last half-year [default: four years on, 2026H1].")
-@click.option("--term-name", default=None, help="[default: 민선N기 from --start].")
+@click.option(
+    "--start",
+    default=None,
+    help=tr(
+        "임기의 첫 반기입니다. 민선8기는 2022H2입니다.",
+        "The term's first half-year: 2022H2 for 민선8기.",
+    ),
+)
+@click.option(
+    "--end",
+    default=None,
+    help=tr(
+        "임기의 마지막 반기입니다. [기본값: 4년 뒤, 예: 2026H1]",
+        "Last half-year. [default: four years on, 2026H1]",
+    ),
+)
+@click.option(
+    "--term-name",
+    default=None,
+    help=tr(
+        "임기의 이름입니다. [기본값: --start로 정해지는 민선N기]",
+        "The term's name. [default: 민선N기 from --start]",
+    ),
+)
 @click.option(
     "--numbering",
     default=None,
-    help="One pledge number as the city writes them: 1-4-5, III-①-1, 7-1) "
-    "[default: 1-1, or the first number of --pledges].",
+    help=tr(
+        "그 시·군·구가 쓰는 공약 번호 하나를 보기로 줍니다. 예: 1-4-5, III-①-1, 7-1). "
+        "[기본값: 1-1, 또는 --pledges 목록의 첫 번호]",
+        "One pledge number as the city writes them: 1-4-5, III-①-1, 7-1). "
+        "[default: 1-1, or the first number of --pledges]",
+    ),
 )
 @click.option(
     "--cutoff",
     type=click.Choice(["report-half", "previous-half"]),
     default="report-half",
-    show_default=True,
-    help="report-half: a report shows its own half's achievements ('6월말 기준'); "
-    "previous-half: the half before and the plan for its own (Goyang's form).",
+    help=tr(
+        "report-half는 보고서가 그 반기의 실적을 보입니다('6월말 기준'). previous-half는 "
+        "앞 반기의 실적과 그 반기의 계획을 보입니다(고양시 서식). [기본값: report-half]",
+        "report-half: a report shows its own half's achievements ('6월말 기준'); "
+        "previous-half: the half before and the plan for its own (Goyang's form). "
+        "[default: report-half]",
+    ),
 )
 @click.option(
     "--pledges",
@@ -354,7 +523,7 @@ def init(
         click.echo(tr(f"{write_template(pledges_template)} 작성", f"wrote {pledges_template}"))
         return
     if directory is None:
-        raise click.UsageError(
+        raise UsageError(
             tr(
                 "기록 폴더(DIRECTORY)를 주십시오: reportgen init 기록폴더 --pledges 목록.xlsx",
                 "give the records folder: reportgen init DIRECTORY --pledges list.xlsx",
@@ -382,7 +551,7 @@ def init(
     else:
         written = write_city(directory, answers)
     for path in written:
-        click.echo(f"wrote {path}")
+        click.echo(tr(f"썼습니다: {path}", f"wrote {path}"))
     if listed is not None:
         click.echo(
             tr(
@@ -393,20 +562,32 @@ def init(
             )
         )
         return
-    click.echo(
-        f"next: edit {directory / 'report.json'} (statuses, groups, columns …), replace the "
-        f"sample pledge, then: reportgen validate --records {directory} && "
+    commands = (
+        f"reportgen validate --records {directory} && "
         f"reportgen build --records {directory} --out output-{directory.name}"
+    )
+    click.echo(
+        tr(
+            f"다음 할 일: {directory / 'report.json'}에서 추진상황, 분야, 열 등을 고치고 "
+            f"견본 공약을 실제 공약으로 바꾼 다음 실행하십시오: {commands}",
+            f"next: edit {directory / 'report.json'} (statuses, groups, columns …), replace "
+            f"the sample pledge, then: {commands}",
+        )
     )
 
 
 def _init_answers(city: str | None, kind: str | None, start: str | None) -> tuple[str, str, str]:
     """Ask what init is not told (on a terminal, or from the input of a script)."""
-    city = city or click.prompt("시·군·구 이름 (e.g. 가람군)")
-    kind = kind or click.prompt(
-        "시, 군 or 구 (광역시 자치구)", type=click.Choice(["시", "군", "구"])
+    city = city or click.prompt(
+        tr("시·군·구 이름(예: 가람군)", "City, county or district as printed (e.g. 가람군)")
     )
-    start = start or click.prompt("first half-year of the term (e.g. 2022H2)")
+    kind = kind or click.prompt(
+        tr("시, 군, 구(광역시 자치구) 중 하나", "시, 군 or 구 (광역시 자치구)"),
+        type=click.Choice(["시", "군", "구"]),
+    )
+    start = start or click.prompt(
+        tr("임기의 첫 반기(예: 2022H2)", "First half-year of the term (e.g. 2022H2)")
+    )
     return city, kind, start
 
 
@@ -431,7 +612,18 @@ def _init_into_records(directory: Path, pledge_list: Path) -> None:
     )
 
 
-@main.command()
+@main.command(
+    short_help=tr("반기 웹사이트(웹소통)를 씁니다.", "Write the period's website (웹소통)."),
+    help=tr(
+        "PERIOD 반기의 웹사이트(웹소통)를 씁니다. 첫 화면, 공약마다 한 쪽, 바뀐 점, "
+        "내려받을 파일이 들어 있습니다.\n\n"
+        "build --site와 같은 빌드를 올릴 폴더 하나에 따로 씁니다. 폴더 맨 위의 "
+        "index.html 옆에 그것이 연결하는 DOCX, 예산 집계 XLSX(와 PDF, HWPX)가 놓입니다.",
+        "Write the website of PERIOD (웹소통): index, a page per pledge, what changed, "
+        "downloads.\n\nThe same build as `build --site`, into a folder of its own to "
+        "upload: index.html at its root beside the DOCX, workbook (and PDF/HWPX) it links to.",
+    ),
+)
 @click.argument("period", metavar="[PERIOD]", required=False, callback=_period)
 @RECORDS
 @TEMPLATES
@@ -439,11 +631,32 @@ def _init_into_records(directory: Path, pledge_list: Path) -> None:
     "--out",
     type=click.Path(path_type=Path, file_okay=False),
     default=None,
-    help="Folder to upload [default: public/PERIOD].",
+    help=tr(
+        "웹 서버에 올릴 폴더입니다. [기본값: public/PERIOD]",
+        "Folder to upload. [default: public/PERIOD]",
+    ),
 )
-@click.option("--pdf", is_flag=True, help="Offer PDFs for download too (needs LibreOffice).")
-@click.option("--hwpx", is_flag=True, help="Offer HWPX for download too.")
-@click.option("--force", is_flag=True, help="Replace files in --out that were changed by hand.")
+@click.option(
+    "--pdf",
+    is_flag=True,
+    help=tr(
+        "PDF도 내려받게 합니다. LibreOffice가 있어야 합니다.",
+        "Offer PDFs for download too (needs LibreOffice).",
+    ),
+)
+@click.option(
+    "--hwpx",
+    is_flag=True,
+    help=tr("HWPX도 내려받게 합니다.", "Offer HWPX for download too."),
+)
+@click.option(
+    "--force",
+    is_flag=True,
+    help=tr(
+        "--out 폴더에서 손으로 고친 파일도 바꿉니다.",
+        "Replace files in --out that were changed by hand.",
+    ),
+)
 @click.pass_context
 def publish(
     ctx: click.Context,
@@ -481,10 +694,22 @@ def publish(
         quiet=False,
         verbose=False,
     )
-    click.echo(f"open {target / 'index.html'}")
+    click.echo(tr(f"열어 보십시오: {target / 'index.html'}", f"open {target / 'index.html'}"))
 
 
-@main.command("status")
+@main.command(
+    "status",
+    short_help=tr(
+        "부서별 회신, 검토, 확정 현황을 보입니다.", "Show who has returned, review, confirmed."
+    ),
+    help=tr(
+        "PERIOD 반기의 현황을 부서마다 한 줄로 보입니다. 상태(미회신, 검토 대기, 확정), "
+        "공약, 지난 보고를 그대로 옮긴 채 남은 부분, 남은 문제를 알리고 끝에 요약 한 줄을 "
+        "붙입니다.",
+        "One line per department: its state (미회신, 검토 대기, 확정), its pledges, the "
+        "sections still untouched copies of the last report, open problems; a summary line.",
+    ),
+)
 @click.argument("period", metavar="[PERIOD]", required=False, callback=_period)
 @RECORDS
 @click.option(
@@ -512,7 +737,18 @@ def status_command(period: Period | None, records_dir: Path, as_json: bool) -> N
     click.echo(found.summary())
 
 
-@main.command("confirm")
+@main.command(
+    "confirm",
+    short_help=tr("초안을 확인하고 확정합니다.", "Review and confirm the drafts."),
+    help=tr(
+        "PERIOD 보고의 초안을 확인하고 확정합니다. 공약마다 지난 보고 뒤 바뀐 점을 "
+        "보이고, 터미널에서 묻고(스크립트에서는 --yes), 초안 표시를 지운 뒤 누가 언제 "
+        "확정했는지를 모든 파일에 한꺼번에 기록합니다.",
+        "Confirm the drafts of the report of PERIOD: shows per pledge what changed since the "
+        "last report, asks on a terminal (--yes for scripts), then removes the draft marks and "
+        "records who confirmed it and when, all files at once.",
+    ),
+)
 @click.argument("period", metavar="PERIOD", callback=_period)
 @click.argument("pledge_ids", metavar="[PLEDGE…]", nargs=-1)
 @RECORDS
@@ -527,8 +763,8 @@ def status_command(period: Period | None, records_dir: Path, as_json: bool) -> N
     default=None,
     metavar="NAME",
     help=tr(
-        "확정한 사람으로 기록할 이름 [기본: 컴퓨터 사용자 이름]",
-        "The name recorded as confirming [default: the OS user].",
+        "확정한 사람으로 기록할 이름입니다. [기본값: 컴퓨터 사용자 이름]",
+        "The name recorded as confirming. [default: the OS user]",
     ),
 )
 @click.option(
@@ -641,22 +877,52 @@ def _show_changes(chosen: Any) -> None:
         click.echo(f"  {pledge.id} {pledge.title}: " + tr("초안 ", "drafts ") + ", ".join(marks))
 
 
-@main.group("intake")
+@main.group(
+    "intake",
+    short_help=tr(
+        "부서별 입력 통합문서를 내보내고 가져옵니다.",
+        "Export and import the departments' workbooks.",
+    ),
+    help=tr(
+        "부서가 반기마다 통합문서(XLSX)를 채웁니다. export가 부서마다 하나를 쓰고, "
+        "import가 돌려받은 통합문서를 기록으로 가져옵니다.",
+        "Departments fill in a workbook per half-year; export writes one per department, "
+        "import brings them into the records.",
+    ),
+)
 def intake() -> None:
     """Departments fill in a workbook per half-year; import brings it into the records."""
 
 
-@intake.command("export")
+@intake.command(
+    "export",
+    short_help=tr(
+        "부서마다 입력할 통합문서를 씁니다.", "Write a workbook per department to fill in."
+    ),
+    help=tr(
+        "PERIOD 보고서에 쓸 통합문서(XLSX)를 부서마다 하나씩 씁니다. 부서가 채워서 돌려보냅니다.",
+        "One XLSX per department for the report of PERIOD, to fill in and send back.",
+    ),
+)
 @click.argument("period", metavar="PERIOD", callback=_period)
 @RECORDS
 @click.option(
-    "--dept", default=None, metavar="NAME", help="One department only (소관부서 as recorded)."
+    "--dept",
+    default=None,
+    metavar="NAME",
+    help=tr(
+        "이 부서의 통합문서만 씁니다(기록된 소관부서 이름).",
+        "One department only (소관부서 as recorded).",
+    ),
 )
 @click.option(
     "--out",
     type=click.Path(path_type=Path, file_okay=False),
     default=None,
-    help="Folder for the workbooks [default: intake-PERIOD].",
+    help=tr(
+        "통합문서를 쓸 폴더입니다. [기본값: intake-PERIOD]",
+        "Folder for the workbooks. [default: intake-PERIOD]",
+    ),
 )
 def intake_export(period: Period, records_dir: Path, dept: str | None, out: Path | None) -> None:
     """One XLSX per department for the report of PERIOD, to fill in and send back."""
@@ -671,10 +937,21 @@ def intake_export(period: Period, records_dir: Path, dept: str | None, out: Path
     # file changed since reportgen wrote it.
     protected = protected_paths(records_dir, Path("templates"))
     for path in add_files(target, books, version=__version__, force=False, protected=protected):
-        click.echo(f"wrote {path}")
+        click.echo(tr(f"썼습니다: {path}", f"wrote {path}"))
 
 
-@intake.command("import")
+@intake.command(
+    "import",
+    short_help=tr(
+        "돌려받은 통합문서를 기록에 초안으로 가져옵니다.",
+        "Import the returned workbooks as drafts.",
+    ),
+    help=tr(
+        "부서들이 돌려보낸 통합문서를 기록에 초안으로 가져옵니다. 모든 파일에 문제가 "
+        "없을 때만 가져오고, 하나라도 있으면 아무것도 쓰지 않습니다.",
+        "Read the departments' workbooks into the records (as drafts), all or nothing.",
+    ),
+)
 @click.argument(
     "files",
     metavar="FILE|FOLDER…",
@@ -687,8 +964,11 @@ def intake_export(period: Period, records_dir: Path, dept: str | None, out: Path
 @click.option(
     "--force",
     is_flag=True,
-    help="Import into a confirmed report, an older period, or over records changed since "
-    "the export.",
+    help=tr(
+        "확정된 보고서, 더 이전 반기, 내보낸 뒤 바뀐 기록에도 가져옵니다.",
+        "Import into a confirmed report, an older period, or over records changed since "
+        "the export.",
+    ),
 )
 def intake_import(files: tuple[Path, ...], records_dir: Path, force: bool) -> None:
     """Read the departments' workbooks into the records (as drafts), all or nothing."""
@@ -697,16 +977,31 @@ def intake_import(files: tuple[Path, ...], records_dir: Path, force: bool) -> No
     result = import_workbooks(records_dir, list(files), force=force)
     for line in result.describe():
         click.echo(line)
+    written = len(result.written)
     click.echo(
-        f"{len(result.written)} record(s) written" if result.written else "nothing to change"
+        tr(f"기록 {written}개를 썼습니다.", f"{written} record(s) written")
+        if written
+        else tr("바꿀 것이 없습니다.", "nothing to change")
     )
 
 
-@main.command("new-period")
+@main.command(
+    "new-period",
+    short_help=tr(
+        "새 반기 보고서를 엽니다(지난 반기에서 초안을 가져옵니다).",
+        "Open a new period (drafts carried forward).",
+    ),
+    help=tr(
+        "PERIOD(예: 2022H1) 반기의 보고서를 엽니다. 지난 반기의 담당자, 추진상황, 예산, "
+        "계획을 초안으로 가져오고, 이미 있는 것은 덮어쓰지 않습니다.",
+        "Open the report of PERIOD (for example 2022H1): drafts carried forward, nothing "
+        "overwritten.",
+    ),
+)
 @click.argument("period_text", metavar="PERIOD")
 @RECORDS
 def new_period(period_text: str, records_dir: Path) -> None:
-    """Open the report of PERIOD (e.g. 2022H1): drafts carried forward, nothing overwritten."""
+    """Open the report of PERIOD: drafts carried forward, nothing overwritten."""
     from .rollforward import roll_forward
 
     # A year or a malformed period is a PeriodError: exit 1 with the message.
@@ -715,20 +1010,52 @@ def new_period(period_text: str, records_dir: Path) -> None:
         click.echo(line)
 
 
-@main.command("diff")
+@main.command(
+    "diff",
+    short_help=tr(
+        "두 반기의 보고서를 비교해 신·구 대비표를 만듭니다.",
+        "Compare two periods' reports (신·구 대비표).",
+    ),
+    help=tr(
+        "OLD와 NEW 반기(예: 2021H2 2022H1)의 보고서를 공약마다 비교합니다. OLD가 "
+        "NEW보다 앞선 반기여야 합니다.",
+        "Compare the reports of OLD and NEW (for example 2021H2 2022H1) pledge by pledge. "
+        "OLD must come before NEW.",
+    ),
+)
 @click.argument("old", metavar="OLD", callback=_period)
 @click.argument("new", metavar="NEW", callback=_period)
 @RECORDS
-@click.option("--pledge", "pledge_id", metavar="ID", help="Compare one pledge only (e.g. 1-4-3).")
+@click.option(
+    "--pledge",
+    "pledge_id",
+    metavar="ID",
+    help=tr("이 공약 하나만 비교합니다. 예: 1-4-3.", "Compare one pledge only (e.g. 1-4-3)."),
+)
 @click.option(
     "--out",
     type=click.Path(path_type=Path),
     default=None,
-    help="Also write diff_OLD_NEW.json and the 신·구 대비표 diff_OLD_NEW.docx here.",
+    help=tr(
+        "diff_OLD_NEW.json과 신·구 대비표 diff_OLD_NEW.docx도 이 폴더에 씁니다.",
+        "Also write diff_OLD_NEW.json and the 신·구 대비표 diff_OLD_NEW.docx here.",
+    ),
 )
-@click.option("--exit-code", is_flag=True, help="Exit 1 when the reports differ (as git diff).")
 @click.option(
-    "--force", is_flag=True, help="Replace diff files in --out that were changed by hand."
+    "--exit-code",
+    is_flag=True,
+    help=tr(
+        "보고서가 다르면 종료 코드 1로 끝납니다(git diff처럼).",
+        "Exit 1 when the reports differ (as git diff).",
+    ),
+)
+@click.option(
+    "--force",
+    is_flag=True,
+    help=tr(
+        "--out 폴더에서 손으로 고친 비교 파일도 바꿉니다.",
+        "Replace diff files in --out that were changed by hand.",
+    ),
 )
 def diff_command(
     old: Period,
@@ -752,6 +1079,6 @@ def diff_command(
         files = {json_name: result.to_json().encode("utf-8"), docx_name: render_docx(result)}
         protected = protected_paths(records_dir, Path("templates"))
         for path in add_files(out, files, version=__version__, force=force, protected=protected):
-            click.echo(f"wrote {path}")
+            click.echo(tr(f"썼습니다: {path}", f"wrote {path}"))
     if exit_code and result.changed:
         raise SystemExit(1)

@@ -12,14 +12,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import click
+
+from .i18n import tr
 
 
 class Severity(StrEnum):
     ERROR = "error"
     WARNING = "warning"
+
+    @property
+    def label(self) -> str:
+        """The word a problem line prints: 오류/경고, or error/warning in English."""
+        if self is Severity.ERROR:
+            return tr("오류", "error")
+        return tr("경고", "warning")
 
 
 @dataclass(frozen=True, order=True)
@@ -33,7 +42,7 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"{self.file}: {self.path}" if self.path else self.file
-        return f"{where}: {self.severity.value}: {self.message}"
+        return f"{where}: {self.severity.label}: {self.message}"
 
 
 def json_path(*parts: str | int) -> str:
@@ -51,6 +60,10 @@ class ReportgenError(click.ClickException):
     """Base of every error reportgen raises on purpose."""
 
     exit_code = 1
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        # click's own show() prefixes "Error:" in English whatever the locale.
+        click.echo(tr("오류: ", "Error: ") + self.format_message(), file=file, err=file is None)
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Errors cross from worker processes to the build: pickle the state,
@@ -73,7 +86,12 @@ class RecordsInvalid(ReportgenError):
         self.problems = sorted(problems)
         errors = [p for p in self.problems if p.severity is Severity.ERROR]
         lines = [str(p) for p in self.problems]
-        lines.append(f"{len(errors)} error(s) in the records; nothing was written.")
+        lines.append(
+            tr(
+                f"기록에 오류가 {len(errors)}개 있습니다. 아무것도 쓰지 않았습니다.",
+                f"{len(errors)} error(s) in the records; nothing was written.",
+            )
+        )
         super().__init__("\n".join(lines))
 
 
@@ -104,4 +122,6 @@ def quote(value: object, limit: int = QUOTE_LIMIT) -> str:
     """
     text = value if isinstance(value, str) else repr(value)
     shown = repr(text[:limit]) if isinstance(value, str) else text[:limit]
-    return shown + (f"… ({len(text):,} characters)" if len(text) > limit else "")
+    return shown + (
+        tr(f"… ({len(text):,}자)", f"… ({len(text):,} characters)") if len(text) > limit else ""
+    )

@@ -220,9 +220,41 @@ def make_pledge_fixture() -> Callable[..., dict[str, Any]]:
 
 
 # ---------------------------------------------------------------------------
+# The interface's language (reportgen.i18n): Korean unless the locale asks for English
+
+_LOCALE_VARIABLES = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
+
+
+def set_locale(monkeypatch: pytest.MonkeyPatch, lang: str | None) -> None:
+    """Messages in the language of ``lang`` (None: no locale at all, as on a bare server)."""
+    for name in _LOCALE_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    if lang is not None:
+        monkeypatch.setenv("LANG", lang)
+
+
+@pytest.fixture
+def english_messages(monkeypatch: pytest.MonkeyPatch) -> None:
+    """For tests that assert on a message's English sentence (``LANG=en_US.UTF-8``).
+
+    Help texts are fixed when reportgen.cli is imported; messages are composed
+    when they are raised, so this fixture decides their language.
+    """
+    set_locale(monkeypatch, "en_US.UTF-8")
+
+
+@pytest.fixture
+def korean_messages(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The default: no locale variable set, so every message is Korean."""
+    set_locale(monkeypatch, None)
+
+
+# ---------------------------------------------------------------------------
 # The command line
 
-PROBLEM_LINE = re.compile(r"^(?:Error: )?\S+\.json(?:: .+)?: (?:error|warning): ")
+PROBLEM_LINE = re.compile(
+    r"^(?:(?:Error|오류): )?\S+\.json(?:: .+)?: (?:error|warning|오류|경고): "
+)
 
 
 class ValidateCli:
@@ -245,7 +277,7 @@ class ValidateCli:
         assert result.exit_code == 1, result.output
         assert isinstance(result.exception, SystemExit), repr(result.exception)
         assert "Traceback" not in result.output
-        assert "nothing was written" in result.output
+        assert "nothing was written" in result.output or "아무것도 쓰지 않았습니다" in result.output
         lines = self.problem_lines(result)
         assert lines, result.output
         return lines

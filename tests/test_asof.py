@@ -18,6 +18,8 @@ from reportgen.output import pledge_file_stem
 from reportgen.periods import Period, Term
 from reportgen.view import PledgeView, pledge_view
 
+pytestmark = pytest.mark.usefixtures("english_messages")  # asserts on English messages
+
 P = Period.parse
 TERM = Term("민선7기", P("2018H2"), P("2022H1"))
 KORAIL = "코레일테크 업무협력협약(21.8.4.)"

@@ -36,6 +36,8 @@ from reportgen.writers import PLEDGE_DIR
 
 from .conftest import REPO, make_pledge, write_records
 
+pytestmark = pytest.mark.usefixtures("english_messages")  # asserts on English messages
+
 TEMPLATES = REPO / "templates"
 
 

@@ -33,6 +33,8 @@ from reportgen.writers import PLEDGE_DIR
 
 from .synthetic import write_synthetic_records
 
+pytestmark = pytest.mark.usefixtures("english_messages")  # asserts on English messages
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

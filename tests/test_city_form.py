@@ -24,6 +24,8 @@ from reportgen.view import pledge_view, report_view
 
 from .conftest import GUN_SETTINGS
 
+pytestmark = pytest.mark.usefixtures("english_messages")  # asserts on English messages
+
 P = Period.parse
 D = Decimal
 

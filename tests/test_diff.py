@@ -41,6 +41,8 @@ from reportgen.view import report_view
 
 from .conftest import audit
 
+pytestmark = pytest.mark.usefixtures("english_messages")  # asserts on English messages
+
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 P = Period.parse
 RECORDS = Path(__file__).resolve().parents[1] / "records"

@@ -20,6 +20,8 @@ from reportgen.view import report_view
 
 from .conftest import audit
 
+pytestmark = pytest.mark.usefixtures("english_messages")  # asserts on English messages
+
 ROOT = Path(__file__).resolve().parent.parent
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 

@@ -30,6 +30,8 @@ from reportgen.periods import Period
 from reportgen.text import blankless
 from reportgen.validate import check
 
+pytestmark = pytest.mark.usefixtures("english_messages")  # asserts on English messages
+
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 TEMPLATES = ROOT / "templates"

@@ -45,6 +45,8 @@ from reportgen.text import clean_text
 
 from .conftest import RECORDS
 
+pytestmark = pytest.mark.usefixtures("english_messages")  # asserts on English messages
+
 FILE = "1-1-1.json"
 FIGURE = ["reports", "2022H1", "budget", "plan", 0, "sources", "시비", "2018"]
 FIGURE_PATH = "$.reports.2022H1.budget.plan[0].sources.시비.2018"

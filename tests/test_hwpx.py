@@ -31,6 +31,8 @@ from reportgen.view import Line, PledgeView, ReportView, report_info, report_vie
 
 from .conftest import RECORDS, REPO, make_pledge
 
+pytestmark = pytest.mark.usefixtures("english_messages")  # asserts on English messages
+
 TEMPLATES = REPO / "templates"
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 # The one finding python-hwpx reports on its own new documents (its skeleton's

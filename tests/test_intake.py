@@ -33,6 +33,8 @@ from reportgen.validate import check
 
 from .conftest import GUN_SETTINGS, audit
 
+pytestmark = pytest.mark.usefixtures("english_messages")  # asserts on English messages
+
 GUN: dict[str, Any] = {
     **GUN_SETTINGS,
     "columns": [

@@ -20,6 +20,8 @@ from reportgen.load import MAX_FILE_BYTES, load_records
 from reportgen.text import BULLETS, blankless, clean_text, clean_tree
 from reportgen.validate import check
 
+pytestmark = pytest.mark.usefixtures("english_messages")  # asserts on English messages
+
 FILE = "1-1-1.json"
 FIGURE_PATH = "$.reports.2022H1.budget.plan[0].sources.시비.2018"
 

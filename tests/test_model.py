@@ -25,6 +25,8 @@ from reportgen.model import (
 )
 from reportgen.periods import Period
 
+pytestmark = pytest.mark.usefixtures("english_messages")  # asserts on English messages
+
 
 def _errors(model: type, raw: Any) -> list[dict[str, Any]]:
     with pytest.raises(ValidationError) as info:

@@ -22,6 +22,8 @@ from reportgen import fingerprint
 from reportgen.cli import main
 from reportgen.output import MANIFEST
 
+pytestmark = pytest.mark.usefixtures("english_messages")  # asserts on English messages
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

@@ -49,9 +49,13 @@ if MISSING and REQUIRED:
     pytest.fail(
         f"CI requires {', '.join(MISSING)}; .ci/run should have installed them", pytrace=False
     )
-pytestmark = pytest.mark.skipif(
-    bool(MISSING), reason=f"not installed: {', '.join(MISSING)} (see README: .ci/run installs them)"
-)
+pytestmark = [
+    pytest.mark.usefixtures("english_messages"),  # asserts on English messages
+    pytest.mark.skipif(
+        bool(MISSING),
+        reason=f"not installed: {', '.join(MISSING)} (see README: .ci/run installs them)",
+    ),
+]
 
 
 def _build(records: Path, templates: Path, out: Path) -> None:

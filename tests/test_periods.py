@@ -18,6 +18,8 @@ from reportgen.periods import (
     heading_for,
 )
 
+pytestmark = pytest.mark.usefixtures("english_messages")  # asserts on English messages
+
 P = Period.parse
 TERM7 = Term("민선7기", P("2018H2"), P("2022H1"))
 TERM8 = Term("민선8기", P("2022H2"), P("2026H1"))

@@ -25,6 +25,8 @@ from reportgen.pdf import find_soffice
 
 from .synthetic import write_synthetic_records
 
+pytestmark = pytest.mark.usefixtures("english_messages")  # asserts on English messages
+
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = (
     "import sys; from reportgen.cli import main; "

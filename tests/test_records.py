@@ -14,6 +14,8 @@ from reportgen.periods import Period
 from reportgen.validate import check
 from reportgen.view import pledge_view
 
+pytestmark = pytest.mark.usefixtures("english_messages")  # asserts on English messages
+
 H1_2022 = Period(2022, 1)
 CENTRE = "「고양시통합일자리센터」 운영 및 계층별 일자리사업 추진"
 

@@ -23,6 +23,8 @@ from reportgen.rollforward import dumps, roll_forward, without_printed_totals
 
 from .conftest import RECORDS, TERM7
 
+pytestmark = pytest.mark.usefixtures("english_messages")  # asserts on English messages
+
 P = Period(2022, 1)
 PLEDGES = ("1-4-3", "1-4-5")
 

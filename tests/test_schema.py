@@ -14,6 +14,8 @@ from reportgen.cli import main
 from reportgen.model import Pledge, ReportSettings
 from reportgen.schema import SCHEMAS, render_schema, write_schemas
 
+pytestmark = pytest.mark.usefixtures("english_messages")  # asserts on English messages
+
 PLEDGE_FILES = ["1-4-3.json", "1-4-5.json"]
 
 

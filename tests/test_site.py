@@ -31,6 +31,8 @@ from reportgen.view import MoneyTable, PledgeView, ReportView, report_view
 
 from .conftest import RECORDS, make_pledge
 
+pytestmark = pytest.mark.usefixtures("english_messages")  # asserts on English messages
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",

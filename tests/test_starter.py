@@ -12,6 +12,8 @@ from reportgen.cli import main
 from reportgen.periods import Period
 from reportgen.starter import SOURCES, term_name
 
+pytestmark = pytest.mark.usefixtures("english_messages")  # asserts on English messages
+
 
 def _init(directory: Path, *args: str, input: str | None = None):
     return CliRunner().invoke(main, ["init", str(directory), *args], input=input)

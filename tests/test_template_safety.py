@@ -38,6 +38,8 @@ from reportgen.periods import Period
 from reportgen.view import ReportView, report_view
 from reportgen.xlsx import load_styles
 
+pytestmark = pytest.mark.usefixtures("english_messages")  # asserts on English messages
+
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "templates"
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"

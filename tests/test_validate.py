@@ -17,6 +17,8 @@ from reportgen.load import load_records
 from reportgen.periods import Period
 from reportgen.validate import check, check_period_sections, latest_period, validate_records
 
+pytestmark = pytest.mark.usefixtures("english_messages")  # asserts on English messages
+
 FILE = "1-1-1.json"
 REPORT = ["reports", "2022H1"]
 BUDGET = [*REPORT, "budget"]

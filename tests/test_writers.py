@@ -32,6 +32,8 @@ from reportgen.validate import latest_period
 from reportgen.view import PledgeView, report_view
 from reportgen.writers import DEFAULT_FORMATS, WRITERS, booklet_name, pledge_file
 
+pytestmark = pytest.mark.usefixtures("english_messages")  # asserts on English messages
+
 ROOT = Path(__file__).resolve().parent.parent
 CITIES = {
     "goyang": ROOT / "records",

@@ -51,6 +51,8 @@ from reportgen.xlsx import (
 from .conftest import audit
 from .synthetic import write_synthetic_records
 
+pytestmark = pytest.mark.usefixtures("english_messages")  # asserts on English messages
+
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "templates" / "workbook.xlsx"
 PLAN_TITLE = "□ 연도별 투자계획(사업비)"
