@@ -81,6 +81,9 @@ STYLE_NAMES = (
     "항목없음",
     "목차",
 )
+# Styles added since the first templates: a template made before them uses the
+# older style named here, so a staff-edited template keeps working.
+LATER_STYLES = {"분류": "표주석"}
 FILL_CELLS = ("표머리 칸", "표본문 칸", "합계 칸")
 
 # Column widths in cm, as tools/make_templates.py gives the DOCX (17.0 cm wide).
@@ -88,6 +91,18 @@ HEADER_WIDTHS = (2.2, 3.3, 1.5, 2.6, 1.6, 2.6, 3.2)
 PROGRESS_WIDTHS = (3.3, 12.2, 1.5)
 MONEY_FIXED = (3.89, 1.0, 1.6)  # 공약사업명 | 구분 | 계, then the city's columns
 TEXT_WIDTH = 17.0
+INDICATOR_WIDTHS = (6.6, 1.6, 2.8, 3.2, 2.8)
+INDICATOR_TOTAL_WIDTHS = (5.6, 1.6, 1.8, 2.8, 2.8, 2.4)
+
+
+def fiscal_weight(key: str) -> int:
+    """A money column's share of the free width, as the DOCX template gives it:
+    기투자 and 임기후 narrower, merged years ("2022~2023") wide enough for their label."""
+    if key in ("기투자", "임기후"):
+        return 130
+    return 200 if "~" in key else 158
+
+
 MONEY_MARGIN = (cm(0.1), cm(0.1), cm(0.05), cm(0.05))
 # A finished table's columns after the first: a share wider than a count, a
 # status's column wide enough for its name ("정상추진"), as the DOCX has them.
@@ -127,6 +142,8 @@ class HwpxTemplate:
                 "add them in Hancom Office (스타일, F6) or run tools/make_hwpx_template.py",
             )
         self.styles = {n: styles[n] for n in STYLE_NAMES}
+        for name, older in LATER_STYLES.items():
+            self.styles[name] = styles.get(name, styles[older])
         fills = hx.cell_fills(self.section)
         lost = [n for n in FILL_CELLS if n not in fills]
         if lost:
@@ -221,6 +238,8 @@ class _Layout:
         if view.status:
             hx.add_text(stamp, view.status, self.style("상태").char_pr)
         hx.add_bookmark(stamp, view.anchor)
+        if view.group_line:  # the 분야 › 전략 the pledge falls under
+            self.para("분류", view.group_line)
         self.header_block(view)
         if view.adjustments:  # 공약 조정 in force, oldest first
             self.para("섹션제목", "□ 공약 조정")
@@ -241,24 +260,8 @@ class _Layout:
                     [self.cell(c.text) for c in view.participation],
                 ],
             )
-        if view.indicators:
-            self.para("섹션제목", "□ 성과지표")
-            rows: list[list[Cell | None]] = [
-                [self.head(h) for h in ("지표명", "단위", "목표", "실적", "달성률", "기준")]
-            ]
-            for ind in view.indicators:
-                when = ind.as_of + (" 누계" if ind.cumulative else "")
-                rows.append(
-                    [
-                        self.cell(ind.name),
-                        self.cell(ind.unit),
-                        self.cell(ind.target_text, "표숫자"),
-                        self.cell(ind.result_text, "표숫자"),
-                        self.cell(ind.rate_text, "표숫자"),
-                        self.cell(when),
-                    ]
-                )
-            self.table((5.6, 1.6, 2.4, 2.4, 2.2, 2.8), rows)
+        if view.indicator_table is not None:
+            self.finished(view.indicator_table, INDICATOR_WIDTHS)
         for t in view.money_tables or (view.plan_table, view.secured_table):
             self.money(t, view)
         self.para("섹션제목", "□ 문제점 및 개선대책")
@@ -269,7 +272,8 @@ class _Layout:
                 self.line(line)
 
     def header_block(self, view: PledgeView) -> None:
-        roles = [c.role for c in view.contacts]
+        # Without contacts the frame keeps its "담 당" label, as the DOCX does.
+        roles = [c.role for c in view.contacts] or ["담 당"]
         names = [c.name for c in view.contacts] or ["(기록 없음)"]
         phones = [c.phone for c in view.contacts] or [""]
         rows: list[list[Cell | None]] = [
@@ -285,7 +289,7 @@ class _Layout:
             [
                 self.head("소관부서"),
                 self.cell(view.department),
-                self.head(roles or [""]),
+                self.head(roles),
                 self.cell(names),
                 self.head("연락처"),
                 self.cell(phones, col_span=2),
@@ -331,7 +335,9 @@ class _Layout:
         if not t.recorded:
             self.para("항목없음", "(기록 없음) 이 기간에 기록된 예산 내역이 없습니다.")
         n = len(t.column_labels)
-        widths = [*MONEY_FIXED] + [(TEXT_WIDTH - sum(MONEY_FIXED)) / n] * n
+        weights = [fiscal_weight(key) for key in t.column_keys]
+        free = TEXT_WIDTH - sum(MONEY_FIXED)
+        widths = [*MONEY_FIXED] + [free * w / sum(weights) for w in weights]
         rows: list[list[Cell | None]] = [
             [self.head(h) for h in ("공약사업명", "구분", "계", *t.column_labels)]
         ]
@@ -397,6 +403,8 @@ class _Layout:
         for table in (report.group_table, report.department_table):
             if table is not None:
                 self.finished(table)
+        if report.indicator_totals_table is not None:
+            self.finished(report.indicator_totals_table, INDICATOR_TOTAL_WIDTHS)
 
     def finished(self, table: Table, widths: Sequence[float] = ()) -> None:
         """A finished table of the view, as it is: its title, unit, rows, merges and notes.
@@ -408,6 +416,8 @@ class _Layout:
             self.para("섹션제목", table.title)
         if table.unit:
             self.para("단위", table.unit)
+        if not widths and len(table.columns) == 6:  # 성과지표 집계, as the DOCX has it
+            widths = INDICATOR_TOTAL_WIDTHS
         if not widths:
             weights = [COLUMN_WEIGHTS.get(c.kind, 4) for c in table.columns[1:]]
             free = TEXT_WIDTH - TALLY_NAME

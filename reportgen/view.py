@@ -41,7 +41,18 @@ from .budget import (
 )
 from .model import FUNDING_SOURCES, Adjustment, Item, Pledge, ReportSettings
 from .periods import FiscalColumn, Period, ReportWindows, RowLabel, Term, heading_for
-from .tables import Rate, StatusCount, Table, Tally, share, status_table, tally_table
+from .tables import (
+    Column,
+    Rate,
+    StatusCount,
+    Table,
+    TableCell,
+    TableRow,
+    Tally,
+    share,
+    status_table,
+    tally_table,
+)
 from .text import blankless
 
 __all__ = ["Rate", "StatusCount", "Table", "Tally"]  # the table types, re-exported
@@ -196,8 +207,11 @@ class IndicatorRow:
     result_text: str  # "640", blank when nothing is recorded yet
     rate: Decimal | None  # result ÷ target
     rate_text: str  # "64.0%"
-    as_of: str  # the report period of the result: "2024H1", or ""
+    as_of: str  # the report period of the result: "2024H1", or "" (a key, never printed)
     cumulative: bool  # the result is a running total of half-years (실적 누계)
+    result_label: str = ""  # 실적 as printed: "215 (누계)" for a running total, else result_text
+    # The report of the result as the city says it: "2024년 상반기", "… (누계)".
+    as_of_label: str = ""
 
 
 @dataclass(frozen=True)
@@ -279,9 +293,14 @@ class PledgeView:
     money_tables: tuple[MoneyTable, ...] = ()  # the tables to print, in order
     by_source: tuple[SourceMoney, ...] = ()  # 재원별 (the workbook's sheet of that name)
     lists_contacts: bool = True  # False where the city lists no contact roles (소관부서 only)
+    indicator_table: Table | None = None  # □ 성과지표, finished (None: no indicators)
+    # The 분야 / 전략 above the pledge as printed: "분야 1 일자리 경제  ›  전략 1-1 …".
+    group_line: str = ""
 
 
 NOT_RECORDED = "(기록 없음)"
+GROUP_SEPARATOR = "  ›  "  # between a pledge's 분야 and 전략 above its pages
+CUMULATIVE = "(누계)"  # beside a 성과지표 result that is a running total of half-years
 
 
 def _lines(items: tuple[DatedItem, ...] | list[Item], level: int) -> list[Line]:
@@ -465,6 +484,83 @@ def _indicator(ind: IndicatorAsOf) -> IndicatorRow:
         rate_text=format_rate(rate),
         as_of=str(ind.recorded) if ind.recorded else "",
         cumulative=spec.cumulative,
+        # "(누계)" is written here only: every format prints these labels.
+        result_label=(
+            f"{format_number(ind.result)} {CUMULATIVE}"
+            if spec.cumulative and ind.result is not None
+            else format_number(ind.result)
+        ),
+        as_of_label=(
+            f"{ind.recorded.in_words} {CUMULATIVE}" if spec.cumulative else ind.recorded.in_words
+        )
+        if ind.recorded
+        else "",
+    )
+
+
+def indicator_table(rows: Sequence[IndicatorRow]) -> Table | None:
+    """□ 성과지표: 지표명 | 단위 | 목표 | 실적 | 달성률, one row per indicator."""
+    if not rows:
+        return None
+    head = ("지표명", "단위", "목표", "실적", "달성률")
+    return Table(
+        name="indicators",
+        title="□ 성과지표",
+        unit="",
+        columns=(
+            Column("name"),
+            Column("text"),
+            Column("figure"),
+            Column("figure"),
+            Column("rate"),
+        ),
+        head=(TableRow(tuple(TableCell(h, "head") for h in head), "head"),),
+        rows=tuple(
+            TableRow(
+                (
+                    TableCell(r.name),
+                    TableCell(r.unit),
+                    TableCell(r.target_text, "figure", r.target),
+                    TableCell(r.result_label, "figure", r.result),
+                    TableCell(r.rate_text, "rate", r.rate),
+                )
+            )
+            for r in rows
+        ),
+    )
+
+
+def indicator_totals_table(totals: Sequence[IndicatorTotal]) -> Table | None:
+    """□ 성과지표 집계: the indicators several pledges share, added up."""
+    if not totals:
+        return None
+    head = ("지표명", "단위", "공약 수", "목표", "실적", "달성률")
+    return Table(
+        name="indicator_totals",
+        title="□ 성과지표 집계 (여러 공약의 같은 지표)",
+        unit="",
+        columns=(
+            Column("name"),
+            Column("text"),
+            Column("count"),
+            Column("figure"),
+            Column("figure"),
+            Column("rate"),
+        ),
+        head=(TableRow(tuple(TableCell(h, "head") for h in head), "head"),),
+        rows=tuple(
+            TableRow(
+                (
+                    TableCell(t.name),
+                    TableCell(t.unit),
+                    TableCell(str(t.pledges), "count", t.pledges),
+                    TableCell(t.target_text, "figure", t.target),
+                    TableCell(t.result_text, "figure", t.result),
+                    TableCell(t.rate_text, "rate", t.rate),
+                )
+            )
+            for t in totals
+        ),
     )
 
 
@@ -592,6 +688,8 @@ def pledge_view(pledge: Pledge, period: Period, settings: ReportSettings) -> Ple
     )
     # A withdrawn pledge has no progress left to rate: a carried 추진율 would mislead.
     rate = progress_rate_of(asof) if settings.progress_rate and not withdrawn else None
+    indicators = tuple(_indicator(i) for i in asof.indicators)
+    groups = pledge_groups(pledge, settings)
     return PledgeView(
         id=pledge.id,
         title=title_of(asof),
@@ -608,10 +706,12 @@ def pledge_view(pledge: Pledge, period: Period, settings: ReportSettings) -> Ple
         problems=problems,
         non_budget=pledge.non_budget,
         drafts=asof.draft_sources,
-        groups=pledge_groups(pledge, settings),
+        groups=groups,
+        group_line=GROUP_SEPARATOR.join(f"{g.level} {g.key} {g.name}" for g in groups),
         progress_rate=rate,
         progress_rate_text="" if rate is None else f"{format_amount(rate)}%",
-        indicators=tuple(_indicator(i) for i in asof.indicators),
+        indicators=indicators,
+        indicator_table=indicator_table(indicators),
         adjustments=adjustments,
         withdrawn=withdrawn,
         # A withdrawn pledge's plan is stale: what was secured and spent stays.
@@ -730,6 +830,7 @@ class ReportView:
     status_table: Table | None = None  # 총괄표
     group_table: Table | None = None  # □ 분야별 추진상황, where the city groups its pledges
     department_table: Table | None = None  # □ 부서별 추진상황, where there are two or more 부서
+    indicator_totals_table: Table | None = None  # □ 성과지표 집계
     # The 총괄's rates as values (the *_share fields are their printed texts).
     done_rate: Rate = Rate(None, "-")
     weighted_rate: Rate | None = None
@@ -916,6 +1017,7 @@ def assemble_report(
     level = top[0].level if top else ""
     # The 총괄's unit line carries the cut-off where the city prints one.
     summary_unit = f"({info.as_of_text}, 단위 : 개, %)" if info.as_of_text else "(단위 : 개, %)"
+    indicator_totals = _indicator_totals(views)
     return ReportView(
         city=info.city,
         title=info.title,
@@ -943,7 +1045,8 @@ def assemble_report(
         by_department=by_department,
         sections=tuple(sections),
         group_level=level,
-        indicator_totals=_indicator_totals(views),
+        indicator_totals=indicator_totals,
+        indicator_totals_table=indicator_totals_table(indicator_totals),
         done_label=done_label(settings),
         money_totals=money_totals(views, settings.funding_sources),
         done_rate=whole.done_rate,

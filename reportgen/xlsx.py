@@ -670,13 +670,6 @@ def _table(view: PledgeView, kind: str) -> MoneyTable | None:
     return next((t for t in view.money_tables if t.kind == kind), None)
 
 
-def _period_words(period: str) -> str:
-    try:
-        return Period.parse(period).in_words
-    except Exception:  # noqa: BLE001 - not a period: print it as the view has it
-        return period
-
-
 # ---------------------------------------------------------------------------
 # Figures the view does not carry (yet)
 
@@ -1279,10 +1272,7 @@ class _Writer:
                 t, v = _a1(r, TARGET), _a1(r, RESULT)
                 formula = f'=IF(OR({v}="",{t}=0),"",{v}/{t})'
                 rates.computed_rate(ws, r, RATE, formula, ind.rate)
-                as_of = _period_words(ind.as_of) if ind.as_of else ""
-                if ind.cumulative:
-                    as_of = f"{as_of} (누계)".strip()
-                ws.write_string(r, AS_OF, as_of, f("label"))
+                ws.write_string(r, AS_OF, ind.as_of_label, f("label"))
                 r += 1
         if report.indicator_totals:
             r += 1

@@ -86,6 +86,8 @@ def style_specs() -> list[dict]:
             name="항목없음", face=SANS, size=10.5, left=LEVEL_INDENT[1], color="#595959", line=1.3
         ),
         dict(name="목차", face=SERIF, size=11, line=1.2),
+        # The 분야 › 전략 line above a pledge, as the DOCX's 분류.
+        dict(name="분류", face=SANS, size=10, color="#595959", after=2, keep=True),
     ]
     return specs
 

@@ -526,6 +526,28 @@ def vmerge(cell, restart: bool) -> None:
     order_children(tcpr)
 
 
+def fixed_table(doc, table: str, widths, texts: int = 2) -> None:
+    """A finished table of the view with a known number of columns, as it is.
+
+    Its title above it, its heading row, then each row's cells in order: the
+    first ``texts`` columns (words) in 표본문, the figures after them in 표숫자.
+    """
+    para(doc, "{%p if " + table + " %}")
+    section_title(doc, "{{ " + table + ".title }}")
+    t = new_table(doc, widths, rows=1)
+    for i, cell in enumerate(t.rows[0].cells):
+        cell_text(cell, "{{ " + table + ".head[0].cells[%d].text }}" % i, "표머리")
+        shade(cell)
+    keep_row_with_next(t.rows[0])
+    tag_row(t, "{%tr for r in " + table + ".rows %}", widths)
+    row = add_row(t, widths)
+    for i, cell in enumerate(row.cells):
+        cell_text(cell, "{{ r.cells[%d].text }}" % i, "표본문" if i < texts else "표숫자")
+    cant_split(row)
+    tag_row(t, "{%tr endfor %}", widths)
+    para(doc, "{%p endif %}")
+
+
 def tag_row(t, tag: str, widths):
     """A row holding only a ``{%tr …%}`` tag (docxtpl replaces the whole row)."""
     row = add_row(t, widths)
@@ -558,8 +580,7 @@ def build_pledge_template() -> bytes:
     para(doc, "{%p if p.groups %}")
     para(
         doc,
-        "{% for g in p.groups %}{{ g.level }} {{ g.key }} {{ g.name }}"
-        "{% if not loop.last %}  ›  {% endif %}{% endfor %}",
+        "{{ p.group_line }}",
         "분류",
     )
     para(doc, "{%p endif %}")
@@ -666,32 +687,8 @@ def build_pledge_template() -> bytes:
     cant_split(t.rows[1])
     para(doc, "{%p endif %}")
 
-    # □ 성과지표, where the pledge has targets.
-    para(doc, "{%p if p.indicators %}")
-    section_title(doc, "□ 성과지표")
-    t = new_table(doc, INDICATOR_WIDTHS, rows=1)
-    for cell, text in zip(
-        t.rows[0].cells, ["지표명", "단위", "목표", "실적", "달성률"], strict=True
-    ):
-        cell_text(cell, text, "표머리")
-        shade(cell)
-    keep_row_with_next(t.rows[0])
-    tag_row(t, "{%tr for i in p.indicators %}", INDICATOR_WIDTHS)
-    row = add_row(t, INDICATOR_WIDTHS)
-    cells = row.cells
-    cell_text(cells[0], "{{ i.name }}")
-    cell_text(cells[1], "{{ i.unit }}")
-    cell_text(cells[2], "{{ i.target_text }}", "표숫자")
-    # A running total of half-years says so (실적 누계).
-    cell_text(
-        cells[3],
-        "{{ i.result_text }}{% if i.cumulative and i.result_text %} (누계){% endif %}",
-        "표숫자",
-    )
-    cell_text(cells[4], "{{ i.rate_text }}", "표숫자")
-    cant_split(row)
-    tag_row(t, "{%tr endfor %}", INDICATOR_WIDTHS)
-    para(doc, "{%p endif %}")
+    # □ 성과지표, where the pledge has targets: the view's table as it is.
+    fixed_table(doc, "p.indicator_table", INDICATOR_WIDTHS)
 
     # □ 연도별 투자계획(사업비) and □ 연도별 확보(집행)액: one frame, for each
     # table the view prints (a 폐기 pledge: 확보(집행)액 only).
@@ -913,26 +910,7 @@ def build_booklet_template() -> bytes:
     tally_table(doc, "report.department_table")
 
     # 성과지표 that several pledges share, added up.
-    para(doc, "{%p if report.indicator_totals %}")
-    section_title(doc, "□ 성과지표 집계 (여러 공약의 같은 지표)")
-    widths = [5.6, 1.6, 1.8, 2.8, 2.8, 2.4]
-    t = new_table(doc, widths, rows=1)
-    heads = ["지표명", "단위", "공약 수", "목표", "실적", "달성률"]
-    for cell, text in zip(t.rows[0].cells, heads, strict=True):
-        cell_text(cell, text, "표머리")
-        shade(cell)
-    keep_row_with_next(t.rows[0])
-    tag_row(t, "{%tr for i in report.indicator_totals %}", widths)
-    row = add_row(t, widths)
-    cell_text(row.cells[0], "{{ i.name }}")
-    cell_text(row.cells[1], "{{ i.unit }}")
-    cell_text(row.cells[2], "{{ i.pledges }}", "표숫자")
-    cell_text(row.cells[3], "{{ i.target_text }}", "표숫자")
-    cell_text(row.cells[4], "{{ i.result_text }}", "표숫자")
-    cell_text(row.cells[5], "{{ i.rate_text }}", "표숫자")
-    cant_split(row)
-    tag_row(t, "{%tr endfor %}", widths)
-    para(doc, "{%p endif %}")
+    fixed_table(doc, "report.indicator_totals_table", [5.6, 1.6, 1.8, 2.8, 2.8, 2.4])
 
     # 목차: page numbers are PAGEREF fields to a bookmark on each pledge's
     # first paragraph; Word updates them on open (updateFields), LibreOffice
