@@ -29,8 +29,7 @@ import pytest
 from docxtpl import DocxTemplate
 from lxml import etree
 
-from reportgen import docx as docx_module
-from reportgen import ooxml
+from reportgen import ooxml, sandbox
 from reportgen.docx import DocxWriter, compile_template
 from reportgen.errors import TemplateError
 from reportgen.load import load_records
@@ -423,7 +422,7 @@ def test_limit_messages_say_what_and_where(tmp_path, report, tag, words):
 
 def test_a_render_that_never_ends_is_stopped_by_the_clock(tmp_path, report, monkeypatch):
     """2**60 macro calls: no budget is spent, so only the wall clock ends it."""
-    monkeypatch.setattr(docx_module, "RENDER_SECONDS", 0.5)
+    monkeypatch.setattr(sandbox, "RENDER_SECONDS", 0.5)
     tag = (
         "{% macro f(n) %}{% if n %}{{ f(n - 1) }}{{ f(n - 1) }}{% endif %}{% endmacro %}{{ f(60) }}"
     )
@@ -502,22 +501,22 @@ def test_shipped_templates_fit_well_within_the_budgets(report):
         (writer.pledge, {"p": p, "report": report, "p_number": n})
         for n, p in enumerate(report.pledges, start=1)
     ] + [(writer.booklet, {"report": report})]:
-        token = docx_module._BUDGET.set(docx_module._Budget())
+        token = sandbox._BUDGET.set(sandbox._Budget())
         try:
             template.content.render(context)
-            budget = docx_module._BUDGET.get()
+            budget = sandbox._BUDGET.get()
             assert budget is not None
             used.append(
                 (
-                    docx_module.MAX_RENDER_CHARS - budget.chars,
-                    docx_module.MAX_LOOP_ITERATIONS - budget.loops,
+                    sandbox.MAX_RENDER_CHARS - budget.chars,
+                    sandbox.MAX_LOOP_ITERATIONS - budget.loops,
                 )
             )
         finally:
-            docx_module._BUDGET.reset(token)
+            sandbox._BUDGET.reset(token)
     for chars, loops in used:
-        assert 0 < chars < docx_module.MAX_RENDER_CHARS / 100
-        assert loops < docx_module.MAX_LOOP_ITERATIONS / 1000
+        assert 0 < chars < sandbox.MAX_RENDER_CHARS / 100
+        assert loops < sandbox.MAX_LOOP_ITERATIONS / 1000
 
 
 # ---------------------------------------------------------------------------
