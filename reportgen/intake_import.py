@@ -74,8 +74,15 @@ from .returns import DepartmentReturn, with_returns, write_with_logs
 from .rollforward import _insert_key, _parse, dumps
 from .text import BULLETS, blankless, clean_text
 from .validate import check, latest_period, validate_records
+from .workbook_guard import (
+    MAX_FILE_BYTES,
+    WorkbookRefused,
+    check_loaded,
+    check_package,
+    read_untrusted,
+)
 
-MAX_WORKBOOK_BYTES = 20 * 1024 * 1024
+MAX_WORKBOOK_BYTES = MAX_FILE_BYTES
 _REPORT_KEYS = [info.alias or name for name, info in PeriodReport.model_fields.items()]
 _PLEDGE_KEYS = [info.alias or name for name, info in Pledge.model_fields.items()]
 _SECTION_NAMES = {
@@ -914,26 +921,26 @@ class _Opened:
 
 
 def _open(file: Path, out: _Cells) -> _Opened | None:
-    """Read and parse one workbook; the only place import touches a department's file."""
+    """Read and parse one workbook; the only place import touches a department's file.
+
+    The file is hostile input until proven otherwise: it is read, checked and
+    loaded within bounds (:mod:`reportgen.workbook_guard`).
+    """
     try:
-        size = file.stat().st_size
-        if size > MAX_WORKBOOK_BYTES:
-            out.error(
-                None,
-                "",
-                f"{size:,} bytes is not a department's workbook (at most {MAX_WORKBOOK_BYTES:,})",
-            )
-            return None
-        data = file.read_bytes()
-    except OSError as exc:
-        out.error(None, "", f"cannot read it: {exc.strerror or exc}")
+        data = read_untrusted(file, MAX_WORKBOOK_BYTES)
+        check_package(data)
+    except WorkbookRefused as exc:
+        out.error(None, "", exc.reason)
         return None
     try:
-        return _Opened(
-            openpyxl.load_workbook(io.BytesIO(data), data_only=True),
-            hashlib.sha256(data).hexdigest(),
-        )
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
+        workbook = openpyxl.load_workbook(io.BytesIO(data), data_only=True)
+        check_loaded(workbook)
+        return _Opened(workbook, hashlib.sha256(data).hexdigest())
+    except WorkbookRefused as exc:
+        out.error(None, "", exc.reason)
+        return None
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError, SyntaxError) as exc:
+        # SyntaxError: xml.etree's ParseError, lxml's XMLSyntaxError.
         out.error(
             None,
             "",
