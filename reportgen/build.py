@@ -49,6 +49,7 @@ from .writers import (
     WriteJob,
     booklet_name,
     pledge_file,
+    write_after,
     write_all,
 )
 
@@ -95,6 +96,7 @@ def render_report(
     workdir: Path | None = None,
     pdf_progress: Callable[[int, int], None] | None = None,
     formats: Sequence[str] = DEFAULT_FORMATS,
+    term_index: str | None = None,
 ) -> Build:
     """Validate the records and render every output file of ``period`` in memory.
 
@@ -115,6 +117,7 @@ def render_report(
             workdir,
             pdf_progress,
             formats,
+            term_index,
         )
 
 
@@ -130,6 +133,7 @@ def _render_report(
     workdir: Path | None,
     pdf_progress: Callable[[int, int], None] | None,
     formats: Sequence[str],
+    term_index: str | None = None,
 ) -> Build:
     # 1. Gather and validate everything: all problems at once, before any work.
     records, warnings = check(records_dir, period)
@@ -164,7 +168,10 @@ def _render_report(
         progress=progress,
         formats=tuple(formats),
         pdf=pdf,
-        earlier=_earlier_report(records, period) if "html" in formats else None,
+        earlier=earlier_report(records, period) if "html" in formats else None,
+        reports=earlier_reports(records, period) if "html" in formats else (),
+        settings=settings,
+        term_index=term_index,
     )
     files: dict[str, bytes] = {}
     render_keys: dict[str, str] = {}
@@ -194,6 +201,10 @@ def _render_report(
                 )
             )
 
+    # The website offers every file made above, with its size.
+    for output in write_after(report, job, formats, files):
+        files[output.name] = output.data
+
     record_bytes, template_bytes = _inputs(records, templates, formats)
     files[MANIFEST] = manifest_bytes(
         files,
@@ -208,7 +219,30 @@ def _render_report(
     return Build(period, files, warnings, drafts, notes)
 
 
-def _earlier_report(records: RecordSet, period: Period) -> ReportView | None:
+def reported_periods(records: RecordSet, until: Period | None = None) -> list[Period]:
+    """The term's half-years that some pledge records a report for (up to ``until``), oldest first."""
+    assert records.settings is not None
+    term = records.settings.term.to_term()
+    found = {
+        p
+        for pledge in records.pledges
+        for p in pledge.reports
+        if not p.is_year and term.contains(p) and (until is None or not until < p)
+    }
+    return sorted(found)
+
+
+def earlier_reports(records: RecordSet, period: Period) -> tuple[ReportView, ...]:
+    """The report of each earlier reported period of the term, oldest first (a pledge's history)."""
+    assert records.settings is not None
+    return tuple(
+        report_view(records.pledges, p, records.settings)
+        for p in reported_periods(records, period)
+        if p < period
+    )
+
+
+def earlier_report(records: RecordSet, period: Period) -> ReportView | None:
     """The report of the half before ``period``, when the term has one (a site shows changes)."""
     assert records.settings is not None
     earlier = period.previous

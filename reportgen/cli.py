@@ -618,15 +618,30 @@ def _init_into_records(directory: Path, pledge_list: Path) -> None:
         "PERIOD 반기의 웹사이트(웹소통)를 씁니다. 첫 화면, 공약마다 한 쪽, 바뀐 점, "
         "내려받을 파일이 들어 있습니다.\n\n"
         "build --site와 같은 빌드를 올릴 폴더 하나에 따로 씁니다. 폴더 맨 위의 "
-        "index.html 옆에 그것이 연결하는 DOCX, 예산 집계 XLSX(와 PDF, HWPX)가 놓입니다.",
+        "index.html 옆에 그것이 연결하는 DOCX, HWPX, 예산 집계 XLSX(와 PDF)가 놓입니다.\n\n"
+        "--all: 임기 중 보고된 모든 기간을 씁니다. 맨 위 index.html에 기간 목록, 기간마다 "
+        "폴더 하나.",
         "Write the website of PERIOD (웹소통): index, a page per pledge, what changed, "
         "downloads.\n\nThe same build as `build --site`, into a folder of its own to "
-        "upload: index.html at its root beside the DOCX, workbook (and PDF/HWPX) it links to.",
+        "upload: index.html at its root beside the DOCX, HWPX, workbook (and PDF) it links "
+        "to.\n\n--all: every reported period of the term, listed by the top index.html, "
+        "each in a folder of its own.",
     ),
 )
 @click.argument("period", metavar="[PERIOD]", required=False, callback=_period)
 @RECORDS
 @TEMPLATES
+@click.option(
+    "--all",
+    "whole_term",
+    is_flag=True,
+    help=tr(
+        "임기 중 보고된 모든 기간을 한 누리집으로 씁니다: DIR/index.html에 기간 목록(최신 순), "
+        "기간마다 DIR/<기간>/ [기본 폴더: public]",
+        "Write every reported period of the term: DIR/index.html lists them, latest first; "
+        "each period in DIR/<period>/ [default: public].",
+    ),
+)
 @click.option(
     "--out",
     type=click.Path(path_type=Path, file_okay=False),
@@ -637,16 +652,17 @@ def _init_into_records(directory: Path, pledge_list: Path) -> None:
     ),
 )
 @click.option(
-    "--pdf",
-    is_flag=True,
+    "--pdf/--no-pdf",
+    default=None,
     help=tr(
-        "PDF도 내려받게 합니다. LibreOffice가 있어야 합니다.",
-        "Offer PDFs for download too (needs LibreOffice).",
+        "PDF도 내려받게 합니다. [기본값: LibreOffice가 있으면 만듭니다]",
+        "Offer PDFs for download too [default: when LibreOffice is installed].",
     ),
 )
 @click.option(
-    "--hwpx",
-    is_flag=True,
+    "--hwpx/--no-hwpx",
+    default=True,
+    show_default=True,
     help=tr("HWPX도 내려받게 합니다.", "Offer HWPX for download too."),
 )
 @click.option(
@@ -663,16 +679,50 @@ def publish(
     period: Period | None,
     records_dir: Path,
     templates: Path,
+    whole_term: bool,
     out: Path | None,
-    pdf: bool,
+    pdf: bool | None,
     hwpx: bool,
     force: bool,
 ) -> None:
     """Write the website of PERIOD (웹소통): index, a page per pledge, what changed, downloads.
 
     The same build as `build --site`, into a folder of its own to upload:
-    index.html at its root beside the DOCX, workbook (and PDF/HWPX) it links to.
+    index.html at its root beside the DOCX, workbook, HWPX (and PDF) it links to.
+    With --all, every reported period of the term, each in a folder of its own.
     """
+    if pdf is None:
+        from .pdf import missing
+
+        pdf = missing() is None
+    if whole_term:
+        if period is not None:
+            raise click.UsageError(
+                tr("--all과 기간은 함께 쓸 수 없습니다.", "--all takes no PERIOD.")
+            )
+        from .termsite import publish_term
+        from .writers import DEFAULT_FORMATS
+
+        target = out or Path("public")
+        formats = (*DEFAULT_FORMATS, *(["hwpx"] if hwpx else []), "html")
+        result = publish_term(records_dir, templates, target, formats, pdf=pdf, force=force)
+        _print_warnings(result.warnings)
+        for note in result.notes:
+            click.secho(note, fg="yellow", err=True)
+        for line in result.drafts:
+            click.secho(
+                tr(f"   초안(미확인): {line}", f"   unconfirmed draft: {line}"), fg="red", err=True
+            )
+        click.echo(
+            tr(
+                f"{target}: {len(result.periods)}개 기간 ({', '.join(map(str, result.periods))}), "
+                f"파일 {len(result.files)}개",
+                f"{target}: {len(result.periods)} period(s) "
+                f"({', '.join(map(str, result.periods))}), {len(result.files)} file(s)",
+            )
+        )
+        click.echo(tr(f"열기: {target / 'index.html'}", f"open {target / 'index.html'}"))
+        return
     if period is None:
         from .build import latest_reported
 

@@ -36,16 +36,9 @@ from urllib.parse import quote
 
 import jinja2
 
-from .diff import (
-    PLAN_TABLE,
-    PROBLEMS,
-    PROGRESS,
-    SECTION_TITLES,
-    SECURED_TABLE,
-    Change,
-    PledgeDiff,
-    ReportDiff,
-)
+from .citizen import CitizenSummary
+from .formula import Formulas
+from .history import PledgeHistory
 from .view import Line, MoneyRow, MoneyTable, PledgeView, ReportView, StatusCount
 
 RESOURCES = Path(__file__).parent / "resources" / "site"
@@ -261,64 +254,6 @@ def _chart(report: ReportView) -> tuple[tuple[Swatch, ...], tuple[Bar, ...], int
 
 
 # ---------------------------------------------------------------------------
-# Changes
-
-
-KIND_WORDS = {
-    "added": "추가",
-    "removed": "삭제",
-    "reworded": "수정",
-    "moved": "이동",
-    "changed": "변경",
-}
-STATE_WORDS = {"added": "신설", "dropped": "삭제", "changed": "변경", "unchanged": "변경 없음"}
-
-
-@dataclass(frozen=True)
-class ChangeSection:
-    title: str
-    kind: str  # "text", "figures", "fields"
-    changes: tuple[Change, ...]
-
-
-@dataclass(frozen=True)
-class ChangedPledge:
-    diff: PledgeDiff
-    href: str | None
-    state: str
-    sections: tuple[ChangeSection, ...]
-
-
-def _change_sections(changes: Sequence[Change]) -> tuple[ChangeSection, ...]:
-    out: list[ChangeSection] = []
-    for change in changes:
-        if not out or out[-1].title != SECTION_TITLES.get(change.section, change.section):
-            kind = (
-                "text"
-                if change.section in (PROGRESS, PROBLEMS)
-                else "figures"
-                if change.section in (PLAN_TABLE, SECURED_TABLE)
-                else "fields"
-            )
-            out.append(ChangeSection(SECTION_TITLES.get(change.section, change.section), kind, ()))
-        last = out[-1]
-        out[-1] = ChangeSection(last.title, last.kind, (*last.changes, change))
-    return tuple(out)
-
-
-def _changed_pledges(diff: ReportDiff, paths: Mapping[str, str]) -> tuple[ChangedPledge, ...]:
-    return tuple(
-        ChangedPledge(
-            p,
-            paths.get(p.id) if p.state != "dropped" else None,
-            STATE_WORDS[p.state],
-            _change_sections(p.changes) if p.state == "changed" else (),
-        )
-        for p in diff.changed_pledges
-    )
-
-
-# ---------------------------------------------------------------------------
 # Rendering
 
 
@@ -348,17 +283,29 @@ def _group_of(report: ReportView) -> dict[str, str]:
 
 def build_site(
     report: ReportView,
-    changes: ReportDiff | None = None,
+    changes: CitizenSummary | None = None,
     links: Mapping[str, Sequence[tuple[str, str]]] | None = None,
+    *,
+    history: Mapping[str, PledgeHistory] | None = None,
+    formulas: Formulas | None = None,
+    term_index: str | None = None,
+    data: Sequence[tuple[str, str]] = (),
 ) -> dict[str, bytes]:
     """The period's website: relative path -> bytes (UTF-8 HTML, CSS, JavaScript).
 
-    ``changes`` (:func:`reportgen.diff.diff_views` of the previous period and
-    this one) adds ``changes.html``. ``links`` maps a pledge number to its
+    ``changes`` (:func:`reportgen.citizen.citizen_summary` of the previous
+    period and this one) adds ``changes.html``; ``formulas``
+    (:func:`reportgen.formula.rate_formulas`) adds ``formula.html``;
+    ``history`` (:func:`reportgen.history.pledge_histories`) puts each
+    pledge's 추진 경과 on its page. ``links`` maps a pledge number to its
     downloads, ``(label, URL)`` with the URL relative to the site's root (or
     absolute http(s)); key ``""`` holds the report's own (booklet, workbook).
+    ``term_index`` is the link to the term's list of periods (``../index.html``
+    where this period is one folder of the term's site); ``data`` names the
+    open data files beside the pages (``data/pledges.csv`` …).
     """
     links = links or {}
+    history = history or {}
     paths = pledge_paths(p.id for p in report.pledges)
     groups = _group_of(report)
     departments = list(dict.fromkeys(p.department for p in report.pledges))
@@ -366,11 +313,13 @@ def build_site(
     if any(p.status not in statuses for p in report.pledges):
         statuses.append(UNRECORDED)
     swatches, bars, chart_height = _chart(report)
-    has_changes = changes is not None
     common = {
         "report": report,
-        "has_changes": has_changes,
+        "has_changes": changes is not None,
+        "has_formulas": formulas is not None,
+        "term_index": term_index,
         "unrecorded_word": UNRECORDED,
+        "site_links": (),
     }
 
     files: dict[str, bytes] = {}
@@ -378,7 +327,10 @@ def build_site(
         files[f"assets/{name}"] = (RESOURCES / name).read_bytes()
     files["index.html"] = _render(
         "index.html",
-        **common,
+        **{
+            **common,
+            "site_links": _links(links.get("", ()), ""),
+        },
         root="",
         page="index",
         paths=paths,
@@ -393,7 +345,7 @@ def build_site(
         chart_height=chart_height,
         bar_height=BAR_HEIGHT,
         label_height=LABEL_HEIGHT,
-        site_links=_links(links.get("", ()), ""),
+        data=[(label, link_href(path, "")) for label, path in data],
     )
     for pledge in report.pledges:
         files[paths[pledge.id]] = _render(
@@ -401,7 +353,6 @@ def build_site(
             **common,
             root="../",
             page="pledge",
-            site_links=(),
             p=pledge,
             group=groups.get(pledge.id, ""),
             downloads=_links(links.get(pledge.id, ()), "../"),
@@ -409,6 +360,7 @@ def build_site(
             problems=[(heading, line_tree(lines)) for heading, lines in pledge.problems.sections],
             adjustments=[(a, line_tree(a.lines)) for a in pledge.adjustments],
             tables=[(t, money_blocks(t)) for t in pledge.money_tables],
+            history=history.get(pledge.id),
         )
     if changes is not None:
         files["changes.html"] = _render(
@@ -416,16 +368,51 @@ def build_site(
             **common,
             root="",
             page="changes",
-            site_links=(),
-            diff=changes,
-            report_changes=_change_sections(changes.changes),
-            pledges=_changed_pledges(changes, paths),
-            kind_words=KIND_WORDS,
-            counts={
-                state: sum(1 for p in changes.pledges if p.state == state)
-                for state in ("added", "changed", "dropped", "unchanged")
-            },
+            summary=changes,
+            paths=paths,
         )
+    if formulas is not None:
+        files["formula.html"] = _render(
+            "formula.html",
+            **common,
+            root="",
+            page="formula",
+            f=formulas,
+            paths=paths,
+        )
+    return dict(sorted(files.items()))
+
+
+@dataclass(frozen=True)
+class PeriodEntry:
+    """One period on the term's index page."""
+
+    period: str
+    period_words: str
+    href: str
+    summary_lines: tuple[str, ...]
+
+
+def build_term_index(latest: ReportView, periods: Sequence[ReportView]) -> dict[str, bytes]:
+    """The term's ``index.html`` (periods latest first) and its assets."""
+    entries = [
+        PeriodEntry(
+            r.period, r.period_words, link_href(f"{r.period}/index.html", ""), r.summary_lines
+        )
+        for r in sorted(periods, key=lambda r: r.period, reverse=True)
+    ]
+    files = {f"assets/{name}": (RESOURCES / name).read_bytes() for name in ASSETS}
+    files["index.html"] = _render(
+        "term.html",
+        report=latest,
+        has_changes=False,
+        has_formulas=False,
+        term_index=None,
+        site_links=(),
+        root="",
+        page="term",
+        entries=entries,
+    )
     return dict(sorted(files.items()))
 
 

@@ -227,6 +227,7 @@ class AdjustmentView:
     after: str
     merged_into: str
     lines: tuple[Line, ...]  # the adjustment as 개조식 lines: ○ 사유 … ○ 변경 전 … ○ 변경 후 …
+    decided_by: str = ""  # 결정 기관: "공약이행평가단 심의", or "" where none is recorded
 
 
 @dataclass(frozen=True)
@@ -585,6 +586,7 @@ def _adjustment(adj: Adjustment) -> AdjustmentView:
         after=adj.after or "",
         merged_into=adj.merged_into or "",
         lines=tuple(lines),
+        decided_by=adj.decided_by or "",
     )
 
 

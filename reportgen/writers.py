@@ -19,11 +19,13 @@ that lays the view out and one entry in :data:`WRITERS`.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Sequence
+import dataclasses
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from .model import ReportSettings
 from .output import pledge_file_stem, safe_file_name
 from .render import PreviousBuild, digest, in_background, parallel_map, template_digest
 from .view import PledgeView, ReportInfo, ReportView
@@ -70,6 +72,10 @@ class WriteJob:
     formats: tuple[str, ...] = ()  # every format of this build (a site links to the others)
     pdf: bool = False  # PDFs of the DOCX follow the writers
     earlier: ReportView | None = None  # the previous period's report, for "what changed"
+    reports: tuple[ReportView, ...] = ()  # the term's earlier reports, for each pledge's history
+    settings: ReportSettings | None = None  # the city's rules, for the 산식 page
+    term_index: str | None = None  # the term site's list of periods, from this period's root
+    built: Mapping[str, int] = field(default_factory=dict)  # files made so far -> size in bytes
 
     def pledge_keys(self, template: str) -> list[str]:
         """Per pledge: what its file of ``template`` is made from (its number included)."""
@@ -87,6 +93,9 @@ class Writer(Protocol):
     # True for a writer that works alone on one core (the workbook): the
     # pipeline runs it in a process of its own while the others write.
     background: bool
+    # True for a writer that offers the other files of the build (the website):
+    # it runs after every other writer and the PDFs, and sees their sizes in job.built.
+    after_files: bool
 
     def write(self, report: ReportView, job: WriteJob) -> list[OutputFile]: ...
 
@@ -123,6 +132,7 @@ class DocxOutput:
     name: str = "docx"
     templates: tuple[str, ...] = ("pledge.docx", "booklet.docx")
     background: bool = False  # parallel itself: a worker per core
+    after_files: bool = False
 
     def write(self, report: ReportView, job: WriteJob) -> list[OutputFile]:
         from .docx import DocxWriter
@@ -150,6 +160,7 @@ class XlsxOutput:
     name: str = "xlsx"
     templates: tuple[str, ...] = ("workbook.xlsx",)
     background: bool = True  # one workbook, one core: written while the pages are
+    after_files: bool = False
 
     def write(self, report: ReportView, job: WriteJob) -> list[OutputFile]:
         key = job.report_key("workbook.xlsx")
@@ -189,6 +200,7 @@ class HwpxOutput:
     name: str = "hwpx"
     templates: tuple[str, ...] = ("report.hwpx",)
     background: bool = False
+    after_files: bool = False
 
     def write(self, report: ReportView, job: WriteJob) -> list[OutputFile]:
         from .hwpx import booklet_hwpx
@@ -212,28 +224,78 @@ class HwpxOutput:
 
 
 class SiteOutput:
-    """index.html, a page per pledge, changes.html and assets/ (:mod:`reportgen.site`)."""
+    """index.html, a page per pledge, changes.html, formula.html, data/ and assets/ (:mod:`reportgen.site`)."""
 
     name: str = "html"
     templates: tuple[str, ...] = ()  # the site's pages ship with reportgen
     background: bool = False
+    # The site offers every file of the build for download, with its size:
+    # it is written after every other format (and the PDFs).
+    after_files: bool = True
 
     def write(self, report: ReportView, job: WriteJob) -> list[OutputFile]:
+        from .citizen import citizen_summary
         from .diff import diff_views
+        from .formula import rate_formulas
+        from .history import pledge_histories
+        from .opendata import open_data
         from .site import build_site
 
-        kinds = [f for f in ("docx", "hwpx") if f in job.formats] + (["pdf"] if job.pdf else [])
         links: dict[str, list[tuple[str, str]]] = {
-            view.id: [(kind.upper(), pledge_file(view, kind)) for kind in kinds]
+            view.id: [
+                (download_label("이 공약의 보고서", kind, job.built[name]), name)
+                for kind in DOWNLOAD_KINDS
+                if (name := pledge_file(view, kind)) in job.built
+            ]
             for view in report.pledges
         }
-        whole = [(f"보고서 {kind.upper()}", booklet_name(report, kind)) for kind in kinds]
-        if "xlsx" in job.formats:
-            whole.append(("예산 집계 XLSX", workbook_name(report)))
+        whole = [
+            (download_label("보고서 전체", kind, job.built[name]), name)
+            for kind in DOWNLOAD_KINDS
+            if (name := booklet_name(report, kind)) in job.built
+        ]
+        if (name := workbook_name(report)) in job.built:
+            whole.append((download_label("예산 집계", "xlsx", job.built[name]), name))
         links[""] = whole
-        changes = diff_views(job.earlier, report) if job.earlier is not None else None
-        site = build_site(report, changes, links)
-        return [OutputFile(name, data) for name, data in site.items()]
+        summary = (
+            citizen_summary(diff_views(job.earlier, report), report)
+            if job.earlier is not None
+            else None
+        )
+        data = open_data(report, summary)
+        labels = {
+            "data/pledges.csv": "공약별 추진상황과 예산",
+            "data/pledges.json": "공약별 추진상황과 예산",
+            "data/money.csv": "공약사업·재원·기간별 금액",
+            "data/dictionary.csv": "데이터 사전 (항목 설명, 단위, 코드값)",
+            "data/changes.atom": "변경 사항 구독 (Atom)",
+        }
+        site = build_site(
+            report,
+            summary,
+            links,
+            history=pledge_histories((*job.reports, report)),
+            formulas=rate_formulas(report, job.settings) if job.settings is not None else None,
+            term_index=job.term_index,
+            data=[
+                (download_label(labels[name], name.rsplit(".", 1)[1], len(body)), name)
+                for name, body in data.items()
+            ],
+        )
+        return [OutputFile(name, body) for name, body in (site | data).items()]
+
+
+DOWNLOAD_KINDS = ("pdf", "hwpx", "docx")
+
+
+def download_label(what: str, extension: str, size: int) -> str:
+    """``보고서 전체 (PDF, 1.2 MB)``: a download's name with its format and size."""
+    kind = extension.upper()
+    if size >= 1024 * 1024:
+        amount = f"{size / (1024 * 1024):.1f} MB"
+    else:
+        amount = f"{max(1, round(size / 1024))} KB"
+    return f"{what} ({kind}, {amount})"
 
 
 def _write_one(state: tuple[Writer, ReportView, WriteJob], _i: int) -> list[OutputFile]:
@@ -242,8 +304,11 @@ def _write_one(state: tuple[Writer, ReportView, WriteJob], _i: int) -> list[Outp
 
 
 def write_all(report: ReportView, job: WriteJob, formats: Sequence[str]) -> list[OutputFile]:
-    """Every file of ``formats``: background writers in processes of their own, meanwhile the rest."""
-    chosen = [WRITERS[name] for name in formats]
+    """Every file of ``formats`` but those written after the others (:func:`write_after`).
+
+    Background writers run in processes of their own, meanwhile the rest.
+    """
+    chosen = [WRITERS[name] for name in formats if not WRITERS[name].after_files]
     out: list[OutputFile] = []
     with contextlib.ExitStack() as stack:
         waits = [
@@ -256,6 +321,19 @@ def write_all(report: ReportView, job: WriteJob, formats: Sequence[str]) -> list
                 out.extend(writer.write(report, job))
         for wait in waits:
             out.extend(wait())
+    return out
+
+
+def write_after(
+    report: ReportView, job: WriteJob, formats: Sequence[str], files: Mapping[str, bytes]
+) -> list[OutputFile]:
+    """The files of the writers that offer the others (``after_files``), given what was made."""
+    built = {name: len(data) for name, data in files.items()}
+    out: list[OutputFile] = []
+    for name in formats:
+        writer = WRITERS[name]
+        if writer.after_files:
+            out.extend(writer.write(report, dataclasses.replace(job, built=built)))
     return out
 
 

@@ -22,7 +22,8 @@ from typing import Any
 import lxml.html
 import pytest
 
-from reportgen.diff import ReportDiff, diff_views
+from reportgen.citizen import CitizenSummary, citizen_summary
+from reportgen.diff import diff_views
 from reportgen.load import load_records
 from reportgen.model import Pledge, ReportSettings
 from reportgen.periods import Period
@@ -59,8 +60,12 @@ def shipped_view(period: str = "2022H1") -> ReportView:
     return report_view(records.pledges, Period.parse(period), records.settings)
 
 
-def shipped_diff() -> ReportDiff:
-    return diff_views(shipped_view("2021H2"), shipped_view("2022H1"))
+def changes_of(old: ReportView, new: ReportView) -> CitizenSummary:
+    return citizen_summary(diff_views(old, new), new)
+
+
+def shipped_diff() -> CitizenSummary:
+    return changes_of(shipped_view("2021H2"), shipped_view("2022H1"))
 
 
 def city_settings() -> ReportSettings:
@@ -134,8 +139,8 @@ def city_view(period: str = "2022H1") -> ReportView:
     return report_view(city_pledges(), Period.parse(period), city_settings())
 
 
-def city_diff() -> ReportDiff:
-    return diff_views(city_view("2021H2"), city_view("2022H1"))
+def city_diff() -> CitizenSummary:
+    return changes_of(city_view("2021H2"), city_view("2022H1"))
 
 
 def hostile_view() -> ReportView:
@@ -213,7 +218,7 @@ def test_slugs_are_ascii_and_unique_for_any_numbering() -> None:
 
 def test_hostile_text_stays_text() -> None:
     report = hostile_view()
-    files = build_site(report, diff_views(hostile_view(), report))
+    files = build_site(report, changes_of(hostile_view(), report))
     page = files[page_of(report, "1-1-1")].decode()
     index = files["index.html"].decode()
     for text in (page, index, files["changes.html"].decode()):
@@ -336,9 +341,10 @@ def test_indicators_adjustments_and_groups_are_published() -> None:
             indicator.target_text,
             indicator.result_text,
             indicator.rate_text,
-            indicator.as_of,
+            "2022년 상반기",  # the city's label, never the code "2022H1"
         ]
     ]
+    assert indicator.as_of_label == "2022년 상반기"
     assert (indicator.target_text, indicator.result_text, indicator.rate_text) == (
         "1,000",
         "640",
@@ -376,19 +382,103 @@ def test_index_summary_and_table_come_from_the_view() -> None:
     assert "2. 복지 안전: 정상추진 1개, 보류 1개, 추진상황 미기재 1개" in desc
 
 
-def test_changes_page_lays_out_the_diff() -> None:
-    diff = shipped_diff()
+def test_status_table_counts_as_the_booklet() -> None:
+    """Goyang 2022H1: 계 is the base of the shares (1), the pledge without a status apart, 전체 2."""
     report = shipped_view()
-    tree = html(build_site(report, diff), "changes.html")
+    assert (report.base, report.unrecorded, report.total) == (1, 1, 2)
+    rows = table_rows(
+        html(build_site(report), "index.html").xpath("//table[@class='status-summary']")[0]
+    )
+    assert rows == [
+        *([s.status, str(s.count), s.share] for s in report.summary),
+        ["계", "1", "100.0%"],
+        ["추진상황 미기재 (비율 제외)", "1", "-"],
+        ["전체 공약", "2", ""],
+    ]
+
+
+def test_an_excluded_status_is_counted_apart() -> None:
+    settings = city_settings().model_copy(update={"excluded_statuses": ["보류"]})
+    report = report_view(city_pledges(), Period.parse("2022H1"), settings)
+    rows = table_rows(
+        html(build_site(report), "index.html").xpath("//table[@class='status-summary']")[0]
+    )
+    labels = [r[0] for r in rows]
+    assert labels.index("계") < labels.index("보류 (비율 제외)") < labels.index("전체 공약")
+    assert rows[labels.index("계")][1] == str(report.base) == "6"
+    assert rows[labels.index("전체 공약")][1] == str(report.total) == "8"
+    assert "보류" not in labels
+
+
+def test_department_table_has_its_total_and_done_column() -> None:
+    report = city_view()
+    tree = html(build_site(report), "index.html")
+    table = tree.xpath("//table[@class='tally'][caption[starts-with(., '부서별')]]")[0]
+    heads = [th.text_content() for th in table.xpath("./thead/tr/th")]
+    assert heads[-2:] == ["달성", "달성률"]
+    body = table_rows(table)
+    assert [r[0] for r in body] == [t.name for t in report.by_department]
+    assert [r[-2:] for r in body] == [[str(t.done), t.done_share] for t in report.by_department]
+    total = [c.text_content() for c in table.xpath("./tfoot/tr/*")]
+    assert total[:2] == ["계", str(report.total)]
+    assert total[-2:] == [str(report.done), report.done_share]
+    # The rows add up to the 계, column by column.
+    for column in range(1, len(total) - 1):
+        assert sum(int(r[column]) for r in body) == int(total[column])
+
+
+def test_changes_page_is_a_citizens_summary() -> None:
+    """Statuses that changed, adjustments with their reason, money that moved: no line diff."""
+    old, report = shipped_view("2021H2"), shipped_view()
+    diff = diff_views(old, report)
+    summary = citizen_summary(diff, report)
+    tree = html(build_site(report, summary), "changes.html")
     text = tree.xpath("string(//main)")
-    assert diff.old_words in text and diff.new_words in text
-    links = tree.xpath("//section[@class='changed-pledge']/h3/a/@href")
-    assert links == [page_of(report, p.id) for p in diff.changed_pledges]
-    figures = [c for p in diff.pledges for c in p.changes if c.difference]
-    assert figures
-    for change in figures:
-        assert change.difference in text
-    assert tree.xpath("//del") and tree.xpath("//ins")
+    assert summary.old_words in text and summary.new_words in text
+    assert not tree.xpath("//del") and not tree.xpath("//ins")  # that stays in reportgen diff
+    assert "2021H2" not in text and "2022H1" not in text  # the city's labels, never codes
+    # Each status change the diff found, with both statuses.
+    moves = [
+        (p.id, c.old, c.new)
+        for p in diff.pledges
+        for c in p.changes
+        if c.section == "status" and not c.where
+    ]
+    assert moves and [(s.id, s.old, s.new) for s in summary.statuses] == [
+        (i, o or "추진상황 미기재", n or "추진상황 미기재") for i, o, n in moves
+    ]
+    rows = table_rows(tree.xpath("//table[@class='status-changes']")[0])
+    assert [r[1:] for r in rows] == [[s.old, s.new] for s in summary.statuses]
+    # Money: each pledge's 계 of each table, with the difference the diff wrote.
+    grand = [
+        (p.id, c.where[0], c.difference)
+        for p in diff.pledges
+        for c in p.changes
+        if c.section in ("plan_table", "secured_table") and c.where[1:] == ("계", "계")
+    ]
+    assert grand and [(m.id, m.table, m.difference) for m in summary.money] == grand
+    money = table_rows(tree.xpath("//table[@class='money-changes']")[0])
+    assert [r[-1] for r in money] == [m.difference for m in summary.money]
+    links = tree.xpath("//table[@class='status-changes']//a/@href")
+    assert links == [page_of(report, s.id) for s in summary.statuses]
+
+
+def test_changes_page_gives_the_reason_of_an_adjustment() -> None:
+    pledges = city_pledges()
+    settings = city_settings()
+    before = [p for p in pledges if p.id != "3-2-1"]
+    plain = city_pledge("3-2-1", "평생학습 도시", "평생교육과", "정상추진")
+    old = report_view(
+        sorted([*before, plain], key=lambda p: p.sort_key), Period.parse("2022H1"), settings
+    )
+    new = city_view()
+    summary = changes_of(old, new)
+    assert [(a.id, a.kind, a.reason, a.decided_by) for a in summary.adjustments] == [
+        ("3-2-1", "변경", "수요 조사 결과 반영", "공약이행평가단 심의")
+    ]
+    text = html(build_site(new, summary), "changes.html").xpath("string(//main)")
+    assert "사유: 수요 조사 결과 반영" in text and "공약이행평가단 심의" in text
+    assert "2022. 3. 15." in text
 
 
 def test_added_and_dropped_pledges_and_an_empty_report() -> None:
@@ -396,18 +486,14 @@ def test_added_and_dropped_pledges_and_an_empty_report() -> None:
     pledges = city_pledges()
     fewer = report_view(pledges[:-1], Period.parse("2022H1"), settings)
     report = city_view()
-    added = html(build_site(report, diff_views(fewer, report)), "changes.html")
-    section = added.xpath("//section[@class='changed-pledge']")
-    assert len(section) == 1
-    assert section[0].xpath("string(h3)") == "3-2-1 평생학습 도시 [신설]"
-    assert section[0].xpath("h3/a/@href") == [page_of(report, "3-2-1")]
-    dropped_report = report_view(pledges[:-1], Period.parse("2022H1"), settings)
-    dropped = html(build_site(dropped_report, diff_views(report, dropped_report)), "changes.html")
-    gone = [
-        s
-        for s in dropped.xpath("//section[@class='changed-pledge']")
-        if "[삭제]" in s.xpath("string(h3)")
+    added = html(build_site(report, changes_of(fewer, report)), "changes.html")
+    items = [li.text_content() for li in added.xpath("//section[@aria-labelledby='list-h']//li")]
+    assert items == ["3-2-1 평생학습 도시: 이번 보고서에 새로 실린 공약입니다."]
+    assert added.xpath("//section[@aria-labelledby='list-h']//a/@href") == [
+        page_of(report, "3-2-1")
     ]
+    dropped = html(build_site(fewer, changes_of(report, fewer)), "changes.html")
+    gone = dropped.xpath("//section[@aria-labelledby='list-h']//li")
     assert len(gone) == 1 and not gone[0].xpath(".//a")  # no page to link to
     empty = report_view([], Period.parse("2022H1"), settings)
     files = build_site(empty)
