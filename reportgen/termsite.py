@@ -29,7 +29,17 @@ from .diff import diff_views
 from .errors import PeriodError, Problem
 from .i18n import tr
 from .opendata import FeedEntry, atom_feed
-from .output import MANIFEST, Staging, claim, manifest_bytes, publish, recover
+from .output import (
+    MANIFEST,
+    Staging,
+    claim,
+    manifest_bytes,
+    output_lock,
+    publish,
+    real_path,
+    recover,
+    refuse_protected,
+)
 from .periods import Period
 from .site import build_term_index
 from .validate import check
@@ -123,13 +133,19 @@ def publish_term(
     workers: int | None = None,
     force: bool = False,
 ) -> TermBuild:
-    """Render the term's site and publish it into ``out`` at once (reportgen.output's rules)."""
-    owned = claim(out, force=force, protected=protected_paths(records_dir, templates))
-    recover(owned.target)
-    with Staging(owned.target) as stage:
-        result = render_term(
-            records_dir, templates, formats, pdf=pdf, workers=workers, workdir=stage.work
-        )
-        publish(owned, result.files, stage)
+    """Render the term's site and publish it into ``out`` at once (reportgen.output's rules).
+
+    One run at a time writes ``out``, as for ``build`` (:func:`reportgen.output.output_lock`).
+    """
+    protected = protected_paths(records_dir, templates)
+    refuse_protected(real_path(out), out, protected)  # before anything is made beside it
+    with output_lock(out):
+        owned = claim(out, force=force, protected=protected)
+        recover(owned.target)
+        with Staging(owned.target) as stage:
+            result = render_term(
+                records_dir, templates, formats, pdf=pdf, workers=workers, workdir=stage.work
+            )
+            publish(owned, result.files, stage)
     result.notes[:0] = owned.notes
     return result
