@@ -40,6 +40,7 @@ from typing import Any, Literal
 import click
 
 from .errors import PeriodError, ReportgenError
+from .i18n import tr
 from .load import RecordSet
 from .model import Pledge
 from .periods import Period
@@ -867,12 +868,33 @@ def diff_reports(records: RecordSet, old: Period, new: Period, pledge: str | Non
     """Compare the reports of ``old`` and ``new`` built from ``records`` (one pledge, or all)."""
     settings = records.settings
     if settings is None:
-        raise ReportgenError(f"{records.directory}: report.json is missing or unusable")
+        raise ReportgenError(
+            tr(
+                f"{records.directory}: report.json이 없거나 쓸 수 없습니다. 기록 폴더로 "
+                "옮겨 가거나 --records로 기록 폴더를 주십시오.",
+                f"{records.directory}: report.json is missing or unusable",
+            )
+        )
     term = settings.term.to_term()
     for period in (old, new):
         if period.is_year:
-            raise PeriodError(f"{period} is a year; a report is for a half-year such as {period}H1")
+            raise PeriodError(
+                tr(
+                    f"{period}: 연도입니다. 보고서는 {period}H1처럼 반기마다 만듭니다.",
+                    f"{period} is a year; a report is for a half-year such as {period}H1",
+                )
+            )
         term.require(period)
+    if new < old:
+        # Compared the other way round, every addition would read as a deletion.
+        raise PeriodError(
+            tr(
+                f"OLD({old})가 NEW({new})보다 나중 반기입니다. 앞선 반기를 먼저 쓰십시오: "
+                f"reportgen diff {new} {old}",
+                f"OLD ({old}) is later than NEW ({new}); give the earlier period first: "
+                f"reportgen diff {new} {old}",
+            )
+        )
     pledges: list[Pledge] = records.pledges
     if pledge is not None:
         pledges = [p for p in pledges if p.id == pledge]
@@ -880,7 +902,11 @@ def diff_reports(records: RecordSet, old: Period, new: Period, pledge: str | Non
             known = ", ".join(p.id for p in records.pledges[:10])
             more = " …" if len(records.pledges) > 10 else ""
             raise ReportgenError(
-                f"no pledge {pledge!r} in {records.directory} (pledges: {known}{more})"
+                tr(
+                    f"{records.directory}에 공약 {pledge!r}이(가) 없습니다. 있는 공약: "
+                    f"{known}{more}",
+                    f"no pledge {pledge!r} in {records.directory} (pledges: {known}{more})",
+                )
             )
     return diff_views(
         report_view(pledges, old, settings), report_view(pledges, new, settings), pledge
@@ -931,7 +957,11 @@ def _change_line(change: Change) -> str:
             return click.style(f"- {symbol}{change.old}", fg="red")
         if change.kind == "moved":
             return click.style(
-                f"> {symbol}{change.new}  (moved: {change.where[0]} → {change.where[-1]})",
+                f"> {symbol}{change.new}  "
+                + tr(
+                    f"(자리 옮김: {change.where[0]} → {change.where[-1]})",
+                    f"(moved: {change.where[0]} → {change.where[-1]})",
+                ),
                 fg="cyan",
             )
         return click.style("~ ", fg="yellow") + symbol + _words(change.words)
@@ -959,29 +989,43 @@ def summary_lines(diff: ReportDiff) -> list[str]:
     )
     lines = [click.style(head, bold=True)]
     if not diff.changed:
-        lines.append("변경 없음 (no changes)")
+        lines.append(tr("변경 없음", "변경 없음 (no changes)"))
         return lines
     changed = diff.changed_pledges
     added = sum(1 for p in changed if p.state == "added")
     dropped = sum(1 for p in changed if p.state == "dropped")
     lines.append(
-        f"{len(changed)} of {len(diff.pledges)} pledge(s) changed"
-        + (f", {added} added (신설)" if added else "")
-        + (f", {dropped} dropped (삭제)" if dropped else "")
+        tr(
+            f"공약 {len(diff.pledges)}개 중 {len(changed)}개가 바뀌었습니다"
+            + (f", 신설 {added}개" if added else "")
+            + (f", 삭제 {dropped}개" if dropped else "")
+            + ".",
+            f"{len(changed)} of {len(diff.pledges)} pledge(s) changed"
+            + (f", {added} added (신설)" if added else "")
+            + (f", {dropped} dropped (삭제)" if dropped else ""),
+        )
     )
     if diff.changes:
         lines.append("")
-        lines.append(click.style("서식 항목·총괄 (every pledge's pages)", bold=True))
+        lines.append(
+            click.style(
+                tr("서식 항목·총괄 (모든 공약의 쪽)", "서식 항목·총괄 (every pledge's pages)"),
+                bold=True,
+            )
+        )
         lines.extend(f"  {_change_line(c)}" for c in diff.changes)
     for pledge in changed:
         lines.append("")
         tag = {"added": " [신설]", "dropped": " [삭제]"}.get(pledge.state, "")
         figures = sum(1 for c in pledge.changes if c.section in (PLAN_TABLE, SECURED_TABLE))
-        counts = (
-            f"+{pledge.count('added')} -{pledge.count('removed')} "
+        moved = pledge.count("moved")
+        counts = f"+{pledge.count('added')} -{pledge.count('removed')} " + tr(
+            f"~{pledge.count('reworded')}줄"
+            + (f", 자리 옮김 {moved}줄" if moved else "")
+            + (f", 금액 {figures}칸" if figures else ""),
             f"~{pledge.count('reworded')} lines"
-            + (f", {pledge.count('moved')} moved" if pledge.count("moved") else "")
-            + (f", {figures} figure(s)" if figures else "")
+            + (f", {moved} moved" if moved else "")
+            + (f", {figures} figure(s)" if figures else ""),
         )
         lines.append(click.style(f"{pledge.id} {pledge.title}{tag}", bold=True) + f"  ({counts})")
         if pledge.state in ("added", "dropped"):

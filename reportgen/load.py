@@ -24,6 +24,7 @@ from pydantic import BaseModel, ValidationError
 
 from .bulk import bulk_allocation
 from .errors import Problem, Severity, quote
+from .i18n import tr
 from .model import Pledge, Record, ReportSettings
 from .text import BULLETS, FIRST_SUSPECT, PRINTABLE_IS_ENOUGH, clean_tree, printable
 
@@ -100,42 +101,72 @@ class _BadNumber:
         self.message = message
 
 
-_ALLOWED_NUMBERS = (
-    f"a number has at most {MAX_DIGITS} significant digits and is less than "
-    f"10^{MAX_DIGITS} (the workbook keeps no more exactly)"
-)
+def _allowed_numbers() -> str:
+    return tr(
+        f"수는 유효숫자 {MAX_DIGITS}자리까지, 10^{MAX_DIGITS}보다 작아야 합니다(통합문서가 "
+        "그보다 큰 수는 정확히 담지 못합니다).",
+        f"a number has at most {MAX_DIGITS} significant digits and is less than "
+        f"10^{MAX_DIGITS} (the workbook keeps no more exactly)",
+    )
+
+
+def _too_long_number(text: str) -> _BadNumber:
+    return _BadNumber(
+        tr(
+            f"{quote(text, 20)}: 수가 너무 깁니다. {_allowed_numbers()}",
+            f"{quote(text, 20)} is too long; {_allowed_numbers()}",
+        )
+    )
 
 
 def _parse_int(text: str) -> int | _BadNumber:
     # Python refuses to convert an integer of more than 4,300 digits (a
     # ValueError inside json.loads); a figure has at most 15.
     if len(text) - text.startswith("-") > MAX_DIGITS:
-        return _BadNumber(f"{quote(text, 20)} is too long; {_ALLOWED_NUMBERS}")
+        return _too_long_number(text)
     return int(text)
 
 
 def _parse_float(text: str) -> Decimal | _BadNumber:
     if len(text) > 3 * MAX_DIGITS:  # digits, sign, point, exponent and a few leading zeros
-        return _BadNumber(f"{quote(text, 20)} is too long; {_ALLOWED_NUMBERS}")
+        return _too_long_number(text)
     value = Decimal(text)
     digits = value.as_tuple().digits
     significant = len("".join(map(str, digits)).strip("0")) or 1
     if significant > MAX_DIGITS:
-        return _BadNumber(f"{text} has {significant} significant digits; {_ALLOWED_NUMBERS}")
+        return _BadNumber(
+            tr(
+                f"{text}: 유효숫자가 {significant}자리입니다. {_allowed_numbers()}",
+                f"{text} has {significant} significant digits; {_allowed_numbers()}",
+            )
+        )
     if value and not -300 < value.adjusted() < MAX_DIGITS:
-        return _BadNumber(f"{text} is out of range; {_ALLOWED_NUMBERS}")
+        return _BadNumber(
+            tr(
+                f"{text}: 범위 밖의 수입니다. {_allowed_numbers()}",
+                f"{text} is out of range; {_allowed_numbers()}",
+            )
+        )
     return value
 
 
 def _parse_constant(text: str) -> _BadNumber:
-    return _BadNumber(f"{text} is not a number a record can hold; write a figure such as 1578")
+    return _BadNumber(
+        tr(
+            f"{text}: 기록에 담을 수 있는 수가 아닙니다. 1578처럼 숫자를 쓰십시오.",
+            f"{text} is not a number a record can hold; write a figure such as 1578",
+        )
+    )
 
 
 def _more(display: str, n: int) -> Problem:
     return Problem(
         display,
         "$",
-        f"{n:,} more problems like these (only the first {MAX_PROBLEMS_PER_FILE:,} are listed)",
+        tr(
+            f"이런 문제가 {n:,}개 더 있습니다(처음 {MAX_PROBLEMS_PER_FILE:,}개만 보입니다).",
+            f"{n:,} more problems like these (only the first {MAX_PROBLEMS_PER_FILE:,} are listed)",
+        ),
     )
 
 
@@ -151,10 +182,13 @@ def _short(path: str, limit: int = 160) -> str:
     return path if len(path) <= limit else f"{path[: limit // 2]}…{path[-limit // 2 :]}"
 
 
-_TOO_DEEP = (
-    f"nested more than {MAX_DEPTH} levels deep; a record nests about 10 "
-    "(an item's children a few levels at most)"
-)
+def _too_deep() -> str:
+    return tr(
+        f"{MAX_DEPTH}단계보다 깊이 중첩되어 있습니다. 기록은 10단계쯤 중첩됩니다(항목의 하위 "
+        "항목은 많아야 몇 단계입니다).",
+        f"nested more than {MAX_DEPTH} levels deep; a record nests about 10 "
+        "(an item's children a few levels at most)",
+    )
 
 
 def _inspect(tree: Any, display: str, problems: list[Problem]) -> None:
@@ -173,7 +207,7 @@ def _inspect(tree: Any, display: str, problems: list[Problem]) -> None:
         if depth > MAX_DEPTH:
             if not deep:
                 deep = True
-                found.append(Problem(display, _short(_path(trail)), _TOO_DEEP))
+                found.append(Problem(display, _short(_path(trail)), _too_deep()))
             continue
         if isinstance(node, dict):
             for key in getattr(node, "duplicates", ()):
@@ -181,7 +215,10 @@ def _inspect(tree: Any, display: str, problems: list[Problem]) -> None:
                     Problem(
                         display,
                         _path(trail),
-                        f"key {quote(key)} appears twice in this object; keep one",
+                        tr(
+                            f"이 객체에 키 {quote(key)}이(가) 두 번 나옵니다. 하나만 남기십시오.",
+                            f"key {quote(key)} appears twice in this object; keep one",
+                        ),
                     )
                 )
             items: Any = node.items()
@@ -193,8 +230,12 @@ def _inspect(tree: Any, display: str, problems: list[Problem]) -> None:
                     Problem(
                         display,
                         f"{_path(trail)}.{printable(key[:24])}…",
-                        f"key {quote(key)} is too long to be a key (at most {MAX_KEY_CHARS} "
-                        "characters): is a value in the place of a key?",
+                        tr(
+                            f"키 {quote(key)}: 키로는 너무 깁니다(많아야 {MAX_KEY_CHARS}자). "
+                            "키 자리에 값을 쓰지 않았는지 보십시오.",
+                            f"key {quote(key)} is too long to be a key (at most {MAX_KEY_CHARS} "
+                            "characters): is a value in the place of a key?",
+                        ),
                     )
                 )
                 continue
@@ -250,28 +291,32 @@ def _read_bytes(directory: Path, name: str, root: Path | None = None) -> bytes |
             root = directory.resolve(strict=True)
             target = (directory / name).resolve(strict=True)
         except (OSError, RuntimeError) as exc:  # RuntimeError: a symlink loop (Python < 3.13)
-            return f"cannot read the file: {getattr(exc, 'strerror', None) or exc}"
+            return _unreadable(getattr(exc, "strerror", None) or str(exc))
         if target != root and root not in target.parents:
-            return (
-                "is a link to a file outside the records directory; copy the file into it instead"
+            return tr(
+                "기록 폴더 밖의 파일로 연결된 링크입니다. 파일을 기록 폴더 안으로 복사하십시오.",
+                "is a link to a file outside the records directory; copy the file into it instead",
             )
         try:
             fd = os.open(target, _OPEN_FLAGS)
         except OSError as exc:
-            return f"cannot read the file: {exc.strerror}"
+            return _unreadable(exc.strerror)
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             kind = (
-                "a directory"
+                tr("폴더", "a directory")
                 if stat.S_ISDIR(info.st_mode)
-                else "a named pipe (FIFO)"
+                else tr("이름 있는 파이프(FIFO)", "a named pipe (FIFO)")
                 if stat.S_ISFIFO(info.st_mode)
-                else "a device"
+                else tr("장치", "a device")
                 if stat.S_ISCHR(info.st_mode) or stat.S_ISBLK(info.st_mode)
-                else "a special file"
+                else tr("특수 파일", "a special file")
             )
-            return f"is {kind}, not a file; a record is a plain .json file"
+            return tr(
+                f"파일이 아니라 {kind}입니다. 기록은 보통의 .json 파일이어야 합니다.",
+                f"is {kind}, not a file; a record is a plain .json file",
+            )
         if info.st_size > MAX_FILE_BYTES:
             return _too_large(info.st_size)
         chunks = []
@@ -284,7 +329,7 @@ def _read_bytes(directory: Path, name: str, root: Path | None = None) -> bytes |
             left -= len(chunk)
         data = b"".join(chunks)
     except OSError as exc:
-        return f"cannot read the file: {exc.strerror}"
+        return _unreadable(exc.strerror)
     finally:
         os.close(fd)
     if len(data) > MAX_FILE_BYTES:  # it grew while being read
@@ -293,7 +338,14 @@ def _read_bytes(directory: Path, name: str, root: Path | None = None) -> bytes |
 
 
 def _too_large(size: int) -> str:
-    return f"file is {size:,} bytes; a record is at most {MAX_FILE_BYTES:,}"
+    return tr(
+        f"파일이 {size:,}바이트입니다. 기록 하나는 많아야 {MAX_FILE_BYTES:,}바이트입니다.",
+        f"file is {size:,} bytes; a record is at most {MAX_FILE_BYTES:,}",
+    )
+
+
+def _unreadable(reason: str | None) -> str:
+    return tr(f"파일을 읽을 수 없습니다: {reason}", f"cannot read the file: {reason}")
 
 
 _TOKENS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{},:]')
@@ -365,15 +417,65 @@ def _read_text(
             Problem(
                 display,
                 "",
-                f"not UTF-8 at byte {exc.start} (line {line}): save the file as UTF-8 "
-                "(한글 파일은 UTF-8로 저장하세요; CP949/EUC-KR is not accepted)",
+                tr(
+                    f"{exc.start}번째 바이트(줄 {line})가 UTF-8이 아닙니다. 파일을 UTF-8로 "
+                    "저장하십시오(CP949/EUC-KR은 받지 않습니다).",
+                    f"not UTF-8 at byte {exc.start} (line {line}): save the file as UTF-8 "
+                    "(한글 파일은 UTF-8로 저장하세요; CP949/EUC-KR is not accepted)",
+                ),
             )
         )
         return None
     if not text.strip():
-        problems.append(Problem(display, "", "the file is empty; a record is a JSON object { … }"))
+        problems.append(
+            Problem(
+                display,
+                "",
+                tr(
+                    "파일이 비어 있습니다. 기록은 JSON 객체 { … }입니다.",
+                    "the file is empty; a record is a JSON object { … }",
+                ),
+            )
+        )
         return None
     return data, text
+
+
+# The json module's messages (CPython's _json.c and json/decoder.py), said in Korean.
+_JSON_ERRORS = {
+    "Expecting ',' delimiter": "쉼표(,)가 있어야 할 자리입니다.",
+    "Expecting ':' delimiter": "쌍점(:)이 있어야 할 자리입니다.",
+    "Expecting value": "값이 있어야 할 자리입니다.",
+    "Expecting property name enclosed in double quotes": "큰따옴표로 싼 키가 있어야 할 자리입니다.",
+    "Unterminated string starting at": "여기서 시작한 문자열이 닫히지 않았습니다.",
+    "Extra data": "JSON이 끝난 뒤에 다른 내용이 더 있습니다.",
+    "Invalid control character at": "문자열 안에 제어 문자(줄바꿈, 탭 …)가 있습니다. \\n처럼 쓰십시오.",
+    "Invalid \\escape": "잘못된 역슬래시 이스케이프입니다.",
+    "Invalid \\uXXXX escape": "잘못된 \\uXXXX 이스케이프입니다.",
+    "Illegal trailing comma before end of object": "객체를 닫기 전에 쉼표가 남았습니다.",
+    "Illegal trailing comma before end of array": "목록을 닫기 전에 쉼표가 남았습니다.",
+}
+
+
+def _json_error(message: str) -> str:
+    return _JSON_ERRORS.get(message, message)
+
+
+def _json_kind(value: Any) -> str:
+    """What a JSON value is, in the words of the message's language."""
+    if isinstance(value, bool):
+        return "true/false"
+    if value is None:
+        return "null"
+    if isinstance(value, str):
+        return tr("문자열", "str")
+    if isinstance(value, (int, float, Decimal)):
+        return tr("수", type(value).__name__)
+    if isinstance(value, list):
+        return tr("목록 [ … ]", "list")
+    if isinstance(value, dict):
+        return tr("객체 { … }", "dict")
+    return type(value).__name__
 
 
 def _parse(text: str, display: str, problems: list[Problem]) -> Any | None:
@@ -389,13 +491,24 @@ def _parse(text: str, display: str, problems: list[Problem]) -> Any | None:
     except json.JSONDecodeError as exc:
         problems.append(
             Problem(
-                display, "", f"not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
+                display,
+                "",
+                tr(
+                    f"줄 {exc.lineno}, 열 {exc.colno}: JSON 문법이 틀렸습니다. {_json_error(exc.msg)}",
+                    f"not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}",
+                ),
             )
         )
         return None
     except RecursionError:  # deeper than the parser goes: thousands of levels
         where, line, column = _too_deep_at(text)
-        problems.append(Problem(display, where, f"{_TOO_DEEP} (line {line}, column {column})"))
+        problems.append(
+            Problem(
+                display,
+                where,
+                _too_deep() + tr(f" (줄 {line}, 열 {column})", f" (line {line}, column {column})"),
+            )
+        )
         return None
     before = len(problems)
     _inspect(tree, display, problems)
@@ -472,26 +585,85 @@ def _message(err: dict[str, Any], raw: Any) -> str:
         close = difflib.get_close_matches(key, _keys_valid_beside(keys, key), n=1)
         if not close:
             close = difflib.get_close_matches(key, _all_field_names(), n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        return f"unknown key {quote(key)}{hint}"
+        return tr(
+            f"알 수 없는 키입니다: {quote(key)}." + (f" 비슷한 키: {close[0]!r}." if close else ""),
+            f"unknown key {quote(key)}" + (f" (did you mean {close[0]!r}?)" if close else ""),
+        )
     if kind == "missing":
-        return f"required key {loc[-1]!r} is missing"
+        return tr(
+            f"꼭 있어야 할 키가 없습니다: {loc[-1]!r}.", f"required key {loc[-1]!r} is missing"
+        )
     msg = str(err["msg"])
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, ") :]
     if kind == "string_too_long":
         limit = err.get("ctx", {}).get("max_length")
-        size = f"text is {len(err['input']):,} characters"
+        chars = len(err["input"])
         if loc and loc[-1] == "text":
-            return f"{size}; one item is one line of a report (at most {limit:,}): split it into several items"
-        return f"{size}; at most {limit:,} fit here"
+            return tr(
+                f"글이 {chars:,}자입니다. 항목 하나는 보고서의 한 줄입니다(많아야 {limit:,}자). "
+                "여러 항목으로 나누십시오.",
+                f"text is {chars:,} characters; one item is one line of a report "
+                f"(at most {limit:,}): split it into several items",
+            )
+        return tr(
+            f"글이 {chars:,}자입니다. 이 자리에는 많아야 {limit:,}자가 들어갑니다.",
+            f"text is {chars:,} characters; at most {limit:,} fit here",
+        )
     if kind == "string_too_short":
-        return "text is empty: write the text or leave the entry out"
+        return tr(
+            "글이 비어 있습니다. 글을 쓰거나 그 항목을 빼십시오.",
+            "text is empty: write the text or leave the entry out",
+        )
+    found = _json_kind(err["input"])
     if kind in ("dict_type", "model_type"):
-        return f"expected an object {{ … }}, found {type(err['input']).__name__}"
+        return tr(
+            f"객체 {{ … }}가 있어야 할 자리에 {found}이(가) 있습니다.",
+            f"expected an object {{ … }}, found {type(err['input']).__name__}",
+        )
     if kind == "list_type":
-        return f"expected a list [ … ], found {type(err['input']).__name__}"
-    return msg
+        return tr(
+            f"목록 [ … ]이 있어야 할 자리에 {found}이(가) 있습니다.",
+            f"expected a list [ … ], found {type(err['input']).__name__}",
+        )
+    return _pydantic_message(kind, err, msg, found)
+
+
+def _pydantic_message(kind: str, err: dict[str, Any], msg: str, found: str) -> str:
+    """pydantic's own message for ``kind``, in Korean unless the locale asks for English.
+
+    The messages our validators write (model.py) come through ``msg`` already
+    in the interface's language; pydantic's own are English, so the common
+    ones are said again from their type and context.
+    """
+    ctx = err.get("ctx") or {}
+    korean = {
+        "int_type": f"정수를 쓰십시오. 지금은 {found}입니다.",
+        "int_parsing": "정수를 쓰십시오.",
+        "int_from_float": "소수점 없는 정수를 쓰십시오.",
+        "float_type": f"수를 쓰십시오. 지금은 {found}입니다.",
+        "float_parsing": "수를 쓰십시오.",
+        "decimal_type": f"수를 쓰십시오. 지금은 {found}입니다.",
+        "decimal_parsing": "수를 쓰십시오.",
+        "string_type": f'큰따옴표로 싼 글("…")을 쓰십시오. 지금은 {found}입니다.',
+        "bool_type": f"true나 false를 쓰십시오. 지금은 {found}입니다.",
+        "bool_parsing": "true나 false를 쓰십시오.",
+        "literal_error": f"다음 중 하나를 쓰십시오: {ctx.get('expected')}.",
+        "enum": f"다음 중 하나를 쓰십시오: {ctx.get('expected')}.",
+        "greater_than_equal": f"{ctx.get('ge')} 이상이어야 합니다.",
+        "greater_than": f"{ctx.get('gt')}보다 커야 합니다.",
+        "less_than_equal": f"{ctx.get('le')} 이하여야 합니다.",
+        "less_than": f"{ctx.get('lt')}보다 작아야 합니다.",
+        "too_short": f"항목이 적어도 {ctx.get('min_length')}개 있어야 합니다.",
+        "too_long": f"항목은 많아야 {ctx.get('max_length')}개입니다.",
+        "string_pattern_mismatch": f"형식이 맞지 않습니다: {ctx.get('pattern')}.",
+        "none_required": "null이어야 합니다.",
+        "date_type": "2022-06-30처럼 날짜를 쓰십시오.",
+        "date_parsing": "2022-06-30처럼 날짜를 쓰십시오.",
+        "date_from_datetime_parsing": "2022-06-30처럼 날짜를 쓰십시오.",
+        "union_tag_invalid": f"다음 중 하나를 쓰십시오: {ctx.get('expected_tags')}.",
+    }.get(kind)
+    return tr(korean, msg) if korean is not None else msg
 
 
 def type_record(
@@ -502,7 +674,10 @@ def type_record(
             Problem(
                 display,
                 "$",
-                f"expected a JSON object {{ … }} at the top, found {type(raw).__name__}",
+                tr(
+                    f"맨 위에는 JSON 객체 {{ … }}가 있어야 하는데 {_json_kind(raw)}이(가) 있습니다.",
+                    f"expected a JSON object {{ … }} at the top, found {type(raw).__name__}",
+                ),
             )
         )
         return None
@@ -675,7 +850,18 @@ def _load_records(directory: Path) -> RecordSet:
     origins: list[tuple[Pledge, Path]] = []
     sources: dict[str, bytes] = {}
     if not directory.is_dir():
-        problems.append(Problem(str(directory), "", "records directory not found"))
+        problems.append(
+            Problem(
+                str(directory),
+                "",
+                tr(
+                    "기록 폴더가 없습니다. 기록 폴더(report.json이 있는 records)가 든 폴더로 "
+                    "옮겨 가서 실행하거나, --records로 기록 폴더를 알려 주십시오.",
+                    "records directory not found: run reportgen in the folder that holds "
+                    "records/ (with report.json), or pass --records DIR",
+                ),
+            )
+        )
         return RecordSet(directory, None, [], problems)
 
     try:  # once, not for every file (which may still be a link: then it is resolved too)
@@ -690,7 +876,14 @@ def _load_records(directory: Path) -> RecordSet:
     else:
         problems.append(
             Problem(
-                SETTINGS_FILE, "", "missing: the report settings (city, term, statuses) live here"
+                SETTINGS_FILE,
+                "",
+                tr(
+                    f"{directory}에 없습니다. 보고서 설정(시·군·구, 임기, 추진상황)이 이 파일에 "
+                    "있습니다. 기록 폴더로 옮겨 가거나 --records로 기록 폴더를 알려 주십시오.",
+                    "missing: the report settings (city, term, statuses) live here; "
+                    "run reportgen beside the records or pass --records DIR",
+                ),
             )
         )
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from functools import total_ordering
 
 from .errors import PeriodError, quote
+from .i18n import tr
 
 # ASCII digits only: Python's \d also matches ２ (full-width) and ٢ (Arabic-Indic).
 _PERIOD_RE = re.compile(r"(?P<year>[0-9]{4})(?:H(?P<half>[12]))?")
@@ -34,11 +35,13 @@ def ascii_digits(text: str) -> str:
 
 
 def ascii_digits_hint(text: str, pattern: re.Pattern[str]) -> str | None:
-    """``"write ASCII digits: '2022H1'"`` when ``text`` fits ``pattern`` once its digits are ASCII."""
+    """``"반각 숫자로 쓰십시오: '2022H1'"`` when ``text`` fits ``pattern`` once its digits are ASCII."""
     if text.isascii() or len(text) > 64:
         return None
     fixed = ascii_digits(text)
-    return f"write ASCII digits: {fixed!r}" if pattern.fullmatch(fixed) else None
+    if not pattern.fullmatch(fixed):
+        return None
+    return tr(f"반각 숫자(ASCII)로 쓰십시오: {fixed!r}", f"write ASCII digits: {fixed!r}")
 
 
 @total_ordering
@@ -59,11 +62,19 @@ class Period:
         if not m:
             hint = ascii_digits_hint(text.strip(), _PERIOD_RE) if isinstance(text, str) else None
             raise PeriodError(
-                f"{quote(text)} is not a period: "
-                + (
-                    hint
-                    or "write a half-year such as 2022H1 (상반기) or 2021H2 (하반기), "
-                    "or a year such as 2019"
+                tr(
+                    f"반기나 연도로 읽을 수 없습니다: {quote(text)}. "
+                    + (
+                        hint
+                        or "2022H1(상반기)나 2021H2(하반기)처럼 반기를, 또는 2019처럼 "
+                        "연도를 쓰십시오."
+                    ),
+                    f"{quote(text)} is not a period: "
+                    + (
+                        hint
+                        or "write a half-year such as 2022H1 (상반기) or 2021H2 (하반기), "
+                        "or a year such as 2019"
+                    ),
                 )
             )
         half = m.group("half")
@@ -71,10 +82,23 @@ class Period:
 
     @classmethod
     def half_year(cls, text: str) -> Period:
-        """Parse a period that must be a half-year (a report is always one)."""
-        p = cls.parse(text)
+        """Parse a period typed by a person, which must be a half-year (a report is always one).
+
+        ``2022h1`` is read as ``2022H1``: people type the letter either way.
+        Records keep the canonical upper case (:meth:`parse`).
+        """
+        try:
+            p = cls.parse(text.upper() if isinstance(text, str) else text)
+        except PeriodError:
+            cls.parse(text)  # the message quotes what was typed
+            raise
         if p.half is None:
-            raise PeriodError(f"{quote(text)} is a year; a report is for a half-year such as {p}H1")
+            raise PeriodError(
+                tr(
+                    f"{quote(text)}: 연도입니다. 보고서는 {p}H1처럼 반기마다 만듭니다.",
+                    f"{quote(text)} is a year; a report is for a half-year such as {p}H1",
+                )
+            )
         return p
 
     @property
@@ -199,8 +223,12 @@ class Term:
         """Raise :class:`PeriodError` unless a report of ``period`` belongs to this term."""
         if not self.contains(period):
             raise PeriodError(
-                f"{period} is outside {self.name} ({self.span_label}); "
-                f"reports of this term run from {self.start} to {self.end}"
+                tr(
+                    f"{period}: {self.name}({self.span_label}) 밖의 반기입니다. 이 임기의 "
+                    f"보고는 {self.start}부터 {self.end}까지입니다.",
+                    f"{period} is outside {self.name} ({self.span_label}); "
+                    f"reports of this term run from {self.start} to {self.end}",
+                )
             )
 
     def contains(self, period: Period) -> bool:

@@ -12,12 +12,15 @@ import os
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from reportgen import clicktr
 from reportgen.cli import main
+from reportgen.errors import PeriodError
+from reportgen.periods import Period
 
 HANGUL = re.compile(r"[가-힣]")
 # Three English words in a row is a sentence (or most of one); commands,
@@ -27,6 +30,8 @@ ENGLISH_SENTENCE = re.compile(r"\b[A-Za-z][a-z]+(?:,? [a-z]{2,}){2,}\b")
 _DUMP_HELP = """
 import json, click
 from reportgen.cli import main
+from reportgen.errors import PeriodError
+from reportgen.periods import Period
 
 pages = {}
 def walk(command, name, parent):
@@ -189,3 +194,53 @@ def test_a_reportgen_error_is_prefixed_in_korean() -> None:
     assert result.exit_code == 1
     assert result.output.startswith("오류: "), result.output
     assert isinstance(result.exception, SystemExit)
+
+
+# ---------------------------------------------------------------------------
+# What a person types
+
+
+@pytest.mark.usefixtures("korean_messages")
+def test_a_period_in_lower_case_is_accepted(records_dir: Path, tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        main, ["validate", "--records", str(records_dir), "--period", "2022h1"]
+    )
+    assert result.exit_code == 0, result.output
+    result = CliRunner().invoke(main, ["diff", "2021h2", "2022h1", "--records", str(records_dir)])
+    assert result.exit_code == 0, result.output
+    assert "2021H2 (2021년 하반기) → 2022H1 (2022년 상반기)" in result.output
+    assert Period.half_year("2022h1") == Period(2022, 1)
+    with pytest.raises(PeriodError, match="'2022h3'"):  # the message quotes what was typed
+        Period.half_year("2022h3")
+
+
+@pytest.mark.usefixtures("korean_messages")
+def test_diff_refuses_old_newer_than_new(records_dir: Path) -> None:
+    result = CliRunner().invoke(main, ["diff", "2022H1", "2021H2", "--records", str(records_dir)])
+    assert result.exit_code == 1
+    assert "오류: OLD(2022H1)가 NEW(2021H2)보다 나중 반기입니다" in result.output
+    assert "reportgen diff 2021H2 2022H1" in result.output
+
+
+@pytest.mark.usefixtures("korean_messages")
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["build", "2022H1"],
+        ["validate"],
+        ["intake", "export", "2022H1"],
+        ["new-period", "2022H1"],
+        ["diff", "2021H2", "2022H1"],
+        ["status"],
+    ],
+    ids=lambda a: " ".join(a),
+)
+def test_outside_a_records_folder_says_where_to_go(
+    args: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    assert "--records" in result.output and "옮겨 가" in result.output, result.output
+    assert list(tmp_path.iterdir()) == []  # no folder left behind
