@@ -41,12 +41,25 @@ def pledge_file(view: PledgeView, extension: str) -> str:
     return f"{PLEDGE_DIR}/{pledge_file_stem(view.id, view.title)}.{extension}"
 
 
+def _titled(report: ReportView, title: str) -> str:
+    """``고창군 민선8기 군수 공약사업 추진상황 보고 (2024년 상반기)``: as an official names it.
+
+    The city's own title and the period in words, never an internal code
+    (2024H1); the city is not repeated when its title already begins with it.
+    """
+    city = report.city.strip()
+    named = title if title.startswith(city) else f"{city} {title}"
+    return safe_file_name(f"{named} ({report.period_words})", 120)
+
+
 def booklet_name(report: ReportView, extension: str = "docx") -> str:
-    return f"{report.period} {safe_file_name(report.city, 40)} 공약 추진실적 보고서.{extension}"
+    """The booklet's file: ``가람군 민선8기 군수 공약 추진실적 보고서 (2024년 상반기).docx``."""
+    return f"{_titled(report, report.title)}.{extension}"
 
 
 def workbook_name(report: ReportView) -> str:
-    return f"{report.period} 예산 집계.xlsx"
+    """The workbook's file: ``가람군 공약사업 예산 집계 (2024년 상반기).xlsx``."""
+    return f"{_titled(report, '공약사업 예산 집계')}.xlsx"
 
 
 @dataclass(frozen=True)

@@ -119,7 +119,7 @@ def main() -> None:
             plain.append(_build(records, out, pdf=False))
             full.append(_build(records, out, pdf=True))
         pdfs = sorted(out.rglob("*.pdf"))
-        booklet = next(p for p in pdfs if p.name.endswith("보고서.pdf"))
+        booklet = next(p for p in pdfs if "공약별" not in p.parts)
         pages = _pages(booklet)
         pledge_bytes = sum(p.stat().st_size for p in pdfs if p != booklet)
         seconds = statistics.median(

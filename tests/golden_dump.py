@@ -522,8 +522,8 @@ def dumps_for(period: str, files: dict[str, bytes] | None = None) -> dict[str, s
     for name, pledge_id in sorted(pledges.items()):
         assert pledge_id is not None, f"unexpected per-pledge file name {name!r}"
         out[f"{period}/{pledge_id}.txt"] = dump_docx(files[name], f"{period} · {name}")
-    booklet = [n for n in files if "/" not in n and n.endswith(" 공약 추진실적 보고서.docx")]
-    workbook = [n for n in files if "/" not in n and n.endswith(" 예산 집계.xlsx")]
+    booklet = [n for n in files if "/" not in n and n.endswith(".docx")]
+    workbook = [n for n in files if "/" not in n and n.endswith(".xlsx")]
     assert len(booklet) == 1 and len(workbook) == 1, sorted(files)
     if period in FRONT_MATTER_PERIODS:
         title = f"{period} · {booklet[0]} · front matter (cover, 총괄표, 목차)"

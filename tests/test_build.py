@@ -84,7 +84,7 @@ def test_build_writes_every_output_and_a_manifest(workspace):
     files = _tree(out)
     assert f"{PLEDGE_DIR}/01-04-03 고양시 고용할당제 도입.docx" in files
     assert any(name.startswith(f"{PLEDGE_DIR}/01-04-05 ") for name in files)
-    booklets = [n for n in files if n.endswith("보고서.docx")]
+    booklets = [n for n in files if "/" not in n and n.endswith(".docx")]
     workbooks = [n for n in files if n.endswith(".xlsx")]
     assert len(booklets) == 1 and len(workbooks) == 1
     manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
@@ -139,7 +139,7 @@ def test_check_accepts_a_fresh_build_and_catches_tampering(workspace):
 def test_each_period_shows_its_own_labels(workspace):
     for period, label in (("2021H2", "(2018. ~ 2020.)"), ("2022H1", "(2018. ~ 2021.6.)")):
         build = render_report(Period.parse(period), workspace / "records", workspace / "templates")
-        booklet = next(d for n, d in build.files.items() if n.endswith("보고서.docx"))
+        booklet = next(d for n, d in build.files.items() if "/" not in n and n.endswith(".docx"))
         with zipfile.ZipFile(io.BytesIO(booklet)) as zf:
             text = zf.read("word/document.xml").decode()
         assert label in text
@@ -149,7 +149,7 @@ def test_each_period_shows_its_own_labels(workspace):
 def test_every_half_year_of_the_term_builds(workspace):
     for period in ("2018H2", "2019H1", "2019H2", "2020H1", "2020H2", "2021H1", "2021H2", "2022H1"):
         build = render_report(Period.parse(period), workspace / "records", workspace / "templates")
-        assert any(n.endswith("보고서.docx") for n in build.files)
+        assert any("/" not in n and n.endswith(".docx") for n in build.files)
 
 
 def test_period_outside_the_term_is_refused(workspace):

@@ -183,7 +183,7 @@ def test_a_hand_file_with_the_name_of_a_new_output_is_refused_without_force(ws: 
 def test_a_file_edited_by_hand_is_not_overwritten_without_force(ws: Path):
     assert _build().exit_code == 0
     out = ws / "output" / "2022H1"
-    booklet = next(out.glob("*보고서.docx"))
+    booklet = next(out.glob("*.docx"))
     booklet.write_bytes(booklet.read_bytes() + b"edited in Word")
     before = _tree(out)
     _refused(_build(), booklet.name, "changed since reportgen wrote it")

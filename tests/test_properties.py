@@ -539,7 +539,7 @@ def test_any_valid_records_build_and_keep_every_line_and_figure(
         for pid in records
     }
     assert all(len(names) == 1 for names in pledge_files.values()), pledge_files
-    booklets = [n for n in first.files if n.endswith("보고서.docx")]
+    booklets = [n for n in first.files if "/" not in n and n.endswith(".docx")]
     workbooks = [n for n in first.files if n.endswith(".xlsx")]
     assert len(booklets) == 1 and len(workbooks) == 1 and MANIFEST in first.files
     assert len(first.files) == len(records) + 3
