@@ -269,12 +269,19 @@ class Term:
         """
         if specs is None:
             return self.fiscal_columns
+        spans = [s for s in (column_years(years) for years, _ in specs) if s is not None]
+        # 기투자 is "before the first column": a city whose columns start at 2024
+        # (대전 중구) counts the term's 2023 there, recorded by its year.
+        first = min((s[0] for s in spans), default=self.start.year)
+        before = tuple(str(y) for y in range(self.start.year, first))
         out = []
         for years, label in specs:
             span = column_years(years)
             held: tuple[str, ...] = ()
             if span is not None and span[1] > span[0]:
                 held = tuple(str(y) for y in range(span[0], span[1] + 1))
+            elif years == BEFORE_TERM:
+                held = before
             out.append(FiscalColumn(years, label or years, held))
         return out
 

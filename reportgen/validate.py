@@ -123,7 +123,11 @@ def _check_columns(settings: ReportSettings, out: _Sink) -> None:
                 out.error(where, f"{year} is already in the column {seen[year]!r}")
                 break
             seen[year] = column.years
-    missing = [y for y in range(term.start.year, term.end.year + 1) if y not in seen]
+    # Years before the first column are 기투자's where the city has that column.
+    held = {int(k) for c in settings.money_columns() if c.key == "기투자" for k in c.years}
+    missing = [
+        y for y in range(term.start.year, term.end.year + 1) if y not in seen and y not in held
+    ]
     if missing and not any(p for p in out.problems if p.path.startswith("$.columns")):
         out.warn(
             "$.columns",

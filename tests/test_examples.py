@@ -227,14 +227,19 @@ class Built:
     result: Result
 
     @property
+    def words(self) -> str:
+        """The period as the file names say it: 2024년 상반기."""
+        return Period.parse(self.period).in_words
+
+    @property
     def booklet(self) -> Path:
-        found = [p for p in self.out.glob("*.docx") if p.name.startswith(self.period)]
+        found = [p for p in self.out.glob("*.docx") if f"({self.words})" in p.name]
         assert len(found) == 1, f"one booklet of {self.period} in {sorted(self.out.iterdir())}"
         return found[0]
 
     @property
     def workbook(self) -> Path:
-        found = list(self.out.glob(f"{self.period}*.xlsx"))
+        found = list(self.out.glob(f"*({self.words}).xlsx"))
         assert len(found) == 1, f"one workbook of {self.period} in {sorted(self.out.iterdir())}"
         return found[0]
 
@@ -560,3 +565,59 @@ def test_the_cut_off_prints_where_the_city_form_does(built, name: str, as_of: st
 
     index = build_site(report)["index.html"].decode("utf-8")
     assert (f" · {as_of}</p>" in index) if as_of else ("기준</p>" not in index)
+
+
+def test_files_are_named_by_the_title_and_the_period_in_words(built) -> None:
+    """ "가람군 민선8기 군수 공약 추진실적 보고서 (2024년 상반기).docx", never "2024H1 …" (issue 24)."""
+    names = sorted(p.name for p in built(GUN).out.iterdir() if p.is_file())
+    assert "가람군 민선8기 군수 공약 추진실적 보고서 (2024년 상반기).docx" in names, names
+    assert "가람군 공약사업 예산 집계 (2024년 상반기).xlsx" in names, names
+    assert not [n for n in names if "2024H1" in n], names
+    goyang = sorted(p.name for p in built(GOYANG).out.iterdir() if p.is_file())
+    assert "고양시 민선7기 공약 추진실적 보고서 (2022년 상반기).docx" in goyang, goyang
+
+
+def test_a_title_that_names_the_city_is_not_repeated_and_names_stay_safe() -> None:
+    from reportgen.writers import booklet_name, workbook_name
+
+    @dataclass
+    class Report:  # what the names read of a report view
+        city: str
+        title: str
+        period_words: str
+
+    title = "고창군 민선8기 군수 공약사업 추진상황 보고"
+    report = Report("고창군", title, "2024년 상반기")
+    assert booklet_name(report) == f"{title} (2024년 상반기).docx"  # type: ignore[arg-type]
+    assert booklet_name(report, "hwpx").endswith("(2024년 상반기).hwpx")  # type: ignore[arg-type]
+    hostile = Report("가람군", "공약/추진\\보고:서*", "2024년 상반기")
+    name = booklet_name(hostile)  # type: ignore[arg-type]
+    assert "/" not in name and "\\" not in name and ":" not in name and "*" not in name
+    assert name == booklet_name(hostile)  # type: ignore[arg-type]
+    assert workbook_name(report) == "고창군 공약사업 예산 집계 (2024년 상반기).xlsx"  # type: ignore[arg-type]
+
+
+def test_columns_from_2024_count_earlier_years_under_gitouja(tmp_path: Path) -> None:
+    """기투자 is "before the first column" (issue 24): 가람군's 2022–2023 amounts go there."""
+    import shutil
+
+    from reportgen.view import pledge_view
+
+    records = tmp_path / "records"
+    shutil.copytree(_dir(GUN), records)
+    settings = json.loads((records / "report.json").read_text(encoding="utf-8"))
+    years = ["기투자", "2024", "2025", "2026", "임기후"]
+    settings["columns"] = [{"years": y} for y in years]
+    (records / "report.json").write_text(json.dumps(settings, ensure_ascii=False), "utf-8")
+    loaded, problems = check(records)  # raises RecordsInvalid on any error (2023 refused)
+    assert not [p for p in problems if "column" in p.message], problems
+    assert loaded.settings is not None
+    pledge = next(p for p in loaded.pledges if p.id == "1-1")
+    view = pledge_view(pledge, Period.parse("2024H1"), loaded.settings)
+    assert view.plan_table.column_labels == tuple(years)
+    raw = pledge.reports[Period.parse("2024H1")].budget
+    assert raw is not None
+    gukbi = raw.plan[0].sources["국비"]
+    row = next(r for r in view.plan_table.rows if r.label == "국비")
+    assert row.cells[0].amount == gukbi["2022"] + gukbi["2023"] + gukbi.get("기투자", 0)
+    assert row.cells[1].amount == gukbi["2024"]
