@@ -38,6 +38,7 @@ from typing import Any
 
 from .errors import ReportgenError
 from .i18n import tr
+from .josa import attach
 
 # The compressed file: a department's workbook of 50 pledges is about 0.5 MB.
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -228,7 +229,7 @@ def _declared(part: str, *, utf8: bool) -> WorkbookRefused:
     if not utf8:
         return WorkbookRefused(
             tr(
-                f"{part}이(가) UTF-8 XML이 아닙니다(Excel·한셀·LibreOffice는 UTF-8로 저장합니다): "
+                f"{attach(part, '이')} UTF-8 XML이 아닙니다(Excel·한셀·LibreOffice는 UTF-8로 저장합니다): "
                 f"{_resend()}",
                 f"{part} is not UTF-8 XML (Excel, Hancell and LibreOffice save UTF-8): {_resend()}",
             )
