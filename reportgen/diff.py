@@ -39,6 +39,7 @@ from typing import Any, Literal
 
 import click
 
+from . import josa
 from .errors import PeriodError, ReportgenError
 from .i18n import tr
 from .load import RecordSet
@@ -753,6 +754,40 @@ def _figure_changes(section: str, old: MoneyTable | None, new: MoneyTable | None
     return out
 
 
+def _printed_plan(view: PledgeView | None) -> MoneyTable | None:
+    """The 투자계획 the pages print: none after a 폐기 or 통폐합 (``withdrawn``)."""
+    if view is None or view.withdrawn:
+        return None
+    return view.plan_table
+
+
+def _plan_changes(old: PledgeView | None, new: PledgeView | None) -> list[Change]:
+    """투자계획 cell by cell; a plan dropped by a 폐기 is said once, with its 계.
+
+    After a withdrawal the pages print no 투자계획 (the plan is no longer
+    planned money): listing every cell as removed would bury the one fact
+    a reader needs, that the plan of 26,500 is gone and why.
+    """
+    o_plan, n_plan = _printed_plan(old), _printed_plan(new)
+    if old is not None and new is not None and o_plan is not None and n_plan is None:
+        total = o_plan.grand_total.total
+        if not o_plan.recorded or total.amount is None:
+            return []
+        kind = new.adjustments[-1].kind if new.adjustments else "공약 조정"
+        return [
+            Change(
+                PLAN_TABLE,
+                "removed",
+                (SECTION_TITLES[PLAN_TABLE], "계"),
+                total.text,
+                f"없음 ({josa.attach(kind, '으로')} 투자계획 철회)",
+                difference=signed_amount(-total.amount),
+                derived=True,
+            )
+        ]
+    return _figure_changes(PLAN_TABLE, o_plan, n_plan)
+
+
 # ---------------------------------------------------------------------------
 # Pledges and reports
 
@@ -777,9 +812,7 @@ def diff_pledge(old: PledgeView | None, new: PledgeView | None) -> PledgeDiff:
         if text is not None:
             texts.append(text)
         changes += text_changes
-    changes += _figure_changes(
-        PLAN_TABLE, old.plan_table if old else None, new.plan_table if new else None
-    )
+    changes += _plan_changes(old, new)
     changes += _figure_changes(
         SECURED_TABLE, old.secured_table if old else None, new.secured_table if new else None
     )

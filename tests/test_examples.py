@@ -621,3 +621,18 @@ def test_columns_from_2024_count_earlier_years_under_gitouja(tmp_path: Path) -> 
     row = next(r for r in view.plan_table.rows if r.label == "국비")
     assert row.cells[0].amount == gukbi["2022"] + gukbi["2023"] + gukbi.get("기투자", 0)
     assert row.cells[1].amount == gukbi["2024"]
+
+
+def test_diff_says_a_withdrawn_pledge_dropped_its_plan():
+    """가람군 1-3: the 2023H2 report printed its 투자계획; after the 폐기 there is none (issue 24)."""
+    from reportgen.diff import PLAN_TABLE
+
+    example = BY_NAME["gun"]
+    diff = diff_records(_dir(example), Period.parse(example.old), Period.parse(example.new), None)
+    (found,) = [p for p in diff.pledges if p.id == "1-3"]
+    plan = [c for c in found.changes if c.section == PLAN_TABLE]
+    assert len(plan) == 1, plan  # said once, not cell by cell
+    (change,) = plan
+    assert change.kind == "removed" and change.where[-1] == "계"
+    assert change.old == "45,050" and change.difference == "△45,050"
+    assert change.new == "없음 (폐기로 투자계획 철회)"
