@@ -68,6 +68,13 @@ def shipped_diff() -> CitizenSummary:
     return changes_of(shipped_view("2021H2"), shipped_view("2022H1"))
 
 
+def example_view(city: str) -> ReportView:
+    records = load_records(RECORDS.parent / "examples" / city)
+    assert records.settings is not None
+    latest = max(p for pledge in records.pledges for p in pledge.reports if not p.is_year)
+    return report_view(records.pledges, latest, records.settings)
+
+
 def city_settings() -> ReportSettings:
     raw = json.loads((RECORDS / "report.json").read_text(encoding="utf-8"))
     raw["groups"] = [
@@ -341,7 +348,6 @@ def test_indicators_adjustments_and_groups_are_published() -> None:
             indicator.target_text,
             indicator.result_text,
             indicator.rate_text,
-            "2022년 상반기",  # the city's label, never the code "2022H1"
         ]
     ]
     assert indicator.as_of_label == "2022년 상반기"
@@ -368,8 +374,11 @@ def test_index_summary_and_table_come_from_the_view() -> None:
         [s.status, str(s.count), s.share] for s in report.summary
     ]
     groups = tree.xpath("//table[@class='tally']")[0]
-    assert [r[0] for r in table_rows(groups)] == [t.name for t in report.by_group]
-    assert [r[-1] for r in table_rows(groups)] == [t.done_share for t in report.by_group]
+    assert [r[0] for r in table_rows(groups)] == [*(t.name for t in report.by_group), "계"]
+    assert [r[-1] for r in table_rows(groups)] == [
+        *(t.done_share for t in report.by_group),
+        report.done_share,
+    ]
     rows = table_rows(tree.xpath("//table[@id='pledge-table']")[0])
     group_of = {p.id: s.heading for s in report.sections for p in s.pledges}
     assert rows == [
@@ -410,6 +419,50 @@ def test_an_excluded_status_is_counted_apart() -> None:
     assert "보류" not in labels
 
 
+def cells_of(table: lxml.html.HtmlElement) -> list[list[tuple[str, int, int]]]:
+    """Each row of a table (head first) as (text, colspan, rowspan) per cell, in order."""
+    return [
+        [
+            (c.text_content().strip(), int(c.get("colspan", 1)), int(c.get("rowspan", 1)))
+            for c in row.xpath("./th|./td")
+        ]
+        for row in table.xpath("./thead/tr|./tbody/tr|./tfoot/tr")
+    ]
+
+
+def test_every_finished_table_of_the_view_is_laid_out_cell_by_cell() -> None:
+    """The 총괄, 분야별, 부서별, 성과지표 tables: the view's rows, cells and merges, nothing else."""
+    for report in (shipped_view(), city_view(), example_view("gu"), example_view("gun")):
+        files = build_site(report)
+        index = html(files, "index.html")
+        for table, cls in (
+            (report.status_table, "status-summary"),
+            (report.group_table, "tally"),
+            (report.department_table, "tally"),
+        ):
+            if table is None:
+                continue
+            found = [
+                t
+                for t in index.xpath(f"//table[@class='{cls}']")
+                if table.title.replace("□ ", "") in t.xpath("string(caption)")
+            ]
+            assert len(found) == 1, (report.city, table.name)
+            want = [[(c.text, c.col_span, c.row_span) for c in row.cells] for row in table.all_rows]
+            assert cells_of(found[0]) == want, (report.city, table.name)
+        for view in report.pledges:
+            page = html(files, page_of(report, view.id))
+            found = page.xpath("//table[@class='indicators']")
+            if view.indicator_table is None:
+                assert not found
+                continue
+            want = [
+                [(c.text, c.col_span, c.row_span) for c in row.cells]
+                for row in view.indicator_table.all_rows
+            ]
+            assert cells_of(found[0]) == want
+
+
 def test_department_table_has_its_total_and_done_column() -> None:
     report = city_view()
     tree = html(build_site(report), "index.html")
@@ -417,9 +470,9 @@ def test_department_table_has_its_total_and_done_column() -> None:
     heads = [th.text_content() for th in table.xpath("./thead/tr/th")]
     assert heads[-2:] == ["달성", "달성률"]
     body = table_rows(table)
+    total = body.pop()
     assert [r[0] for r in body] == [t.name for t in report.by_department]
     assert [r[-2:] for r in body] == [[str(t.done), t.done_share] for t in report.by_department]
-    total = [c.text_content() for c in table.xpath("./tfoot/tr/*")]
     assert total[:2] == ["계", str(report.total)]
     assert total[-2:] == [str(report.done), report.done_share]
     # The rows add up to the 계, column by column.
