@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Literal
 
 from . import josa
+from .i18n import tr
 from .model import FUNDING_SOURCES, Budget, PlannedSubproject, SecuredSubproject
 from .periods import FiscalColumn
 
@@ -196,7 +197,11 @@ class Drift:
     @property
     def message(self) -> str:
         what = f"계 {self.printed}" if self.row_total else self.printed
-        return f"the page printed {what} but the figures add up to {self.computed}"
+        return tr(
+            f"옛 쪽에는 {josa.attach(what, '으로')} 인쇄되었지만 수치를 더하면 "
+            f"{self.computed}입니다",
+            f"the page printed {what} but the figures add up to {self.computed}",
+        )
 
     @property
     def note(self) -> str:

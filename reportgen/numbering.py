@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from .errors import quote
+from .i18n import tr
 from .periods import ascii_digits
 
 PartKind = Literal["number", "roman", "circled", "letter", "separator"]
@@ -102,18 +103,19 @@ def _shape(number: str) -> tuple[tuple[PartKind, str], ...]:
     return tuple((p.kind, p.text if p.kind == "separator" else "") for p in parts(number))
 
 
-_KIND_WORDS = {
-    "number": "a number",
-    "roman": "a Roman numeral",
-    "circled": "a circled number",
-    "letter": "a letter",
-}
+def _kind_words(kind: PartKind) -> str:
+    return {
+        "number": tr("숫자", "a number"),
+        "roman": tr("로마 숫자", "a Roman numeral"),
+        "circled": tr("원문자 숫자", "a circled number"),
+        "letter": tr("글자", "a letter"),
+    }[kind]
 
 
 def describe(example: str) -> str:
     """``1-4-5`` -> ``a number, '-', a number, '-', a number``."""
     return ", ".join(
-        repr(p.text) if p.kind == "separator" else _KIND_WORDS[p.kind] for p in parts(example)
+        repr(p.text) if p.kind == "separator" else _kind_words(p.kind) for p in parts(example)
     )
 
 
@@ -124,24 +126,40 @@ def problem(number: str, example: str | None = None) -> str | None:
     numbering), it must also have the example's shape.
     """
     if not number or number != number.strip():
-        return "a pledge number is not empty and has no blanks around it"
+        return tr(
+            "공약 번호는 비어 있지 않고 앞뒤에 빈칸이 없어야 합니다.",
+            "a pledge number is not empty and has no blanks around it",
+        )
     if len(number) > MAX_ID_CHARS:
-        return f"a pledge number has at most {MAX_ID_CHARS} characters"
+        return tr(
+            f"공약 번호는 많아야 {MAX_ID_CHARS}자입니다.",
+            f"a pledge number has at most {MAX_ID_CHARS} characters",
+        )
     bad = sorted({ch for ch in number if ch in FORBIDDEN or unicodedata.category(ch)[0] == "C"})
     if bad:
         shown = ", ".join(repr(ch) for ch in bad)
-        return f"a pledge number cannot hold {shown} (it names the pledge's files)"
+        return tr(
+            f"공약 번호에는 {shown}을(를) 쓸 수 없습니다(번호가 공약 파일의 이름이 됩니다).",
+            f"a pledge number cannot hold {shown} (it names the pledge's files)",
+        )
     if number.startswith("."):
-        return "a pledge number cannot start with '.'"
+        return tr(
+            "공약 번호는 '.'으로 시작할 수 없습니다.", "a pledge number cannot start with '.'"
+        )
     if unicodedata.normalize("NFC", number) != number:
-        return "write the pledge number in composed form (NFC)"
+        return tr(
+            "공약 번호를 완성형(NFC)으로 쓰십시오.",
+            "write the pledge number in composed form (NFC)",
+        )
     if example is not None and _shape(number) != _shape(example):
         fixed = ascii_digits(number)
         if fixed != number and _shape(fixed) == _shape(example):
-            return f"write ASCII digits: {fixed!r}"
-        return (
+            return tr(f"반각 숫자(ASCII)로 쓰십시오: {fixed!r}", f"write ASCII digits: {fixed!r}")
+        return tr(
+            f"이 시·군·구는 공약 번호를 {example!r}처럼({describe(example)}) 씁니다. "
+            f"{quote(number)}은(는) 그 모양이 아닙니다.",
             f"this city numbers its pledges like {example!r} ({describe(example)}); "
-            f"{quote(number)} does not fit"
+            f"{quote(number)} does not fit",
         )
     return None
 

@@ -45,17 +45,42 @@ class _Sink:
         self.problems.append(Problem(self.file, path, message, Severity.WARNING))
 
 
+def _not_a_status(status: str) -> str:
+    return tr(
+        f"{quote(status)}: statuses에 없는 추진상황입니다. statuses에 있는 이름을 쓰십시오.",
+        f"{quote(status)} is not in 'statuses'",
+    )
+
+
+def _twice(what: str) -> str:
+    return tr(f"{what}: 두 번 있습니다. 하나만 남기십시오.", f"{what} is listed twice")
+
+
 def _check_settings(settings: ReportSettings, out: _Sink) -> None:
     for i, status in enumerate(settings.done_statuses):
         if status not in settings.statuses:
-            out.error(f"$.done_statuses[{i}]", f"{quote(status)} is not in 'statuses'")
+            out.error(f"$.done_statuses[{i}]", _not_a_status(status))
     if len(set(settings.statuses)) != len(settings.statuses):
-        out.error("$.statuses", "a status is listed twice")
+        out.error(
+            "$.statuses",
+            tr("같은 추진상황이 두 번 있습니다. 하나만 남기십시오.", "a status is listed twice"),
+        )
     if len(set(settings.funding_sources)) != len(settings.funding_sources):
-        out.error("$.funding_sources", "a funding source is listed twice")
+        out.error(
+            "$.funding_sources",
+            tr(
+                "같은 재원이 두 번 있습니다. 하나만 남기십시오.", "a funding source is listed twice"
+            ),
+        )
     for i, source in enumerate(settings.funding_sources):
         if source in ("계", "소계"):
-            out.error(f"$.funding_sources[{i}]", f"{quote(source)} is a total row, not a source")
+            out.error(
+                f"$.funding_sources[{i}]",
+                tr(
+                    f"{quote(source)}: 합계 행이지 재원이 아닙니다. 재원의 이름만 쓰십시오.",
+                    f"{quote(source)} is a total row, not a source",
+                ),
+            )
     _check_columns(settings, out)
     for name, values in (
         ("excluded_statuses", settings.excluded_statuses),
@@ -64,17 +89,27 @@ def _check_settings(settings: ReportSettings, out: _Sink) -> None:
         for i, status in enumerate(values):
             if status not in settings.statuses:
                 where = f"$.{name}[{i}]" if name != "weights" else f"$.weights.{status}"
-                out.error(where, f"{quote(status)} is not in 'statuses'")
+                out.error(where, _not_a_status(status))
     for i, status in enumerate(settings.done_statuses):
         if status in settings.excluded_statuses:
             out.error(
                 f"$.done_statuses[{i}]",
-                f"{quote(status)} is left out of the base (excluded_statuses): it cannot count as done",
+                tr(
+                    f"{quote(status)}: 비율의 기준에서 빠지는 추진상황(excluded_statuses)이라 "
+                    "달성으로 셀 수 없습니다. 둘 중 한 곳에서 빼십시오.",
+                    f"{quote(status)} is left out of the base (excluded_statuses): it cannot count as done",
+                ),
             )
     if settings.numbering is not None:
         wrong = numbering.problem(settings.numbering)
         if wrong:
-            out.error("$.numbering", f"{quote(settings.numbering)} is not a pledge number: {wrong}")
+            out.error(
+                "$.numbering",
+                tr(
+                    f"{quote(settings.numbering)}: 공약 번호가 아닙니다. {wrong}",
+                    f"{quote(settings.numbering)} is not a pledge number: {wrong}",
+                ),
+            )
     for name, roles in (
         ("contact_roles", settings.contact_roles),
         ("participation", settings.participation),
@@ -82,14 +117,26 @@ def _check_settings(settings: ReportSettings, out: _Sink) -> None:
         keys = [r.key for r in roles]
         for i, key in enumerate(keys):
             if keys.index(key) != i:
-                out.error(f"$.{name}[{i}].key", f"{quote(key)} is listed twice")
+                out.error(f"$.{name}[{i}].key", _twice(quote(key)))
     keys = [g.key for g in settings.groups]
     for i, group in enumerate(settings.groups):
         if keys.index(group.key) != i:
-            out.error(f"$.groups[{i}].key", f"group {quote(group.key)} is listed twice")
+            out.error(
+                f"$.groups[{i}].key",
+                tr(
+                    f"분야 {quote(group.key)}: 두 번 있습니다. 하나만 남기십시오.",
+                    f"group {quote(group.key)} is listed twice",
+                ),
+            )
     for i, kind in enumerate(settings.withdrawn_kinds):
         if kind not in settings.adjustment_kinds:
-            out.error(f"$.withdrawn_kinds[{i}]", f"{quote(kind)} is not in 'adjustment_kinds'")
+            out.error(
+                f"$.withdrawn_kinds[{i}]",
+                tr(
+                    f"{quote(kind)}: adjustment_kinds에 없는 조정 구분입니다.",
+                    f"{quote(kind)} is not in 'adjustment_kinds'",
+                ),
+            )
 
 
 def _check_columns(settings: ReportSettings, out: _Sink) -> None:
@@ -104,23 +151,39 @@ def _check_columns(settings: ReportSettings, out: _Sink) -> None:
         span = column_years(column.years)
         if span is None:
             if column.years in specials:
-                out.error(where, f"{column.years} is listed twice")
+                out.error(where, _twice(column.years))
             specials.add(column.years)
             continue
         first, last = span
         if last < first:
-            out.error(where, f"{column.years} runs backwards; write {last}~{first}")
+            out.error(
+                where,
+                tr(
+                    f"{column.years}: 거꾸로 되어 있습니다. {last}~{first}로 쓰십시오.",
+                    f"{column.years} runs backwards; write {last}~{first}",
+                ),
+            )
             continue
         for year in range(first, last + 1):
             if not term.start.year <= year <= term.end.year:
                 out.error(
                     where,
-                    f"{year} is outside {term.name} ({term.start.year}–{term.end.year}); "
-                    "money before or after the term goes under 기투자 or 임기후",
+                    tr(
+                        f"{year}: {term.name}({term.start.year}–{term.end.year}) 밖의 해입니다. "
+                        "임기 전후의 금액은 기투자나 임기후에 넣으십시오.",
+                        f"{year} is outside {term.name} ({term.start.year}–{term.end.year}); "
+                        "money before or after the term goes under 기투자 or 임기후",
+                    ),
                 )
                 break
             if year in seen:
-                out.error(where, f"{year} is already in the column {seen[year]!r}")
+                out.error(
+                    where,
+                    tr(
+                        f"{year}: 이미 {seen[year]!r} 열에 들어 있습니다.",
+                        f"{year} is already in the column {seen[year]!r}",
+                    ),
+                )
                 break
             seen[year] = column.years
     # Years before the first column are 기투자's where the city has that column.
@@ -131,9 +194,14 @@ def _check_columns(settings: ReportSettings, out: _Sink) -> None:
     if missing and not any(p for p in out.problems if p.path.startswith("$.columns")):
         out.warn(
             "$.columns",
-            "no column holds "
-            + ", ".join(str(y) for y in missing)
-            + ": amounts of those years cannot be recorded",
+            tr(
+                "어느 열에도 들지 않은 해가 있습니다: "
+                + ", ".join(str(y) for y in missing)
+                + ". 그 해의 금액은 기록할 수 없습니다.",
+                "no column holds "
+                + ", ".join(str(y) for y in missing)
+                + ": amounts of those years cannot be recorded",
+            ),
         )
 
 
@@ -147,34 +215,53 @@ def _check_items(
             if item.period < group_period:
                 out.error(
                     f"{here}.period",
-                    f"{item.period} is earlier than its group's period {group_period}; "
-                    "date the group by its earliest item",
+                    tr(
+                        f"{item.period}: 묶음의 반기 {group_period}보다 앞섭니다. 묶음의 반기를 "
+                        "가장 이른 항목에 맞추십시오.",
+                        f"{item.period} is earlier than its group's period {group_period}; "
+                        "date the group by its earliest item",
+                    ),
                 )
             if not term.contains(item.period):
-                out.error(
-                    f"{here}.period", f"{item.period} is outside the term ({term.span_label})"
-                )
+                out.error(f"{here}.period", _outside(item.period, term))
         if item.text == previous_text:
-            out.warn(f"{path}[{i}].text", "the same text as the item before it (typed twice?)")
+            out.warn(
+                f"{path}[{i}].text",
+                tr(
+                    "바로 앞 항목과 같은 글입니다. 두 번 적지 않았는지 보십시오.",
+                    "the same text as the item before it (typed twice?)",
+                ),
+            )
         previous_text = item.text
         if item.children:  # 10,000 pledges: most items have none, so no path is made
             period = item.period or group_period
             _check_items(item.children, period, f"{path}[{i}].children", term, out)
 
 
+def _outside(period: object, term: Term) -> str:
+    return tr(
+        f"{period}: 임기({term.span_label}) 밖입니다.",
+        f"{period} is outside the term ({term.span_label})",
+    )
+
+
 def _not_a_column(key: str, keys: list[str], use: str) -> str:
     """``'2030' is not a column; use …``, or the fix when ``２０１９`` means 2019."""
     fixed = ascii_digits(key) if not key.isascii() else key
     if fixed != key and fixed in keys:
-        return f"{quote(key)} is not a column: write ASCII digits: {fixed!r}"
-    return f"{quote(key)} is not a column{use}"
+        return tr(
+            f"{quote(key)}: 열이 아닙니다. 반각 숫자(ASCII)로 쓰십시오: {fixed!r}",
+            f"{quote(key)} is not a column: write ASCII digits: {fixed!r}",
+        )
+    return tr(f"{quote(key)}: 열이 아닙니다. {use}", f"{quote(key)} is not a column{use}")
 
 
 def _names(names: Iterable[str], *, sort: bool = True, most: int = 10) -> str:
     """Names for a message: each one cut short, at most ``most`` of them."""
     shown = sorted(names) if sort else list(names)
     out = ", ".join(quote(n) if len(n) > 40 else n for n in shown[:most])
-    return out + (f" and {len(shown) - most} more" if len(shown) > most else "")
+    more = len(shown) - most
+    return out + (tr(f" 외 {more}개", f" and {more} more") if more > 0 else "")
 
 
 def _check_budget(budget: Budget, settings: ReportSettings, path: str, out: _Sink) -> None:
@@ -193,7 +280,11 @@ def _check_budget(budget: Budget, settings: ReportSettings, path: str, out: _Sin
         for i, sub in enumerate(subs):
             if names.count(sub.name) > 1:
                 out.error(
-                    f"{path}.{tname}[{i}].name", f"sub-project {quote(sub.name)} appears twice"
+                    f"{path}.{tname}[{i}].name",
+                    tr(
+                        f"세부사업 {quote(sub.name)}: 두 번 나옵니다. 하나로 합치십시오.",
+                        f"sub-project {quote(sub.name)} appears twice",
+                    ),
                 )
             printed = sub.printed_totals.keys()
             for key in (*sub.sources.keys(), *printed):
@@ -202,9 +293,13 @@ def _check_budget(budget: Budget, settings: ReportSettings, path: str, out: _Sin
                     where = "sources" if key in sub.sources else "printed_totals"
                     out.error(
                         f"{path}.{tname}[{i}].{where}.{key}",
-                        f"{quote(key)} is not a funding source of this report; write "
-                        + ", ".join(sources)
-                        + " (report.json's funding_sources)",
+                        tr(
+                            f"{quote(key)}: 이 보고서의 재원이 아닙니다. 다음 중 하나를 "
+                            "쓰십시오(report.json의 funding_sources): " + ", ".join(sources),
+                            f"{quote(key)} is not a funding source of this report; write "
+                            + ", ".join(sources)
+                            + " (report.json's funding_sources)",
+                        ),
                     )
             for source, cols in sub.sources.items():
                 for key, value in cols.items():
@@ -213,33 +308,56 @@ def _check_budget(budget: Budget, settings: ReportSettings, path: str, out: _Sin
                         bad_columns = True
                         out.error(
                             where,
-                            _not_a_column(key, keys, f" of {term.name}; use one of {allowed}"),
+                            _not_a_column(
+                                key,
+                                keys,
+                                tr(
+                                    f"{term.name}의 열 중 하나를 쓰십시오: {allowed}",
+                                    f" of {term.name}; use one of {allowed}",
+                                ),
+                            ),
                         )
                     if isinstance(value, SecuredAmount):
                         if value.executed is not None and value.executed > value.secured:
                             out.error(
                                 where,
-                                f"executed {value.executed:,} exceeds secured {value.secured:,}; "
-                                "집행액 cannot exceed 확보액",
+                                tr(
+                                    f"집행액 {value.executed:,}이(가) 확보액 {value.secured:,}보다 "
+                                    "큽니다. 집행액은 확보액을 넘을 수 없습니다.",
+                                    f"executed {value.executed:,} exceeds secured "
+                                    f"{value.secured:,}; 집행액 cannot exceed 확보액",
+                                ),
                             )
     plan_names = {s.name for s in budget.plan}
     for i, sub in enumerate(budget.secured):
         if plan_names and sub.name not in plan_names:
             out.warn(
                 f"{path}.secured[{i}].name",
-                f"{quote(sub.name)} is not a sub-project of the plan ({_names(plan_names)})",
+                tr(
+                    f"{quote(sub.name)}: 투자계획에 없는 세부사업입니다(투자계획의 세부사업: "
+                    f"{_names(plan_names)}).",
+                    f"{quote(sub.name)} is not a sub-project of the plan ({_names(plan_names)})",
+                ),
             )
     for key in budget.printed_grand_total:
         if key != "계" and key not in keys:
             out.error(
                 f"{path}.printed_grand_total.{key}",
-                _not_a_column(key, keys, f"; use 계 or {allowed}"),
+                _not_a_column(
+                    key,
+                    keys,
+                    tr(f"계나 다음 중 하나를 쓰십시오: {allowed}", f"; use 계 or {allowed}"),
+                ),
             )
     if not bad_columns:
         for where, message in printed_total_drift(budget, columns, sources):
             out.warn(
                 f"{path}.{where}",
-                message + " (legacy figures drift; the report prints the computed total)",
+                message
+                + tr(
+                    " (옛 쪽의 수치가 맞지 않습니다. 보고서에는 계산한 합계를 싣습니다)",
+                    " (legacy figures drift; the report prints the computed total)",
+                ),
             )
 
 
@@ -261,21 +379,28 @@ def _month_dated(items: Iterable[Item], most: int = 3) -> list[str]:
 
 def _did_you_mean(key: str, choices: list[str]) -> str:
     close = difflib.get_close_matches(key, choices, n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
+    if not close:
+        return ""
+    return tr(f" (비슷한 키: {close[0]!r})", f" (did you mean {close[0]!r}?)")
 
 
 _SETTING_OF = {"contact roles": "contact_roles", "categories": "participation"}
+_WHAT_KO = {"contact roles": "담당 역할", "categories": "시민참여 구분"}
 
 
 def _known_keys(record: Iterable[str], known: list[str], path: str, what: str, out: _Sink) -> None:
     """Keys of a record keyed by the city's list (roles, categories): each must be on it."""
-    listed = _names(known, sort=False) if known else "none (the city counts none)"
+    listed = _names(known, sort=False) if known else tr("없음", "none (the city counts none)")
     for key in record:
         if key not in known:
             out.error(
                 f"{path}.{key}",
-                f"unknown key {quote(key)}{_did_you_mean(key, known)}: the {what} of this "
-                f"report are {listed} (report.json's {_SETTING_OF[what]})",
+                tr(
+                    f"알 수 없는 키입니다: {quote(key)}{_did_you_mean(key, known)}. 이 보고서의 "
+                    f"{_WHAT_KO[what]}은(는) {listed}입니다(report.json의 {_SETTING_OF[what]}).",
+                    f"unknown key {quote(key)}{_did_you_mean(key, known)}: the {what} of this "
+                    f"report are {listed} (report.json's {_SETTING_OF[what]})",
+                ),
             )
 
 
@@ -286,8 +411,16 @@ def _check_pledge_form(pledge: Pledge, settings: ReportSettings, out: _Sink) -> 
     if pledge.group is not None and pledge.group not in groups:
         out.error(
             "$.group",
-            f"{quote(pledge.group)} is not a group of report.json; use one of "
-            + (_names(groups, sort=False) if groups else "(none listed: add 'groups')"),
+            tr(
+                f"{quote(pledge.group)}: report.json의 분야가 아닙니다. "
+                + (
+                    "다음 중 하나를 쓰십시오: " + _names(groups, sort=False)
+                    if groups
+                    else "report.json에 groups를 더하십시오."
+                ),
+                f"{quote(pledge.group)} is not a group of report.json; use one of "
+                + (_names(groups, sort=False) if groups else "(none listed: add 'groups')"),
+            ),
         )
     roles = [r.key for r in settings.contact_roles]
     categories = [c.key for c in settings.participation]
@@ -300,31 +433,51 @@ def _check_pledge_form(pledge: Pledge, settings: ReportSettings, out: _Sink) -> 
         if report.progress_rate is not None and not settings.progress_rate:
             out.warn(
                 f"{path}.progress_rate",
-                '추진율 is not printed: set "progress_rate": true in report.json to print it',
+                tr(
+                    '추진율은 인쇄되지 않습니다. 인쇄하려면 report.json에 "progress_rate": '
+                    "true를 쓰십시오.",
+                    '추진율 is not printed: set "progress_rate": true in report.json to print it',
+                ),
             )
     for i, adj in enumerate(pledge.adjustments):
         path = f"$.adjustments[{i}]"
         if adj.kind not in settings.adjustment_kinds:
             out.error(
                 f"{path}.kind",
-                f"{quote(adj.kind)} is not an adjustment of this report; use "
-                + _names(settings.adjustment_kinds, sort=False),
+                tr(
+                    f"{quote(adj.kind)}: 이 보고서의 조정 구분이 아닙니다. 다음 중 하나를 "
+                    "쓰십시오: " + _names(settings.adjustment_kinds, sort=False),
+                    f"{quote(adj.kind)} is not an adjustment of this report; use "
+                    + _names(settings.adjustment_kinds, sort=False),
+                ),
             )
         if adj.period.is_year or not term.contains(adj.period):
             out.error(
                 f"{path}.period",
-                f"{adj.period} is not a half-year of the term ({term.span_label})",
+                tr(
+                    f"{adj.period}: 임기({term.span_label})의 반기가 아닙니다.",
+                    f"{adj.period} is not a half-year of the term ({term.span_label})",
+                ),
             )
         if adj.kind == "변경" and not (adj.before and adj.after):
-            out.warn(path, "a 변경 records 'before' and 'after': what changed")
+            out.warn(
+                path,
+                tr(
+                    "변경에는 무엇이 바뀌었는지 before와 after를 기록하십시오.",
+                    "a 변경 records 'before' and 'after': what changed",
+                ),
+            )
         if adj.date and not (term.start.year <= int(adj.date[:4]) <= term.end.year + 1):
-            out.warn(f"{path}.date", f"{adj.date} is outside the term ({term.span_label})")
+            out.warn(f"{path}.date", _outside(adj.date, term))
     for i, ind in enumerate(pledge.indicators):
         for period in ind.results:
             if period.is_year or not term.contains(period):
                 out.error(
                     f"$.indicators[{i}].results.{period}",
-                    f"results are kept per report half-year of the term ({term.span_label})",
+                    tr(
+                        f"실적은 임기({term.span_label})의 보고 반기마다 기록합니다.",
+                        f"results are kept per report half-year of the term ({term.span_label})",
+                    ),
                 )
         if not ind.cumulative:
             _check_running_total(ind, i, out)
@@ -350,9 +503,22 @@ def _check_running_total(ind: Indicator, index: int, out: _Sink) -> None:
             )
 
 
+def _draft() -> str:
+    return tr(
+        "확인하지 않은 초안입니다. 확인한 뒤 reportgen confirm으로 확정하십시오.",
+        'unconfirmed draft: check it, then confirm it (reportgen confirm) or remove "draft"',
+    )
+
+
 def _check_pledge(pledge: Pledge, file: Path, settings: ReportSettings | None, out: _Sink) -> None:
     if file.name != f"{pledge.id}.json":
-        out.error("$.id", f"the file of pledge {pledge.id} must be named {pledge.id}.json")
+        out.error(
+            "$.id",
+            tr(
+                f"공약 {pledge.id}의 파일 이름은 {pledge.id}.json이어야 합니다.",
+                f"the file of pledge {pledge.id} must be named {pledge.id}.json",
+            ),
+        )
     if settings is None:
         return
     term = settings.term.to_term()
@@ -370,49 +536,78 @@ def _check_pledge(pledge: Pledge, file: Path, settings: ReportSettings | None, o
             if kind == "plans" and group.period == last_plan:
                 pass
             elif not term.contains(group.period):
-                out.error(
-                    f"{path}.period", f"{group.period} is outside the term ({term.span_label})"
-                )
+                out.error(f"{path}.period", _outside(group.period, term))
             if kind == "plans" and group.period.is_year:
                 out.error(
                     f"{path}.period",
-                    f"a plan is for a half-year: write {group.period}H1 or {group.period}H2",
+                    tr(
+                        f"계획은 반기마다 씁니다. {group.period}H1이나 {group.period}H2로 "
+                        "쓰십시오.",
+                        f"a plan is for a half-year: write {group.period}H1 or {group.period}H2",
+                    ),
                 )
             if group.draft:
-                out.warn(f"{path}.draft", 'unconfirmed draft: check it, then remove "draft"')
+                out.warn(f"{path}.draft", _draft())
             if kind == "achievements" and group.period.is_year and term.contains(group.period):
                 dated = _month_dated(group.entries)
                 if dated:
                     out.warn(
                         f"{path}.period",
-                        f"recorded for the whole year {group.period}, yet its items give months "
-                        f"({_names(dated, sort=False)}): reports print it under "
-                        f"□ {group.period}년 추진실적; record them under {group.period}H1 and "
-                        f"{group.period}H2 to show them by half-year",
+                        tr(
+                            f"{group.period}년 한 해로 기록했는데 항목에 달이 있습니다"
+                            f"({_names(dated, sort=False)}). 보고서에는 □ {group.period}년 "
+                            f"추진실적 아래에 실립니다. 반기별로 보이려면 {group.period}H1과 "
+                            f"{group.period}H2로 나누어 기록하십시오.",
+                            f"recorded for the whole year {group.period}, yet its items give "
+                            f"months ({_names(dated, sort=False)}): reports print it under "
+                            f"□ {group.period}년 추진실적; record them under {group.period}H1 "
+                            f"and {group.period}H2 to show them by half-year",
+                        ),
                     )
             _check_items(group.entries, group.period, f"{path}.entries", term, out)
     for period, report in sorted(pledge.reports.items()):
         path = f"$.reports.{period}"
         if period.is_year:
-            out.error(path, f"reports are kept per half-year: write {period}H1 or {period}H2")
+            out.error(
+                path,
+                tr(
+                    f"보고는 반기마다 기록합니다. {period}H1이나 {period}H2로 쓰십시오.",
+                    f"reports are kept per half-year: write {period}H1 or {period}H2",
+                ),
+            )
         elif not term.contains(period):
-            out.error(path, f"{period} is outside the term ({term.span_label})")
+            out.error(path, _outside(period, term))
         if report.draft:
-            out.warn(f"{path}.draft", 'unconfirmed draft: check it, then remove "draft"')
+            out.warn(f"{path}.draft", _draft())
         if report.status is not None and report.status not in settings.statuses:
             canonical = statuses.get(blankless(report.status))
             if canonical:
-                out.warn(f"{path}.status", f"write the status as listed: {quote(canonical)}")
+                out.warn(
+                    f"{path}.status",
+                    tr(
+                        f"추진상황을 statuses에 있는 그대로 쓰십시오: {quote(canonical)}",
+                        f"write the status as listed: {quote(canonical)}",
+                    ),
+                )
             else:
                 out.error(
                     f"{path}.status",
-                    f"{quote(report.status)} is not a status; use one of "
-                    + _names(settings.statuses, sort=False),
+                    tr(
+                        f"{quote(report.status)}: 추진상황이 아닙니다. 다음 중 하나를 쓰십시오: "
+                        + _names(settings.statuses, sort=False),
+                        f"{quote(report.status)} is not a status; use one of "
+                        + _names(settings.statuses, sort=False),
+                    ),
                 )
         if report.budget is not None:
             if pledge.non_budget:
                 out.error(
-                    f"{path}.budget", "a 비예산 pledge (non_budget: true) has no budget tables"
+                    f"{path}.budget",
+                    tr(
+                        "비예산 공약(non_budget: true)에는 예산 표가 없습니다. budget을 빼거나 "
+                        "non_budget을 지우십시오.",
+                        "a 비예산 pledge (non_budget: true) has no budget tables",
+                    ),
                 )
             else:
                 _check_budget(report.budget, settings, f"{path}.budget", out)
@@ -448,13 +643,13 @@ def check_period_sections(records: RecordSet, period: Period) -> list[Problem]:
             continue  # nothing missing, no draft, no adjustment at odds with the status
         out = _Sink(file.name, problems)
         asof = pledge_as_of(pledge, period, term, settings.cutoff)
-        where = f"$ (report {period})"
+        where = tr(f"$ ({period} 보고)", f"$ (report {period})")
         withdrawn = [a for a in asof.adjustments if a.kind in settings.withdrawn_kinds]
         missing = []
         if asof.status is None:
-            missing.append("status (추진상황)")
+            missing.append(tr("추진상황", "status (추진상황)"))
         if asof.contacts is None and settings.contact_roles:
-            missing.append("contacts (담당)")
+            missing.append(tr("담당", "contacts (담당)"))
         if asof.windows.has_cumulative and not asof.cumulative:
             missing.append("그동안 추진실적")
         if asof.windows.has_previous and not asof.previous:
@@ -462,13 +657,25 @@ def check_period_sections(records: RecordSet, period: Period) -> list[Problem]:
         if not asof.plan and not withdrawn:  # a 폐기 pledge prints no plan
             missing.append(f"{asof.windows.plan_period.in_words} 추진계획")
         if not pledge.non_budget and asof.budget is None:
-            missing.append("budget tables (투자계획/확보액)")
+            missing.append(tr("예산 표(투자계획/확보액)", "budget tables (투자계획/확보액)"))
         if asof.problems is None:
             missing.append("문제점 및 개선대책")
         if missing:
-            out.warn(where, "nothing recorded for " + ", ".join(missing))
+            out.warn(
+                where,
+                tr(
+                    "기록된 것이 없습니다: " + ", ".join(missing),
+                    "nothing recorded for " + ", ".join(missing),
+                ),
+            )
         for source in asof.draft_sources:
-            out.warn(f"$.{source}", f"the report of {period} uses an unconfirmed draft")
+            out.warn(
+                f"$.{source}",
+                tr(
+                    f"{period} 보고가 확인하지 않은 초안을 씁니다.",
+                    f"the report of {period} uses an unconfirmed draft",
+                ),
+            )
         # An adjustment that is also a status (폐기, 보류 …) and the status should agree.
         last = asof.adjustments[-1] if asof.adjustments else None
         if (
@@ -479,8 +686,14 @@ def check_period_sections(records: RecordSet, period: Period) -> list[Problem]:
         ):
             out.warn(
                 f"$.reports.{asof.status.recorded}.status",
-                f"the pledge was adjusted ({', '.join(x for x in (last.kind, last.date) if x)}) but the report of {period} "
-                f"prints the status {quote(asof.status.value)}; record the status {last.kind!r}",
+                tr(
+                    f"공약이 조정되었는데({', '.join(x for x in (last.kind, last.date) if x)}) "
+                    f"{period} 보고의 추진상황은 {quote(asof.status.value)}입니다. 추진상황을 "
+                    f"{last.kind!r}(으)로 기록하십시오.",
+                    f"the pledge was adjusted ({', '.join(x for x in (last.kind, last.date) if x)}) "
+                    f"but the report of {period} prints the status {quote(asof.status.value)}; "
+                    f"record the status {last.kind!r}",
+                ),
             )
     return problems
 
@@ -512,8 +725,12 @@ def validate_records(records: RecordSet) -> list[Problem]:
                     Problem(
                         file.name,
                         f"$.adjustments[{i}].merged_into",
-                        f"{quote(adj.merged_into)} is not a pledge of these records; "
-                        "write the number of the pledge it was merged into",
+                        tr(
+                            f"{quote(adj.merged_into)}: 이 기록에 없는 공약입니다. 통합된 공약의 "
+                            "번호를 쓰십시오.",
+                            f"{quote(adj.merged_into)} is not a pledge of these records; "
+                            "write the number of the pledge it was merged into",
+                        ),
                         Severity.WARNING,
                     )
                 )
@@ -522,7 +739,15 @@ def validate_records(records: RecordSet) -> list[Problem]:
             for name in files:
                 others = ", ".join(f for f in files if f != name)
                 problems.append(
-                    Problem(name, "$.id", f"pledge id {pledge_id} is also used by {others}")
+                    Problem(
+                        name,
+                        "$.id",
+                        tr(
+                            f"공약 번호 {pledge_id}: {others}도 같은 번호를 씁니다. 번호는 "
+                            "공약마다 달라야 합니다.",
+                            f"pledge id {pledge_id} is also used by {others}",
+                        ),
+                    )
                 )
     return problems
 
@@ -536,7 +761,12 @@ def check(directory: Path, period: Period | None = None) -> tuple[RecordSet, lis
     if period is not None and records.settings is not None:
         term = records.settings.term.to_term()
         if not term.contains(period):
-            raise PeriodError(f"{period} is outside the term {term.name} ({term.span_label})")
+            raise PeriodError(
+                tr(
+                    f"{period}: {term.name}({term.span_label}) 밖의 반기입니다.",
+                    f"{period} is outside the term {term.name} ({term.span_label})",
+                )
+            )
     problems = list(records.problems) + validate_records(records)
     if not any(p.severity is Severity.ERROR for p in problems):
         when = period or latest_period(records)

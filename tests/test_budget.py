@@ -21,6 +21,8 @@ from reportgen.budget import (
 from reportgen.model import FUNDING_SOURCES, Budget
 from reportgen.periods import Period, Term
 
+pytestmark = pytest.mark.usefixtures("english_messages")  # asserts on English messages
+
 TERM = Term("민선7기", Period(2018, 2), Period(2022, 1))
 COLUMNS = TERM.fiscal_columns
 KEYS = [c.key for c in COLUMNS]
