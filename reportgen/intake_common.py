@@ -81,6 +81,9 @@ SECTIONS = (
     "budget",
 )
 PROBLEM_LISTS = ("problems", "measures", "general")
+# How a new 성과지표's results are kept: the total to date, or each half's own
+# (the record's ``cumulative``: the page prints their running total).
+INDICATOR_KINDS = ("누계", "이번 반기")
 BUDGET_KINDS = ("plan", "secured", "executed")
 
 
@@ -176,6 +179,7 @@ class Statement:
     # result (``cumulative``: the page prints their running total), False
     # when the result is the total to date (누계).
     indicator_per_half: list[bool] = field(default_factory=list)
+    indicator_inputs: list[str] = field(default_factory=list)  # what each input cell asks for
     withdrawn: bool = False
     # Sections whose value for P is still a copy of the last report (carried
     # forward into a draft, or the plan drafted as 추진실적), in SECTIONS order.
@@ -377,11 +381,9 @@ def statement(pledge: Pledge, settings: ReportSettings, period: Period) -> State
         reference=reference,
         budget_keys=keys,
         budget_labels=labels,
-        indicator_labels=[
-            f"{i.name} (목표 {num(i.target)}{i.unit}) — " + indicator_input(i)
-            for i in pledge.indicators
-        ],
+        indicator_labels=[f"{i.name} (목표 {num(i.target)}{i.unit})" for i in pledge.indicators],
         indicator_per_half=[i.cumulative for i in pledge.indicators],
+        indicator_inputs=[indicator_input(i) for i in pledge.indicators],
         withdrawn=withdrawn,
         copies=copies,
     )

@@ -19,7 +19,9 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import math
 import re
+import unicodedata
 from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -36,6 +38,7 @@ from .i18n import tr
 from .intake_common import (
     FORMAT,
     GUIDE_SHEET,
+    INDICATOR_KINDS,
     LEVEL_CHOICES,
     META_SHEET,
     NOTE,
@@ -52,6 +55,7 @@ from .validate import check
 
 SPARE_ITEM_ROWS = 10  # empty rows under each list of items
 SPARE_BUDGET_ROWS = 3  # rows for a new sub-project, per table
+SPARE_INDICATOR_ROWS = 2  # rows for a new 성과지표
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\']")
 _BAD_FILE_CHARS = re.compile(r'[\x00-\x1f/\\:*?"<>|]')
 
@@ -98,6 +102,12 @@ class _Formats:
         self.fill = wb.add_format({**fill, "text_wrap": True, "num_format": "@"})
         self.fill_level = wb.add_format({**fill, "align": "center", "num_format": "@"})
         self.fill_num = wb.add_format({**fill, "num_format": "#,##0.###"})
+        self.sum = wb.add_format(
+            {**base, "border": 1, "bold": True, "bg_color": "#E2EFDA", "num_format": "#,##0.###"}
+        )
+        self.sum_label = wb.add_format(
+            {**base, "border": 1, "bold": True, "bg_color": "#E2EFDA", "text_wrap": True}
+        )
         self.ref_level = wb.add_format(
             {**base, "border": 1, "align": "center", "bg_color": "#EDEDED", "font_color": "#595959"}
         )
@@ -122,6 +132,8 @@ class _Sheet:
         lists: dict[str, str | list[str]],
     ) -> None:
         self.ws, self.f, self.lists, self.row = ws, f, lists, 0
+        self.budget_keys: list[str] = []
+        self.widths: dict[int, float] = {}
 
     def line(
         self, tag: str, cells: Sequence[tuple[Any, Format | None]], height: float | None = None
@@ -137,10 +149,26 @@ class _Sheet:
                 self.ws.write_string(r, col, value, fmt)
             else:
                 self.ws.write_number(r, col, value, fmt)
-        if height is not None:
+        if height is None:
+            height = max(
+                (
+                    _height(value, self.widths[col])
+                    for col, (value, fmt) in enumerate(cells, start=1)
+                    if isinstance(value, str) and col in self.widths
+                ),
+                default=0,
+            )
+        if height:
             self.ws.set_row(r, height)
         self.row += 1
         return r
+
+    def width(
+        self, first: int, last: int, width: float, options: dict[str, Any] | None = None
+    ) -> None:
+        self.ws.set_column(first, last, width, None, options or {})
+        for col in range(first, last + 1):
+            self.widths[col] = width
 
     def gap(self) -> None:
         self.row += 1
@@ -186,6 +214,26 @@ class _Sheet:
         else:
             options["minimum"], options["maximum"] = 0, top
         self.ws.data_validation(r, c, last_row, last_col, options)
+
+
+LINE_HEIGHT = 14.5  # points per line of 10-point 맑은 고딕 (NanumGothic in LibreOffice)
+
+
+def _height(text: str, width: float) -> float:
+    """The row height that shows ``text`` wrapped in a column ``width`` characters wide, 0 for one line.
+
+    LibreOffice keeps a row's stored height when it opens a workbook, so a
+    wrapped cell needs its height written; Excel's default row shows one line.
+    Hangul and other wide characters take about one and a half digit widths
+    (measured on LibreOffice's pages with NanumGothic; a little more is safer
+    than a line cut off).
+    """
+    usable = max(width - 1.0, 1.0)
+    lines = 0
+    for paragraph in text.split("\n"):
+        units = sum(1.45 if unicodedata.east_asian_width(ch) in "WF" else 0.9 for ch in paragraph)
+        lines += max(1, math.ceil(units / usable))
+    return 0 if lines <= 1 else round(lines * LINE_HEIGHT + 3, 1)
 
 
 def _number(text: str | None) -> Decimal | None:
@@ -250,6 +298,7 @@ def _budget(
 ) -> None:
     f = sheet.f
     keys, labels = st.budget_keys, st.budget_labels
+    sheet.budget_keys = keys
     n = len(keys)
     current = st.sections["budget"]
     before = st.reference["budget"] or {"plan": [], "secured": []}
@@ -259,7 +308,7 @@ def _budget(
         ("재원", f.head),
     ]
     head += [(f"{label}", f.head) for label in labels]
-    head += [(None, None)]
+    head += [("계", f.head), (None, None)]
     head += [(f"지난 보고 {label}", f.head) for label in labels]
     sheet.line("#budget", head, height=30)
     sheet.line(
@@ -299,24 +348,156 @@ def _budget(
             (name, f.fill if spare else f.fixed),
             (source, f.fill if spare else f.fixed),
         ]
-        cells += [(_cell_number(_number(now.get(k))), f.fill_num) for k in keys]
-        cells += [(None, None)]
+        figures = [_number(now.get(k)) for k in keys]
+        cells += [(_cell_number(v), f.fill_num) for v in figures]
+        cells += [(None, None), (None, None)]
         cells += [(_cell_number(_number(then.get(k))), f.ref) for k in keys]
         r = sheet.line(f"budget:{kind}", cells)
+        _sum(sheet, r, r, [figures], f.sum)  # 계 of the row, live while typing
         if spare:
             sheet.choose(r, 3, "sources")
+        rows.append(figures)
 
     first = sheet.row
     sources = settings.funding_sources
     for kind, label in BUDGET_TABLES:
         table = "plan" if kind == "plan" else "secured"
+        top = sheet.row
+        table_rows: list[list[Decimal | None]] = []
         for name, _sources in current[table]:
+            rows: list[list[Decimal | None]] = []
+            start = sheet.row
             for source in sources:
                 row(kind, label, name, source)
+            _totals(sheet, start, f"budget:{kind}", rows, (label, f"{name} 소계", ""))
+            table_rows += rows
+        rows = []
         for _ in range(SPARE_BUDGET_ROWS):
             row(kind, label, None, None)
+        table_rows += rows
+        _totals(sheet, top, f"budget:{kind}", table_rows, (label, "계", ""), total=True)
     sheet.number(first, 4, sheet.row - 1, 3 + n, whole=False)
     sheet.gap()
+
+
+def _formula_value(figures: list[Decimal | None]) -> tuple[int | float | str, bool]:
+    """The cached value of a live 계 (blank when nothing is recorded: blank is not zero)."""
+    known = [v for v in figures if v is not None]
+    if not known:
+        return "", False
+    total = _cell_number(sum(known, Decimal(0)))
+    return (0 if total is None else total), True
+
+
+def _sum(
+    sheet: _Sheet, first: int, last: int, figures: list[list[Decimal | None]], fmt: Format
+) -> None:
+    """The 계 column of rows ``first``..``last``: a formula Excel and LibreOffice keep live."""
+    n = len(figures[0]) if figures else 0
+    start = xl_rowcol_to_cell(first, 4)
+    end = xl_rowcol_to_cell(last, 3 + n)
+    value, _ = _formula_value([v for row in figures for v in row])
+    sheet.ws.write_formula(
+        first, 4 + n, f'=IF(COUNT({start}:{end})=0,"",SUM({start}:{end}))', fmt, value
+    )
+
+
+def _totals(
+    sheet: _Sheet,
+    first: int,
+    tag: str,
+    rows: list[list[Decimal | None]],
+    labels: tuple[str, str, str],
+    *,
+    total: bool = False,
+) -> None:
+    """A 소계 (one sub-project) or 계 (the table) row of live column sums over the rows ``tag``."""
+    f = sheet.f
+    last = sheet.row - 1
+    r = sheet.line(
+        "budget:total" if total else "budget:subtotal",
+        [(text, f.sum_label) for text in labels],
+    )
+    n = len(rows[0]) if rows else len(sheet.budget_keys)
+    tags = f"{xl_rowcol_to_cell(first, 0, True, True)}:{xl_rowcol_to_cell(last, 0, True, True)}"
+    for i in range(n + 1):  # every column and the 계 column
+        col = 4 + i
+        cells = f"{xl_rowcol_to_cell(first, col)}:{xl_rowcol_to_cell(last, col)}"
+        figures = [row[i] for row in rows] if i < n else [v for row in rows for v in row]
+        value, _ = _formula_value(figures)
+        # SUMIF over the rows' tags: a 소계 row inside the table is not counted twice.
+        formula = f'=IF(COUNT({cells})=0,"",SUMIF({tags},"{tag}",{cells}))'
+        sheet.ws.write_formula(r, col, formula, f.sum, value)
+
+
+def _new_indicators(sheet: _Sheet, period: Period) -> None:
+    """Spare rows for a 성과지표 the department adds (read back by import as a new indicator)."""
+    f = sheet.f
+    sheet.line(
+        "note",
+        [
+            (None, None),
+            (
+                tr(
+                    "새 성과지표가 있으면 아래 빈 행에 씁니다: 지표명, 실적, 단위, 목표, 실적 "
+                    f"방식(누계 = 임기 시작부터 {period}까지 전체 / 이번 반기 = 이 반기 실적만).",
+                    "A new 성과지표 goes in an empty row below: name, result, unit, target, and "
+                    f"how results are kept (누계 = total to {period} / 이번 반기 = this half only).",
+                ),
+                f.note,
+            ),
+        ],
+    )
+    sheet.line(
+        "indicators:newhead",
+        [
+            ("새 지표명", f.head),
+            (f"{period} 실적", f.head),
+            ("단위", f.head),
+            ("목표 (임기 내)", f.head),
+            ("실적 방식", f.head),
+        ],
+    )
+    first = sheet.row
+    for _ in range(SPARE_INDICATOR_ROWS):
+        sheet.line(
+            "indicators:new",
+            [
+                (None, f.fill),
+                (None, f.fill_num),
+                (None, f.fill),
+                (None, f.fill_num),
+                (None, f.fill),
+            ],
+        )
+    last = sheet.row - 1
+    sheet.number(first, 2, last, 2, whole=False)
+    sheet.number(first, 4, last, 4, whole=False)
+    sheet.ws.data_validation(
+        first,
+        5,
+        last,
+        5,
+        {
+            "validate": "list",
+            "source": list(INDICATOR_KINDS),
+            "error_title": "목록에서 고르십시오",
+            "error_message": "누계 또는 이번 반기를 고릅니다.",
+        },
+    )
+    sheet.ws.data_validation(
+        first,
+        3,
+        last,
+        3,
+        {
+            "validate": "length",
+            "criteria": "<=",
+            "value": 20,
+            "error_title": "단위",
+            "error_message": "단위는 20자까지입니다 (예: 개, 명, %).",
+        },
+    )
 
 
 def _pledge_sheet(
@@ -326,15 +507,17 @@ def _pledge_sheet(
     st: Statement,
     settings: ReportSettings,
     period: Period,
+    indicators_in_form: bool = False,
 ) -> None:
     sheet = _Sheet(ws, f, lists)
     windows = ReportWindows(period, settings.term.to_term(), settings.cutoff)
     before = period.previous
-    ws.set_column(0, 0, 14, None, {"hidden": True})
-    ws.set_column(1, 1, 16)
-    ws.set_column(2, 2, 72)
-    ws.set_column(3, 3, 16)
-    ws.set_column(4, 4 + 2 * max(len(st.budget_keys), 2) + 1, 11)
+    n = len(st.budget_keys)
+    sheet.width(0, 0, 14, {"hidden": True})
+    sheet.width(1, 1, 16)
+    sheet.width(2, 2, 64)
+    sheet.width(3, 3, 16)
+    sheet.width(4, 4 + 2 * max(n, 2) + 2, 11)
 
     sheet.line(
         f"#head:{st.pledge_id}",
@@ -454,17 +637,20 @@ def _pledge_sheet(
         sheet.gap()
 
     # 성과지표
-    if st.indicator_labels:
+    if st.indicator_labels or indicators_in_form:
         sheet.line(
             "#indicators",
             [
                 ("□ 성과지표", f.head),
-                (f"{period} 실적 (입력: 왼쪽 칸의 설명대로)", f.head),
+                (f"{period} 실적 (입력: 위 ▼ 줄의 설명대로)", f.head),
                 (f"{before}까지 누계 (참고)", f.head),
             ],
             height=30,
         )
         for i, label in enumerate(st.indicator_labels):
+            per_half = st.indicator_per_half[i]
+            # What the input wants, on its own line above the row (import skips notes).
+            sheet.line("note", [(None, None), (f"▼ {label}: {st.indicator_inputs[i]}", f.note)])
             r = sheet.line(
                 f"indicators:{i}",
                 [
@@ -472,9 +658,7 @@ def _pledge_sheet(
                     (_cell_number(_number(sec["indicators"][i])), f.fill_num),
                     (_cell_number(_number(ref["indicators"][i])), f.ref),
                 ],
-                height=45,
             )
-            per_half = st.indicator_per_half[i]
             sheet.number(
                 r,
                 2,
@@ -498,6 +682,7 @@ def _pledge_sheet(
                     ),
                 ),
             )
+        _new_indicators(sheet, period)
         sheet.gap()
 
     achieved = windows.previous_label()
@@ -550,9 +735,17 @@ def _pledge_sheet(
             "insert_rows": True,
         },
     )
-    ws.set_landscape()
-    ws.fit_to_pages(1, 0)
+    # Printed for checking: A4 landscape, as wide as the page, the pledge's
+    # heading on every page; the grey last-report budget columns on the right
+    # are left out of the print (they are reference only).
     ws.set_paper(9)
+    ws.set_landscape()
+    ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(0, 3)
+    ws.print_area(0, 1, sheet.row - 1, 5 if st.non_budget else max(5, 4 + n))
+    ws.freeze_panes(4, 2)
+    ws.set_footer("&C&P / &N")
 
 
 def _guide(
@@ -564,8 +757,11 @@ def _guide(
     sheets: list[tuple[str, Statement]],
 ) -> None:
     windows = ReportWindows(period, settings.term.to_term(), settings.cutoff)
-    ws.set_column(0, 0, 16)
-    ws.set_column(1, 1, 90)
+    before = period.previous
+    widths = {0: 14.0, 1: 80.0}
+    for col, width in widths.items():
+        ws.set_column(col, col, width)
+    achieved, plan = windows.previous_label().title, windows.plan_label().title
     lines = [
         ("title", f"{settings.city} {period.in_words} 공약 추진실적 입력 — {department}"),
         ("", ""),
@@ -573,39 +769,76 @@ def _guide(
         ("", f"공약마다 시트가 하나 있습니다. 이번 보고({period})의 값을 노란 칸에 씁니다."),
         (
             "",
-            f"□ {windows.previous_label().title}: 그 반기에 한 일. 아직 기록이 없으면 그 반기의 추진계획을 옮겨 두었으니 실제로 한 일로 고치십시오.",
+            f"□ {achieved}: 그 반기에 실제로 한 일. 그 반기의 추진계획은 위쪽 회색 행에 "
+            "참고로 보여 줄 뿐 보고에 들어가지 않습니다. 계획대로 했다면 회색 행을 노란 "
+            "행에 복사해 붙여 넣고 고치십시오.",
         ),
-        ("", f"□ {windows.plan_label().title}: 다음에 할 일."),
+        ("", f"□ {plan}: 다음에 할 일."),
         (
             "",
-            "추진상황·재원·수준은 칸의 목록(▼)에서 고릅니다. 회색 칸은 지난 보고의 값(참고)입니다.",
+            f"주황색 ※ 줄이 붙은 칸은 지난 보고({before})의 값을 옮겨 둔 것입니다. 확인하고 "
+            "달라진 것만 고치십시오. 그대로 돌려보내면 '변경 없음'으로 기록되고, 총괄부서가 "
+            "옮겨 둔 값 그대로인 항목을 확인합니다.",
+        ),
+        (
+            "",
+            "시민참여 횟수는 이번 반기의 횟수입니다. 지난 보고의 횟수는 회색 칸에 있고 옮겨 "
+            "두지 않았습니다. 없으면 0을 씁니다.",
+        ),
+        (
+            "",
+            "성과지표는 줄마다 '누계'(임기 시작부터 지금까지 전체)인지 '이번 반기 실적만'인지 "
+            "적혀 있습니다. 그대로 따르십시오.",
+        ),
+        (
+            "",
+            "추진상황·재원·수준은 칸의 목록(▼)에서 고릅니다. 회색 칸은 지난 보고의 값(참고)이며 "
+            "초록 칸(계·소계)은 입력하는 대로 계산됩니다.",
         ),
         ("", ""),
         ("head", "항목 (개조식)"),
         (
             "",
-            f"수준 칸에 {' '.join(LEVEL_CHOICES)} 중 하나를 고르고, 내용 칸에는 글만 씁니다 (기호를 글 앞에 치지 마십시오).",
+            f"수준 칸에 {' '.join(LEVEL_CHOICES)} 중 하나를 고르고, 내용 칸에는 글만 씁니다 "
+            "(기호를 글 앞에 치지 마십시오).",
         ),
         (
             "",
-            f"○ 큰 항목, - 그 아래, · 그 아래. 참고(※)는 놓일 수준과 함께 고릅니다: {NOTE} (○ 수준), -{NOTE} (- 수준), ·{NOTE} (· 수준). 빈 행에 이어 쓰면 되고, 모자라면 행을 삽입하십시오.",
+            f"○ 큰 항목, - 그 아래, · 그 아래. 참고(※)는 놓일 수준과 함께 고릅니다: {NOTE} "
+            f"(○ 수준), -{NOTE} (- 수준), ·{NOTE} (· 수준). 빈 행에 이어 쓰면 되고, 모자라면 "
+            "목록 안에 행을 삽입하십시오.",
         ),
         ("", ""),
-        ("head", "숫자"),
+        ("head", "새로 추가하기"),
         (
             "",
-            "금액은 백만원 단위 숫자만 씁니다: 1,234백만원 → 1234, 12.5백만원 → 12.5. '원'·쉼표·공백을 넣지 마십시오.",
+            "새 공약사업은 예산 표의 이름이 빈 노란 행에 사업명·재원과 함께 씁니다. 새 "
+            "성과지표는 성과지표 아래 빈 행에 지표명·단위·목표·실적을 씁니다.",
+        ),
+        ("", ""),
+        ("head", "숫자와 날짜"),
+        (
+            "",
+            "금액은 백만원 단위 숫자만 씁니다: 1,234백만원 → 1234, 12.5백만원 → 12.5. "
+            "'원'·쉼표·공백을 넣지 마십시오.",
         ),
         ("", "빈 칸은 '기록 없음'이고 0과 다릅니다. 시민참여는 횟수(정수)입니다."),
+        (
+            "",
+            "글 칸은 '텍스트' 서식이라 22.3.5처럼 써도 날짜로 바뀌지 않습니다. 다른 곳에서 "
+            "붙여 넣어 날짜로 바뀌었다면 작은따옴표를 앞에 붙여 '22.3.5 로 다시 쓰십시오.",
+        ),
         ("", ""),
         ("head", "하지 말 것"),
         (
             "",
-            "시트 이름을 바꾸거나 시트를 지우지 마십시오. 행을 다른 칸으로 옮기지 마십시오 (숨은 A열이 행의 자리를 표시합니다).",
+            "시트 이름을 바꾸거나 시트를 지우지 마십시오. 행을 다른 칸으로 옮기지 마십시오 "
+            "(숨은 A열이 행의 자리를 표시합니다).",
         ),
         (
             "",
-            "다른 시기·다른 시·군·구의 파일에 옮겨 적지 마십시오. 파일을 받은 그대로 채워 총괄부서에 보냅니다.",
+            "다른 시기·다른 시·군·구의 파일에 옮겨 적지 마십시오. 파일을 받은 그대로 채워 "
+            "총괄부서에 보냅니다.",
         ),
         (
             "",
@@ -616,13 +849,28 @@ def _guide(
     ]
     r = 0
     for kind, text in lines:
-        fmt = {"title": f.title, "head": f.guide_head}.get(kind, f.guide)
-        ws.write_string(r, 0 if kind else 1, text, fmt) if text else None
+        if kind == "title":
+            ws.merge_range(r, 0, r, 1, text, f.title)
+            ws.set_row(r, 24)
+        elif text:
+            ws.write_string(r, 0 if kind else 1, text, f.guide_head if kind else f.guide)
+            height = 0 if kind else _height(text, widths[1])
+            if height:
+                ws.set_row(r, height)
         r += 1
     for name, st in sheets:
         ws.write_string(r, 0, name, f.guide)
         ws.write_string(r, 1, st.title, f.guide)
+        height = _height(st.title, widths[1])
+        if height:
+            ws.set_row(r, height)
         r += 1
+    # Printed on one page width, portrait, as a sheet of instructions is.
+    ws.set_paper(9)
+    ws.set_portrait()
+    ws.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.6)
+    ws.fit_to_pages(1, 0)
+    ws.print_area(0, 0, r - 1, 1)
     ws.protect(
         "", {"select_locked_cells": True, "select_unlocked_cells": True, "format_columns": True}
     )
@@ -646,6 +894,8 @@ def _workbook(
         },
     )
     f = _Formats(wb)
+    # Spare 성과지표 rows only where the city's pledges have indicators at all.
+    indicators_in_form = any(p.indicators for p in records.pledges)
     guide = wb.add_worksheet(GUIDE_SHEET)
     taken: set[str] = set()
     named = [(sheet_name(st.pledge_id, taken), st) for st in statements]
@@ -672,7 +922,7 @@ def _workbook(
             lists[kind] = f"='{META_SHEET}'!{start}:{end}"
 
     for _name, ws, st in sheets:
-        _pledge_sheet(ws, f, lists, st, settings, period)
+        _pledge_sheet(ws, f, lists, st, settings, period, indicators_in_form)
     _guide(guide, f, settings, period, department, named)
 
     info = {

@@ -51,6 +51,7 @@ from .i18n import tr
 from .intake_common import (
     BUDGET_KINDS,
     FORMAT,
+    INDICATOR_KINDS,
     LEVEL_CHOICES,
     LEVELS,
     LOOKALIKES,
@@ -68,7 +69,16 @@ from .intake_common import (
     statement,
 )
 from .load import RecordSet, type_record
-from .model import MAX_ITEM_CHARS, PeriodReport, Pledge, ReportSettings, _amount, _figure, _percent
+from .model import (
+    MAX_ITEM_CHARS,
+    Indicator,
+    PeriodReport,
+    Pledge,
+    ReportSettings,
+    _amount,
+    _figure,
+    _percent,
+)
 from .periods import Period, ReportWindows
 from .returns import DepartmentReturn, with_returns, write_with_logs
 from .rollforward import _insert_key, _parse, dumps
@@ -558,6 +568,50 @@ def _budget(reader: _Reader, layout: _Layout, settings: ReportSettings, keys: li
     }
 
 
+def _definition(indicator: Indicator) -> list[Any]:
+    return [indicator.name, indicator.unit, num(indicator.target), indicator.cumulative]
+
+
+def _new_indicators(reader: _Reader, layout: _Layout) -> list[tuple[list[Any], int]]:
+    """성과지표 added in the spare rows: ([name, unit, target, per half, result], row)."""
+    out: list[tuple[list[Any], int]] = []
+    what = tr("새 성과지표", "new indicator")
+    for r in layout.rows.get("indicators:new", []):
+        if all(reader.raw(r, c) is None for c in range(2, 7)):
+            continue
+        before = len(reader.out.problems)
+        name = reader.text(r, 2, f"{what} 지표명")
+        result = reader.figure(r, 3, f"{what} 실적", _figure)
+        unit = reader.text(r, 4, f"{what} 단위", 20)
+        target = reader.figure(r, 5, f"{what} 목표", _figure)
+        kind_cell = reader.raw(r, 6)
+        kind = None if kind_cell is None else str(kind_cell).strip()
+        if len(reader.out.problems) > before:
+            continue
+        if name is None:
+            reader.error(r, 2, tr(f"{what}: 지표명을 쓰십시오", f"{what}: write its name"))
+        if unit is None:
+            reader.error(
+                r, 4, tr(f"{what}: 단위를 쓰십시오 (예: 개, 명, %)", f"{what}: write its unit")
+            )
+        if target is None:
+            reader.error(r, 5, tr(f"{what}: 목표를 숫자로 쓰십시오", f"{what}: write its target"))
+        if kind not in INDICATOR_KINDS:
+            reader.error(
+                r,
+                6,
+                tr(
+                    f"{what}: 실적 방식은 {' 또는 '.join(INDICATOR_KINDS)} 중에서 고릅니다",
+                    f"{what}: choose how results are kept: {' or '.join(INDICATOR_KINDS)}",
+                ),
+            )
+        if len(reader.out.problems) > before or name is None or unit is None or target is None:
+            continue
+        entry = [name, unit, num(target), kind == INDICATOR_KINDS[1]]
+        out.append(([*entry, None if result is None else num(result)], r))
+    return out
+
+
 def kind_label(kind: str) -> str:
     return {"plan": "투자계획", "secured": "확보액", "executed": "집행액"}[kind]
 
@@ -627,11 +681,34 @@ def _read_sheet(
             if count is not None:
                 counts[category.key] = int(count)
         sections["participation"] = counts or None
-    results: list[str | None] = []
+    results: list[Any] = []
+    added = _new_indicators(reader, layout)
     for i, indicator in enumerate(pledge.indicators):
+        if f"indicators:{i}" not in layout.rows:
+            # Added from this very sheet by an earlier import of it: the same row again.
+            same = next((a for a in added if a[0][:4] == _definition(indicator)), None)
+            if same is not None:
+                added.remove(same)
+                results.append(same[0][4])
+                continue
         r = row(f"indicators:{i}", f"성과지표 {indicator.name}")
         value = None if r is None else reader.figure(r, 3, indicator.name, _figure)
         results.append(None if value is None else num(value))
+    names = {i.name for i in pledge.indicators}
+    for entry, r in added:
+        if entry[0] in names:
+            reader.error(
+                r,
+                2,
+                tr(
+                    f"새 성과지표: {quote(entry[0])}은(는) 이미 있는 지표입니다. 실적은 위의 그 "
+                    "지표 행에 쓰십시오.",
+                    f"new indicator: {quote(entry[0])} is already an indicator; write its result "
+                    "in its row above",
+                ),
+            )
+        names.add(entry[0])
+        results.append(entry)
     sections["indicators"] = results
     lists: dict[str, list[list[str]]] = {}
     for block in _ITEM_BLOCKS:
@@ -846,8 +923,16 @@ def _apply(
         elif name == "budget":
             report = _put(report, "budget", _budget_raw(value, report.get("budget")), _REPORT_KEYS)
         elif name == "indicators":
-            indicators = out.get("indicators") or []
-            for i, result in enumerate(value):
+            indicators = list(out.get("indicators") or [])
+            known = len(pledge.indicators)
+            for new_name, unit, target, per_half, result in value[known:]:
+                added: dict[str, Any] = {"name": new_name, "unit": unit, "target": _number(target)}
+                if per_half:
+                    added["cumulative"] = True
+                if result is not None:
+                    added["results"] = {str(period): _number(result)}
+                indicators.append(added)
+            for i, result in enumerate(value[:known]):
                 results = dict(indicators[i].get("results") or {})
                 existing = next((k for k in results if Period.parse(k) == period), None)
                 if result is None:
@@ -864,6 +949,7 @@ def _apply(
                     results,
                     ["name", "unit", "target", "cumulative", "results"],
                 )
+            out = _put(out, "indicators", indicators, _PLEDGE_KEYS)
         elif name == "achieved":
             out = _groups(
                 out,

@@ -166,8 +166,8 @@ def test_the_indicator_cell_says_what_it_wants(gun: Path, tmp_path: Path) -> Non
     wb = openpyxl.load_workbook(next(f for f in files if "일자리경제과" in f.name))
     ws = wb["1-1"]
     total, per_half = _row(ws, "indicators:0"), _row(ws, "indicators:1")
-    assert "누계 입력" in ws.cell(total, 2).value  # 청년 일자리: the result to date
-    assert "이번 반기 실적만" in ws.cell(per_half, 2).value  # 설명회: cumulative in the record
+    assert "누계 입력" in ws.cell(total - 1, 3).value  # 청년 일자리: the result to date
+    assert "이번 반기 실적만" in ws.cell(per_half - 1, 3).value  # 설명회: cumulative in the record
     prompts = {
         str(dv.sqref): dv.promptTitle for dv in ws.data_validations.dataValidation if dv.prompt
     }
@@ -256,3 +256,132 @@ def test_every_problem_of_every_file_in_one_run(gun: Path, tmp_path: Path) -> No
     assert by_file == {(f.name, flag) for f in edited for flag in (True, False)}
     assert {p.name: p.read_bytes() for p in gun.glob("*.json")} == before
     assert not (gun / "intake").exists()
+
+
+# ---------------------------------------------------------------------------
+# A department adds a sub-project, an item and a 성과지표 where the form has them
+
+
+def _spare(ws: Any, tag: str, col: int = 3) -> int:
+    return next(
+        r
+        for r in range(1, ws.max_row + 1)
+        if ws.cell(r, 1).value == tag and ws.cell(r, col).value is None
+    )
+
+
+def test_a_department_adds_a_subproject_an_item_and_an_indicator(
+    gun: Path,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    files = _save(export_workbooks(gun, "2024H1"), tmp_path / "out")
+    book = next(f for f in files if "일자리경제과" in f.name)
+
+    def edits(wb: openpyxl.Workbook) -> None:
+        ws = wb["1-1"]
+        r = _spare(ws, "budget:plan")
+        ws.cell(r, 3).value, ws.cell(r, 4).value = "청년 창업공간", "군비"
+        head = _row(ws, "#budget")
+        col = next(c for c in range(1, ws.max_column + 1) if ws.cell(head, c).value == "2025")
+        ws.cell(r, col).value = 300
+        r = _spare(ws, "plan:item")
+        ws.cell(r, 2).value, ws.cell(r, 3).value = "○", "창업공간 설계"
+        r = _spare(ws, "indicators:new", 2)
+        for c, value in enumerate(("창업 기업", 4, "개", 20, "이번 반기"), start=2):
+            ws.cell(r, c).value = value
+
+    edited = _edit(book, edits, tmp_path / "added.xlsx")
+    result = import_workbooks(gun, [edited])
+    assert [(p.pledge_id, p.sections) for p in result.changed] == [
+        ("1-1", ["indicators", "plan", "budget"])
+    ]
+    raw = json.loads((gun / "1-1.json").read_text(encoding="utf-8"))
+    assert raw["indicators"][-1] == {
+        "name": "창업 기업",
+        "unit": "개",
+        "target": 20,
+        "cumulative": True,
+        "results": {"2024H1": 4},
+    }
+    plan = raw["reports"]["2024H1"]["budget"]["plan"]
+    assert plan[-1] == {"name": "청년 창업공간", "sources": {"군비": {"2025": 300}}}
+    h2 = next(g for g in raw["plans"] if g["period"] == "2024H2")
+    assert [e["text"] for e in h2["entries"]][-1] == "창업공간 설계"
+    # The same file again changes nothing (the indicator is not added twice).
+    after = {p.name: p.read_bytes() for p in gun.glob("*.json")}
+    assert not import_workbooks(gun, [edited]).changed
+    assert {p.name: p.read_bytes() for p in gun.glob("*.json")} == after
+    # The next export shows it as one of the pledge's indicators.
+    again = _save(export_workbooks(gun, "2024H1"), tmp_path / "again")
+    ws = openpyxl.load_workbook(next(f for f in again if "일자리경제과" in f.name))["1-1"]
+    assert ws.cell(_row(ws, "indicators:2"), 2).value == "창업 기업 (목표 20개)"
+
+
+def test_a_new_indicator_needs_its_unit_target_and_kind(
+    gun: Path,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    files = _save(export_workbooks(gun, "2024H1"), tmp_path / "out")
+    book = next(f for f in files if "일자리경제과" in f.name)
+
+    def edits(wb: openpyxl.Workbook) -> None:
+        ws = wb["1-1"]
+        first = _spare(ws, "indicators:new", 2)
+        ws.cell(first, 2).value, ws.cell(first, 3).value = "창업 기업", 4
+        ws.cell(first + 1, 2).value = "청년 일자리"  # already an indicator
+        for c, value in enumerate((5, "개", 10, "누계"), start=3):
+            ws.cell(first + 1, c).value = value
+
+    with pytest.raises(IntakeInvalid) as exc:
+        import_workbooks(gun, [_edit(book, edits, tmp_path / "bad.xlsx")])
+    lines = [str(p) for p in exc.value.problems]
+    assert any("단위를 쓰십시오" in line for line in lines)
+    assert any("목표를 숫자로" in line for line in lines)
+    assert any("실적 방식은 누계 또는 이번 반기" in line for line in lines)
+    assert any("이미 있는 지표" in line for line in lines)
+
+
+# ---------------------------------------------------------------------------
+# The workbook prints readably and adds up while typing
+
+
+def test_the_workbook_prints_readably(gun: Path, tmp_path: Path) -> None:  # noqa: F811
+    files = _save(export_workbooks(gun, "2024H1"), tmp_path / "out")
+    wb = openpyxl.load_workbook(next(f for f in files if "일자리경제과" in f.name))
+    guide = wb["안내"]
+    # fitToWidth left out is 1, OOXML's default (ECMA-376 Part 1, 18.3.1.64).
+    assert guide.page_setup.fitToWidth in (None, 1) and guide.page_setup.fitToHeight == 0
+    assert guide.sheet_properties.pageSetUpPr.fitToPage
+    assert guide.page_setup.orientation == "portrait"
+    ws = wb["1-1"]
+    assert ws.page_setup.fitToWidth in (None, 1) and ws.page_setup.fitToHeight == 0
+    assert ws.sheet_properties.pageSetUpPr.fitToPage
+    assert ws.page_setup.orientation == "landscape" and ws.page_setup.paperSize == 9
+    assert ws.print_title_rows == "$1:$4"
+    assert ws.freeze_panes == "C5"
+    # A wrapped note has a height that shows it (LibreOffice keeps stored heights).
+    note = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == "note")
+    assert ws.row_dimensions[note].height and ws.row_dimensions[note].height >= 29
+
+
+def test_totals_are_live_formulas(gun: Path, tmp_path: Path) -> None:  # noqa: F811
+    files = _save(export_workbooks(gun, "2024H1"), tmp_path / "out")
+    path = next(f for f in files if "일자리경제과" in f.name)
+    formulas = openpyxl.load_workbook(path)["1-1"]
+    values = openpyxl.load_workbook(path, data_only=True)["1-1"]
+    head = _row(formulas, "#budget")
+    total_col = next(
+        c for c in range(1, formulas.max_column + 1) if formulas.cell(head, c).value == "계"
+    )
+    subtotal = _row(formulas, "budget:subtotal")
+    assert formulas.cell(subtotal, 3).value == "장려금 소계"
+    assert str(formulas.cell(subtotal, 5).value).startswith("=IF(COUNT(")
+    assert "SUMIF(" in str(formulas.cell(subtotal, 5).value)
+    # Cached values for readers that do not calculate: 도비 20 + 군비 150.25 in 2024.
+    col_2024 = next(
+        c for c in range(1, formulas.max_column + 1) if formulas.cell(head, c).value == "2024"
+    )
+    assert values.cell(subtotal, col_2024).value == 170.25
+    assert values.cell(subtotal, total_col).value == 270.25  # + 군비 100 in '22~'23
+    row_군비 = _row(formulas, "budget:plan", "장려금")
+    assert str(formulas.cell(row_군비, total_col).value).startswith("=IF(COUNT(")
