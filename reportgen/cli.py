@@ -578,8 +578,13 @@ def init(
 
 def _init_answers(city: str | None, kind: str | None, start: str | None) -> tuple[str, str, str]:
     """Ask what init is not told (on a terminal, or from the input of a script)."""
-    city = city or click.prompt(
-        tr("시·군·구 이름(예: 가람군)", "City, county or district as printed (e.g. 가람군)")
+    # An empty --city given is a wrong answer (new_city says so), not a question to ask.
+    city = (
+        city
+        if city is not None
+        else click.prompt(
+            tr("시·군·구 이름(예: 가람군)", "City, county or district as printed (e.g. 가람군)")
+        )
     )
     kind = kind or click.prompt(
         tr("시, 군, 구(광역시 자치구) 중 하나", "시, 군 or 구 (광역시 자치구)"),

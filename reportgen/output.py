@@ -472,7 +472,7 @@ def _say_waiting(requested: Path) -> None:
     )
 
 
-def _make_parents(directory: Path) -> list[Path]:
+def make_parents(directory: Path) -> list[Path]:
     """Create ``directory`` and its missing parents; return those created, outermost first."""
     missing: list[Path] = []
     for path in (directory, *directory.parents):
@@ -493,7 +493,7 @@ def _lock_fd(path: Path, requested: Path, shared: bool, on_wait: Callable[[], No
         try:
             fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
         except FileNotFoundError:  # a finishing run removed the folder it had made
-            _make_parents(path.parent)
+            make_parents(path.parent)
             continue
         except OSError as exc:
             raise OutputError(
@@ -572,7 +572,7 @@ def output_lock(
         return
     with _uninterrupted():
         try:
-            made = _make_parents(target.parent)
+            made = make_parents(target.parent)
         except OSError as exc:
             raise OutputError(
                 tr(

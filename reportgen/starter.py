@@ -14,6 +14,7 @@ never touched.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -22,9 +23,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from pydantic import ValidationError
+
 from . import numbering
 from .errors import OutputError, PeriodError, ReportgenError, quote
+from .i18n import tr
+from .josa import attach
 from .model import Pledge, ReportSettings
+from .output import make_parents
 from .periods import Period
 from .schema import write_schemas
 
@@ -135,6 +141,9 @@ def new_city(
     cutoff: Literal["previous-half", "report-half"] = "report-half",
 ) -> NewCity:
     """Check the answers; raise :class:`ReportgenError` with what would be right."""
+    city = _check_name("--city", city, "가람군")
+    if name is not None:
+        name = _check_name("--term-name", name, "민선8기")
     if kind not in SOURCES:
         raise ReportgenError(f"{quote(kind)} is not a kind of local government: use 시, 군 or 구")
     start = Period.half_year(start_text)
@@ -146,9 +155,55 @@ def new_city(
         raise ReportgenError(f"--numbering {quote(number)} is not a pledge number: {wrong}")
     answers = NewCity(city, kind, start, end, name or term_name(start), number, cutoff)
     # The same models validate and build use: what init writes must pass them.
-    ReportSettings.model_validate(answers.settings())
-    Pledge.model_validate(answers.sample())
+    try:
+        ReportSettings.model_validate(answers.settings())
+        Pledge.model_validate(answers.sample())
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise ReportgenError(
+            tr(
+                f"init에 준 값으로는 기록을 만들 수 없습니다({where}: {first['msg']}): "
+                "--city, --start, --end, --term-name, --numbering을 고쳐 다시 실행하세요",
+                f"the answers given to init make no valid records ({where}: {first['msg']}): "
+                "correct --city, --start, --end, --term-name or --numbering and run it again",
+            )
+        ) from None
     return answers
+
+
+#: The longest name a city or term has in print is about a dozen characters.
+MAX_NAME_CHARS = 40
+
+
+def _check_name(option: str, value: str, example: str) -> str:
+    """A name as printed on the cover: not blank, one short line of visible characters."""
+    text = " ".join(value.split())
+    if not text:
+        raise ReportgenError(
+            tr(
+                f"{attach(option, '이')} 비어 있습니다: 표지에 찍힐 이름을 주십시오(예: {option} {example})",
+                f"{option} is empty: give the name as printed on the cover (e.g. {option} "
+                f"{example})",
+            )
+        )
+    if len(text) > MAX_NAME_CHARS:
+        raise ReportgenError(
+            tr(
+                f"{attach(option, '이')} {len(text):,}자입니다({quote(text)}): 이름은 {MAX_NAME_CHARS}자 "
+                f"이내로 주십시오(예: {option} {example})",
+                f"{option} is {len(text):,} characters long ({quote(text)}): a name has at most "
+                f"{MAX_NAME_CHARS} (e.g. {option} {example})",
+            )
+        )
+    if not text.isprintable():
+        raise ReportgenError(
+            tr(
+                f"{option} {quote(text)}에 제어 문자가 있습니다: 이름만 입력하십시오",
+                f"{option} {quote(text)} holds control characters: type the name only",
+            )
+        )
+    return text
 
 
 def write_city(
@@ -169,8 +224,22 @@ def write_city(
             "directory and never writes into one (choose a new name)"
         )
     parent = directory.parent
-    parent.mkdir(parents=True, exist_ok=True)
-    scratch = Path(tempfile.mkdtemp(prefix=f".reportgen-init-{directory.name}.", dir=parent))
+    made: list[Path] = []
+    try:
+        made = make_parents(parent)
+        scratch = Path(tempfile.mkdtemp(prefix=f".reportgen-init-{directory.name}.", dir=parent))
+    except OSError as exc:
+        for folder in reversed(made):
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        raise OutputError(
+            tr(
+                f"{parent}에 기록 폴더를 만들 수 없습니다({exc.strerror}): 쓸 수 있는 곳을 "
+                "고르세요(예: reportgen init 기록-가람군)",
+                f"cannot make the records folder in {parent} ({exc.strerror}): choose a place "
+                "you can write to (e.g. reportgen init records-가람군)",
+            )
+        ) from None
     try:
         settings = settings if settings is not None else answers.settings()
         (scratch / "report.json").write_text(_dumps(settings), encoding="utf-8")
@@ -183,8 +252,20 @@ def write_city(
         if directory.exists():
             directory.rmdir()  # empty: checked above
         os.rename(scratch, directory)
-    except BaseException:
+    except BaseException as exc:
         shutil.rmtree(scratch, ignore_errors=True)
+        for folder in reversed(made):
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        if isinstance(exc, OSError):
+            raise OutputError(
+                tr(
+                    f"{directory}을(를) 쓰지 못했습니다({exc.strerror}): 아무것도 바꾸지 "
+                    "않았습니다. 쓸 수 있는 곳을 고르세요",
+                    f"could not write {directory} ({exc.strerror}); nothing was changed. "
+                    "Choose a place you can write to",
+                )
+            ) from None
         raise
     return sorted(p for p in directory.rglob("*") if p.is_file())
 

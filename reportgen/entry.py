@@ -1,0 +1,34 @@
+"""The ``reportgen`` command's entry point: a Ctrl-C while the program loads ends it in one line.
+
+Click turns a Ctrl-C into one line ("Aborted!") once a command runs; before
+that, while Python imports reportgen and its libraries (a few hundred
+milliseconds on a busy machine), a Ctrl-C would print a traceback through
+the import machinery. This module's first statement installs a handler that
+ends the program quietly with the shell's code for an interrupt (130); Ctrl-C
+goes back to Python (and so to click) just before the command starts.
+Nothing is written before that, so nothing is left half-done. The handler is
+set through the built-in ``_signal`` so that nothing is read from disk first.
+"""
+
+import _signal
+import sys
+
+
+def _interrupted(_signum: int, _frame: object) -> None:
+    from .i18n import tr
+
+    sys.stderr.write(tr("중단했습니다 (Ctrl-C).", "Interrupted (Ctrl-C).") + "\n")
+    raise SystemExit(130)
+
+
+# Only in the ``reportgen`` command: a program importing this module keeps its own Ctrl-C.
+if sys.argv and sys.argv[0].replace("\\", "/").rsplit("/", 1)[-1].startswith("reportgen"):
+    _signal.signal(_signal.SIGINT, _interrupted)
+
+
+def run() -> None:
+    """``reportgen …``: the command line of :mod:`reportgen.cli`."""
+    from .cli import main
+
+    _signal.signal(_signal.SIGINT, _signal.default_int_handler)
+    main()
