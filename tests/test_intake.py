@@ -344,7 +344,7 @@ def test_an_unopened_period_is_opened_as_new_period_opens_it(gun: Path, tmp_path
             "budget",
         ]
     }
-    assert any("회신, 변경 없음" in line for line in result.describe())
+    assert any("returned unchanged" in line for line in result.describe())
 
 
 # ---------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from reportgen.view import pledge_view
 from .test_intake import _budget_cell, _edit, _row, _save, gun  # noqa: F401 - gun is a fixture
 
 H2 = Period.half_year("2024H2")
+pytestmark = pytest.mark.usefixtures("korean_messages")  # asserts on the Korean sentences
 
 
 def _rewrite(path: Path, change: Callable[[dict[str, Any]], None]) -> None:

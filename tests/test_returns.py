@@ -20,6 +20,7 @@ from reportgen.returns import (
 )
 
 P = Period.half_year("2026H2")
+pytestmark = pytest.mark.usefixtures("korean_messages")  # asserts on the Korean sentences
 WHEN = datetime.datetime(2027, 1, 5, 9, 30, tzinfo=datetime.UTC)
 
 
