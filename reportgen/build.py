@@ -20,6 +20,7 @@ from . import __version__
 from .bulk import bulk_allocation
 from .errors import PeriodError, Problem, ReportgenError
 from .fingerprint import code_fingerprint
+from .i18n import tr
 from .load import RecordSet
 from .output import (
     MANIFEST,
@@ -42,7 +43,7 @@ from .output import (
 from .periods import Period
 from .render import PreviousBuild, default_workers, digest
 from .validate import check
-from .view import ReportView, report_info, report_view
+from .view import PREVIEW_MARK, ReportView, as_preview, report_info, report_view
 from .writers import (
     DEFAULT_FORMATS,
     WRITERS,
@@ -63,6 +64,29 @@ class Build:
     warnings: list[Problem]
     drafts: list[str] = field(default_factory=list)  # "1-4-5: reports.2022H1.status"
     notes: list[str] = field(default_factory=list)  # e.g. why no PDF was made
+
+
+class DraftsRefused(ReportgenError):
+    """초안이 남아 있어 만들지 않습니다: ``publish`` (and ``build --strict``) name every draft."""
+
+    def __init__(self, period: Period, drafts: Sequence[str]) -> None:
+        self.drafts = list(drafts)
+        shown = "\n  ".join(self.drafts[:50])
+        more = len(self.drafts) - 50
+        if more > 0:
+            shown += tr(f"\n  … 그 밖에 {more}개", f"\n  … and {more} more")
+        super().__init__(
+            tr(
+                f"{period} 보고에 확정되지 않은 초안 {len(self.drafts)}개가 쓰입니다:\n  {shown}\n"
+                f"확인한 뒤 확정하고(reportgen status {period}, reportgen confirm {period}) "
+                "다시 실행하십시오. 내부 검토용은 publish --preview로 만듭니다. "
+                "아무것도 쓰지 않았습니다.",
+                f"the report of {period} uses {len(self.drafts)} unconfirmed draft(s):\n  "
+                f"{shown}\nCheck and confirm them (reportgen status {period}, reportgen "
+                f"confirm {period}) and run again; publish --preview makes an internal "
+                "preview. Nothing was written.",
+            )
+        )
 
 
 def template_files(formats: Sequence[str]) -> tuple[str, ...]:
@@ -97,8 +121,11 @@ def render_report(
     pdf_progress: Callable[[int, int], None] | None = None,
     formats: Sequence[str] = DEFAULT_FORMATS,
     term_index: str | None = None,
+    preview: bool = False,
 ) -> Build:
     """Validate the records and render every output file of ``period`` in memory.
+
+    ``preview`` marks every page 초안 (``publish --preview``), drafts or not.
 
     ``workdir`` is where LibreOffice may write (inside the build's staging
     directory, so a killed build leaves nothing anywhere else).
@@ -118,6 +145,7 @@ def render_report(
             pdf_progress,
             formats,
             term_index,
+            preview,
         )
 
 
@@ -134,6 +162,7 @@ def _render_report(
     pdf_progress: Callable[[int, int], None] | None,
     formats: Sequence[str],
     term_index: str | None = None,
+    preview: bool = False,
 ) -> Build:
     # 1. Gather and validate everything: all problems at once, before any work.
     records, warnings = check(records_dir, period)
@@ -146,11 +175,9 @@ def _render_report(
     report = report_view(records.pledges, period, settings)
     drafts = [f"{v.id}: {source}" for v in report.pledges for source in v.drafts]
     if strict and drafts:
-        raise ReportgenError(
-            f"--strict: the report of {period} uses unconfirmed drafts:\n  "
-            + "\n  ".join(drafts)
-            + '\nCheck them, remove "draft": true, and build again.'
-        )
+        raise DraftsRefused(period, drafts)
+    if preview:
+        report = as_preview(report)
 
     # 3. Each writer lays it out. A pledge's key is what its pages are made
     # from, so a rebuild reuses the files of every unchanged pledge.
@@ -160,7 +187,9 @@ def _render_report(
         info=report_info(period, settings),
         code=code_fingerprint(),
         pledge_sources=[
+            # A preview's pages carry its mark: never reused for, or from, a real build.
             digest(settings_bytes, str(period), records.sources.get(path.name, b""))
+            + ("+preview" if preview else "")
             for _, path in records.origins
         ],
         previous=PreviousBuild(previous),
@@ -212,7 +241,8 @@ def _render_report(
         period=str(period),
         records=record_bytes,
         templates=template_bytes,
-        drafts=drafts,
+        # A preview is never "up to date" for a real build of the same records.
+        drafts=[*drafts, PREVIEW_MARK] if preview else drafts,
         render_keys=render_keys,
         code=job.code,
     )
@@ -287,6 +317,7 @@ def build(
     progress: Callable[[int, int], None] | None = None,
     pdf_progress: Callable[[int, int], None] | None = None,
     formats: Sequence[str] = DEFAULT_FORMATS,
+    preview: bool = False,
 ) -> Build | None:
     """Render and publish atomically: ``out`` holds the whole new build or the old one.
 
@@ -311,6 +342,7 @@ def build(
             progress=progress,
             pdf_progress=pdf_progress,
             formats=formats,
+            preview=preview,
         )
 
 
@@ -328,10 +360,11 @@ def _build_locked(
     progress: Callable[[int, int], None] | None,
     pdf_progress: Callable[[int, int], None] | None,
     formats: Sequence[str],
+    preview: bool = False,
 ) -> Build | None:
     owned = claim(out, force=force, protected=protected)
     recover(owned.target)  # what a killed build left, even when nothing is to be done
-    if up_to_date(period, records_dir, templates, owned, pdf=pdf, formats=formats):
+    if not preview and up_to_date(period, records_dir, templates, owned, pdf=pdf, formats=formats):
         return None
     with Staging(owned.target) as stage:
         result = render_report(
@@ -346,6 +379,7 @@ def _build_locked(
             workdir=stage.work,
             pdf_progress=pdf_progress,
             formats=formats,
+            preview=preview,
         )
         publish(owned, result.files, stage)
     result.notes[:0] = owned.notes

@@ -235,6 +235,7 @@ def schema(records_dir: Path, out: Path | None) -> None:
     is_flag=True,
     help=tr("쓴 파일을 모두 나열합니다.", "List every file written."),
 )
+@click.option("--preview", is_flag=True, hidden=True)  # publish --preview: every page 초안
 def build(
     period: Period,
     records_dir: Path,
@@ -249,6 +250,7 @@ def build(
     force: bool,
     quiet: bool,
     verbose: bool,
+    preview: bool = False,
 ) -> None:
     """Build the report of PERIOD (e.g. 2022H1): each pledge's DOCX, the booklet, the workbook.
 
@@ -294,7 +296,7 @@ def build(
         return
 
     result = _run_build(
-        period, records_dir, templates, target, strict, pdf, formats, jobs, force, quiet
+        period, records_dir, templates, target, strict, pdf, formats, jobs, force, quiet, preview
     )
     if result is None:
         if not quiet:
@@ -367,6 +369,7 @@ def _run_build(
     jobs: int | None,
     force: bool,
     quiet: bool,
+    preview: bool = False,
 ) -> Build | None:
     from .build import build as run
 
@@ -395,6 +398,7 @@ def _run_build(
             progress=bar,
             pdf_progress=pdf_progress if pdf_bar is not None else None,
             formats=formats,
+            preview=preview,
         )
     finally:
         if bar is not None:
@@ -678,6 +682,15 @@ def _init_into_records(directory: Path, pledge_list: Path) -> None:
         "Replace files in --out that were changed by hand.",
     ),
 )
+@click.option(
+    "--preview",
+    is_flag=True,
+    help=tr(
+        "초안이 있어도 내부 검토용 미리보기를 씁니다 (모든 쪽에 '초안' 표시, 기본 위치 preview/PERIOD).",
+        "Write an internal preview even with drafts (every page marked 초안; "
+        "default folder preview/PERIOD).",
+    ),
+)
 @click.pass_context
 def publish(
     ctx: click.Context,
@@ -689,6 +702,7 @@ def publish(
     pdf: bool | None,
     hwpx: bool,
     force: bool,
+    preview: bool,
 ) -> None:
     """Write the website of PERIOD (웹소통): index, a page per pledge, what changed, downloads.
 
@@ -732,7 +746,7 @@ def publish(
         from .build import latest_reported
 
         period = latest_reported(records_dir)
-    target = out or Path("public") / str(period)
+    target = out or Path("preview" if preview else "public") / str(period)
     ctx.invoke(
         build,
         period=period,
@@ -740,7 +754,9 @@ def publish(
         templates=templates,
         out=target,
         check_only=False,
-        strict=False,
+        # What is published is confirmed: a draft refuses it (naming them), a preview marks it.
+        strict=not preview,
+        preview=preview,
         pdf=pdf,
         hwpx=hwpx,
         site=True,

@@ -184,14 +184,114 @@ class CompiledTemplate:
             return None
         return xml[len(self.head) : len(xml) - len(self.tail)]
 
-    def package_with(self, content: str, context: dict[str, Any]) -> bytes:
+    def package_with(self, content: str, context: dict[str, Any], mark: str = "") -> bytes:
         parts = dict(self.package)
         parts[DOCUMENT_PART] = (self.head + content + self.tail).encode("utf-8")
         for name, template in self.parts.items():
             where = f"{self.path} ({name})"
             text = sandbox.render(template, context, where, self.part_sources.get(name, ""))
             parts[name] = text.encode("utf-8")
-        return ooxml.write_package(parts.items(), static=self.static_parts)
+        static = self.static_parts
+        if mark:
+            changed = add_mark_header(parts, mark)
+            static = static - changed
+        return ooxml.write_package(parts.items(), static=static)
+
+
+# ---------------------------------------------------------------------------
+# The 초안 mark: a header line on every page
+
+
+MARK_HEADER_PART = "word/header_draft.xml"
+_MARK_REL_ID = "rIdReportgenDraftHeader"
+_RELS_PART = "word/_rels/document.xml.rels"
+_TYPES_PART = "[Content_Types].xml"
+_PKG_RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
+_TYPES_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
+_REL_HEADER = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/header"
+_HEADER_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.header+xml"
+_R_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+
+
+def _mark_paragraph(mark: str) -> etree._Element:
+    """The mark as a right-aligned line in bold dark red."""
+    p = etree.Element(ooxml.w("p"), nsmap={"w": ooxml.W_NS})
+    jc = etree.SubElement(etree.SubElement(p, ooxml.w("pPr")), ooxml.w("jc"))
+    jc.set(ooxml.w("val"), "right")
+    run = etree.SubElement(p, ooxml.w("r"))
+    props = etree.SubElement(run, ooxml.w("rPr"))
+    etree.SubElement(props, ooxml.w("b"))
+    etree.SubElement(props, ooxml.w("color")).set(ooxml.w("val"), "C00000")
+    etree.SubElement(props, ooxml.w("sz")).set(ooxml.w("val"), "20")
+    text = etree.SubElement(run, ooxml.w("t"))
+    text.text = mark
+    return p
+
+
+def add_mark_header(parts: dict[str, bytes], mark: str) -> set[str]:
+    """Put ``mark`` at the top of every page: in each header the sections use, or a new one.
+
+    Every section gets a default and a first-page header reference (a cover
+    with its own first page shows the mark too); a header of the template
+    keeps its content below the mark. Returns the parts changed.
+    """
+    changed = {DOCUMENT_PART}
+    root = etree.fromstring(parts[DOCUMENT_PART], _PARSER)
+    rels = etree.fromstring(parts[_RELS_PART], _SAFE_PARSER)
+    targets = {r.get("Id"): r.get("Target", "") for r in rels}
+    marked: set[str] = set()
+    need_own = False
+    for sect in root.iter(ooxml.w("sectPr")):
+        present = {
+            ref.get(ooxml.w("type"), "default"): ref
+            for ref in sect.findall(ooxml.w("headerReference"))
+        }
+        for kind in ("default", "first"):
+            ref = present.get(kind)
+            target = targets.get(ref.get(_R_ID)) if ref is not None else None
+            if ref is None or not target:
+                if ref is not None:
+                    sect.remove(ref)
+                new = etree.Element(ooxml.w("headerReference"))
+                new.set(ooxml.w("type"), kind)
+                new.set(_R_ID, _MARK_REL_ID)
+                sect.insert(0, new)
+                need_own = True
+                continue
+            name = "word/" + target.lstrip("/").removeprefix("word/")
+            if name in parts and name not in marked:
+                header = etree.fromstring(parts[name], _SAFE_PARSER)
+                header.insert(0, _mark_paragraph(mark))
+                parts[name] = etree.tostring(
+                    header, xml_declaration=True, encoding="UTF-8", standalone=True
+                )
+                marked.add(name)
+                changed.add(name)
+    parts[DOCUMENT_PART] = etree.tostring(
+        root, xml_declaration=True, encoding="UTF-8", standalone=True
+    )
+    if need_own:
+        header = etree.Element(ooxml.w("hdr"), nsmap={"w": ooxml.W_NS})
+        header.append(_mark_paragraph(mark))
+        parts[MARK_HEADER_PART] = etree.tostring(
+            header, xml_declaration=True, encoding="UTF-8", standalone=True
+        )
+        rel = etree.SubElement(rels, f"{{{_PKG_RELS}}}Relationship")
+        rel.set("Id", _MARK_REL_ID)
+        rel.set("Type", _REL_HEADER)
+        rel.set("Target", "header_draft.xml")
+        parts[_RELS_PART] = etree.tostring(
+            rels, xml_declaration=True, encoding="UTF-8", standalone=True
+        )
+        types = etree.fromstring(parts[_TYPES_PART], _SAFE_PARSER)
+        override = etree.SubElement(types, f"{{{_TYPES_NS}}}Override")
+        override.set("PartName", "/" + MARK_HEADER_PART)
+        override.set("ContentType", _HEADER_TYPE)
+        parts[_TYPES_PART] = etree.tostring(
+            types, xml_declaration=True, encoding="UTF-8", standalone=True
+        )
+        changed |= {MARK_HEADER_PART, _RELS_PART, _TYPES_PART}
+    return changed
 
 
 def _cut_document(root: etree._Element) -> tuple[str, str, str]:
@@ -321,10 +421,10 @@ class DocxWriter:
         self, view: PledgeView, report: ReportInfo | ReportView, number: int, content: str
     ) -> bytes:
         context = {"p": view, "report": report, "p_number": number}
-        return self.pledge.package_with(content, context)
+        return self.pledge.package_with(content, context, view.draft_mark)
 
     def booklet_document(self, report: ReportView, contents: list[str]) -> bytes:
         """Cover, 총괄표, 목차, then every pledge's pages (each starts a new page)."""
         context = {"report": report}
         front = self.booklet.render_content(context)
-        return self.booklet.package_with(front + "".join(contents), context)
+        return self.booklet.package_with(front + "".join(contents), context, report.draft_mark)

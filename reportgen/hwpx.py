@@ -153,12 +153,22 @@ class HwpxTemplate:
     def new_section(self) -> etree._Element:
         return etree.Element(self.section.tag, nsmap=self.section.nsmap)
 
-    def package(self, section: etree._Element, *, cover: bool, preview: str) -> bytes:
-        """The template's package with ``section`` as its body (page setup in front)."""
+    def package(
+        self, section: etree._Element, *, cover: bool, preview: str, mark: str = ""
+    ) -> bytes:
+        """The template's package with ``section`` as its body (page setup in front).
+
+        ``mark`` (초안 …) becomes a header line (머리말) on every page, the cover's too.
+        """
         setup = [copy.deepcopy(run) for run in self.setup]
         for visibility in (v for run in setup for v in run.iter(f"{HP}visibility")):
             # The cover carries no page number; a pledge's first page does.
             visibility.set("hideFirstFooter", "1" if cover else "0")
+            if mark:
+                visibility.set("hideFirstHeader", "0")
+        if mark and not _add_mark_header(setup, mark):
+            # No footer to model the header on (an edited template): the mark opens the body.
+            section.insert(0, _mark_body_paragraph(mark))
         first = section[0]
         for i, run in enumerate(setup):
             first.insert(i, run)
@@ -166,6 +176,54 @@ class HwpxTemplate:
         parts[hx.SECTION_PART] = hx.to_bytes(section)
         parts[hx.PREVIEW_TEXT_PART] = preview.encode("utf-8")
         return hx.write_package(parts)
+
+
+# A control id apart from the template's and the running ones.
+_MARK_HEADER_ID = str(ANCHOR_BASE - 1)
+
+
+def _add_mark_header(setup: list[etree._Element], mark: str) -> bool:
+    """A 머리말 holding ``mark``, shaped like the template's 꼬리말, before it in the setup."""
+    for run in setup:
+        for ctrl in run.findall(f"{HP}ctrl"):
+            footer = ctrl.find(f"{HP}footer")
+            if footer is None:
+                continue
+            header_ctrl = copy.deepcopy(ctrl)
+            header = header_ctrl[0]
+            header.tag = f"{HP}header"
+            header.set("id", _MARK_HEADER_ID)
+            header.set("applyPageType", "BOTH")
+            sub = header.find(f"{HP}subList")
+            if sub is None:
+                return False
+            sub.set("vertAlign", "TOP")
+            paragraphs = sub.findall(f"{HP}p")
+            if not paragraphs:
+                return False
+            p = paragraphs[0]
+            for extra in paragraphs[1:]:
+                sub.remove(extra)
+            p.set("id", _MARK_HEADER_ID)
+            runs = p.findall(f"{HP}run")
+            char_pr = runs[0].get("charPrIDRef", "0") if runs else "0"
+            for old in list(p):
+                p.remove(old)
+            new_run = etree.SubElement(p, f"{HP}run", charPrIDRef=char_pr)
+            etree.SubElement(new_run, f"{HP}t").text = f"■ {mark}"
+            ctrl.addprevious(header_ctrl)
+            return True
+    return False
+
+
+def _mark_body_paragraph(mark: str) -> etree._Element:
+    p = etree.Element(f"{HP}p", id=_MARK_HEADER_ID, paraPrIDRef="0", styleIDRef="0")
+    p.set("pageBreak", "0")
+    p.set("columnBreak", "0")
+    p.set("merged", "0")
+    run = etree.SubElement(p, f"{HP}run", charPrIDRef="0")
+    etree.SubElement(run, f"{HP}t").text = f"■ {mark}"
+    return p
 
 
 class _Layout:
@@ -494,7 +552,7 @@ def pledge_hwpx(view: PledgeView, info: ReportInfo, *, template: Path = DEFAULT_
     layout = _Layout(load_template(template))
     layout.pledge(view, page_break=False)
     preview = f"{info.title} {info.period_words}\r\n{view.id} {view.title}"
-    return layout.t.package(layout.body, cover=False, preview=preview)
+    return layout.t.package(layout.body, cover=False, preview=preview, mark=view.draft_mark)
 
 
 def booklet_hwpx(report: ReportView, *, template: Path = DEFAULT_TEMPLATE) -> bytes:
@@ -509,4 +567,4 @@ def booklet_hwpx(report: ReportView, *, template: Path = DEFAULT_TEMPLATE) -> by
         for i, view in enumerate(section.pledges):
             layout.pledge(view, page_break=not (section.heading and i == 0))
     preview = f"{report.title}\r\n{report.period_words} 추진실적\r\n{report.city}"
-    return layout.t.package(layout.body, cover=True, preview=preview)
+    return layout.t.package(layout.body, cover=True, preview=preview, mark=report.draft_mark)

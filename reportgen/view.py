@@ -9,6 +9,7 @@ to hand to a sandboxed template and to another process.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -297,11 +298,19 @@ class PledgeView:
     indicator_table: Table | None = None  # □ 성과지표, finished (None: no indicators)
     # The 분야 / 전략 above the pledge as printed: "분야 1 일자리 경제  ›  전략 1-1 …".
     group_line: str = ""
+    # "초안 …" where an unconfirmed draft feeds these pages (or in a preview): every
+    # writer prints it on every page (a header line, a banner), "" otherwise.
+    draft_mark: str = ""
 
 
 NOT_RECORDED = "(기록 없음)"
 GROUP_SEPARATOR = "  ›  "  # between a pledge's 분야 and 전략 above its pages
 CUMULATIVE = "(누계)"  # beside a 성과지표 result that is a running total of half-years
+
+#: Printed on every page that an unconfirmed draft feeds, so a draft never passes as the report.
+DRAFT_MARK = "초안 — 확정되지 않은 내용이 있습니다 (제출·공개용 아님)"
+#: Printed on every page of ``publish --preview``: an internal preview, drafts or not.
+PREVIEW_MARK = "초안 — 내부 검토용 미리보기 (공개하지 마십시오)"
 
 
 def _lines(items: tuple[DatedItem, ...] | list[Item], level: int) -> list[Line]:
@@ -720,6 +729,7 @@ def pledge_view(pledge: Pledge, period: Period, settings: ReportSettings) -> Ple
         money_tables=(secured,) if withdrawn else (plan, secured),
         by_source=by_source,
         lists_contacts=bool(settings.contact_roles),
+        draft_mark=DRAFT_MARK if asof.draft_sources else "",
     )
 
 
@@ -837,6 +847,8 @@ class ReportView:
     done_rate: Rate = Rate(None, "-")
     weighted_rate: Rate | None = None
     average_rate: Rate | None = None
+    # "초안 …" when any pledge of the report carries a draft (or in a preview), else "".
+    draft_mark: str = ""
     # The cut-off where the city's form prints it ("2024. 6. 30. 기준", "6월말 기준"),
     # and the two lines that carry it: the cover's and the 총괄's unit line.
     as_of_text: str = ""
@@ -1052,6 +1064,7 @@ def assemble_report(
         done_label=done_label(settings),
         money_totals=money_totals(views, settings.funding_sources),
         done_rate=whole.done_rate,
+        draft_mark=DRAFT_MARK if any(v.draft_mark for v in views) else "",
         weighted_rate=whole.weighted_rate,
         average_rate=whole.average_rate,
         status_table=status_table(whole, settings.excluded_statuses, unit=summary_unit),
@@ -1126,4 +1139,19 @@ def pledge_money(view: PledgeView) -> PledgeMoney:
     rate = secured.rate
     return PledgeMoney(
         view.id, view.title, view.status, False, view.plan_table.grand_total, secured, rate
+    )
+
+
+def as_preview(report: ReportView) -> ReportView:
+    """The report with the preview's mark on every page (``publish --preview``)."""
+    marked = {v.id: dataclasses.replace(v, draft_mark=PREVIEW_MARK) for v in report.pledges}
+    sections = tuple(
+        dataclasses.replace(s, pledges=tuple(marked[v.id] for v in s.pledges))
+        for s in report.sections
+    )
+    return dataclasses.replace(
+        report,
+        pledges=tuple(marked[v.id] for v in report.pledges),
+        sections=sections,
+        draft_mark=PREVIEW_MARK,
     )

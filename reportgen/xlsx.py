@@ -761,6 +761,8 @@ class _Writer:
         )
         if unit:
             ws.write_string(PERIOD_ROW, last_col, self.unit, f("unit"))
+        if report.draft_mark:  # on screen too, where the sheet's title is read
+            ws.write_string(SECTION_ROW, last_col, report.draft_mark, f("unit"))
 
     def _merge(
         self, ws: Worksheet, r1: int, c1: int, r2: int, c2: int, text: str, fmt: Any
@@ -784,6 +786,10 @@ class _Writer:
             left=MARGIN_SIDE, right=MARGIN_SIDE, top=MARGIN_TOP_BOTTOM, bottom=MARGIN_TOP_BOTTOM
         )
         ws.set_footer("&C&P / &N")
+        if self.report.draft_mark:
+            # 초안 on every printed page, top right, in bold dark red ('&' doubled for Excel).
+            mark = self.report.draft_mark.replace("&", "&&")
+            ws.set_header(f'&R&"-,Bold"&KC00000{mark}')
 
     def _count(self, ws: Worksheet, r: int, c: int, value: int, role: str = "figure") -> None:
         ws.write_number(r, c, value, self.f(role))

@@ -307,7 +307,8 @@ def test_strict_refuses_drafts_and_plain_build_warns(workspace):
     assert loud.exit_code == 0
     assert "UNCONFIRMED DRAFT" in loud.output and "1-4-5" in loud.output
     strict = _build(workspace, "2022H1", "--out", str(workspace / "out2"), "--strict")
-    assert strict.exit_code == 1 and "--strict" in strict.output
+    assert strict.exit_code == 1 and "1-4-5: reports.2022H1.status" in strict.output
+    assert "unconfirmed draft" in strict.output or "확정되지 않은 초안" in strict.output
     assert not (workspace / "out2").exists()
 
 

@@ -1,0 +1,135 @@
+"""Publish only what is confirmed: publish refuses drafts, --preview and builds with drafts say 초안."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from reportgen.cli import main
+from reportgen.view import DRAFT_MARK, PREVIEW_MARK
+
+from .conftest import audit
+
+LIST = """공약번호,분야,공약명,소관부서,군비 2027
+1-1,경제,청년 창업,일자리정책과,100
+1-2,복지,어르신 급식,복지정책과,50
+"""
+
+
+TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
+
+
+def run(*args: Any) -> Any:
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def publish(*args: Any) -> Any:
+    return run("publish", *args, "--templates", TEMPLATES)
+
+
+@pytest.fixture
+def city(tmp_path: Path) -> Path:
+    """Two pledges whose first report's planned money is a draft."""
+    (tmp_path / "list.csv").write_text(LIST, encoding="utf-8")
+    records = tmp_path / "records"
+    common = ["--city", "가람군", "--kind", "군", "--start", "2026H2"]
+    assert run("init", records, "--pledges", tmp_path / "list.csv", *common).exit_code == 0
+    return records
+
+
+def docx_text(data: bytes) -> str:
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        return "".join(z.read(n).decode() for n in z.namelist() if n.startswith("word/header"))
+
+
+def hwpx_text(data: bytes) -> str:
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        return z.read("Contents/section0.xml").decode()
+
+
+def test_publish_refuses_drafts_naming_them_and_leaves_nothing(
+    city: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = publish("2026H2", "--records", city)
+    assert result.exit_code == 1
+    assert "확정되지 않은 초안 2개" in result.output
+    assert "1-1: reports.2026H2.budget" in result.output
+    assert "1-2: reports.2026H2.budget" in result.output
+    assert "reportgen confirm 2026H2" in result.output and "--preview" in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["list.csv", "records"]
+
+
+def test_publish_after_confirm_has_no_mark(
+    city: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert run("confirm", "2026H2", "--records", city, "--yes").exit_code == 0
+    result = publish("2026H2", "--records", city, "--hwpx")
+    assert result.exit_code == 0, result.output
+    site = tmp_path / "public" / "2026H2"
+    assert "draft-mark" not in (site / "index.html").read_text(encoding="utf-8")
+    for path in site.rglob("*.docx"):
+        assert "초안" not in docx_text(path.read_bytes()), path
+    for path in site.rglob("*.hwpx"):
+        assert "초안" not in hwpx_text(path.read_bytes()), path
+
+
+def test_preview_marks_every_page(
+    city: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = publish("2026H2", "--records", city, "--preview", "--hwpx")
+    assert result.exit_code == 0, result.output
+    site = tmp_path / "preview" / "2026H2"
+    pages = list(site.rglob("*.html"))
+    assert len(pages) >= 3
+    for page in pages:
+        assert PREVIEW_MARK in page.read_text(encoding="utf-8"), page
+    documents = list(site.rglob("*.docx"))
+    assert len(documents) == 3
+    for path in documents:
+        assert PREVIEW_MARK in docx_text(path.read_bytes()), path
+    for path in site.rglob("*.hwpx"):
+        assert PREVIEW_MARK in hwpx_text(path.read_bytes()), path
+    assert not (tmp_path / "public").exists()
+    manifest = json.loads((site / "manifest.json").read_text(encoding="utf-8"))
+    assert PREVIEW_MARK in manifest["unconfirmed_drafts"]
+
+
+def test_a_build_with_drafts_marks_every_format(city: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = run(
+        "build",
+        "2026H2",
+        "--records",
+        city,
+        "--out",
+        out,
+        "--hwpx",
+        "--site",
+        "--templates",
+        TEMPLATES,
+    )
+    assert result.exit_code == 0, result.output
+    booklet = next(out.glob("*보고서.docx"))
+    header = docx_text(booklet.read_bytes())
+    assert DRAFT_MARK in header
+    # Every section of the booklet shows it, the cover (its own first page) included.
+    with zipfile.ZipFile(booklet) as z:
+        document = z.read("word/document.xml").decode()
+    assert document.count('w:type="first"') == document.count("<w:sectPr")
+    assert all(r["valid"] and r["error_count"] == 0 for r in audit(booklet)), audit(booklet)
+    assert DRAFT_MARK in hwpx_text(next(out.glob("*보고서.hwpx")).read_bytes())
+    assert DRAFT_MARK in (out / "index.html").read_text(encoding="utf-8")
+    book = openpyxl.load_workbook(next(out.glob("*.xlsx")))
+    for sheet in book.worksheets:
+        assert DRAFT_MARK in sheet.oddHeader.right.text, sheet.title
+    assert DRAFT_MARK in [c.value for c in book["총괄"][2]]
