@@ -1018,9 +1018,14 @@ def intake_export(period: Period, records_dir: Path, dept: str | None, out: Path
         "Import the returned workbooks as drafts.",
     ),
     help=tr(
-        "부서들이 돌려보낸 통합문서를 기록에 초안으로 가져옵니다. 모든 파일에 문제가 "
-        "없을 때만 가져오고, 하나라도 있으면 아무것도 쓰지 않습니다.",
-        "Read the departments' workbooks into the records (as drafts), all or nothing.",
+        "부서들이 돌려보낸 통합문서를 기록에 초안으로 가져옵니다. 폴더를 주면 그 안의 "
+        "통합문서(.xlsx)를 모두 가져오고, Excel의 임시 파일(~$…)은 건너뜁니다. 모든 파일의 "
+        "문제를 한 번에 알리며, 문제가 하나라도 있으면 아무것도 쓰지 않습니다. 부서마다 "
+        "회신(변경 없음 포함)을 records/intake/<반기>.json에 기록합니다.",
+        "Read the departments' workbooks into the records (as drafts), all or nothing. A "
+        "folder imports every workbook (.xlsx) in it; Excel's owner files (~$…) are skipped. "
+        "Every problem of every file is reported at once. Each department's return (also "
+        "an unchanged one) is recorded in records/intake/<PERIOD>.json.",
     ),
 )
 @click.argument(
