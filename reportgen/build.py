@@ -289,7 +289,11 @@ def latest_reported(records_dir: Path) -> Period:
     found = latest_period(records)
     if found is None:
         raise PeriodError(
-            f"{records_dir}: no period is recorded yet; name one, e.g. reportgen build 2022H1"
+            tr(
+                f"{records_dir}: 아직 기록된 반기가 없습니다. 반기를 주십시오. 예: "
+                "reportgen build 2022H1",
+                f"{records_dir}: no period is recorded yet; name one, e.g. reportgen build 2022H1",
+            )
         )
     return found
 
@@ -385,7 +389,11 @@ def _build_locked(
     result.notes[:0] = owned.notes
     if owned.carried:
         result.notes.append(
-            f"kept {len(owned.carried)} file(s) in {out} that are not reportgen's: "
+            tr(
+                f"{out}에 있는 reportgen의 것이 아닌 파일 {len(owned.carried)}개를 그대로 "
+                "두었습니다: ",
+                f"kept {len(owned.carried)} file(s) in {out} that are not reportgen's: ",
+            )
             + ", ".join(owned.carried[:5])
             + (" …" if len(owned.carried) > 5 else "")
         )
@@ -489,14 +497,26 @@ def _verify(period: Period, records_dir: Path, templates: Path, out: Path) -> li
     problems = compare_with_disk(out, listed, skip={*pdfs, MANIFEST})
     if on_disk is None:
         if damage is not None:
-            problems.append(f"{MANIFEST}: damaged ({damage})")
+            problems.append(
+                tr(f"{MANIFEST}: 손상되었습니다({damage})", f"{MANIFEST}: damaged ({damage})")
+            )
     else:
         stripped = dict(on_disk)
         stripped["files"] = {n: d for n, d in on_disk["files"].items() if n not in pdfs}
         if stripped != rebuilt_manifest:
-            problems.append(f"{MANIFEST}: differs from what the records and templates give")
+            problems.append(
+                tr(
+                    f"{MANIFEST}: 기록과 서식으로 만든 것과 다릅니다",
+                    f"{MANIFEST}: differs from what the records and templates give",
+                )
+            )
     for name, recorded in sorted(pdfs.items()):
         found = file_digest(out, name)
         if found is not None and found != recorded:
-            problems.append(f"{name}: differs from the digest in {MANIFEST}")
+            problems.append(
+                tr(
+                    f"{name}: {MANIFEST}의 다이제스트와 다릅니다",
+                    f"{name}: differs from the digest in {MANIFEST}",
+                )
+            )
     return problems

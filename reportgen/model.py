@@ -32,6 +32,7 @@ from pydantic import (
 
 from . import numbering
 from .errors import PeriodError, quote
+from .i18n import tr
 from .periods import FiscalColumn, Period, Term
 
 # ---------------------------------------------------------------------------
@@ -42,7 +43,12 @@ def _period(value: Any) -> Period:
     if isinstance(value, Period):
         return value
     if not isinstance(value, str):
-        raise ValueError('a period is a string such as "2022H1", "2021H2" or "2019"')
+        raise ValueError(
+            tr(
+                '반기는 "2022H1", "2021H2", "2019"처럼 큰따옴표로 싼 글입니다.',
+                'a period is a string such as "2022H1", "2021H2" or "2019"',
+            )
+        )
     try:
         return Period.parse(value)
     except PeriodError as exc:
@@ -79,18 +85,30 @@ def _amount(value: Any) -> Decimal:
         return Decimal(value)  # the common case, checked in full below otherwise
     # bool is an int in Python; "20" is text. Neither is a figure.
     if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
-        raise ValueError(f"an amount is a number such as 1578 or 12.5, not {quote(value)}")
+        raise ValueError(
+            tr(
+                f"금액은 1578이나 12.5 같은 수입니다. {quote(value)}은(는) 수가 아닙니다.",
+                f"an amount is a number such as 1578 or 12.5, not {quote(value)}",
+            )
+        )
     amount = Decimal(str(value)) if isinstance(value, float) else Decimal(value)
     if not amount.is_finite():
-        raise ValueError("an amount must be a finite number")
+        raise ValueError(tr("금액은 유한한 수여야 합니다.", "an amount must be a finite number"))
     if amount < 0:
         raise ValueError(
-            f"an amount cannot be negative ({quote(value)}); record 0 or leave the cell out"
+            tr(
+                f"금액은 음수일 수 없습니다({quote(value)}). 0을 쓰거나 칸을 비우십시오.",
+                f"an amount cannot be negative ({quote(value)}); record 0 or leave the cell out",
+            )
         )
     if amount >= MAX_AMOUNT:
         raise ValueError(
-            f"{quote(value)} is not a plausible amount: amounts are in 백만원 and below "
-            f"{MAX_AMOUNT:,} (1,000조원)"
+            tr(
+                f"{quote(value)}: 있을 법한 금액이 아닙니다. 금액은 백만원 단위이고 "
+                f"{MAX_AMOUNT:,}(1,000조원)보다 작습니다.",
+                f"{quote(value)} is not a plausible amount: amounts are in 백만원 and below "
+                f"{MAX_AMOUNT:,} (1,000조원)",
+            )
         )
     exponent = amount.as_tuple().exponent
     if (
@@ -99,8 +117,12 @@ def _amount(value: Any) -> Decimal:
         and amount != amount.quantize(Decimal(1).scaleb(-AMOUNT_PLACES))
     ):
         raise ValueError(
-            f"{quote(value)} has more than {AMOUNT_PLACES} decimal places; amounts are in "
-            "백만원, kept to the 천원 (e.g. 12.345)"
+            tr(
+                f"{quote(value)}: 소수점 아래가 {AMOUNT_PLACES}자리보다 깁니다. 금액은 "
+                "백만원 단위로 천원까지 씁니다(예: 12.345).",
+                f"{quote(value)} has more than {AMOUNT_PLACES} decimal places; amounts are in "
+                "백만원, kept to the 천원 (e.g. 12.345)",
+            )
         )
     return amount
 
@@ -129,19 +151,36 @@ IndicatorFigure = Annotated[
 
 def _figure(value: Any) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
-        raise ValueError(f"a figure is a number such as 1000 or 12.5, not {quote(value)}")
+        raise ValueError(
+            tr(
+                f"수치는 1000이나 12.5 같은 수입니다. {quote(value)}은(는) 수가 아닙니다.",
+                f"a figure is a number such as 1000 or 12.5, not {quote(value)}",
+            )
+        )
     figure = Decimal(str(value)) if isinstance(value, float) else Decimal(value)
     if not figure.is_finite() or figure < 0 or figure >= MAX_AMOUNT:
-        raise ValueError(f"{quote(value)} is not a plausible figure (0 or more, below 10억)")
+        raise ValueError(
+            tr(
+                f"{quote(value)}: 있을 법한 수치가 아닙니다(0 이상, 10억 미만).",
+                f"{quote(value)} is not a plausible figure (0 or more, below 10억)",
+            )
+        )
     if figure != figure.quantize(Decimal("0.001")):
-        raise ValueError(f"{quote(value)} has more than 3 decimal places")
+        raise ValueError(
+            tr(
+                f"{quote(value)}: 소수점 아래가 3자리보다 깁니다.",
+                f"{quote(value)} has more than 3 decimal places",
+            )
+        )
     return figure
 
 
 def _percent(value: Any) -> Decimal:
     figure = _figure(value)
     if figure > 100:
-        raise ValueError(f"{quote(value)} is more than 100%")
+        raise ValueError(
+            tr(f"{quote(value)}: 100%보다 큽니다.", f"{quote(value)} is more than 100%")
+        )
     return figure
 
 
@@ -171,10 +210,20 @@ FundingSource = Annotated[str, Field(min_length=1)]
 def _pledge_id(value: Any) -> Any:
     """Any city's number (1-4-5, III-①-1, 7-1)); the city's own shape is checked by validate."""
     if not isinstance(value, str):
-        raise ValueError(f'a pledge number is text such as "1-4-5", not {quote(value)}')
+        raise ValueError(
+            tr(
+                f'공약 번호는 "1-4-5"처럼 큰따옴표로 싼 글입니다. 지금은 {quote(value)}입니다.',
+                f'a pledge number is text such as "1-4-5", not {quote(value)}',
+            )
+        )
     wrong = numbering.problem(value)
     if wrong:
-        raise ValueError(f"{quote(value)} is not a pledge number: {wrong}")
+        raise ValueError(
+            tr(
+                f"{quote(value)}: 공약 번호가 아닙니다. {wrong}",
+                f"{quote(value)} is not a pledge number: {wrong}",
+            )
+        )
     return value
 
 
@@ -252,11 +301,19 @@ class TermRecord(Record):
         term = self.to_term()
         if term.start.is_year or term.end.is_year:
             raise ValueError(
-                "a term starts and ends with a half-year such as 2018H2 and 2022H1, "
-                "or a month such as 2021-04"
+                tr(
+                    "임기는 2018H2와 2022H1 같은 반기나 2021-04 같은 달로 시작하고 끝납니다.",
+                    "a term starts and ends with a half-year such as 2018H2 and 2022H1, "
+                    "or a month such as 2021-04",
+                )
             )
         if (term.end.ordinal, term.end_month) < (term.start.ordinal, term.start_month):
-            raise ValueError(f"the term ends ({self.end}) before it starts ({self.start})")
+            raise ValueError(
+                tr(
+                    f"임기가 끝나는 때({self.end})가 시작하는 때({self.start})보다 앞섭니다.",
+                    f"the term ends ({self.end}) before it starts ({self.start})",
+                )
+            )
         return self
 
     def to_term(self) -> Term:
@@ -461,9 +518,19 @@ class ProblemsAndMeasures(Record):
     @model_validator(mode="after")
     def _one_shape(self) -> ProblemsAndMeasures:
         if self.general and (self.problems or self.measures):
-            raise ValueError("write either 'general' (one list) or 'problems'/'measures', not both")
+            raise ValueError(
+                tr(
+                    "general(목록 하나)과 problems/measures 중 한쪽만 쓰십시오.",
+                    "write either 'general' (one list) or 'problems'/'measures', not both",
+                )
+            )
         if not (self.general or self.problems or self.measures):
-            raise ValueError("write at least one item in 'problems', 'measures' or 'general'")
+            raise ValueError(
+                tr(
+                    "problems, measures, general 중 한 곳에 항목을 하나 이상 쓰십시오.",
+                    "write at least one item in 'problems', 'measures' or 'general'",
+                )
+            )
         return self
 
 
@@ -564,8 +631,12 @@ class Adjustment(Record):
             datetime.date.fromisoformat(self.date if len(self.date) > 7 else f"{self.date}-01")
         except ValueError:
             raise ValueError(
-                f"{quote(self.date)} is not a date; write it as 2024-03-15, or 2024-03 "
-                "when only the month is known"
+                tr(
+                    f"{quote(self.date)}: 날짜가 아닙니다. 2024-03-15처럼 쓰고, 달만 알면 "
+                    "2024-03처럼 쓰십시오.",
+                    f"{quote(self.date)} is not a date; write it as 2024-03-15, or 2024-03 "
+                    "when only the month is known",
+                )
             ) from None
         return self
 

@@ -223,29 +223,39 @@ def read_manifest(directory: Path) -> tuple[Manifest | None, str | None]:
     except FileNotFoundError:
         return None, None
     except OSError as exc:
-        return None, f"cannot be read ({exc.strerror})"
+        return None, tr(f"읽을 수 없습니다({exc.strerror})", f"cannot be read ({exc.strerror})")
     data = read_member(directory, MANIFEST, MAX_MANIFEST_BYTES)
     if data is None:
-        return None, "not a regular file of a sane size"
+        return None, tr("알맞은 크기의 보통 파일이 아닙니다", "not a regular file of a sane size")
     if len(data) > MAX_MANIFEST_BYTES:
-        return None, f"larger than {MAX_MANIFEST_BYTES:,} bytes"
+        return None, tr(
+            f"{MAX_MANIFEST_BYTES:,}바이트보다 큽니다", f"larger than {MAX_MANIFEST_BYTES:,} bytes"
+        )
     try:
         doc = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):
-        return None, "not valid JSON"
+        return None, tr("JSON 문법이 틀렸습니다", "not valid JSON")
     if not isinstance(doc, dict):
-        return None, "not a JSON object"
+        return None, tr("JSON 객체가 아닙니다", "not a JSON object")
     generator = doc.get("generator")
     if not isinstance(generator, str) or not generator.startswith(GENERATOR + " "):
-        return None, "no 'generator' line naming reportgen"
+        return None, tr(
+            "reportgen을 밝히는 'generator' 줄이 없습니다", "no 'generator' line naming reportgen"
+        )
     files = doc.get("files")
     if not isinstance(files, dict):
-        return None, "no 'files' list"
+        return None, tr("'files' 목록이 없습니다", "no 'files' list")
     for name, digest in files.items():
         if not is_plain_relative(name) or name == MANIFEST:
-            return None, f"it lists a file name outside the output: {quote(name)}"
+            return None, tr(
+                f"결과 폴더 밖의 파일 이름이 있습니다: {quote(name)}",
+                f"it lists a file name outside the output: {quote(name)}",
+            )
         if not isinstance(digest, str) or not _SHA256.match(digest):
-            return None, f"the digest of {quote(name)} is not a SHA-256"
+            return None, tr(
+                f"{quote(name)}의 다이제스트가 SHA-256이 아닙니다",
+                f"the digest of {quote(name)} is not a SHA-256",
+            )
     return Manifest(dict(files), doc), None
 
 
@@ -288,9 +298,24 @@ def refuse_protected(target: Path, requested: Path, protected: Mapping[str, Path
         workspace = what.startswith("the workspace")
         if target == real or _inside(real, target) or (not workspace and _inside(target, real)):
             raise OutputError(
-                f"--out {requested} would replace {what} ({path}); reportgen writes "
-                "only into a directory of its own, such as output/PERIOD"
+                tr(
+                    f"--out {requested}: {_PROTECTED_KO.get(what, what)}({path})을(를) 바꾸게 "
+                    "됩니다. reportgen은 output/PERIOD처럼 자기만의 폴더에만 씁니다. 다른 "
+                    "--out을 고르십시오.",
+                    f"--out {requested} would replace {what} ({path}); reportgen writes "
+                    "only into a directory of its own, such as output/PERIOD",
+                )
             )
+
+
+# protected_paths() describes the folders in English (refuse_protected tells the
+# workspace by its words); these are the same descriptions in Korean.
+_PROTECTED_KO = {
+    "the workspace (the current directory)": "작업 폴더(지금 폴더)",
+    "the workspace of the records": "기록 폴더를 담은 작업 폴더",
+    "the records directory": "기록 폴더",
+    "the templates directory": "서식 폴더",
+}
 
 
 def claim(
@@ -309,30 +334,54 @@ def claim(
     except FileNotFoundError:
         return result
     except OSError as exc:
-        raise OutputError(f"cannot use {requested} as the output: {exc.strerror}") from None
+        raise OutputError(
+            tr(
+                f"{requested}: 결과 폴더로 쓸 수 없습니다({exc.strerror}).",
+                f"cannot use {requested} as the output: {exc.strerror}",
+            )
+        ) from None
     if not stat.S_ISDIR(info.st_mode):
         raise OutputError(
-            f"{requested} exists and is not a directory; remove it or choose another --out"
+            tr(
+                f"{requested}: 폴더가 아닌 것이 이미 있습니다. 지우거나 다른 --out을 고르십시오.",
+                f"{requested} exists and is not a directory; remove it or choose another --out",
+            )
         )
     try:
         entries = list(_walk(target))
     except OSError as exc:
-        raise OutputError(f"cannot read {requested}: {exc.strerror}") from None
+        raise OutputError(
+            tr(
+                f"{requested}: 읽을 수 없습니다({exc.strerror}).",
+                f"cannot read {requested}: {exc.strerror}",
+            )
+        ) from None
     if not entries:
         return result
     manifest, damage = read_manifest(target)
     names = [name for name, _ in entries]
     if manifest is None and damage is None:
-        shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+        shown = ", ".join(names[:3]) + (
+            tr(f" 외 {len(names) - 3}개", f" and {len(names) - 3} more") if len(names) > 3 else ""
+        )
         raise OutputError(
-            f"{requested} already holds files reportgen did not make ({shown}) and no "
-            f"{MANIFEST}; nothing in it was touched. Choose a new or empty directory for --out"
+            tr(
+                f"{requested}: reportgen이 만들지 않은 파일({shown})이 있고 {MANIFEST}이 "
+                "없습니다. 아무것도 건드리지 않았습니다. --out에는 새 폴더나 빈 폴더를 "
+                "고르십시오.",
+                f"{requested} already holds files reportgen did not make ({shown}) and no "
+                f"{MANIFEST}; nothing in it was touched. Choose a new or empty directory for --out",
+            )
         )
     if damage is not None:
         result.damaged = True
         result.notes.append(
-            f"{requested}/{MANIFEST} is damaged ({damage}): every file is rebuilt, and the "
-            "files there that this build does not make are kept"
+            tr(
+                f"{requested}/{MANIFEST}이 손상되었습니다({damage}). 모든 파일을 새로 만들고, "
+                "이 빌드가 만들지 않는 파일은 그대로 둡니다.",
+                f"{requested}/{MANIFEST} is damaged ({damage}): every file is rebuilt, and the "
+                "files there that this build does not make are kept",
+            )
         )
         listed: dict[str, str] = {}
     else:
@@ -344,12 +393,19 @@ def claim(
     result.intact = manifest is not None and all(got == listed[n] for n, got in found.items())
     if changed and not force:
         shown = ", ".join(changed[:5]) + (
-            f" and {len(changed) - 5} more" if len(changed) > 5 else ""
+            tr(f" 외 {len(changed) - 5}개", f" and {len(changed) - 5} more")
+            if len(changed) > 5
+            else ""
         )
         raise OutputError(
-            f"{requested}: {shown} changed since reportgen wrote it (edited by hand?); nothing "
-            "was touched. Save your version under another name (it will be kept), or build "
-            "with --force to replace it"
+            tr(
+                f"{requested}: {shown}: reportgen이 쓴 뒤에 바뀌었습니다(손으로 고쳤나요?). "
+                "아무것도 건드리지 않았습니다. 고친 파일을 다른 이름으로 저장하거나(그러면 "
+                "그대로 남습니다), --force로 다시 만들어 바꾸십시오.",
+                f"{requested}: {shown} changed since reportgen wrote it (edited by hand?); "
+                "nothing was touched. Save your version under another name (it will be kept), "
+                "or build with --force to replace it",
+            )
         )
     for name, empty in entries:
         if name == MANIFEST or name in listed:
@@ -619,7 +675,12 @@ class Staging:
                 tempfile.mkdtemp(prefix=f"{_TMP_PREFIX}{self.target.name}.", dir=parent)
             )
         except OSError as exc:
-            raise OutputError(f"cannot write to {parent}: {exc.strerror}") from None
+            raise OutputError(
+                tr(
+                    f"{parent}에 쓸 수 없습니다({exc.strerror}). 다른 --out을 고르십시오.",
+                    f"cannot write to {parent}: {exc.strerror}",
+                )
+            ) from None
         self._fd = _try_lock(self.root)
         self.new.mkdir()
         self.work.mkdir()
@@ -679,7 +740,12 @@ def _carry(source: Path, dest: Path) -> None:
 def _check_names(files: Iterable[str]) -> None:
     for rel in files:
         if not is_plain_relative(rel):
-            raise OutputError(f"refusing to write outside the output directory: {quote(rel)}")
+            raise OutputError(
+                tr(
+                    f"결과 폴더 밖에는 쓰지 않습니다: {quote(rel)}",
+                    f"refusing to write outside the output directory: {quote(rel)}",
+                )
+            )
 
 
 def publish(
@@ -707,9 +773,14 @@ def _publish(owned: Claim, files: Mapping[str, bytes], stage: Staging) -> None:
     clashes = [n for n in owned.carried if _conflicts(n, files)]
     if clashes and not (owned.force or owned.damaged):
         raise OutputError(
-            f"{owned.requested}: {', '.join(clashes[:5])} is not reportgen's, and this build "
-            "makes a file of that name; nothing was touched. Move it away, or build with "
-            "--force to replace it"
+            tr(
+                f"{owned.requested}: {', '.join(clashes[:5])}: reportgen의 파일이 아닌데 이 "
+                "빌드가 같은 이름의 파일을 만듭니다. 아무것도 건드리지 않았습니다. 그 파일을 "
+                "옮기거나 --force로 바꾸십시오.",
+                f"{owned.requested}: {', '.join(clashes[:5])} is not reportgen's, and this "
+                "build makes a file of that name; nothing was touched. Move it away, or build "
+                "with --force to replace it",
+            )
         )
     carried = [n for n in owned.carried if n not in clashes]
     try:
@@ -735,7 +806,11 @@ def _publish(owned: Claim, files: Mapping[str, bytes], stage: Staging) -> None:
             return
     except OSError as exc:
         raise OutputError(
-            f"could not write {owned.requested} ({exc.strerror}); the previous output is unchanged"
+            tr(
+                f"{owned.requested}에 쓰지 못했습니다({exc.strerror}). 이전 결과는 그대로입니다.",
+                f"could not write {owned.requested} ({exc.strerror}); the previous output is "
+                "unchanged",
+            )
         ) from None
     _rescue(stage.new, target, owned, files)
 
@@ -851,14 +926,26 @@ def compare_with_disk(
     """
     problems = []
     if not target.is_dir():
-        return [f"{target}: no output here; run reportgen build first"]
+        return [
+            tr(
+                f"{target}: 여기에 결과가 없습니다. 먼저 reportgen build를 실행하십시오.",
+                f"{target}: no output here; run reportgen build first",
+            )
+        ]
     for rel in sorted(files):
         if member(target, rel) is None:
-            problems.append(f"{rel}: missing")
+            problems.append(tr(f"{rel}: 없습니다", f"{rel}: missing"))
         elif (rel == MANIFEST and digests is not None) or (skip and rel in skip):
             continue  # the manifest is what the digests came from
         elif file_digest(target, rel) != (
             digests[rel] if digests is not None else sha256(files[rel])
         ):
-            problems.append(f"{rel}: differs from what the records and templates give")
+            problems.append(_differs(rel))
     return problems
+
+
+def _differs(name: str) -> str:
+    return tr(
+        f"{name}: 기록과 서식으로 만든 것과 다릅니다",
+        f"{name}: differs from what the records and templates give",
+    )

@@ -145,14 +145,29 @@ def new_city(
     if name is not None:
         name = _check_name("--term-name", name, "민선8기")
     if kind not in SOURCES:
-        raise ReportgenError(f"{quote(kind)} is not a kind of local government: use 시, 군 or 구")
+        raise ReportgenError(
+            tr(
+                f"{quote(kind)}: 지방자치단체의 종류가 아닙니다. 시, 군, 구 중 하나를 쓰십시오.",
+                f"{quote(kind)} is not a kind of local government: use 시, 군 or 구",
+            )
+        )
     start = Period.half_year(start_text)
     end = Period.half_year(end_text) if end_text else regular_end(start)
     if end < start:
-        raise PeriodError(f"the term ends ({end}) before it starts ({start})")
+        raise PeriodError(
+            tr(
+                f"임기가 끝나는 반기({end})가 시작하는 반기({start})보다 앞섭니다.",
+                f"the term ends ({end}) before it starts ({start})",
+            )
+        )
     wrong = numbering.problem(number)
     if wrong:
-        raise ReportgenError(f"--numbering {quote(number)} is not a pledge number: {wrong}")
+        raise ReportgenError(
+            tr(
+                f"--numbering {quote(number)}: 공약 번호가 아닙니다. {wrong}",
+                f"--numbering {quote(number)} is not a pledge number: {wrong}",
+            )
+        )
     answers = NewCity(city, kind, start, end, name or term_name(start), number, cutoff)
     # The same models validate and build use: what init writes must pass them.
     try:
@@ -220,8 +235,12 @@ def write_city(
     """
     if directory.exists() and (not directory.is_dir() or any(directory.iterdir())):
         raise OutputError(
-            f"{directory} already exists and is not empty: init starts a new records "
-            "directory and never writes into one (choose a new name)"
+            tr(
+                f"{directory}: 이미 있고 비어 있지 않습니다. init은 새 기록 폴더를 만들 뿐 "
+                "있는 폴더에는 쓰지 않습니다. 새 이름을 고르십시오.",
+                f"{directory} already exists and is not empty: init starts a new records "
+                "directory and never writes into one (choose a new name)",
+            )
         )
     parent = directory.parent
     made: list[Path] = []
