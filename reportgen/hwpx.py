@@ -53,6 +53,8 @@ from . import hwpxml as hx
 from . import tables
 from .errors import TemplateError
 from .hwpxml import HP, Cell, Ids, StyleRef, cm
+from .i18n import tr
+from .josa import attach
 from .ooxml import PackageError, read_package, read_template
 from .tables import Table
 from .view import Line, MoneyTable, PledgeView, ReportInfo, ReportView
@@ -114,15 +116,81 @@ NON_BUDGET = "비          예          산"
 ANCHOR_BASE = 1_000_000_000
 
 
+# The parts of an HWPX package that are XML (the rest: mimetype, preview text and images).
+_XML_PARTS = (".xml", ".hpf", ".rdf")
+
+
+def check_template(path: Path, data: bytes, parts: dict[str, bytes]) -> None:
+    """Refuse a template whose parts would make HWPX files python-hwpx rejects (issue 27).
+
+    Every file written carries the template's parts, so one bad part in the
+    template is a bad part in every output. Checked once, when the template
+    is loaded: no part declares a DTD or holds an entity reference (the
+    template's sections are parsed without resolving entities, so a
+    reference would be copied as it stands, undefined, into every section
+    written), and python-hwpx's package validator finds no error (a false
+    ``mimetype``, a broken manifest, a part that is not well-formed …).
+    """
+    parser = etree.XMLParser(
+        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False
+    )
+    for name, blob in sorted(parts.items()):
+        if not name.endswith(_XML_PARTS):
+            continue
+        try:
+            root = etree.fromstring(blob, parser)
+        except (etree.XMLSyntaxError, ValueError) as exc:
+            raise TemplateError(
+                path,
+                tr(
+                    f"{attach(name, '이')} 올바른 XML이 아닙니다({exc}): 한글에서 열어 다시 저장하거나 "
+                    "tools/make_hwpx_template.py로 다시 만드세요",
+                    f"{name} is not well-formed XML ({exc}): open and save it again in "
+                    "Hancom Office, or remake it with tools/make_hwpx_template.py",
+                ),
+            ) from None
+        tree = root.getroottree()
+        declared = tree.docinfo.doctype or tree.docinfo.internalDTD is not None
+        if declared or any(True for _ in root.iter(etree.Entity)):
+            raise TemplateError(
+                path,
+                tr(
+                    f"{name}에 DOCTYPE/ENTITY 선언이나 엔터티 참조가 있습니다(한글 문서에는 "
+                    "없는 것으로, 그대로 두면 만드는 모든 HWPX가 깨집니다): 한글에서 열어 다시 "
+                    "저장하거나 tools/make_hwpx_template.py로 다시 만드세요",
+                    f"{name} holds a DOCTYPE/ENTITY declaration or an entity reference (no "
+                    "Hancom document has one; every HWPX made from it would be broken): open "
+                    "and save it again in Hancom Office, or remake it with "
+                    "tools/make_hwpx_template.py",
+                ),
+            )
+    from hwpx.tools.package_validator import validate_package
+
+    errors = validate_package(data).errors
+    if errors:
+        shown = "; ".join(f"{e.part_name}: {e.message}" for e in errors[:3])
+        raise TemplateError(
+            path,
+            tr(
+                f"python-hwpx의 검사기가 거부하는 HWPX입니다({shown}): 한글에서 열어 "
+                "다시 저장하거나 tools/make_hwpx_template.py로 다시 만드세요",
+                f"an HWPX python-hwpx's validator rejects ({shown}): open and save it again "
+                "in Hancom Office, or remake it with tools/make_hwpx_template.py",
+            ),
+        )
+
+
 class HwpxTemplate:
     """``templates/report.hwpx`` read once: its parts, named styles, cell fills, page setup."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         try:
-            self.parts = read_package(read_template(path))
+            data = read_template(path)
+            self.parts = read_package(data)
         except (PackageError, ValueError, OSError) as exc:
             raise TemplateError(path, f"is not a readable HWPX package ({exc})") from None
+        check_template(path, data, self.parts)
         for part in (hx.HEADER_PART, hx.SECTION_PART, "mimetype"):
             if part not in self.parts:
                 raise TemplateError(path, f"lacks {part}")

@@ -216,9 +216,12 @@ class HwpxOutput:
     after_files: bool = False
 
     def write(self, report: ReportView, job: WriteJob) -> list[OutputFile]:
-        from .hwpx import booklet_hwpx
+        from .hwpx import booklet_hwpx, load_template
 
         template = job.templates / "report.hwpx"
+        # Loaded and checked once, here: a bad template is refused before any
+        # worker starts, and the workers inherit the checked template.
+        load_template(template)
         keys = job.pledge_keys("report.hwpx")
         state = _HwpxPledges(report, keys, job.previous, job.info, template)
         documents = parallel_map(_hwpx_pledge, len(report.pledges), state, job.workers, None)
