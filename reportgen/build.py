@@ -226,6 +226,7 @@ def _render_report(
                     workdir=workdir,
                     booklet=booklet_name(report),
                     pledges=in_booklet,
+                    titles={v.anchor: v.document_title for v in report.pledges},
                     progress=pdf_progress,
                 )
             )

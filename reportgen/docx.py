@@ -41,6 +41,43 @@ from .errors import TemplateError
 from .view import PledgeView, ReportInfo, ReportView
 
 DOCUMENT_PART = "word/document.xml"
+CORE_PART = "docProps/core.xml"
+_CORE_NS = {
+    "dc": "http://purl.org/dc/elements/1.1/",
+    "cp": "http://schemas.openxmlformats.org/package/2006/metadata/core-properties",
+}
+
+
+@dataclass(frozen=True)
+class DocumentProperties:
+    """A document's title, author and language (문서 정보), as Word's 속성 and a PDF show them.
+
+    LibreOffice carries them into the PDF's document information and XMP
+    (PDF/A asks for a title; a screen reader announces it and the language).
+    """
+
+    title: str
+    author: str
+    language: str = "ko-KR"
+
+    def apply(self, core: bytes) -> bytes:
+        """``docProps/core.xml`` with these properties (the template's others kept)."""
+        parser = etree.XMLParser(resolve_entities=False, no_network=True)
+        root = etree.fromstring(core, parser)
+        for key, value in (
+            ("dc:title", self.title),
+            ("dc:creator", self.author),
+            ("dc:language", self.language),
+            ("cp:lastModifiedBy", self.author),
+        ):
+            prefix, name = key.split(":")
+            found = root.find(key, _CORE_NS)
+            if found is None:
+                found = etree.SubElement(root, f"{{{_CORE_NS[prefix]}}}{name}")
+            found.text = value
+        return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
 STYLES_PART = "word/styles.xml"
 #: A4 less 2 cm margins (17.0 cm), for a template whose section gives no page size.
 DEFAULT_TEXT_WIDTH = 9638
@@ -184,9 +221,17 @@ class CompiledTemplate:
             return None
         return xml[len(self.head) : len(xml) - len(self.tail)]
 
-    def package_with(self, content: str, context: dict[str, Any], mark: str = "") -> bytes:
+    def package_with(
+        self,
+        content: str,
+        context: dict[str, Any],
+        mark: str = "",
+        properties: DocumentProperties | None = None,
+    ) -> bytes:
         parts = dict(self.package)
         parts[DOCUMENT_PART] = (self.head + content + self.tail).encode("utf-8")
+        if properties is not None and CORE_PART in parts:
+            parts[CORE_PART] = properties.apply(parts[CORE_PART])
         for name, template in self.parts.items():
             where = f"{self.path} ({name})"
             text = sandbox.render(template, context, where, self.part_sources.get(name, ""))
@@ -421,10 +466,14 @@ class DocxWriter:
         self, view: PledgeView, report: ReportInfo | ReportView, number: int, content: str
     ) -> bytes:
         context = {"p": view, "report": report, "p_number": number}
-        return self.pledge.package_with(content, context, view.draft_mark)
+        properties = DocumentProperties(view.document_title, report.city)
+        return self.pledge.package_with(content, context, view.draft_mark, properties)
 
     def booklet_document(self, report: ReportView, contents: list[str]) -> bytes:
         """Cover, 총괄표, 목차, then every pledge's pages (each starts a new page)."""
         context = {"report": report}
         front = self.booklet.render_content(context)
-        return self.booklet.package_with(front + "".join(contents), context, report.draft_mark)
+        properties = DocumentProperties(report.document_title, report.city)
+        return self.booklet.package_with(
+            front + "".join(contents), context, report.draft_mark, properties
+        )

@@ -590,6 +590,7 @@ def to_pdf(
     *,
     booklet: str | None = None,
     pledges: Sequence[tuple[str, str]] = (),
+    titles: dict[str, str] | None = None,
     progress: Progress | None = None,
 ) -> dict[str, bytes]:
     """Convert in-memory DOCX files (name -> bytes) to PDFs (name.pdf -> bytes).
@@ -598,6 +599,8 @@ def to_pdf(
     pledge's DOCX name and its bookmark in the booklet, in booklet order),
     the booklet is converted in parts and each pledge's PDF cut from it (see
     the module's docstring); other documents are converted each on its own.
+    ``titles`` gives each pledge's PDF its own title (by bookmark), which an
+    extract would otherwise inherit from the booklet.
     ``progress(done, total)`` is called as PDFs are finished. Files go to a
     scratch directory inside ``workdir`` (the build's staging directory; the
     system's temporary directory if None), removed afterwards.
@@ -638,9 +641,9 @@ def to_pdf(
                 starts = [doc.anchor_pages[a] for a in doc.anchors]
                 ends = [s - 1 for s in starts[1:]] + [doc.pages]
                 ranges = list(zip(starts, ends, strict=True))
-                for anchor, data in zip(
-                    doc.anchors, pdfbooklet.cut_pages(pdf, ranges), strict=True
-                ):
+                named = [(titles or {}).get(a, "") for a in doc.anchors]
+                cut = pdfbooklet.cut_pages(pdf, ranges, named if all(named) else ())
+                for anchor, data in zip(doc.anchors, cut, strict=True):
                     deliver(pledge_names[anchor], data)
                     done.add(pledge_names[anchor])
 
@@ -695,22 +698,26 @@ def to_pdf(
 
 
 # "/CreationDate (D:20261123131500+00'00')" and "/ID [<hex><hex>]"
-_DATE = re.compile(rb"/(CreationDate|ModDate)\s*\((D:[0-9+\-Z']+)\)")
+_DATE = re.compile(rb"/(CreationDate|ModDate)\s*\((D:[0-9]{14})[0-9+\-Z']*\)")
+# The same times in the XMP (PDF/A asks both to agree): "2026-11-23T13:15:00Z".
+_XMP_DATE = re.compile(
+    rb"<xmp:(CreateDate|ModifyDate|MetadataDate)>([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8})"
+)
 _ID = re.compile(rb"/ID\s*\[\s*<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>\s*\]")
 # LibreOffice's own checksum covers the time stamps above.
 _CHECKSUM = re.compile(rb"/DocChecksum\s*/([0-9A-Fa-f]+)")
 
 
-def _same_length(value: bytes, fill: bytes) -> bytes:
-    return (fill * (len(value) // len(fill) + 1))[: len(value)]
-
-
 def reproducible_pdf(data: bytes) -> bytes:
     """Fix the creation time and file ID LibreOffice writes, keeping every offset."""
 
+    # Only the date and time are fixed; the time zone after them is kept, so
+    # the document information and the XMP still say the same time.
     def date(m: re.Match[bytes]) -> bytes:
-        fixed = _same_length(m.group(2), b"D:20000101000000")
-        return m.group(0).replace(m.group(2), fixed)
+        return m.group(0).replace(m.group(2), b"D:20000101000000", 1)
+
+    def xmp_date(m: re.Match[bytes]) -> bytes:
+        return m.group(0).replace(m.group(2), b"2000-01-01T00:00:00", 1)
 
     def file_id(m: re.Match[bytes]) -> bytes:
         out = m.group(0)
@@ -721,4 +728,5 @@ def reproducible_pdf(data: bytes) -> bytes:
     def checksum(m: re.Match[bytes]) -> bytes:
         return m.group(0).replace(m.group(1), b"0" * len(m.group(1)))
 
-    return _CHECKSUM.sub(checksum, _ID.sub(file_id, _DATE.sub(date, data)))
+    fixed = _XMP_DATE.sub(xmp_date, _DATE.sub(date, data))
+    return _CHECKSUM.sub(checksum, _ID.sub(file_id, fixed))

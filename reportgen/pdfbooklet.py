@@ -367,19 +367,27 @@ def page_count(pdf: bytes) -> int:
     return len(PdfReader(io.BytesIO(pdf)).pages)
 
 
-def cut_pages(pdf: bytes, ranges: Sequence[tuple[int, int]]) -> list[bytes]:
-    """Each range of pages (first and last, 1-based) as a PDF of its own."""
+def cut_pages(
+    pdf: bytes, ranges: Sequence[tuple[int, int]], titles: Sequence[str] = ()
+) -> list[bytes]:
+    """Each range of pages (first and last, 1-based) as a PDF of its own.
+
+    ``titles`` (one per range) replaces the title the extract would inherit
+    from the booklet, in the document information and the XMP alike.
+    """
     from pypdf import PdfReader, PdfWriter
 
     reader = PdfReader(io.BytesIO(pdf))
     for page in reader.pages:
         prune_fonts(page)
     out = []
-    for first, last in ranges:
+    for k, (first, last) in enumerate(ranges):
         writer = PdfWriter()
         for number in range(first, last + 1):
             writer.add_page(reader.pages[number - 1])
         _carry_document_info(reader, writer)
+        if k < len(titles):
+            _retitle(writer, titles[k])
         buffer = io.BytesIO()
         writer.write(buffer)
         out.append(buffer.getvalue())
@@ -443,6 +451,35 @@ def join(pdfs: Sequence[bytes], links: dict[str, int] | None = None) -> bytes:
     return buffer.getvalue()
 
 
+# The title in LibreOffice's XMP: <dc:title><rdf:Alt><rdf:li xml:lang="x-default">…
+_XMP_TITLE = re.compile(
+    rb'(<dc:title>\s*<rdf:Alt>\s*<rdf:li xml:lang="x-default">)(.*?)(</rdf:li>)', re.S
+)
+# A fixed time for the document information, as reportgen.pdf.reproducible_pdf
+# gives LibreOffice's own files: "D:20261204193557Z'" -> "D:20000101000000Z'".
+_INFO_TIME = re.compile(r"^D:[0-9]{14}")
+
+
+def _retitle(writer: Any, title: str) -> None:
+    """Give ``writer``'s PDF the title ``title``: document information and XMP agree."""
+    from xml.sax.saxutils import escape
+
+    from pypdf.generic import NameObject, TextStringObject
+
+    writer._info.get_object()[NameObject("/Title")] = TextStringObject(title)
+    metadata = writer._root_object.get("/Metadata")
+    if metadata is None:
+        return
+    stream = metadata.get_object()
+    text = escape(title).encode("utf-8")
+    stream.set_data(_XMP_TITLE.sub(lambda m: m.group(1) + text + m.group(3), stream.get_data()))
+
+
+def _copied(writer: Any, value: Any) -> Any:
+    """``value`` of another PDF as an object of ``writer`` (indirect objects cloned)."""
+    return value.clone(writer) if hasattr(value, "clone") else value
+
+
 def _carry_document_info(reader: object, writer: object) -> None:
     from pypdf import PdfReader, PdfWriter
     from pypdf.generic import NameObject
@@ -450,8 +487,21 @@ def _carry_document_info(reader: object, writer: object) -> None:
     assert isinstance(reader, PdfReader) and isinstance(writer, PdfWriter)
     info = reader.metadata
     if info:
-        writer.add_metadata({k: v for k, v in info.items() if isinstance(v, str)})
+        writer.add_metadata(
+            {
+                k: _INFO_TIME.sub("D:20000101000000", v) if k.endswith("Date") else v
+                for k, v in info.items()
+                if isinstance(v, str)
+            }
+        )
     root = reader.trailer["/Root"].get_object()
-    lang = root.get("/Lang") if isinstance(root, dict) else None
-    if lang is not None:
-        writer._root_object[NameObject("/Lang")] = lang
+    if not isinstance(root, dict):
+        return
+    # What makes the file PDF/A and says its language: the XMP (pdfaid, title,
+    # author, agreeing with the document information above), the output
+    # intent (the colour space of every page) and /Lang. pypdf copies pages,
+    # not the catalogue, so they are carried over here.
+    for key in ("/Lang", "/Metadata", "/OutputIntents"):
+        value = root.get(key)
+        if value is not None:
+            writer._root_object[NameObject(key)] = _copied(writer, root.raw_get(key))

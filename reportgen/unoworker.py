@@ -19,8 +19,8 @@ on standard output:
     lay it out; answer ``{"id": ID, "pages": N, "anchors": {BOOKMARK: PAGE}}``
     (physical pages, 1-based).
 ``{"op": "export", "id": ID, "path": PDF, "first_page": N or null}``
-    number the first page N (the rest follow), export the PDF, close the
-    document; answer ``{"id": ID, "pages": N}``.
+    number the first page N (the rest follow), export the PDF (PDF/A-2b,
+    tagged), close the document; answer ``{"id": ID, "pages": N}``.
 ``{"op": "close", "id": ID}``, ``{"op": "quit"}``.
 
 A failure answers ``{"id": ID, "error": MESSAGE}``. This file imports only
@@ -181,6 +181,12 @@ class Worker:
     def export(self, ident, path, first_page):  # type: ignore[no-untyped-def]
         doc = self.docs[ident]
         if _is_text(doc):
+            # The PDF's /Lang comes from the document's language, which
+            # LibreOffice takes from w:lang's western value (en-US in Korean
+            # documents): the report is Korean, and a screen reader should say so.
+            korean = Locale("ko", "KR", "")
+            doc.getDocumentProperties().Language = korean
+            doc.createInstance("com.sun.star.text.Defaults").setPropertyValue("CharLocale", korean)
             if first_page is not None:
                 first = doc.getText().createEnumeration().nextElement()
                 first.setPropertyValue("PageNumberOffset", int(first_page))
@@ -188,7 +194,12 @@ class Worker:
         else:
             filter_name = "calc_pdf_Export"
         # Automatically inserted blank pages (a first page numbered even) stay out.
-        options = uno.Any("[]com.sun.star.beans.PropertyValue", _props(IsSkipEmptyPages=True))
+        # PDF/A-2b (국가기록원 keeps records as PDF/A: fonts embedded, XMP with
+        # the title, author and language) and tagged for screen readers.
+        options = uno.Any(
+            "[]com.sun.star.beans.PropertyValue",
+            _props(IsSkipEmptyPages=True, SelectPdfVersion=2, UseTaggedPDF=True),
+        )
         doc.storeToURL(
             uno.systemPathToFileUrl(path), _props(FilterName=filter_name, FilterData=options)
         )

@@ -301,6 +301,8 @@ class PledgeView:
     # "초안 …" where an unconfirmed draft feeds these pages (or in a preview): every
     # writer prints it on every page (a header line, a banner), "" otherwise.
     draft_mark: str = ""
+    # The document's title (문서 정보, a PDF's title): "1-4-5 공약명 (2022년 상반기)".
+    document_title: str = ""
 
 
 NOT_RECORDED = "(기록 없음)"
@@ -718,6 +720,7 @@ def pledge_view(pledge: Pledge, period: Period, settings: ReportSettings) -> Ple
         non_budget=pledge.non_budget,
         drafts=asof.draft_sources,
         groups=groups,
+        document_title=f"{pledge.id} {title_of(asof)} ({period.in_words})",
         group_line=GROUP_SEPARATOR.join(f"{g.level} {g.key} {g.name}" for g in groups),
         progress_rate=rate,
         progress_rate_text="" if rate is None else f"{format_amount(rate)}%",
@@ -853,6 +856,8 @@ class ReportView:
     # and the two lines that carry it: the cover's and the 총괄's unit line.
     as_of_text: str = ""
     cover_line: str = ""  # "2024년 상반기 추진실적 (6월말 기준)"
+    # The booklet's title (문서 정보, a PDF's title): "고양시 … 보고서 (2022년 상반기)".
+    document_title: str = ""
     summary_unit: str = "(단위 : 개, %)"  # "(2024. 6. 30. 기준, 단위 : 개, %)"
 
 
@@ -1039,6 +1044,7 @@ def assemble_report(
         term_span=info.term_span,
         period=info.period,
         period_words=info.period_words,
+        document_title=f"{info.city} {info.title} ({info.period_words})",
         pledges=views,
         summary=whole.statuses,
         total=whole.total,

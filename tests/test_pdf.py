@@ -271,6 +271,43 @@ def test_pdf_embeds_korean_fonts(built):
     assert "NanumMyeongjo" in names and "NanumGothic" in names, names
 
 
+def _run(*args: str) -> str:
+    return subprocess.run(args, capture_output=True, text=True, check=True).stdout
+
+
+def test_every_pdf_is_pdfa_2b_with_title_author_and_language(built):
+    """PDF/A-2b (국가기록원): XMP saying so, with the title and author the document
+    information gives, the same (fixed) time in both, Korean as the language, the
+    output intent, every font embedded — the booklet and each pledge's extract."""
+    from pypdf import PdfReader
+
+    pdfs = [_booklet_pdf(built), *sorted((built / "공약별").glob("*.pdf"))]
+    assert len(pdfs) == 3
+    for pdf in pdfs:
+        meta = _run("pdfinfo", "-meta", str(pdf))
+        assert "<pdfaid:part>2</pdfaid:part>" in meta, pdf.name
+        assert "<pdfaid:conformance>B</pdfaid:conformance>" in meta, pdf.name
+        info = dict(
+            line.split(":", 1) for line in _run("pdfinfo", str(pdf)).splitlines() if ":" in line
+        )
+        title, author = info["Title"].strip(), info["Author"].strip()
+        if pdf == pdfs[0]:
+            assert title == "고양시 민선7기 공약 추진실적 보고서 (2022년 상반기)"
+        else:  # an extract has its pledge's title, not the booklet's
+            name = pdf.stem.split(" ", 1)[1]  # the file name pads the number: 01-04-03
+            assert title.split(" ", 1)[1] == f"{name} (2022년 상반기)", (pdf.name, title)
+        assert author == "고양시"
+        assert f'<rdf:li xml:lang="x-default">{title}</rdf:li>' in meta, (pdf.name, meta)
+        assert f"<rdf:li>{author}</rdf:li>" in meta
+        assert "<xmp:CreateDate>2000-01-01T00:00:00" in meta
+        assert info["CreationDate"].strip().endswith("2000 UTC"), info["CreationDate"]
+        root = PdfReader(pdf).trailer["/Root"]
+        assert root["/Lang"] == "ko-KR"
+        assert root["/OutputIntents"], pdf.name
+        fonts = _run("pdffonts", str(pdf)).splitlines()[2:]
+        assert fonts and all(" yes " in row for row in fonts), fonts
+
+
 def test_pdf_text_holds_every_title_and_key_figures(built):
     text = "\n".join(_pages(_booklet_pdf(built)))
     flat = re.sub(r"\s+", "", text)
