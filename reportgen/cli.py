@@ -768,6 +768,37 @@ def publish(
     click.echo(tr(f"열어 보십시오: {target / 'index.html'}", f"open {target / 'index.html'}"))
 
 
+@main.command("check-plan")
+@click.argument(
+    "file", metavar="FILE", type=click.Path(path_type=Path, dir_okay=False, exists=True)
+)
+@RECORDS
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help=tr("스크립트용 JSON으로 출력합니다.", "Print JSON, for scripts."),
+)
+def check_plan_command(file: Path, records_dir: Path, as_json: bool) -> None:
+    """공표된 공약 목록(FILE)과 기록을 맞춰 봅니다 (일치도).
+
+    Lists every pledge of the published list (XLSX or CSV, as init --pledges
+    reads it) that is missing from the records, renamed, merged or split, and
+    number or title mismatches, each with the 공약 조정 that explains it or
+    none; exit 1 when anything is unexplained.
+    """
+    from .plancheck import check_plan
+
+    found = check_plan(records_dir, file)
+    if as_json:
+        click.echo(found.to_json())
+    else:
+        for line in found.lines():
+            click.echo(line)
+    if found.unexplained:
+        raise SystemExit(1)
+
+
 @main.command(
     "status",
     short_help=tr(
