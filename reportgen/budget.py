@@ -135,8 +135,14 @@ def _table(
             subtotal = _column_sums(rows, n, executed=executed)
             rows.append(_row("소계", "subtotal", subtotal, zero=True, executed=executed))
         blocks.append(BudgetBlock(name, tuple(rows)))
+    # A table with no sub-project (nothing secured yet) has nothing to add up:
+    # its 계 stays blank, as a blank cell does, rather than claiming "0".
     grand = _row(
-        "계", "total", _column_sums(source_rows, n, executed=executed), zero=True, executed=executed
+        "계",
+        "total",
+        _column_sums(source_rows, n, executed=executed),
+        zero=bool(blocks),
+        executed=executed,
     )
     return BudgetTable(kind, tuple(columns), grand, tuple(blocks))
 

@@ -1212,8 +1212,10 @@ class _Writer:
                     (sheet.secured, MT_TOTAL + 1, money.executed),
                 )
                 for k, (place, sum_col, value) in enumerate(cells):
-                    if place is None:  # withdrawn: no plan
-                        figure.figure(ws, r, c0 + k, None)
+                    # Withdrawn (no plan), or a table with no rows (nothing secured
+                    # yet): no range to add up, and none written backwards ($B$17:$B$16).
+                    if place is None or place.last_row < place.first_row:
+                        figure.figure(ws, r, c0 + k, value)
                         continue
                     labels = f"{sheet.ref}!{_abs(place.first_row, MT_LABEL)}:{_abs(place.last_row, MT_LABEL)}"
                     sums = f"{sheet.ref}!{_abs(place.first_row, sum_col)}:{_abs(place.last_row, sum_col)}"

@@ -636,3 +636,30 @@ def test_diff_says_a_withdrawn_pledge_dropped_its_plan():
     assert change.kind == "removed" and change.where[-1] == "계"
     assert change.old == "45,050" and change.difference == "△45,050"
     assert change.new == "없음 (폐기로 투자계획 철회)"
+
+
+def test_an_empty_secured_table_prints_no_zero_and_the_workbook_no_reversed_range(tmp_path):
+    """가람군 2-2 secured nothing by 2023H2: its 계 is blank (not "0"), and the workbook's
+    formulas never name a range that runs backwards ($B$17:$B$16) (issue 24)."""
+    import re
+    import zipfile
+
+    from reportgen.view import pledge_view
+
+    records = load_records(_dir(GUN))
+    assert records.settings is not None
+    pledge = next(p for p in records.pledges if p.id == "2-2")
+    view = pledge_view(pledge, Period.parse("2023H2"), records.settings)
+    assert not view.secured_table.rows and view.secured_table.grand_total.total.text == ""
+    for example in EXAMPLE_LIST:
+        for period in (example.old, example.new):
+            out = tmp_path / f"{example.name}-{period}"
+            args = ["build", period, "--records", str(_dir(example)), "--out", str(out)]
+            result = CliRunner().invoke(main, [*args, "--templates", str(TEMPLATES)])
+            assert result.exit_code == 0, result.output
+            (book,) = out.glob("*.xlsx")
+            with zipfile.ZipFile(book) as z:
+                xml = "".join(z.read(n).decode() for n in z.namelist() if n.endswith(".xml"))
+            ranges = re.findall(r"\$?[A-Z]+\$?(\d+):\$?[A-Z]+\$?(\d+)", xml)
+            backwards = [r for r in ranges if int(r[1]) < int(r[0])]
+            assert not backwards, (example.name, period, backwards[:3])
