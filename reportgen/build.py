@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import __version__
+from . import SHIPPED_TEMPLATES, __version__
 from .bulk import bulk_allocation
 from .errors import PeriodError, Problem, ReportgenError
 from .fingerprint import code_fingerprint
@@ -87,6 +87,26 @@ class DraftsRefused(ReportgenError):
                 "preview. Nothing was written.",
             )
         )
+
+
+ALL_TEMPLATES = tuple(dict.fromkeys(n for w in WRITERS.values() for n in w.templates))
+
+
+def templates_for(given: Path | None, records_dir: Path) -> Path:
+    """The templates a build of ``records_dir`` uses.
+
+    ``--templates`` when given; else the city's own, ``<records>/templates/``
+    or a ``templates/`` beside the records folder (the repository's layout,
+    a city's folder holding ``records/`` and ``templates/``) when it holds a
+    template; else the ones shipped with reportgen, so a build from any folder
+    works without a copy of the repository.
+    """
+    if given is not None:
+        return given
+    for own in (records_dir / "templates", records_dir.parent / "templates"):
+        if any((own / name).is_file() for name in ALL_TEMPLATES):
+            return own
+    return SHIPPED_TEMPLATES
 
 
 def template_files(formats: Sequence[str]) -> tuple[str, ...]:

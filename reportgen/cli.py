@@ -33,10 +33,12 @@ RECORDS = click.option(
 TEMPLATES = click.option(
     "--templates",
     type=click.Path(path_type=Path, file_okay=False),
-    default=Path("templates"),
+    default=None,
     help=tr(
-        "서식 파일(DOCX, XLSX, HWPX)이 있는 폴더입니다. [기본값: templates]",
-        "Directory of the templates (DOCX, XLSX, HWPX). [default: templates]",
+        "서식 파일(DOCX, XLSX, HWPX)이 있는 폴더입니다. [기본값: 기록 폴더의 templates/ 또는 "
+        "그 옆의 templates/, 없으면 reportgen에 들어 있는 서식]",
+        "Directory of the templates (DOCX, XLSX, HWPX). [default: <records>/templates/ or a "
+        "templates/ beside the records folder, else the templates shipped with reportgen]",
     ),
 )
 
@@ -239,7 +241,7 @@ def schema(records_dir: Path, out: Path | None) -> None:
 def build(
     period: Period,
     records_dir: Path,
-    templates: Path,
+    templates: Path | None,
     out: Path | None,
     check_only: bool,
     strict: bool,
@@ -256,8 +258,10 @@ def build(
 
     Without PERIOD, the newest half-year the records report on.
     """
-    from .build import kept_files, latest_reported, verify
+    from .build import kept_files, latest_reported, templates_for, verify
     from .writers import DEFAULT_FORMATS
+
+    templates = templates_for(templates, records_dir)
 
     formats = (*DEFAULT_FORMATS, *(["hwpx"] if hwpx else []), *(["html"] if site else []))
 
@@ -696,7 +700,7 @@ def publish(
     ctx: click.Context,
     period: Period | None,
     records_dir: Path,
-    templates: Path,
+    templates: Path | None,
     whole_term: bool,
     out: Path | None,
     pdf: bool | None,
@@ -710,6 +714,9 @@ def publish(
     index.html at its root beside the DOCX, workbook, HWPX (and PDF) it links to.
     With --all, every reported period of the term, each in a folder of its own.
     """
+    from .build import templates_for
+
+    templates = templates_for(templates, records_dir)
     if pdf is None:
         from .pdf import missing
 
@@ -1033,11 +1040,11 @@ def intake_export(period: Period, records_dir: Path, dept: str | None, out: Path
 
     books = export_workbooks(records_dir, period, dept)
     target = out or Path(f"intake-{period}")
-    from .build import protected_paths
+    from .build import protected_paths, templates_for
 
     # A department's returned file is never overwritten: add_files refuses a
     # file changed since reportgen wrote it.
-    protected = protected_paths(records_dir, Path("templates"))
+    protected = protected_paths(records_dir, templates_for(None, records_dir))
     for path in add_files(target, books, version=__version__, force=False, protected=protected):
         click.echo(tr(f"썼습니다: {path}", f"wrote {path}"))
 
@@ -1174,7 +1181,7 @@ def diff_command(
     force: bool,
 ) -> None:
     """Compare the reports of OLD and NEW (e.g. 2021H2 2022H1) pledge by pledge."""
-    from .build import protected_paths
+    from .build import protected_paths, templates_for
     from .diff import diff_records, echo_summary, output_names
     from .diff_docx import render_docx
     from .output import add_files
@@ -1184,7 +1191,7 @@ def diff_command(
     if out is not None:  # diff_OLD_NEW.json and the 신·구 대비표 diff_OLD_NEW.docx
         json_name, docx_name = output_names(result)
         files = {json_name: result.to_json().encode("utf-8"), docx_name: render_docx(result)}
-        protected = protected_paths(records_dir, Path("templates"))
+        protected = protected_paths(records_dir, templates_for(None, records_dir))
         for path in add_files(out, files, version=__version__, force=force, protected=protected):
             click.echo(tr(f"썼습니다: {path}", f"wrote {path}"))
     if exit_code and result.changed:

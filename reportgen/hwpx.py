@@ -49,8 +49,8 @@ from pathlib import Path
 
 from lxml import etree
 
+from . import SHIPPED_TEMPLATES, tables
 from . import hwpxml as hx
-from . import tables
 from .errors import TemplateError
 from .hwpxml import HP, Cell, Ids, StyleRef, cm
 from .i18n import tr
@@ -59,7 +59,7 @@ from .ooxml import PackageError, read_package, read_template
 from .tables import Table
 from .view import Line, MoneyTable, PledgeView, ReportInfo, ReportView
 
-DEFAULT_TEMPLATE = Path(__file__).resolve().parent.parent / "templates" / "report.hwpx"
+DEFAULT_TEMPLATE = SHIPPED_TEMPLATES / "report.hwpx"
 
 STYLE_NAMES = (
     "보고서제목",
