@@ -69,6 +69,8 @@ from typing import Any
 
 from .asof import SECTIONS, pledge_as_of
 from .errors import OutputError, PeriodError, ReportgenError
+from .i18n import tr
+from .josa import attach
 from .model import Pledge
 from .periods import Period, ReportWindows, Term
 from .text import clean_text, clean_tree
@@ -104,7 +106,13 @@ class PledgeRollForward:
     def describe(self, period: Period) -> list[str]:
         head = f"{self.file.name} ({self.pledge_id}): "
         if self.skipped:
-            return [head + f"skipped: already recorded (reports.{period} exists)"]
+            return [
+                head
+                + tr(
+                    f"건너뜀: 이미 기록되어 있습니다(reports.{period}이 있음)",
+                    f"skipped: already recorded (reports.{period} exists)",
+                )
+            ]
         done = []
         if self.report_drafted:
             if self.carried:
@@ -112,28 +120,46 @@ class PledgeRollForward:
                 for name, source in self.carried.items():
                     by_source.setdefault(source, []).append(name)
                 parts = "; ".join(
-                    f"{', '.join(names)} from {source}"
+                    tr(f"{source}에서 {', '.join(names)}", f"{', '.join(names)} from {source}")
                     for source, names in sorted(by_source.items())
                 )
-                done.append(f"drafted reports.{period} ({parts})")
+                done.append(
+                    tr(
+                        f"reports.{period} 초안 작성({parts})",
+                        f"drafted reports.{period} ({parts})",
+                    )
+                )
             else:
-                done.append(f"drafted reports.{period} (empty: no earlier report to carry from)")
+                done.append(
+                    tr(
+                        f"reports.{period} 초안 작성(비어 있음: 가져올 이전 보고가 없음)",
+                        f"drafted reports.{period} (empty: no earlier report to carry from)",
+                    )
+                )
             if self.carried_from_draft:
                 done.append(
-                    "note: "
-                    + ", ".join(self.carried_from_draft)
-                    + " came from an unconfirmed draft"
+                    tr(
+                        "참고: "
+                        + ", ".join(self.carried_from_draft)
+                        + "은(는) 확인하지 않은 초안에서 가져왔습니다",
+                        "note: "
+                        + ", ".join(self.carried_from_draft)
+                        + " came from an unconfirmed draft",
+                    )
                 )
         if self.achievements_drafted:
+            when = self.achieved or period.previous
             done.append(
-                f"drafted achievements {self.achieved or period.previous} from the plan for "
-                f"{self.achieved or period.previous} "
-                f"({self.achievements_drafted} item(s))"
+                tr(
+                    f"{when} 계획에서 {when} 추진실적 초안 작성(항목 {self.achievements_drafted}개)",
+                    f"drafted achievements {when} from the plan for {when} "
+                    f"({self.achievements_drafted} item(s))",
+                )
             )
         elif self.achievements_note:
             done.append(self.achievements_note)
         lines = [head + "; ".join(done)]
-        lines += [f"    to do: {item}" for item in self.todo]
+        lines += [tr(f"    할 일: {item}", f"    to do: {item}") for item in self.todo]
         return lines
 
 
@@ -162,13 +188,22 @@ class RollForwardResult:
             out += [f"  {line}" for line in pledge.describe(self.period)]
         if self.drafted:
             out.append(
-                'Drafts are marked "draft": true. `reportgen validate` warns about each one '
-                "and `reportgen build --strict` refuses them until a person has checked it "
-                'and removed "draft" (초안 확인 후 "draft" 삭제).'
+                tr(
+                    '초안에는 "draft": true 표시가 붙습니다. 사람이 확인하고 확정할 때까지 '
+                    "reportgen validate가 초안마다 경고하고 reportgen build --strict와 "
+                    "publish는 만들지 않습니다(확정: reportgen confirm).",
+                    'Drafts are marked "draft": true. `reportgen validate` warns about each one '
+                    "and `reportgen build --strict` refuses them until a person has checked it "
+                    "and confirmed it (reportgen confirm).",
+                )
             )
         out.append(
-            f"{len(self.written)} file(s) written, {len(self.skipped)} pledge(s) skipped "
-            "(already recorded)."
+            tr(
+                f"파일 {len(self.written)}개를 썼고, 이미 기록된 공약 {len(self.skipped)}개는 "
+                "건너뛰었습니다.",
+                f"{len(self.written)} file(s) written, {len(self.skipped)} pledge(s) skipped "
+                "(already recorded).",
+            )
         )
         return out
 
@@ -180,14 +215,17 @@ class RollForwardResult:
 def _next_term_name(term: Term) -> str:
     m = re.search(r"([0-9]+)([^0-9]*)$", term.name)
     if not m:
-        return "the next term"
+        return tr("다음 임기", "the next term")
     return term.name[: m.start(1)] + str(int(m.group(1)) + 1) + m.group(2)
 
 
 def _refuse_year(period: Period) -> None:
     if period.is_year:
         raise PeriodError(
-            f"{period} is a year; a report is for a half-year such as {period}H1 or {period}H2"
+            tr(
+                f"{period}: 연도입니다. 보고는 {period}H1이나 {period}H2처럼 반기마다 합니다.",
+                f"{period} is a year; a report is for a half-year such as {period}H1 or {period}H2",
+            )
         )
 
 
@@ -196,28 +234,49 @@ def _refuse_period(period: Period, term: Term, latest: Period | None, directory:
     if period > term.end:
         nxt = term.end.next
         raise PeriodError(
-            f"{period} is after the end of {term.name} ({term.span_label}); its last report is "
-            f"{term.end}. From {nxt} the city has a new term ({_next_term_name(term)}): a new "
-            "mayor, new pledges, a new numbering. Nothing carries across a term: start a new "
-            "records directory with its own report.json (the new term, start "
-            f'"{nxt}", end "{nxt.shift(7)}") and new pledge files; the directory {directory} '
-            f"stays as the record of {term.name}."
+            tr(
+                f"{period}: {attach(f'{term.name}({term.span_label})', '이')} 끝난 뒤입니다. 이 임기의 마지막 "
+                f"보고는 {term.end}입니다. {nxt}부터는 새 임기({_next_term_name(term)})로, 단체장과 "
+                "공약과 번호가 새로 정해집니다. 임기를 넘어 가져가는 것은 없습니다: 새 기록 "
+                f"폴더를 시작하십시오(reportgen init 새폴더 --start {nxt} --pledges 공약목록.xlsx, "
+                f'또는 report.json의 임기 "{nxt}"~"{nxt.shift(7)}"). {directory} 폴더는 '
+                f"{term.name}의 기록으로 그대로 남습니다.",
+                f"{period} is after the end of {term.name} ({term.span_label}); its last report "
+                f"is {term.end}. From {nxt} the city has a new term ({_next_term_name(term)}): a "
+                "new mayor, new pledges, a new numbering. Nothing carries across a term: start a "
+                "new records directory with its own report.json (the new term, start "
+                f'"{nxt}", end "{nxt.shift(7)}") and new pledge files; the directory {directory} '
+                f"stays as the record of {term.name}.",
+            )
         )
     if period < term.start:
         raise PeriodError(
-            f"{period} is before the start of {term.name} ({term.span_label}); its first report "
-            f"is {term.start}"
+            tr(
+                f"{period}: {attach(f'{term.name}({term.span_label})', '이')} 시작하기 전입니다. 첫 보고는 "
+                f"{term.start}입니다.",
+                f"{period} is before the start of {term.name} ({term.span_label}); its first "
+                f"report is {term.start}",
+            )
         )
     if latest is not None and period < latest:
         following = latest.next
         hint = (
-            f"the next report is {following}"
+            tr(f"다음 보고는 {following}입니다", f"the next report is {following}")
             if term.contains(following)
-            else f"{latest} is the last report of {term.name}; a new term needs a new records directory"
+            else tr(
+                f"{latest}이(가) {term.name}의 마지막 보고입니다. 새 임기에는 새 기록 폴더가 "
+                "필요합니다",
+                f"{latest} is the last report of {term.name}; a new term needs a new records "
+                "directory",
+            )
         )
         raise PeriodError(
-            f"{period} is earlier than {latest}, the newest period recorded in {directory}: "
-            f"new-period only opens the report after it ({hint})"
+            tr(
+                f"{period}: {directory}에 기록된 가장 최근 반기 {latest}보다 앞섭니다. "
+                f"new-period는 그다음 보고만 엽니다({hint}).",
+                f"{period} is earlier than {latest}, the newest period recorded in {directory}: "
+                f"new-period only opens the report after it ({hint})",
+            )
         )
 
 
@@ -373,13 +432,19 @@ def _roll_pledge(
     existing = [g for g in pledge.achievements if g.period.ordinal == achieved.ordinal]
     has_plan = any(g.period == achieved for g in pledge.plans)
     if existing:
-        action.achievements_note = f"achievements {achieved}: already recorded, left as they are"
+        action.achievements_note = tr(
+            f"{achieved} 추진실적: 이미 기록되어 그대로 둡니다",
+            f"achievements {achieved}: already recorded, left as they are",
+        )
     elif not has_plan:
         if term.contains(achieved):
-            action.achievements_note = (
-                f"achievements {achieved}: no plan for {achieved} to draft from"
+            action.achievements_note = tr(
+                f"{achieved} 추진실적: 초안으로 옮길 {achieved} 계획이 없습니다",
+                f"achievements {achieved}: no plan for {achieved} to draft from",
             )
-            action.todo.append(f"write the achievements of {achieved} (추진실적)")
+            action.todo.append(
+                tr(f"{achieved} 추진실적 쓰기", f"write the achievements of {achieved} (추진실적)")
+            )
     else:
         entries = _plan_entries(pledge, raw, achieved)
         group = {"period": str(achieved), "draft": True, "entries": entries}
@@ -394,20 +459,35 @@ def _roll_pledge(
             new_raw = _insert_key(new_raw, "achievements", groups, _PLEDGE_KEYS)
         action.achievements_drafted = len(entries)
         action.todo.append(
-            f"check the drafted achievements of {achieved} against what was done "
-            f'(a copy of the plan), then remove "draft"'
+            tr(
+                f"{achieved} 추진실적 초안(계획을 옮긴 것)을 실제 한 일과 맞춰 보고 확정하기",
+                f"check the drafted achievements of {achieved} against what was done "
+                '(a copy of the plan), then confirm them (remove "draft")',
+            )
         )
 
     if action.carried:
         action.todo.append(
-            f'check reports.{period} ({", ".join(action.carried)}), then remove "draft"'
+            tr(
+                f"reports.{period}({', '.join(action.carried)})을(를) 확인하고 확정하기",
+                f"check reports.{period} ({', '.join(action.carried)}), then confirm it "
+                '(remove "draft")',
+            )
         )
     else:
         action.todo.append(
-            f"write reports.{period} (status, contacts, …): nothing earlier to carry forward"
+            tr(
+                f"reports.{period}(추진상황, 담당 …) 쓰기: 가져올 이전 보고가 없습니다",
+                f"write reports.{period} (status, contacts, …): nothing earlier to carry forward",
+            )
         )
     if not any(g.period == windows.plan_period for g in pledge.plans):
-        action.todo.append(f"write the plan for {windows.plan_period} (plans, 추진계획)")
+        action.todo.append(
+            tr(
+                f"{windows.plan_period} 추진계획(plans) 쓰기",
+                f"write the plan for {windows.plan_period} (plans, 추진계획)",
+            )
+        )
     return action, new_raw
 
 
@@ -505,14 +585,22 @@ def _write_all(files: list[tuple[Path, bytes | None, bytes]], locks: list[int]) 
         for path, _temp, old in temps:
             if _on_disk(path) != old:
                 raise OutputError(
-                    f"{path} changed on disk while new-period ran (saved in an editor?); "
-                    "nothing was written: run new-period again"
+                    tr(
+                        f"{path}: new-period가 도는 동안 바뀌었습니다(편집기에서 저장했나요?). "
+                        "아무것도 쓰지 않았습니다. new-period를 다시 실행하십시오.",
+                        f"{path} changed on disk while new-period ran (saved in an editor?); "
+                        "nothing was written: run new-period again",
+                    )
                 )
     except OSError as exc:
         _remove(t for _, t, _ in temps)
         raise OutputError(
-            f"cannot write {exc.filename or 'the records'}: {exc.strerror or exc}; "
-            "nothing was written"
+            tr(
+                f"{exc.filename or '기록'}에 쓸 수 없습니다({exc.strerror or exc}). 아무것도 "
+                "쓰지 않았습니다.",
+                f"cannot write {exc.filename or 'the records'}: {exc.strerror or exc}; "
+                "nothing was written",
+            )
         ) from exc
     except BaseException:
         _remove(t for _, t, _ in temps)
@@ -532,8 +620,12 @@ def _write_all(files: list[tuple[Path, bytes | None, bytes]], locks: list[int]) 
         _remove(t for _, t, _ in temps)
         if isinstance(exc, OSError):
             raise OutputError(
-                f"cannot replace {exc.filename or 'a record'}: {exc.strerror or exc}; "
-                "the records were left as they were"
+                tr(
+                    f"{exc.filename or '기록'}을(를) 바꿀 수 없습니다({exc.strerror or exc}). "
+                    "기록은 그대로 두었습니다.",
+                    f"cannot replace {exc.filename or 'a record'}: {exc.strerror or exc}; "
+                    "the records were left as they were",
+                )
             ) from exc
         raise
     _sync_directory({path.parent for path, _, _ in files})
@@ -570,7 +662,9 @@ def roll_forward(records_dir: Path, period: Period) -> RollForwardResult:
         remove_leftovers(records_dir)
     records, _warnings = check(records_dir)
     if records.settings is None:  # check() reports a missing report.json as an error
-        raise ReportgenError(f"{records_dir}: report.json is missing")
+        raise ReportgenError(
+            tr(f"{records_dir}: report.json이 없습니다.", f"{records_dir}: report.json is missing")
+        )
     term = records.settings.term.to_term()
     latest = latest_period(records)
     _refuse_period(period, term, latest, records_dir)
@@ -578,14 +672,22 @@ def roll_forward(records_dir: Path, period: Period) -> RollForwardResult:
     notes: list[str] = []
     if latest == period:
         notes.append(
-            f"{period} is already the newest period recorded: only pledges without "
-            f"reports.{period} are drafted, the others are left as they are"
+            tr(
+                f"{period}: 이미 기록된 가장 최근 반기입니다. reports.{period}이 없는 공약만 "
+                "초안을 쓰고, 나머지는 그대로 둡니다.",
+                f"{period} is already the newest period recorded: only pledges without "
+                f"reports.{period} are drafted, the others are left as they are",
+            )
         )
     elif latest is not None and latest < period.previous:
         gap = latest.next if latest.next == period.previous else f"{latest.next}–{period.previous}"
         notes.append(
-            f"nothing is recorded for {gap}: drafts carry forward from the newest earlier "
-            "reports, and there is no plan to draft the previous half's achievements from"
+            tr(
+                f"{gap}에는 기록된 것이 없습니다. 초안은 그 전의 가장 최근 보고에서 가져오고, "
+                "앞 반기의 추진실적을 옮겨 올 계획은 없습니다.",
+                f"nothing is recorded for {gap}: drafts carry forward from the newest earlier "
+                "reports, and there is no plan to draft the previous half's achievements from",
+            )
         )
 
     actions: list[PledgeRollForward] = []
