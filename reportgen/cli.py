@@ -775,7 +775,25 @@ def publish(
     click.echo(tr(f"열어 보십시오: {target / 'index.html'}", f"open {target / 'index.html'}"))
 
 
-@main.command("check-plan")
+@main.command(
+    "check-plan",
+    short_help=tr(
+        "공표된 공약 목록과 기록이 맞는지(일치도) 봅니다.",
+        "Check the records against the published pledge list (일치도).",
+    ),
+    help=tr(
+        "공표된 공약 목록(FILE)과 기록을 맞춰 봅니다(일치도).\n\n"
+        "공약 목록(XLSX 또는 CSV, init --pledges가 읽는 것과 같은 표)의 공약 가운데 기록에 "
+        "없거나, 이름이 바뀌었거나, 통폐합되었거나, 나뉘었거나, 번호나 이름이 다른 것을 "
+        "모두 나열하고, 저마다 그것을 설명하는 공약 조정이 있는지 밝힙니다. 설명되지 않은 "
+        "것이 있으면 종료 코드 1로 끝납니다.",
+        "Check the records against the published pledge list FILE (일치도).\n\n"
+        "Lists every pledge of the published list (XLSX or CSV, as init --pledges reads it) "
+        "that is missing from the records, renamed, merged or split, and number or title "
+        "mismatches, each with the 공약 조정 that explains it or none; exit 1 when anything "
+        "is unexplained.",
+    ),
+)
 @click.argument(
     "file", metavar="FILE", type=click.Path(path_type=Path, dir_okay=False, exists=True)
 )
@@ -787,13 +805,7 @@ def publish(
     help=tr("스크립트용 JSON으로 출력합니다.", "Print JSON, for scripts."),
 )
 def check_plan_command(file: Path, records_dir: Path, as_json: bool) -> None:
-    """공표된 공약 목록(FILE)과 기록을 맞춰 봅니다 (일치도).
-
-    Lists every pledge of the published list (XLSX or CSV, as init --pledges
-    reads it) that is missing from the records, renamed, merged or split, and
-    number or title mismatches, each with the 공약 조정 that explains it or
-    none; exit 1 when anything is unexplained.
-    """
+    """Check the records against the published pledge list (help: above, in both languages)."""
     from .plancheck import check_plan
 
     found = check_plan(records_dir, file)
