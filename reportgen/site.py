@@ -105,7 +105,10 @@ def link_href(url: str, root: str) -> str:
 
     ``url`` is relative to the site's root (``../공약별/1-4-5 ….docx``), or an
     absolute http(s) URL. Other schemes (``javascript:`` …) are refused.
-    Blanks and Hangul are percent-encoded; ``%`` escapes already there stay.
+    A relative link is a file's name: every character but ``/`` and the
+    unreserved ones is percent-encoded (a pledge titled "청년위원 20% 위촉"
+    gives ``20%25``, and ``#`` or ``?`` in a name stay part of it). In an
+    absolute URL blanks and Hangul are encoded and ``%`` escapes already there stay.
     """
     scheme = _SCHEME.match(url)
     if scheme:
@@ -114,7 +117,7 @@ def link_href(url: str, root: str) -> str:
         return quote(url, safe="/:#?&=%~@!$'()*+,;")
     if url.startswith(("/", "\\")):
         raise ValueError(f"download link {url!r}: give it relative to the site's root")
-    return quote(root + url, safe="/#?&=%~@!$'()*+,;")
+    return quote(root + url, safe="/")
 
 
 @dataclass(frozen=True)

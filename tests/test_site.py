@@ -259,6 +259,10 @@ def test_download_links_are_checked_and_encoded() -> None:
     assert hrefs[1] == "https://example.org/a%20b.pdf"
     assert page.xpath("//section[@class='downloads']//a/text()") == ["DOCX", "PDF"]
     assert not html(files, page_of(report, "1-4-3")).xpath("//section[@class='downloads']")
+    # A file's name is encoded whole: "20%" and "#" are part of it, not escapes or fragments.
+    assert link_href("공약별/청년위원 20% #1.docx", "../") == (
+        "../%EA%B3%B5%EC%95%BD%EB%B3%84/%EC%B2%AD%EB%85%84%EC%9C%84%EC%9B%90%2020%25%20%231.docx"
+    )
     for bad in ("javascript:alert(1)", "data:text/html,x", "/etc/passwd"):
         with pytest.raises(ValueError):
             link_href(bad, "")
@@ -382,7 +386,7 @@ def test_index_summary_and_table_come_from_the_view() -> None:
     rows = table_rows(tree.xpath("//table[@id='pledge-table']")[0])
     group_of = {p.id: s.heading for s in report.sections for p in s.pledges}
     assert rows == [
-        [p.id, group_of[p.id], p.title, p.department, p.status or "미기재"] for p in report.pledges
+        [p.id, p.title, p.status or "미기재", group_of[p.id], p.department] for p in report.pledges
     ]
     # The chart says in words what its bars show.
     desc = tree.xpath("string(//*[local-name()='desc'])")
@@ -738,7 +742,7 @@ def test_columns_sort_both_ways_and_back_to_the_reports_order(page: Any, city_si
     report = city_view()
     every = [p.id for p in report.pledges]
     page.goto((city_site / "index.html").as_uri())
-    title_head = page.locator("#pledge-table thead th").nth(2)
+    title_head = page.locator("#pledge-table thead th").nth(1)
     page.get_by_role("button", name="공약명").click()
     by_title = [p.id for p in sorted(report.pledges, key=lambda p: p.title)]
     assert visible_ids(page) == by_title
