@@ -989,7 +989,10 @@ def export_workbooks(
     if dept is not None and dept not in by_department:
         known = ", ".join(sorted(by_department))
         raise ReportgenError(
-            f"no pledge of {quote(dept)} in the report of {when}; the departments are: {known}"
+            tr(
+                f"{when} 보고에 {quote(dept)} 소관 공약이 없습니다. 부서: {known}",
+                f"no pledge of {quote(dept)} in the report of {when}; the departments are: {known}",
+            )
         )
     out: dict[str, bytes] = {}
     taken: set[str] = set()

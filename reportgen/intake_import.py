@@ -130,7 +130,12 @@ class IntakeInvalid(ReportgenError):
         self.problems = sorted(problems)
         errors = [p for p in self.problems if p.severity is Severity.ERROR]
         lines = [str(p) for p in self.problems]
-        lines.append(f"{len(errors)} error(s) in the workbooks; nothing was written.")
+        lines.append(
+            tr(
+                f"통합문서에 오류가 {len(errors)}개 있습니다. 아무것도 쓰지 않았습니다.",
+                f"{len(errors)} error(s) in the workbooks; nothing was written.",
+            )
+        )
         super().__init__("\n".join(lines))
 
 
@@ -166,19 +171,30 @@ class ImportResult:
         for p in self.pledges:
             head = f"{p.record.name} ({p.pledge_id}) ← {p.workbook}: "
             if not p.changed:
-                lines.append(head + "unchanged")
+                lines.append(head + tr("바뀐 것 없음", "unchanged"))
                 continue
             parts = []
             if p.opened:
-                parts.append(f"opened {self.period} as new-period does")
-            if p.sections:
                 parts.append(
-                    "imported " + ", ".join(f"{s} ({_SECTION_NAMES[s]})" for s in p.sections)
+                    tr(
+                        f"{self.period} 보고를 new-period처럼 열었음",
+                        f"opened {self.period} as new-period does",
+                    )
                 )
-            lines.append(head + "; ".join(parts) + ' — marked "draft": check, then remove "draft"')
+            if p.sections:
+                names = ", ".join(f"{s} ({_SECTION_NAMES[s]})" for s in p.sections)
+                parts.append(tr(f"가져옴: {names}", f"imported {names}"))
+            lines.append(
+                head
+                + "; ".join(parts)
+                + tr(
+                    ' — 초안("draft")으로 표시함: 확인한 뒤 확정하십시오',
+                    ' — marked "draft": check, then remove "draft"',
+                )
+            )
         for ret in self.returns:
             lines.append(_return_line(ret))
-        lines += [f"note: {n}" for n in self.notes]
+        lines += [tr(f"참고: {n}", f"note: {n}") for n in self.notes]
         return lines
 
 
@@ -220,7 +236,13 @@ class _Cells:
         self.file, self.problems = file, problems
 
     def error(self, sheet: str | None, cell: str, message: str) -> None:
-        where = "" if sheet is None else f"'{sheet}'!{cell}" if cell else f"sheet '{sheet}'"
+        where = (
+            ""
+            if sheet is None
+            else f"'{sheet}'!{cell}"
+            if cell
+            else tr(f"시트 '{sheet}'", f"sheet '{sheet}'")
+        )
         self.problems.append(Problem(self.file, where, message))
 
 
@@ -232,18 +254,32 @@ def _number_hint(text: str, whole: bool) -> str:
     stripped = text.strip()
     core = re.sub(r"(백만원|천원|만원|원|회|건|명|개|%|\s)", "", stripped)
     if re.fullmatch(r"[0-9]{1,3}(,[0-9]{3})+", core) or re.fullmatch(r"[0-9]+", core):
-        return f"write it as the number {core.replace(',', '')} (digits only, no commas or units)"
+        digits = core.replace(",", "")
+        return tr(
+            f"숫자 {digits}(으)로 쓰십시오 (숫자만, 쉼표·단위 없이)",
+            f"write it as the number {digits} (digits only, no commas or units)",
+        )
     if re.fullmatch(r"[0-9]{1,3}(\.[0-9]{3})+", core):
         as_thousands = core.replace(".", "")
         if whole:
-            return f"write {as_thousands} (digits only): a count has no decimal point"
-        return (
+            return tr(
+                f"{as_thousands}(으)로 쓰십시오 (숫자만): 횟수에는 소수점이 없습니다",
+                f"write {as_thousands} (digits only): a count has no decimal point",
+            )
+        return tr(
+            f"{int(as_thousands):,}이라는 뜻이면 {as_thousands}(으)로 쓰고, {core}백만원이라는 "
+            f"뜻이면 글이 아닌 숫자로 {core}을(를) 입력하십시오",
             f"write {as_thousands} if you mean {int(as_thousands):,}, or the number {core} "
-            "typed as a number (not as text) if you mean that many 백만원"
+            "typed as a number (not as text) if you mean that many 백만원",
         )
     if re.fullmatch(r"[0-9]+\.[0-9]+", core):
-        return f"type it as a number ({core}), not as text"
-    return "write digits only, e.g. 1234" + ("" if whole else " or 12.5")
+        return tr(
+            f"글이 아닌 숫자로 입력하십시오 ({core})", f"type it as a number ({core}), not as text"
+        )
+    return tr(
+        "숫자만 쓰십시오. 예: 1234" + ("" if whole else " 또는 12.5"),
+        "write digits only, e.g. 1234" + ("" if whole else " or 12.5"),
+    )
 
 
 def _date_hint(what: str, value: datetime.date | datetime.time, *, text: bool) -> str:
@@ -291,7 +327,14 @@ class _Reader:
         if value is None:
             return None
         if isinstance(value, bool):
-            self.error(row, col, f"{what}: expected text, found {value}")
+            self.error(
+                row,
+                col,
+                tr(
+                    f"{what}: 글이어야 하는데 {value}입니다",
+                    f"{what}: expected text, found {value}",
+                ),
+            )
             return None
         if isinstance(value, (int, float, Decimal)):
             value = num(Decimal(str(value)))
@@ -299,15 +342,27 @@ class _Reader:
             self.error(row, col, _date_hint(what, value, text=True))
             return None
         if not isinstance(value, str):
-            self.error(row, col, f"{what}: expected text, found {quote(str(value))}")
+            shown = quote(str(value))
+            self.error(
+                row,
+                col,
+                tr(
+                    f"{what}: 글이어야 하는데 {shown}입니다",
+                    f"{what}: expected text, found {shown}",
+                ),
+            )
             return None
         text = clean_text(value, "", lambda _w, _m: None)
         if len(text) > limit:
             self.error(
                 row,
                 col,
-                f"{what}: {len(text):,} characters, at most {limit:,}: "
-                f"{quote(text)} — shorten it (split a long item into several rows)",
+                tr(
+                    f"{what}: {len(text):,}자로, {limit:,}자까지입니다: {quote(text)} — 줄이십시오 "
+                    "(긴 항목은 여러 행으로 나눕니다)",
+                    f"{what}: {len(text):,} characters, at most {limit:,}: "
+                    f"{quote(text)} — shorten it (split a long item into several rows)",
+                ),
             )
             return None
         return text or None
@@ -328,14 +383,22 @@ class _Reader:
             self.error(
                 row,
                 col,
-                f"{what}: {quote(value)} is text, not a number; {_number_hint(value, whole)}",
+                tr(
+                    f"{what}: {quote(value)}은(는) 숫자가 아니라 글입니다. {_number_hint(value, whole)}",
+                    f"{what}: {quote(value)} is text, not a number; {_number_hint(value, whole)}",
+                ),
             )
             return None
         if isinstance(value, (datetime.datetime, datetime.date, datetime.time)):
             self.error(row, col, _date_hint(what, value, text=False))
             return None
         if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
-            self.error(row, col, f"{what}: {quote(str(value))} is not a number")
+            shown = quote(str(value))
+            self.error(
+                row,
+                col,
+                tr(f"{what}: {shown}은(는) 숫자가 아닙니다", f"{what}: {shown} is not a number"),
+            )
             return None
         try:
             figure = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
@@ -345,7 +408,12 @@ class _Reader:
             return None
         if whole and figure != figure.to_integral_value():
             self.error(
-                row, col, f"{what}: {num(figure)} is not a whole number; a count is 0, 1, 2 …"
+                row,
+                col,
+                tr(
+                    f"{what}: {num(figure)}은(는) 정수가 아닙니다. 횟수는 0, 1, 2 … 입니다",
+                    f"{what}: {num(figure)} is not a whole number; a count is 0, 1, 2 …",
+                ),
             )
             return None
         return figure
@@ -379,13 +447,22 @@ def _layout(reader: _Reader, pledge_id: str, width: int) -> _Layout | None:
                 reader.error(
                     r,
                     2,
-                    f"this sheet holds pledge {quote(rest)}, not {pledge_id}: the sheets were "
-                    "renamed or copied over each other; use the workbook as exported",
+                    tr(
+                        f"이 시트는 {pledge_id}이(가) 아니라 공약 {quote(rest)}의 시트입니다: 시트 "
+                        "이름을 바꾸었거나 서로 덮어 복사했습니다. 내보낸 통합문서를 그대로 쓰십시오.",
+                        f"this sheet holds pledge {quote(rest)}, not {pledge_id}: the sheets were "
+                        "renamed or copied over each other; use the workbook as exported",
+                    ),
                 )
                 return None
             if name in blocks:
                 reader.error(
-                    r, 2, f"the block {_BLOCK_NAMES.get(name, name)} appears twice (copied?)"
+                    r,
+                    2,
+                    tr(
+                        f"{_BLOCK_NAMES.get(name, name)} 블록이 두 번 있습니다 (복사했습니까?)",
+                        f"the block {_BLOCK_NAMES.get(name, name)} appears twice (copied?)",
+                    ),
                 )
             blocks[name] = r
             current = name
@@ -393,13 +470,18 @@ def _layout(reader: _Reader, pledge_id: str, width: int) -> _Layout | None:
         if tag and ":" in tag:
             block, _, _key = tag.partition(":")
             if block != current:
-                here = _BLOCK_NAMES.get(current or "", "the top of the sheet")
+                here = _BLOCK_NAMES.get(current or "", tr("시트 맨 위", "the top of the sheet"))
                 reader.error(
                     r,
                     2,
-                    f"this row belongs to the block {_BLOCK_NAMES.get(block, block)} but sits in "
-                    f"{here}: move it back (undo the move; rows may be added inside a block, not "
-                    "moved between blocks)",
+                    tr(
+                        f"이 행은 {_BLOCK_NAMES.get(block, block)} 블록의 행인데 {here}에 있습니다: "
+                        "제자리로 옮기십시오 (옮기기를 취소하십시오. 행은 블록 안에 더할 수는 있어도 "
+                        "블록 사이로 옮길 수는 없습니다)",
+                        f"this row belongs to the block {_BLOCK_NAMES.get(block, block)} but sits in "
+                        f"{here}: move it back (undo the move; rows may be added inside a block, not "
+                        "moved between blocks)",
+                    ),
                 )
                 moved.update((block, current or ""))
                 continue
@@ -411,13 +493,24 @@ def _layout(reader: _Reader, pledge_id: str, width: int) -> _Layout | None:
         if current in _ITEM_BLOCKS:  # a row inserted inside a list of items
             rows.setdefault(f"{current}:item", []).append(r)
         elif tag:
-            reader.error(r, 1, f"unknown row mark {quote(tag)}: use the workbook as exported")
+            reader.error(
+                r,
+                1,
+                tr(
+                    f"알 수 없는 행 표시 {quote(tag)}: 내보낸 통합문서를 그대로 쓰십시오",
+                    f"unknown row mark {quote(tag)}: use the workbook as exported",
+                ),
+            )
         else:
             reader.error(
                 r,
                 filled[0],
-                "this row is not part of the form and would be lost: write its content in the "
-                "cells of a block (rows may be added only inside a list of items)",
+                tr(
+                    "이 행은 서식에 없는 행이라 가져오면 사라집니다: 내용을 블록의 칸에 쓰십시오 "
+                    "(행은 항목 목록 안에만 더할 수 있습니다)",
+                    "this row is not part of the form and would be lost: write its content in the "
+                    "cells of a block (rows may be added only inside a list of items)",
+                ),
             )
     return _Layout(blocks, rows, moved)
 
@@ -443,7 +536,10 @@ def _items(
             reader.error(
                 r,
                 3,
-                f"{what}: a level {quote(symbol)} without text: write the text or clear the level",
+                tr(
+                    f"{what}: 수준 {quote(symbol)}만 있고 글이 없습니다: 글을 쓰거나 수준을 지우십시오",
+                    f"{what}: a level {quote(symbol)} without text: write the text or clear the level",
+                ),
             )
             ok = False
         elif text[0] in BULLETS:
@@ -452,23 +548,45 @@ def _items(
             reader.error(
                 r,
                 3,
-                f"{what}: the text starts with the symbol {quote(text[0])}: choose the level in "
-                f"column B (수준: {choices}) and write only the words here: {quote(rest)}",
+                tr(
+                    f"{what}: 글이 기호 {quote(text[0])}(으)로 시작합니다: 수준은 B열(수준: "
+                    f"{choices})에서 고르고 여기에는 글만 쓰십시오: {quote(rest)}",
+                    f"{what}: the text starts with the symbol {quote(text[0])}: choose the level in "
+                    f"column B (수준: {choices}) and write only the words here: {quote(rest)}",
+                ),
             )
             ok = False
         elif not symbol:
-            reader.error(r, 2, f"{what}: choose the level of this row ({choices})")
+            reader.error(
+                r,
+                2,
+                tr(
+                    f"{what}: 이 행의 수준을 고르십시오 ({choices})",
+                    f"{what}: choose the level of this row ({choices})",
+                ),
+            )
             ok = False
         elif level is None:
-            reader.error(r, 2, f"{what}: {quote(symbol)} is not a level; choose one of {choices}")
+            reader.error(
+                r,
+                2,
+                tr(
+                    f"{what}: {quote(symbol)}은(는) 수준이 아닙니다. {choices} 중에서 고르십시오",
+                    f"{what}: {quote(symbol)} is not a level; choose one of {choices}",
+                ),
+            )
             ok = False
         elif level[0] > depth + 1:
             above = LEVELS[level[0] - 1]
             reader.error(
                 r,
                 2,
-                f"{what}: a {quote(symbol)} row needs a {quote(above)} row above it; "
-                f"make it {quote(LEVELS[max(depth + 1, 0)])} or add the {quote(above)} row",
+                tr(
+                    f"{what}: {quote(symbol)} 행 위에는 {quote(above)} 행이 있어야 합니다. "
+                    f"{quote(LEVELS[max(depth + 1, 0)])}(으)로 바꾸거나 {quote(above)} 행을 더하십시오",
+                    f"{what}: a {quote(symbol)} row needs a {quote(above)} row above it; "
+                    f"make it {quote(LEVELS[max(depth + 1, 0)])} or add the {quote(above)} row",
+                ),
             )
             ok = False
         else:
@@ -489,9 +607,12 @@ def _status(reader: _Reader, r: int, settings: ReportSettings) -> Any:
         reader.error(
             r,
             3,
-            f"추진상황: {quote(text)} is not a status; choose one of "
-            + ", ".join(settings.statuses)
-            + " from the list (write any explanation in 추진실적)",
+            tr(
+                f"추진상황: {quote(text)}은(는) 추진상황이 아닙니다. 목록에서 "
+                f"{', '.join(settings.statuses)} 중 하나를 고르십시오 (설명은 추진실적에 씁니다)",
+                f"추진상황: {quote(text)} is not a status; choose one of "
+                f"{', '.join(settings.statuses)} from the list (write any explanation in 추진실적)",
+            ),
         )
         return _BAD
     return found
@@ -523,7 +644,10 @@ def _budget(reader: _Reader, layout: _Layout, settings: ReportSettings, keys: li
                 reader.error(
                     r,
                     3,
-                    f"{kind_label(kind)}: figures without a 공약사업명: write the sub-project's name",
+                    tr(
+                        f"{kind_label(kind)}: 공약사업명 없이 금액만 있습니다: 사업명을 쓰십시오",
+                        f"{kind_label(kind)}: figures without a 공약사업명: write the sub-project's name",
+                    ),
                 )
                 ok = False
                 continue
@@ -531,8 +655,12 @@ def _budget(reader: _Reader, layout: _Layout, settings: ReportSettings, keys: li
                 reader.error(
                     r,
                     4,
-                    f"{kind_label(kind)}: {quote(source or '')} is not a funding source; choose one of "
-                    + ", ".join(settings.funding_sources),
+                    tr(
+                        f"{kind_label(kind)}: {quote(source or '')}은(는) 재원이 아닙니다. "
+                        f"{', '.join(settings.funding_sources)} 중에서 고르십시오",
+                        f"{kind_label(kind)}: {quote(source or '')} is not a funding source; "
+                        f"choose one of {', '.join(settings.funding_sources)}",
+                    ),
                 )
                 ok = False
                 continue
@@ -552,12 +680,22 @@ def _budget(reader: _Reader, layout: _Layout, settings: ReportSettings, keys: li
             reader.error(
                 r,
                 c,
-                f"집행액 {key}: {value} executed with no 확보액 in the row above; write the 확보액",
+                tr(
+                    f"집행액 {key}: 바로 위 확보액 행에 확보액 없이 {value}을(를) 집행했습니다: "
+                    "확보액을 쓰십시오",
+                    f"집행액 {key}: {value} executed with no 확보액 in the row above; write the 확보액",
+                ),
             )
             ok = False
         elif Decimal(value) > Decimal(sec):
             reader.error(
-                r, c, f"집행액 {key}: {value} exceeds 확보액 {sec}; 집행액 cannot exceed 확보액"
+                r,
+                c,
+                tr(
+                    f"집행액 {key}: {value}이(가) 확보액 {sec}보다 큽니다. 집행액은 확보액을 넘을 수 "
+                    "없습니다",
+                    f"집행액 {key}: {value} exceeds 확보액 {sec}; 집행액 cannot exceed 확보액",
+                ),
             )
             ok = False
     if not ok:
@@ -638,13 +776,25 @@ def _read_sheet(
             reader.out.error(
                 reader.sheet,
                 "",
-                f"the block {_BLOCK_NAMES[block]} is missing (rows deleted?): use the workbook as exported",
+                tr(
+                    f"{_BLOCK_NAMES[block]} 블록이 없습니다 (행을 지웠습니까?): 내보낸 통합문서를 "
+                    "그대로 쓰십시오",
+                    f"the block {_BLOCK_NAMES[block]} is missing (rows deleted?): use the workbook "
+                    "as exported",
+                ),
             )
 
     def row(tag: str, what: str) -> int | None:
         found = layout.rows.get(tag, [])
         if not found:
-            reader.out.error(reader.sheet, "", f"the row of {what} is missing (deleted?)")
+            reader.out.error(
+                reader.sheet,
+                "",
+                tr(
+                    f"{what} 행이 없습니다 (지웠습니까?)",
+                    f"the row of {what} is missing (deleted?)",
+                ),
+            )
             return None
         return found[0]
 
@@ -666,7 +816,12 @@ def _read_sheet(
         phone = reader.text(r, 4, f"{role.label} 연락처")
         if (name is None) != (phone is None):
             reader.error(
-                r, 3 if name is None else 4, f"{role.label}: write both 성명 and 연락처, or neither"
+                r,
+                3 if name is None else 4,
+                tr(
+                    f"{role.label}: 성명과 연락처를 둘 다 쓰거나 둘 다 비우십시오",
+                    f"{role.label}: write both 성명 and 연락처, or neither",
+                ),
             )
         elif name is not None and phone is not None:
             contacts[role.key] = [name, phone]
@@ -726,7 +881,11 @@ def _read_sheet(
             reader.error(
                 r,
                 3,
-                "문제점 및 개선대책: write either 문제점/개선대책 or the one list below them, not both",
+                tr(
+                    "문제점 및 개선대책: 문제점·개선대책 또는 그 아래의 한 목록 중 하나만 쓰십시오",
+                    "문제점 및 개선대책: write either 문제점/개선대책 or the one list below them, "
+                    "not both",
+                ),
             )
         sections["problems"] = {name: lists[name] for name in PROBLEM_LISTS}
     if not pledge.non_budget:
@@ -1030,8 +1189,12 @@ def _open(file: Path, out: _Cells) -> _Opened | None:
         out.error(
             None,
             "",
-            f"not an XLSX workbook ({type(exc).__name__}): save it as Excel 통합 문서 (*.xlsx) "
-            "and import that file",
+            tr(
+                f"XLSX 통합문서가 아닙니다 ({type(exc).__name__}): Excel 통합 문서(*.xlsx)로 "
+                "저장해 그 파일을 가져오십시오",
+                f"not an XLSX workbook ({type(exc).__name__}): save it as Excel 통합 문서 (*.xlsx) "
+                "and import that file",
+            ),
         )
         return None
 
@@ -1044,9 +1207,11 @@ def _read_workbook(
     if got_file is None:
         return None
     wb = got_file.workbook
-    not_ours = (
+    not_ours = tr(
+        "'reportgen intake export'로 만든 통합문서가 아닙니다 (숨은 시트가 없거나 바뀌었습니다): "
+        "부서에 보낸 통합문서에 입력하십시오",
         "not a workbook made by 'reportgen intake export' (its hidden sheet is missing or "
-        "changed): fill in the workbook exported for your department"
+        "changed): fill in the workbook exported for your department",
     )
     if META_SHEET not in wb.sheetnames:
         out.error(None, "", not_ours)
@@ -1077,12 +1242,23 @@ def _read_workbook(
         out.error(
             None,
             "",
-            f"this workbook is {city}'s ({term}); these records are {settings.city}'s "
-            f"({settings.term.name}): import it into {city}'s records",
+            tr(
+                f"이 통합문서는 {city}({term})의 것이고 이 기록은 {settings.city}"
+                f"({settings.term.name})의 것입니다: {city}의 기록으로 가져오십시오",
+                f"this workbook is {city}'s ({term}); these records are {settings.city}'s "
+                f"({settings.term.name}): import it into {city}'s records",
+            ),
         )
         return None
     if not settings.term.to_term().contains(period):
-        out.error(None, "", f"this workbook is for {period}, outside {settings.term.name}")
+        out.error(
+            None,
+            "",
+            tr(
+                f"이 통합문서는 {period} 것으로, {settings.term.name} 임기 밖입니다",
+                f"this workbook is for {period}, outside {settings.term.name}",
+            ),
+        )
         return None
     pledges = {p.id: p for p in records.pledges}
     known = {sheet for _id, sheet, _d, _k in entries}
@@ -1100,21 +1276,35 @@ def _read_workbook(
                 out.error(
                     moved,
                     "",
-                    f"this is the sheet of pledge {pledge_id}, renamed: rename it back to {quote(sheet)}",
+                    tr(
+                        f"이름이 바뀐 공약 {pledge_id}의 시트입니다: 이름을 {quote(sheet)}(으)로 "
+                        "되돌리십시오",
+                        f"this is the sheet of pledge {pledge_id}, renamed: rename it back to "
+                        f"{quote(sheet)}",
+                    ),
                 )
             else:
                 out.error(
                     None,
                     "",
-                    f"the sheet {quote(sheet)} (pledge {pledge_id}) is missing (deleted?): "
-                    "use the workbook as exported, or export it again",
+                    tr(
+                        f"시트 {quote(sheet)}(공약 {pledge_id})이(가) 없습니다 (지웠습니까?): 내보낸 "
+                        "통합문서를 그대로 쓰거나 다시 내보내십시오",
+                        f"the sheet {quote(sheet)} (pledge {pledge_id}) is missing (deleted?): "
+                        "use the workbook as exported, or export it again",
+                    ),
                 )
             ok = False
             continue
         pledge = pledges.get(pledge_id)
         if pledge is None:
             out.error(
-                sheet, "", f"pledge {pledge_id} is not in the records (removed or renumbered?)"
+                sheet,
+                "",
+                tr(
+                    f"공약 {pledge_id}이(가) 기록에 없습니다 (지웠거나 번호가 바뀌었습니까?)",
+                    f"pledge {pledge_id} is not in the records (removed or renumbered?)",
+                ),
             )
             ok = False
             continue
@@ -1156,7 +1346,12 @@ def import_workbooks(records_dir: Path, files: Sequence[Path], force: bool = Fal
                 Problem(
                     b.name,
                     "",
-                    f"this workbook is for {b.period}; import one period at a time ({', '.join(map(str, periods))} given)",
+                    tr(
+                        f"이 통합문서는 {b.period} 것입니다. 한 번에 한 반기만 가져오십시오 "
+                        f"(주어진 반기: {', '.join(map(str, periods))})",
+                        f"this workbook is for {b.period}; import one period at a time "
+                        f"({', '.join(map(str, periods))} given)",
+                    ),
                 )
             )
     latest = latest_period(records)
@@ -1167,9 +1362,14 @@ def import_workbooks(records_dir: Path, files: Sequence[Path], force: bool = Fal
                     Problem(
                         b.name,
                         "",
-                        f"this workbook is for {b.period}, but the records are at {latest}: "
-                        f"export the workbook of {latest} and fill that in (or import with "
-                        f"--force to correct the report of {b.period})",
+                        tr(
+                            f"이 통합문서는 {b.period} 것인데 기록은 {latest}까지 있습니다: "
+                            f"{latest} 통합문서를 내보내 입력하십시오 ({b.period} 보고를 고치려면 "
+                            "--force로 가져옵니다)",
+                            f"this workbook is for {b.period}, but the records are at {latest}: "
+                            f"export the workbook of {latest} and fill that in (or import with "
+                            f"--force to correct the report of {b.period})",
+                        ),
                     )
                 )
     if _errors(problems) or not read:
@@ -1208,8 +1408,13 @@ def import_workbooks(records_dir: Path, files: Sequence[Path], force: bool = Fal
                     problems.append(
                         Problem(
                             book.name,
-                            f"sheet '{sheet.sheet}'",
-                            f"pledge {sheet.pledge_id} is also in {other}, with other values: import one of them",
+                            tr(f"시트 '{sheet.sheet}'", f"sheet '{sheet.sheet}'"),
+                            tr(
+                                f"공약 {sheet.pledge_id}이(가) {other}에도 다른 값으로 있습니다: "
+                                "둘 중 하나만 가져오십시오",
+                                f"pledge {sheet.pledge_id} is also in {other}, with other values: "
+                                "import one of them",
+                            ),
                         )
                     )
                 continue
@@ -1229,11 +1434,16 @@ def import_workbooks(records_dir: Path, files: Sequence[Path], force: bool = Fal
                 problems.append(
                     Problem(
                         book.name,
-                        f"sheet '{sheet.sheet}'",
-                        f"the records of pledge {sheet.pledge_id} changed after this workbook was "
-                        f"exported, and the sheet differs from them in {', '.join(changed)}: export "
-                        "a new workbook and fill that in, or import with --force to take this "
-                        "sheet's values",
+                        tr(f"시트 '{sheet.sheet}'", f"sheet '{sheet.sheet}'"),
+                        tr(
+                            f"이 통합문서를 내보낸 뒤 공약 {sheet.pledge_id}의 기록이 바뀌었고, 시트가 "
+                            f"기록과 {', '.join(changed)}에서 다릅니다: 새로 내보낸 통합문서에 "
+                            "입력하거나, 이 시트의 값을 쓰려면 --force로 가져오십시오",
+                            f"the records of pledge {sheet.pledge_id} changed after this workbook "
+                            f"was exported, and the sheet differs from them in {', '.join(changed)}: "
+                            "export a new workbook and fill that in, or import with --force to "
+                            "take this sheet's values",
+                        ),
                     )
                 )
                 continue
@@ -1252,9 +1462,13 @@ def import_workbooks(records_dir: Path, files: Sequence[Path], force: bool = Fal
                     problems.append(
                         Problem(
                             book.name,
-                            f"sheet '{sheet.sheet}'",
-                            f"{_SECTION_NAMES[name]} is empty, but the report of {period} has it "
-                            "(a section cannot be removed, only changed): fill it in again",
+                            tr(f"시트 '{sheet.sheet}'", f"sheet '{sheet.sheet}'"),
+                            tr(
+                                f"{_SECTION_NAMES[name]}이(가) 비어 있지만 {period} 보고에는 "
+                                "있습니다 (항목은 지울 수 없고 고칠 수만 있습니다): 다시 채우십시오",
+                                f"{_SECTION_NAMES[name]} is empty, but the report of {period} has "
+                                "it (a section cannot be removed, only changed): fill it in again",
+                            ),
                         )
                     )
             action = PledgeImport(sheet.pledge_id, path, book.name, changed, just_opened)
@@ -1297,15 +1511,25 @@ def import_workbooks(records_dir: Path, files: Sequence[Path], force: bool = Fal
     if writes and period_confirmed(records.pledges, period) and not force:
         names = ", ".join(a.pledge_id for a in actions if a.changed)
         raise ReportgenError(
-            f"the report of {period} is confirmed (no pledge's reports.{period} is marked "
-            f'"draft"): this import would change {names}. Nothing was written; import with '
-            "--force to take the departments' values anyway (they are marked draft again)"
+            tr(
+                f'{period} 보고는 확정되었습니다 (reports.{period}에 "draft" 표시가 남은 공약이 '
+                f"없음): 이 가져오기는 {names}을(를) 바꿉니다. 아무것도 쓰지 않았습니다. 그래도 "
+                "부서의 값을 쓰려면 --force로 가져오십시오 (다시 초안으로 표시됩니다)",
+                f"the report of {period} is confirmed (no pledge's reports.{period} is marked "
+                f'"draft"): this import would change {names}. Nothing was written; import with '
+                "--force to take the departments' values anyway (they are marked draft again)",
+            )
         )
     write_with_logs([*writes, *([log] if log is not None else [])])
     notes = [p.message if not p.file else f"{p.file}: {p.message}" for p in skipped]
     if latest is not None and period < latest:
         notes.append(
-            f"{period} is earlier than {latest}: later reports carry forward what they do not record themselves"
+            tr(
+                f"{period}은(는) {latest}보다 이전입니다: 나중 보고는 스스로 기록하지 않은 것을 "
+                "이어받습니다",
+                f"{period} is earlier than {latest}: later reports carry forward what they do not "
+                "record themselves",
+            )
         )
     return ImportResult(period, actions, [p for p, _o, _n in writes], notes, returned)
 

@@ -29,7 +29,7 @@ from .errors import ReportgenError
 from .i18n import tr
 from .model import Record
 from .periods import Period
-from .rollforward import dumps, write_all
+from .rollforward import dumps, remove_leftovers, write_all
 
 LOG_FOLDER = "intake"
 LOG_FORMAT = "reportgen-returns/1"
@@ -207,7 +207,9 @@ def write_with_logs(writes: list[tuple[Path, bytes | None, bytes]]) -> None:
     made: list[Path] = []
     for path, _old, _new in writes:
         folder = path.parent
-        if not folder.exists():
+        if folder.is_dir():
+            remove_leftovers(folder)  # what a killed import left there
+        else:
             try:
                 folder.mkdir()
             except OSError as exc:

@@ -254,6 +254,10 @@ def test_every_problem_of_every_file_in_one_run(gun: Path, tmp_path: Path) -> No
     with pytest.raises(IntakeInvalid) as exc:
         import_workbooks(gun, edited)
     by_file = {(p.file, "추진상황" in p.message) for p in exc.value.problems}
+    # In Korean, saying what to write instead.
+    assert any("추진상황이 아닙니다" in p.message for p in exc.value.problems)
+    assert any("수준은 B열" in p.message for p in exc.value.problems)
+    assert "통합문서에 오류가 4개 있습니다. 아무것도 쓰지 않았습니다." in exc.value.message
     assert by_file == {(f.name, flag) for f in edited for flag in (True, False)}
     assert {p.name: p.read_bytes() for p in gun.glob("*.json")} == before
     assert not (gun / "intake").exists()
