@@ -94,6 +94,8 @@ def render_term(
             workdir=workdir,
             formats=formats,
             term_index=TERM_INDEX,
+            # What is published is confirmed: a draft in any period refuses the term's site.
+            strict=True,
         )
         for name, data in result.files.items():
             if name != MANIFEST:  # one manifest, the term's, lists every file

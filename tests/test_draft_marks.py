@@ -133,3 +133,13 @@ def test_a_build_with_drafts_marks_every_format(city: Path, tmp_path: Path) -> N
     for sheet in book.worksheets:
         assert DRAFT_MARK in sheet.oddHeader.right.text, sheet.title
     assert DRAFT_MARK in [c.value for c in book["총괄"][2]]
+
+
+def test_publish_all_refuses_drafts_too(
+    city: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = publish("--all", "--records", city)
+    assert result.exit_code == 1
+    assert "1-1: reports.2026H2.budget" in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["list.csv", "records"]
