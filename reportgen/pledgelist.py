@@ -42,7 +42,7 @@ MAX_COLUMNS = 200
 HEADING_ROWS = 20
 #: The file itself, and a workbook's parts once unpacked (a zip bomb is refused).
 MAX_FILE_BYTES = 20 * 1024 * 1024
-MAX_UNPACKED_BYTES = 200 * 1024 * 1024
+MAX_UNPACKED_BYTES = 50 * 1024 * 1024
 #: As the records allow (model.Text).
 MAX_TEXT = 500
 #: Problems listed per file; thousands of them mean the wrong file.

@@ -586,10 +586,10 @@ def _write_all(files: list[tuple[Path, bytes | None, bytes]], locks: list[int]) 
             if _on_disk(path) != old:
                 raise OutputError(
                     tr(
-                        f"{path}: new-period가 도는 동안 바뀌었습니다(편집기에서 저장했나요?). "
-                        "아무것도 쓰지 않았습니다. new-period를 다시 실행하십시오.",
-                        f"{path} changed on disk while new-period ran (saved in an editor?); "
-                        "nothing was written: run new-period again",
+                        f"{path}: 실행하는 동안 바뀌었습니다(편집기에서 저장했나요?). "
+                        "아무것도 쓰지 않았습니다. 같은 명령을 다시 실행하십시오.",
+                        f"{path} changed on disk while this command ran (saved in an editor?); "
+                        "nothing was written: run it again",
                     )
                 )
     except OSError as exc:

@@ -33,7 +33,7 @@ from .load import load_records
 from .model import Pledge, ReportSettings
 from .periods import Period
 from .pledgelist import ListedPledge, ListProblem, PledgeList, PledgeListInvalid
-from .rollforward import dumps
+from .rollforward import dumps, write_all
 from .starter import NewCity, write_city
 
 #: The template's headings, in the order a 실천계획서 usually prints them.
@@ -327,7 +327,12 @@ def import_list(records_dir: Path, listed: PledgeList) -> ListImport:
         for number, record in new_records.items()
     }
     settings_bytes = (dumps(new_settings) + "\n").encode("utf-8")
-    _write_new_files(files, settings_path, old_settings_bytes, settings_bytes)
+    # New records are created (refused if one appeared meanwhile); report.json is
+    # replaced only if it still holds what was read; all of it or nothing.
+    writes: list[tuple[Path, bytes | None, bytes]] = [(p, None, d) for p, d in files.items()]
+    if settings_bytes != old_settings_bytes:
+        writes.append((settings_path, old_settings_bytes, settings_bytes))
+    write_all(writes)
     result.added = sorted(files)
     return result
 
@@ -336,66 +341,6 @@ def _parse(data: bytes) -> dict[str, Any]:
     value = json.loads(data.decode("utf-8-sig"), parse_float=Decimal)
     assert isinstance(value, dict)
     return value
-
-
-def _write_new_files(
-    files: dict[Path, bytes], settings_path: Path, old_settings: bytes, new_settings: bytes
-) -> None:
-    """Create every new record and replace report.json, or change nothing.
-
-    New records are linked into place (a file that appeared meanwhile is never
-    replaced); report.json is replaced only if it still holds what was read.
-    """
-    temps: list[tuple[Path, Path]] = []
-    made: list[Path] = []
-    try:
-        for target, data in [*files.items(), (settings_path, new_settings)]:
-            fd, name = tempfile.mkstemp(dir=target.parent, prefix=".reportgen-tmp-init.")
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.chmod(name, 0o644)
-            temps.append((target, Path(name)))
-        for target, temp in temps[:-1]:
-            os.link(temp, target)  # fails if the file exists: never overwrite
-            made.append(target)
-        if settings_path.read_bytes() != old_settings:
-            raise OutputError(
-                tr(
-                    f"{attach(str(settings_path), '이')} 실행 중에 바뀌었습니다: 아무것도 쓰지 않았습니다. 다시 실행하십시오",
-                    f"{settings_path} changed while init ran: nothing was written; run it again",
-                )
-            )
-        if new_settings != old_settings:
-            os.replace(temps[-1][1], settings_path)
-    except FileExistsError as exc:
-        for path in made:
-            path.unlink(missing_ok=True)
-        raise OutputError(
-            tr(
-                f"{attach(str(exc.filename), '이')} 실행 중에 생겼습니다: 아무것도 쓰지 않았습니다",
-                f"{exc.filename} appeared while init ran: nothing was written",
-            )
-        ) from None
-    except OSError as exc:
-        for path in made:
-            path.unlink(missing_ok=True)
-        raise OutputError(
-            tr(
-                f"{exc.filename or '기록'}에 쓸 수 없습니다: {exc.strerror}; 아무것도 쓰지 않았습니다",
-                f"cannot write {exc.filename or 'the records'}: {exc.strerror}; nothing was "
-                "written",
-            )
-        ) from None
-    except BaseException:
-        for path in made:
-            path.unlink(missing_ok=True)
-        raise
-    finally:
-        for _, temp in temps:
-            with contextlib.suppress(OSError):
-                temp.unlink()
 
 
 def write_template(path: Path) -> Path:

@@ -229,7 +229,7 @@ def test_hostile_files_are_bounded(tmp_path: Path) -> None:
     # A zip bomb: a small file that would unpack to gigabytes is refused before parsing.
     bomb = tmp_path / "bomb.xlsx"
     with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("xl/worksheets/sheet1.xml", b"\0" * (300 * 1024 * 1024))
+        archive.writestr("xl/worksheets/sheet1.xml", b"\0" * (60 * 1024 * 1024))
     assert "풀면" in problems(bomb)[0]
     # A cell of a megabyte is named, not copied into the records.
     long = [["번호", "공약명", "분야", "부서"], ["1", "가" * 1_000_000, "b", "c"]]
@@ -243,3 +243,36 @@ def test_no_pledges_under_the_heading(tmp_path: Path) -> None:
 
 def test_column_letters() -> None:
     assert [column_letter(i) for i in (0, 25, 26, 701, 702)] == ["A", "Z", "AA", "ZZ", "AAA"]
+
+
+def test_merged_cells(tmp_path: Path) -> None:
+    """A merged 분야 spans its rows; a merged 소관부서 is named with how to fix it."""
+    path = tmp_path / "merged.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row in (
+        ["공약번호", "분야", "공약명", "소관부서"],
+        ["1-1", "일자리 경제", "청년 창업", "일자리정책과"],
+        ["1-2", None, "시장 주차장", "경제과"],
+        ["2-1", "안전 복지", "어르신 급식", "복지정책과"],
+        ["2-2", None, "돌봄", None],
+    ):
+        sheet.append(row)
+    sheet.merge_cells("B2:B3")
+    sheet.merge_cells("B4:B5")
+    sheet.merge_cells("D4:D5")
+    book.save(path)
+    found = problems(path)
+    assert len(found) == 1
+    assert "5행, D열 (소관부서)" in found[0] and "병합을 풀고" in found[0]
+    sheet.unmerge_cells("D4:D5")
+    sheet["D5"] = "복지정책과"
+    book.save(path)
+    listed = read_pledge_list(path)
+    assert [p.field for p in listed.pledges] == [
+        "일자리 경제",
+        "일자리 경제",
+        "안전 복지",
+        "안전 복지",
+    ]
