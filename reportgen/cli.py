@@ -729,9 +729,11 @@ def publish(
         from .termsite import publish_term
         from .writers import DEFAULT_FORMATS
 
-        target = out or Path("public")
+        target = out or Path("preview" if preview else "public")
         formats = (*DEFAULT_FORMATS, *(["hwpx"] if hwpx else []), "html")
-        result = publish_term(records_dir, templates, target, formats, pdf=pdf, force=force)
+        result = publish_term(
+            records_dir, templates, target, formats, pdf=pdf, force=force, preview=preview
+        )
         _print_warnings(result.warnings)
         for note in result.notes:
             click.secho(note, fg="yellow", err=True)

@@ -67,8 +67,13 @@ def render_term(
     pdf: bool = False,
     workers: int | None = None,
     workdir: Path | None = None,
+    preview: bool = False,
 ) -> TermBuild:
-    """Every reported period's site and downloads under ``<period>/``, and the term's index."""
+    """Every reported period's site and downloads under ``<period>/``, and the term's index.
+
+    As ``publish PERIOD``: a draft feeding any period's report refuses the
+    whole site (naming them), unless ``preview`` marks every page 초안.
+    """
     records, _ = check(records_dir)
     assert records.settings is not None
     periods = reported_periods(records)
@@ -94,8 +99,9 @@ def render_term(
             workdir=workdir,
             formats=formats,
             term_index=TERM_INDEX,
-            # What is published is confirmed: a draft in any period refuses the term's site.
-            strict=True,
+            # What is published is confirmed: a draft in any period refuses the term\'s site.
+            strict=not preview,
+            preview=preview,
         )
         for name, data in result.files.items():
             if name != MANIFEST:  # one manifest, the term's, lists every file
@@ -134,6 +140,7 @@ def publish_term(
     pdf: bool = False,
     workers: int | None = None,
     force: bool = False,
+    preview: bool = False,
 ) -> TermBuild:
     """Render the term's site and publish it into ``out`` at once (reportgen.output's rules).
 
@@ -146,7 +153,13 @@ def publish_term(
         recover(owned.target)
         with Staging(owned.target) as stage:
             result = render_term(
-                records_dir, templates, formats, pdf=pdf, workers=workers, workdir=stage.work
+                records_dir,
+                templates,
+                formats,
+                pdf=pdf,
+                workers=workers,
+                workdir=stage.work,
+                preview=preview,
             )
             publish(owned, result.files, stage)
     result.notes[:0] = owned.notes

@@ -311,3 +311,30 @@ def test_publish_one_period_still_writes_one(tmp_path: Path) -> None:
     assert Period.parse("2024H1").in_words in page(tmp_path / "one" / "index.html").xpath(
         "string(//header)"
     )
+
+
+def test_a_draft_refuses_the_term_site_and_a_preview_marks_it(tmp_path: Path) -> None:
+    """As publish PERIOD: what is published is confirmed; --preview writes pages marked 초안."""
+    records = tmp_path / "records"
+    shutil.copytree(EXAMPLES / "gun", records)
+    path = records / "1-1.json"
+    record = json.loads(path.read_text(encoding="utf-8"))
+    record["reports"]["2023H2"]["draft"] = True
+    path.write_text(json.dumps(record, ensure_ascii=False, indent=2), encoding="utf-8")
+    args = [
+        "publish",
+        "--all",
+        "--records",
+        str(records),
+        "--templates",
+        str(TEMPLATES),
+        "--no-pdf",
+    ]
+    refused = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "public")])
+    assert refused.exit_code == 1
+    assert "1-1" in refused.output and "2023H2" in refused.output
+    assert not (tmp_path / "public").exists()
+    shown = CliRunner().invoke(main, [*args, "--preview", "--out", str(tmp_path / "preview")])
+    assert shown.exit_code == 0, shown.output
+    for period in ("2023H2", "2024H1"):
+        assert "초안" in page(tmp_path / "preview" / period / "index.html").xpath("string(//body)")
