@@ -99,7 +99,7 @@ def render_term(
             workdir=workdir,
             formats=formats,
             term_index=TERM_INDEX,
-            # What is published is confirmed: a draft in any period refuses the term\'s site.
+            # What is published is confirmed: a draft in any period refuses the term's site.
             strict=not preview,
             preview=preview,
         )
