@@ -985,9 +985,10 @@ def _show_changes(chosen: Any) -> None:
     if not term.contains(previous):
         click.echo(
             tr(
-                f"{attach(str(period), '은')} 이번 임기의 첫 보고입니다: 비교할 이전 보고가 없어 초안을 나열합니다",
-                f"{period} is the term's first report: no earlier report to compare, the "
-                "drafts are listed",
+                f"{attach(str(period), '은')} 이번 임기의 첫 보고입니다: 비교할 이전 보고가 없어 "
+                "확정할 초안과 그 내용을 나열합니다",
+                f"{period} is the term's first report: no earlier report to compare; the "
+                "drafts to confirm and what they hold are listed",
             )
         )
     else:
@@ -996,8 +997,11 @@ def _show_changes(chosen: Any) -> None:
                 report_view(pledges, previous, settings), report_view(pledges, period, settings)
             )
         )
+    from .review import describe_mark
+
     for pledge, _path, marks in chosen.pledges:
-        click.echo(f"  {pledge.id} {pledge.title}: " + tr("초안 ", "drafts ") + ", ".join(marks))
+        held = ", ".join(describe_mark(pledge, m) for m in marks)
+        click.echo(f"  {pledge.id} {pledge.title}: " + tr(f"초안 — {held}", f"drafts — {held}"))
 
 
 @main.group(

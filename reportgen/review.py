@@ -91,6 +91,40 @@ def draft_marks(pledge: Pledge, period: Period, records: RecordSet) -> list[str]
     return marks
 
 
+#: A report's sections as the office reads them (PeriodReport's fields).
+REPORT_LABELS = {
+    "title": "공약명",
+    "department": "소관부서",
+    "status": "추진상황",
+    "progress_rate": "추진율",
+    "contacts": "담당",
+    "participation": "시민참여",
+    "problems": "문제점 및 개선대책",
+    "budget": "사업비",
+}
+
+
+def describe_mark(pledge: Pledge, mark: str) -> str:
+    """What a draft mark holds, in the form's words: ``2026H2 보고 (추진상황, 담당, 사업비)``."""
+    if mark.startswith("reports."):
+        key = mark.split(".", 1)[1]
+        report = next((r for p, r in pledge.reports.items() if str(p) == key), None)
+        held = [
+            label
+            for name, label in REPORT_LABELS.items()
+            if report is not None and getattr(report, name) is not None
+        ]
+        shown = f" ({', '.join(held)})" if held else tr(" (비어 있음)", " (empty)")
+        return tr(f"{key} 보고{shown}", f"report {key}{shown}")
+    name, _, rest = mark.partition("[")
+    period = rest.partition("]")[2].strip(" ()")
+    if name == "achievements":
+        return tr(f"{period} 추진실적", f"achievements {period}")
+    if name == "plans":
+        return tr(f"{period} 추진계획", f"plan for {period}")
+    return mark
+
+
 # ---------------------------------------------------------------------------
 # status
 

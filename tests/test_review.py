@@ -89,7 +89,7 @@ def test_confirm_then_undo_restores_every_byte(city: Path) -> None:
         "confirm", "2026H2", "--records", city, "--dept", "경제과", "--yes", "--by", "김담당"
     )
     assert result.exit_code == 0, result.output
-    assert "1-2 시장 주차장: 초안 reports.2026H2" in result.output
+    assert "1-2 시장 주차장: 초안 — 2026H2 보고 (" in result.output
     assert "공약 2개를 확정했습니다" in result.output
     record = json.loads((city / "1-3.json").read_text(encoding="utf-8"))
     report = record["reports"]["2026H2"]
@@ -130,3 +130,23 @@ def test_confirm_names_what_does_not_exist(city: Path) -> None:
     assert missing.exit_code == 1 and "없는 공약입니다: 9-9" in missing.output
     nothing = run("confirm", "2026H2", "--undo", "--records", city, "--yes")
     assert nothing.exit_code == 0 and "확정을 취소할 공약이 없습니다" in nothing.output
+
+
+def test_confirm_shows_what_changed_since_the_last_report(city: Path, tmp_path: Path) -> None:
+    import openpyxl
+
+    assert run("confirm", "2026H2", "--records", city, "--yes").exit_code == 0
+    books = tmp_path / "books-2027H1"
+    assert run("intake", "export", "2027H1", "--records", city, "--out", books).exit_code == 0
+    book = books / "2027H1_경제과.xlsx"
+    wb = openpyxl.load_workbook(book)
+    ws = wb["1-3"]
+    row = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == "status:status")
+    ws.cell(row, 3).value = "완료"
+    wb.save(book)
+    assert run("intake", "import", book, "--records", city).exit_code == 0
+    result = run("confirm", "2027H1", "1-3", "--records", city, "--yes")
+    assert result.exit_code == 0, result.output
+    assert "2026H2" in result.output and "2027H1" in result.output  # diff's heading
+    assert "1-3 상가 활성화" in result.output and "완료" in result.output
+    assert "공약 1개를 확정했습니다" in result.output
