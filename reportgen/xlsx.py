@@ -1148,7 +1148,9 @@ class _Writer:
                 ws.write_string(r, 0, label.text, f("total_label" if is_total else "label"))
                 for c, cell in enumerate(cells, start=1):
                     value = cell.value
-                    if table.columns[c].kind == "rate":
+                    if table.columns[c].kind == "rate" and value is None and cell.text:
+                        ws.write_string(r, c, cell.text, f("label"))  # "-": nothing to share
+                    elif table.columns[c].kind == "rate":
                         (total_rate if is_total else rate).share(
                             ws, r, c, "" if value is None else float(value)
                         )
@@ -1258,7 +1260,7 @@ class _Writer:
 
     def indicators(self, ws: Worksheet) -> None:
         f, report = self.f, self.report
-        labels = ("공약번호", "공약명", "지표", "단위", "목표", "실적", "달성률", "기준")
+        labels = ("공약번호", "공약명", "지표명", "단위", "목표", "실적", "달성률", "기준")
         ID, TITLE, NAME, UNIT, TARGET, RESULT, RATE, AS_OF = range(len(labels))
         widths = (ID_WIDTH, TITLE_WIDTH, NAME_WIDTH, LABEL_WIDTH, SUM_WIDTH, SUM_WIDTH)
         for c, width in enumerate(widths):
@@ -1282,20 +1284,23 @@ class _Writer:
                 rates.computed_rate(ws, r, RATE, formula, ind.rate)
                 ws.write_string(r, AS_OF, ind.as_of_label, f("label"))
                 r += 1
-        if report.indicator_totals:
+        table = report.indicator_totals_table
+        if table is not None:  # the view's 성과지표 집계, as it is
             r += 1
-            ws.write_string(r, 0, "□ 여러 공약이 함께 쓰는 성과지표 (합계)", f("section"))
+            ws.write_string(r, 0, table.title, f("section"))
             r += 1
-            self._headers(ws, r, NAME, ("지표", "단위", "목표", "실적", "달성률", "공약 수"))
+            self._headers(ws, r, NAME, [c.text for c in table.head[0].cells])
             r += 1
-            total, total_rates = self.f.numeric("total"), self.f.numeric("total")
-            for it in report.indicator_totals:
-                ws.write_string(r, NAME, it.name, f("total_label"))
-                ws.write_string(r, UNIT, it.unit, f("label"))
-                total.figure(ws, r, TARGET, it.target)
-                total.figure(ws, r, RESULT, it.result)
-                total_rates.share(ws, r, RATE, "" if it.rate is None else float(it.rate))
-                self._count(ws, r, AS_OF, it.pledges, "total")
+            total = self.f.numeric("total")
+            for row in table.rows:
+                for c, cell in enumerate(row.cells, start=NAME):
+                    if cell.kind == "text":
+                        ws.write_string(r, c, cell.text, f("total_label" if c == NAME else "label"))
+                    elif cell.kind == "rate":
+                        total.share(ws, r, c, "" if cell.value is None else float(cell.value))
+                    else:
+                        value = cell.value
+                        total.figure(ws, r, c, None if value is None else Decimal(value))
                 r += 1
         ws.freeze_panes(LIST_FIRST_ROW, FREEZE_COLS)
         self._print_setup(ws, LIST_FIRST_ROW)

@@ -493,7 +493,7 @@ def test_indicators_sheet(gun):
     assert [c.value for c in ws[4]] == [
         "공약번호",
         "공약명",
-        "지표",
+        "지표명",
         "단위",
         "목표",
         "실적",
@@ -505,15 +505,16 @@ def test_indicators_sheet(gun):
     assert rows[1][:3] == ["1-2", "공약 1-2", "일자리 창출"]
     assert formulas[INDICATORS_SHEET]["G5"].value.startswith("=IF(OR(")
     (shared,) = report.indicator_totals
-    r = _row_of(ws, "□ 여러 공약이 함께 쓰는 성과지표 (합계)") + 2
+    r = _row_of(ws, "□ 성과지표 집계 (여러 공약의 같은 지표)") + 2
     assert r > 7
+    # The view's 성과지표 집계, in its column order.
     assert [ws.cell(r, c).value for c in range(3, 9)] == [
         "일자리 창출",
         "개",
+        2,
         2000,
         1280,
         _share(shared.rate_text),
-        2,
     ]
 
 
