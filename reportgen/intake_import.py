@@ -1372,7 +1372,10 @@ def import_workbooks(records_dir: Path, files: Sequence[Path], force: bool = Fal
                         ),
                     )
                 )
-    if _errors(problems) or not read:
+    # Sound workbooks are still compared with the records when another file has
+    # problems, so one run reports every problem of every file (a stale sheet
+    # too); only several periods at once leave nothing to compare with.
+    if not read or len(periods) > 1:
         if not _errors(problems):
             raise ReportgenError(
                 "\n".join(
@@ -1393,7 +1396,8 @@ def import_workbooks(records_dir: Path, files: Sequence[Path], force: bool = Fal
     actions: list[PledgeImport] = []
     new_raw: dict[str, tuple[Pledge, Path, dict[str, Any]]] = {}
     edits: dict[str, dict[str, list[str]]] = {}  # book -> pledge -> sections the department edited
-    for book in read:
+    comparable = [b for b in read if force or latest is None or not b.period < latest]
+    for book in comparable:
         for sheet in book.sheets:
             pledge, path = by_id[sheet.pledge_id]
             if sheet.exported is not None:

@@ -390,3 +390,35 @@ def test_totals_are_live_formulas(gun: Path, tmp_path: Path) -> None:  # noqa: F
     assert values.cell(subtotal, total_col).value == 270.25  # + 군비 100 in '22~'23
     row_군비 = _row(formulas, "budget:plan", "장려금")
     assert str(formulas.cell(row_군비, total_col).value).startswith("=IF(COUNT(")
+
+
+def test_a_stale_sheet_is_reported_beside_another_files_bad_cell(
+    gun: Path,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    files = _save(export_workbooks(gun, "2024H1"), tmp_path / "out")
+    jobs = next(f for f in files if "일자리경제과" in f.name)
+    welfare = next(f for f in files if "복지정책과" in f.name)
+
+    def status(value: str, sheet: str) -> Callable[[openpyxl.Workbook], None]:
+        def edit(wb: openpyxl.Workbook) -> None:
+            ws = wb[sheet]
+            ws.cell(_row(ws, "status:status"), 3).value = value
+
+        return edit
+
+    stale = _edit(jobs, status("완료", "1-1"), tmp_path / "stale.xlsx")
+    bad = _edit(welfare, status("잘 되고 있음", "2-1"), tmp_path / "bad.xlsx")
+    path = gun / "1-1.json"  # meanwhile the office corrected a contact in the records
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("930-2141", "930-2142"), encoding="utf-8"
+    )
+    with pytest.raises(IntakeInvalid) as exc:
+        import_workbooks(gun, [stale, bad])
+    found = {(p.file, "기록이 바뀌었고" in p.message) for p in exc.value.problems}
+    assert found == {("stale.xlsx", True), ("bad.xlsx", False)}
+
+
+def test_the_same_records_export_the_same_bytes(gun: Path) -> None:  # noqa: F811
+    # Formulas carry cached values computed from the records, not from a clock.
+    assert export_workbooks(gun, "2024H2") == export_workbooks(gun, "2024H2")
