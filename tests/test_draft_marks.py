@@ -129,7 +129,9 @@ def test_a_build_with_drafts_marks_every_format(city: Path, tmp_path: Path) -> N
     assert all(r["valid"] and r["error_count"] == 0 for r in audit(booklet)), audit(booklet)
     assert DRAFT_MARK in hwpx_text(next(out.glob("*.hwpx")).read_bytes())
     assert DRAFT_MARK in (out / "index.html").read_text(encoding="utf-8")
-    book = openpyxl.load_workbook(next(out.glob("*.xlsx")))
+    workbook = next(out.glob("*.xlsx"))
+    assert all(r["valid"] and r["error_count"] == 0 for r in audit(workbook)), audit(workbook)
+    book = openpyxl.load_workbook(workbook)
     for sheet in book.worksheets:
         assert DRAFT_MARK in sheet.oddHeader.right.text, sheet.title
     assert DRAFT_MARK in [c.value for c in book["총괄"][2]]
