@@ -38,6 +38,7 @@ from lxml import etree
 
 from . import ooxml, sandbox
 from .errors import TemplateError
+from .i18n import tr
 from .view import PledgeView, ReportInfo, ReportView
 
 DOCUMENT_PART = "word/document.xml"
@@ -109,18 +110,30 @@ def _unbalanced(text: str) -> tuple[int, str] | None:
         mark = match.group()
         if opened is None:
             if mark not in _CLOSING:
-                return match.start(), f"“{mark}” closes a tag that was never opened"
+                return match.start(), tr(
+                    f"“{mark}”이(가) 열리지 않은 태그를 닫습니다",
+                    f"“{mark}” closes a tag that was never opened",
+                )
             opened, at = mark, match.start()
         elif mark == _CLOSING[opened]:
             opened = None
         elif opened == "{#" or (opened == "{%" and mark == "}}"):
             continue
         elif mark in _CLOSING:
-            return at, f"“{opened}” is not closed before the next “{mark}”"
+            return at, tr(
+                f"“{opened}”이(가) 다음 “{mark}” 전에 닫히지 않았습니다",
+                f"“{opened}” is not closed before the next “{mark}”",
+            )
         else:
-            return at, f"“{opened}” is closed by “{mark}”"
+            return at, tr(
+                f"“{opened}”을(를) “{mark}”(으)로 닫았습니다",
+                f"“{opened}” is closed by “{mark}”",
+            )
     if opened is not None:
-        return at, f"“{opened}” is not closed in its paragraph"
+        return at, tr(
+            f"“{opened}”이(가) 그 문단 안에서 닫히지 않았습니다",
+            f"“{opened}” is not closed in its paragraph",
+        )
     return None
 
 
@@ -150,8 +163,12 @@ def check_tags(root: etree._Element, where: Path | str) -> None:
         if seam in ("{{", "{%", "{#", "%}", "}}", "#}") and previous_paragraph is not paragraph:
             raise TemplateError(
                 where,
-                f"a tag is split over two paragraphs near “{_excerpt(previous, len(previous))} ¶ "
-                f"{_excerpt(text, 0)}”; keep each tag within one paragraph",
+                tr(
+                    f"태그 하나가 두 문단에 걸쳐 있습니다(“{_excerpt(previous, len(previous))} ¶ "
+                    f"{_excerpt(text, 0)}” 근처). 태그는 한 문단 안에 두십시오.",
+                    f"a tag is split over two paragraphs near “{_excerpt(previous, len(previous))} "
+                    f"¶ {_excerpt(text, 0)}”; keep each tag within one paragraph",
+                ),
             )
         previous, previous_paragraph = text, paragraph
     for pieces in texts.values():
@@ -160,7 +177,11 @@ def check_tags(root: etree._Element, where: Path | str) -> None:
         if problem is not None:
             at, what = problem
             raise TemplateError(
-                where, f"broken tag: {what}, near “{_excerpt(text, at)}”; nothing was rendered"
+                where,
+                tr(
+                    f"깨진 태그: {what}(“{_excerpt(text, at)}” 근처). 아무것도 만들지 않았습니다.",
+                    f"broken tag: {what}, near “{_excerpt(text, at)}”; nothing was rendered",
+                ),
             )
 
 
@@ -198,9 +219,13 @@ class CompiledTemplate:
         except etree.XMLSyntaxError as exc:
             raise TemplateError(
                 self.path,
-                f"the tags produce a broken document ({exc.msg}); check that each "
-                "{%p …%} and {%tr …%} tag stands alone in its paragraph or row and "
-                "every block is closed",
+                tr(
+                    f"태그가 깨진 문서를 만듭니다({exc.msg}). {{%p …%}}와 {{%tr …%}} 태그가 "
+                    "저마다 자기 문단이나 행에 홀로 있는지, 모든 블록이 닫혔는지 보십시오.",
+                    f"the tags produce a broken document ({exc.msg}); check that each "
+                    "{%p …%} and {%tr …%} tag stands alone in its paragraph or row and "
+                    "every block is closed",
+                ),
             ) from None
         body = root.find(ooxml.w("body"))
         # Column loops ({%tc for %}) leave the template's grid behind: settle
@@ -208,7 +233,13 @@ class CompiledTemplate:
         if body is not None and ooxml.fit_tables(body, self.text_width):
             head, xml, tail = _cut_document(root)
             if (head, tail) != (self.head, self.tail):  # lxml reads back what it wrote
-                raise TemplateError(self.path, "the document changed outside its body content")
+                raise TemplateError(
+                    self.path,
+                    tr(
+                        "본문 밖의 문서 부분이 바뀌었습니다.",
+                        "the document changed outside its body content",
+                    ),
+                )
         return xml
 
     def content_of(self, document: bytes) -> str | None:
@@ -372,7 +403,9 @@ def _cut_document(root: etree._Element) -> tuple[str, str, str]:
 def _split_document(root: etree._Element, path: Path) -> tuple[str, str, str]:
     """Serialize ``root`` and cut it at the content markers into head, content, tail."""
     if root.find(ooxml.w("body")) is None:
-        raise TemplateError(path, "not a Word document (no w:body)")
+        raise TemplateError(
+            path, tr("Word 문서가 아닙니다(w:body가 없음).", "not a Word document (no w:body)")
+        )
     return _cut_document(root)
 
 
@@ -391,9 +424,18 @@ def compile_template(path: Path, *, bookmark: bool = False) -> CompiledTemplate:
     except ooxml.PackageError as exc:
         raise TemplateError(path, str(exc)) from None
     except Exception as exc:  # a damaged or non-DOCX file: zipfile, lxml, python-docx errors
-        raise TemplateError(path, f"not a readable DOCX file ({exc})") from None
+        raise TemplateError(
+            path,
+            tr(f"읽을 수 있는 DOCX 파일이 아닙니다({exc}).", f"not a readable DOCX file ({exc})"),
+        ) from None
     if DOCUMENT_PART not in package:
-        raise TemplateError(path, "not a Word document (no word/document.xml)")
+        raise TemplateError(
+            path,
+            tr(
+                "Word 문서가 아닙니다(word/document.xml이 없음).",
+                "not a Word document (no word/document.xml)",
+            ),
+        )
 
     root = copy.deepcopy(tpl.docx.element)
     body = root.find(ooxml.w("body"))
@@ -410,7 +452,13 @@ def compile_template(path: Path, *, bookmark: bool = False) -> CompiledTemplate:
     head, content, tail = _split_document(root, path)
     for static in (head, tail):
         if "{{" in static or "{%" in static:
-            raise TemplateError(path, "tags in the section properties are not supported")
+            raise TemplateError(
+                path,
+                tr(
+                    "구역 속성(용지, 여백 …)에는 태그를 쓸 수 없습니다.",
+                    "tags in the section properties are not supported",
+                ),
+            )
     source = tpl.patch_xml(content)
     # One paragraph per line, so Jinja's line numbers point at a paragraph.
     source = source.replace("<w:p>", "\n<w:p>").replace("<w:p ", "\n<w:p ")
@@ -424,7 +472,10 @@ def compile_template(path: Path, *, bookmark: bool = False) -> CompiledTemplate:
             try:
                 check_tags(etree.fromstring(blob, _SAFE_PARSER), where)
             except etree.XMLSyntaxError as exc:
-                raise TemplateError(where, f"not well-formed XML ({exc.msg})") from None
+                raise TemplateError(
+                    where,
+                    tr(f"XML 문법이 틀렸습니다({exc.msg}).", f"not well-formed XML ({exc.msg})"),
+                ) from None
             text = blob.decode("utf-8")
             if "{{" in text or "{%" in text:
                 part_sources[name] = tpl.patch_xml(text)
@@ -450,8 +501,12 @@ class DocxWriter:
         if missing:
             raise TemplateError(
                 booklet.path,
-                f"lacks the style(s) {', '.join(missing)} used by {pledge.path.name}; "
-                "copy them over (Word: 스타일 관리 > 가져오기/내보내기)",
+                tr(
+                    f"{pledge.path.name}이(가) 쓰는 스타일이 없습니다: {', '.join(missing)}. "
+                    "Word의 스타일 관리 > 가져오기/내보내기로 복사해 오십시오.",
+                    f"lacks the style(s) {', '.join(missing)} used by {pledge.path.name}; "
+                    "copy them over (Word: 스타일 관리 > 가져오기/내보내기)",
+                ),
             )
         return cls(pledge, booklet)
 

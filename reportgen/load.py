@@ -461,6 +461,11 @@ def _json_error(message: str) -> str:
     return _JSON_ERRORS.get(message, message)
 
 
+def json_syntax(exc: json.JSONDecodeError) -> str:
+    """Where a JSON text breaks and what it wants there, in the interface's language."""
+    return tr(f"줄 {exc.lineno}, 열 {exc.colno}: {_json_error(exc.msg)}", str(exc))
+
+
 def _json_kind(value: Any) -> str:
     """What a JSON value is, in the words of the message's language."""
     if isinstance(value, bool):

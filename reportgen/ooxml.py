@@ -19,6 +19,7 @@ from pathlib import Path
 from lxml import etree
 
 from .errors import TemplateError
+from .i18n import tr
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 W = f"{{{W_NS}}}"
@@ -148,6 +149,27 @@ class PackageError(ValueError):
     """A file is not a package reportgen will read (too large, not a regular file …)."""
 
 
+def _not_regular() -> str:
+    return tr(
+        "보통 파일이 아닙니다(폴더, 파이프, 장치인가요?).",
+        "is not a regular file (a directory, pipe or device?)",
+    )
+
+
+def _too_big(size: int, limit: int) -> str:
+    return tr(
+        f"{size:,}바이트입니다. 많아야 {limit:,}바이트까지 읽습니다.",
+        f"is {size:,} bytes; at most {limit:,} are read",
+    )
+
+
+def _too_many(entries: int) -> str:
+    return tr(
+        f"zip 항목이 {entries:,}개입니다. 많아야 {MAX_ENTRIES:,}개까지 읽습니다.",
+        f"has {entries:,} zip entries; at most {MAX_ENTRIES:,} are read",
+    )
+
+
 def read_regular_file(path: str | os.PathLike[str], limit: int = MAX_PACKAGE_BYTES) -> bytes:
     """The bytes of a regular file of at most ``limit`` bytes; never blocks on a FIFO or device.
 
@@ -155,29 +177,34 @@ def read_regular_file(path: str | os.PathLike[str], limit: int = MAX_PACKAGE_BYT
     directory, pipe, socket or device, or the file is larger than ``limit``.
     """
     if not stat.S_ISREG(os.stat(path).st_mode):
-        raise PackageError("is not a regular file (a directory, pipe or device?)")
+        raise PackageError(_not_regular())
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
     fd = os.open(path, flags | getattr(os, "O_CLOEXEC", 0))
     with os.fdopen(fd, "rb") as f:
         info = os.fstat(f.fileno())  # the file opened, not whatever the path names now
         if not stat.S_ISREG(info.st_mode):
-            raise PackageError("is not a regular file (a directory, pipe or device?)")
+            raise PackageError(_not_regular())
         if info.st_size > limit:
-            raise PackageError(f"is {info.st_size:,} bytes; at most {limit:,} are read")
+            raise PackageError(_too_big(info.st_size, limit))
         # read(n) allocates n bytes up front: ask for what the file holds (one
         # more to see it grow), not for the limit.
         data = f.read(info.st_size + 1)
         if len(data) > info.st_size:
             data += f.read(limit + 1 - len(data))
     if len(data) > limit:
-        raise PackageError(f"is more than {limit:,} bytes; at most {limit:,} are read")
+        raise PackageError(
+            tr(
+                f"{limit:,}바이트보다 큽니다. 많아야 {limit:,}바이트까지 읽습니다.",
+                f"is more than {limit:,} bytes; at most {limit:,} are read",
+            )
+        )
     return data
 
 
 def _check_directory(data: bytes) -> None:
     """Refuse an archive whose central directory is too large before zipfile parses it."""
     if len(data) > MAX_PACKAGE_BYTES:
-        raise PackageError(f"is {len(data):,} bytes; at most {MAX_PACKAGE_BYTES:,} are read")
+        raise PackageError(_too_big(len(data), MAX_PACKAGE_BYTES))
     # Find the end record as zipfile does: the last 22 bytes when there is no
     # archive comment, else the last signature within a 64 KiB comment's reach.
     start = len(data) - 22
@@ -187,32 +214,55 @@ def _check_directory(data: bytes) -> None:
         return  # not a zip: zipfile says so
     entries, size = struct.unpack_from("<HI", data, start + 10)
     if data[max(0, start - 20) : start - 16] == _ZIP64_LOCATOR:
-        raise PackageError("is a ZIP64 archive, which no Word or Excel template needs")
+        raise PackageError(
+            tr(
+                "ZIP64 압축 파일입니다. Word나 Excel 서식에는 필요 없는 형식입니다.",
+                "is a ZIP64 archive, which no Word or Excel template needs",
+            )
+        )
     if entries > MAX_ENTRIES:
-        raise PackageError(f"has {entries:,} zip entries; at most {MAX_ENTRIES:,} are read")
+        raise PackageError(_too_many(entries))
     if size > MAX_DIRECTORY_BYTES:
         raise PackageError(
-            f"has a zip directory of {size:,} bytes; at most {MAX_DIRECTORY_BYTES:,} are read"
+            tr(
+                f"zip 목록이 {size:,}바이트입니다. 많아야 {MAX_DIRECTORY_BYTES:,}바이트까지 "
+                "읽습니다.",
+                f"has a zip directory of {size:,} bytes; at most {MAX_DIRECTORY_BYTES:,} are read",
+            )
         )
 
 
 def _checked_entries(zf: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
     infos = zf.infolist()
     if len(infos) > MAX_ENTRIES:
-        raise PackageError(f"has {len(infos):,} zip entries; at most {MAX_ENTRIES:,} are read")
+        raise PackageError(_too_many(len(infos)))
     total = 0
     for info in infos:
         if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
             # bzip2 and lzma readers inflate without an output bound.
-            raise PackageError(f"compresses {info.filename!r} with an unsupported method")
+            raise PackageError(
+                tr(
+                    f"{info.filename!r}을(를) 지원하지 않는 방식으로 압축했습니다.",
+                    f"compresses {info.filename!r} with an unsupported method",
+                )
+            )
         if info.file_size > MAX_PART_BYTES:
             raise PackageError(
-                f"has a part {info.filename!r} of {info.file_size:,} bytes inflated; "
-                f"at most {MAX_PART_BYTES:,} are read"
+                tr(
+                    f"부분 {info.filename!r}이(가) 풀면 {info.file_size:,}바이트입니다. 많아야 "
+                    f"{MAX_PART_BYTES:,}바이트까지 읽습니다.",
+                    f"has a part {info.filename!r} of {info.file_size:,} bytes inflated; "
+                    f"at most {MAX_PART_BYTES:,} are read",
+                )
             )
         total += info.file_size
     if total > MAX_PACKAGE_BYTES:
-        raise PackageError(f"inflates to {total:,} bytes; at most {MAX_PACKAGE_BYTES:,} are read")
+        raise PackageError(
+            tr(
+                f"풀면 {total:,}바이트입니다. 많아야 {MAX_PACKAGE_BYTES:,}바이트까지 읽습니다.",
+                f"inflates to {total:,} bytes; at most {MAX_PACKAGE_BYTES:,} are read",
+            )
+        )
     return infos
 
 
@@ -793,13 +843,13 @@ def fit_table(tbl: etree._Element, width: int) -> bool:
         # Most tables (the header block, 추진실적 rows) have no column loop:
         # one XPath count per row proves them consistent, cell objects unmade.
         count = len(grid_el.findall(w("gridCol")))
-        if all(_ROW_COLUMNS(tr) == count for tr in tbl.iterchildren(w("tr"))):  # NaN: no
+        if all(_ROW_COLUMNS(row) == count for row in tbl.iterchildren(w("tr"))):  # NaN: no
             return False
     rows = []
-    for tr in tbl.iterchildren(w("tr")):
-        cells = [_Cell(tc) for tc in tr.iterchildren(w("tc"))]
+    for row in tbl.iterchildren(w("tr")):
+        cells = [_Cell(tc) for tc in row.iterchildren(w("tc"))]
         if cells:
-            rows.append((tr, cells, _row_extra(tr)))
+            rows.append((row, cells, _row_extra(row)))
     if not rows:
         return False
     grid = (
@@ -901,8 +951,20 @@ def read_template(path: Path) -> bytes:
     try:
         return read_regular_file(path)
     except FileNotFoundError:
-        raise TemplateError(path, "template not found") from None
+        raise TemplateError(
+            path,
+            tr(
+                "서식 파일이 없습니다. --templates로 서식 폴더를 알려 주십시오.",
+                "template not found",
+            ),
+        ) from None
     except PackageError as exc:
         raise TemplateError(path, str(exc)) from None
     except OSError as exc:
-        raise TemplateError(path, f"cannot be read ({exc.strerror or exc})") from None
+        raise TemplateError(
+            path,
+            tr(
+                f"읽을 수 없습니다({exc.strerror or exc}).",
+                f"cannot be read ({exc.strerror or exc})",
+            ),
+        ) from None

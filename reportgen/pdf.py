@@ -88,16 +88,29 @@ from lxml import etree
 
 from . import linebreak
 from .errors import ReportgenError
+from .i18n import tr
 from .ooxml import read_regular_file
 
-INSTALL_HINT = (
-    "LibreOffice is not installed, so no PDF was made (the other files were written). "
-    "On Debian/Ubuntu: sudo apt-get install libreoffice-writer-nogui python3-uno fonts-nanum"
-)
-UNO_HINT = (
-    "LibreOffice's Python bridge (python3-uno) is not installed, so no PDF was made "
-    "(the other files were written). On Debian/Ubuntu: sudo apt-get install python3-uno"
-)
+
+def _install_hint() -> str:
+    return tr(
+        "LibreOffice가 설치되어 있지 않아 PDF를 만들지 않았습니다(다른 파일은 썼습니다). "
+        "Debian/Ubuntu에서는: sudo apt-get install libreoffice-writer-nogui python3-uno "
+        "fonts-nanum",
+        "LibreOffice is not installed, so no PDF was made (the other files were written). "
+        "On Debian/Ubuntu: sudo apt-get install libreoffice-writer-nogui python3-uno fonts-nanum",
+    )
+
+
+def _uno_hint() -> str:
+    return tr(
+        "LibreOffice의 파이썬 연결(python3-uno)이 설치되어 있지 않아 PDF를 만들지 않았습니다"
+        "(다른 파일은 썼습니다). Debian/Ubuntu에서는: sudo apt-get install python3-uno",
+        "LibreOffice's Python bridge (python3-uno) is not installed, so no PDF was made "
+        "(the other files were written). On Debian/Ubuntu: sudo apt-get install python3-uno",
+    )
+
+
 DEFAULT_TIMEOUT = 300.0  # for one step: starting LibreOffice, laying out or exporting a document
 MAX_OFFICES = 4
 MAX_OPEN = 3  # documents one LibreOffice holds open while waiting for page numbers
@@ -151,9 +164,9 @@ def missing() -> str | None:
     """Why PDFs cannot be made here (an install hint), or None when they can."""
     soffice = find_soffice()
     if soffice is None:
-        return INSTALL_HINT
+        return _install_hint()
     if find_uno_python(soffice) is None:
-        return UNO_HINT
+        return _uno_hint()
     return None
 
 
@@ -310,10 +323,10 @@ def _run(
 ) -> None:
     soffice = find_soffice()
     if soffice is None:
-        raise PdfError(INSTALL_HINT)
+        raise PdfError(_install_hint())
     python = find_uno_python(soffice)
     if python is None:
-        raise PdfError(UNO_HINT)
+        raise PdfError(_uno_hint())
     offices: list[_Office] = []
     scratch = Path(tempfile.mkdtemp(prefix="office-", dir=scratch))  # fresh names each run
     try:
@@ -332,7 +345,12 @@ def _run(
                         office.send(op, doc, timeout, **extra)
             busy = [o for o in offices if not o.ready or o.task is not None]
             if not busy:
-                raise PdfError("the PDF conversion stalled (a reportgen bug)")
+                raise PdfError(
+                    tr(
+                        "PDF 변환이 멈췄습니다(reportgen의 결함입니다).",
+                        "the PDF conversion stalled (a reportgen bug)",
+                    )
+                )
             wait = max(0.0, min(o.deadline for o in busy) - time.monotonic())
             readable, _, _ = select.select([o.out for o in busy], [], [], wait)
             for office in busy:
@@ -341,12 +359,21 @@ def _run(
                 elif time.monotonic() > office.deadline:
                     if office.task is None:
                         raise PdfError(
-                            f"LibreOffice did not start within {start_timeout or timeout:g} s; "
-                            "nothing was converted"
+                            tr(
+                                f"LibreOffice가 {start_timeout or timeout:g}초 안에 시작하지 "
+                                "않았습니다. 아무것도 변환하지 않았습니다.",
+                                f"LibreOffice did not start within {start_timeout or timeout:g} "
+                                "s; nothing was converted",
+                            )
                         )
                     op, doc = office.task
                     raise PdfError(
-                        f"LibreOffice did not finish {_doing(op)} {doc.label} within {timeout:g} s"
+                        tr(
+                            f"LibreOffice가 {timeout:g}초 안에 {doc.label} {_doing(op)}을(를) "
+                            "끝내지 못했습니다.",
+                            f"LibreOffice did not finish {_doing(op)} {doc.label} within "
+                            f"{timeout:g} s",
+                        )
                     )
         for office in offices:
             office.quit()
@@ -360,26 +387,50 @@ def _run(
 
 
 def _doing(op: str) -> str:
-    return {"open": "laying out", "export": "exporting", "close": "closing"}.get(op, op)
+    return {
+        "open": tr("조판", "laying out"),
+        "export": tr("내보내기", "exporting"),
+        "close": tr("닫기", "closing"),
+    }.get(op, op)
 
 
 def _hear(office: _Office, plan: _Plan, timeout: float) -> None:
     answers = office.answers()
     if answers is None:
-        what = f"while {_doing(office.task[0])} {office.task[1].label}" if office.task else ""
+        what = (
+            tr(
+                f"{office.task[1].label} {_doing(office.task[0])} 중에",
+                f"while {_doing(office.task[0])} {office.task[1].label}",
+            )
+            if office.task
+            else tr("시작하는 중에", "while starting")
+        )
         raise PdfError(
-            f"LibreOffice stopped {what or 'while starting'}: {office.log_tail() or 'no message'}"
+            tr(
+                f"LibreOffice가 {what} 멈췄습니다: {office.log_tail() or '메시지 없음'}",
+                f"LibreOffice stopped {what}: {office.log_tail() or 'no message'}",
+            )
         )
     for answer in answers:
         if office.task is None:  # the greeting
             if "error" in answer:
-                raise PdfError(f"LibreOffice could not start: {answer['error']}")
+                raise PdfError(
+                    tr(
+                        f"LibreOffice가 시작하지 못했습니다: {answer['error']}",
+                        f"LibreOffice could not start: {answer['error']}",
+                    )
+                )
             office.ready = True
             continue
         op, doc = office.task
         office.task = None
         if "error" in answer:
-            raise PdfError(f"LibreOffice could not convert {doc.label}: {answer['error']}")
+            raise PdfError(
+                tr(
+                    f"LibreOffice가 {doc.label}을(를) 변환하지 못했습니다: {answer['error']}",
+                    f"LibreOffice could not convert {doc.label}: {answer['error']}",
+                )
+            )
         if op == "open":
             doc.state = "open"
             doc.office = office
@@ -390,7 +441,12 @@ def _hear(office: _Office, plan: _Plan, timeout: float) -> None:
             doc.state = "done"
             office.open_docs.remove(doc)
             if doc.target is not None and not doc.target.is_file():
-                raise PdfError(f"LibreOffice wrote no PDF for {doc.label}")
+                raise PdfError(
+                    tr(
+                        f"LibreOffice가 {doc.label}의 PDF를 쓰지 않았습니다.",
+                        f"LibreOffice wrote no PDF for {doc.label}",
+                    )
+                )
         plan.finished(op, doc, answer)
 
 

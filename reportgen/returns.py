@@ -27,6 +27,7 @@ from pydantic import ValidationError
 
 from .errors import ReportgenError
 from .i18n import tr
+from .load import json_syntax
 from .model import Record
 from .periods import Period
 from .rollforward import dumps, remove_leftovers, write_all
@@ -127,7 +128,8 @@ def _parse(path: Path, data: bytes, period: Period) -> ReturnsLog:
     try:
         raw: Any = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise damaged(f"JSON이 아님: {exc}", f"not JSON: {exc}") from None
+        said = json_syntax(exc) if isinstance(exc, json.JSONDecodeError) else "UTF-8이 아님"
+        raise damaged(f"JSON이 아님: {said}", f"not JSON: {exc}") from None
     try:
         log = ReturnsLog.model_validate(raw)
     except ValidationError as exc:

@@ -96,17 +96,18 @@ def read_untrusted(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
         raise WorkbookRefused(
             tr(f"읽을 수 없습니다 ({exc.strerror})", f"cannot be read ({exc.strerror})")
         ) from None
-    with os.fdopen(fd, "rb", buffering=0) as fh:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise WorkbookRefused(
-                tr(
-                    "일반 파일이 아닙니다(파이프·장치·폴더 등): 받은 통합 문서 파일 자체를 "
-                    "가져오세요",
-                    "not a regular file (a pipe, a device, a folder …): import the workbook "
-                    "file itself",
-                )
+    # fstat before fdopen: FileIO refuses a folder's descriptor with a bare IsADirectoryError.
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        raise WorkbookRefused(
+            tr(
+                "일반 파일이 아닙니다(파이프·장치·폴더 등): 받은 통합 문서 파일 자체를 가져오세요",
+                "not a regular file (a pipe, a device, a folder …): import the workbook "
+                "file itself",
             )
+        )
+    with os.fdopen(fd, "rb", buffering=0) as fh:
         chunks: list[bytes] = []
         got = 0
         while got <= limit:

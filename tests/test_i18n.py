@@ -7,11 +7,13 @@ when raised, so those are tested in-process under the fixtures of conftest.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -21,6 +23,8 @@ from reportgen import clicktr
 from reportgen.cli import main
 from reportgen.errors import PeriodError
 from reportgen.periods import Period
+
+from .conftest import set_locale
 
 HANGUL = re.compile(r"[가-힣]")
 # Three English words in a row is a sentence (or most of one); commands,
@@ -63,7 +67,8 @@ def _help_pages(lang: str | None) -> dict[str, str]:
 
 
 def _english_sentences(text: str) -> list[str]:
-    text = re.sub(r"reportgen(?: [a-z-]+)*", "", text)  # a command line is not a sentence
+    # A command line is not a sentence.
+    text = re.sub(r"(?:reportgen|sudo apt-get)(?: [\w.-]+)*", "", text)
     return [match.group(0) for match in ENGLISH_SENTENCE.finditer(text)]
 
 
@@ -244,3 +249,198 @@ def test_outside_a_records_folder_says_where_to_go(
     assert "Traceback" not in result.output
     assert "--records" in result.output and "옮겨 가" in result.output, result.output
     assert list(tmp_path.iterdir()) == []  # no folder left behind
+
+
+# ---------------------------------------------------------------------------
+# Every error class, raised as the code raises it
+
+
+def _raise_records_invalid(tmp: Path) -> None:
+    from reportgen.validate import check
+
+    (tmp / "records").mkdir()
+    (tmp / "records" / "1-1.json").write_text("{", encoding="utf-8")
+    check(tmp / "records")
+
+
+def _raise_template_error(tmp: Path) -> None:
+    from reportgen.docx import compile_template
+
+    compile_template(tmp / "pledge.docx")  # no such template
+
+
+def _raise_period_error(tmp: Path) -> None:
+    Period.half_year("2022")
+
+
+def _raise_output_error(tmp: Path) -> None:
+    from reportgen.output import claim
+
+    (tmp / "문서").mkdir()
+    (tmp / "문서" / "편지.txt").write_text("x", encoding="utf-8")
+    claim(tmp / "문서")
+
+
+def _raise_drafts_refused(tmp: Path) -> None:
+    from reportgen.build import DraftsRefused
+
+    raise DraftsRefused(Period(2022, 1), ["1-1: reports.2022H1"])
+
+
+def _raise_intake_invalid(tmp: Path, records_dir: Path) -> None:
+    import shutil
+
+    from reportgen.intake import import_workbooks
+
+    shutil.copytree(records_dir, tmp / "records")
+    (tmp / "일자리정책과.xlsx").write_bytes(b"not a workbook")
+    import_workbooks(tmp / "records", [tmp / "일자리정책과.xlsx"])
+
+
+def _raise_pdf_error(tmp: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from reportgen.pdf import convert
+
+    monkeypatch.setenv("PATH", str(tmp))  # no LibreOffice on it
+    (tmp / "a.docx").write_bytes(b"x")
+    convert([tmp / "a.docx"], tmp / "pdf")
+
+
+def _raise_pledge_list_invalid(tmp: Path) -> None:
+    from reportgen.pledgelist import read_pledge_list
+
+    (tmp / "공약목록.csv").write_text("연번,비고\n1,x\n", encoding="utf-8")
+    read_pledge_list(tmp / "공약목록.csv")
+
+
+def _raise_returns_log_error(tmp: Path) -> None:
+    from reportgen.returns import load_returns
+
+    (tmp / "intake").mkdir()
+    (tmp / "intake" / "2022H1.json").write_text("{", encoding="utf-8")
+    load_returns(tmp, Period(2022, 1))
+
+
+def _raise_confirm_error(tmp: Path, records_dir: Path) -> None:
+    from reportgen.review import select
+
+    select(records_dir, Period(2022, 1), None, ["9-9-9"])
+
+
+def _raise_workbook_refused(tmp: Path) -> None:
+    from reportgen.workbook_guard import read_untrusted
+
+    read_untrusted(tmp)  # a folder, not a workbook
+
+
+def _raise_reportgen_error(tmp: Path, records_dir: Path) -> None:
+    from reportgen.diff import diff_records
+
+    diff_records(records_dir, Period(2021, 2), Period(2022, 1), "9-9-9")
+
+
+RAISERS = {
+    "ReportgenError": _raise_reportgen_error,
+    "RecordsInvalid": _raise_records_invalid,
+    "TemplateError": _raise_template_error,
+    "PeriodError": _raise_period_error,
+    "OutputError": _raise_output_error,
+    "DraftsRefused": _raise_drafts_refused,
+    "IntakeInvalid": _raise_intake_invalid,
+    "PdfError": _raise_pdf_error,
+    "PledgeListInvalid": _raise_pledge_list_invalid,
+    "ReturnsLogError": _raise_returns_log_error,
+    "ConfirmError": _raise_confirm_error,
+    "WorkbookRefused": _raise_workbook_refused,
+}
+
+
+def _error_classes() -> set[str]:
+    import importlib
+    import pkgutil
+
+    import reportgen
+    from reportgen.errors import ReportgenError
+
+    for module in pkgutil.iter_modules(reportgen.__path__):
+        if module.name not in ("unoworker", "__main__"):  # unoworker runs inside LibreOffice
+            importlib.import_module(f"reportgen.{module.name}")
+    found: set[str] = set()
+    todo: list[type] = [ReportgenError]
+    while todo:
+        cls = todo.pop()
+        found.add(cls.__name__)
+        todo.extend(cls.__subclasses__())
+    return found
+
+
+def test_every_error_class_has_a_way_to_raise_it_here() -> None:
+    """A new error class comes with its raiser above, so its language is tested too."""
+    assert _error_classes() == set(RAISERS)
+
+
+def _raised(name: str, tmp_path: Path, records_dir: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    from reportgen.errors import ReportgenError
+
+    raiser = RAISERS[name]
+    params = raiser.__code__.co_varnames[: raiser.__code__.co_argcount]
+    kwargs = {"records_dir": records_dir, "monkeypatch": monkeypatch}
+    with pytest.raises(ReportgenError) as caught:
+        raiser(tmp_path, **{k: kwargs[k] for k in params[1:]})
+    assert type(caught.value).__name__ == name, caught.value
+    buffer = io.StringIO()
+    caught.value.show(buffer)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("name", sorted(RAISERS))
+def test_every_error_speaks_korean_by_default(
+    name: str, tmp_path: Path, records_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    set_locale(monkeypatch, None)
+    shown = _raised(name, tmp_path, records_dir, monkeypatch)
+    assert shown.startswith("오류: "), shown
+    assert HANGUL.search(shown.removeprefix("오류: ")), shown
+    assert not _english_sentences(shown), (_english_sentences(shown), shown)
+
+
+@pytest.mark.parametrize("name", sorted(RAISERS))
+def test_every_error_speaks_english_under_an_english_locale(
+    name: str, tmp_path: Path, records_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    set_locale(monkeypatch, "en_US.UTF-8")
+    shown = _raised(name, tmp_path, records_dir, monkeypatch)
+    assert shown.startswith("Error: "), shown
+    assert _english_sentences(shown) or "Error: " in shown, shown
+    assert not re.search(r"[가-힣]+(?:니다|시오)\b", shown), shown
+
+
+WARNINGS = [
+    # (records change, a word of the Korean warning)
+    ({"reports": {"2022H1": {"draft": True, "status": "정상추진"}}}, "초안"),
+    ({"achievements": [{"period": "2019", "entries": [{"text": "3.5. 착공"}]}]}, "달이 있습니다"),
+    ({"reports": {"2022H1": {"status": "정상 추진"}}}, "추진상황"),
+]
+
+
+@pytest.mark.parametrize(("change", "word"), WARNINGS, ids=["draft", "whole-year", "status"])
+def test_a_sample_of_warnings_speaks_korean(
+    change: dict[str, object],
+    word: str,
+    tmp_path: Path,
+    make_pledge: Callable[..., dict[str, object]],
+    write_records: Callable[..., Path],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from reportgen.validate import check
+
+    set_locale(monkeypatch, None)
+    directory = write_records(tmp_path, {"1-1-1": make_pledge(**change)})
+    _records, warnings = check(directory, Period(2022, 1))
+    lines = [str(w) for w in warnings]
+    assert any(word in line for line in lines), lines
+    for line in lines:
+        assert ": 경고: " in line and not _english_sentences(line), line
+    set_locale(monkeypatch, "en_US.UTF-8")
+    _records, warnings = check(directory, Period(2022, 1))
+    for warning in warnings:
+        assert ": warning: " in str(warning), warning
