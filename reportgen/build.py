@@ -294,12 +294,17 @@ def earlier_reports(records: RecordSet, period: Period) -> tuple[ReportView, ...
 
 
 def earlier_report(records: RecordSet, period: Period) -> ReportView | None:
-    """The report of the half before ``period``, when the term has one (a site shows changes)."""
+    """The previous report of the term: the latest reported period before ``period``.
+
+    The site's "what changed" compares with it. None when ``period`` is the
+    term's first report: a half nobody reported on is no report to compare
+    with (every status would read "추진상황 미기재 → …").
+    """
     assert records.settings is not None
-    earlier = period.previous
-    if not records.settings.term.to_term().contains(earlier):
+    before = [p for p in reported_periods(records, period) if p < period]
+    if not before:
         return None
-    return report_view(records.pledges, earlier, records.settings)
+    return report_view(records.pledges, before[-1], records.settings)
 
 
 def latest_reported(records_dir: Path) -> Period:

@@ -338,3 +338,13 @@ def test_a_draft_refuses_the_term_site_and_a_preview_marks_it(tmp_path: Path) ->
     assert shown.exit_code == 0, shown.output
     for period in ("2023H2", "2024H1"):
         assert "초안" in page(tmp_path / "preview" / period / "index.html").xpath("string(//body)")
+
+
+def test_changes_compare_with_the_previous_report(sites: dict[str, Path]) -> None:
+    """The term's first report has no 'what changed'; a later one compares with the report before it."""
+    site = sites["gu"]
+    assert not (site / "2023H2" / "changes.html").exists()
+    assert not page(site / "2023H2" / "index.html").xpath("//a[@href='changes.html']")
+    text = page(site / "2024H1" / "changes.html").xpath("string(//h1)")
+    assert "2023년 하반기 → 2024년 상반기" in text
+    assert not (sites["goyang"] / "2022H1" / "changes.html").exists()  # its only report
