@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import datetime
 import json
+import os
+import shutil
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -18,6 +21,7 @@ import pytest
 from reportgen.errors import ReportgenError
 from reportgen.intake import IntakeInvalid, export_workbooks, import_workbooks
 from reportgen.load import load_records
+from reportgen.pdf import find_soffice
 from reportgen.periods import Period
 from reportgen.rollforward import roll_forward
 from reportgen.validate import check
@@ -422,3 +426,46 @@ def test_a_stale_sheet_is_reported_beside_another_files_bad_cell(
 def test_the_same_records_export_the_same_bytes(gun: Path) -> None:  # noqa: F811
     # Formulas carry cached values computed from the records, not from a clock.
     assert export_workbooks(gun, "2024H2") == export_workbooks(gun, "2024H2")
+
+
+def test_libreoffice_prints_the_guide_on_one_page_width(gun: Path, tmp_path: Path) -> None:  # noqa: F811
+    """Rendered by LibreOffice, the 안내 sheet is one page whose lines are whole."""
+    soffice = find_soffice()
+    pdftotext = shutil.which("pdftotext")
+    if soffice is None or pdftotext is None:
+        message = "LibreOffice (soffice) and poppler-utils (pdftotext) are needed"
+        if os.environ.get("REPORTGEN_REQUIRE_LIBREOFFICE") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    files = _save(export_workbooks(gun, "2024H2"), tmp_path / "out")
+    book = next(f for f in files if "일자리경제과" in f.name)
+    subprocess.run(
+        [
+            soffice,
+            f"-env:UserInstallation=file://{tmp_path / 'profile'}",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path / "pdf"),
+            str(book),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
+    pdf = tmp_path / "pdf" / f"{book.stem}.pdf"
+
+    text = subprocess.run(
+        [pdftotext, "-layout", str(pdf), "-"], check=True, capture_output=True, text=True
+    ).stdout
+    guide, *pages = [p for p in text.split("\f") if p.strip()]
+    # The headings (column A) and the sentences beside them (column B) on one page,
+    # and the last sentence of a wrapped paragraph is there too (the row is tall enough).
+    assert "무엇을 씁니까" in guide and "이 파일의 공약" in guide
+    assert "노란 칸에 씁니다" in guide and "1-1" in guide
+    assert "고치십시오." in guide.replace("\n", " ")
+    # The pledge's sheet follows and repeats its heading on every page.
+    sheet_pages = [p for p in pages if "공약번호" in p]
+    assert len(sheet_pages) >= 2
+    assert all("청년 일자리 1,000개 창출" in p or "공약 1-1" in p for p in sheet_pages)
