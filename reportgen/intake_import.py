@@ -15,6 +15,20 @@ group it writes), so ``validate`` lists it and ``build --strict`` refuses it
 until the compiling office has checked it and removed the flag. Importing the
 same file again changes nothing.
 
+Every workbook read is also a department's return (부서 회신), recorded in
+``records/intake/<P>.json`` (:mod:`reportgen.returns`) with the records, in
+the same all-or-nothing write: which pledges the department edited, which it
+sent back exactly as exported, and which sections are still the copies of the
+last report the export offered (a section's digest as exported travels in the
+workbook's hidden sheet). A section left blank because the export offered the
+last report's value only in grey (시민참여, 추진실적) is not written: the draft
+copy stays, and the log names it.
+
+Files: a folder stands for every ``*.xlsx`` in it; Excel's owner files
+(``~$name.xlsx``) are skipped with a note (:func:`workbook_files`). Opening a
+file is one step (:func:`_open`), where :mod:`reportgen.workbook_guard` bounds
+what a hostile file can cost.
+
 Refusals (each lifted by ``force``):
 
 - the report of P is confirmed (:func:`~reportgen.intake_common.period_confirmed`:
@@ -1324,7 +1338,7 @@ def _read_workbook(
 def import_workbooks(records_dir: Path, files: Sequence[Path], force: bool = False) -> ImportResult:
     """Read the departments' workbooks into the records: everything or nothing.
 
-    Raises :class:`IntakeInvalid` listing every problem of every file (and
+    ``files`` are workbooks or folders of them. Raises :class:`IntakeInvalid` listing every problem of every file (and
     writes nothing), :class:`~reportgen.errors.RecordsInvalid` when the records
     themselves have errors, :class:`~reportgen.errors.ReportgenError` when
     the import is refused (see the module's docstring), and
