@@ -224,10 +224,13 @@ def _render_report(
     )
     files: dict[str, bytes] = {}
     render_keys: dict[str, str] = {}
+    part_keys: dict[str, dict[str, str]] = {}
     for output in write_all(report, job, formats):
         files[output.name] = output.data
         if output.key is not None:
             render_keys[output.name] = output.key
+        if output.parts:
+            part_keys[output.name] = dict(output.parts)
 
     notes: list[str] = []
     if pdf:
@@ -266,6 +269,7 @@ def _render_report(
         drafts=[*drafts, PREVIEW_MARK] if preview else drafts,
         render_keys=render_keys,
         code=job.code,
+        part_keys=part_keys,
     )
     return Build(period, files, warnings, drafts, notes)
 

@@ -215,6 +215,23 @@ class Manifest:
             n: k for n, k in keys.items() if n in self.files and isinstance(k, str) and len(k) < 200
         }
 
+    @property
+    def part_keys(self) -> dict[str, dict[str, str]]:
+        """Per file, what each of its parts (a workbook's sheets) was made from."""
+        found = self.data.get("part_keys", {})
+        if not isinstance(found, dict):
+            return {}
+        out: dict[str, dict[str, str]] = {}
+        for name, held in found.items():
+            if name not in self.files or not isinstance(held, dict):
+                continue
+            out[name] = {
+                part: key
+                for part, key in held.items()
+                if is_plain_relative(part) and isinstance(key, str) and len(key) < 200
+            }
+        return out
+
 
 def read_manifest(directory: Path) -> tuple[Manifest | None, str | None]:
     """(manifest, None); (None, None) when there is none; (None, why) when it is damaged."""
@@ -891,6 +908,7 @@ def manifest_bytes(
     drafts: list[str] | None = None,
     render_keys: Mapping[str, str] | None = None,
     code: str = "",
+    part_keys: Mapping[str, Mapping[str, str]] | None = None,
 ) -> bytes:
     """``manifest.json``: each output's SHA-256 and the inputs it came from.
 
@@ -908,6 +926,10 @@ def manifest_bytes(
         "unconfirmed_drafts": sorted(drafts or []),
         # What each rendered file was made from: lets the next build reuse it.
         "render_keys": dict(sorted((render_keys or {}).items())),
+        # What each reusable part of a file (a workbook's sheet) was made from.
+        "part_keys": {
+            name: dict(sorted(parts.items())) for name, parts in sorted((part_keys or {}).items())
+        },
     }
     return (json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
 

@@ -50,12 +50,19 @@ class PreviousBuild:
     def __init__(self, directory: Path | None) -> None:
         self.directory = directory
         self.by_key: dict[str, tuple[str, str]] = {}  # key -> (file name, sha256)
+        self.by_part: dict[str, tuple[str, str]] = {}  # part key -> (file name, part name)
+        self.digests: dict[str, str] = {}  # file name -> sha256
+        self._packages: dict[str, dict[str, bytes] | None] = {}
         if directory is None:
             return
         manifest, _damage = read_manifest(directory)
         if manifest is not None:
+            self.digests = dict(manifest.files)
             for name, key in manifest.render_keys.items():
                 self.by_key[key] = (name, manifest.files[name])
+            for name, parts in manifest.part_keys.items():
+                for part, key in parts.items():
+                    self.by_part[key] = (name, part)
 
     def get(self, key: str) -> bytes | None:
         found = self.by_key.get(key)
@@ -64,6 +71,28 @@ class PreviousBuild:
         name, expected = found
         data = read_member(self.directory, name)
         return data if data is not None and sha256(data) == expected else None
+
+    def get_part(self, key: str) -> bytes | None:
+        """A part of a published package (a workbook's sheet) made from ``key``, or None.
+
+        The package is read once, checked against its digest and the package
+        limits; a part is only ever taken from a file that is intact.
+        """
+        found = self.by_part.get(key)
+        if found is None or self.directory is None:
+            return None
+        name, part = found
+        if name not in self._packages:
+            data = read_member(self.directory, name)
+            package = None
+            if data is not None and sha256(data) == self.digests.get(name):
+                try:
+                    package = ooxml.read_package(data)
+                except Exception:  # noqa: BLE001 - a damaged file is simply not reused
+                    package = None
+            self._packages[name] = package
+        package = self._packages[name]
+        return None if package is None else package.get(part)
 
 
 def template_digest(path: Path) -> str:

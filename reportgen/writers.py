@@ -69,6 +69,7 @@ class OutputFile:
     name: str
     data: bytes
     key: str | None = None
+    parts: Mapping[str, str] | None = None  # part name -> key, for parts reusable alone
 
 
 @dataclass
@@ -176,13 +177,21 @@ class XlsxOutput:
     after_files: bool = False
 
     def write(self, report: ReportView, job: WriteJob) -> list[OutputFile]:
-        key = job.report_key("workbook.xlsx")
-        data = job.previous.get(key)
-        if data is None:
-            from .xlsx import render_workbook
+        from .xlsx import build_workbook
 
-            data = render_workbook(report, job.templates / "workbook.xlsx")
-        return [OutputFile(workbook_name(report), data, key)]
+        # Each pledge sheet is a part of its own, reused when its inputs are
+        # unchanged; the summary sheets, which read every pledge, are rewritten.
+        keys = dict(
+            zip(
+                (view.id for view in report.pledges),
+                job.pledge_keys("workbook.xlsx"),
+                strict=True,
+            )
+        )
+        data, parts = build_workbook(
+            report, job.templates / "workbook.xlsx", keys, job.previous.get_part
+        )
+        return [OutputFile(workbook_name(report), data, None, parts)]
 
 
 # ---------------------------------------------------------------------------

@@ -31,6 +31,15 @@ one styled sample cell per role (see :data:`ROLES` and
 XlsxWriter formats. Output is deterministic: a fixed creation date derived
 from the report period and a normalized zip.
 
+Each pledge sheet is a part that depends on nothing but its own inputs, so a
+rebuild reuses the part of every unchanged pledge (:func:`build_workbook`):
+its text is inline (``inlineStr``) rather than in the workbook's shared-string
+table, and style indexes are given in one fixed order (:data:`CATALOGUE`) by a
+scratch sheet that is never published. The summary sheets, which read every
+pledge, keep a shared-string table and are rewritten each time. The parts are
+put into a skeleton workbook that XlsxWriter writes with the sheet list, print
+titles and properties; the result is byte for byte the same either way.
+
 XlsxWriter is used through its public API only (``write_number``,
 ``write_formula(..., value)`` …), so any 3.x release will do. Its per-formula
 work dominates the render time: a 300-pledge workbook has some 160,000 cells,
@@ -43,9 +52,10 @@ from __future__ import annotations
 
 import colorsys
 import datetime as dt
+import hashlib
 import io
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
@@ -63,11 +73,17 @@ from xlsxwriter.worksheet import Worksheet
 from . import ooxml, tables
 from .bulk import bulk_allocation
 from .errors import TemplateError
-from .ooxml import normalize_package
 from .periods import Period
 from .view import MoneyRow, MoneyTable, PledgeView, ReportView
 
-__all__ = ["ROLES", "STYLE_SHEET", "load_styles", "render_workbook", "sheet_names"]
+__all__ = [
+    "ROLES",
+    "STYLE_SHEET",
+    "build_workbook",
+    "load_styles",
+    "render_workbook",
+    "sheet_names",
+]
 
 STYLE_SHEET = "styles"
 # Role -> where it is used (the template documents the same in its column C).
@@ -501,6 +517,11 @@ def _value(value: Decimal) -> tuple[int | float, bool]:
     return float(value), True
 
 
+VARIANTS = ("", "dec", "blank", "rate")
+# Every format a sheet may use, in the order their style indexes are given.
+CATALOGUE: tuple[tuple[str, str], ...] = tuple((r, v) for r in ROLES for v in VARIANTS)
+
+
 class _Formats:
     """XlsxWriter formats of one workbook, made once per (role, variant)."""
 
@@ -529,6 +550,19 @@ class _Formats:
             fmt = self.wb.add_format(props)
             self.cache[key] = fmt
         return fmt
+
+    def pin(self, ws: Worksheet) -> None:
+        """Give every format its style index in one fixed order, whatever the sheets use.
+
+        XlsxWriter numbers a workbook's cell formats in the order its sheets'
+        cells meet them. A sheet is reused from the previous build as a part
+        (:func:`build_workbook`), so its ``s="…"`` indexes must not depend on
+        which other sheets were written: ``ws`` is a scratch first sheet, one
+        blank cell per (role, variant) in :data:`CATALOGUE` order, which
+        numbers them all before any real sheet is written. It is never published.
+        """
+        for c, (role, variant) in enumerate(CATALOGUE):
+            ws.write_blank(0, c, None, self(role, variant))
 
     def numeric(self, role: str) -> _Numeric:
         """The formats a figure cell of ``role`` takes, bundled for the inner loops."""
@@ -648,6 +682,29 @@ class _TablePlace:
     end: int  # first row after the table
 
 
+def _place(table: MoneyTable, top: int, measures: int) -> _TablePlace:
+    """Where ``money_table`` puts ``table`` from row ``top``: title, header rows, 계, its rows."""
+    total_row = top + 1 + (1 if measures == 1 else 2)
+    last_row = total_row + len(table.rows)
+    return _TablePlace(total_row, total_row + 1, last_row, last_row + 1)
+
+
+def _placement(view: PledgeView) -> tuple[_TablePlace | None, _TablePlace]:
+    """Where the pledge sheet of ``view`` has its tables, without writing it (a reused sheet)."""
+    top = PLEDGE_TABLE_TOP
+    plan: _TablePlace | None = None
+    secured: _TablePlace | None = None
+    for table in view.money_tables:
+        if table.kind == "plan":
+            plan = _place(table, top, len(PLAN_MEASURES))
+            top = plan.end + 1
+        else:
+            secured = _place(table, top, len(SECURED_MEASURES))
+            top = secured.end + 1
+    assert secured is not None, "every pledge view prints its 확보(집행)액"
+    return plan, secured
+
+
 @dataclass(frozen=True)
 class _PledgeSheet:
     name: str
@@ -718,21 +775,12 @@ class _Writer:
         self.buffer = io.BytesIO()
         # Each pledge's 집행률 cell on the 총괄 sheet ("" for 합계), which 재원별 refers to.
         self.rate_cells: dict[str, tuple[str, Decimal | None]] = {}
-        default = styles["default"]
-        self.wb = Workbook(
-            self.buffer,
-            {
-                "in_memory": True,
-                # Record text is data: never turn "=…" or "http…" into formulas or links.
-                "strings_to_formulas": False,
-                "strings_to_urls": False,
-                "default_format_properties": {
-                    "font_name": default.get("font_name", "맑은 고딕"),
-                    "font_size": default.get("font_size", 10),
-                },
-            },
-        )
+        self.styles = styles
+        self.wb = _workbook(self.buffer, styles)
         self.f = _Formats(self.wb, styles)
+        self.f.pin(self.wb.add_worksheet(STYLE_SHEET))
+        self.written: list[str] = []  # sheets written here, in order (after the scratch one)
+        self.title_rows: dict[str, int] = {}  # per sheet: rows repeated on each printed page
         self.n = len(report.column_labels)
         self.unit = next((p.plan_table.unit for p in report.pledges), "(단위 : 백만원)")
         self.with_progress = bool(report.average_progress) or any(
@@ -742,6 +790,7 @@ class _Writer:
     # -- helpers -------------------------------------------------------------
 
     def _sheet(self, name: str) -> Worksheet:
+        self.written.append(name)
         return self.wb.add_worksheet(name)
 
     def _title_rows(self, ws: Worksheet, last_col: int, section: str, unit: bool = True) -> None:
@@ -777,6 +826,7 @@ class _Writer:
             ws.write_string(row, c, label, self.f("header"))
 
     def _print_setup(self, ws: Worksheet, title_rows: int) -> None:
+        self.title_rows[ws.get_name()] = title_rows
         ws.set_paper(PAPER_A4)
         ws.set_landscape()
         ws.fit_to_pages(1, 0)
@@ -905,7 +955,10 @@ class _Writer:
             fmt.total(ws, total_row, basis_col, grand(basis_col), g.rate_basis)
             rate = _like_rate_formula(total_row, MT_TOTAL + 1, basis_col)
             fmt.computed_rate(ws, total_row, rate_col, rate, g.rate)
-        return _TablePlace(total_row, first_row, last_row, last_row + 1)
+        placed = _TablePlace(total_row, first_row, last_row, last_row + 1)
+        # Reused sheets are placed by _place alone: both must agree.
+        assert placed == _place(table, top, m), (placed, _place(table, top, m))
+        return placed
 
     def pledge_sheet(self, view: PledgeView, name: str) -> _PledgeSheet:
         f, n = self.f, self.n
@@ -1331,21 +1384,46 @@ class _Writer:
 
     # -- the workbook ----------------------------------------------------------
 
-    def render(self) -> bytes:
+    def render(
+        self, keys: Mapping[str, str], reuse: Callable[[str], bytes | None]
+    ) -> tuple[bytes, dict[str, str]]:
+        """The workbook, and the key of each pledge sheet's part (see :func:`build_workbook`)."""
         report = self.report
-        summary = self._sheet(SUMMARY_SHEET)
         tally_name = tally_sheet_name(report)
-        tallies = self._sheet(tally_name) if report.group_table or report.department_table else None
+        order = [SUMMARY_SHEET]
+        summary = self._sheet(SUMMARY_SHEET)
+        tallies = None
+        if report.group_table or report.department_table:
+            tallies = self._sheet(tally_name)
+            order.append(tally_name)
         sources = self._sheet(SOURCES_SHEET)
-        indicators = (
-            self._sheet(INDICATORS_SHEET) if any(v.indicators for v in report.pledges) else None
-        )
-        adjustments = (
-            self._sheet(ADJUSTMENTS_SHEET) if any(v.adjustments for v in report.pledges) else None
-        )
+        order.append(SOURCES_SHEET)
+        indicators = None
+        if any(v.indicators for v in report.pledges):
+            indicators = self._sheet(INDICATORS_SHEET)
+            order.append(INDICATORS_SHEET)
+        adjustments = None
+        if any(v.adjustments for v in report.pledges):
+            adjustments = self._sheet(ADJUSTMENTS_SHEET)
+            order.append(ADJUSTMENTS_SHEET)
         budgeted = [v for v in report.pledges if not v.non_budget]
         names = sheet_names([v.id for v in budgeted], (*RESERVED_SHEETS, tally_name))
-        placed = {v.id: self.pledge_sheet(v, name) for v, name in zip(budgeted, names, strict=True)}
+        placed: dict[str, _PledgeSheet] = {}
+        reused: dict[str, bytes] = {}  # sheet name -> its part from the previous build
+        sheet_keys: dict[str, str] = {}  # sheet name -> what it is made from
+        for view, name in zip(budgeted, names, strict=True):
+            order.append(name)
+            key = keys.get(view.id)
+            if key is not None:
+                sheet_keys[name] = key = _digest(key, name)
+                found = reuse(key)
+                if found is not None:
+                    plan, secured = _placement(view)
+                    placed[view.id] = _PledgeSheet(name, _quote_sheet(name), plan, secured)
+                    reused[name] = found
+                    self.title_rows[name] = PLEDGE_TITLE_ROWS
+                    continue
+            placed[view.id] = self.pledge_sheet(view, name)
         self.summary(summary, placed)
         if tallies is not None:
             self.tallies(tallies)
@@ -1355,7 +1433,50 @@ class _Writer:
         if adjustments is not None:
             self.adjustments(adjustments)
         summary.activate()
-        self.wb.set_properties(
+        self.wb.close()
+        written = ooxml.read_package(self.buffer.getvalue())
+        self.buffer = io.BytesIO()
+        strings = _SST_ITEM.findall(written.get("xl/sharedStrings.xml", b""))
+        # The summary sheets, rewritten every time, keep a shared-string table
+        # of their own (Excel expects one); a pledge sheet's text goes inline.
+        shared = _SharedStrings(strings)
+        pledge_sheets = set(names)
+        parts: dict[str, bytes] = {}
+        # Sheet i written here is part i + 2: the scratch sheet of styles is first.
+        for i, name in enumerate(self.written):
+            data = written[f"xl/worksheets/sheet{i + 2}.xml"]
+            if name in pledge_sheets:
+                parts[name] = _inline_strings(data, strings)
+            else:
+                parts[name] = shared.renumber(data)
+        parts.update(reused)
+        package = self._skeleton(order)
+        package["xl/sharedStrings.xml"] = shared.part()
+        part_keys: dict[str, str] = {}
+        for i, name in enumerate(order):
+            part = f"xl/worksheets/sheet{i + 1}.xml"
+            assert part in package, part
+            package[part] = parts[name]
+            if name in sheet_keys:
+                part_keys[part] = sheet_keys[name]
+        package["xl/styles.xml"] = written["xl/styles.xml"]
+        return ooxml.write_package(package.items()), part_keys
+
+    def _skeleton(self, order: Sequence[str]) -> dict[str, bytes]:
+        """The workbook's parts around its sheets: sheet list, print titles, properties.
+
+        Each sheet's own part is put in afterwards, written here or reused.
+        """
+        report = self.report
+        buffer = io.BytesIO()
+        wb = _workbook(buffer, self.styles)
+        for name in order:
+            ws = wb.add_worksheet(name)
+            ws.repeat_rows(0, self.title_rows[name] - 1)
+            if name == SUMMARY_SHEET:
+                ws.activate()
+                ws.write_string(0, 0, name)  # so the package has a shared-string table
+        wb.set_properties(
             {
                 "title": f"{report.city} {report.period_words} 공약사업 예산 집계",
                 "subject": report.title,
@@ -1363,10 +1484,80 @@ class _Writer:
                 "created": _created(report),
             }
         )
-        self.wb.close()
-        # XlsxWriter's in-memory zip already has fixed entry times and order; the
-        # rewrite makes the rest (entry attributes, host system) the same everywhere.
-        return normalize_package(self.buffer.getvalue())
+        wb.close()
+        return ooxml.read_package(buffer.getvalue())
+
+
+def _workbook(buffer: io.BytesIO, styles: dict[str, dict[str, Any]]) -> Workbook:
+    default = styles["default"]
+    return Workbook(
+        buffer,
+        {
+            "in_memory": True,
+            # Record text is data: never turn "=…" or "http…" into formulas or links.
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "default_format_properties": {
+                "font_name": default.get("font_name", "맑은 고딕"),
+                "font_size": default.get("font_size", 10),
+            },
+        },
+    )
+
+
+def _digest(*parts: str) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        data = part.encode("utf-8")
+        h.update(len(data).to_bytes(8, "big"))
+        h.update(data)
+    return h.hexdigest()
+
+
+# A shared-string cell as XlsxWriter writes it, and an item of its string table.
+_SHARED_CELL = re.compile(rb'<c r="([A-Z]+[0-9]+)"((?: s="[0-9]+")?) t="s"><v>([0-9]+)</v></c>')
+_SST_ITEM = re.compile(rb"<si>(.*?)</si>", re.S)
+
+
+class _SharedStrings:
+    """The shared-string table of the sheets that keep one, numbered as they use it."""
+
+    def __init__(self, strings: list[bytes]) -> None:
+        self.strings = strings
+        self.index: dict[int, int] = {}  # index in XlsxWriter's table -> index here
+        self.count = 0
+
+    def renumber(self, sheet: bytes) -> bytes:
+        def cell(m: re.Match[bytes]) -> bytes:
+            self.count += 1
+            index = self.index.setdefault(int(m[3]), len(self.index))
+            return b'<c r="%s"%s t="s"><v>%d</v></c>' % (m[1], m[2], index)
+
+        return _SHARED_CELL.sub(cell, sheet)
+
+    def part(self) -> bytes:
+        items = b"".join(b"<si>%s</si>" % self.strings[i] for i in self.index)
+        return (
+            b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+            b'count="%d" uniqueCount="%d">%s</sst>' % (self.count, len(self.index), items)
+        )
+
+
+def _inline_strings(sheet: bytes, strings: list[bytes]) -> bytes:
+    """``sheet`` with its text in the cells (``inlineStr``) instead of the shared table.
+
+    A sheet part that indexes the workbook's shared strings changes whenever
+    any other sheet adds a string; one with its text inline depends on
+    itself alone, so it can be reused by key. The item's XML (``<t>`` with
+    its escapes and ``xml:space``) is the same in both places (CT_Rst).
+    """
+    out = _SHARED_CELL.sub(
+        lambda m: b'<c r="%s"%s t="inlineStr"><is>%s</is></c>' % (m[1], m[2], strings[int(m[3])]),
+        sheet,
+    )
+    assert b' t="s"' not in out, "a shared string XlsxWriter wrote in another form"
+    return out
 
 
 def render_workbook(report: ReportView, template: Path) -> bytes:
@@ -1376,8 +1567,27 @@ def render_workbook(report: ReportView, template: Path) -> bytes:
     :class:`reportgen.errors.TemplateError` when the template is missing or
     broken.
     """
+    return build_workbook(report, template)[0]
+
+
+def build_workbook(
+    report: ReportView,
+    template: Path,
+    keys: Mapping[str, str] | None = None,
+    reuse: Callable[[str], bytes | None] | None = None,
+) -> tuple[bytes, dict[str, str]]:
+    """The workbook, reusing the part of every pledge sheet whose inputs are unchanged.
+
+    ``keys`` gives per pledge id what its sheet is made from (the record,
+    settings, period, its number, the template and the code); the sheet's
+    key adds its name. ``reuse(key)`` returns the part a previous build wrote
+    for that key, or None. Returns the workbook and, per sheet part, its key.
+    Each sheet's part depends on itself alone (inline strings, style indexes
+    in a fixed order), so a workbook with reused parts is byte for byte the
+    one written from scratch.
+    """
     styles = load_styles(Path(template))
     # 150,000 small cell objects live until the workbook is written: keep
     # the cyclic collector from scanning them over and over.
     with bulk_allocation():
-        return _Writer(report, styles).render()
+        return _Writer(report, styles).render(keys or {}, reuse or (lambda _key: None))

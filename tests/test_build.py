@@ -355,6 +355,69 @@ def test_one_changed_pledge_is_the_only_one_rendered(workspace, monkeypatch):
     assert _build(workspace, "2022H1", "--out", str(out), "--check").exit_code == 0
 
 
+def test_one_changed_pledge_rewrites_only_its_sheet_and_matches_a_cold_build(
+    workspace, monkeypatch
+):
+    """The workbook by part: every other pledge sheet is reused by key, not rewritten.
+
+    The summary sheets read every pledge and are rewritten; the result is the
+    workbook (and the whole output) a build from scratch makes, byte for byte.
+    """
+    shutil.rmtree(workspace / "records")
+    write_synthetic_records(workspace / "records", 30)
+    out, cold = workspace / "out", workspace / "cold"
+    assert _build(workspace, "2022H1", "--out", str(out), "-j", "1").exit_code == 0
+    before = json.loads((out / MANIFEST).read_text(encoding="utf-8"))["part_keys"]
+    (workbook,) = before
+    assert len(before[workbook]) == 30  # a part and its key per budgeted pledge sheet
+    path = workspace / "records" / "1-1-3.json"
+    record = json.loads(path.read_text(encoding="utf-8"))
+    record["department"] = "일자리경제과"
+    path.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
+
+    from reportgen import xlsx
+
+    written: list[str] = []
+    real = xlsx._Writer.pledge_sheet
+
+    def spy(self, view, name):  # type: ignore[no-untyped-def]
+        written.append(view.id)
+        return real(self, view, name)
+
+    monkeypatch.setattr(xlsx._Writer, "pledge_sheet", spy)
+    result = _build(workspace, "2022H1", "--out", str(out), "-j", "1")
+    assert result.exit_code == 0, result.output
+    assert written == ["1-1-3"]
+    after = json.loads((out / MANIFEST).read_text(encoding="utf-8"))["part_keys"][workbook]
+    # By key, not by part name: a sheet may move when the summary sheets change in number.
+    changed = [part for part, key in after.items() if key not in before[workbook].values()]
+    assert len(changed) == 1
+    with zipfile.ZipFile(out / workbook) as zf:
+        assert "1-1-3" in zf.read(changed[0]).decode("utf-8")
+    written.clear()
+    assert _build(workspace, "2022H1", "--out", str(cold), "-j", "1").exit_code == 0
+    assert len(written) == 30
+    assert _tree(out) == _tree(cold)
+    assert _build(workspace, "2022H1", "--out", str(out), "--check").exit_code == 0
+
+
+def test_a_damaged_previous_workbook_is_not_reused(workspace):
+    shutil.rmtree(workspace / "records")
+    write_synthetic_records(workspace / "records", 24)
+    out, cold = workspace / "out", workspace / "cold"
+    assert _build(workspace, "2022H1", "--out", str(out), "-j", "1").exit_code == 0
+    victim = next(out.glob("*.xlsx"))
+    victim.write_bytes(victim.read_bytes()[:-100])
+    path = workspace / "records" / "1-1-2.json"
+    record = json.loads(path.read_text(encoding="utf-8"))
+    record["department"] = "일자리경제과"
+    path.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
+    forced = _build(workspace, "2022H1", "--out", str(out), "-j", "1", "--force")
+    assert forced.exit_code == 0, forced.output
+    assert _build(workspace, "2022H1", "--out", str(cold), "-j", "1").exit_code == 0
+    assert _tree(out) == _tree(cold)
+
+
 def test_output_is_the_same_whatever_the_number_of_workers(workspace):
     shutil.rmtree(workspace / "records")
     write_synthetic_records(workspace / "records", 40)

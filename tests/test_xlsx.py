@@ -837,7 +837,7 @@ def test_render_leaves_the_garbage_collector_as_it_was(report, enabled, monkeypa
         render_workbook(report, TEMPLATE)
         assert gc.isenabled() is enabled
 
-        def fail(self: Any) -> bytes:
+        def fail(self: Any, *_args: Any) -> bytes:
             raise RuntimeError("boom")
 
         monkeypatch.setattr(xlsx._Writer, "render", fail)
