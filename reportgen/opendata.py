@@ -10,7 +10,8 @@ dictionary in Korean):
 - ``money.csv``: one row per pledge × 공약사업 × 재원 × 기간 × 구분
   (투자계획/확보액/집행액), every amount the report's money tables print;
 - ``dictionary.csv``: every column of those files, its meaning, type, unit and
-  codes (데이터 사전);
+  codes (데이터 사전); ``metadata.csv``: the file data's description (파일데이터명,
+  제공기관, 업데이트 주기, 단위, 인코딩 …);
 - ``changes.atom``: what changed since the previous report (Atom 1.0).
 
 Every figure is the report view's, unformatted (a test checks they are equal);
@@ -224,11 +225,40 @@ def open_data(
     files[f"{DATA_DIR}/dictionary.csv"] = csv_bytes(
         ["파일명", "항목명", "설명", "자료형", "단위", "코드값"], dictionary
     )
+    files[f"{DATA_DIR}/metadata.csv"] = csv_bytes(["항목", "내용"], metadata(report, len(rows)))
     if summary is not None:
         files[f"{DATA_DIR}/changes.atom"] = atom_feed(
             report, [FeedEntry(report.period, report.period_words, summary, "../changes.html")]
         )
     return files
+
+
+def metadata(report: ReportView, count: int) -> list[list[str]]:
+    """The file data's description, with the fields the 공공데이터포털 asks of file data."""
+    return [
+        ["파일데이터명", f"{report.city} 공약 추진현황 ({report.period_words})"],
+        ["제공기관", report.city],
+        [
+            "설명",
+            f"{report.city} {report.term_name} 공약의 {report.period_words} 추진상황, 추진율, "
+            "성과지표, 재원별 투자계획·확보액·집행액. 공약 추진실적 보고서와 같은 기록에서 "
+            "만들어졌으며 숫자는 보고서와 같습니다.",
+        ],
+        ["보고 기간", report.period_words],
+        ["임기", f"{report.term_name} ({report.term_span})"],
+        ["업데이트 주기", "반기"],
+        ["전체 행", f"pledges.csv {count}행 (공약마다 한 행)"],
+        ["확장자", "CSV, JSON"],
+        ["문자 인코딩", "UTF-8 (CSV는 BOM 포함)"],
+        ["금액 단위", "백만원"],
+        [
+            "파일 목록",
+            "pledges.csv·pledges.json 공약별 추진상황과 예산; money.csv 공약사업·재원·기간별 "
+            "금액; dictionary.csv 항목 설명(데이터 사전); changes.atom 변경 사항",
+        ],
+        ["키워드", f"공약, 공약 추진실적, 매니페스토, {report.city}"],
+        ["데이터 한계", "빈 칸은 기록되지 않은 값이며 0이 아닙니다."],
+    ]
 
 
 @dataclass(frozen=True)

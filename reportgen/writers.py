@@ -293,6 +293,7 @@ class SiteOutput:
             "data/pledges.json": "공약별 추진상황과 예산",
             "data/money.csv": "공약사업·재원·기간별 금액",
             "data/dictionary.csv": "데이터 사전 (항목 설명, 단위, 코드값)",
+            "data/metadata.csv": "데이터 설명 (파일데이터 정보)",
             "data/changes.atom": "변경 사항 구독 (Atom)",
         }
         site = build_site(

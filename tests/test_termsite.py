@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import shutil
 from decimal import Decimal
 from pathlib import Path
@@ -191,6 +192,9 @@ def test_open_data_equals_the_view(sites: dict[str, Path]) -> None:
             words = {r["항목명"] for r in read_csv(data / "dictionary.csv")}
             assert set(rows[0]) <= words if rows else True
             assert {"금액", "구분", "재원"} <= words
+            about = {r["항목"]: r["내용"] for r in read_csv(data / "metadata.csv")}
+            assert about["제공기관"] == report.city and about["금액 단위"] == "백만원"
+            assert about["보고 기간"] == report.period_words
 
 
 def test_formula_page_rates_recompute_from_the_csv(sites: dict[str, Path]) -> None:
@@ -348,3 +352,40 @@ def test_changes_compare_with_the_previous_report(sites: dict[str, Path]) -> Non
     text = page(site / "2024H1" / "changes.html").xpath("string(//h1)")
     assert "2023년 하반기 → 2024년 상반기" in text
     assert not (sites["goyang"] / "2022H1" / "changes.html").exists()  # its only report
+
+
+def test_publish_offers_pdf_and_hwpx_with_their_sizes_when_libreoffice_is_there(
+    tmp_path: Path,
+) -> None:
+    """publish without flags: PDF (LibreOffice being installed) and HWPX are built and offered."""
+    from reportgen.pdf import missing
+
+    hint = missing()
+    if hint is not None:
+        if os.environ.get("REPORTGEN_REQUIRE_LIBREOFFICE") == "1":
+            pytest.fail(hint)
+        pytest.skip(hint)
+    out = tmp_path / "public"
+    args = ["publish", "2024H1", "--records", str(EXAMPLES / "gun"), "--templates"]
+    result = CliRunner().invoke(main, [*args, str(TEMPLATES), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    index = page(out / "index.html")
+    labels = index.xpath("//section[@class='downloads']//a/text()")
+    assert [label.split(" (")[1].split(",")[0] for label in labels] == [
+        "PDF",
+        "HWPX",
+        "DOCX",
+        "XLSX",
+    ]
+    for a in index.xpath("//section[@class='downloads']//a"):
+        size = (out / unquote(a.get("href"))).stat().st_size
+        shown = (
+            f"{size / 1048576:.1f} MB" if size >= 1048576 else f"{max(1, round(size / 1024))} KB"
+        )
+        assert a.text_content().endswith(f", {shown})")
+    pledge = next((out / "pledge").glob("*.html"))
+    kinds = [
+        t.split(" (")[1].split(",")[0]
+        for t in page(pledge).xpath("//section[@class='downloads']//a/text()")
+    ]
+    assert kinds == ["PDF", "HWPX", "DOCX"]
