@@ -584,6 +584,21 @@ def init(
     )
 
 
+def _ask_choice(question: str, choices: tuple[str, ...]) -> str:
+    """Ask until the answer is one of ``choices`` (click's own retry says "Error:" in English)."""
+    while True:
+        answer = str(click.prompt(question)).strip()
+        if answer in choices:
+            return answer
+        click.echo(
+            tr(
+                f"오류: 다음 중 하나를 쓰십시오: {', '.join(choices)}",
+                f"Error: answer one of {', '.join(choices)}",
+            ),
+            err=True,
+        )
+
+
 def _init_answers(city: str | None, kind: str | None, start: str | None) -> tuple[str, str, str]:
     """Ask what init is not told (on a terminal, or from the input of a script)."""
     # An empty --city given is a wrong answer (new_city says so), not a question to ask.
@@ -594,9 +609,8 @@ def _init_answers(city: str | None, kind: str | None, start: str | None) -> tupl
             tr("시·군·구 이름(예: 가람군)", "City, county or district as printed (e.g. 가람군)")
         )
     )
-    kind = kind or click.prompt(
-        tr("시, 군, 구(광역시 자치구) 중 하나", "시, 군 or 구 (광역시 자치구)"),
-        type=click.Choice(["시", "군", "구"]),
+    kind = kind or _ask_choice(
+        tr("시, 군, 구(광역시 자치구) 중 하나", "시, 군 or 구 (광역시 자치구)"), ("시", "군", "구")
     )
     start = start or click.prompt(
         tr("임기의 첫 반기(예: 2022H2)", "First half-year of the term (e.g. 2022H2)")

@@ -23,6 +23,7 @@ from collections.abc import Iterable, Sequence
 
 import click
 
+from .errors import ReportgenError
 from .i18n import english, tr
 
 # click's message ids (its gettext msgids) and their Korean. The names in
@@ -264,6 +265,17 @@ class Group(Command, click.Group):
         if rows:
             with formatter.section(tr("명령", "Commands")):
                 formatter.write_dl(rows)
+
+    def invoke(self, ctx: click.Context) -> t.Any:
+        # click says "Aborted!" in English for a Ctrl-C or the end of input at a
+        # prompt; by the time it reaches here every clean-up has run.
+        try:
+            return super().invoke(ctx)
+        except (KeyboardInterrupt, EOFError, click.Abort):
+            if ctx.parent is not None:
+                raise
+            click.echo(err=True)  # after the ^C the terminal shows
+            raise ReportgenError(tr("중단했습니다.", "Aborted!")) from None
 
     def resolve_command(
         self, ctx: click.Context, args: list[str]

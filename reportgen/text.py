@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .errors import quote
+from .i18n import tr
 
 # C0 and C1 controls and the other code points XML 1.0 forbids. Tab and
 # newline are legal in XML but mean nothing inside one line of 개조식 text;
@@ -99,32 +100,58 @@ def clean_text(value: str, path: str, warn: Warn, *, item_text: bool = False) ->
     out = value
     if _FORBIDDEN.search(out):
         out = _FORBIDDEN.sub("", out)
-        warn(path, "control characters removed (pasted from another program?)")
+        warn(
+            path,
+            tr(
+                "제어 문자를 지웠습니다(다른 프로그램에서 붙여 넣었나요?).",
+                "control characters removed (pasted from another program?)",
+            ),
+        )
     if _INVISIBLE.search(out):
         out = _INVISIBLE.sub("", out)
         warn(
             path,
-            "invisible characters removed (bidirectional controls or zero-width "
-            "characters, pasted from a web page?): they can reorder or hide text",
+            tr(
+                "보이지 않는 문자(방향 제어 문자나 폭 없는 문자)를 지웠습니다. 웹 페이지에서 "
+                "붙여 넣었나요? 이런 문자는 글의 순서를 바꾸거나 글을 숨길 수 있습니다.",
+                "invisible characters removed (bidirectional controls or zero-width "
+                "characters, pasted from a web page?): they can reorder or hide text",
+            ),
         )
     if _BLANKING.search(out):
         out = _BLANKING.sub(" ", out)
-        warn(path, "line breaks or tabs replaced by a blank: one item is one line")
+        warn(
+            path,
+            tr(
+                "줄바꿈이나 탭을 빈칸으로 바꾸었습니다. 항목 하나는 한 줄입니다.",
+                "line breaks or tabs replaced by a blank: one item is one line",
+            ),
+        )
     nfc = unicodedata.normalize("NFC", out)
     if nfc != out:
         out = nfc
-        warn(path, "decomposed Hangul (NFD) recomposed to NFC")
+        warn(
+            path,
+            tr(
+                "풀어 쓴 한글(NFD)을 완성형(NFC)으로 모았습니다.",
+                "decomposed Hangul (NFD) recomposed to NFC",
+            ),
+        )
     stripped = out.strip()
     if stripped != out:
         out = stripped
-        warn(path, "leading or trailing blanks removed")
+        warn(path, tr("앞뒤 빈칸을 지웠습니다.", "leading or trailing blanks removed"))
     if item_text:
         m = _LEADING_BULLET.match(out)
         if m:
             warn(
                 path,
-                f"item text starts with the symbol {quote(m.group(0))}, which the form prints "
-                "from the item's level; it was removed (nest the item instead)",
+                tr(
+                    f"항목의 글이 기호 {quote(m.group(0))}(으)로 시작합니다. 기호는 서식이 "
+                    "항목의 단계에 따라 찍으므로 지웠습니다(하위 항목으로 넣으십시오).",
+                    f"item text starts with the symbol {quote(m.group(0))}, which the form "
+                    "prints from the item's level; it was removed (nest the item instead)",
+                ),
             )
             out = out[m.end() :].lstrip()
     return out
@@ -160,9 +187,13 @@ def clean_tree(node: Any, warn: Warn, error: Warn, path: str = "$") -> Any:
                 first = original.get(clean_key, clean_key)
                 error(
                     f"{path}.{clean_key}",
-                    f"keys {quote(first)} and {quote(key)} are the same key once "
-                    "blanks, invisible characters and Hangul composition are normalised; "
-                    "merge them into one",
+                    tr(
+                        f"키 {quote(first)}와(과) {quote(key)}은(는) 빈칸, 보이지 않는 문자, "
+                        "한글 조합을 고르고 나면 같은 키입니다. 하나로 합치십시오.",
+                        f"keys {quote(first)} and {quote(key)} are the same key once "
+                        "blanks, invisible characters and Hangul composition are normalised; "
+                        "merge them into one",
+                    ),
                 )
                 continue
             if clean_key is not key:

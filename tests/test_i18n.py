@@ -444,3 +444,13 @@ def test_a_sample_of_warnings_speaks_korean(
     _records, warnings = check(directory, Period(2022, 1))
     for warning in warnings:
         assert ": warning: " in str(warning), warning
+
+
+@pytest.mark.usefixtures("korean_messages")
+def test_prompts_and_their_end_speak_korean(tmp_path: Path) -> None:
+    # A wrong answer is asked again in Korean; the end of input stops in Korean.
+    result = CliRunner().invoke(main, ["init", str(tmp_path / "r")], input="가람군\n도\n")
+    assert result.exit_code == 1, result.output
+    assert "오류: 다음 중 하나를 쓰십시오: 시, 군, 구" in result.output
+    assert "오류: 중단했습니다." in result.output
+    assert "Aborted" not in result.output and not (tmp_path / "r").exists()
