@@ -347,6 +347,7 @@ class _Bar:
     def __init__(self, label: str) -> None:
         self.label = label
         self.bar: Any = None
+        self.done = 0
 
     def __call__(self, done: int, total: int) -> None:
         if self.bar is False:
@@ -354,7 +355,9 @@ class _Bar:
         if self.bar is None:
             self.bar = click.progressbar(length=total, label=self.label, file=sys.stderr)
             self.bar.__enter__()
-        self.bar.update(1)
+        # Workers report a chunk of pledges at a time: move by what was done since.
+        self.bar.update(done - self.done)
+        self.done = done
 
     def close(self) -> None:
         if self.bar is not None and self.bar is not False:

@@ -454,3 +454,52 @@ def test_prompts_and_their_end_speak_korean(tmp_path: Path) -> None:
     assert "오류: 다음 중 하나를 쓰십시오: 시, 군, 구" in result.output
     assert "오류: 중단했습니다." in result.output
     assert "Aborted" not in result.output and not (tmp_path / "r").exists()
+
+
+# ---------------------------------------------------------------------------
+# Progress: on a terminal, not in scripts
+
+
+def _build_with_stderr(tmp_path: Path, name: str, terminal: bool) -> str:
+    """``reportgen build`` of 30 pledges on two workers; its stderr, a terminal's or a pipe's."""
+    import pty
+
+    from .synthetic import write_synthetic_records
+
+    records = tmp_path / "records"
+    if not records.exists():
+        write_synthetic_records(records, 30)
+    env = {k: v for k, v in os.environ.items() if k not in ("LANGUAGE", "LC_ALL", "LC_MESSAGES")}
+    env.pop("LANG", None)
+    run = "from reportgen.cli import main; main()"
+    args = [sys.executable, "-c", run, "build", "2022H1", "--records", str(records)]
+    args += ["--templates", str(Path(__file__).parent.parent / "templates")]
+    args += ["--out", str(tmp_path / name), "-j", "2"]
+    if not terminal:
+        done = subprocess.run(args, env=env, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+        return done.stderr
+    master, slave = pty.openpty()
+    with subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=slave) as proc:
+        os.close(slave)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:  # the terminal closed: the build is over
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        assert proc.wait(timeout=300) == 0
+    os.close(master)
+    return b"".join(chunks).decode("utf-8", "replace")
+
+
+def test_a_build_shows_progress_on_a_terminal_and_none_in_scripts(tmp_path: Path) -> None:
+    shown = _build_with_stderr(tmp_path, "tty", terminal=True)
+    assert "2022H1 보고서 만드는 중" in shown, shown
+    # Workers report chunks of pledges: the bar still reaches the end.
+    assert "100%" in shown, shown
+    piped = _build_with_stderr(tmp_path, "pipe", terminal=False)
+    assert "만드는 중" not in piped and "%" not in piped, piped
