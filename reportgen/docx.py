@@ -28,6 +28,7 @@ import copy
 import io
 import re
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -254,23 +255,35 @@ class CompiledTemplate:
 
     def package_with(
         self,
-        content: str,
+        content: str | Sequence[str | bytes],
         context: dict[str, Any],
         mark: str = "",
         properties: DocumentProperties | None = None,
     ) -> bytes:
-        parts = dict(self.package)
-        parts[DOCUMENT_PART] = (self.head + content + self.tail).encode("utf-8")
+        """The document with ``content`` as its body: one string, or pieces (the booklet's).
+
+        Pieces are deflated one after the other, never joined: a booklet's
+        body of 300 pledges is some 30 MB of XML that need not exist twice.
+        """
+        parts: dict[str, bytes | Sequence[bytes]] = dict(self.package)
+        pieces = [content] if isinstance(content, str) else content
+        body = [
+            self.head.encode("utf-8"),
+            *(p.encode("utf-8") if isinstance(p, str) else p for p in pieces),
+            self.tail.encode("utf-8"),
+        ]
+        parts[DOCUMENT_PART] = body[0] + body[1] + body[2] if len(body) == 3 else body
         if properties is not None and CORE_PART in parts:
-            parts[CORE_PART] = properties.apply(parts[CORE_PART])
+            parts[CORE_PART] = properties.apply(self.package[CORE_PART])
         for name, template in self.parts.items():
             where = f"{self.path} ({name})"
             text = sandbox.render(template, context, where, self.part_sources.get(name, ""))
             parts[name] = text.encode("utf-8")
         static = self.static_parts
-        if mark:
-            changed = add_mark_header(parts, mark)
-            static = static - changed
+        if mark:  # a preview: its body is read and rewritten whole, as it must be
+            joined = {n: d if isinstance(d, bytes) else b"".join(d) for n, d in parts.items()}
+            changed = add_mark_header(joined, mark)
+            return ooxml.write_package(joined.items(), static=static - changed)
         return ooxml.write_package(parts.items(), static=static)
 
 
@@ -524,11 +537,12 @@ class DocxWriter:
         properties = DocumentProperties(view.document_title, report.city)
         return self.pledge.package_with(content, context, view.draft_mark, properties)
 
-    def booklet_document(self, report: ReportView, contents: list[str]) -> bytes:
-        """Cover, 총괄표, 목차, then every pledge's pages (each starts a new page)."""
+    def booklet_document(self, report: ReportView, contents: Sequence[str | bytes]) -> bytes:
+        """Cover, 총괄표, 목차, then every pledge's pages (each starts a new page).
+
+        ``contents``: each pledge's body content, as text or UTF-8.
+        """
         context = {"report": report}
         front = self.booklet.render_content(context)
         properties = DocumentProperties(report.document_title, report.city)
-        return self.booklet.package_with(
-            front + "".join(contents), context, report.draft_mark, properties
-        )
+        return self.booklet.package_with([front, *contents], context, report.draft_mark, properties)

@@ -13,7 +13,7 @@ import stat
 import struct
 import zipfile
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from lxml import etree
@@ -58,18 +58,39 @@ def _deflate(data: bytes, cache: bool) -> tuple[int, bytes]:
     return result
 
 
+def _deflate_chunks(chunks: Sequence[bytes]) -> tuple[int, int, bytes]:
+    """(crc, size, deflated) of a part given in pieces, never joined into one string.
+
+    Deflate's output does not depend on how its input is cut, so this is the
+    same as deflating the joined bytes, without a second copy of a booklet.
+    """
+    size = sum(len(c) for c in chunks)
+    level = _COMPRESS_LEVEL if size < _LARGE_PART else 3
+    co = zlib.compressobj(level, zlib.DEFLATED, -15)
+    crc = 0
+    packed = []
+    for chunk in chunks:
+        crc = zlib.crc32(chunk, crc)
+        packed.append(co.compress(chunk))
+    packed.append(co.flush())
+    return crc, size, b"".join(packed)
+
+
 def write_package(
-    entries: Iterable[tuple[str, bytes]], *, static: frozenset[str] = frozenset()
+    entries: Iterable[tuple[str, bytes | Sequence[bytes]]],
+    *,
+    static: frozenset[str] = frozenset(),
 ) -> bytes:
     """Zip OOXML parts deterministically: fixed times, fixed order, fixed attributes.
 
-    ``[Content_Types].xml`` and the package relationships come first (some
-    readers sniff them there); the other parts follow sorted by name. Parts
-    named in ``static`` are deflated once and reused across documents.
+        ``[Content_Types].xml`` and the package relationships come first (some
+        readers sniff them there); the other parts follow sorted by name. Parts
+        named in ``static`` are deflated once and reused across documents. A part
+    may be given as a list of pieces (a booklet's body, pledge by pledge).
 
-    Written by hand rather than with :mod:`zipfile` only so that compressed
-    template parts can be reused; the format is the plain PKZIP 2.0 subset
-    that every OOXML reader accepts (deflate, no zip64, no extra fields).
+        Written by hand rather than with :mod:`zipfile` only so that compressed
+        template parts can be reused; the format is the plain PKZIP 2.0 subset
+        that every OOXML reader accepts (deflate, no zip64, no extra fields).
     """
     parts = dict(entries)
     order = [n for n in _FIRST_ENTRIES if n in parts] + sorted(
@@ -79,7 +100,11 @@ def write_package(
     central = bytearray()
     for name in order:
         data = parts[name]
-        crc, packed = _deflate(data, name in static)
+        if isinstance(data, bytes):
+            crc, packed = _deflate(data, name in static)
+            size = len(data)
+        else:
+            crc, size, packed = _deflate_chunks(data)
         raw_name = name.encode("utf-8")
         flags = 0x800 if not raw_name.isascii() else 0  # UTF-8 names
         offset = len(out)
@@ -93,7 +118,7 @@ def write_package(
             _DOS_DATE,
             crc,
             len(packed),
-            len(data),
+            size,
             len(raw_name),
             0,
         )
@@ -110,7 +135,7 @@ def write_package(
             _DOS_DATE,
             crc,
             len(packed),
-            len(data),
+            size,
             len(raw_name),
             0,
             0,
