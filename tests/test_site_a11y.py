@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 from collections import Counter
@@ -73,6 +74,9 @@ def test_every_page_meets_the_kwcag_checks_in_its_html(sites: dict[str, Path]) -
             h1 = doc.xpath("string(//h1)")
             if path.parent.name == "pledge" and not h1.startswith(page):
                 problems.append(f"{name}: title {title!r} does not start with the pledge {h1!r}")
+            shown = doc.xpath("string(//body)") + " " + title
+            if re.search(r"(?<![0-9A-Za-z])20\d\dH[12](?![0-9A-Za-z])", shown):
+                problems.append(f"{name}: shows a period code; readers see '2022년 상반기'")
             for table in doc.xpath("//table"):
                 caption = table.xpath("./caption")
                 if not caption or not caption[0].text_content().strip():
