@@ -91,18 +91,9 @@ FILL_CELLS = ("표머리 칸", "표본문 칸", "합계 칸")
 # Column widths in cm, as tools/make_templates.py gives the DOCX (17.0 cm wide).
 HEADER_WIDTHS = (2.2, 3.3, 1.5, 2.6, 1.6, 2.6, 3.2)
 PROGRESS_WIDTHS = (3.3, 12.2, 1.5)
-MONEY_FIXED = (3.89, 1.0, 1.6)  # 공약사업명 | 구분 | 계, then the city's columns
 TEXT_WIDTH = 17.0
 INDICATOR_WIDTHS = (6.6, 1.6, 2.8, 3.2, 2.8)
 INDICATOR_TOTAL_WIDTHS = (5.6, 1.6, 1.8, 2.8, 2.8, 2.4)
-
-
-def fiscal_weight(key: str) -> int:
-    """A money column's share of the free width, as the DOCX template gives it:
-    기투자 and 임기후 narrower, merged years ("2022~2023") wide enough for their label."""
-    if key in ("기투자", "임기후"):
-        return 130
-    return 200 if "~" in key else 158
 
 
 MONEY_MARGIN = (cm(0.1), cm(0.1), cm(0.05), cm(0.05))
@@ -461,9 +452,8 @@ class _Layout:
         if not t.recorded:
             self.para("항목없음", "(기록 없음) 이 기간에 기록된 예산 내역이 없습니다.")
         n = len(t.column_labels)
-        weights = [fiscal_weight(key) for key in t.column_keys]
-        free = TEXT_WIDTH - sum(MONEY_FIXED)
-        widths = [*MONEY_FIXED] + [free * w / sum(weights) for w in weights]
+        # The view's widths, fitted to the figures (no "(20,609" / ")").
+        widths = [w * TEXT_WIDTH / sum(t.widths) for w in t.widths]
         rows: list[list[Cell | None]] = [
             [self.head(h) for h in ("공약사업명", "구분", "계", *t.column_labels)]
         ]
@@ -544,6 +534,8 @@ class _Layout:
             self.para("단위", table.unit)
         if not widths and len(table.columns) == 6:  # 성과지표 집계, as the DOCX has it
             widths = INDICATOR_TOTAL_WIDTHS
+        if not widths and table.weights:  # fitted by the view to the cells
+            widths = [w * TEXT_WIDTH / sum(table.weights) for w in table.weights]
         if not widths:
             weights = [COLUMN_WEIGHTS.get(c.kind, 4) for c in table.columns[1:]]
             free = TEXT_WIDTH - TALLY_NAME

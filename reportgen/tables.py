@@ -113,6 +113,10 @@ class Table:
     head: tuple[TableRow, ...]
     rows: tuple[TableRow, ...]  # body, total and apart rows, in printed order
     notes: tuple[str, ...] = ()
+    # Column widths in twips, fitted to what the cells hold
+    # (reportgen.widths: no "정상추/진", no 분야 name over five lines); empty:
+    # the writer's own widths.
+    weights: tuple[int, ...] = ()
 
     @property
     def body(self) -> tuple[TableRow, ...]:

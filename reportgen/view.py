@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Literal
 
@@ -55,6 +55,7 @@ from .tables import (
     tally_table,
 )
 from .text import blankless
+from .widths import as_weights, fit, lines_cm, longest_word_cm
 
 __all__ = ["Rate", "StatusCount", "Table", "Tally"]  # the table types, re-exported
 
@@ -163,6 +164,11 @@ class MoneyTable:
     # ※ lines under the table: where an old page printed totals that did not
     # add up, this page prints the right ones and says so.
     notes: tuple[str, ...] = ()
+    # Every column's width in cm (공약사업명, 구분, 계, then the city's columns),
+    # fitted so that no figure or word breaks inside ("(20,609" / ")"):
+    # the DOCX and the HWPX lay the table out with these.
+    widths: tuple[float, ...] = ()
+    weights: tuple[int, ...] = ()  # the same widths as whole weights, for {% colwidth %}
 
 
 @dataclass(frozen=True)
@@ -359,9 +365,17 @@ def _progress(asof: PledgeAsOf, withdrawn: bool) -> tuple[ProgressRow, ...]:
 
     if w.has_cumulative:
         lines: list[Line] = []
+        heading = ""
         for recorded, items in asof.cumulative:
             if asof.pledge.year_headings:
-                lines.append(Line(0, SYMBOLS[0], heading_for(recorded)))
+                # A year the row covers to its end prints as one group, its
+                # halves together (□ 2019년 추진실적), as the filed pages do;
+                # a year still running prints its half (□ 2021년 상반기 추진실적).
+                whole = Period(recorded.year)
+                shown = whole if w.shows_in_cumulative(whole) else recorded
+                if heading_for(shown) != heading:
+                    heading = heading_for(shown)
+                    lines.append(Line(0, SYMBOLS[0], heading))
             lines.extend(_lines(items, 1))
         row(w.cumulative_label(), lines, "이 기간에 기록된 추진실적이 없습니다.")
     if w.has_previous:
@@ -444,6 +458,7 @@ def money_table(
                     blank,
                 )
             )
+    widths = money_widths(columns, rows, grand)
     return MoneyTable(
         title=title,
         unit="(단위 : 백만원)",
@@ -455,7 +470,60 @@ def money_table(
         non_budget=non_budget,
         recorded=table is not None or non_budget,
         notes=notes,
+        widths=widths,
+        weights=as_weights(widths),
     )
+
+
+# The money tables' preferred widths in cm on the 17 cm page: 공약사업명, 구분,
+# 계, then the city's columns sharing the rest (기투자 and 임기후 narrower,
+# merged years wide enough for "2022~2023").
+MONEY_FIXED = (3.89, 1.0, 1.6)
+PAGE_WIDTH = 17.0
+
+
+# A tally table (분야별, 부서별): the name column 2.4 cm, the others sharing the
+# rest, a share wider than a count and a status wide enough for its name.
+TALLY_NAME = 2.4
+TALLY_WEIGHTS = {"rate": 6, "status": 5, "count": 4}
+
+
+def fitted_tally(table: Table) -> Table:
+    """The table with widths fitted to its cells: a status heading never breaks
+    inside ("정상추/진"), a 분야 name takes at most about three lines."""
+    columns = range(len(table.columns))
+    texts = [[c.text for r in table.all_rows for c in r.cells[i : i + 1]] for i in columns]
+    kinds = [TALLY_WEIGHTS.get(c.kind, 4) for c in table.columns[1:]]
+    free = PAGE_WIDTH - TALLY_NAME
+    preferred = [TALLY_NAME, *(free * k / sum(kinds) for k in kinds)]
+    needed = [lines_cm(texts[0], 3), *(longest_word_cm(t) for t in texts[1:])]
+    return replace(table, weights=as_weights(fit(preferred, needed, PAGE_WIDTH)))
+
+
+def fiscal_weight(key: str) -> int:
+    if key in ("기투자", "임기후"):
+        return 130
+    return 200 if "~" in key else 158
+
+
+def money_widths(
+    columns: Sequence[FiscalColumn], rows: Sequence[MoneyRow], grand: MoneyRow
+) -> tuple[float, ...]:
+    """Each column's width: its preferred share, widened to its longest figure or word."""
+    weights = [fiscal_weight(c.key) for c in columns]
+    free = PAGE_WIDTH - sum(MONEY_FIXED)
+    preferred = [*MONEY_FIXED, *(free * w / sum(weights) for w in weights)]
+    every = (grand, *rows)
+    texts: list[list[str]] = [
+        ["공약사업명"],  # a long name may wrap between its words: it takes its share
+        ["구분", *(r.label for r in every)],
+        ["계", *(r.total.text for r in every)],
+        *(
+            [c.label, *(r.cells[i].text for r in every if i < len(r.cells))]
+            for i, c in enumerate(columns)
+        ),
+    ]
+    return fit(preferred, [longest_word_cm(t) for t in texts], PAGE_WIDTH)
 
 
 def canonical_status(status: str, settings: ReportSettings) -> str:
@@ -1075,12 +1143,14 @@ def assemble_report(
         average_rate=whole.average_rate,
         status_table=status_table(whole, settings.excluded_statuses, unit=summary_unit),
         group_table=(
-            tally_table("by_group", f"□ {level}별 추진상황", level, by_group, whole)
+            fitted_tally(tally_table("by_group", f"□ {level}별 추진상황", level, by_group, whole))
             if by_group
             else None
         ),
         department_table=(
-            tally_table("by_department", "□ 부서별 추진상황", "부서", by_department, whole)
+            fitted_tally(
+                tally_table("by_department", "□ 부서별 추진상황", "부서", by_department, whole)
+            )
             if by_department
             else None
         ),

@@ -214,9 +214,10 @@ def test_money_columns_keep_their_widths_and_share_the_rest(gu):
     for table in _money_tables(_open(gu.pledges["1-1"])):
         grid = _grid(table)
         assert len(grid) == 3 + len(GU_COLUMNS)
-        assert grid[:3] == FIXED_MONEY_COLUMNS
+        # 공약사업명, 구분, 계 keep their widths within a twip (nothing here needs more).
+        assert all(abs(a - b) <= 1 for a, b in zip(grid[:3], FIXED_MONEY_COLUMNS, strict=True))
         before, merged, *years, after = grid[3:]
-        assert before == after and before < min(years)  # 기투자, 임기후: rarely used
+        assert abs(before - after) <= 1 and before < min(years)  # 기투자, 임기후: rarely used
         assert merged > max(years)  # "2022~2023" on one line
         assert max(years) - min(years) <= 1
         assert sum(grid) == TEXT_WIDTH
@@ -507,8 +508,11 @@ def test_any_number_of_fiscal_columns_fills_the_text_width(writer, years):
     for table in (plan, secured):
         grid = _grid(table)
         assert len(grid) == 3 + len(years)
-        assert grid[:3] == FIXED_MONEY_COLUMNS
+        # Sixteen years need more than the page holds: every column gives up
+        # its share of what it needs alike (reportgen.widths.fit), none vanishes.
         assert max(grid[3:]) - min(grid[3:]) <= 1
+        assert min(grid) >= 250  # no column narrower than 0.44 cm
+        assert sum(grid) == TEXT_WIDTH
         assert _rows(table)[0][3:] == years
     row = next(r for r in _rows(plan) if r[1] == "시비")
     assert row[2:] == (["16", "16"] if len(years) == 1 else ["16", "7"] + [""] * 14 + ["9"])

@@ -491,10 +491,7 @@ MONEY_FIXED = [3.89, 1.0, 1.6]
 # column of merged years ("2022~2023") wider, so its label fits on one line.
 TAG_WIDTH = 1.2  # a {%tc …%} cell: only in the template, never in a document
 MONEY_WIDTHS = MONEY_FIXED + [TAG_WIDTH, 17.0 - sum(MONEY_FIXED) - 2 * TAG_WIDTH, TAG_WIDTH]
-FISCAL_WEIGHT = (
-    "130 if t.column_keys[loop.index0] in ('기투자', '임기후') "
-    "else 200 if '~' in t.column_keys[loop.index0] else 158"
-)
+FISCAL_WEIGHT = "t.weights[loop.index0 + 3]"
 HEADER_WIDTHS = [2.2, 3.3, 1.5, 2.6, 1.6, 2.6, 3.2]
 INDICATOR_WIDTHS = [6.6, 1.6, 2.8, 3.2, 2.8]
 
@@ -748,8 +745,10 @@ def build_pledge_template() -> bytes:
 
 def money_header(t) -> None:
     cells = t.rows[0].cells
-    for cell, text in zip(cells[:3], ["공약사업명", "구분", "계"], strict=True):
-        cell_text(cell, text, "표머리")
+    # Every column takes the width the view fitted to its figures (t.weights):
+    # no "(20,609" / ")" in 계, whatever the city's columns.
+    for i, (cell, text) in enumerate(zip(cells[:3], ["공약사업명", "구분", "계"], strict=True)):
+        cell_text(cell, "{% colwidth t.weights[" + str(i) + "] %}" + text, "표머리")
         shade(cell)
     column_loop(cells, 3, "label in t.column_labels", "{{ label }}", "표머리", FISCAL_WEIGHT)
     shade(cells[4])
@@ -818,10 +817,7 @@ def money_row(t, keep: bool):
 # than a count and a status's column wide enough for its name ("정상추진").
 TALLY_NAME = 2.4
 TALLY_WIDTHS = [TALLY_NAME, TAG_WIDTH, 17.0 - TALLY_NAME - 2 * TAG_WIDTH, TAG_WIDTH]
-TALLY_WEIGHT = (
-    "6 if T.columns[loop.index].kind == 'rate' "
-    "else 5 if T.columns[loop.index].kind == 'status' else 4"
-)
+TALLY_WEIGHT = "T.weights[loop.index]"  # the view fitted them to the cells
 
 
 def tally_table(doc, table: str) -> None:
@@ -832,7 +828,7 @@ def tally_table(doc, table: str) -> None:
     para(doc, "{{ T.unit }}", "단위")
     t = new_table(doc, TALLY_WIDTHS, rows=1, margins=MONEY_MARGINS)
     head = t.rows[0].cells
-    cell_text(head[0], "{{ T.head[0].cells[0].text }}", "표머리")
+    cell_text(head[0], "{% colwidth T.weights[0] %}{{ T.head[0].cells[0].text }}", "표머리")
     column_loop(head, 1, "c in T.head[0].cells[1:]", "{{ c.text }}", "표머리", weight=TALLY_WEIGHT)
     for cell in head:
         shade(cell)
