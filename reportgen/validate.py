@@ -548,7 +548,14 @@ def _check_pledge(pledge: Pledge, file: Path, settings: ReportSettings | None, o
                 )
             if group.draft:
                 out.warn(f"{path}.draft", _draft())
-            if kind == "achievements" and group.period.is_year and term.contains(group.period):
+            # Only a year the term holds both halves of can be split: 2018's first
+            # half is before 민선7기 (2018.7.), so its items stay under □ 2018년.
+            if (
+                kind == "achievements"
+                and group.period.is_year
+                and term.contains(group.period)
+                and term.contains(Period(group.period.year, 1))
+            ):
                 dated = _month_dated(group.entries)
                 if dated:
                     out.warn(

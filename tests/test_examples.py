@@ -72,7 +72,6 @@ GOYANG = Example(
         # The seeds are pages of the 2022H1 report: 2021H2 has its achievements only.
         ("1-4-3.json", "nothing recorded for status"),
         ("1-4-5.json", "nothing recorded for status"),
-        ("1-4-5.json", "recorded for the whole year"),
         ("1-4-5.json", "the page printed 계"),
     ),
     pages={

@@ -93,10 +93,8 @@ def test_only_expected_warnings(records_dir: Path) -> None:
     _, warnings = check(records_dir)
     assert [(w.file, w.path) for w in warnings] == [
         ("1-4-3.json", "$ (report 2022H1)"),  # no status stamp on the seed page
-        # Material recorded by year whose items give months: could be split by half-year.
-        ("1-4-5.json", "$.achievements[0].period"),
-        ("1-4-5.json", "$.achievements[1].period"),
-        ("1-4-5.json", "$.achievements[2].period"),
+        # 2019 and 2020 are recorded by half where their items give months (CORRECTIONS.md);
+        # 2018 stays a year: its first half is before the term, nothing to split it into.
         ("1-4-5.json", "$.reports.2022H1.budget.secured[2].printed_totals.도비"),
         ("1-4-5.json", "$.reports.2022H1.budget.secured[2].printed_totals.시비"),
     ]
@@ -239,9 +237,9 @@ def test_year_groups_of_1_4_5(records: RecordSet) -> None:
     pledge = _pledge(records, "1-4-5")
     assert pledge.year_headings is True
     assert [str(g.period) for g in pledge.achievements] == [
-        "2018",
-        "2019",
-        "2020",
+        "2018",  # its first half is before the term: a year, as printed
+        "2019H1",  # its items of July–December carry 2019H2 (CORRECTIONS.md §3)
+        "2020H1",  # its September 박람회 carries 2020H2
         "2021H1",
         "2021H2",
     ]
@@ -268,3 +266,49 @@ def test_no_typed_symbols_or_ocr_damage_left(records: RecordSet) -> None:
                     "이앵우",
                 ):
                     assert damage not in text
+
+
+def _rows(records: RecordSet, period: str) -> dict[str, list[str]]:
+    from reportgen.view import pledge_view
+
+    assert records.settings is not None
+    pledge = next(p for p in records.pledges if p.id == "1-4-5")
+    view = pledge_view(pledge, Period.parse(period), records.settings)
+    return {
+        row.title: [f"{line.symbol} {line.text}" for line in row.lines] for row in view.progress
+    }
+
+
+def test_old_years_by_half_put_each_event_in_its_own_half(records: RecordSet) -> None:
+    """1-4-5's 2019 and 2020 by half (issue 24): the 2020H1 report's 2019H2 row holds
+    October's 채용설명회, not May's 5.16. JOB콘서트, which its cumulative row holds."""
+    rows = _rows(records, "2020H1")
+    second = "\n".join(rows["2019년도 하반기 추진실적"])
+    assert "5.16." not in second and "3.27" not in second
+    assert "(10월4일)" in second and "(12월3일)" in second and "9월27일" in second
+    so_far = rows["그동안 추진실적"]
+    assert "□ 2019년 상반기 추진실적" in so_far and "□ 2019년 추진실적" not in so_far
+    assert any("5.16." in line for line in so_far) and not any("10월4일" in x for x in so_far)
+    # 2020's 박람회 of September is 2020H2's; the rest of 2020 is its first half's.
+    assert any("9.21.~25." in x for x in _rows(records, "2021H1")["2020년도 하반기 추진실적"])
+    assert not any("9.21." in x for x in _rows(records, "2020H2")["2020년도 상반기 추진실적"])
+
+
+def test_a_finished_year_prints_as_one_group_as_the_seed_page_does(records: RecordSet) -> None:
+    """The 2022H1 page: □ 2018년, □ 2019년 (its halves together, in the page's order),
+    □ 2020년, □ 2021년 상반기 — the headings of the seed page."""
+    so_far = _rows(records, "2022H1")["그동안 추진실적"]
+    headings = [line for line in so_far if line.startswith("□")]
+    assert headings == [
+        "□ 2018년 추진실적",
+        "□ 2019년 추진실적",
+        "□ 2020년 추진실적",
+        "□ 2021년 상반기 추진실적",
+    ]
+    year = so_far[so_far.index("□ 2019년 추진실적") : so_far.index("□ 2020년 추진실적")]
+    texts = [line.split(" ", 1)[1] for line in year]
+    assert (
+        texts.index("청년일자리박람회(청년드림 JOB콘서트) : 5.16. 킨텍스 70개사 현장면접 59명취업")
+        < (texts.index("장애인 일자리박람회(9월27일/일산동구청)"))
+        < texts.index("전계층 통합일자리박람회(6회/ 1,2,4,6,10,11월)")
+    )
