@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import os
 
+from .josa import resolve
+
 # The POSIX order of precedence for the language of messages.
 _LOCALE_VARIABLES = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
 
@@ -29,5 +31,10 @@ def english() -> bool:
 
 
 def tr(ko: str, en: str) -> str:
-    """The Korean sentence, or the English one under an English locale."""
-    return en if english() else ko
+    """The Korean sentence, or the English one under an English locale.
+
+    The Korean sentence's particles are chosen by the words before them
+    (:func:`reportgen.josa.resolve`): a message written "{path}을(를)" reads
+    "…/report.json을" or "…/1-4-5을" as a person would write it.
+    """
+    return en if english() else resolve(ko)

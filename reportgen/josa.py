@@ -17,6 +17,7 @@ A word whose sound cannot be told (nothing readable) gets both forms,
 
 from __future__ import annotations
 
+import re
 from typing import Final
 
 # Each pair: (after a final consonant, after a vowel). 으로/로 is apart: ㄹ takes 로.
@@ -193,3 +194,30 @@ def particle(word: str, pair: str) -> str:
 def attach(word: str, pair: str) -> str:
     """``word`` followed by its particle: ``attach("908(595)", "을")`` -> ``908(595)을``."""
     return f"{word}{particle(word, pair)}"
+
+
+# Both forms written for the reader to choose ("은(는)", "(으)로" …).
+_BOTH = re.compile(
+    "|".join(re.escape(form) for form in sorted(_PAIR_NAMES, key=len, reverse=True) if "(" in form)
+)
+
+
+def resolve(text: str) -> str:
+    """``text`` with every "은(는)", "이(가)", "(으)로" … chosen by the word before it.
+
+    ``"908(595)을(를) 1,220(907)(으)로 바로잡음"`` -> ``"908(595)을 1,220(907)으로 바로잡음"``.
+    Every Korean message passes through it (:func:`reportgen.i18n.tr`), so a
+    message may write both forms after a value it only knows when it runs.
+    A form after nothing readable stays as written.
+    """
+    if "(" not in text:
+        return text
+    out: list[str] = []
+    done = 0
+    for m in _BOTH.finditer(text):
+        out.append(text[done : m.start()])
+        before = "".join(out)
+        out.append(particle(before, m.group(0)))
+        done = m.end()
+    out.append(text[done:])
+    return "".join(out)

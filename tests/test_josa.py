@@ -69,13 +69,58 @@ def test_corrected_total_note_reads_as_written_on_goyang_page() -> None:
     assert any("4,335(2,590)를 5,729(3,845)로 바로잡음" in n for n in notes), notes
 
 
-def test_no_text_leaves_the_particle_to_the_reader() -> None:
-    """Nothing composed in the package or the templates writes 은(는), (으)로 …"""
-    forms = ("은(는)", "는(은)", "이(가)", "을(를)", "를(을)", "(으)로", "과(와)", "와(과)")
+FORMS = ("은(는)", "는(은)", "이(가)", "을(를)", "를(을)", "(으)로", "과(와)", "와(과)")
+
+
+def _outside_tr(source: str) -> list[str]:
+    """Both-form particles in string literals that do not reach tr()'s Korean sentence."""
+    import ast
+
+    tree = ast.parse(source)
+    inside: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "tr" and node.args:
+            inside.update(id(n) for n in ast.walk(node.args[0]))
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
+            inside.add(id(node.value))  # a docstring: prose about particles, not composed
     found = []
-    for path in [*ROOT.glob("reportgen/**/*.py"), *ROOT.glob("reportgen/resources/**/*")]:
-        if path.name == "josa.py" or not path.is_file():
-            continue
-        text = path.read_text(encoding="utf-8", errors="replace")
-        found += [f"{path.name}: {f}" for f in forms if f in text]
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and id(node) not in inside
+        ):
+            found += [f"line {node.lineno}: {f}" for f in FORMS if f in node.value]
+    return found
+
+
+def test_no_text_leaves_the_particle_to_the_reader() -> None:
+    """Composed text chooses its particles: in the view and writers by josa.attach, in
+    messages by tr(), which resolves "은(는)" … by the word before it when it runs."""
+    found = []
+    for path in ROOT.glob("reportgen/**/*.py"):
+        if path.name != "josa.py":
+            found += [f"{path.name} {f}" for f in _outside_tr(path.read_text(encoding="utf-8"))]
+    for path in ROOT.glob("reportgen/resources/**/*"):
+        if path.is_file():
+            text = path.read_text(encoding="utf-8", errors="replace")
+            found += [f"{path.name}: {f}" for f in FORMS if f in text]
+    for path in ROOT.glob("templates/*"):
+        import zipfile
+
+        with zipfile.ZipFile(path) as z:
+            xml = "".join(z.read(n).decode("utf-8", "replace") for n in z.namelist())
+        found += [f"{path.name}: {f}" for f in FORMS if f in xml]
     assert not found, found
+
+
+def test_messages_choose_their_particles_when_they_run() -> None:
+    from reportgen.i18n import tr
+
+    assert (
+        josa.resolve("908(595)을(를) 1,220(907)(으)로 바로잡음")
+        == "908(595)을 1,220(907)으로 바로잡음"
+    )
+    assert tr("공약 1-4-5이(가) 기록에 없습니다", "x") == "공약 1-4-5가 기록에 없습니다"
+    assert tr("키 'a'와(과) '밥'은(는) 같습니다", "x") == "키 'a'와 '밥'은 같습니다"
+    assert josa.resolve("(으)로 시작") == "(으)로 시작"  # nothing before it: left as written
