@@ -243,6 +243,17 @@ def test_formula_page_rates_recompute_from_the_csv(sites: dict[str, Path]) -> No
                 )
                 spent = sum((Decimal(r["집행액"]) for r in rows if r["집행액"]), Decimal(0))
                 assert printed["집행률"].rstrip("%") == f"{spent * 100 / basis:.1f}"
+            # The 부서별 table's 달성률, recomputed per department from the CSV the same way.
+            index = page(site / period / "index.html")
+            for table in index.xpath("//table[@class='tally'][starts-with(caption, '부서별')]"):
+                heads = [th.text_content() for th in table.xpath("./thead/tr/th")]
+                column = heads.index("달성률")
+                for tr in table.xpath("./tbody/tr[not(@class)]"):
+                    name = tr.xpath("string(th)")
+                    mine = [r for r in base if r["부서"] == name]
+                    got = sum(1 for r in mine if r["추진상황"] in done)
+                    cells = [c.text_content() for c in tr.xpath("./th|./td")]
+                    assert cells[column] == share(Decimal(got), len(mine)), (city, name)
             # The index links to it, and it lists every pledge.
             assert page(site / period / "index.html").xpath("//a[@href='formula.html']")
             listed = tree.xpath("//table[@class='contributions']/tbody/tr/th/a/text()")
