@@ -191,14 +191,24 @@ class HwpxTemplate:
             self.section = etree.fromstring(self.parts[hx.SECTION_PART], parser)
             self.setup = hx.section_setup_runs(self.section)
         except (etree.XMLSyntaxError, ValueError) as exc:
-            raise TemplateError(path, f"has a broken section or header ({exc})") from None
+            raise TemplateError(
+                path,
+                tr(
+                    f"구역이나 머리말 부분이 깨졌습니다({exc}).",
+                    f"has a broken section or header ({exc})",
+                ),
+            ) from None
         styles = hx.styles_by_name(header)
         missing = [n for n in STYLE_NAMES if n not in styles]
         if missing:
             raise TemplateError(
                 path,
-                f"lacks the style(s) {', '.join(missing)}; "
-                "add them in Hancom Office (스타일, F6) or run tools/make_hwpx_template.py",
+                tr(
+                    f"스타일이 없습니다: {', '.join(missing)}. 한글에서 더하거나(스타일, F6) "
+                    "tools/make_hwpx_template.py로 서식을 새로 만드십시오.",
+                    f"lacks the style(s) {', '.join(missing)}; "
+                    "add them in Hancom Office (스타일, F6) or run tools/make_hwpx_template.py",
+                ),
             )
         self.styles = {n: styles[n] for n in STYLE_NAMES}
         for name, older in LATER_STYLES.items():
@@ -206,7 +216,13 @@ class HwpxTemplate:
         fills = hx.cell_fills(self.section)
         lost = [n for n in FILL_CELLS if n not in fills]
         if lost:
-            raise TemplateError(path, f"lacks the sample cell(s) {', '.join(lost)}")
+            raise TemplateError(
+                path,
+                tr(
+                    f"견본 칸이 없습니다: {', '.join(lost)}.",
+                    f"lacks the sample cell(s) {', '.join(lost)}",
+                ),
+            )
         self.head_fill, self.body_fill, self.total_fill = (fills[n] for n in FILL_CELLS)
 
     def new_section(self) -> etree._Element:

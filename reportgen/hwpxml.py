@@ -21,6 +21,8 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from .i18n import tr
+
 HP_NS = "http://www.hancom.co.kr/hwpml/2011/paragraph"
 HS_NS = "http://www.hancom.co.kr/hwpml/2011/section"
 HH_NS = "http://www.hancom.co.kr/hwpml/2011/head"
@@ -113,7 +115,12 @@ def styles_by_name(header: etree._Element) -> dict[str, StyleRef]:
 def first_paragraph(section: etree._Element) -> etree._Element:
     first = section.find(f"{HP}p")
     if first is None or first.find(f"{HP}run/{HP}secPr") is None:
-        raise ValueError("its section does not start with the page setup (hp:secPr)")
+        raise ValueError(
+            tr(
+                "구역이 쪽 설정(hp:secPr)으로 시작하지 않습니다",
+                "its section does not start with the page setup (hp:secPr)",
+            )
+        )
     return first
 
 

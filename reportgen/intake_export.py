@@ -977,7 +977,9 @@ def export_workbooks(
     records, _warnings = check(records_dir)
     settings = records.settings
     if settings is None:  # pragma: no cover - check() reports a missing report.json
-        raise ReportgenError(f"{records_dir}: report.json is missing")
+        raise ReportgenError(
+            tr(f"{records_dir}: report.json이 없습니다.", f"{records_dir}: report.json is missing")
+        )
     term = settings.term.to_term()
     term.require(when)
     by_department: dict[str, list[Statement]] = {}

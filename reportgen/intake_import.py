@@ -1347,7 +1347,9 @@ def import_workbooks(records_dir: Path, files: Sequence[Path], force: bool = Fal
     records, _warnings = check(records_dir)
     settings = records.settings
     if settings is None:  # pragma: no cover - check() reports a missing report.json
-        raise ReportgenError(f"{records_dir}: report.json is missing")
+        raise ReportgenError(
+            tr(f"{records_dir}: report.json이 없습니다.", f"{records_dir}: report.json is missing")
+        )
     problems: list[Problem] = []
     files, skipped = workbook_files(files)
     problems.extend(skipped)

@@ -574,13 +574,21 @@ class _BookletPlan(_Plan):
             pages = [doc.anchor_pages.get(a, 0) for a in doc.anchors]
             if doc.pages is None or pages[0] != 1 or 0 in pages or pages != sorted(pages):
                 raise PdfError(
-                    f"LibreOffice laid out {doc.label} unexpectedly "
-                    f"(pages {doc.pages}, pledges starting on {pages})"
+                    tr(
+                        f"LibreOffice가 {doc.label}을(를) 뜻밖으로 조판했습니다(쪽 {doc.pages}, "
+                        f"공약이 시작하는 쪽 {pages}).",
+                        f"LibreOffice laid out {doc.label} unexpectedly "
+                        f"(pages {doc.pages}, pledges starting on {pages})",
+                    )
                 )
         if op == "open" and doc is self.front and doc.pages != self.draft.pages:
             raise PdfError(
-                f"the front matter of {self.booklet_label} took {doc.pages} page(s) with its "
-                f"page numbers and {self.draft.pages} without"
+                tr(
+                    f"{self.booklet_label}의 앞부분이 쪽 번호를 넣으면 {doc.pages}쪽, 빼면 "
+                    f"{self.draft.pages}쪽입니다.",
+                    f"the front matter of {self.booklet_label} took {doc.pages} page(s) with "
+                    f"its page numbers and {self.draft.pages} without",
+                )
             )
         if op == "export":
             self.exported += 1
@@ -688,8 +696,12 @@ def to_pdf(
                 pdf = doc.target.read_bytes()
                 if pdfbooklet.page_count(pdf) != doc.pages:
                     raise PdfError(
-                        f"LibreOffice exported {pdfbooklet.page_count(pdf)} page(s) of "
-                        f"{doc.label}, having laid out {doc.pages}"
+                        tr(
+                            f"LibreOffice가 {doc.label}을(를) {doc.pages}쪽으로 조판하고 "
+                            f"{pdfbooklet.page_count(pdf)}쪽을 내보냈습니다.",
+                            f"LibreOffice exported {pdfbooklet.page_count(pdf)} page(s) of "
+                            f"{doc.label}, having laid out {doc.pages}",
+                        )
                     )
                 part_pdfs[id(doc)] = pdf
                 if any(a not in doc.anchor_pages for a in doc.anchors):

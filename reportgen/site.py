@@ -39,6 +39,7 @@ import jinja2
 from .citizen import CitizenSummary
 from .formula import Formulas
 from .history import PledgeHistory
+from .i18n import tr
 from .view import Line, MoneyRow, MoneyTable, PledgeView, ReportView, StatusCount
 
 RESOURCES = Path(__file__).parent / "resources" / "site"
@@ -113,10 +114,20 @@ def link_href(url: str, root: str) -> str:
     scheme = _SCHEME.match(url)
     if scheme:
         if scheme.group(1).lower() not in ("http", "https"):
-            raise ValueError(f"download link {url!r}: only relative or http(s) links")
+            raise ValueError(
+                tr(
+                    f"내려받기 링크 {url!r}: 상대 경로나 http(s) 링크만 쓸 수 있습니다",
+                    f"download link {url!r}: only relative or http(s) links",
+                )
+            )
         return quote(url, safe="/:#?&=%~@!$'()*+,;")
     if url.startswith(("/", "\\")):
-        raise ValueError(f"download link {url!r}: give it relative to the site's root")
+        raise ValueError(
+            tr(
+                f"내려받기 링크 {url!r}: 사이트 맨 위 폴더에서 본 상대 경로로 쓰십시오",
+                f"download link {url!r}: give it relative to the site's root",
+            )
+        )
     return quote(root + url, safe="/")
 
 

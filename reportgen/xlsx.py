@@ -73,6 +73,7 @@ from xlsxwriter.worksheet import Worksheet
 from . import ooxml, tables
 from .bulk import bulk_allocation
 from .errors import TemplateError
+from .i18n import tr
 from .periods import Period
 from .view import MoneyRow, MoneyTable, PledgeView, ReportView
 
@@ -438,12 +439,22 @@ def load_styles(template: Path) -> dict[str, dict[str, Any]]:
     except ooxml.PackageError as exc:
         raise TemplateError(template, str(exc)) from None
     except Exception as exc:  # zipfile, XML and openpyxl errors alike: a damaged file
-        raise TemplateError(template, f"not a readable XLSX workbook ({exc})") from None
+        raise TemplateError(
+            template,
+            tr(
+                f"읽을 수 있는 XLSX 통합문서가 아닙니다({exc}).",
+                f"not a readable XLSX workbook ({exc})",
+            ),
+        ) from None
     if STYLE_SHEET not in wb.sheetnames:
         raise TemplateError(
             template,
-            f'has no sheet "{STYLE_SHEET}" (the sheet that holds one styled sample cell per '
-            "role; tools/make_workbook_template.py makes a fresh one)",
+            tr(
+                f'"{STYLE_SHEET}" 시트가 없습니다(역할마다 서식을 입힌 견본 칸이 있는 시트). '
+                "tools/make_workbook_template.py로 새로 만들 수 있습니다.",
+                f'has no sheet "{STYLE_SHEET}" (the sheet that holds one styled sample cell '
+                "per role; tools/make_workbook_template.py makes a fresh one)",
+            ),
         )
     ws = wb[STYLE_SHEET]
     theme = _theme_colors(getattr(wb, "loaded_theme", None))
@@ -459,8 +470,12 @@ def load_styles(template: Path) -> dict[str, dict[str, Any]]:
     if missing:
         raise TemplateError(
             template,
-            f'the sheet "{STYLE_SHEET}" lacks the role(s) {", ".join(missing)}: write each '
-            "name in column A with a styled sample cell beside it in column B",
+            tr(
+                f'"{STYLE_SHEET}" 시트에 역할이 없습니다: {", ".join(missing)}. A열에 이름을 '
+                "쓰고 B열 옆 칸에 서식을 입힌 견본 칸을 두십시오.",
+                f'the sheet "{STYLE_SHEET}" lacks the role(s) {", ".join(missing)}: write each '
+                "name in column A with a styled sample cell beside it in column B",
+            ),
         )
     if len(_style_cache) > 16:
         _style_cache.clear()
