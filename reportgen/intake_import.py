@@ -21,8 +21,9 @@ the same all-or-nothing write: which pledges the department edited, which it
 sent back exactly as exported, and which sections are still the copies of the
 last report the export offered (a section's digest as exported travels in the
 workbook's hidden sheet). A section left blank because the export offered the
-last report's value only in grey (시민참여, 추진실적) is not written: the draft
-copy stays, and the log names it.
+last report's value only in grey (시민참여, 추진실적) clears the draft copy
+new-period made, so the report shows no counts and no achievements rather
+than the last half's counts and the plan; the log names the section.
 
 Files: a folder stands for every ``*.xlsx`` in it; Excel's owner files
 (``~$name.xlsx``) are skipped with a note (:func:`workbook_files`). Opening a
@@ -63,6 +64,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from .errors import PeriodError, Problem, ReportgenError, Severity, quote
 from .i18n import tr
 from .intake_common import (
+    BLANK_WHEN_COPIED,
     BUDGET_KINDS,
     FORMAT,
     INDICATOR_KINDS,
@@ -162,10 +164,14 @@ class PledgeImport:
     workbook: str
     sections: list[str] = field(default_factory=list)  # changed sections
     opened: bool = False  # reports.<P> created as new-period would
+    # 시민참여/추진실적 the export offered only in grey as copies of the last
+    # report, returned blank: the draft copies are cleared, so last half's
+    # counts and the plan are not reported as this half's.
+    cleared: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
-        return bool(self.sections) or self.opened
+        return bool(self.sections) or self.opened or bool(self.cleared)
 
 
 @dataclass
@@ -198,6 +204,15 @@ class ImportResult:
             if p.sections:
                 names = ", ".join(f"{s} ({_SECTION_NAMES[s]})" for s in p.sections)
                 parts.append(tr(f"가져옴: {names}", f"imported {names}"))
+            if p.cleared:
+                names = "·".join(_SECTION_NAMES[s] for s in p.cleared)
+                parts.append(
+                    tr(
+                        f"부서가 쓰지 않은 {names}: 지난 보고에서 옮겨 둔 값을 비움",
+                        f"{names} left blank by the department: the copies of the last report "
+                        "were cleared",
+                    )
+                )
             lines.append(
                 head
                 + "; ".join(parts)
@@ -1491,10 +1506,13 @@ def import_workbooks(records_dir: Path, files: Sequence[Path], force: bool = Fal
                             ),
                         )
                     )
-            action = PledgeImport(sheet.pledge_id, path, book.name, changed, just_opened)
+            cleared = [
+                name for name in BLANK_WHEN_COPIED if name in now.copies and name not in changed
+            ]
+            action = PledgeImport(sheet.pledge_id, path, book.name, changed, just_opened, cleared)
             actions.append(action)
             if action.changed:
-                changes = {name: sheet.sections[name] for name in changed}
+                changes = {name: sheet.sections[name] for name in [*changed, *cleared]}
                 new_raw[sheet.pledge_id] = (
                     typed,
                     path,

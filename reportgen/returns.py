@@ -50,8 +50,11 @@ class DepartmentReturn(Record):
     ``unchanged`` those returned exactly as exported (회신, 변경 없음);
     ``untouched`` names per pledge the sections that are still the copies the
     export offered from the last report (지난 보고 값 그대로: 추진상황 carried
-    forward, the plan offered as 추진실적 …), in the order of
-    :data:`reportgen.intake_common.SECTIONS`.
+    forward …), in the order of :data:`reportgen.intake_common.SECTIONS`.
+    시민참여 and 추진실적 are offered only in grey beside blank cells: named
+    here, they were left blank, and the import cleared the draft copies, so the
+    report of the period shows no counts and no achievements rather than the
+    last half's counts and the plan.
     """
 
     department: str

@@ -128,16 +128,31 @@ def test_an_untouched_return_reports_nothing_as_this_halfs(
     untouched_return: tuple[Path, Path],
 ) -> None:
     records, book = untouched_return
-    before = {p.name: p.read_bytes() for p in records.glob("*.json")}
     result = import_workbooks(records, [book])
-    assert not result.changed
-    assert {p.name: p.read_bytes() for p in records.glob("*.json")} == before
     (ret,) = result.returns
     assert ret.returned_unchanged
     assert "participation" in ret.untouched["1-1"] and "achieved" in ret.untouched["1-1"]
-    # The copies stay drafts: validate lists them, so nobody takes them for results.
+    # Left blank, not filled from the copies new-period drafted: the report of
+    # 2024H2 shows no counts and no achievements rather than last half's.
+    (action,) = result.changed
+    assert action.cleared == ["participation", "achieved"] and not action.sections
+    raw = json.loads((records / "1-1.json").read_text(encoding="utf-8"))
+    assert raw["reports"]["2024H2"]["participation"] == {}
+    assert not [g for g in raw["achievements"] if g["period"] == "2024H2"]
+    loaded = load_records(records)
+    assert loaded.settings is not None
+    pledge = next(p for p in loaded.pledges if p.id == "1-1")
+    view = pledge_view(pledge, H2, loaded.settings)
+    assert view.participation is not None
+    assert all(cell.text == "" for cell in view.participation)
+    assert "청년 일자리 박람회 개최" not in str(view.progress)  # the plan, not a result
+    # The states copied stay drafts: validate lists them until confirmed.
     _records, warnings = check(records)
     assert any(w.path == "$.reports.2024H2.draft" for w in warnings if w.file == "1-1.json")
+    # The same file again changes nothing.
+    after = {p.name: p.read_bytes() for p in records.glob("*.json")}
+    assert not import_workbooks(records, [book]).changed
+    assert {p.name: p.read_bytes() for p in records.glob("*.json")} == after
 
 
 def test_a_count_typed_is_no_longer_a_copy(
