@@ -47,6 +47,7 @@ from markupsafe import Markup
 
 from . import view as view_module
 from .errors import TemplateError
+from .i18n import tr
 
 # ---------------------------------------------------------------------------
 # Limits on rendering. A pledge renders in a few milliseconds to ~90,000
@@ -98,7 +99,10 @@ def _spend(chars: int) -> None:
         budget.chars -= chars
         if budget.chars < 0:
             raise TemplateLimitError(
-                f"the template makes more than {MAX_RENDER_CHARS:,} characters for one document"
+                tr(
+                    f"서식이 문서 하나에 {MAX_RENDER_CHARS:,}자보다 많은 글을 만듭니다",
+                    f"the template makes more than {MAX_RENDER_CHARS:,} characters for one document",
+                )
             )
 
 
@@ -106,15 +110,22 @@ def _spend_loops(budget: _Budget, count: int) -> None:
     budget.loops -= count
     if budget.loops < 0:
         raise TemplateLimitError(
-            f"loops run more than {MAX_LOOP_ITERATIONS:,} times in one document"
+            tr(
+                f"반복문이 문서 하나에서 {MAX_LOOP_ITERATIONS:,}번보다 많이 돕니다",
+                f"loops run more than {MAX_LOOP_ITERATIONS:,} times in one document",
+            )
         )
 
 
 def _check_value(what: str, size: int) -> int:
     if size > MAX_VALUE_CHARS:
         raise TemplateLimitError(
-            f"{what} would make about {size:,} characters or items; "
-            f"a template value may have at most {MAX_VALUE_CHARS:,}"
+            tr(
+                f"{what}: 글자나 항목 약 {size:,}개를 만듭니다. 서식의 값 하나는 많아야 "
+                f"{MAX_VALUE_CHARS:,}개입니다",
+                f"{what} would make about {size:,} characters or items; "
+                f"a template value may have at most {MAX_VALUE_CHARS:,}",
+            )
         )
     return size
 
@@ -122,13 +133,21 @@ def _check_value(what: str, size: int) -> int:
 def _check_bits(what: str, bits: float) -> None:
     if bits > MAX_INT_BITS:
         raise TemplateLimitError(
-            f"{what} would make a number of about {bits:,.0f} bits; at most {MAX_INT_BITS:,}"
+            tr(
+                f"{what}: 약 {bits:,.0f}비트의 수를 만듭니다. 많아야 {MAX_INT_BITS:,}비트입니다",
+                f"{what} would make a number of about {bits:,.0f} bits; at most {MAX_INT_BITS:,}",
+            )
         )
 
 
 def _check_int(what: str, value: Any) -> Any:
     if isinstance(value, int) and value.bit_length() > MAX_INT_BITS:
-        raise TemplateLimitError(f"{what} makes a number of more than {MAX_INT_BITS:,} bits")
+        raise TemplateLimitError(
+            tr(
+                f"{what}: {MAX_INT_BITS:,}비트보다 큰 수를 만듭니다",
+                f"{what} makes a number of more than {MAX_INT_BITS:,} bits",
+            )
+        )
     return value
 
 
@@ -159,7 +178,9 @@ def _size(value: Any, limit: int = MAX_VALUE_CHARS, depth: int = 0) -> int:
     if isinstance(value, _SMALL):
         return 48
     if depth > _MAX_NESTING:
-        raise TemplateLimitError("a value is nested too deeply to print")
+        raise TemplateLimitError(
+            tr("값이 너무 깊이 중첩되어 찍을 수 없습니다", "a value is nested too deeply to print")
+        )
     items: Iterable[Any]
     if isinstance(value, Namespace):
         items = chain.from_iterable(object.__getattribute__(value, "_Namespace__attrs").items())
@@ -196,7 +217,12 @@ def _format_size(fmt: str, values: Iterable[Any]) -> int:
         total += len(literal)
         if name is not None:
             if spec and "{" in spec:
-                raise TemplateLimitError("a width taken from an argument ({:{}}) is not supported")
+                raise TemplateLimitError(
+                    tr(
+                        "인수에서 가져오는 너비({:{}})는 쓸 수 없습니다",
+                        "a width taken from an argument ({:{}}) is not supported",
+                    )
+                )
             total += biggest + sum(int(n) for n in re.findall(r"\d+", spec or ""))
     return total
 
@@ -208,7 +234,12 @@ def _percent_size(fmt: str, values: Iterable[Any]) -> int:
     for match in _PRINTF_SPEC.finditer(fmt):
         width, precision, _kind = match.groups()
         if width == "*" or precision == "*":
-            raise TemplateLimitError("a '*' width in a % format is not supported")
+            raise TemplateLimitError(
+                tr(
+                    "% 형식의 '*' 너비는 쓸 수 없습니다",
+                    "a '*' width in a % format is not supported",
+                )
+            )
         total += biggest + int(width or 0) + int(precision or 0)
     return total
 
@@ -331,17 +362,27 @@ def _check_join(a: dict[str, Any]) -> None:
 
 def _check_batch(a: dict[str, Any]) -> None:
     if a["fill_with"] is not None and operator.index(a["linecount"]) > MAX_RANGE:
-        raise TemplateLimitError(f"batch() with a fill value takes at most {MAX_RANGE:,} per line")
+        raise TemplateLimitError(
+            tr(
+                f"채울 값을 준 batch()는 한 줄에 많아야 {MAX_RANGE:,}개입니다",
+                f"batch() with a fill value takes at most {MAX_RANGE:,} per line",
+            )
+        )
 
 
 def _check_slice(a: dict[str, Any]) -> None:
     if operator.index(a["slices"]) > MAX_RANGE:
-        raise TemplateLimitError(f"slice() makes at most {MAX_RANGE:,} slices")
+        raise TemplateLimitError(
+            tr(
+                f"slice()는 많아야 {MAX_RANGE:,}조각으로 나눕니다",
+                f"slice() makes at most {MAX_RANGE:,} slices",
+            )
+        )
 
 
 def _check_sum(a: dict[str, Any]) -> None:
     if not isinstance(a["start"], (int, float, Decimal)):
-        raise TemplateLimitError("sum() adds numbers only")
+        raise TemplateLimitError(tr("sum()은 수만 더합니다", "sum() adds numbers only"))
 
 
 _CHECKED_FILTERS: dict[str, Callable[[dict[str, Any]], None]] = {
@@ -457,7 +498,11 @@ def _range(*args: int) -> range:
         count = MAX_RANGE + 1
     if count > MAX_RANGE:
         raise TemplateLimitError(
-            f"range() would count more than {MAX_RANGE:,} items (the most a template may count)"
+            tr(
+                f"range()가 {MAX_RANGE:,}개보다 많이 셉니다(서식이 셀 수 있는 최대)",
+                f"range() would count more than {MAX_RANGE:,} items (the most a template may "
+                "count)",
+            )
         )
     return values
 
@@ -503,7 +548,12 @@ def _call_text_method(method: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
         _check_value(what, size)
         args, kwargs = (items,), {}
     elif name not in _TEXT_METHODS:
-        raise SecurityError(f"the text method {name!r} cannot be called in a template")
+        raise SecurityError(
+            tr(
+                f"글 메서드 {name!r}은(는) 서식에서 부를 수 없습니다",
+                f"the text method {name!r} cannot be called in a template",
+            )
+        )
     return _charge_result(method(*args, **kwargs))
 
 
@@ -575,7 +625,12 @@ class _ReportSandbox(SandboxedEnvironment):
         if isinstance(__obj, Undefined):
             return __obj(*args, **kwargs)  # raises the usual "is undefined"
         if not __self.is_safe_callable(__obj):
-            raise SecurityError(f"{__obj!r} is not safely callable")
+            raise SecurityError(
+                tr(
+                    f"{__obj!r}은(는) 안전하게 부를 수 없습니다",
+                    f"{__obj!r} is not safely callable",
+                )
+            )
         if isinstance(__obj, LoopContext) and args:  # loop(children) in a recursive loop
             args = (_loop_items(__context, args[0]), *args[1:])
         elif isinstance(__obj, (types.MethodType, types.BuiltinMethodType)):
@@ -586,7 +641,12 @@ class _ReportSandbox(SandboxedEnvironment):
                 isinstance(owner, (dict, list, tuple)) and __obj.__name__ in _CONTAINER_METHODS
             )
             if not allowed:
-                raise SecurityError(f"{_callable_name(__obj)}() cannot be called in a template")
+                raise SecurityError(
+                    tr(
+                        f"{_callable_name(__obj)}()은(는) 서식에서 부를 수 없습니다",
+                        f"{_callable_name(__obj)}() cannot be called in a template",
+                    )
+                )
         elif not (
             isinstance(__obj, (Macro, Joiner))
             or any(__obj is f for f in _CALLABLE_GLOBALS)
@@ -596,8 +656,14 @@ class _ReportSandbox(SandboxedEnvironment):
             )
         ):
             raise SecurityError(
-                f"{_callable_name(__obj)}() cannot be called in a template (macros, range, dict, "
-                "namespace, cycler, joiner, loop.cycle and text methods such as upper can)"
+                tr(
+                    f"{_callable_name(__obj)}()은(는) 서식에서 부를 수 없습니다(매크로, range, dict, "
+                    "namespace, cycler, joiner, loop.cycle, upper 같은 글 메서드는 부를 수 "
+                    "있습니다)",
+                    f"{_callable_name(__obj)}() cannot be called in a template (macros, range, "
+                    "dict, namespace, cycler, joiner, loop.cycle and text methods such as upper "
+                    "can)",
+                )
             )
         return __context.call(__obj, *args, **kwargs)
 
@@ -724,7 +790,11 @@ def _guarded(where: Path | str, source: str, work: Callable[[], T]) -> T:
     except _Timeout as exc:
         near = _tag_near(source, _template_line(exc))
         raise TemplateError(
-            where, f"took longer than {RENDER_SECONDS:g} seconds (a loop that never ends?){near}"
+            where,
+            tr(
+                f"{RENDER_SECONDS:g}초보다 오래 걸렸습니다(끝나지 않는 반복문인가요?){near}",
+                f"took longer than {RENDER_SECONDS:g} seconds (a loop that never ends?){near}",
+            ),
         ) from None
     except jinja2.TemplateSyntaxError as exc:
         raise TemplateError(
@@ -732,10 +802,18 @@ def _guarded(where: Path | str, source: str, work: Callable[[], T]) -> T:
         ) from None
     except RecursionError as exc:
         near = _tag_near(source, _template_line(exc))
-        raise TemplateError(where, f"a macro or loop calls itself too deeply{near}") from None
+        raise TemplateError(
+            where,
+            tr(
+                f"매크로나 반복문이 자신을 너무 깊이 부릅니다{near}",
+                f"a macro or loop calls itself too deeply{near}",
+            ),
+        ) from None
     except MemoryError as exc:
         near = _tag_near(source, _template_line(exc))
-        raise TemplateError(where, f"needs more memory than there is{near}") from None
+        raise TemplateError(
+            where, tr(f"메모리가 모자랍니다{near}", f"needs more memory than there is{near}")
+        ) from None
     except jinja2.TemplateError as exc:
         near = _tag_near(source, getattr(exc, "lineno", None) or _template_line(exc))
         raise TemplateError(where, f"{exc}{near}") from None
@@ -827,8 +905,12 @@ def compile_source(source: str, where: Path | str) -> jinja2.Template:
             if found is not None:
                 raise TemplateError(
                     where,
-                    f"{tag} is not supported (a template is one document and reads no other "
-                    f"file){_tag_near(source, found.lineno)}",
+                    tr(
+                        f"{tag}은(는) 쓸 수 없습니다(서식은 문서 하나이고 다른 파일을 읽지 "
+                        f"않습니다){_tag_near(source, found.lineno)}",
+                        f"{tag} is not supported (a template is one document and reads no other "
+                        f"file){_tag_near(source, found.lineno)}",
+                    ),
                 )
         _Bounding().visit(tree)
         return _ENV.from_string(tree)
