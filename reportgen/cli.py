@@ -543,15 +543,19 @@ def init(
     if pledge_list is not None and (directory / "report.json").is_file():
         _init_into_records(directory, pledge_list)
         return
+    city, kind, start = _init_answers(city, kind, start)
+    from .starter import new_city, write_city
+
     listed = None
     if pledge_list is not None:
         from .pledgelist import read_pledge_list
 
-        listed = read_pledge_list(pledge_list, numbering)
+        # The term's years first (a provisional number), so that the list's amount
+        # columns are checked against them together with every other problem.
+        term = new_city(city, kind, start, end, term_name, numbering or "1-1", cutoff)  # type: ignore[arg-type]
+        listed = read_pledge_list(pledge_list, numbering, (term.start.year, term.end.year))
         for note in listed.notes:
             click.secho(note, fg="yellow", err=True)
-    city, kind, start = _init_answers(city, kind, start)
-    from .starter import new_city, write_city
 
     number = numbering or (listed.pledges[0].number if listed is not None else "1-1")
     answers = new_city(city, kind, start, end, term_name, number, cutoff)  # type: ignore[arg-type]
@@ -628,7 +632,11 @@ def _init_into_records(directory: Path, pledge_list: Path) -> None:
     from .termstart import import_list
 
     settings = load_records(directory).settings
-    listed = read_pledge_list(pledge_list, settings.numbering if settings else None)
+    years = None
+    if settings is not None:
+        term = settings.term.to_term()
+        years = (term.start.year, term.end.year)
+    listed = read_pledge_list(pledge_list, settings.numbering if settings else None, years)
     for note in listed.notes:
         click.secho(note, fg="yellow", err=True)
     result = import_list(directory, listed)

@@ -175,6 +175,19 @@ def column_letter(index: int) -> str:
     return out
 
 
+def outside_term(year: int, years: tuple[int, int]) -> str | None:
+    """Why an amount of ``year`` cannot be recorded in a term of ``years`` (None: it can)."""
+    first, last = years
+    if first <= year <= last:
+        return None
+    return tr(
+        f"{year}년은 임기({first}~{last}년) 밖입니다: 임기 전 금액은 '기투자', 임기 뒤 "
+        "금액은 '임기후' 열에 적으십시오",
+        f"{year} is outside the term ({first}–{last}): amounts before it go in a '기투자' "
+        "column, after it in '임기후'",
+    )
+
+
 def column_name(index: int, heading: str = "") -> str:
     """``C열 (공약명)``: a column as a message names it."""
     letter = column_letter(index)
@@ -364,7 +377,10 @@ def _text(cell: _Cell | None) -> str:
 
 
 def _find_layout(
-    rows: list[list[_Cell]], display: str, problems: list[ListProblem]
+    rows: list[list[_Cell]],
+    display: str,
+    problems: list[ListProblem],
+    years: tuple[int, int] | None = None,
 ) -> _Layout | None:
     best: tuple[int, int] | None = None  # (roles found, row index)
     for index, row in enumerate(rows[:HEADING_ROWS]):
@@ -428,6 +444,17 @@ def _find_layout(
             continue
         amount = _amount_heading(heading, above[col] if col < len(above) else "")
         if amount is not None:
+            wrong = (
+                outside_term(int(amount[1]), years)
+                if years is not None and amount[1].isdigit()
+                else None
+            )
+            if wrong is not None:
+                problems.append(
+                    ListProblem(
+                        display, at + 1, column_name(col, f"{amount[0]} {amount[1]}"), wrong
+                    )
+                )
             amounts[col] = amount
             continue
         notes.append(
@@ -741,7 +768,10 @@ def _blank(cells: list[_Cell]) -> bool:
 
 
 def _read_table(
-    display: str, rows_iter: Iterator[list[_Cell]], example: str | None
+    display: str,
+    rows_iter: Iterator[list[_Cell]],
+    example: str | None,
+    years: tuple[int, int] | None = None,
 ) -> tuple[PledgeList | None, list[ListProblem]]:
     problems: list[ListProblem] = []
     head: list[list[_Cell]] = []
@@ -749,7 +779,7 @@ def _read_table(
         head.append(cells)
         if len(head) >= HEADING_ROWS:
             break
-    layout = _find_layout(head, display, problems)
+    layout = _find_layout(head, display, problems, years)
     if layout is None:
         return None, problems
     reader = _Rows(display, layout, example, problems)
@@ -810,11 +840,14 @@ def _read_table(
     return listed, problems
 
 
-def read_pledge_list(path: Path, numbering_example: str | None = None) -> PledgeList:
+def read_pledge_list(
+    path: Path, numbering_example: str | None = None, years: tuple[int, int] | None = None
+) -> PledgeList:
     """Read a pledge list (XLSX or CSV); raise :class:`PledgeListInvalid` with every problem.
 
     ``numbering_example`` is the city's numbering (report.json ``numbering``);
     without it the first number of the list sets the shape the others must have.
+    ``years`` (the term's first and last year) names amount columns outside the term.
     """
     display = str(path)
     data = _read_bytes(path, display)
@@ -822,7 +855,7 @@ def read_pledge_list(path: Path, numbering_example: str | None = None) -> Pledge
     if suffix in (".xlsx", ".xlsm") or data[:2] == b"PK":
         first: list[ListProblem] | None = None
         for name, rows in _xlsx_rows(data, display):
-            listed, problems = _read_table(f"{display} [{name}]", rows, numbering_example)
+            listed, problems = _read_table(f"{display} [{name}]", rows, numbering_example, years)
             if listed is not None:  # the sheet with the headings speaks for the file
                 if problems:
                     raise PledgeListInvalid(problems)
@@ -838,7 +871,7 @@ def read_pledge_list(path: Path, numbering_example: str | None = None) -> Pledge
                 "reportgen reads XLSX and CSV: save the table as Excel Workbook (*.xlsx) or CSV",
             ),
         )
-    listed, problems = _read_table(display, _csv_rows(data, display), numbering_example)
+    listed, problems = _read_table(display, _csv_rows(data, display), numbering_example, years)
     if problems or listed is None:
         raise PledgeListInvalid(problems)
     listed.path = path

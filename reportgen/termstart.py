@@ -32,7 +32,7 @@ from .josa import attach
 from .load import load_records
 from .model import Pledge, ReportSettings
 from .periods import Period
-from .pledgelist import ListedPledge, ListProblem, PledgeList, PledgeListInvalid
+from .pledgelist import ListedPledge, ListProblem, PledgeList, PledgeListInvalid, outside_term
 from .rollforward import dumps, write_all
 from .starter import NewCity, write_city
 
@@ -190,7 +190,11 @@ def pledge_record(p: ListedPledge, group: str | None, first_report: Period) -> d
 def _check_amounts(
     listed: PledgeList, settings: dict[str, Any], first: Period, last: Period
 ) -> list[ListProblem]:
-    """Amount columns whose year lies outside the term (they would print nowhere)."""
+    """Amount columns whose year lies outside the term (they would print nowhere).
+
+    The reader names them at their heading when it is given the term's years;
+    this guards a list read without them.
+    """
     problems = []
     seen: set[tuple[str, str]] = set()
     for p in listed.pledges:
@@ -199,21 +203,10 @@ def _check_amounts(
             if key in seen or not amount.column.isdigit():
                 continue
             seen.add(key)
-            year = int(amount.column)
-            if not first.year <= year <= last.year:
-                problems.append(
-                    ListProblem(
-                        str(listed.path),
-                        p.row,
-                        f"{amount.source} {amount.column}",
-                        tr(
-                            f"{year}년은 임기({first}~{last}) 밖입니다: 임기 전 금액은 "
-                            "'기투자', 임기 뒤 금액은 '임기후' 열에 적으십시오",
-                            f"{year} is outside the term ({first}–{last}): amounts before it "
-                            "go in a '기투자' column, after it in '임기후'",
-                        ),
-                    )
-                )
+            wrong = outside_term(int(amount.column), (first.year, last.year))
+            if wrong is not None:
+                heading = f"{amount.source} {amount.column}"
+                problems.append(ListProblem(str(listed.path), p.row, heading, wrong))
     return problems
 
 

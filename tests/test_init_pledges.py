@@ -110,11 +110,13 @@ def test_a_bad_list_writes_nothing(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == [tmp_path / "l.xlsx"]
 
 
-def test_an_amount_outside_the_term_is_named(tmp_path: Path) -> None:
-    rows = [["번호", "공약명", "분야", "부서", "군비 2031"], ["1", "a", "b", "c", 5]]
+def test_an_amount_outside_the_term_is_named_with_the_other_problems(tmp_path: Path) -> None:
+    rows = [["번호", "공약명", "분야", "부서", "군비 2031"], ["1", "", "b", "c", 5]]
     result = run("init", tmp_path / "r", "--pledges", xlsx(tmp_path / "l.xlsx", rows), *CITY)
     assert result.exit_code == 1
-    assert "군비 2031" in result.output and "임기후" in result.output
+    assert "1행, E열 (군비 2031): 2031년은 임기(2026~2030년) 밖입니다" in result.output
+    assert "임기후" in result.output
+    assert "2행, B열 (공약명)" in result.output  # in the same run
     assert not (tmp_path / "r").exists()
 
 
