@@ -524,7 +524,7 @@ class _BookletPlan(_Plan):
         for i, part in enumerate(cut.parts):
             first, last = labels[part.anchors[0]], labels[part.anchors[-1]]
             span = first if first == last else f"{first} … {last}"
-            label = f"{booklet_label} (the pages of {span})"
+            label = booklet_label + tr(f"({span}의 쪽)", f" (the pages of {span})")
             source, target = scratch / f"part{i:04d}.docx", scratch / f"part{i:04d}.pdf"
             self.parts.append(_Doc(label, source, target, part.anchors, docx=part.docx))
         self.front: _Doc | None = None

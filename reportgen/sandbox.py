@@ -322,31 +322,35 @@ def _width(value: Any) -> int:
     return len(value) if isinstance(value, str) else operator.index(value)
 
 
+def _filter(name: str) -> str:
+    return tr(f"{name} 필터", f"the filter {name}")
+
+
 def _check_center(a: dict[str, Any]) -> None:
-    _check_value("the filter center", max(len(str(a["value"])), _width(a["width"])))
+    _check_value(_filter("center"), max(len(str(a["value"])), _width(a["width"])))
 
 
 def _check_indent(a: dict[str, Any]) -> None:
     text = str(a["s"])
     lines = text.count("\n") + 1
-    _check_value("the filter indent", len(text) + lines * max(_width(a["width"]), 0))
+    _check_value(_filter("indent"), len(text) + lines * max(_width(a["width"]), 0))
 
 
 def _check_wordwrap(a: dict[str, Any]) -> None:
     text = str(a["s"])
     wrap = a["wrapstring"] if a["wrapstring"] is not None else "\n"
-    _check_value("the filter wordwrap", len(text) + (len(text) + 1) * len(str(wrap)))
+    _check_value(_filter("wordwrap"), len(text) + (len(text) + 1) * len(str(wrap)))
 
 
 def _check_format(a: dict[str, Any]) -> None:
     values = a["kwargs"].values() if a["kwargs"] else a["args"]
-    _check_value("the filter format", _percent_size(str(a["value"]), values))
+    _check_value(_filter("format"), _percent_size(str(a["value"]), values))
 
 
 def _check_replace(a: dict[str, Any]) -> None:
     escaped = a["eval_ctx"].autoescape
     size = _replace_size(str(a["s"]), a["old"], a["new"], a["count"], escaped)
-    _check_value("the filter replace", size)
+    _check_value(_filter("replace"), size)
 
 
 def _check_join(a: dict[str, Any]) -> None:
@@ -357,7 +361,7 @@ def _check_join(a: dict[str, Any]) -> None:
         a["attribute"] = None
     a["value"] = items
     size = sum(_size(item) for item in items) + len(str(a["d"])) * max(len(items) - 1, 0)
-    _check_value("the filter join", size)
+    _check_value(_filter("join"), size)
 
 
 def _check_batch(a: dict[str, Any]) -> None:
@@ -684,7 +688,7 @@ def _finalize(value: Any) -> Any:
     if type(value) in _PLAIN_OUTPUT:
         size = len(value) if isinstance(value, str) else 24
     else:
-        size = _check_value("printing this value", _size(value))
+        size = _check_value(tr("이 값을 찍는 일", "printing this value"), _size(value))
     if budget is not None:
         budget.chars -= size + _PIECE
         if budget.chars < 0:
