@@ -129,12 +129,22 @@ def pledge_row(view: PledgeView, report: ReportView) -> dict[str, Any]:
     return row
 
 
+# A text cell starting with one of these is a formula to Excel and 한셀 (CSV injection):
+# a record's words are data, so such a cell is written with a leading apostrophe,
+# which spreadsheets take as "text" and do not show.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _text(value: str) -> str:
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
 def _csv_cell(value: Any) -> str:
     if isinstance(value, tuple):
         return " | ".join(_decimal(v) for v in value)
     if isinstance(value, Decimal):
         return _decimal(value)
-    return "" if value is None else str(value)
+    return "" if value is None else _text(str(value))
 
 
 def _json_value(value: Any) -> Any:
@@ -171,7 +181,12 @@ def money_rows(view: PledgeView) -> list[list[str]]:
                 value = getattr(cell, attr)
                 if value is None:
                     continue
-                out.append([view.id, view.title, kind, row.name, row.label, label, _decimal(value)])
+                out.append(
+                    [
+                        *map(_text, (view.id, view.title, kind, row.name, row.label, label)),
+                        _decimal(value),
+                    ]
+                )
     return out
 
 
@@ -218,7 +233,7 @@ def open_data(
         ),
     }
     dictionary = [
-        [file, c.name, c.meaning, c.kind, c.unit, c.codes]
+        [file, c.name, c.meaning, c.kind, c.unit, _text(c.codes)]
         for file, cols in (("pledges.csv", columns), ("money.csv", MONEY_COLUMNS))
         for c in cols
     ]
@@ -257,7 +272,11 @@ def metadata(report: ReportView, count: int) -> list[list[str]]:
             "금액; dictionary.csv 항목 설명(데이터 사전); changes.atom 변경 사항",
         ],
         ["키워드", f"공약, 공약 추진실적, 매니페스토, {report.city}"],
-        ["데이터 한계", "빈 칸은 기록되지 않은 값이며 0이 아닙니다."],
+        [
+            "데이터 한계",
+            "빈 칸은 기록되지 않은 값이며 0이 아닙니다. CSV에서 = + - @ 로 시작하는 글자 칸은 "
+            "스프레드시트가 수식으로 읽지 않도록 앞에 작은따옴표(')를 붙였습니다(JSON은 그대로).",
+        ],
     ]
 
 

@@ -400,3 +400,29 @@ def test_publish_offers_pdf_and_hwpx_with_their_sizes_when_libreoffice_is_there(
         for t in page(pledge).xpath("//section[@class='downloads']//a/text()")
     ]
     assert kinds == ["PDF", "HWPX", "DOCX"]
+
+
+def test_open_data_text_is_never_a_spreadsheet_formula() -> None:
+    """A record's words starting with = + - @ are written so that Excel shows them as text."""
+    from reportgen.model import Pledge
+    from reportgen.opendata import open_data
+
+    from .conftest import RECORDS, make_pledge
+
+    raw = make_pledge("1-1-1", title='=HYPERLINK("http://x","클릭")', department="+부서")
+    for table in ("plan", "secured"):
+        raw["reports"]["2022H1"]["budget"][table][0]["name"] = "@SUM(A1)"
+    settings = load_records(RECORDS).settings
+    assert settings is not None
+    report = report_view([Pledge.model_validate(raw)], Period.parse("2022H1"), settings)
+    files = open_data(report, None)
+    pledges = list(csv.reader(io.StringIO(files["data/pledges.csv"][3:].decode("utf-8"))))
+    assert pledges[1][1] == '\'=HYPERLINK("http://x","클릭")' and pledges[1][3] == "'+부서"
+    money = list(csv.reader(io.StringIO(files["data/money.csv"][3:].decode("utf-8"))))
+    assert {row[3] for row in money[1:]} == {"'@SUM(A1)"}
+    for name in ("data/pledges.csv", "data/money.csv", "data/dictionary.csv"):
+        for row in csv.reader(io.StringIO(files[name][3:].decode("utf-8"))):
+            assert not any(cell.startswith(("=", "+", "@")) for cell in row), (name, row)
+    # The JSON keeps the words as they are: no spreadsheet reads it.
+    doc = json.loads(files["data/pledges.json"])
+    assert doc["pledges"][0]["공약명"] == '=HYPERLINK("http://x","클릭")'
