@@ -40,6 +40,7 @@ from .i18n import tr
 from .load import type_record
 from .model import Budget, Indicator, Item, Pledge, ReportSettings
 from .periods import Period, ReportWindows
+from .view import format_number
 
 FORMAT = "reportgen-intake/1"
 META_SHEET = "_reportgen"
@@ -381,7 +382,10 @@ def statement(pledge: Pledge, settings: ReportSettings, period: Period) -> State
         reference=reference,
         budget_keys=keys,
         budget_labels=labels,
-        indicator_labels=[f"{i.name} (목표 {num(i.target)}{i.unit})" for i in pledge.indicators],
+        # The target as the page prints it (1,000), so the department recognises it.
+        indicator_labels=[
+            f"{i.name} (목표 {format_number(i.target)}{i.unit})" for i in pledge.indicators
+        ],
         indicator_per_half=[i.cumulative for i in pledge.indicators],
         indicator_inputs=[indicator_input(i) for i in pledge.indicators],
         withdrawn=withdrawn,
