@@ -417,10 +417,10 @@ def _run_build(
 @main.command(
     short_help=tr("새 시·군·구의 기록을 시작합니다.", "Start a new city's records."),
     help=tr(
-        "DIRECTORY에 새 시·군·구의 기록을 시작합니다. report.json, 스키마, 견본 공약 "
+        "DIR에 새 시·군·구의 기록을 시작합니다. report.json, 스키마, 견본 공약 "
         "하나를 씁니다.\n\n"
         "--pledges FILE을 주면 견본 대신 공약 목록의 공약마다 기록 하나를 씁니다.",
-        "Start a new city's records in DIRECTORY: report.json, schemas and one sample "
+        "Start a new city's records in DIR: report.json, schemas and one sample "
         "pledge.\n\nWith --pledges FILE, one record per pledge of the city's pledge list "
         "instead.",
     ),
@@ -524,7 +524,7 @@ def init(
     pledge_list: Path | None,
     pledges_template: Path | None,
 ) -> None:
-    """Start a new city's records in DIRECTORY: report.json, schemas and one sample pledge.
+    """Start a new city's records in DIR: report.json, schemas and one sample pledge.
 
     With --pledges FILE, one record per pledge of the city's pledge list instead.
     """
@@ -536,8 +536,8 @@ def init(
     if directory is None:
         raise UsageError(
             tr(
-                "기록 폴더(DIRECTORY)를 주십시오: reportgen init 기록폴더 --pledges 목록.xlsx",
-                "give the records folder: reportgen init DIRECTORY --pledges list.xlsx",
+                "기록 폴더(DIR)를 주십시오: reportgen init 기록폴더 --pledges 목록.xlsx",
+                "give the records folder: reportgen init DIR --pledges list.xlsx",
             )
         )
     if pledge_list is not None and (directory / "report.json").is_file():

@@ -162,6 +162,15 @@ def wrap(text: str, width: int) -> list[str]:
     return lines
 
 
+def _metavar(kind: click.ParamType) -> str | None:
+    """A short placeholder for click's type names ("DIRECTORY", "INTEGER RANGE")."""
+    if isinstance(kind, click.Path):
+        return "DIR" if not kind.file_okay else "FILE" if not kind.dir_okay else "PATH"
+    if isinstance(kind, (click.IntRange, click.types.IntParamType)):
+        return "N"
+    return None
+
+
 class Formatter(click.HelpFormatter):
     """The help page's writer: "사용법:", and lines measured in terminal columns."""
 
@@ -209,6 +218,9 @@ class Command(click.Command):
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         kwargs.setdefault("options_metavar", tr("[옵션]", "[OPTIONS]"))
         super().__init__(*args, **kwargs)
+        for param in self.params:
+            if param.metavar is None:
+                param.metavar = _metavar(param.type)
 
     def get_help_option(self, ctx: click.Context) -> click.Option | None:
         option = super().get_help_option(ctx)
