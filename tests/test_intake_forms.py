@@ -23,6 +23,7 @@ from reportgen.intake import IntakeInvalid, export_workbooks, import_workbooks
 from reportgen.load import load_records
 from reportgen.pdf import find_soffice
 from reportgen.periods import Period
+from reportgen.returns import load_returns
 from reportgen.rollforward import roll_forward
 from reportgen.validate import check
 from reportgen.view import pledge_view
@@ -484,3 +485,27 @@ def test_libreoffice_prints_the_guide_on_one_page_width(gun: Path, tmp_path: Pat
     sheet_pages = [p for p in pages if "공약번호" in p]
     assert len(sheet_pages) >= 2
     assert all("청년 일자리 1,000개 창출" in p or "공약 1-1" in p for p in sheet_pages)
+
+
+def test_the_command_imports_a_folder_in_korean(gun: Path, tmp_path: Path) -> None:  # noqa: F811
+    """reportgen intake import FOLDER: every workbook, the owner file noted, one line per return."""
+    from click.testing import CliRunner
+
+    from reportgen.cli import main
+
+    runner = CliRunner()
+    out = tmp_path / "intake"
+    exported = runner.invoke(
+        main, ["intake", "export", "2024H1", "--records", str(gun), "--out", str(out)]
+    )
+    assert exported.exit_code == 0, exported.output
+    books = sorted(out.glob("*.xlsx"))
+    (out / f"~${books[0].name}").write_bytes(b"owner")
+    imported = runner.invoke(main, ["intake", "import", str(out), "--records", str(gun)])
+    assert imported.exit_code == 0, imported.output
+    assert "임시 파일(~$…)이라 건너뜁니다" in imported.output
+    for book in books:
+        assert f"({book.name}): 회신, 변경 없음" in imported.output
+    assert "Traceback" not in imported.output
+    # The log the status command reads.
+    assert sorted(load_returns(gun, Period.half_year("2024H1"))) == ["복지정책과", "일자리경제과"]
