@@ -61,15 +61,35 @@ class IndicatorAsOf:
     indicator: Indicator
     result: Decimal | None  # latest recorded at or before P, or the running total
     recorded: Period | None  # the report period the result was recorded for
+    # 연차별 목표 of the report's year, where the pledge sets one, and its result so far.
+    year: int | None = None
+    year_target: Decimal | None = None
+    year_result: Decimal | None = None
+
+
+def _year_result(indicator: Indicator, period: Period) -> Decimal | None:
+    """The result of ``period``'s year to date: as recorded, or its halves added up."""
+    mine = sorted(
+        (p, v) for p, v in indicator.yearly_results.items() if p <= period and p.year == period.year
+    )
+    if mine:
+        return mine[-1][1]
+    if indicator.cumulative:  # each half-year's result is its own: the year's add up
+        halves = [v for p, v in indicator.results.items() if p <= period and p.year == period.year]
+        return sum(halves, Decimal(0)) if halves else None
+    return None
 
 
 def indicator_as_of(indicator: Indicator, period: Period) -> IndicatorAsOf:
+    year_target = indicator.yearly_targets.get(str(period.year))
+    year = period.year if year_target is not None else None
+    year_result = _year_result(indicator, period) if year_target is not None else None
     shown = sorted((p, v) for p, v in indicator.results.items() if p <= period)
-    if not shown:
-        return IndicatorAsOf(indicator, None, None)
-    if indicator.cumulative:
-        return IndicatorAsOf(indicator, sum((v for _p, v in shown), Decimal(0)), shown[-1][0])
-    return IndicatorAsOf(indicator, shown[-1][1], shown[-1][0])
+    result, recorded = None, None
+    if shown:
+        recorded = shown[-1][0]
+        result = sum((v for _p, v in shown), Decimal(0)) if indicator.cumulative else shown[-1][1]
+    return IndicatorAsOf(indicator, result, recorded, year, year_target, year_result)
 
 
 @dataclass(frozen=True)

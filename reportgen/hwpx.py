@@ -395,6 +395,8 @@ class _Layout:
             )
         if view.indicator_table is not None:
             self.finished(view.indicator_table, INDICATOR_WIDTHS)
+        if view.indicator_year_table is not None:  # 연차별 목표, in the term's shape
+            self.finished(view.indicator_year_table, INDICATOR_WIDTHS)
         for t in view.money_tables or (view.plan_table, view.secured_table):
             self.money(t, view)
         self.para("섹션제목", "□ 문제점 및 개선대책")

@@ -599,6 +599,17 @@ class Indicator(Record):
         description="실적 by report period, keyed 2024H1",
         json_schema_extra={"propertyNames": {"pattern": PERIOD_PATTERN}},
     )
+    yearly_targets: dict[Annotated[str, Field(pattern=r"^[0-9]{4}$")], IndicatorFigure] = Field(
+        default_factory=dict,
+        description="연차별 목표 by year, keyed 2024: what the Manifesto evaluation grades",
+        json_schema_extra={"propertyNames": {"pattern": r"^[0-9]{4}$"}},
+    )
+    yearly_results: dict[PeriodField, IndicatorFigure] = Field(
+        default_factory=dict,
+        description="연차별 실적: the year's result to date, keyed by report period (2024H1); "
+        "with cumulative results and none written here, the year's halves are added",
+        json_schema_extra={"propertyNames": {"pattern": PERIOD_PATTERN}},
+    )
 
 
 class Adjustment(Record):

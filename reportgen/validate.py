@@ -479,6 +479,25 @@ def _check_pledge_form(pledge: Pledge, settings: ReportSettings, out: _Sink) -> 
                         f"results are kept per report half-year of the term ({term.span_label})",
                     ),
                 )
+        for period in ind.yearly_results:
+            if period.is_year or not term.contains(period):
+                out.error(
+                    f"$.indicators[{i}].yearly_results.{period}",
+                    tr(
+                        f"연차별 실적은 임기({term.span_label})의 보고 반기마다 기록합니다.",
+                        f"yearly results are kept per report half-year of the term "
+                        f"({term.span_label})",
+                    ),
+                )
+        for year in ind.yearly_targets:
+            if not term.start.year <= int(year) <= term.end.year:
+                out.error(
+                    f"$.indicators[{i}].yearly_targets.{year}",
+                    tr(
+                        f"{year}년은 임기({term.span_label})의 해가 아닙니다.",
+                        f"{year} is not a year of the term ({term.span_label})",
+                    ),
+                )
         if not ind.cumulative:
             _check_running_total(ind, i, out)
 

@@ -219,6 +219,14 @@ class IndicatorRow:
     result_label: str = ""  # 실적 as printed: "215 (누계)" for a running total, else result_text
     # The report of the result as the city says it: "2024년 상반기", "… (누계)".
     as_of_label: str = ""
+    # 연차별 목표: the report's year's target and result so far, where one is set.
+    year_label: str = ""  # "2024년", "" without a yearly target
+    year_target: Decimal | None = None
+    year_target_text: str = ""
+    year_result: Decimal | None = None
+    year_result_text: str = ""
+    year_rate: Decimal | None = None
+    year_rate_text: str = ""
 
 
 @dataclass(frozen=True)
@@ -302,6 +310,7 @@ class PledgeView:
     by_source: tuple[SourceMoney, ...] = ()  # 재원별 (the workbook's sheet of that name)
     lists_contacts: bool = True  # False where the city lists no contact roles (소관부서 only)
     indicator_table: Table | None = None  # □ 성과지표, finished (None: no indicators)
+    indicator_year_table: Table | None = None  # □ 성과지표 연차별 목표 (None: no yearly targets)
     # The 분야 / 전략 above the pledge as printed: "분야 1 일자리 경제  ›  전략 1-1 …".
     group_line: str = ""
     # "초안 …" where an unconfirmed draft feeds these pages (or in a preview): every
@@ -553,6 +562,9 @@ def _indicator(ind: IndicatorAsOf) -> IndicatorRow:
     rate = None
     if ind.result is not None and spec.target:
         rate = ind.result / spec.target
+    year_rate = None
+    if ind.year_result is not None and ind.year_target:
+        year_rate = ind.year_result / ind.year_target
     return IndicatorRow(
         name=spec.name,
         unit=spec.unit,
@@ -575,6 +587,13 @@ def _indicator(ind: IndicatorAsOf) -> IndicatorRow:
         )
         if ind.recorded
         else "",
+        year_label=f"{ind.year}년" if ind.year is not None else "",
+        year_target=ind.year_target,
+        year_target_text=format_number(ind.year_target),
+        year_result=ind.year_result,
+        year_result_text=format_number(ind.year_result),
+        year_rate=year_rate,
+        year_rate_text=format_rate(year_rate),
     )
 
 
@@ -606,6 +625,45 @@ def indicator_table(rows: Sequence[IndicatorRow]) -> Table | None:
                 )
             )
             for r in rows
+        ),
+    )
+
+
+def indicator_year_table(rows: Sequence[IndicatorRow]) -> Table | None:
+    """□ 성과지표 연차별 목표: the report's year's 목표 | 실적 | 달성률, beside the term's.
+
+    The Manifesto evaluation grades each year's target against its result; a
+    pledge that sets 연차별 목표 prints them here, one row per indicator that has
+    one, in the shape of the term's table (지표명 | 단위 | 목표 | 실적 | 달성률).
+    """
+    yearly = [r for r in rows if r.year_label]
+    if not yearly:
+        return None
+    year = yearly[0].year_label
+    head = ("지표명", "단위", f"{year} 목표", f"{year} 실적", "달성률")
+    return Table(
+        name="indicator_years",
+        title=f"□ 성과지표 연차별 목표 ({year})",
+        unit="",
+        columns=(
+            Column("name"),
+            Column("text"),
+            Column("figure"),
+            Column("figure"),
+            Column("rate"),
+        ),
+        head=(TableRow(tuple(TableCell(h, "head") for h in head), "head"),),
+        rows=tuple(
+            TableRow(
+                (
+                    TableCell(r.name),
+                    TableCell(r.unit),
+                    TableCell(r.year_target_text, "figure", r.year_target),
+                    TableCell(r.year_result_text, "figure", r.year_result),
+                    TableCell(r.year_rate_text, "rate", r.year_rate),
+                )
+            )
+            for r in yearly
         ),
     )
 
@@ -794,6 +852,7 @@ def pledge_view(pledge: Pledge, period: Period, settings: ReportSettings) -> Ple
         progress_rate_text="" if rate is None else f"{format_amount(rate)}%",
         indicators=indicators,
         indicator_table=indicator_table(indicators),
+        indicator_year_table=indicator_year_table(indicators),
         adjustments=adjustments,
         withdrawn=withdrawn,
         # A withdrawn pledge's plan is stale: what was secured and spent stays.

@@ -20,7 +20,7 @@ from reportgen.load import load_records
 from reportgen.model import Pledge, ReportSettings
 from reportgen.periods import Period
 from reportgen.validate import validate_records
-from reportgen.view import pledge_view, report_view
+from reportgen.view import PledgeView, pledge_view, report_view
 
 from .conftest import GUN_SETTINGS
 
@@ -292,6 +292,34 @@ INDICATOR = {
     "target": 1000,
     "results": {"2023H2": 300, "2024H1": 640},
 }
+
+
+def test_yearly_targets_grade_the_report_s_year_and_never_a_later_result() -> None:
+    """연차별 목표 (issue 24): the year's result as recorded, or a cumulative indicator's
+    halves of that year added up; an earlier report never sees a later result."""
+
+    def view_of(indicator: dict, period: str = "2024H1") -> PledgeView:
+        return pledge_view(
+            Pledge.model_validate(_pledge(indicators=[indicator])), P(period), _settings()
+        )
+
+    yearly = {**INDICATOR, "yearly_targets": {"2024": 400}, "yearly_results": {"2024H1": 220}}
+    view = view_of(yearly)
+    (row,) = view.indicators
+    assert (row.year_label, row.year_target_text, row.year_result_text, row.year_rate_text) == (
+        "2024년",
+        "400",
+        "220",
+        "55.0%",
+    )
+    table = view.indicator_year_table
+    assert table is not None
+    assert [c.text for c in table.head[0].cells][2:4] == ["2024년 목표", "2024년 실적"]
+    halves = {**INDICATOR, "cumulative": True, "yearly_targets": {"2024": 400}}
+    assert view_of(halves).indicators[0].year_result_text == "640"  # 2023H2's is last year's
+    assert view_of(yearly, "2023H2").indicator_year_table is None  # no 2023 target
+    plain = view_of(INDICATOR)
+    assert plain.indicator_year_table is None and plain.indicators[0].year_label == ""
 
 
 def test_indicator_shows_the_latest_result_and_its_rate() -> None:

@@ -662,3 +662,27 @@ def test_an_empty_secured_table_prints_no_zero_and_the_workbook_no_reversed_rang
             ranges = re.findall(r"\$?[A-Z]+\$?(\d+):\$?[A-Z]+\$?(\d+)", xml)
             backwards = [r for r in ranges if int(r[1]) < int(r[0])]
             assert not backwards, (example.name, period, backwards[:3])
+
+
+def test_yearly_targets_print_beside_the_terms(built) -> None:
+    """가람군 1-1 sets 연차별 목표 (issue 24): the 2024H1 page prints 2024's 목표, 실적 and
+    달성률 under the term's, in the DOCX and on the website."""
+    from reportgen.site import build_site, pledge_paths
+    from reportgen.view import report_view
+
+    b = built(GUN)
+    cells = [
+        c.text
+        for t in docx.Document(str(b.pledge_page("1-1"))).tables
+        for r in t.rows
+        for c in r.cells
+    ]
+    assert "1,000" in cells and "640" in cells  # the term's
+    for text in ("2024년 목표", "2024년 실적", "300", "220", "73.3%"):
+        assert text in cells, text
+    records = load_records(_dir(GUN))
+    assert records.settings is not None
+    report = report_view(records.pledges, Period.parse("2024H1"), records.settings)
+    paths = pledge_paths(p.id for p in report.pledges)
+    page = build_site(report)[paths["1-1"]]
+    assert "2024년 목표" in page.decode("utf-8") and "73.3%" in page.decode("utf-8")

@@ -686,6 +686,8 @@ def build_pledge_template() -> bytes:
 
     # □ 성과지표, where the pledge has targets: the view's table as it is.
     fixed_table(doc, "p.indicator_table", INDICATOR_WIDTHS)
+    # □ 성과지표 연차별 목표: the report's year's target and result, where one is set.
+    fixed_table(doc, "p.indicator_year_table", INDICATOR_WIDTHS)
 
     # □ 연도별 투자계획(사업비) and □ 연도별 확보(집행)액: one frame, for each
     # table the view prints (a 폐기 pledge: 확보(집행)액 only).
