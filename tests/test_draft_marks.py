@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -16,6 +19,7 @@ from reportgen.cli import main
 from reportgen.view import DRAFT_MARK, PREVIEW_MARK
 
 from .conftest import audit
+from .test_hwpx_rhwp import LIBRARIES, _system_library
 
 LIST = """공약번호,분야,공약명,소관부서,군비 2027
 1-1,경제,청년 창업,일자리정책과,100
@@ -145,3 +149,33 @@ def test_publish_all_refuses_drafts_too(
     assert result.exit_code == 1
     assert "1-1: reports.2026H2.budget" in result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["list.csv", "records"]
+
+
+# rhwp reads a page's furniture (머리말/꼬리말) apart from its body: the mark must be there.
+FURNITURE = """
+import json, sys, rhwp
+ir = rhwp.parse(sys.argv[1]).to_ir()
+body = [b.text for b in ir.iter_blocks(scope="body", recurse=True) if hasattr(b, "text")]
+every = [b.text for b in ir.iter_blocks(scope="all", recurse=True) if hasattr(b, "text")]
+json.dump({"body": body, "all": every}, sys.stdout, ensure_ascii=False)
+"""
+
+
+def test_rhwp_reads_the_hwpx_mark_as_a_header(city: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    built = run(
+        "build", "2026H2", "--records", city, "--out", out, "--hwpx", "--templates", TEMPLATES
+    )
+    assert built.exit_code == 0, built.output
+    env = dict(os.environ, LD_PRELOAD=":".join(_system_library(n) for n in LIBRARIES))
+    done = subprocess.run(
+        [sys.executable, "-c", FURNITURE, str(next(out.glob("*.hwpx")))],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    read = json.loads(done.stdout)
+    assert f"■ {DRAFT_MARK}" in read["all"]
+    assert f"■ {DRAFT_MARK}" not in read["body"]  # a 머리말, not a paragraph of the text
