@@ -209,6 +209,7 @@ def check_plan(records_dir: Path, file: Path) -> PlanCheck:
     listed_ids = {p.number for p in listed.pledges}
     all_adjustments = [(p, a) for p in records.pledges for a in p.adjustments]
     seen_records: set[str] = set()
+    withdrawn_kinds = set(records.settings.withdrawn_kinds) - {"통폐합"}
 
     def explained_by(items: list[Adjustment], kinds: tuple[str, ...] = ()) -> str:
         for adjustment in items:
@@ -220,20 +221,21 @@ def check_plan(records_dir: Path, file: Path) -> PlanCheck:
         record = by_id.get(item.number)
         if record is not None:
             seen_records.add(record.id)
-            merged = [a for a in record.adjustments if a.merged_into]
+            merged = [a for a in record.adjustments if a.merged_into or a.kind == "통폐합"]
             if merged:
                 result.findings.append(
                     Finding(
                         MERGED,
                         item.number,
                         item.title,
-                        merged[-1].merged_into or "",
+                        merged[-1].merged_into or tr("(통합 대상 미기재)", "(target not recorded)"),
                         describe(merged[-1]),
                         item.row,
                     )
                 )
                 continue
-            withdrawn = [a for a in record.adjustments if a.kind in ("폐기",)]
+            # 폐기, or whatever the city withdraws a pledge by (report.json withdrawn_kinds).
+            withdrawn = [a for a in record.adjustments if a.kind in withdrawn_kinds]
             if withdrawn:
                 result.findings.append(
                     Finding(
@@ -249,7 +251,7 @@ def check_plan(records_dir: Path, file: Path) -> PlanCheck:
             if not same_text(item.title, latest):
                 # A rename is explained by a 공약 조정 (변경) of the record.
                 explanation = explained_by(
-                    [a for a in record.adjustments if a.kind not in ("폐기", "보류")]
+                    [a for a in record.adjustments if a.kind not in withdrawn_kinds | {"보류"}]
                 )
                 result.findings.append(
                     Finding(RENAMED, item.number, item.title, latest, explanation, item.row)

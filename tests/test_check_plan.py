@@ -168,3 +168,18 @@ def test_a_bad_list_is_named_row_by_row(tmp_path: Path) -> None:
     result = run("check-plan", bad, "--records", records)
     assert result.exit_code == 1
     assert "2행, A열 (공약번호)" in result.output and "'1-1'" in result.output
+
+
+def test_withdrawn_and_merged_without_a_target(tmp_path: Path) -> None:
+    records, listed = city(tmp_path)
+    edit(records / "1-3.json", lambda r: r.update(adjustments=[adjustment("폐기", "재원 부족")]))
+    edit(records / "1-4.json", lambda r: r.update(adjustments=[adjustment("통폐합", "유사 사업")]))
+    data = json.loads(run("check-plan", listed, "--records", records, "--json").output)
+    found = {(f["number"], f["kind"], f["recorded"], f["explained"]) for f in data["findings"]}
+    assert found == {
+        ("1-3", "withdrawn", "상가 활성화", True),
+        ("1-4", "merged", "(통합 대상 미기재)", True),
+    }
+    result = run("check-plan", listed, "--records", records)
+    assert result.exit_code == 0, result.output  # every difference is explained
+    assert "1-3 폐기: '상가 활성화' — 공약 조정: 폐기 (2027-03): 재원 부족" in result.output
