@@ -434,13 +434,24 @@ def test_diff_shows_adjustments_first_and_compares_indicators() -> None:
 
 
 def test_whole_year_material_prints_under_its_year_not_a_half(shipped, settings) -> None:
-    """The 2020H1 report: 2019's material goes under □ 2019년 추진실적, not '19. 7.~12.'s."""
+    """The 2019H1 report: 2018's material (a year: its first half is before the term)
+    goes under □ 2018년 추진실적, not under '18. 7.~12.'s label alone."""
+    view = pledge_view(Pledge.model_validate(shipped("1-4-5")), P("2019H1"), settings)
+    row = view.progress[-2]
+    assert row.title == "2018년도 하반기 추진실적"
+    assert row.lines[0].text == "2018년 추진실적" and row.lines[0].symbol == "□"
+    texts = [line.text for line in row.lines]
+    assert any("킨텍스" in t for t in texts)
+
+
+def test_material_recorded_by_half_prints_in_its_half(shipped, settings) -> None:
+    """The 2020H1 report: 2019H2's row holds 2019's second half only (issue 24)."""
     view = pledge_view(Pledge.model_validate(shipped("1-4-5")), P("2020H1"), settings)
     row = view.progress[1]
     assert row.title == "2019년도 하반기 추진실적"
-    assert row.lines[0].text == "2019년 추진실적" and row.lines[0].symbol == "□"
     texts = [line.text for line in row.lines]
-    assert any("킨텍스" in t for t in texts)
+    assert not any(line.symbol == "□" for line in row.lines)
+    assert any("12월3일" in t for t in texts) and not any("5.16." in t for t in texts)
 
 
 def test_new_period_with_report_half_cutoff_drafts_the_halfs_own_achievements(
