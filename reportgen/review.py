@@ -421,6 +421,11 @@ def undone_raw(raw: dict[str, Any], period: Period) -> dict[str, Any]:
     out["reports"][str(period)] = own
     for mark in record.get("removed", []):
         _set_draft(out, mark, True)
+    if not out["reports"][str(period)]:
+        # The confirmation made this report only to hold its record: it goes with it.
+        del out["reports"][str(period)]
+        if not out["reports"]:
+            del out["reports"]
     return out
 
 

@@ -150,3 +150,21 @@ def test_confirm_shows_what_changed_since_the_last_report(city: Path, tmp_path: 
     assert "2026H2" in result.output and "2027H1" in result.output  # diff's heading
     assert "1-3 상가 활성화" in result.output and "완료" in result.output
     assert "공약 1개를 확정했습니다" in result.output
+
+
+def test_undo_of_a_confirmation_that_made_the_report(city: Path) -> None:
+    """A pledge whose drafts are carried from an earlier report gets reports.<P> to hold
+    its confirmation; undo removes it again, byte for byte."""
+    assert run("confirm", "2026H2", "--records", city, "--undo", "--yes").exit_code == 0
+    path = city / "1-1.json"
+    record = json.loads(path.read_text(encoding="utf-8"))
+    assert list(record["reports"]) == ["2026H2"]  # drafted by init from the list's money
+    before = path.read_bytes()
+    result = run("confirm", "2027H1", "1-1", "--records", city, "--yes")
+    assert result.exit_code == 0, result.output
+    confirmed = json.loads(path.read_text(encoding="utf-8"))
+    assert confirmed["reports"]["2027H1"]["confirmed"]["removed"] == ["reports.2026H2"]
+    assert "draft" not in confirmed["reports"]["2026H2"]
+    undone = run("confirm", "2027H1", "1-1", "--records", city, "--undo", "--yes")
+    assert undone.exit_code == 0, undone.output
+    assert path.read_bytes() == before
