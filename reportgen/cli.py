@@ -10,7 +10,7 @@ import click
 
 from . import __version__
 from .clicktr import Group, UsageError
-from .errors import PeriodError, Problem
+from .errors import PeriodError, Problem, ReportgenError
 from .i18n import tr
 from .josa import attach
 from .periods import Period
@@ -139,6 +139,18 @@ def schema(records_dir: Path, out: Path | None) -> None:
     from .load import load_records
     from .schema import write_schemas
 
+    if out is None and not records_dir.is_dir():
+        # Writing RECORDS/schema would make a records folder where there is none.
+        raise ReportgenError(
+            tr(
+                f"{records_dir}: 기록 폴더가 없습니다. 기록 폴더가 든 폴더로 옮겨 가서 "
+                "실행하거나, --records로 기록 폴더를 알려 주십시오. 일반 스키마만 필요하면 "
+                "--out으로 쓸 폴더를 주십시오.",
+                f"{records_dir}: records directory not found: run reportgen in the folder "
+                "that holds records/, or pass --records DIR (or --out DIR for the general "
+                "schemas)",
+            )
+        )
     settings = load_records(records_dir).settings if records_dir.is_dir() else None
     for path in write_schemas(out or records_dir / "schema", settings):
         click.echo(tr(f"썼습니다: {path}", f"wrote {path}"))

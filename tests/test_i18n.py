@@ -237,6 +237,9 @@ def test_diff_refuses_old_newer_than_new(records_dir: Path) -> None:
         ["new-period", "2022H1"],
         ["diff", "2021H2", "2022H1"],
         ["status"],
+        ["publish", "2022H1"],
+        ["confirm", "2022H1", "--yes"],
+        ["schema"],
     ],
     ids=lambda a: " ".join(a),
 )
