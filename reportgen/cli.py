@@ -712,8 +712,10 @@ def _init_into_records(directory: Path, pledge_list: Path) -> None:
 @click.option(
     "--hwpx/--no-hwpx",
     default=True,
-    show_default=True,
-    help=tr("HWPX도 내려받게 합니다.", "Offer HWPX for download too."),
+    help=tr(
+        "HWPX도 내려받게 합니다. [기본값: 내려받게 함]",
+        "Offer HWPX for download too. [default: --hwpx]",
+    ),
 )
 @click.option(
     "--force",

@@ -79,6 +79,8 @@ def test_every_help_page_is_korean_by_default() -> None:
         assert page.startswith("사용법: "), (path, page)
         assert "옵션:" in page and "이 도움말을 보이고 끝냅니다." in page, (path, page)
         assert not _english_sentences(page), (path, _english_sentences(page), page)
+        # click's own "[default: …]" and "[required]" are English: write the default in the help.
+        assert "[default:" not in page and "[required]" not in page, (path, page)
         # Every help line that says something says it in Korean.
         for line in page.splitlines():
             words = line.strip()
