@@ -18,6 +18,7 @@ from pathlib import Path
 
 from . import SHIPPED_TEMPLATES, __version__
 from .bulk import bulk_allocation
+from .capacity import require_memory
 from .errors import PeriodError, Problem, ReportgenError
 from .fingerprint import code_fingerprint
 from .i18n import tr
@@ -149,8 +150,10 @@ def render_report(
 
     ``workdir`` is where LibreOffice may write (inside the build's staging
     directory, so a killed build leaves nothing anywhere else).
-    ``pdf_progress(done, total)`` is called as PDFs are finished.
+    ``pdf_progress(done, total)`` is called as PDFs are finished. A build
+    that would not fit in memory is refused first (:mod:`reportgen.capacity`).
     """
+    require_memory(records_dir, formats)
     with bulk_allocation():
         return _render_report(
             period,

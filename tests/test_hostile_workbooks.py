@@ -4,7 +4,7 @@ Each file below once hung ``intake import``, exhausted memory or ended in a
 traceback. Now each is refused by ``reportgen intake import`` in a process of
 its own: one line naming the file and saying in Korean what is wrong and what
 to do, exit non-zero, the records unchanged, in under 10 s and 300 MB (peak
-resident memory of the process, measured with ``wait4``; an address-space
+resident memory of the process, its own ``VmHWM`` (tests/peak.py); an address-space
 limit keeps a regression from taking the machine down).
 """
 
@@ -15,9 +15,6 @@ import os
 import re
 import resource
 import shutil
-import subprocess
-import sys
-import time
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -26,9 +23,9 @@ import pytest
 
 from reportgen.intake import export_workbooks
 from reportgen.periods import Period
+from tests.peak import run_measured
 
 ROOT = Path(__file__).resolve().parent.parent
-REPORTGEN = str(Path(sys.executable).with_name("reportgen"))
 SECONDS = 10.0
 MEGABYTES = 300
 
@@ -49,34 +46,12 @@ def _limit_memory() -> None:
 def _import(records: Path, *files: Path) -> tuple[int, str, float, float]:
     """(exit code, stdout+stderr, seconds, peak MB) of ``reportgen intake import``."""
     env = {**os.environ, "LANG": "ko_KR.UTF-8", "LC_ALL": "", "LANGUAGE": ""}
-    started = time.monotonic()
-    proc = subprocess.Popen(
-        [REPORTGEN, "intake", "import", *map(str, files), "--records", str(records)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
+    return run_measured(
+        ["intake", "import", *map(str, files), "--records", str(records)],
         env=env,
         preexec_fn=_limit_memory,
+        timeout=60,
     )
-    assert proc.stdout is not None
-    output = b""
-    deadline = started + 60
-    os.set_blocking(proc.stdout.fileno(), False)
-    while True:
-        chunk = proc.stdout.read()
-        if chunk:
-            output += chunk
-        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-        if pid:
-            break
-        if time.monotonic() > deadline:
-            proc.kill()
-            proc.wait()
-            pytest.fail(f"intake import still running after 60 s: {output.decode()[-500:]}")
-        time.sleep(0.05)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    output += proc.stdout.read() or b""
-    seconds = time.monotonic() - started
-    return proc.returncode, output.decode("utf-8", "replace"), seconds, usage.ru_maxrss / 1024
 
 
 @pytest.fixture(scope="module")
