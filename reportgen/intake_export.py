@@ -633,7 +633,22 @@ def _pledge_sheet(
                     (old_counts.get(category.key), f.ref),
                 ],
             )
-        sheet.number(first, 2, sheet.row - 1, 2, whole=True)
+        sheet.number(
+            first,
+            2,
+            sheet.row - 1,
+            2,
+            whole=True,
+            prompt=(
+                tr("이번 반기 횟수", "This half-year's count"),
+                tr(
+                    f"{period} 반기 동안의 횟수만 씁니다 (없으면 0). 지난 보고의 횟수는 "
+                    "오른쪽 회색 칸에 있습니다.",
+                    f"Only the count of {period} (0 for none); the last report's is in grey "
+                    "on the right.",
+                ),
+            ),
+        )
         sheet.gap()
 
     # 성과지표

@@ -123,6 +123,11 @@ def test_per_half_counts_are_not_prefilled(untouched_return: tuple[Path, Path]) 
     notes = [ws.cell(r, 3).value for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == "note"]
     assert any("오른쪽 회색 칸" in (n or "") for n in notes)
     assert any("옮겨 둔 것입니다" in (n or "") for n in notes)  # states copied, marked
+    prompts = {str(dv.sqref): dv.promptTitle for dv in ws.data_validations.dataValidation}
+    assert any(
+        ws.cell(hearings, 3).coordinate in ref and title == "이번 반기 횟수"
+        for ref, title in prompts.items()
+    )
 
 
 def test_an_untouched_return_reports_nothing_as_this_halfs(
