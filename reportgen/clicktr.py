@@ -119,6 +119,10 @@ def korean_usage_error(exc: click.UsageError) -> click.UsageError:
             message += " 비슷한 옵션: " + ", ".join(sorted(exc.possibilities)) + "."
     else:
         message = translate(exc.message)
+        # click 8.2+ NoSuchCommand: the close matches of a mistyped command.
+        close = getattr(exc, "possibilities", None)
+        if close:
+            message += " 비슷한 명령: " + ", ".join(sorted(close)) + "."
     error = UsageError(message, exc.ctx)
     return error
 
