@@ -21,7 +21,9 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
+import stat
 import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -215,7 +217,20 @@ def _refuse(display: str, message: str) -> PledgeListInvalid:
 
 def _read_bytes(path: Path, display: str) -> bytes:
     try:
-        with path.open("rb") as fh:
+        # Never blocks: a FIFO opened without O_NONBLOCK waits for a writer forever.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        with os.fdopen(fd, "rb") as fh:
+            mode = os.fstat(fd).st_mode
+            if stat.S_ISDIR(mode):
+                raise IsADirectoryError
+            if not stat.S_ISREG(mode):
+                raise _refuse(
+                    display,
+                    tr(
+                        "일반 파일이 아닙니다(파이프·장치 등): 공약 목록 파일 자체를 주십시오",
+                        "not a regular file (a pipe, a device …): give the pledge list file itself",
+                    ),
+                )
             data = fh.read(MAX_FILE_BYTES + 1)
     except IsADirectoryError:
         raise _refuse(display, tr("파일이 아니라 폴더입니다", "a folder, not a file")) from None

@@ -160,3 +160,22 @@ def test_a_ctrl_c_during_start_up_prints_no_traceback_of_ours(place: Path) -> No
         assert leftovers == []
         if target.exists():
             assert (target / "report.json").is_file() and (target / "1-1.json").is_file()
+
+
+@pytest.mark.parametrize("kind", ["fifo", "dev-zero"])
+def test_a_pledge_list_that_is_no_regular_file(place: Path, kind: str) -> None:
+    """``init --pledges`` reads the list without blocking on a FIFO or reading a device."""
+    listed = place / "공약목록.xlsx"
+    if kind == "fifo":
+        os.mkfifo(listed)
+    else:
+        listed.symlink_to("/dev/zero")
+    before = _snapshot(place)
+    started = time.monotonic()
+    done = _init(place, "records-가람군", "--pledges", str(listed), "--city", "가람군", *CITY)
+    assert time.monotonic() - started < 30
+    assert done.returncode != 0 and "Traceback" not in done.stderr
+    # One line names the file and says what is wrong (the list's summary line follows).
+    named = [line for line in done.stderr.splitlines() if "공약목록.xlsx" in line]
+    assert len(named) == 1 and "일반 파일이 아닙니다" in named[0], done.stderr
+    assert _snapshot(place) == before
