@@ -20,6 +20,7 @@ from reportgen.view import DRAFT_MARK, PREVIEW_MARK
 
 from .conftest import audit
 from .test_hwpx_rhwp import LIBRARIES, _system_library
+from .test_site import axe, browser, page, serious, shipped_view, write_site  # noqa: F401
 
 LIST = """공약번호,분야,공약명,소관부서,군비 2027
 1-1,경제,청년 창업,일자리정책과,100
@@ -95,8 +96,8 @@ def test_preview_marks_every_page(
     site = tmp_path / "preview" / "2026H2"
     pages = list(site.rglob("*.html"))
     assert len(pages) >= 3
-    for page in pages:
-        assert PREVIEW_MARK in page.read_text(encoding="utf-8"), page
+    for html_page in pages:
+        assert PREVIEW_MARK in html_page.read_text(encoding="utf-8"), html_page
     documents = list(site.rglob("*.docx"))
     assert len(documents) == 3
     for path in documents:
@@ -179,3 +180,19 @@ def test_rhwp_reads_the_hwpx_mark_as_a_header(city: Path, tmp_path: Path) -> Non
     read = json.loads(done.stdout)
     assert f"■ {DRAFT_MARK}" in read["all"]
     assert f"■ {DRAFT_MARK}" not in read["body"]  # a 머리말, not a paragraph of the text
+
+
+def test_the_preview_banner_is_accessible(page: Any, axe: Any, tmp_path: Path) -> None:  # noqa: F811
+    """The 초안 banner of a preview: seen on every page, no axe finding, the skip link still first."""
+    from reportgen.site import build_site, pledge_page
+    from reportgen.view import as_preview
+
+    report = as_preview(shipped_view())
+    site = write_site(build_site(report), tmp_path / "site")
+    for path in ("index.html", pledge_page(report, report.pledges[0])):
+        page.goto((site / path).as_uri())
+        banner = page.locator(".draft-mark")
+        assert banner.is_visible() and PREVIEW_MARK in banner.inner_text()
+        assert serious(axe, page) == [], path
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.className") == "skip"
