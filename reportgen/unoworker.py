@@ -43,6 +43,21 @@ from com.sun.star.lang import Locale  # type: ignore[import-not-found]
 CONNECT_SECONDS = 60.0
 
 
+def _tr(ko, en):  # type: ignore[no-untyped-def]
+    """reportgen.i18n.tr, restated: this file runs in LibreOffice's Python, not reportgen's.
+
+    The locale variables reach it from reportgen's process, so it answers in
+    the language reportgen speaks.
+    """
+    import os
+
+    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(name, "")
+        if value:
+            return en if value.split(":", 1)[0].lower().startswith("en") else ko
+    return ko
+
+
 def _props(**values):  # type: ignore[no-untyped-def]
     out = []
     for name, value in values.items():
@@ -90,11 +105,17 @@ def _start(soffice, profile_url, pipe_name):  # type: ignore[no-untyped-def]
             code = office.poll()
             if code is not None:
                 raise RuntimeError(
-                    f"LibreOffice exited (code {code}) before it accepted a connection"
+                    _tr(
+                        f"LibreOffice가 연결을 받기 전에 끝났습니다(코드 {code})",
+                        f"LibreOffice exited (code {code}) before it accepted a connection",
+                    )
                 ) from exc
             if time.monotonic() > deadline:
                 raise RuntimeError(
-                    f"LibreOffice did not accept a connection within {CONNECT_SECONDS:.0f} s"
+                    _tr(
+                        f"LibreOffice가 {CONNECT_SECONDS:.0f}초 안에 연결을 받지 않았습니다",
+                        f"LibreOffice did not accept a connection within {CONNECT_SECONDS:.0f} s",
+                    )
                 ) from exc
             time.sleep(0.05)
     desktop = context.ServiceManager.createInstanceWithContext(
@@ -155,7 +176,9 @@ class Worker:
             uno.systemPathToFileUrl(path), "_blank", 0, _props(Hidden=True)
         )
         if doc is None:
-            raise RuntimeError("LibreOffice could not open it")
+            raise RuntimeError(
+                _tr("LibreOffice가 열지 못했습니다", "LibreOffice could not open it")
+            )
         self.docs[ident] = doc
         if not _is_text(doc):
             return {"pages": None, "anchors": {}}
