@@ -889,8 +889,24 @@ def status_command(period: Period | None, records_dir: Path, as_json: bool) -> N
     from .build import latest_reported
     from .review import period_status
 
-    when = period or latest_reported(records_dir)
-    found = period_status(records_dir, when)
+    if period is None:
+        try:
+            period = latest_reported(records_dir)
+        except PeriodError:
+            # Right after init --pledges nothing is reported yet: say which command to type.
+            from .load import load_records
+
+            settings = load_records(records_dir).settings
+            first = settings.term.to_term().start if settings is not None else "2026H2"
+            raise PeriodError(
+                tr(
+                    f"{records_dir}: 아직 보고된 반기가 없습니다. 반기를 주십시오. "
+                    f"예: reportgen status {first} --records {records_dir}",
+                    f"{records_dir}: no half-year is reported yet; name one, e.g. "
+                    f"reportgen status {first} --records {records_dir}",
+                )
+            ) from None
+    found = period_status(records_dir, period)
     if as_json:
         click.echo(found.to_json())
         return

@@ -168,3 +168,15 @@ def test_undo_of_a_confirmation_that_made_the_report(city: Path) -> None:
     undone = run("confirm", "2027H1", "1-1", "--records", city, "--undo", "--yes")
     assert undone.exit_code == 0, undone.output
     assert path.read_bytes() == before
+
+
+def test_status_without_a_period_before_any_report_says_what_to_type(tmp_path: Path) -> None:
+    (tmp_path / "list.csv").write_text("공약번호,분야,공약명,소관부서\n1-1,경제,a,b과\n", "utf-8")
+    records = tmp_path / "records"
+    common = ["--city", "가람군", "--kind", "군", "--start", "2026H2"]
+    assert run("init", records, "--pledges", tmp_path / "list.csv", *common).exit_code == 0
+    result = run("status", "--records", records)
+    assert result.exit_code == 1
+    assert f"reportgen status 2026H2 --records {records}" in result.output
+    named = run("status", "2026H2", "--records", records)
+    assert named.exit_code == 0 and named.output.startswith("b과  미회신")
