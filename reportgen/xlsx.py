@@ -1328,14 +1328,32 @@ class _Writer:
 
     def indicators(self, ws: Worksheet) -> None:
         f, report = self.f, self.report
-        labels = ("공약번호", "공약명", "지표명", "단위", "목표", "실적", "달성률", "기준")
+        labels: tuple[str, ...] = (
+            "공약번호",
+            "공약명",
+            "지표명",
+            "단위",
+            "목표",
+            "실적",
+            "달성률",
+            "기준",
+        )
         ID, TITLE, NAME, UNIT, TARGET, RESULT, RATE, AS_OF = range(len(labels))
+        # 연차별 목표 beside the term's, where a pledge sets them (the report's year).
+        yearly = any(ind.year_label for v in report.pledges for ind in v.indicators)
+        if yearly:
+            labels += ("연차", "연차별 목표", "연차별 실적", "연차별 달성률")
+        YEAR, Y_TARGET, Y_RESULT, Y_RATE = range(AS_OF + 1, AS_OF + 5)
         widths = (ID_WIDTH, TITLE_WIDTH, NAME_WIDTH, LABEL_WIDTH, SUM_WIDTH, SUM_WIDTH)
         for c, width in enumerate(widths):
             ws.set_column(c, c, width)
         ws.set_column(RATE, RATE, RATE_WIDTH)
         ws.set_column(AS_OF, AS_OF, STATUS_WIDTH + 4)
-        self._title_rows(ws, AS_OF, "성과지표 (목표 대비 실적)", unit=False)
+        if yearly:
+            ws.set_column(YEAR, YEAR, LABEL_WIDTH)
+            ws.set_column(Y_TARGET, Y_RESULT, SUM_WIDTH)
+            ws.set_column(Y_RATE, Y_RATE, RATE_WIDTH)
+        self._title_rows(ws, len(labels) - 1, "성과지표 (목표 대비 실적)", unit=False)
         self._headers(ws, HEAD_ROW, 0, labels)
         figure, rates = self.f.numeric("figure"), self.f.numeric("rate")
         r = LIST_FIRST_ROW
@@ -1351,6 +1369,13 @@ class _Writer:
                 formula = f'=IF(OR({v}="",{t}=0),"",{v}/{t})'
                 rates.computed_rate(ws, r, RATE, formula, ind.rate)
                 ws.write_string(r, AS_OF, ind.as_of_label, f("label"))
+                if yearly:
+                    ws.write_string(r, YEAR, ind.year_label, f("label"))
+                    figure.figure(ws, r, Y_TARGET, ind.year_target)
+                    figure.figure(ws, r, Y_RESULT, ind.year_result)
+                    t, v = _a1(r, Y_TARGET), _a1(r, Y_RESULT)
+                    formula = f'=IF(OR({v}="",{t}="",{t}=0),"",{v}/{t})'
+                    rates.computed_rate(ws, r, Y_RATE, formula, ind.year_rate)
                 r += 1
         table = report.indicator_totals_table
         if table is not None:  # the view's 성과지표 집계, as it is

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -686,3 +687,33 @@ def test_yearly_targets_print_beside_the_terms(built) -> None:
     paths = pledge_paths(p.id for p in report.pledges)
     page = build_site(report)[paths["1-1"]]
     assert "2024년 목표" in page.decode("utf-8") and "73.3%" in page.decode("utf-8")
+
+
+def test_the_workbook_lists_the_yearly_targets_beside_the_terms(built) -> None:
+    book = openpyxl.load_workbook(built(GUN).workbook)
+    ws = book["성과지표"]
+    rows = [[c for c in row] for row in ws.iter_rows(values_only=True)]
+    head = next(r for r in rows if r and r[0] == "공약번호")
+    assert list(head[-4:]) == ["연차", "연차별 목표", "연차별 실적", "연차별 달성률"]
+    line = next(r for r in rows if r and r[0] == "1-1")
+    assert line[head.index("목표")] == 1000 and line[head.index("연차")] == "2024년"
+    assert line[head.index("연차별 목표")] == 300 and line[head.index("연차별 실적")] == 220
+
+
+@pytest.mark.skipif(
+    shutil.which("soffice") is None and not os.environ.get("REPORTGEN_REQUIRE_LIBREOFFICE"),
+    reason="LibreOffice (soffice) is not installed",
+)
+def test_the_gun_workbook_recalculates_to_its_stored_values_and_audits_clean(built, tmp_path):
+    """The 연차별 columns' formulas and the 재원별 sheet without reversed ranges, checked by
+    LibreOffice's recalculation and by openxml-audit."""
+    from tests.test_xlsx import (
+        assert_recalculation_matches,
+        libreoffice_recalculated,
+        openxml_findings,
+    )
+
+    data = built(GUN).workbook.read_bytes()
+    assert assert_recalculation_matches(data, libreoffice_recalculated(tmp_path, data)) > 50
+    findings = openxml_findings(tmp_path, data)
+    assert findings["valid"] and findings["error_count"] == 0, findings
