@@ -1111,7 +1111,16 @@ def intake_export(period: Period, records_dir: Path, dept: str | None, out: Path
     from .intake import export_workbooks
     from .output import add_files
 
-    books = export_workbooks(records_dir, period, dept)
+    bar = (
+        _Bar(tr("부서별 통합문서 만드는 중", "Making the workbooks"))
+        if sys.stderr.isatty()
+        else None
+    )
+    try:
+        books = export_workbooks(records_dir, period, dept, progress=bar)
+    finally:
+        if bar is not None:
+            bar.close()
     target = out or Path(f"intake-{period}")
     from .build import protected_paths, templates_for
 

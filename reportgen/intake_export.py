@@ -22,7 +22,7 @@ import json
 import math
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -978,7 +978,10 @@ def _period(period: Period | str) -> Period:
 
 
 def export_workbooks(
-    records_dir: Path, period: Period | str, dept: str | None = None
+    records_dir: Path,
+    period: Period | str,
+    dept: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, bytes]:
     """One XLSX per department (file name → bytes) for the report of ``period``.
 
@@ -986,7 +989,8 @@ def export_workbooks(
     as of ``period``. ``dept`` keeps one department only. Raises
     :class:`~reportgen.errors.RecordsInvalid` when the records have errors and
     :class:`~reportgen.errors.PeriodError` for a period outside the term.
-    Writes nothing: the caller saves the files.
+    Writes nothing: the caller saves the files. ``progress(done, total)`` is
+    called as each department's workbook is made.
     """
     when = _period(period)
     records, _warnings = check(records_dir)
@@ -1013,9 +1017,10 @@ def export_workbooks(
         )
     out: dict[str, bytes] = {}
     taken: set[str] = set()
-    for department in sorted(by_department):
-        if dept is not None and department != dept:
-            continue
+    wanted = [d for d in sorted(by_department) if dept is None or d == dept]
+    for department in wanted:
         name = file_name(when, department, taken)
         out[name] = _workbook(records, settings, when, department, by_department[department])
+        if progress is not None:
+            progress(len(out), len(wanted))
     return out
