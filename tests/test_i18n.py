@@ -508,3 +508,15 @@ def test_a_build_shows_progress_on_a_terminal_and_none_in_scripts(tmp_path: Path
     assert "100%" in shown, shown
     piped = _build_with_stderr(tmp_path, "pipe", terminal=False)
     assert "만드는 중" not in piped and "%" not in piped, piped
+
+
+@pytest.mark.usefixtures("korean_messages")
+def test_a_records_folder_without_report_json_says_where_to_go(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "records").mkdir()
+    result = CliRunner().invoke(main, ["build", "2022H1"])
+    assert result.exit_code == 1, result.output
+    assert "report.json" in result.output and "--records" in result.output, result.output
+    assert [p.name for p in tmp_path.iterdir()] == ["records"]
