@@ -563,8 +563,11 @@ def test_the_cut_off_prints_where_the_city_form_does(built, name: str, as_of: st
         assert not any("기준, 단위" in t for t in texts)
     from reportgen.site import build_site
 
-    index = build_site(report)["index.html"].decode("utf-8")
+    site = build_site(report)
+    index = site["index.html"].decode("utf-8")
     assert (f" · {as_of}</p>" in index) if as_of else ("기준</p>" not in index)
+    page = next(v.decode("utf-8") for k, v in site.items() if k.startswith("pledge/"))
+    assert (f"({as_of})</dd>" in page) if as_of else ("기준)</dd>" not in page)
 
 
 def test_files_are_named_by_the_title_and_the_period_in_words(built) -> None:
