@@ -62,7 +62,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from .errors import PeriodError, Problem, ReportgenError, Severity, quote
-from .i18n import tr
+from .i18n import os_reason, tr
 from .intake_common import (
     BLANK_WHEN_COPIED,
     BUDGET_KINDS,
@@ -1604,8 +1604,8 @@ def workbook_files(paths: Sequence[Path]) -> tuple[list[Path], list[Problem]]:
                         str(path),
                         "",
                         tr(
-                            f"폴더를 읽을 수 없습니다 ({exc.strerror or exc})",
-                            f"cannot read the folder ({exc.strerror or exc})",
+                            f"폴더를 읽을 수 없습니다 ({os_reason(exc)})",
+                            f"cannot read the folder ({os_reason(exc)})",
                         ),
                     )
                 )

@@ -24,7 +24,7 @@ from pydantic import BaseModel, ValidationError
 
 from .bulk import bulk_allocation
 from .errors import Problem, Severity, quote
-from .i18n import tr
+from .i18n import os_reason, tr
 from .model import Pledge, Record, ReportSettings
 from .text import BULLETS, FIRST_SUSPECT, PRINTABLE_IS_ENOUGH, clean_tree, printable
 
@@ -300,7 +300,7 @@ def _read_bytes(directory: Path, name: str, root: Path | None = None) -> bytes |
         try:
             fd = os.open(target, _OPEN_FLAGS)
         except OSError as exc:
-            return _unreadable(exc.strerror)
+            return _unreadable(os_reason(exc))
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
@@ -329,7 +329,7 @@ def _read_bytes(directory: Path, name: str, root: Path | None = None) -> bytes |
             left -= len(chunk)
         data = b"".join(chunks)
     except OSError as exc:
-        return _unreadable(exc.strerror)
+        return _unreadable(os_reason(exc))
     finally:
         os.close(fd)
     if len(data) > MAX_FILE_BYTES:  # it grew while being read

@@ -19,7 +19,7 @@ from pathlib import Path
 from lxml import etree
 
 from .errors import TemplateError
-from .i18n import tr
+from .i18n import os_reason, tr
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 W = f"{{{W_NS}}}"
@@ -989,7 +989,7 @@ def read_template(path: Path) -> bytes:
         raise TemplateError(
             path,
             tr(
-                f"읽을 수 없습니다({exc.strerror or exc}).",
-                f"cannot be read ({exc.strerror or exc})",
+                f"읽을 수 없습니다({os_reason(exc)}).",
+                f"cannot be read ({os_reason(exc)})",
             ),
         ) from None

@@ -61,7 +61,7 @@ from typing import Any
 import click
 
 from .errors import OutputError, quote
-from .i18n import tr
+from .i18n import os_reason, tr
 from .josa import attach
 from .numbering import parts
 
@@ -240,7 +240,7 @@ def read_manifest(directory: Path) -> tuple[Manifest | None, str | None]:
     except FileNotFoundError:
         return None, None
     except OSError as exc:
-        return None, tr(f"읽을 수 없습니다({exc.strerror})", f"cannot be read ({exc.strerror})")
+        return None, tr(f"읽을 수 없습니다({os_reason(exc)})", f"cannot be read ({os_reason(exc)})")
     data = read_member(directory, MANIFEST, MAX_MANIFEST_BYTES)
     if data is None:
         return None, tr("알맞은 크기의 보통 파일이 아닙니다", "not a regular file of a sane size")
@@ -353,8 +353,8 @@ def claim(
     except OSError as exc:
         raise OutputError(
             tr(
-                f"{requested}: 결과 폴더로 쓸 수 없습니다({exc.strerror}).",
-                f"cannot use {requested} as the output: {exc.strerror}",
+                f"{requested}: 결과 폴더로 쓸 수 없습니다({os_reason(exc)}).",
+                f"cannot use {requested} as the output: {os_reason(exc)}",
             )
         ) from None
     if not stat.S_ISDIR(info.st_mode):
@@ -369,8 +369,8 @@ def claim(
     except OSError as exc:
         raise OutputError(
             tr(
-                f"{requested}: 읽을 수 없습니다({exc.strerror}).",
-                f"cannot read {requested}: {exc.strerror}",
+                f"{requested}: 읽을 수 없습니다({os_reason(exc)}).",
+                f"cannot read {requested}: {os_reason(exc)}",
             )
         ) from None
     if not entries:
@@ -571,9 +571,9 @@ def _lock_fd(path: Path, requested: Path, shared: bool, on_wait: Callable[[], No
         except OSError as exc:
             raise OutputError(
                 tr(
-                    f"{requested}: 잠금 파일 {attach(str(path), '을')} 열 수 없습니다 ({exc.strerror}). "
+                    f"{requested}: 잠금 파일 {attach(str(path), '을')} 열 수 없습니다 ({os_reason(exc)}). "
                     "그 자리에 쓸 수 있는지 확인하거나 다른 --out을 고르세요.",
-                    f"{requested}: cannot open the lock file {path} ({exc.strerror}); check that "
+                    f"{requested}: cannot open the lock file {path} ({os_reason(exc)}); check that "
                     "the folder is writable, or choose another --out.",
                 )
             ) from None
@@ -649,8 +649,8 @@ def output_lock(
         except OSError as exc:
             raise OutputError(
                 tr(
-                    f"{target.parent}에 쓸 수 없습니다 ({exc.strerror}). 다른 --out을 고르세요.",
-                    f"cannot write to {target.parent}: {exc.strerror}; choose another --out.",
+                    f"{target.parent}에 쓸 수 없습니다 ({os_reason(exc)}). 다른 --out을 고르세요.",
+                    f"cannot write to {target.parent}: {os_reason(exc)}; choose another --out.",
                 )
             ) from None
     try:
@@ -694,8 +694,8 @@ class Staging:
         except OSError as exc:
             raise OutputError(
                 tr(
-                    f"{parent}에 쓸 수 없습니다({exc.strerror}). 다른 --out을 고르십시오.",
-                    f"cannot write to {parent}: {exc.strerror}",
+                    f"{parent}에 쓸 수 없습니다({os_reason(exc)}). 다른 --out을 고르십시오.",
+                    f"cannot write to {parent}: {os_reason(exc)}",
                 )
             ) from None
         self._fd = _try_lock(self.root)
@@ -824,8 +824,8 @@ def _publish(owned: Claim, files: Mapping[str, bytes], stage: Staging) -> None:
     except OSError as exc:
         raise OutputError(
             tr(
-                f"{owned.requested}에 쓰지 못했습니다({exc.strerror}). 이전 결과는 그대로입니다.",
-                f"could not write {owned.requested} ({exc.strerror}); the previous output is "
+                f"{owned.requested}에 쓰지 못했습니다({os_reason(exc)}). 이전 결과는 그대로입니다.",
+                f"could not write {owned.requested} ({os_reason(exc)}); the previous output is "
                 "unchanged",
             )
         ) from None

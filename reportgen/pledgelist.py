@@ -33,7 +33,7 @@ from typing import Any
 
 from . import numbering
 from .errors import ReportgenError, quote
-from .i18n import tr
+from .i18n import os_reason, tr
 from .josa import particle
 
 #: A 실천계획서 of a large city lists a few hundred pledges; more rows is the wrong file.
@@ -236,7 +236,7 @@ def _read_bytes(path: Path, display: str) -> bytes:
         raise _refuse(display, tr("파일이 아니라 폴더입니다", "a folder, not a file")) from None
     except OSError as exc:
         raise _refuse(
-            display, tr(f"읽을 수 없습니다: {exc.strerror}", f"cannot be read: {exc.strerror}")
+            display, tr(f"읽을 수 없습니다: {os_reason(exc)}", f"cannot be read: {os_reason(exc)}")
         ) from None
     if len(data) > MAX_FILE_BYTES:
         raise _refuse(

@@ -26,7 +26,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from .errors import ReportgenError
-from .i18n import tr
+from .i18n import os_reason, tr
 from .load import json_syntax
 from .model import Record
 from .periods import Period
@@ -94,9 +94,9 @@ def _read(path: Path) -> bytes | None:
     except OSError as exc:
         raise ReturnsLogError(
             tr(
-                f"{path}: 회신 기록을 열 수 없습니다 ({exc.strerror or exc}). "
+                f"{path}: 회신 기록을 열 수 없습니다 ({os_reason(exc)}). "
                 "파일이 일반 파일인지, 읽을 수 있는지 확인하십시오.",
-                f"{path}: cannot open the returns log ({exc.strerror or exc}); "
+                f"{path}: cannot open the returns log ({os_reason(exc)}); "
                 "make it a readable plain file",
             )
         ) from None
@@ -220,9 +220,9 @@ def write_with_logs(writes: list[tuple[Path, bytes | None, bytes]]) -> None:
             except OSError as exc:
                 raise ReturnsLogError(
                     tr(
-                        f"{folder}: 회신 기록 폴더를 만들 수 없습니다 ({exc.strerror or exc}); "
+                        f"{folder}: 회신 기록 폴더를 만들 수 없습니다 ({os_reason(exc)}); "
                         "아무것도 쓰지 않았습니다.",
-                        f"{folder}: cannot make the returns log folder ({exc.strerror or exc}); "
+                        f"{folder}: cannot make the returns log folder ({os_reason(exc)}); "
                         "nothing was written",
                     )
                 ) from None

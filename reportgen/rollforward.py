@@ -69,7 +69,7 @@ from typing import Any
 
 from .asof import SECTIONS, pledge_as_of
 from .errors import OutputError, PeriodError, ReportgenError
-from .i18n import tr
+from .i18n import os_reason, tr
 from .josa import attach
 from .model import Pledge
 from .periods import Period, ReportWindows, Term
@@ -596,9 +596,9 @@ def _write_all(files: list[tuple[Path, bytes | None, bytes]], locks: list[int]) 
         _remove(t for _, t, _ in temps)
         raise OutputError(
             tr(
-                f"{exc.filename or '기록'}에 쓸 수 없습니다({exc.strerror or exc}). 아무것도 "
+                f"{exc.filename or '기록'}에 쓸 수 없습니다({os_reason(exc)}). 아무것도 "
                 "쓰지 않았습니다.",
-                f"cannot write {exc.filename or 'the records'}: {exc.strerror or exc}; "
+                f"cannot write {exc.filename or 'the records'}: {os_reason(exc)}; "
                 "nothing was written",
             )
         ) from exc
@@ -621,9 +621,9 @@ def _write_all(files: list[tuple[Path, bytes | None, bytes]], locks: list[int]) 
         if isinstance(exc, OSError):
             raise OutputError(
                 tr(
-                    f"{exc.filename or '기록'}을(를) 바꿀 수 없습니다({exc.strerror or exc}). "
+                    f"{exc.filename or '기록'}을(를) 바꿀 수 없습니다({os_reason(exc)}). "
                     "기록은 그대로 두었습니다.",
-                    f"cannot replace {exc.filename or 'a record'}: {exc.strerror or exc}; "
+                    f"cannot replace {exc.filename or 'a record'}: {os_reason(exc)}; "
                     "the records were left as they were",
                 )
             ) from exc

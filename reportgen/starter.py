@@ -27,7 +27,7 @@ from pydantic import ValidationError
 
 from . import numbering
 from .errors import OutputError, PeriodError, ReportgenError, quote
-from .i18n import tr
+from .i18n import os_reason, tr
 from .josa import attach
 from .model import Pledge, ReportSettings
 from .output import make_parents
@@ -253,9 +253,9 @@ def write_city(
                 folder.rmdir()
         raise OutputError(
             tr(
-                f"{parent}에 기록 폴더를 만들 수 없습니다({exc.strerror}): 쓸 수 있는 곳을 "
+                f"{parent}에 기록 폴더를 만들 수 없습니다({os_reason(exc)}): 쓸 수 있는 곳을 "
                 "고르세요(예: reportgen init 기록-가람군)",
-                f"cannot make the records folder in {parent} ({exc.strerror}): choose a place "
+                f"cannot make the records folder in {parent} ({os_reason(exc)}): choose a place "
                 "you can write to (e.g. reportgen init records-가람군)",
             )
         ) from None
@@ -279,9 +279,9 @@ def write_city(
         if isinstance(exc, OSError):
             raise OutputError(
                 tr(
-                    f"{directory}을(를) 쓰지 못했습니다({exc.strerror}): 아무것도 바꾸지 "
+                    f"{directory}을(를) 쓰지 못했습니다({os_reason(exc)}): 아무것도 바꾸지 "
                     "않았습니다. 쓸 수 있는 곳을 고르세요",
-                    f"could not write {directory} ({exc.strerror}); nothing was changed. "
+                    f"could not write {directory} ({os_reason(exc)}); nothing was changed. "
                     "Choose a place you can write to",
                 )
             ) from None

@@ -27,7 +27,7 @@ from typing import Any
 
 from . import numbering
 from .errors import OutputError, ReportgenError
-from .i18n import tr
+from .i18n import os_reason, tr
 from .josa import attach
 from .load import load_records
 from .model import Pledge, ReportSettings
@@ -374,8 +374,8 @@ def write_template(path: Path) -> Path:
     except OSError as exc:
         raise OutputError(
             tr(
-                f"{path}에 쓸 수 없습니다: {exc.strerror}",
-                f"cannot write {path}: {exc.strerror}",
+                f"{path}에 쓸 수 없습니다: {os_reason(exc)}",
+                f"cannot write {path}: {os_reason(exc)}",
             )
         ) from None
     finally:

@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ReportgenError
-from .i18n import tr
+from .i18n import os_reason, tr
 from .josa import attach
 
 # The compressed file: a department's workbook of 50 pledges is about 0.5 MB.
@@ -94,7 +94,7 @@ def read_untrusted(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError as exc:
         raise WorkbookRefused(
-            tr(f"읽을 수 없습니다 ({exc.strerror})", f"cannot be read ({exc.strerror})")
+            tr(f"읽을 수 없습니다 ({os_reason(exc)})", f"cannot be read ({os_reason(exc)})")
         ) from None
     # fstat before fdopen: FileIO refuses a folder's descriptor with a bare IsADirectoryError.
     info = os.fstat(fd)
@@ -115,7 +115,7 @@ def read_untrusted(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
                 chunk = fh.read(min(_CHUNK, limit + 1 - got))
             except OSError as exc:
                 raise WorkbookRefused(
-                    tr(f"읽을 수 없습니다 ({exc.strerror})", f"cannot be read ({exc.strerror})")
+                    tr(f"읽을 수 없습니다 ({os_reason(exc)})", f"cannot be read ({os_reason(exc)})")
                 ) from None
             if not chunk:
                 break

@@ -520,3 +520,23 @@ def test_a_records_folder_without_report_json_says_where_to_go(
     assert result.exit_code == 1, result.output
     assert "report.json" in result.output and "--records" in result.output, result.output
     assert [p.name for p in tmp_path.iterdir()] == ["records"]
+
+
+def test_the_systems_refusals_are_said_in_the_interfaces_language(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import errno
+
+    from reportgen.i18n import os_reason
+
+    denied = PermissionError(errno.EACCES, "Permission denied")
+    set_locale(monkeypatch, None)
+    assert os_reason(denied) == "권한이 없습니다"
+    assert (
+        os_reason(OSError(errno.ENOSPC, "No space left on device")) == "디스크에 빈 공간이 없습니다"
+    )
+    assert (
+        os_reason(OSError(errno.EPIPE, "Broken pipe")) == "Broken pipe"
+    )  # rare: as the system says
+    set_locale(monkeypatch, "en_US.UTF-8")
+    assert os_reason(denied) == "Permission denied"

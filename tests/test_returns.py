@@ -89,7 +89,7 @@ def test_a_failed_write_leaves_no_folder_behind(
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(rollforward.os, "replace", fail)
-    with pytest.raises(Exception, match="No space left"):
+    with pytest.raises(Exception, match="No space left|빈 공간이 없습니다"):
         record_return(copied_records, P, _ret())
     assert not (copied_records / "intake").exists()
 
