@@ -603,6 +603,25 @@ def init(
     )
 
 
+def _ask_yes(question: str) -> bool:
+    """A yes/no question answered in Korean or English; no answer is no.
+
+    click.confirm offers only "[y/N]" and says "Error: invalid input" in English.
+    """
+    while True:
+        answer = str(
+            click.prompt(
+                question + tr(" (예/아니오) [아니오]", " [y/N]"), default="", show_default=False
+            )
+        )
+        word = answer.strip().lower()
+        if word in ("", "n", "no", "아니오", "아니요"):
+            return False
+        if word in ("y", "yes", "예", "네"):
+            return True
+        click.echo(tr("오류: 예 또는 아니오로 답하십시오.", "Error: answer y or n."), err=True)
+
+
 def _ask_choice(question: str, choices: tuple[str, ...]) -> str:
     """Ask until the answer is one of ``choices`` (click's own retry says "Error:" in English)."""
     while True:
@@ -1004,7 +1023,7 @@ def confirm_command(
                     "no terminal to ask: run it with --yes once checked; nothing was changed",
                 )
             )
-        if not click.confirm(question, default=False):
+        if not _ask_yes(question):
             click.echo(tr("아무것도 바꾸지 않았습니다", "nothing was changed"))
             raise SystemExit(1)
     written = write_undo(chosen) if undo else write_confirmation(chosen, by or default_user())

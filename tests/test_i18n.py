@@ -540,3 +540,17 @@ def test_the_systems_refusals_are_said_in_the_interfaces_language(
     )  # rare: as the system says
     set_locale(monkeypatch, "en_US.UTF-8")
     assert os_reason(denied) == "Permission denied"
+
+
+@pytest.mark.usefixtures("korean_messages")
+def test_a_yes_or_no_is_asked_in_korean(monkeypatch: pytest.MonkeyPatch) -> None:
+    from reportgen import cli
+
+    answers = iter(["몰라", "예"])
+    monkeypatch.setattr(cli.click, "prompt", lambda *a, **k: next(answers))
+    shown: list[str] = []
+    monkeypatch.setattr(cli.click, "echo", lambda text="", **k: shown.append(str(text)))
+    assert cli._ask_yes("확정할까요?") is True
+    assert shown == ["오류: 예 또는 아니오로 답하십시오."]
+    monkeypatch.setattr(cli.click, "prompt", lambda *a, **k: "")
+    assert cli._ask_yes("확정할까요?") is False  # no answer is no
