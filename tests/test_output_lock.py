@@ -176,3 +176,46 @@ def test_a_refused_run_leaves_no_lock_and_no_folder(tmp_path: Path) -> None:
     done = _run("build", records, nowhere, "--check")
     assert done.returncode == 1
     assert not (tmp_path / "absent").exists()
+
+
+def test_a_link_to_the_folder_and_the_folder_share_one_lock(tmp_path: Path) -> None:
+    """Two names for one output folder (a symbolic link) are one folder to lock."""
+    real = tmp_path / "shared" / "2022H1"
+    real.mkdir(parents=True)
+    alias = tmp_path / "mine"
+    alias.symlink_to(real, target_is_directory=True)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time\n"
+            "from pathlib import Path\n"
+            "from reportgen.output import output_lock\n"
+            "with output_lock(Path(sys.argv[1])):\n"
+            "    print('held', flush=True)\n"
+            "    time.sleep(600)\n",
+            str(alias),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        assert lock_path(real).exists()
+        probe = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "import sys\n"
+                "from pathlib import Path\n"
+                "from reportgen.output import output_lock\n"
+                "with output_lock(Path(sys.argv[1]), on_wait=lambda: sys.exit(3)):\n"
+                "    pass\n",
+                str(real),
+            ],
+            timeout=60,
+        )
+        assert probe.returncode == 3  # it had to wait for the holder
+    finally:
+        holder.kill()
+        holder.wait()
