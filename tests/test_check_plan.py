@@ -23,7 +23,7 @@ PUBLISHED = """공약번호,분야,공약명,소관부서
 
 
 def run(*args: Any) -> Any:
-    return CliRunner().invoke(main, [str(a) for a in args])
+    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
 
 
 def edit(path: Path, change: Any) -> None:

@@ -71,7 +71,7 @@ def pledge_list(path: Path) -> list[list[Any]]:
 
 
 def run(*args: Any) -> Any:
-    result = CliRunner().invoke(main, [str(a) for a in args])
+    result = CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
     return result
 
 

@@ -32,7 +32,7 @@ TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 
 
 def run(*args: Any) -> Any:
-    return CliRunner().invoke(main, [str(a) for a in args])
+    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
 
 
 def publish(*args: Any) -> Any:

@@ -26,7 +26,7 @@ def xlsx(path: Path, rows: list[list[Any]]) -> Path:
 
 
 def run(*args: str) -> Any:
-    return CliRunner().invoke(main, [str(a) for a in args])
+    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
 
 
 def load(path: Path) -> dict[str, Any]:

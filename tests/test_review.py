@@ -20,7 +20,7 @@ LIST = """공약번호,분야,공약명,소관부서,군비 2027
 
 
 def run(*args: Any, input: str | None = None) -> Any:
-    return CliRunner().invoke(main, [str(a) for a in args], input=input)
+    return CliRunner().invoke(main, [str(a) for a in args], input=input, catch_exceptions=False)
 
 
 @pytest.fixture
