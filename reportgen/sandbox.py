@@ -714,6 +714,33 @@ _ENV = _environment()
 _LENIENT = etree.XMLParser(recover=True)
 
 
+# Jinja's own messages a person editing a template meets most, in Korean (the
+# names in them are the template's own words).
+_JINJA_KO = (
+    (re.compile(r"'(.+)' is undefined"), "{0}: 정의되지 않은 이름입니다"),
+    (re.compile(r"'(.+)' has no attribute '(.+)'"), "{0}에는 {1} 속성이 없습니다"),
+    (re.compile(r"Encountered unknown tag '(.+?)'\.?(.*)"), "알 수 없는 태그입니다: {0}"),
+    (re.compile(r"unexpected '(.+)'"), "여기에 올 수 없는 '{0}'입니다"),
+    (re.compile(r"unexpected end of template.*", re.S), "태그가 닫히기 전에 서식이 끝났습니다"),
+    (re.compile(r"Unexpected end of template.*", re.S), "블록이 닫히기 전에 서식이 끝났습니다"),
+    (
+        re.compile(r"expected token '(.+)', got '(.+)'"),
+        "'{0}'이(가) 와야 할 자리에 '{1}'이(가) 있습니다",
+    ),
+    (re.compile(r"unexpected char '(.+)' at \d+"), "쓸 수 없는 문자 '{0}'입니다"),
+    (re.compile(r"Expected an expression, got '(.+)'"), "식이 와야 할 자리에 '{0}'이(가) 있습니다"),
+)
+
+
+def _jinja_message(message: str) -> str:
+    """Jinja's English ``message`` in the interface's language, when it is a common one."""
+    for pattern, korean in _JINJA_KO:
+        match = pattern.fullmatch(message.strip())
+        if match:
+            return tr(korean.format(*match.groups()), message)
+    return message
+
+
 def _tag_near(source: str, lineno: int | None) -> str:
     """The visible text of the template around a Jinja error, tags stripped."""
     if not lineno:
@@ -725,7 +752,7 @@ def _tag_near(source: str, lineno: int | None) -> str:
     except etree.XMLSyntaxError:
         text = snippet
     text = " ".join(text.split())
-    return f" near “{text[:160]}”" if text else ""
+    return tr(f" (“{text[:160]}” 근처)", f" near “{text[:160]}”") if text else ""
 
 
 def _template_line(exc: BaseException) -> int | None:
@@ -802,7 +829,10 @@ def _guarded(where: Path | str, source: str, work: Callable[[], T]) -> T:
         ) from None
     except jinja2.TemplateSyntaxError as exc:
         raise TemplateError(
-            where, f"broken tag: {exc.message}{_tag_near(source, exc.lineno)}"
+            where,
+            tr("깨진 태그: ", "broken tag: ")
+            + _jinja_message(exc.message or "")
+            + _tag_near(source, exc.lineno),
         ) from None
     except RecursionError as exc:
         near = _tag_near(source, _template_line(exc))
@@ -820,7 +850,7 @@ def _guarded(where: Path | str, source: str, work: Callable[[], T]) -> T:
         ) from None
     except jinja2.TemplateError as exc:
         near = _tag_near(source, getattr(exc, "lineno", None) or _template_line(exc))
-        raise TemplateError(where, f"{exc}{near}") from None
+        raise TemplateError(where, f"{_jinja_message(str(exc))}{near}") from None
     except Exception as exc:  # TypeError, ZeroDivisionError, … from an expression in a tag
         near = _tag_near(source, _template_line(exc))
         raise TemplateError(where, f"{type(exc).__name__}: {exc}{near}") from None

@@ -554,3 +554,25 @@ def test_a_yes_or_no_is_asked_in_korean(monkeypatch: pytest.MonkeyPatch) -> None
     assert shown == ["오류: 예 또는 아니오로 답하십시오."]
     monkeypatch.setattr(cli.click, "prompt", lambda *a, **k: "")
     assert cli._ask_yes("확정할까요?") is False  # no answer is no
+
+
+@pytest.mark.usefixtures("korean_messages")
+@pytest.mark.parametrize(
+    ("source", "said"),
+    [
+        ("{{ p.titel }}", "titel 속성이 없습니다"),
+        ("{{ zz }}", "zz: 정의되지 않은 이름입니다"),
+        ("{% foo %}", "알 수 없는 태그입니다: foo"),
+        ("{% if x %}y", "블록이 닫히기 전에 서식이 끝났습니다"),
+        ("{% for x in %}", "식이 와야 할 자리에"),
+    ],
+)
+def test_a_broken_template_tag_is_explained_in_korean(source: str, said: str) -> None:
+    from reportgen import sandbox
+    from reportgen.errors import TemplateError
+
+    with pytest.raises(TemplateError) as caught:
+        compiled = sandbox.compile_source(source, Path("pledge.docx"))
+        sandbox.render(compiled, {"p": {"title": "제목"}}, Path("pledge.docx"), source)
+    assert said in caught.value.message and "근처)" in caught.value.message
+    assert not _english_sentences(caught.value.message.replace("dict object", "")), caught.value
