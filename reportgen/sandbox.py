@@ -732,12 +732,22 @@ _JINJA_KO = (
 )
 
 
+# How Jinja names the tokens it expected or found, shown as the template writes them.
+_TOKENS_KO = {
+    "end of statement block": "%}",
+    "end of print statement": "}}",
+    "end of template": "서식의 끝",
+    "end of comment": "#}",
+}
+
+
 def _jinja_message(message: str) -> str:
     """Jinja's English ``message`` in the interface's language, when it is a common one."""
     for pattern, korean in _JINJA_KO:
         match = pattern.fullmatch(message.strip())
         if match:
-            return tr(korean.format(*match.groups()), message)
+            words = [_TOKENS_KO.get(word, word) for word in match.groups()]
+            return tr(korean.format(*words), message)
     return message
 
 
