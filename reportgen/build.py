@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -49,9 +49,6 @@ from .writers import (
     DEFAULT_FORMATS,
     WRITERS,
     WriteJob,
-    booklet_name,
-    pledge_file,
-    write_after,
     write_all,
 )
 
@@ -143,6 +140,7 @@ def render_report(
     formats: Sequence[str] = DEFAULT_FORMATS,
     term_index: str | None = None,
     preview: bool = False,
+    pages: Mapping[str, int] | None = None,
 ) -> Build:
     """Validate the records and render every output file of ``period`` in memory.
 
@@ -169,6 +167,7 @@ def render_report(
             formats,
             term_index,
             preview,
+            pages,
         )
 
 
@@ -186,6 +185,7 @@ def _render_report(
     formats: Sequence[str],
     term_index: str | None = None,
     preview: bool = False,
+    pages: Mapping[str, int] | None = None,
 ) -> Build:
     # 1. Gather and validate everything: all problems at once, before any work.
     records, warnings = check(records_dir, period)
@@ -220,46 +220,28 @@ def _render_report(
         progress=progress,
         formats=tuple(formats),
         pdf=pdf,
-        earlier=earlier_report(records, period) if "html" in formats else None,
-        reports=earlier_reports(records, period) if "html" in formats else (),
         settings=settings,
         term_index=term_index,
+        workdir=workdir,
+        pdf_progress=pdf_progress,
+        pages=pages,  # a --check of a build with PDFs: the 목차 pages it stored
     )
+    # The PDF is a writer like the others (it needs the DOCX); what each
+    # writer needs besides the view is its own declaration (reportgen.writers).
+    chosen = [*formats, "pdf"] if pdf else list(formats)
+    if any("history" in WRITERS[name].needs for name in chosen):
+        job.earlier = earlier_report(records, period)
+        job.reports = earlier_reports(records, period)
     files: dict[str, bytes] = {}
     render_keys: dict[str, str] = {}
     part_keys: dict[str, dict[str, str]] = {}
-    for output in write_all(report, job, formats):
+    for output in write_all(report, job, chosen):
         files[output.name] = output.data
         if output.key is not None:
             render_keys[output.name] = output.key
         if output.parts:
             part_keys[output.name] = dict(output.parts)
-
-    notes: list[str] = []
-    if pdf:
-        from .pdf import missing, to_pdf
-
-        hint = missing()
-        if hint is not None:
-            notes.append(hint)
-        else:
-            docs = {n: d for n, d in files.items() if n.endswith(".docx")}
-            # Each pledge's PDF is cut from the booklet's (see reportgen.pdf).
-            in_booklet = [(pledge_file(v, "docx"), v.anchor) for v in report.pledges]
-            files.update(
-                to_pdf(
-                    docs,
-                    workdir=workdir,
-                    booklet=booklet_name(report),
-                    pledges=in_booklet,
-                    titles={v.anchor: v.document_title for v in report.pledges},
-                    progress=pdf_progress,
-                )
-            )
-
-    # The website offers every file made above, with its size.
-    for output in write_after(report, job, formats, files):
-        files[output.name] = output.data
+    notes = list(job.notes)
 
     record_bytes, template_bytes = _inputs(records, templates, formats)
     files[MANIFEST] = manifest_bytes(
@@ -273,6 +255,7 @@ def _render_report(
         render_keys=render_keys,
         code=job.code,
         part_keys=part_keys,
+        pages=job.pages,
     )
     return Build(period, files, warnings, drafts, notes)
 
@@ -492,7 +475,7 @@ def up_to_date(
 def built_formats(names: Iterable[str]) -> set[str]:
     """The formats a published output holds, from its files' extensions."""
     extensions = {name.rsplit(".", 1)[-1] for name in names}
-    return {f for f in (*WRITERS, "pdf") if f in extensions}
+    return {f for f in WRITERS if f in extensions}
 
 
 def kept_files(out: Path) -> list[str]:
@@ -520,7 +503,11 @@ def _verify(period: Period, records_dir: Path, templates: Path, out: Path) -> li
     # Rebuild the formats the output holds (a build with --hwpx is checked with them).
     held = built_formats(manifest.files) - {"pdf"} if manifest is not None else set()
     formats = [f for f in WRITERS if f in held] or list(DEFAULT_FORMATS)
-    result = render_report(period, records_dir, templates, formats=formats)
+    # A build with PDFs stored LibreOffice's 목차 pages in its booklets (and the
+    # manifest): the rebuild stores the same, without laying anything out.
+    stored = manifest.data.get("booklet_pages") if manifest is not None else None
+    pages = stored if isinstance(stored, dict) else None
+    result = render_report(period, records_dir, templates, formats=formats, pages=pages)
     rebuilt_manifest = json.loads(result.files[MANIFEST])
     on_disk = manifest.data if manifest is not None else None
     pdfs = {n: d for n, d in (manifest.files if manifest else {}).items() if n.endswith(".pdf")}

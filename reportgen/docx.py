@@ -28,7 +28,7 @@ import copy
 import io
 import re
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -537,12 +537,60 @@ class DocxWriter:
         properties = DocumentProperties(view.document_title, report.city)
         return self.pledge.package_with(content, context, view.draft_mark, properties)
 
-    def booklet_document(self, report: ReportView, contents: Sequence[str | bytes]) -> bytes:
+    def booklet_document(
+        self,
+        report: ReportView,
+        contents: Sequence[str | bytes],
+        pages: Mapping[str, int] | None = None,
+    ) -> bytes:
         """Cover, 총괄표, 목차, then every pledge's pages (each starts a new page).
 
         ``contents``: each pledge's body content, as text or UTF-8.
+        ``pages``: each pledge's first page by its bookmark, stored as the 목차's
+        field results (LibreOffice's when a PDF was made, else the estimate of
+        :mod:`reportgen.pagination`).
         """
-        context = {"report": report}
+        from .pagination import estimate
+
+        context = {"report": report, "pages": dict(pages or estimate(report))}
         front = self.booklet.render_content(context)
         properties = DocumentProperties(report.document_title, report.city)
         return self.booklet.package_with([front, *contents], context, report.draft_mark, properties)
+
+
+_PAGEREF = re.compile(r"^\s*PAGEREF\s+(\S+)")
+
+
+def with_page_numbers(document: bytes, pages: Mapping[str, int]) -> bytes:
+    """``document`` with each 목차 ``PAGEREF`` field's stored result set to its page.
+
+    What a viewer that never updates fields shows (Word updates them on
+    open). Only the field results change: runs between the field's
+    ``separate`` and ``end`` marks, the first given the number, the others emptied.
+    """
+    parts = ooxml.read_package(document)
+    root = etree.fromstring(parts[DOCUMENT_PART], _PARSER)
+    target: str | None = None
+    instruction: list[str] = []
+    state = ""  # "", "instr", "result"
+    written = False
+    for node in root.iter(ooxml.w("fldChar"), ooxml.w("instrText"), ooxml.w("t")):
+        if node.tag == ooxml.w("fldChar"):
+            kind = node.get(ooxml.w("fldCharType"))
+            if kind == "begin":
+                state, instruction, target, written = "instr", [], None, False
+            elif kind == "separate" and state == "instr":
+                m = _PAGEREF.match("".join(instruction))
+                target = m.group(1) if m and m.group(1) in pages else None
+                state = "result"
+            elif kind == "end":
+                state = ""
+        elif node.tag == ooxml.w("instrText") and state == "instr":
+            instruction.append(node.text or "")
+        elif node.tag == ooxml.w("t") and state == "result" and target is not None:
+            node.text = "" if written else str(pages[target])
+            written = True
+    parts[DOCUMENT_PART] = etree.tostring(
+        root, xml_declaration=True, encoding="UTF-8", standalone=True
+    )
+    return ooxml.write_package(parts.items())

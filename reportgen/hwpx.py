@@ -44,7 +44,7 @@ from __future__ import annotations
 
 import copy
 import functools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from lxml import etree
@@ -99,7 +99,7 @@ INDICATOR_TOTAL_WIDTHS = (5.6, 1.6, 1.8, 2.8, 2.8, 2.4)
 MONEY_MARGIN = (cm(0.1), cm(0.1), cm(0.05), cm(0.05))
 # A finished table's columns after the first: a share wider than a count, a
 # status's column wide enough for its name ("정상추진"), as the DOCX has them.
-TALLY_NAME = 2.4
+TALLY_NAME = 3.4
 COLUMN_WEIGHTS = {"rate": 6, "status": 5, "count": 4}
 NON_BUDGET = "비          예          산"
 # 목차 page references point at each pledge's first paragraph by its id: these
@@ -586,7 +586,7 @@ class _Layout:
         for note in table.notes:
             self.para("표주석", f"※ {note}")
 
-    def contents(self, report: ReportView) -> None:
+    def contents(self, report: ReportView, pages: Mapping[str, int]) -> None:
         self.para("장제목", "목  차", page_break=True)
         rows: list[list[Cell | None]] = [[self.head(h) for h in ("공약번호", "공약명", "쪽")]]
         anchor = 0
@@ -597,8 +597,14 @@ class _Layout:
             for p in section.pledges:
                 page = hx.paragraph(self.ids, page_style)
                 page.remove(page[0])  # the empty run: the reference holds the text
+                # Stored as far as it is known: what a viewer that never
+                # updates fields shows (한글 updates it).
                 hx.add_page_reference(
-                    page, self.ids, str(ANCHOR_BASE + anchor), "-", page_style.char_pr
+                    page,
+                    self.ids,
+                    str(ANCHOR_BASE + anchor),
+                    str(pages[p.anchor]),
+                    page_style.char_pr,
                 )
                 anchor += 1
                 rows.append(
@@ -633,12 +639,23 @@ def pledge_hwpx(view: PledgeView, info: ReportInfo, *, template: Path = DEFAULT_
     return layout.t.package(layout.body, cover=False, preview=preview, mark=view.draft_mark)
 
 
-def booklet_hwpx(report: ReportView, *, template: Path = DEFAULT_TEMPLATE) -> bytes:
-    """Cover, 총괄표, 목차, then every pledge's pages, each from a new page."""
+def booklet_hwpx(
+    report: ReportView,
+    *,
+    template: Path = DEFAULT_TEMPLATE,
+    pages: Mapping[str, int] | None = None,
+) -> bytes:
+    """Cover, 총괄표, 목차, then every pledge's pages, each from a new page.
+
+    ``pages``: each pledge's first page by its bookmark for the 목차
+    (LibreOffice's when a PDF was made, else :func:`reportgen.pagination.estimate`).
+    """
+    from .pagination import estimate
+
     layout = _Layout(load_template(template))
     layout.cover(report)
     layout.summary(report)
-    layout.contents(report)
+    layout.contents(report, pages or estimate(report))
     for section in report.sections:
         if section.heading:
             layout.para("장제목", section.heading, page_break=True)

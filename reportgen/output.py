@@ -909,6 +909,7 @@ def manifest_bytes(
     render_keys: Mapping[str, str] | None = None,
     code: str = "",
     part_keys: Mapping[str, Mapping[str, str]] | None = None,
+    pages: Mapping[str, int] | None = None,
 ) -> bytes:
     """``manifest.json``: each output's SHA-256 and the inputs it came from.
 
@@ -931,6 +932,8 @@ def manifest_bytes(
             name: dict(sorted(parts.items())) for name, parts in sorted((part_keys or {}).items())
         },
     }
+    if pages:  # the 목차 pages LibreOffice gave (a build with PDFs): --check reuses them
+        doc["booklet_pages"] = dict(sorted(pages.items()))
     return (json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
 
 

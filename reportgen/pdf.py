@@ -656,6 +656,7 @@ def to_pdf(
     pledges: Sequence[tuple[str, str]] = (),
     titles: dict[str, str] | None = None,
     progress: Progress | None = None,
+    pages: dict[str, int] | None = None,
 ) -> dict[str, bytes]:
     """Convert in-memory DOCX files (name -> bytes) to PDFs (name.pdf -> bytes).
 
@@ -664,7 +665,9 @@ def to_pdf(
     the booklet is converted in parts and each pledge's PDF cut from it (see
     the module's docstring); other documents are converted each on its own.
     ``titles`` gives each pledge's PDF its own title (by bookmark), which an
-    extract would otherwise inherit from the booklet.
+    extract would otherwise inherit from the booklet. ``pages`` (a dict to
+    fill) receives the page each pledge starts on in the booklet, as printed
+    (its bookmark -> number): what the 목차 says.
     ``progress(done, total)`` is called as PDFs are finished. Files go to a
     scratch directory inside ``workdir`` (the build's staging directory; the
     system's temporary directory if None), removed afterwards.
@@ -690,6 +693,7 @@ def to_pdf(
         if booklet is not None and pledges and booklet in documents:
             labels = {a: Path(n).stem for n, a in pledges}
             part_pdfs: dict[int, bytes] = {}
+            whole_pages: dict[str, int] = {}  # pages of a booklet converted whole
 
             def cut_pledges(doc: _Doc) -> None:
                 assert doc.target is not None and doc.pages is not None
@@ -704,6 +708,7 @@ def to_pdf(
                         )
                     )
                 part_pdfs[id(doc)] = pdf
+                whole_pages.update(doc.anchor_pages)
                 if any(a not in doc.anchor_pages for a in doc.anchors):
                     return  # pledges not found in the booklet: converted on their own below
                 starts = [doc.anchor_pages[a] for a in doc.anchors]
@@ -744,8 +749,12 @@ def to_pdf(
                 first = made.cut.first_number
                 links = {str(n): n - first for n in made.numbers().values()}
                 booklet_pdf = pdfbooklet.join([front, *parts], links)
+                if pages is not None:
+                    pages.update(made.numbers())
             else:
                 booklet_pdf = next(iter(part_pdfs.values()))
+                if pages is not None:
+                    pages.update(whole_pages)  # converted whole: its first page is 1
             deliver(booklet, booklet_pdf)
             done.add(booklet)
         rest = [n for n in names if n not in done]

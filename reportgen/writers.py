@@ -4,22 +4,33 @@ The pipeline (:mod:`reportgen.build`) computes the :class:`~reportgen.view.Repor
 once and hands it to every writer of the build through one small protocol:
 
     class Writer(Protocol):
-        name: str                      # "docx", "xlsx", "hwpx"
+        name: str                      # "docx", "xlsx", "hwpx", "pdf", "html"
         templates: tuple[str, ...]     # files of templates/ it reads (hashed into the manifest)
-        def write(self, report: ReportView, job: WriteJob) -> list[OutputFile]: ...
+        needs: tuple[str, ...]         # what it is made from besides the view (see below)
         background: bool               # run in a process of its own while the others write
+        def write(self, report: ReportView, job: WriteJob) -> list[OutputFile]: ...
+
+The registry is the one place a format lives: :func:`write_all` orders the
+writers by what they declare they need, and the pipeline names no format.
+``needs`` holds other formats (the PDF is made from the DOCX: ``"docx"``) and:
+
+- ``"pages"``: the booklet's page numbers for the 목차 — LibreOffice's when the
+  build makes PDFs (the writer then runs after ``pdf``), else the estimate;
+- ``"history"``: the term's earlier reports (the website's "what changed");
+- ``"files"``: every other file of the build (the website offers them for
+  download, with their sizes): it runs last.
 
 ``job`` carries the explicit inputs a writer may need: the templates folder,
 the previous build (to reuse a file whose inputs are unchanged, by its key),
-per-pledge input digests to make such keys, and how many worker processes it
-may use (:func:`reportgen.render.parallel_map`). Adding a format is one module
-that lays the view out and one entry in :data:`WRITERS`.
+per-pledge input digests to make such keys, how many worker processes it
+may use (:func:`reportgen.render.parallel_map`), and what it declared it
+needs. Adding a format is one module that lays the view out and one entry in
+:data:`WRITERS`.
 """
 
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -90,6 +101,13 @@ class WriteJob:
     settings: ReportSettings | None = None  # the city's rules, for the 산식 page
     term_index: str | None = None  # the term site's list of periods, from this period's root
     built: Mapping[str, int] = field(default_factory=dict)  # files made so far -> size in bytes
+    # What the writers this one needs have made (by file name), and the booklet's
+    # page numbers by pledge bookmark once LibreOffice has laid it out ("pages").
+    files: Mapping[str, bytes] = field(default_factory=dict)
+    pages: Mapping[str, int] | None = None
+    notes: list[str] = field(default_factory=list)  # said to the user after the build
+    workdir: Path | None = None  # where an external program may write (inside the staging dir)
+    pdf_progress: Callable[[int, int], None] | None = None
 
     def pledge_keys(self, template: str) -> list[str]:
         """Per pledge: what its file of ``template`` is made from (its number included)."""
@@ -104,12 +122,11 @@ class WriteJob:
 class Writer(Protocol):
     name: str
     templates: tuple[str, ...]
+    # Formats this one is made from, and "pages", "history" or "files" (module docstring).
+    needs: tuple[str, ...]
     # True for a writer that works alone on one core (the workbook): the
     # pipeline runs it in a process of its own while the others write.
     background: bool
-    # True for a writer that offers the other files of the build (the website):
-    # it runs after every other writer and the PDFs, and sees their sizes in job.built.
-    after_files: bool
 
     def write(self, report: ReportView, job: WriteJob) -> list[OutputFile]: ...
 
@@ -149,8 +166,8 @@ class DocxOutput:
 
     name: str = "docx"
     templates: tuple[str, ...] = ("pledge.docx", "booklet.docx")
+    needs: tuple[str, ...] = ()  # the 목차's pages: estimated here, LibreOffice's from "pdf"
     background: bool = False  # parallel itself: a worker per core
-    after_files: bool = False
 
     def write(self, report: ReportView, job: WriteJob) -> list[OutputFile]:
         from .docx import DocxWriter
@@ -164,6 +181,12 @@ class DocxOutput:
             for view, (_text, document), key in zip(report.pledges, rendered, keys, strict=True)
         ]
         booklet = writer.booklet_document(report, [text for text, _doc in rendered])
+        if job.pages:
+            # The pages LibreOffice laid out (a --check of a build with PDFs):
+            # stored exactly as the PDF writer stored them.
+            from .docx import with_page_numbers
+
+            booklet = with_page_numbers(booklet, job.pages)
         out.append(OutputFile(booklet_name(report), booklet))
         return out
 
@@ -177,8 +200,8 @@ class XlsxOutput:
 
     name: str = "xlsx"
     templates: tuple[str, ...] = ("workbook.xlsx",)
+    needs: tuple[str, ...] = ()
     background: bool = True  # one workbook, one core: written while the pages are
-    after_files: bool = False
 
     def write(self, report: ReportView, job: WriteJob) -> list[OutputFile]:
         from .xlsx import build_workbook
@@ -225,8 +248,8 @@ class HwpxOutput:
 
     name: str = "hwpx"
     templates: tuple[str, ...] = ("report.hwpx",)
+    needs: tuple[str, ...] = ("pages",)  # its 목차 stores LibreOffice's pages when known
     background: bool = False
-    after_files: bool = False
 
     def write(self, report: ReportView, job: WriteJob) -> list[OutputFile]:
         from .hwpx import booklet_hwpx, load_template
@@ -243,7 +266,10 @@ class HwpxOutput:
             for view, data, key in zip(report.pledges, documents, keys, strict=True)
         ]
         out.append(
-            OutputFile(booklet_name(report, "hwpx"), booklet_hwpx(report, template=template))
+            OutputFile(
+                booklet_name(report, "hwpx"),
+                booklet_hwpx(report, template=template, pages=job.pages),
+            )
         )
         return out
 
@@ -257,10 +283,10 @@ class SiteOutput:
 
     name: str = "html"
     templates: tuple[str, ...] = ()  # the site's pages ship with reportgen
+    # The previous report (what changed) and the term's reports (each pledge's
+    # history); every file of the build, offered for download with its size.
+    needs: tuple[str, ...] = ("history", "files")
     background: bool = False
-    # The site offers every file of the build for download, with its size:
-    # it is written after every other format (and the PDFs).
-    after_files: bool = True
 
     def write(self, report: ReportView, job: WriteJob) -> list[OutputFile]:
         from .citizen import citizen_summary
@@ -315,6 +341,53 @@ class SiteOutput:
         return [OutputFile(name, body) for name, body in (site | data).items()]
 
 
+# ---------------------------------------------------------------------------
+# PDF: the DOCX files through LibreOffice (PDF/A-2b)
+
+
+class PdfOutput:
+    """A PDF of every DOCX (:mod:`reportgen.pdf`): each pledge's cut from the booklet's.
+
+    LibreOffice lays the booklet out once; the page each pledge starts on is
+    then known, and the booklet DOCX's 목차 stores it (a new copy of that file),
+    as the writers that need ``"pages"`` do. Without LibreOffice the build
+    writes everything else and says what to install.
+    """
+
+    name: str = "pdf"
+    templates: tuple[str, ...] = ()
+    needs: tuple[str, ...] = ("docx",)
+    background: bool = False
+
+    def write(self, report: ReportView, job: WriteJob) -> list[OutputFile]:
+        from .pdf import missing, to_pdf
+
+        hint = missing()
+        if hint is not None:
+            job.notes.append(hint)
+            return []
+        docs = {n: d for n, d in job.files.items() if n.endswith(".docx")}
+        booklet = booklet_name(report)
+        pages: dict[str, int] = {}
+        pdfs = to_pdf(
+            docs,
+            workdir=job.workdir,
+            booklet=booklet,
+            # Each pledge's PDF is cut from the booklet's (see reportgen.pdf).
+            pledges=[(pledge_file(v, "docx"), v.anchor) for v in report.pledges],
+            titles={v.anchor: v.document_title for v in report.pledges},
+            progress=job.pdf_progress,
+            pages=pages,
+        )
+        out = [OutputFile(name, data) for name, data in pdfs.items()]
+        if pages and booklet in docs:
+            from .docx import with_page_numbers
+
+            job.pages = pages
+            out.append(OutputFile(booklet, with_page_numbers(docs[booklet], pages)))
+        return out
+
+
 DOWNLOAD_KINDS = ("pdf", "hwpx", "docx")
 
 
@@ -333,41 +406,71 @@ def _write_one(state: tuple[Writer, ReportView, WriteJob], _i: int) -> list[Outp
     return writer.write(report, job)
 
 
+def _after(name: str, chosen: Sequence[str]) -> set[str]:
+    """The formats of this build that ``name`` must follow, by what it declares it needs."""
+    needs = WRITERS[name].needs
+    first = {f for f in needs if f in chosen and f != name}
+    if "pages" in needs and "pdf" in chosen:
+        first.add("pdf")
+    if "files" in needs:
+        first |= {f for f in chosen if f != name and "files" not in WRITERS[f].needs}
+    return first
+
+
+def write_order(formats: Sequence[str]) -> list[str]:
+    """The formats in an order that honours every writer's ``needs`` (stable otherwise)."""
+    chosen = list(dict.fromkeys(formats))
+    missing = {f for name in chosen for f in WRITERS[name].needs if f in WRITERS} - set(chosen)
+    if missing:
+        raise ValueError(f"{', '.join(sorted(missing))} must be built for {', '.join(chosen)}")
+    order: list[str] = []
+    while len(order) < len(chosen):
+        ready = [n for n in chosen if n not in order and _after(n, chosen) <= set(order)]
+        if not ready:
+            raise ValueError(f"writers that need each other: {', '.join(chosen)}")
+        order.append(ready[0])
+    return order
+
+
 def write_all(report: ReportView, job: WriteJob, formats: Sequence[str]) -> list[OutputFile]:
-    """Every file of ``formats`` but those written after the others (:func:`write_after`).
+    """Every file of ``formats``, each writer after those it needs (:func:`write_order`).
 
-    Background writers run in processes of their own, meanwhile the rest.
+    A background writer runs in a process of its own from the start, meanwhile
+    the rest; a writer that needs its files waits for it. A writer sees the
+    files made before it (``job.files``, ``job.built``), and the page numbers
+    once the PDF writer has them (``job.pages``).
     """
-    chosen = [WRITERS[name] for name in formats if not WRITERS[name].after_files]
+    order = write_order(formats)
+    files: dict[str, bytes] = {}
     out: list[OutputFile] = []
+
+    def take(made: list[OutputFile]) -> None:
+        for output in made:
+            files[output.name] = output.data
+        out.extend(made)
+
     with contextlib.ExitStack() as stack:
-        waits = [
-            stack.enter_context(in_background(_write_one, (w, report, job), job.workers > 1))
-            for w in chosen
-            if w.background
-        ]
-        for writer in chosen:
-            if not writer.background:
-                out.extend(writer.write(report, job))
-        for wait in waits:
-            out.extend(wait())
+        waits = {
+            name: stack.enter_context(
+                in_background(_write_one, (WRITERS[name], report, job), job.workers > 1)
+            )
+            for name in order
+            if WRITERS[name].background and not _after(name, order)
+        }
+        for name in order:
+            for first in _after(name, order) & set(waits):
+                take(waits.pop(first)())
+            if name in waits:
+                continue
+            job.files = dict(files)
+            job.built = {n: len(d) for n, d in files.items()}
+            take(WRITERS[name].write(report, job))
+        for name in list(waits):
+            take(waits.pop(name)())
     return out
 
 
-def write_after(
-    report: ReportView, job: WriteJob, formats: Sequence[str], files: Mapping[str, bytes]
-) -> list[OutputFile]:
-    """The files of the writers that offer the others (``after_files``), given what was made."""
-    built = {name: len(data) for name, data in files.items()}
-    out: list[OutputFile] = []
-    for name in formats:
-        writer = WRITERS[name]
-        if writer.after_files:
-            out.extend(writer.write(report, dataclasses.replace(job, built=built)))
-    return out
-
-
-_ALL: tuple[Writer, ...] = (DocxOutput(), XlsxOutput(), HwpxOutput(), SiteOutput())
+_ALL: tuple[Writer, ...] = (DocxOutput(), XlsxOutput(), HwpxOutput(), PdfOutput(), SiteOutput())
 WRITERS: dict[str, Writer] = {w.name: w for w in _ALL}
 """Every format reportgen writes, by name. A new format registers here."""
 

@@ -8,6 +8,7 @@ that a missing install fails instead of skipping.
 from __future__ import annotations
 
 import io
+import json
 import os
 import re
 import shutil
@@ -88,6 +89,7 @@ def built(tmp_path_factory) -> Path:
             "build",
             "2022H1",
             "--pdf",
+            "--hwpx",
             "--records",
             str(ws / "records"),
             "--templates",
@@ -337,6 +339,52 @@ def test_each_pledge_starts_a_page_and_the_contents_point_at_it(built):
     for pledge_id, number in starts.items():
         line = next(line for line in contents.splitlines() if pledge_id in line)
         assert line.split()[-1] == str(number), (line, number)
+
+
+def _stored_pages(built: Path) -> tuple[dict[str, str], dict[str, str]]:
+    """The 목차's stored page numbers (what a viewer that never updates fields
+    shows), by pledge number: from the booklet DOCX and the booklet HWPX."""
+    import zipfile
+
+    from docx import Document
+    from lxml import etree
+
+    docx_pages = {}
+    tables = Document(str(next(built.glob("*보고서*.docx")))).tables
+    contents = next(t for t in tables if [c.text for c in t.rows[0].cells][-1] == "쪽")
+    for row in contents.rows[1:]:
+        cells = [c.text for c in row.cells]
+        if cells[0] != cells[-1]:  # not a 분야 heading across the row
+            docx_pages[cells[0]] = cells[-1]
+    with zipfile.ZipFile(next(built.glob("*보고서*.hwpx"))) as z:
+        section = etree.fromstring(z.read("Contents/section0.xml"))
+    hp = "{http://www.hancom.co.kr/hwpml/2011/paragraph}"
+
+    def text(element: etree._Element) -> str:
+        return "".join("".join(t.itertext()) for t in element.iter(f"{hp}t")).strip()
+
+    table = next(t for t in section.iter(f"{hp}tbl") if text(t.find(f"{hp}tr")).endswith("쪽"))
+    hwpx_pages = {}
+    for tr in table.findall(f"{hp}tr")[1:]:
+        cells = [text(tc) for tc in tr.findall(f"{hp}tc")]
+        if len(cells) == 3:
+            hwpx_pages[cells[0]] = cells[2]
+    return docx_pages, hwpx_pages
+
+
+def test_contents_store_the_pages_libreoffice_laid_out(built):
+    """With --pdf the DOCX and HWPX booklets store LibreOffice's page numbers in their 목차,
+    so every viewer shows them (never "-"), and --check still finds the files unchanged."""
+    pages = _pages(_booklet_pdf(built))
+    starts = {}
+    for number, page in enumerate(pages, start=1):
+        flat = re.sub(r"\s+", "", page)
+        if "소관부서" in flat:
+            starts[re.search(r"(\d+-\d+-\d+)", flat.split("소관부서")[0]).group(1)] = str(number)
+    docx_pages, hwpx_pages = _stored_pages(built)
+    assert docx_pages == hwpx_pages == starts, (docx_pages, hwpx_pages, starts)
+    manifest = json.loads((built / "manifest.json").read_text(encoding="utf-8"))
+    assert sorted(manifest["booklet_pages"].values()) == sorted(int(n) for n in starts.values())
 
 
 def test_workbook_converts_too(built, tmp_path):

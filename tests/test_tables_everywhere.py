@@ -8,7 +8,8 @@ is checked without this file changing) is then read back:
 
 - DOCX with python-docx (a merged cell repeats its text in each place it covers),
 - HWPX with lxml (cell addresses and spans of ``hp:tc``),
-- XLSX with openpyxl (the cells under the table's heading row; a figure by its
+- XLSX with openpyxl (the cells under the table's heading row; a pledge's
+  tables as its rows of the sheet that lists every pledge's; a figure by its
   value, never by its text),
 - HTML with lxml (``rowspan``/``colspan``),
 
@@ -201,9 +202,8 @@ def _row_at(ws: Any, r: int, c: int, cells: tuple[TableCell, ...]) -> bool:
     return all(_same(cell, ws.cell(r, c + k).value) for k, cell in enumerate(cells))
 
 
-def xlsx_has(data: bytes, table: Table, pledge: str | None = None) -> bool:
-    """The table's heading row in some sheet, and its rows below it (a pledge's rows
-    in the list of every pledge's: the row that starts with its number)."""
+def xlsx_has(data: bytes, table: Table) -> bool:
+    """The table's heading row in some sheet, and its rows right below it."""
     book = openpyxl.load_workbook(io.BytesIO(data), data_only=True)
     head = table.head[0].cells
     for ws in book.worksheets:
@@ -212,21 +212,40 @@ def xlsx_has(data: bytes, table: Table, pledge: str | None = None) -> bool:
                 if start.value != head[0].text:
                     continue
                 r, c = start.row, start.column
-                if not _row_at(ws, r, c, head):
-                    continue
-                if pledge is None:
-                    if all(_row_at(ws, r + 1 + i, c, x.cells) for i, x in enumerate(table.rows)):
-                        return True
-                    continue
-                mine = [
-                    x
-                    for x in range(r + 1, ws.max_row + 1)
-                    if ws.cell(x, 1).value == pledge  # the list's 공약번호 column
-                ]
-                if len(mine) == len(table.rows) and all(
-                    _row_at(ws, x, c, line.cells) for x, line in zip(mine, table.rows, strict=True)
+                if _row_at(ws, r, c, head) and all(
+                    _row_at(ws, r + 1 + i, c, x.cells) for i, x in enumerate(table.rows)
                 ):
                     return True
+    return False
+
+
+def _in_order(cells: tuple[TableCell, ...], values: list[Any]) -> bool:
+    """Each cell's value among ``values``, left to right (other columns between them)."""
+    at = 0
+    for cell in cells:
+        while at < len(values) and not _same(cell, values[at]):
+            at += 1
+        if at == len(values):
+            return False
+        at += 1
+    return True
+
+
+def xlsx_pledge_rows(data: bytes, table: Table, pledge: str) -> bool:
+    """A pledge's table in the workbook's list of every pledge's (one row per line,
+    starting with its number, the list's own heading row above them all): each of
+    the view's rows, in order, is a row of the pledge's, its cells in order."""
+    book = openpyxl.load_workbook(io.BytesIO(data), data_only=True)
+    for ws in book.worksheets:
+        mine = [
+            [c.value for c in row]
+            for row in ws.iter_rows()
+            if row and row[0].value == pledge  # the list's 공약번호 column
+        ]
+        if len(mine) == len(table.rows) and all(
+            _in_order(line.cells, values) for line, values in zip(table.rows, mine, strict=True)
+        ):
+            return True
     return False
 
 
@@ -284,7 +303,7 @@ def test_every_pledge_table_is_in_every_format(built: Built) -> None:
             assert grid in hwpx_grids(files[pledge_file(view, "hwpx")]), ("HWPX", view.id, name)
             assert grid in booklet_hwpx, ("booklet HWPX", view.id, name)
             assert grid in html_grids(files[pages[view.id]]), ("HTML", view.id, name)
-            assert xlsx_has(workbook, table, pledge=view.id), ("XLSX", view.id, name)
+            assert xlsx_pledge_rows(workbook, table, view.id), ("XLSX", view.id, name)
             checked += 1
     if any(v.indicators for v in report.pledges):
         assert checked

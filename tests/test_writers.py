@@ -43,7 +43,7 @@ CITIES = {
 
 
 def test_every_format_is_one_registered_writer() -> None:
-    assert set(WRITERS) == {"docx", "xlsx", "hwpx", "html"}
+    assert set(WRITERS) == {"docx", "xlsx", "hwpx", "pdf", "html"}
     assert set(DEFAULT_FORMATS) <= set(WRITERS)
     for name, writer in WRITERS.items():
         assert writer.name == name

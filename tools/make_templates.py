@@ -817,7 +817,7 @@ def money_row(t, keep: bool):
 # A finished table of the view (reportgen.tables.Table) whose first column
 # names its line (분야, 부서): the other columns share the rest, a share wider
 # than a count and a status's column wide enough for its name ("정상추진").
-TALLY_NAME = 2.4
+TALLY_NAME = 3.4
 TALLY_WIDTHS = [TALLY_NAME, TAG_WIDTH, 17.0 - TALLY_NAME - 2 * TAG_WIDTH, TAG_WIDTH]
 TALLY_WEIGHT = "T.weights[loop.index]"  # the view fitted them to the cells
 
@@ -935,7 +935,10 @@ def build_booklet_template() -> bytes:
     cell_text(row.cells[0], "{{ p.id }}")
     cell_text(row.cells[1], "{{ p.title }}", "목차")
     pg = cell_text(row.cells[2], "", "표숫자")
-    add_field(pg, "PAGEREF {{ p.anchor }} \\h", "-")
+    # The stored result is the page as far as it is known (reportgen.pagination;
+    # LibreOffice's own when --pdf runs): what a viewer that never updates
+    # fields shows. Word updates it on open.
+    add_field(pg, "PAGEREF {{ p.anchor }} \\h", "{{ pages[p.anchor] }}")
     cant_split(row)
     tag_row(t, "{%tr endfor %}", widths)
     tag_row(t, "{%tr endfor %}", widths)
