@@ -245,13 +245,20 @@ class CompiledTemplate:
 
     def content_of(self, document: bytes) -> str | None:
         """The body content of a DOCX this template made (None if it was not)."""
+        found = self.content_bytes_of(document)
+        return None if found is None else found.decode("utf-8")
+
+    def content_bytes_of(self, document: bytes) -> bytes | None:
+        """:meth:`content_of` as UTF-8, as the booklet takes it (no decoding, no copy as text)."""
         try:
-            xml = ooxml.read_package(document)[DOCUMENT_PART].decode("utf-8")
+            xml = ooxml.read_parts(document, (DOCUMENT_PART,))[DOCUMENT_PART]
+            xml.decode("utf-8")  # well-formed UTF-8, as content_of would have it
         except (KeyError, ValueError, OSError, zipfile.BadZipFile):
             return None
-        if not (xml.startswith(self.head) and xml.endswith(self.tail)):
+        head, tail = self.head.encode("utf-8"), self.tail.encode("utf-8")
+        if not (xml.startswith(head) and xml.endswith(tail)):
             return None
-        return xml[len(self.head) : len(xml) - len(self.tail)]
+        return xml[len(head) : len(xml) - len(tail)]
 
     def package_with(
         self,

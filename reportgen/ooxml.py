@@ -320,6 +320,28 @@ def read_package(data: bytes) -> dict[str, bytes]:
     return parts
 
 
+def read_parts(data: bytes, names: Iterable[str]) -> dict[str, bytes]:
+    """The parts ``names`` of a zip package (those it has), under the limits of :func:`read_package`.
+
+    Only what is asked for is inflated: a rebuild reads one part of each
+    earlier document (its body, a workbook's sheets), not the styles and
+    theme around it.
+    """
+    wanted = set(names)
+    _check_directory(data)
+    parts = {}
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        for info in _checked_entries(zf):
+            if info.is_dir() or info.filename not in wanted:
+                continue
+            with zf.open(info) as f:
+                blob = f.read(info.file_size)  # reaching the size checks the CRC
+            if len(blob) != info.file_size:
+                raise zipfile.BadZipFile(f"{info.filename!r} is shorter than its declared size")
+            parts[info.filename] = blob
+    return parts
+
+
 def repack(parts: dict[str, bytes]) -> bytes:
     """``parts`` as a plain stored zip, for libraries that read with ``ZipFile.read``.
 

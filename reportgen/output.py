@@ -293,6 +293,8 @@ class Claim:
     intact: bool = False  # every file the manifest lists is there with its digest
     force: bool = False
     notes: list[str] = field(default_factory=list)
+    # SHA-256 of each listed file as found on disk (None: missing or not a regular file).
+    digests: dict[str, str | None] = field(default_factory=dict)
 
 
 def _inside(path: Path, parent: Path) -> bool:
@@ -406,6 +408,7 @@ def claim(
         result.previous = manifest
         listed = manifest.files
     found = {name: file_digest(target, name) for name in sorted(listed)}
+    result.digests = found
     changed = [name for name, got in found.items() if got is not None and got != listed[name]]
     result.intact = manifest is not None and all(got == listed[n] for n, got in found.items())
     if changed and not force:
@@ -723,10 +726,34 @@ class Staging:
 # Publishing
 
 
-def _write_tree(root: Path, files: Mapping[str, bytes]) -> None:
+def _link_same(source: Path, path: Path, digest: str) -> bool:
+    """Hard-link ``source`` at ``path`` if it still holds the bytes of ``digest``.
+
+    A file the new output shares with the old one (a pledge whose inputs did
+    not change) is not written, synced and deleted again: the new output
+    links the old file, whose bytes are already on disk. Checked after
+    linking, so a file someone changed meanwhile is written anew instead.
+    """
+    try:
+        os.link(source, path, follow_symlinks=False)
+    except OSError:
+        return False
+    if file_digest(path.parent, path.name) == digest:
+        return True
+    os.unlink(path)
+    return False
+
+
+def _write_tree(root: Path, files: Mapping[str, bytes], owned: Claim | None = None) -> None:
     for rel, data in sorted(files.items()):
         path = root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
+        if owned is not None and owned.digests.get(rel) is not None:
+            digest = sha256(data)
+            source = member(owned.target, rel)
+            if owned.digests[rel] == digest and source is not None:
+                if _link_same(source, path, digest):
+                    continue
         with open(path, "wb") as fh:
             fh.write(data)
             fh.flush()
@@ -801,7 +828,7 @@ def _publish(owned: Claim, files: Mapping[str, bytes], stage: Staging) -> None:
         )
     carried = [n for n in owned.carried if n not in clashes]
     try:
-        _write_tree(stage.new, files)
+        _write_tree(stage.new, files, owned)
         for name in carried:
             _carry(target / name, stage.new / name)
         for name in owned.empty_dirs:

@@ -154,11 +154,12 @@ def _docx_pledge(state: _DocxPledges, i: int) -> tuple[bytes, bytes]:
     """
     view = state.report.pledges[i]
     document = state.previous.get(state.keys[i])
-    text = state.writer.pledge.content_of(document) if document is not None else None
-    if document is None or text is None:
+    content = state.writer.pledge.content_bytes_of(document) if document is not None else None
+    if document is None or content is None:
         text = state.writer.pledge_content(view, state.info, i + 1)
         document = state.writer.pledge_document(view, state.info, i + 1, text)
-    return text.encode("utf-8"), document
+        content = text.encode("utf-8")
+    return content, document
 
 
 class DocxOutput:

@@ -401,6 +401,25 @@ def test_one_changed_pledge_rewrites_only_its_sheet_and_matches_a_cold_build(
     assert _build(workspace, "2022H1", "--out", str(out), "--check").exit_code == 0
 
 
+def test_unchanged_files_are_linked_not_written_again(workspace):
+    """A file the new output shares with the old one keeps its bytes on disk (same inode)."""
+    shutil.rmtree(workspace / "records")
+    write_synthetic_records(workspace / "records", 24)
+    out = workspace / "out"
+    assert _build(workspace, "2022H1", "--out", str(out), "-j", "1").exit_code == 0
+    before = {p.name: p.stat().st_ino for p in (out / PLEDGE_DIR).iterdir()}
+    path = workspace / "records" / "1-1-2.json"
+    record = json.loads(path.read_text(encoding="utf-8"))
+    record["department"] = "일자리경제과"
+    path.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
+    assert _build(workspace, "2022H1", "--out", str(out), "-j", "1").exit_code == 0
+    after = {p.name: p.stat().st_ino for p in (out / PLEDGE_DIR).iterdir()}
+    moved = sorted(name for name in after if before.get(name) != after[name])
+    assert len(moved) == 1 and "1-1-2" in moved[0], moved
+    assert all((out / PLEDGE_DIR / name).stat().st_nlink == 1 for name in after)
+    assert _build(workspace, "2022H1", "--out", str(out), "--check").exit_code == 0
+
+
 def test_a_damaged_previous_workbook_is_not_reused(workspace):
     shutil.rmtree(workspace / "records")
     write_synthetic_records(workspace / "records", 24)
