@@ -725,10 +725,10 @@ _JINJA_KO = (
     (re.compile(r"Unexpected end of template.*", re.S), "블록이 닫히기 전에 서식이 끝났습니다"),
     (
         re.compile(r"expected token '(.+)', got '(.+)'"),
-        "'{0}'이(가) 와야 할 자리에 '{1}'이(가) 있습니다",
+        "와야 할 것: '{0}', 있는 것: '{1}'",
     ),
     (re.compile(r"unexpected char '(.+)' at \d+"), "쓸 수 없는 문자 '{0}'입니다"),
-    (re.compile(r"Expected an expression, got '(.+)'"), "식이 와야 할 자리에 '{0}'이(가) 있습니다"),
+    (re.compile(r"Expected an expression, got '(.+)'"), "식이 와야 할 자리입니다. 있는 것: '{0}'"),
 )
 
 

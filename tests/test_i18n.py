@@ -564,7 +564,7 @@ def test_a_yes_or_no_is_asked_in_korean(monkeypatch: pytest.MonkeyPatch) -> None
         ("{{ zz }}", "zz: 정의되지 않은 이름입니다"),
         ("{% foo %}", "알 수 없는 태그입니다: foo"),
         ("{% if x %}y", "블록이 닫히기 전에 서식이 끝났습니다"),
-        ("{% for x in %}", "식이 와야 할 자리에"),
+        ("{% for x in %}", "식이 와야 할 자리입니다. 있는 것: '%}'"),
     ],
 )
 def test_a_broken_template_tag_is_explained_in_korean(source: str, said: str) -> None:
