@@ -781,8 +781,8 @@ def publish(
         pdf = missing() is None
     if whole_term:
         if period is not None:
-            raise click.UsageError(
-                tr("--all과 기간은 함께 쓸 수 없습니다.", "--all takes no PERIOD.")
+            raise UsageError(
+                tr("--all과 기간은 함께 쓸 수 없습니다.", "--all takes no PERIOD."), ctx
             )
         from .termsite import publish_term
         from .writers import DEFAULT_FORMATS

@@ -287,6 +287,11 @@ class Group(Command, click.Group):
         # prompt; by the time it reaches here every clean-up has run.
         try:
             return super().invoke(ctx)
+        except click.UsageError as exc:
+            # A command's own click.UsageError (its callback raised it): said as ours are.
+            if type(exc) not in _PLAIN:
+                raise
+            raise korean_usage_error(exc) from None
         except (KeyboardInterrupt, EOFError, click.Abort):
             if ctx.parent is not None:
                 raise

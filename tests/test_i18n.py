@@ -576,3 +576,13 @@ def test_a_broken_template_tag_is_explained_in_korean(source: str, said: str) ->
         sandbox.render(compiled, {"p": {"title": "제목"}}, Path("pledge.docx"), source)
     assert said in caught.value.message and "근처)" in caught.value.message
     assert not _english_sentences(caught.value.message.replace("dict object", "")), caught.value
+
+
+@pytest.mark.usefixtures("korean_messages")
+def test_a_usage_error_raised_inside_a_command_is_korean(records_dir: Path) -> None:
+    result = CliRunner().invoke(
+        main, ["publish", "2022H1", "--all", "--records", str(records_dir)], prog_name="reportgen"
+    )
+    assert result.exit_code == 2, result.output
+    assert "오류: --all과 기간은 함께 쓸 수 없습니다." in result.output
+    assert "사용법: reportgen publish" in result.output and "Error" not in result.output
