@@ -76,9 +76,25 @@ def test_tally_headings_stay_whole_and_names_take_few_lines(name: str) -> None:
         assert widths[0] >= lines_cm(names, 3) - 0.01
 
 
+def _wide_gun(tmp_path: Path) -> Path:
+    """가람군 with a year of 33,120 secured and 20,609 executed: its 계 needs more than 1.6 cm."""
+    import json
+    import shutil
+
+    records = tmp_path / "records"
+    shutil.copytree(ROOT / "examples" / "gun", records)
+    raw = json.loads((records / "1-1.json").read_text(encoding="utf-8"))
+    raw["reports"]["2024H1"]["budget"]["secured"][0]["sources"]["국비"]["2022"] = {
+        "secured": 33120,
+        "executed": 20609,
+    }
+    (records / "1-1.json").write_text(json.dumps(raw, ensure_ascii=False), encoding="utf-8")
+    return records
+
+
 def test_the_docx_lays_out_the_views_widths(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    args = ["build", "--records", str(ROOT / "examples" / "gun"), "--out", str(out)]
+    args = ["build", "--records", str(_wide_gun(tmp_path)), "--out", str(out)]
     result = CliRunner().invoke(main, [*args, "--templates", str(ROOT / "templates")])
     assert result.exit_code == 0, result.output
     (booklet,) = out.glob("*.docx")
@@ -86,19 +102,60 @@ def test_the_docx_lays_out_the_views_widths(tmp_path: Path) -> None:
     report = _report("gun", "2024H1")
     group = report.group_table
     assert group is not None
-    money = tallies = 0
+    money = tallies = wide = 0
     for table in document.tables:
         first = [c.text for c in table.rows[0].cells]
         if first[:3] == ["공약사업명", "구분", "계"]:
             grid = [c.width for c in table.columns]
             total = sum(grid)
             need = longest_word_cm(c.text for r in table.rows for c in r.cells[2:3])
-            assert grid[2] / total * 17.0 >= need - 0.02
+            assert grid[2] / total * 17.0 >= need - 0.005
             money += 1
+            wide += need > 1.6  # wider than the old fixed 계: this table was widened
         if first[0] == group.head[0].cells[0].text and len(first) == len(group.columns):
             grid = [c.width for c in table.columns]
             shares = [g / sum(grid) for g in grid]
             expected = [w / sum(group.weights) for w in group.weights]
             assert shares == pytest.approx(expected, abs=0.01)
             tallies += 1
-    assert money >= 6 and tallies == 1
+    assert money >= 6 and tallies == 1 and wide >= 1
+
+
+def test_the_hwpx_lays_out_the_views_widths(tmp_path: Path) -> None:
+    """The HWPX takes the same widths: each money table's 계 holds its longest figure."""
+    import io
+    import re
+    import zipfile
+
+    from lxml import etree
+
+    records = _wide_gun(tmp_path)
+    out = tmp_path / "out"
+    args = ["build", "--records", str(records), "--out", str(out), "--hwpx"]
+    result = CliRunner().invoke(main, [*args, "--templates", str(ROOT / "templates")])
+    assert result.exit_code == 0, result.output
+    (booklet,) = out.glob("*.hwpx")
+    hp = "{http://www.hancom.co.kr/hwpml/2011/paragraph}"
+    checked = wide = 0
+    with zipfile.ZipFile(io.BytesIO(booklet.read_bytes())) as z:
+        for name in z.namelist():
+            if not re.fullmatch(r"Contents/section\d+\.xml", name):
+                continue
+            for tbl in etree.fromstring(z.read(name)).iter(f"{hp}tbl"):
+                rows = [
+                    [("".join(tc.itertext()).strip(), tc) for tc in tr.findall(f"{hp}tc")]
+                    for tr in tbl.findall(f"{hp}tr")
+                ]
+                if [t for t, _ in rows[0][:3]] != ["공약사업명", "구분", "계"]:
+                    continue
+                widths = [int(tc.find(f"{hp}cellSz").get("width")) for _, tc in rows[0]]
+                totals = []
+                for row in rows:
+                    for text, tc in row:
+                        if tc.find(f"{hp}cellAddr").get("colAddr") == "2":
+                            totals.append(text)
+                need = longest_word_cm(totals)
+                assert widths[2] / sum(widths) * 17.0 >= need - 0.005, (totals, widths)
+                checked += 1
+                wide += need > 1.6  # wider than the old fixed 계: this table was widened
+    assert checked >= 6 and wide >= 1  # the wide 계 was among them
