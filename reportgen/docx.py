@@ -575,7 +575,7 @@ def with_page_numbers(document: bytes, pages: Mapping[str, int]) -> bytes:
     open). Only the field results change: runs between the field's
     ``separate`` and ``end`` marks, the first given the number, the others emptied.
     """
-    parts = ooxml.read_package(document)
+    parts = ooxml.read_package(document, own=True)
     root = etree.fromstring(parts[DOCUMENT_PART], _PARSER)
     target: str | None = None
     instruction: list[str] = []

@@ -193,7 +193,7 @@ def glued_docx(docx: bytes) -> tuple[bytes, Kinsoku | None]:
 
     A document without Korean lists in its settings is returned as it is.
     """
-    parts = read_package(docx)
+    parts = read_package(docx, own=True)  # a document this build made
     rules = kinsoku(parts.get(SETTINGS))
     if rules is None or DOCUMENT not in parts:
         return docx, rules

@@ -87,7 +87,7 @@ class PreviousBuild:
             package = None
             if data is not None and sha256(data) == self.digests.get(name):
                 try:
-                    package = ooxml.read_package(data)
+                    package = ooxml.read_package(data, own=True)  # its digest matched
                 except Exception:  # noqa: BLE001 - a damaged file is simply not reused
                     package = None
             self._packages[name] = package

@@ -1474,7 +1474,7 @@ class _Writer:
             self.adjustments(adjustments)
         summary.activate()
         self.wb.close()
-        written = ooxml.read_package(self.buffer.getvalue())
+        written = ooxml.read_package(self.buffer.getvalue(), own=True)
         self.buffer = io.BytesIO()
         strings = _SST_ITEM.findall(written.get("xl/sharedStrings.xml", b""))
         # The summary sheets, rewritten every time, keep a shared-string table
@@ -1525,7 +1525,7 @@ class _Writer:
             }
         )
         wb.close()
-        return ooxml.read_package(buffer.getvalue())
+        return ooxml.read_package(buffer.getvalue(), own=True)
 
 
 def _workbook(buffer: io.BytesIO, styles: dict[str, dict[str, Any]]) -> Workbook:

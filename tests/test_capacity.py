@@ -100,3 +100,27 @@ def test_the_limit_of_the_process_counts() -> None:
     assert 0 < limited < LIMIT / 1024 / 1024
     unlimited = available_mb()
     assert unlimited is None or unlimited > 0
+
+
+def test_a_package_reportgen_wrote_is_read_whatever_its_size() -> None:
+    """A workbook of 10,000 pledges has 10,000 sheets: reportgen reads its own back.
+
+    The limits of :func:`reportgen.ooxml.read_package` are for templates from
+    outside; 10,000 pledges once failed on them after 16 minutes of building.
+    """
+    import io
+    import zipfile
+
+    from reportgen import ooxml
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+        for i in range(ooxml.MAX_ENTRIES + 12):
+            zf.writestr(f"xl/worksheets/sheet{i + 1}.xml", b"<worksheet/>")
+    data = buffer.getvalue()
+    with pytest.raises(ooxml.PackageError):
+        ooxml.read_package(data)  # from outside: refused
+    assert len(ooxml.read_package(data, own=True)) == ooxml.MAX_ENTRIES + 12
+    assert (
+        len(ooxml.read_package(ooxml.normalize_package(data), own=True)) == ooxml.MAX_ENTRIES + 12
+    )
