@@ -219,3 +219,52 @@ def test_a_link_to_the_folder_and_the_folder_share_one_lock(tmp_path: Path) -> N
     finally:
         holder.kill()
         holder.wait()
+
+
+@pytest.mark.parametrize("command", ["diff", "intake-export"])
+def test_diff_and_intake_export_wait_for_the_folder_too(tmp_path: Path, command: str) -> None:
+    records = tmp_path / "records"
+    shutil.copytree(ROOT / "records", records)
+    out = tmp_path / "shared"
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time\n"
+            "from pathlib import Path\n"
+            "from reportgen.output import output_lock\n"
+            "with output_lock(Path(sys.argv[1])):\n"
+            "    print('held', flush=True)\n"
+            "    time.sleep(600)\n",
+            str(out),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    args = (
+        ["diff", "2021H2", "2022H1", "--records", str(records), "--out", str(out)]
+        if command == "diff"
+        else ["intake", "export", "2022H1", "--records", str(records), "--out", str(out)]
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        waiting = subprocess.Popen(
+            [REPORTGEN, *args],
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=_env(),
+        )
+        assert waiting.stderr is not None
+        line = waiting.stderr.readline()
+        assert WAITING in line, line
+        assert not out.exists()  # nothing written while the other run holds the folder
+        holder.kill()
+        holder.wait(timeout=30)
+        _stdout, stderr = waiting.communicate(timeout=120)
+        assert waiting.returncode == 0, stderr
+        assert (out / "manifest.json").is_file()
+    finally:
+        holder.kill()
+        holder.wait()
