@@ -561,6 +561,17 @@ def make_parents(directory: Path) -> list[Path]:
     return list(reversed(missing))
 
 
+def _lock_error(requested: Path, path: Path, exc: OSError) -> OutputError:
+    return OutputError(
+        tr(
+            f"{requested}: 잠금 파일 {attach(str(path), '을')} 열 수 없습니다 ({os_reason(exc)}). "
+            "그 자리에 쓸 수 있는지 확인하거나 다른 --out을 고르세요.",
+            f"{requested}: cannot open the lock file {path} ({os_reason(exc)}); check that "
+            "the folder is writable, or choose another --out.",
+        )
+    )
+
+
 def _lock_fd(path: Path, requested: Path, shared: bool, on_wait: Callable[[], None]) -> int:
     """An fd holding the lock on ``path``; waits (saying so once) while another run holds it."""
     operation = fcntl.LOCK_SH if shared else fcntl.LOCK_EX
@@ -569,17 +580,13 @@ def _lock_fd(path: Path, requested: Path, shared: bool, on_wait: Callable[[], No
         try:
             fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
         except FileNotFoundError:  # a finishing run removed the folder it had made
-            make_parents(path.parent)
+            try:
+                make_parents(path.parent)
+            except OSError as exc:
+                raise _lock_error(requested, path, exc) from None
             continue
         except OSError as exc:
-            raise OutputError(
-                tr(
-                    f"{requested}: 잠금 파일 {attach(str(path), '을')} 열 수 없습니다 ({os_reason(exc)}). "
-                    "그 자리에 쓸 수 있는지 확인하거나 다른 --out을 고르세요.",
-                    f"{requested}: cannot open the lock file {path} ({os_reason(exc)}); check that "
-                    "the folder is writable, or choose another --out.",
-                )
-            ) from None
+            raise _lock_error(requested, path, exc) from None
         try:
             try:
                 fcntl.flock(fd, operation | fcntl.LOCK_NB)
