@@ -459,16 +459,18 @@ def _run_build(
     "--start",
     default=None,
     help=tr(
-        "임기의 첫 반기입니다. 민선8기는 2022H2입니다.",
-        "The term's first half-year: 2022H2 for 민선8기.",
+        "임기의 첫 반기입니다. 민선8기는 2022H2입니다. 1월이나 7월이 아닌 달에 "
+        "시작하는 임기(재·보궐선거)는 그 달을 씁니다(예: 2021-04).",
+        "The term's first half-year: 2022H2 for 민선8기. A term that starts in another "
+        "month (a by-election) gives the month (e.g. 2021-04).",
     ),
 )
 @click.option(
     "--end",
     default=None,
     help=tr(
-        "임기의 마지막 반기입니다. [기본값: 4년 뒤, 예: 2026H1]",
-        "Last half-year. [default: four years on, 2026H1]",
+        "임기의 마지막 반기(또는 달, 예: 2022-06)입니다. [기본값: 4년 뒤, 예: 2026H1]",
+        "Last half-year (or month, e.g. 2022-06). [default: four years on, 2026H1]",
     ),
 )
 @click.option(
@@ -651,7 +653,10 @@ def _init_answers(city: str | None, kind: str | None, start: str | None) -> tupl
         tr("시, 군, 구(광역시 자치구) 중 하나", "시, 군 or 구 (광역시 자치구)"), ("시", "군", "구")
     )
     start = start or click.prompt(
-        tr("임기의 첫 반기(예: 2022H2)", "First half-year of the term (e.g. 2022H2)")
+        tr(
+            "임기의 첫 반기(예: 2022H2, 재·보궐선거는 첫 달 2021-04)",
+            "First half-year of the term (e.g. 2022H2; a by-election's first month, 2021-04)",
+        )
     )
     return city, kind, start
 

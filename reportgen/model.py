@@ -261,6 +261,20 @@ def _term_bound(value: Any) -> Any:
     return _period(value)
 
 
+def term_bound(text: str) -> tuple[Period, int | None, str]:
+    """A term's first or last half-year (``2022H2``) or month (``2021-04``), as typed.
+
+    Returns the half-year it falls in, its month when one is written, and the
+    text report.json keeps. A malformed value is a :class:`PeriodError`.
+    """
+    value = text.strip()
+    if _TERM_MONTH.fullmatch(value):
+        period, month = _bound(value)
+        return period, month, value
+    period = Period.half_year(value)
+    return period, None, str(period)
+
+
 TermBound = Annotated[
     Period | str,
     PlainValidator(_term_bound),

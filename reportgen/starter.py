@@ -29,9 +29,9 @@ from . import numbering
 from .errors import OutputError, PeriodError, ReportgenError, quote
 from .i18n import os_reason, tr
 from .josa import attach
-from .model import Pledge, ReportSettings
+from .model import Pledge, ReportSettings, term_bound
 from .output import make_parents
-from .periods import Period
+from .periods import Period, Term
 from .schema import write_schemas
 
 Kind = Literal["시", "군", "구"]
@@ -68,12 +68,20 @@ class NewCity:
     name: str
     numbering: str
     cutoff: Literal["previous-half", "report-half"]
+    # The bounds as report.json keeps them: the half-years, or the months of a
+    # term that starts or ends in another month ("2021-04", a by-election).
+    start_bound: str = ""
+    end_bound: str = ""
 
     def settings(self) -> dict[str, Any]:
         return {
             "$schema": "schema/report.schema.json",
             "city": self.city,
-            "term": {"name": self.name, "start": str(self.start), "end": str(self.end)},
+            "term": {
+                "name": self.name,
+                "start": self.start_bound or str(self.start),
+                "end": self.end_bound or str(self.end),
+            },
             "numbering": self.numbering,
             "funding_sources": SOURCES[self.kind],
             "cutoff": self.cutoff,
@@ -151,13 +159,19 @@ def new_city(
                 f"{quote(kind)} is not a kind of local government: use 시, 군 or 구",
             )
         )
-    start = Period.half_year(start_text)
-    end = Period.half_year(end_text) if end_text else regular_end(start)
-    if end < start:
+    start, first_month, start_bound = term_bound(start_text)
+    if end_text:
+        end, last_month, end_bound = term_bound(end_text)
+    else:
+        end, last_month = regular_end(start), None
+        end_bound = str(end)
+    # As report.json's term is checked: by half-year, then by month within it.
+    term = Term("", start, end, first_month, last_month)
+    if (end.ordinal, term.end_month) < (start.ordinal, term.start_month):
         raise PeriodError(
             tr(
-                f"임기가 끝나는 반기({end})가 시작하는 반기({start})보다 앞섭니다.",
-                f"the term ends ({end}) before it starts ({start})",
+                f"임기가 끝나는 때({end_bound})가 시작하는 때({start_bound})보다 앞섭니다.",
+                f"the term ends ({end_bound}) before it starts ({start_bound})",
             )
         )
     wrong = numbering.problem(number)
@@ -168,7 +182,9 @@ def new_city(
                 f"--numbering {quote(number)} is not a pledge number: {wrong}",
             )
         )
-    answers = NewCity(city, kind, start, end, name or term_name(start), number, cutoff)
+    answers = NewCity(
+        city, kind, start, end, name or term_name(start), number, cutoff, start_bound, end_bound
+    )
     # The same models validate and build use: what init writes must pass them.
     try:
         ReportSettings.model_validate(answers.settings())

@@ -38,6 +38,23 @@ def test_init_writes_a_city_that_validates_and_builds(tmp_path: Path) -> None:
     assert (out / "manifest.json").is_file()
 
 
+def test_a_by_election_term_starts_and_ends_in_its_months(tmp_path: Path) -> None:
+    """--start 2021-04 (a by-election) is kept as the month; the cover then says 2021.4."""
+    city = tmp_path / "보궐시"
+    args = ["--city", "보궐시", "--kind", "시", "--start", "2021-04", "--end", "2022-06"]
+    result = _init(city, *args)
+    assert result.exit_code == 0, result.output
+    settings = json.loads((city / "report.json").read_text(encoding="utf-8"))
+    assert settings["term"] == {"name": "민선7기", "start": "2021-04", "end": "2022-06"}
+    runner = CliRunner()
+    checked = runner.invoke(main, ["validate", "--records", str(city)])
+    assert checked.exit_code == 0, checked.output
+    from reportgen.load import load_records
+
+    term = load_records(city).settings.term.to_term()  # type: ignore[union-attr]
+    assert (term.start_month, term.end_month, term.span_label) == (4, 6, "2021.4. ~ 2022.6.")
+
+
 def test_init_asks_what_it_is_not_told(tmp_path: Path) -> None:
     city = tmp_path / "누리구"
     result = _init(city, input="누리구\n구\n2022H2\n")
@@ -63,6 +80,8 @@ def test_init_never_writes_into_an_existing_folder(tmp_path: Path) -> None:
     [
         (["--start", "2022"], "is a year"),
         (["--start", "2022H2", "--end", "2020H1"], "ends (2020H1) before it starts"),
+        (["--start", "2021-09", "--end", "2021-08"], "ends (2021-08) before it starts (2021-09)"),
+        (["--start", "2021-13"], "2021-13"),
         (["--start", "2022H2", "--numbering", "1/1"], "cannot hold '/'"),
     ],
 )
