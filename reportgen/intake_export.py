@@ -50,7 +50,7 @@ from .intake_common import (
 from .load import RecordSet
 from .model import MAX_ITEM_CHARS, ReportSettings
 from .periods import Period, ReportWindows
-from .rollforward import _parse
+from .rawjson import parse
 from .validate import check
 
 SPARE_ITEM_ROWS = 10  # empty rows under each list of items
@@ -1003,7 +1003,7 @@ def export_workbooks(
     term.require(when)
     by_department: dict[str, list[Statement]] = {}
     for pledge, path in records.origins:
-        raw = _parse(records.sources[path.name])
+        raw = parse(records.sources[path.name])
         typed, _raw, _new = opened(pledge, raw, path, when, settings)
         department = department_of(pledge_as_of(typed, when, term, settings.cutoff))
         by_department.setdefault(department, []).append(statement(typed, settings, when))

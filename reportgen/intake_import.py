@@ -88,7 +88,6 @@ from .load import RecordSet, type_record
 from .model import (
     MAX_ITEM_CHARS,
     Indicator,
-    PeriodReport,
     Pledge,
     ReportSettings,
     _amount,
@@ -96,8 +95,8 @@ from .model import (
     _percent,
 )
 from .periods import Period, ReportWindows
+from .rawjson import GROUP_KEYS, PLEDGE_KEYS, REPORT_KEYS, dumps, parse, put_key
 from .returns import DepartmentReturn, with_returns, write_with_logs
-from .rollforward import _insert_key, _parse, dumps
 from .text import BULLETS, blankless, clean_text
 from .validate import check, latest_period, validate_records
 from .workbook_guard import (
@@ -109,8 +108,6 @@ from .workbook_guard import (
 )
 
 MAX_WORKBOOK_BYTES = MAX_FILE_BYTES
-_REPORT_KEYS = [info.alias or name for name, info in PeriodReport.model_fields.items()]
-_PLEDGE_KEYS = [info.alias or name for name, info in Pledge.model_fields.items()]
 _SECTION_NAMES = {
     "status": "추진상황",
     "progress_rate": "추진율",
@@ -966,14 +963,6 @@ def _tree(rows: list[list[str]], old: Iterable[Any]) -> list[dict[str, Any]]:
     return top
 
 
-def _put(obj: dict[str, Any], key: str, value: Any, order: list[str]) -> dict[str, Any]:
-    if key in obj:
-        out = dict(obj)
-        out[key] = value
-        return out
-    return _insert_key(obj, key, value, order)
-
-
 def _number(text: str, old: Any = None) -> Any:
     """A figure for the JSON: the old numeral when it has the same value, else as typed."""
     value = Decimal(text)
@@ -1060,7 +1049,7 @@ def _groups(
         entries = _tree(rows, old_entries)
         if indexes:
             target = next((i for i in indexes if periods[i] == period), indexes[0])
-            group = _put(dict(groups[target]), "draft", True, ["period", "draft", "entries"])
+            group = put_key(dict(groups[target]), "draft", True, GROUP_KEYS)
             group["entries"] = entries
             groups[target] = group
             drop = [i for i in indexes if i != target]
@@ -1072,7 +1061,7 @@ def _groups(
         drop = list(indexes)
     for i in sorted(drop, reverse=True):
         del groups[i]
-    return _put(raw, name, groups, _PLEDGE_KEYS)
+    return put_key(raw, name, groups, PLEDGE_KEYS)
 
 
 def _apply(
@@ -1086,30 +1075,32 @@ def _apply(
     out = copy.deepcopy(raw)
     windows = ReportWindows(period, settings.term.to_term(), settings.cutoff)
     key = _report_key(out, period)
-    report = _put(dict(out["reports"][key]), "draft", True, _REPORT_KEYS)
+    report = put_key(dict(out["reports"][key]), "draft", True, REPORT_KEYS)
     for name, value in changes.items():
         if name == "status":
-            report = _put(report, "status", value, _REPORT_KEYS)
+            report = put_key(report, "status", value, REPORT_KEYS)
         elif name == "progress_rate":
-            report = _put(
-                report, "progress_rate", _number(value, report.get("progress_rate")), _REPORT_KEYS
+            report = put_key(
+                report, "progress_rate", _number(value, report.get("progress_rate")), REPORT_KEYS
             )
         elif name == "contacts":
             people = {
                 role: {"name": person[0], "phone": person[1]}
                 for role, person in (value or {}).items()
             }
-            report = _put(report, "contacts", people, _REPORT_KEYS)
+            report = put_key(report, "contacts", people, REPORT_KEYS)
         elif name == "participation":
-            report = _put(report, "participation", dict(value or {}), _REPORT_KEYS)
+            report = put_key(report, "participation", dict(value or {}), REPORT_KEYS)
         elif name == "problems":
             old = report.get("problems") or {}
             lists = {
                 n: _tree(value[n], old.get(n) or []) for n in PROBLEM_LISTS if value and value[n]
             }
-            report = _put(report, "problems", lists, _REPORT_KEYS)
+            report = put_key(report, "problems", lists, REPORT_KEYS)
         elif name == "budget":
-            report = _put(report, "budget", _budget_raw(value, report.get("budget")), _REPORT_KEYS)
+            report = put_key(
+                report, "budget", _budget_raw(value, report.get("budget")), REPORT_KEYS
+            )
         elif name == "indicators":
             indicators = list(out.get("indicators") or [])
             known = len(pledge.indicators)
@@ -1131,13 +1122,13 @@ def _apply(
                 else:
                     results[str(period)] = _number(result)
                     results = dict(sorted(results.items(), key=lambda kv: Period.parse(kv[0])))
-                indicators[i] = _put(
+                indicators[i] = put_key(
                     dict(indicators[i]),
                     "results",
                     results,
                     ["name", "unit", "target", "cumulative", "results"],
                 )
-            out = _put(out, "indicators", indicators, _PLEDGE_KEYS)
+            out = put_key(out, "indicators", indicators, PLEDGE_KEYS)
         elif name == "achieved":
             out = _groups(
                 out,
@@ -1454,7 +1445,7 @@ def import_workbooks(records_dir: Path, files: Sequence[Path], force: bool = Fal
                     )
                 continue
             seen[sheet.pledge_id] = (book.name, sheet.sections)
-            raw = _parse(records.sources[path.name])
+            raw = parse(records.sources[path.name])
             typed, opened_raw, just_opened = opened(pledge, raw, path, period, settings)
             now = statement(typed, settings, period)
             changed = [

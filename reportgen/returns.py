@@ -30,7 +30,8 @@ from .i18n import os_reason, tr
 from .load import json_syntax
 from .model import Record
 from .periods import Period
-from .rollforward import dumps, remove_leftovers, write_all
+from .rawjson import dumps
+from .rollforward import remove_leftovers, write_all
 
 LOG_FOLDER = "intake"
 LOG_FORMAT = "reportgen-returns/1"

@@ -24,7 +24,6 @@ import json
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -32,10 +31,11 @@ from .asof import department_of, pledge_as_of
 from .errors import ReportgenError
 from .i18n import tr
 from .load import RecordSet
-from .model import PeriodReport, Pledge
+from .model import Pledge
 from .periods import Period
+from .rawjson import GROUP_KEYS, PLEDGE_KEYS, REPORT_KEYS, dumps, insert_key, parse, put_key
 from .returns import DepartmentReturn, load_returns
-from .rollforward import _insert_key, dumps, write_all
+from .rollforward import write_all
 from .validate import check
 
 NOT_RETURNED = "미회신"
@@ -56,10 +56,6 @@ SECTION_LABELS = {
     "problems": "문제점",
     "budget": "사업비",
 }
-
-_REPORT_KEYS = [info.alias or name for name, info in PeriodReport.model_fields.items()]
-_PLEDGE_KEYS = [info.alias or name for name, info in Pledge.model_fields.items()]
-_GROUP_KEYS = ["period", "draft", "entries"]
 
 
 class ConfirmError(ReportgenError):
@@ -349,10 +345,6 @@ def select(
     return chosen
 
 
-def _parse(data: bytes) -> Any:
-    return json.loads(data.decode("utf-8-sig"), parse_float=Decimal)
-
-
 def _mark_target(raw: dict[str, Any], mark: str) -> tuple[str, int | str] | None:
     """Where a mark lives in the raw JSON: ("reports", "2026H2"), ("achievements", 3)."""
     if mark.startswith("reports."):
@@ -381,14 +373,13 @@ def _set_draft(raw: dict[str, Any], mark: str, draft: bool) -> bool:
     name, key = target
     if name == "reports":
         container: Any = raw["reports"]
-        order = _REPORT_KEYS
+        order = REPORT_KEYS
     else:
         container = raw[name]
-        order = _GROUP_KEYS
+        order = GROUP_KEYS
     obj = dict(container[key])
     if draft:
-        obj = _insert_key(obj, "draft", True, order) if "draft" not in obj else obj
-        obj["draft"] = True
+        obj = put_key(obj, "draft", True, order)
     else:
         obj.pop("draft", None)
     container[key] = obj
@@ -403,12 +394,11 @@ def confirmed_raw(
     removed = [m for m in marks if _set_draft(out, m, False)]
     reports = out.get("reports")
     if reports is None:
-        out = _insert_key(out, "reports", {}, _PLEDGE_KEYS)
+        out = insert_key(out, "reports", {}, PLEDGE_KEYS)
         reports = out["reports"]
     own = dict(reports.get(str(period)) or {})
     record = {"at": at, "by": by, "removed": removed}
-    own = _insert_key(own, "confirmed", record, _REPORT_KEYS) if "confirmed" not in own else own
-    own["confirmed"] = record
+    own = put_key(own, "confirmed", record, REPORT_KEYS)
     reports[str(period)] = own
     return out
 
@@ -448,7 +438,7 @@ def write_confirmation(chosen: Selection, by: str, at: str | None = None) -> lis
     files = []
     for _pledge, path, marks in chosen.pledges:
         old = chosen.records.sources[path.name]
-        new_raw = confirmed_raw(_parse(old), chosen.period, marks, by, when)
+        new_raw = confirmed_raw(parse(old), chosen.period, marks, by, when)
         Pledge.model_validate(new_raw)  # what is written must load
         files.append((path, old, (dumps(new_raw) + "\n").encode("utf-8")))
     write_all(files)
@@ -460,7 +450,7 @@ def write_undo(chosen: Selection) -> list[Path]:
     files = []
     for _pledge, path, _marks in chosen.pledges:
         old = chosen.records.sources[path.name]
-        new_raw = undone_raw(_parse(old), chosen.period)
+        new_raw = undone_raw(parse(old), chosen.period)
         Pledge.model_validate(new_raw)
         files.append((path, old, (dumps(new_raw) + "\n").encode("utf-8")))
     write_all(files)

@@ -56,14 +56,12 @@ from __future__ import annotations
 import contextlib
 import copy
 import fcntl
-import json
 import os
 import re
 import stat
 import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -73,12 +71,9 @@ from .i18n import os_reason, tr
 from .josa import attach
 from .model import Pledge
 from .periods import Period, ReportWindows, Term
+from .rawjson import PLEDGE_KEYS, dumps, insert_key, parse
 from .text import clean_text, clean_tree
 from .validate import check, latest_period
-
-# Top-level keys of a pledge file in the order the model (and the schema) lists them.
-_PLEDGE_KEYS = [info.alias or name for name, info in Pledge.model_fields.items()]
-
 
 # ---------------------------------------------------------------------------
 # The result
@@ -288,65 +283,6 @@ def _noop(_where: str, _message: str) -> None:
     pass
 
 
-def _parse(data: bytes) -> Any:
-    # The same decoding as load.read_json (a byte-order mark is accepted, not written back).
-    return json.loads(data.decode("utf-8-sig"), object_pairs_hook=dict, parse_float=Decimal)
-
-
-def _number(value: int | float | Decimal) -> str:
-    if isinstance(value, Decimal):
-        if not value.is_finite():
-            raise ValueError(f"{value} is not a JSON number")
-        return str(value)  # the numeral as written: 12.50 stays 12.50, 1E+3 is JSON too
-    if isinstance(value, float):
-        if value != value or value in (float("inf"), float("-inf")):
-            raise ValueError(f"{value} is not a JSON number")
-        return float.__repr__(value)
-    return int.__repr__(value)
-
-
-def dumps(value: Any, indent: str = "") -> str:
-    """JSON text as ``json.dumps(value, ensure_ascii=False, indent=2)`` writes it, Decimals as numbers."""
-    if value is None:
-        return "null"
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    if isinstance(value, (int, float, Decimal)):
-        return _number(value)
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
-    inner = indent + "  "
-    if isinstance(value, dict):
-        if not value:
-            return "{}"
-        items = [f"{inner}{dumps(str(k))}: {dumps(v, inner)}" for k, v in value.items()]
-        return "{\n" + ",\n".join(items) + "\n" + indent + "}"
-    if isinstance(value, (list, tuple)):
-        if not value:
-            return "[]"
-        items = [inner + dumps(v, inner) for v in value]
-        return "[\n" + ",\n".join(items) + "\n" + indent + "]"
-    raise TypeError(f"cannot write {type(value).__name__} as JSON")
-
-
-def _insert_key(obj: dict[str, Any], key: str, value: Any, order: list[str]) -> dict[str, Any]:
-    """A copy of ``obj`` with ``key`` added before the first key that ``order`` puts after it."""
-    rank = {k: i for i, k in enumerate(order)}
-    mine = rank.get(key, len(order))
-    out: dict[str, Any] = {}
-    placed = False
-    for k, v in obj.items():
-        if not placed and rank.get(k, -1) > mine:
-            out[key] = value
-            placed = True
-        out[k] = v
-    if not placed:
-        out[key] = value
-    return out
-
-
 def _period_key(key: str) -> Period:
     return Period.parse(clean_text(key, "", _noop))
 
@@ -426,7 +362,7 @@ def _roll_pledge(
     if "reports" in new_raw:
         new_raw["reports"] = new_reports
     else:
-        new_raw = _insert_key(new_raw, "reports", new_reports, _PLEDGE_KEYS)
+        new_raw = insert_key(new_raw, "reports", new_reports, PLEDGE_KEYS)
 
     # The achievements the report shows for its own row (P-1, or P itself "6월말 기준"), offered from the plan for it.
     existing = [g for g in pledge.achievements if g.period.ordinal == achieved.ordinal]
@@ -456,7 +392,7 @@ def _roll_pledge(
         if "achievements" in new_raw:
             new_raw["achievements"] = groups
         else:
-            new_raw = _insert_key(new_raw, "achievements", groups, _PLEDGE_KEYS)
+            new_raw = insert_key(new_raw, "achievements", groups, PLEDGE_KEYS)
         action.achievements_drafted = len(entries)
         action.todo.append(
             tr(
@@ -694,7 +630,7 @@ def roll_forward(records_dir: Path, period: Period) -> RollForwardResult:
     files: list[tuple[Path, bytes, bytes]] = []
     for pledge, path in records.origins:
         old = records.sources[path.name]
-        raw = _parse(old)
+        raw = parse(old)
         action, new_raw = _roll_pledge(pledge, raw, path, period, term, records.settings.cutoff)
         actions.append(action)
         if new_raw is not None:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime
-import json
 import os
 import tempfile
 from dataclasses import dataclass, field
@@ -33,7 +32,8 @@ from .load import load_records
 from .model import Pledge, ReportSettings
 from .periods import Period
 from .pledgelist import ListedPledge, ListProblem, PledgeList, PledgeListInvalid, outside_term
-from .rollforward import dumps, write_all
+from .rawjson import dumps, parse
+from .rollforward import write_all
 from .starter import NewCity, write_city
 
 #: The template's headings, in the order a 실천계획서 usually prints them.
@@ -288,7 +288,7 @@ def import_list(records_dir: Path, listed: PledgeList) -> ListImport:
         raise RecordsInvalid(records.problems)
     settings_path = records_dir / "report.json"
     old_settings_bytes = records.sources["report.json"]
-    settings = _parse(old_settings_bytes)
+    settings = parse(old_settings_bytes)
     known = {p.id: p for p in records.pledges}
     result = ListImport()
     fresh = []
@@ -328,12 +328,6 @@ def import_list(records_dir: Path, listed: PledgeList) -> ListImport:
     write_all(writes)
     result.added = sorted(files)
     return result
-
-
-def _parse(data: bytes) -> dict[str, Any]:
-    value = json.loads(data.decode("utf-8-sig"), parse_float=Decimal)
-    assert isinstance(value, dict)
-    return value
 
 
 def write_template(path: Path) -> Path:

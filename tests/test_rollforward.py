@@ -19,7 +19,8 @@ from reportgen.cli import main
 from reportgen.errors import OutputError, PeriodError, RecordsInvalid, ReportgenError
 from reportgen.load import load_records
 from reportgen.periods import Period
-from reportgen.rollforward import dumps, roll_forward, without_printed_totals
+from reportgen.rawjson import dumps
+from reportgen.rollforward import roll_forward, without_printed_totals
 
 from .conftest import RECORDS, TERM7
 
