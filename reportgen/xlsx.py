@@ -661,6 +661,7 @@ PLEDGE_TITLE_ROWS = 2  # rows repeated on every printed page
 MT_NAME, MT_LABEL, MT_TOTAL = 0, 1, 2  # 공약사업명, 구분, the row's 계 (one per measure)
 SUBTOTAL_LABEL = "소계"
 MAX_SUM_RANGES = 200  # more ranges than this in one SUM: add the column by label instead
+PLEDGE_BATCH = 64  # pledge sheets per XlsxWriter workbook (memory: their cells at once)
 
 # 분야·부서별, 성과지표, 공약 조정: one header row.
 LIST_FIRST_ROW = HEAD_ROW + 1
@@ -791,10 +792,10 @@ class _Writer:
         # Each pledge's 집행률 cell on the 총괄 sheet ("" for 합계), which 재원별 refers to.
         self.rate_cells: dict[str, tuple[str, Decimal | None]] = {}
         self.styles = styles
-        self.wb = _workbook(self.buffer, styles)
-        self.f = _Formats(self.wb, styles)
-        self.f.pin(self.wb.add_worksheet(STYLE_SHEET))
-        self.written: list[str] = []  # sheets written here, in order (after the scratch one)
+        self.written: list[
+            str
+        ] = []  # sheets of the open workbook, in order (after the scratch one)
+        self._open()
         self.title_rows: dict[str, int] = {}  # per sheet: rows repeated on each printed page
         self.n = len(report.column_labels)
         self.unit = next((p.plan_table.unit for p in report.pledges), "(단위 : 백만원)")
@@ -803,6 +804,26 @@ class _Writer:
         )
 
     # -- helpers -------------------------------------------------------------
+
+    def _open(self) -> None:
+        """A fresh XlsxWriter workbook to write sheets in, its formats numbered in fixed order."""
+        self.buffer = io.BytesIO()
+        self.wb = _workbook(self.buffer, self.styles)
+        self.f = _Formats(self.wb, self.styles)
+        self.f.pin(self.wb.add_worksheet(STYLE_SHEET))
+        self.written = []
+
+    def _close(self) -> tuple[dict[str, bytes], list[bytes], bytes]:
+        """The sheets written since :meth:`_open` (name -> part), the string table, styles.xml."""
+        self.wb.close()
+        written = ooxml.read_package(self.buffer.getvalue(), own=True)
+        self.buffer = io.BytesIO()
+        strings = _SST_ITEM.findall(written.get("xl/sharedStrings.xml", b""))
+        # Sheet i written here is part i + 2: the scratch sheet of styles is first.
+        sheets = {
+            name: written[f"xl/worksheets/sheet{i + 2}.xml"] for i, name in enumerate(self.written)
+        }
+        return sheets, strings, written["xl/styles.xml"]
 
     def _sheet(self, name: str) -> Worksheet:
         self.written.append(name)
@@ -1430,27 +1451,22 @@ class _Writer:
         """The workbook, and the key of each pledge sheet's part (see :func:`build_workbook`)."""
         report = self.report
         tally_name = tally_sheet_name(report)
+        with_tallies = bool(report.group_table or report.department_table)
+        with_indicators = any(v.indicators for v in report.pledges)
+        with_adjustments = any(v.adjustments for v in report.pledges)
         order = [SUMMARY_SHEET]
-        summary = self._sheet(SUMMARY_SHEET)
-        tallies = None
-        if report.group_table or report.department_table:
-            tallies = self._sheet(tally_name)
-            order.append(tally_name)
-        sources = self._sheet(SOURCES_SHEET)
-        order.append(SOURCES_SHEET)
-        indicators = None
-        if any(v.indicators for v in report.pledges):
-            indicators = self._sheet(INDICATORS_SHEET)
-            order.append(INDICATORS_SHEET)
-        adjustments = None
-        if any(v.adjustments for v in report.pledges):
-            adjustments = self._sheet(ADJUSTMENTS_SHEET)
-            order.append(ADJUSTMENTS_SHEET)
+        order += [tally_name] if with_tallies else []
+        order += [SOURCES_SHEET]
+        order += [INDICATORS_SHEET] if with_indicators else []
+        order += [ADJUSTMENTS_SHEET] if with_adjustments else []
         budgeted = [v for v in report.pledges if not v.non_budget]
         names = sheet_names([v.id for v in budgeted], (*RESERVED_SHEETS, tally_name))
         placed: dict[str, _PledgeSheet] = {}
-        reused: dict[str, bytes] = {}  # sheet name -> its part from the previous build
+        parts: dict[str, bytes] = {}  # sheet name -> its part, written or reused
         sheet_keys: dict[str, str] = {}  # sheet name -> what it is made from
+        # Pledge sheets are written PLEDGE_BATCH at a time, each batch in a
+        # workbook of its own that is closed and dropped before the next: a
+        # sheet's part stands alone, and 3,000 pledges' cells never live at once.
         for view, name in zip(budgeted, names, strict=True):
             order.append(name)
             key = keys.get(view.id)
@@ -1460,10 +1476,20 @@ class _Writer:
                 if found is not None:
                     plan, secured = _placement(view)
                     placed[view.id] = _PledgeSheet(name, _quote_sheet(name), plan, secured)
-                    reused[name] = found
+                    parts[name] = found
                     self.title_rows[name] = PLEDGE_TITLE_ROWS
                     continue
             placed[view.id] = self.pledge_sheet(view, name)
+            if len(self.written) >= PLEDGE_BATCH:
+                self._flush_pledge_sheets(parts)
+        if self.written:
+            self._flush_pledge_sheets(parts)
+
+        summary = self._sheet(SUMMARY_SHEET)
+        tallies = self._sheet(tally_name) if with_tallies else None
+        sources = self._sheet(SOURCES_SHEET)
+        indicators = self._sheet(INDICATORS_SHEET) if with_indicators else None
+        adjustments = self._sheet(ADJUSTMENTS_SHEET) if with_adjustments else None
         self.summary(summary, placed)
         if tallies is not None:
             self.tallies(tallies)
@@ -1473,23 +1499,12 @@ class _Writer:
         if adjustments is not None:
             self.adjustments(adjustments)
         summary.activate()
-        self.wb.close()
-        written = ooxml.read_package(self.buffer.getvalue(), own=True)
-        self.buffer = io.BytesIO()
-        strings = _SST_ITEM.findall(written.get("xl/sharedStrings.xml", b""))
+        sheets, strings, styles = self._close()
         # The summary sheets, rewritten every time, keep a shared-string table
         # of their own (Excel expects one); a pledge sheet's text goes inline.
         shared = _SharedStrings(strings)
-        pledge_sheets = set(names)
-        parts: dict[str, bytes] = {}
-        # Sheet i written here is part i + 2: the scratch sheet of styles is first.
-        for i, name in enumerate(self.written):
-            data = written[f"xl/worksheets/sheet{i + 2}.xml"]
-            if name in pledge_sheets:
-                parts[name] = _inline_strings(data, strings)
-            else:
-                parts[name] = shared.renumber(data)
-        parts.update(reused)
+        for name, data in sheets.items():
+            parts[name] = shared.renumber(data)
         package = self._skeleton(order)
         package["xl/sharedStrings.xml"] = shared.part()
         part_keys: dict[str, str] = {}
@@ -1499,8 +1514,15 @@ class _Writer:
             package[part] = parts[name]
             if name in sheet_keys:
                 part_keys[part] = sheet_keys[name]
-        package["xl/styles.xml"] = written["xl/styles.xml"]
+        package["xl/styles.xml"] = styles
         return ooxml.write_package(package.items()), part_keys
+
+    def _flush_pledge_sheets(self, parts: dict[str, bytes]) -> None:
+        """Close the batch of pledge sheets: their parts, text inline, into ``parts``."""
+        sheets, strings, _styles = self._close()
+        for name, data in sheets.items():
+            parts[name] = _inline_strings(data, strings)
+        self._open()
 
     def _skeleton(self, order: Sequence[str]) -> dict[str, bytes]:
         """The workbook's parts around its sheets: sheet list, print titles, properties.

@@ -937,3 +937,45 @@ def test_openxml_audit_finds_nothing(tmp_path, data):
     result = openxml_findings(tmp_path, data)
     assert result["valid"], result
     assert result["error_count"] == 0 and result["warning_count"] == 0, result
+
+
+# ---------------------------------------------------------------------------
+# The workbook by part (issue 26)
+
+
+def test_pledge_sheets_in_batches_give_the_same_workbook(tmp_path, monkeypatch):
+    """Pledge sheets are written a batch at a time: the batch size never shows in the bytes."""
+    from .synthetic import write_synthetic_records
+
+    write_synthetic_records(tmp_path / "records", 9)
+    report = _report(tmp_path / "records")
+    whole = render_workbook(report, TEMPLATE)
+    monkeypatch.setattr(xlsx, "PLEDGE_BATCH", 2)
+    assert render_workbook(report, TEMPLATE) == whole
+    parts = read_package(whole)
+    # Every pledge sheet holds its text inline; the summary sheets share one table.
+    sheets = sorted(n for n in parts if n.startswith("xl/worksheets/sheet"))
+    inline = [n for n in sheets if b't="inlineStr"' in parts[n]]
+    assert len(inline) == 9 and not any(b' t="s"' in parts[n] for n in inline)
+    assert b"<si>" in parts["xl/sharedStrings.xml"]
+
+
+def test_a_reused_sheet_part_is_taken_as_it_is(tmp_path):
+    """build_workbook asks for each pledge sheet by key and puts a found part in unchanged."""
+    from .synthetic import write_synthetic_records
+
+    write_synthetic_records(tmp_path / "records", 5)
+    report = _report(tmp_path / "records")
+    keys = {view.id: f"key-{view.id}" for view in report.pledges}
+    first, part_keys = xlsx.build_workbook(report, TEMPLATE, keys)
+    parts = read_package(first)
+    by_key = {key: parts[part] for part, key in part_keys.items()}
+    asked: list[str] = []
+
+    def reuse(key: str) -> bytes | None:
+        asked.append(key)
+        return by_key[key]
+
+    again, again_keys = xlsx.build_workbook(report, TEMPLATE, keys, reuse)
+    assert again == first and again_keys == part_keys
+    assert sorted(asked) == sorted(part_keys.values())
