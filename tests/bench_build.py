@@ -52,8 +52,12 @@ elapsed = time.perf_counter() - t
 me = resource.getrusage(resource.RUSAGE_SELF)
 kids = resource.getrusage(resource.RUSAGE_CHILDREN)
 cpu = me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+# VmHWM: this process's own peak; ru_maxrss would also count the benchmark's
+# process it was forked from before exec (Linux keeps it across exec).
+hwm = [l for l in Path("/proc/self/status").read_text().splitlines() if l.startswith("VmHWM:")]
+own = int(hwm[0].split()[1]) if hwm else me.ru_maxrss
 print(json.dumps({"seconds": elapsed, "skipped": result is None, "cpu": cpu,
-                  "peak_mb": max(me.ru_maxrss, kids.ru_maxrss) / 1024}))
+                  "peak_mb": max(own, kids.ru_maxrss) / 1024}))
 """
 
 
