@@ -262,7 +262,7 @@ class CompiledTemplate:
 
     def package_with(
         self,
-        content: str | Sequence[str | bytes],
+        content: str | Sequence[str | bytes] | ooxml.Pieces,
         context: dict[str, Any],
         mark: str = "",
         properties: DocumentProperties | None = None,
@@ -272,14 +272,14 @@ class CompiledTemplate:
         Pieces are deflated one after the other, never joined: a booklet's
         body of 300 pledges is some 30 MB of XML that need not exist twice.
         """
-        parts: dict[str, bytes | Sequence[bytes]] = dict(self.package)
-        pieces = [content] if isinstance(content, str) else content
-        body = [
-            self.head.encode("utf-8"),
-            *(p.encode("utf-8") if isinstance(p, str) else p for p in pieces),
-            self.tail.encode("utf-8"),
-        ]
-        parts[DOCUMENT_PART] = body[0] + body[1] + body[2] if len(body) == 3 else body
+        parts: dict[str, bytes | Sequence[bytes] | ooxml.Pieces] = dict(self.package)
+        head, tail = self.head.encode("utf-8"), self.tail.encode("utf-8")
+        if isinstance(content, ooxml.Pieces):
+            parts[DOCUMENT_PART] = ooxml.Pieces([head, *content.items, tail])
+        else:
+            pieces = [content] if isinstance(content, str) else content
+            body = [head, *(p.encode("utf-8") if isinstance(p, str) else p for p in pieces), tail]
+            parts[DOCUMENT_PART] = body[0] + body[1] + body[2] if len(body) == 3 else body
         if properties is not None and CORE_PART in parts:
             parts[CORE_PART] = properties.apply(self.package[CORE_PART])
         for name, template in self.parts.items():
@@ -547,12 +547,13 @@ class DocxWriter:
     def booklet_document(
         self,
         report: ReportView,
-        contents: Sequence[str | bytes],
+        contents: Sequence[str | bytes] | ooxml.Pieces,
         pages: Mapping[str, int] | None = None,
     ) -> bytes:
         """Cover, 총괄표, 목차, then every pledge's pages (each starts a new page).
 
-        ``contents``: each pledge's body content, as text or UTF-8.
+        ``contents``: each pledge's body content, as text or UTF-8, or as
+        :class:`~reportgen.ooxml.Pieces` kept deflated until written.
         ``pages``: each pledge's first page by its bookmark, stored as the 목차's
         field results (LibreOffice's when a PDF was made, else the estimate of
         :mod:`reportgen.pagination`).
@@ -562,7 +563,12 @@ class DocxWriter:
         context = {"report": report, "pages": dict(pages or estimate(report))}
         front = self.booklet.render_content(context)
         properties = DocumentProperties(report.document_title, report.city)
-        return self.booklet.package_with([front, *contents], context, report.draft_mark, properties)
+        body: Sequence[str | bytes] | ooxml.Pieces
+        if isinstance(contents, ooxml.Pieces):
+            body = ooxml.Pieces([front.encode("utf-8"), *contents.items])
+        else:
+            body = [front, *contents]
+        return self.booklet.package_with(body, context, report.draft_mark, properties)
 
 
 _PAGEREF = re.compile(r"^\s*PAGEREF\s+(\S+)")
