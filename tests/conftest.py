@@ -47,6 +47,24 @@ GUN_SETTINGS: dict[str, Any] = {
 }
 
 
+def run(*args: Any, input: str | None = None) -> Result:
+    """``reportgen ARGS…`` in-process (paths as strings), a traceback raised rather than caught."""
+    return CliRunner().invoke(main, [str(a) for a in args], input=input, catch_exceptions=False)
+
+
+def init_city(tmp_path: Path, pledge_list: str, name: str = "list.csv") -> Path:
+    """가람군 (a 군 from 2026H2) started with ``reportgen init --pledges`` from a CSV list.
+
+    The list is written to ``tmp_path / name``; returns the records folder ``tmp_path / "records"``.
+    """
+    (tmp_path / name).write_text(pledge_list, encoding="utf-8")
+    records = tmp_path / "records"
+    common = ["--city", "가람군", "--kind", "군", "--start", "2026H2"]
+    result = run("init", records, "--pledges", tmp_path / name, *common)
+    assert result.exit_code == 0, result.output
+    return records
+
+
 def openxml_audit() -> str:
     """The openxml-audit program (a test dependency): beside this Python, else on PATH.
 

@@ -6,10 +6,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from click.testing import CliRunner
-
-from reportgen.cli import main
 from reportgen.plancheck import same_text
+
+from .conftest import init_city, run
 
 PUBLISHED = """공약번호,분야,공약명,소관부서
 1-1,경제,청년 일자리 1000개 창출,일자리정책과
@@ -20,10 +19,6 @@ PUBLISHED = """공약번호,분야,공약명,소관부서
 2-1,복지,공공 산후조리원,보건소
 2-2,복지,돌봄 센터,복지정책과
 """
-
-
-def run(*args: Any) -> Any:
-    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
 
 
 def edit(path: Path, change: Any) -> None:
@@ -37,12 +32,7 @@ def adjustment(kind: str, reason: str, **more: str) -> dict[str, str]:
 
 
 def city(tmp_path: Path) -> tuple[Path, Path]:
-    listed = tmp_path / "실천계획서.csv"
-    listed.write_text(PUBLISHED, encoding="utf-8")
-    records = tmp_path / "records"
-    common = ["--city", "가람군", "--kind", "군", "--start", "2026H2"]
-    assert run("init", records, "--pledges", listed, *common).exit_code == 0
-    return records, listed
+    return init_city(tmp_path, PUBLISHED, "실천계획서.csv"), tmp_path / "실천계획서.csv"
 
 
 def test_same_text_ignores_spacing_and_digit_grouping() -> None:

@@ -15,12 +15,9 @@ from typing import Any
 
 import openpyxl
 import pytest
-from click.testing import CliRunner
 from openpyxl.worksheet.worksheet import Worksheet
 
-from reportgen.cli import main
-
-from .conftest import audit
+from .conftest import audit, run
 from .test_intake import _libreoffice_edit
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
@@ -68,11 +65,6 @@ def pledge_list(path: Path) -> list[list[Any]]:
         sheet.merge_cells(start_row=3 + f * 10, start_column=3, end_row=12 + f * 10, end_column=3)
     book.save(path)
     return rows
-
-
-def run(*args: Any) -> Any:
-    result = CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
-    return result
 
 
 def row_of(ws: Worksheet, tag: str) -> int:

@@ -13,12 +13,10 @@ from typing import Any
 
 import openpyxl
 import pytest
-from click.testing import CliRunner
 
-from reportgen.cli import main
 from reportgen.view import DRAFT_MARK, PREVIEW_MARK
 
-from .conftest import audit
+from .conftest import audit, init_city, run
 from .test_hwpx_rhwp import LIBRARIES, _system_library
 from .test_site import axe, browser, page, serious, shipped_view, write_site  # noqa: F401
 
@@ -31,10 +29,6 @@ LIST = """공약번호,분야,공약명,소관부서,군비 2027
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 
 
-def run(*args: Any) -> Any:
-    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
-
-
 def publish(*args: Any) -> Any:
     return run("publish", *args, "--templates", TEMPLATES)
 
@@ -42,11 +36,7 @@ def publish(*args: Any) -> Any:
 @pytest.fixture
 def city(tmp_path: Path) -> Path:
     """Two pledges whose first report's planned money is a draft."""
-    (tmp_path / "list.csv").write_text(LIST, encoding="utf-8")
-    records = tmp_path / "records"
-    common = ["--city", "가람군", "--kind", "군", "--start", "2026H2"]
-    assert run("init", records, "--pledges", tmp_path / "list.csv", *common).exit_code == 0
-    return records
+    return init_city(tmp_path, LIST)
 
 
 def docx_text(data: bytes) -> str:

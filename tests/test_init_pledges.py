@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
-from click.testing import CliRunner
 
-from reportgen.cli import main
 from reportgen.pledgelist import read_pledge_list
+
+from .conftest import run
 
 CITY = ["--city", "가람군", "--kind", "군", "--start", "2026H2"]
 
@@ -23,10 +23,6 @@ def xlsx(path: Path, rows: list[list[Any]]) -> Path:
         sheet.append(row)
     book.save(path)
     return path
-
-
-def run(*args: str) -> Any:
-    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
 
 
 def load(path: Path) -> dict[str, Any]:

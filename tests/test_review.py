@@ -7,9 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
 
-from reportgen.cli import main
+from .conftest import init_city, run
 
 LIST = """공약번호,분야,공약명,소관부서,군비 2027
 1-1,경제,청년 창업,일자리정책과,100
@@ -19,17 +18,10 @@ LIST = """공약번호,분야,공약명,소관부서,군비 2027
 """
 
 
-def run(*args: Any, input: str | None = None) -> Any:
-    return CliRunner().invoke(main, [str(a) for a in args], input=input, catch_exceptions=False)
-
-
 @pytest.fixture
 def city(tmp_path: Path) -> Path:
     """A 군 started from its list, its workbooks exported, 경제과's returned unchanged."""
-    (tmp_path / "list.csv").write_text(LIST, encoding="utf-8")
-    records = tmp_path / "records"
-    common = ["--city", "가람군", "--kind", "군", "--start", "2026H2"]
-    assert run("init", records, "--pledges", tmp_path / "list.csv", *common).exit_code == 0
+    records = init_city(tmp_path, LIST)
     books = tmp_path / "books"
     exported = run("intake", "export", "2026H2", "--records", records, "--out", books)
     assert exported.exit_code == 0, exported.output
