@@ -130,13 +130,19 @@ class DepartmentStatus:
     """부서별 현황: one department's state for the period."""
 
     department: str
-    state: str  # 미회신, 검토 대기, 확정
     pledges: list[str]
     drafts: dict[str, list[str]]  # pledge -> draft marks still feeding the report
     untouched: dict[str, list[str]]  # pledge -> sections still the copies the export offered
     problems: list[str]  # validation warnings on its pledges
     returned: DepartmentReturn | None = None
     unreported: list[str] = field(default_factory=list)  # pledges without reports.<P> yet
+
+    @property
+    def state(self) -> str:
+        """확정 when every pledge has its report and no draft; else 검토 대기 once returned, or 미회신."""
+        if not self.unreported and all(not self.drafts[p] for p in self.pledges):
+            return CONFIRMED
+        return AWAITING if self.returned is not None else NOT_RETURNED
 
     def line(self) -> str:
         parts = [
@@ -261,7 +267,7 @@ def period_status(records_dir: Path, period: Period) -> PeriodStatus:
         name = department_of(asof)
         dept = departments.get(name)
         if dept is None:
-            dept = departments[name] = DepartmentStatus(name, NOT_RETURNED, [], {}, {}, [])
+            dept = departments[name] = DepartmentStatus(name, [], {}, {}, [])
             dept.returned = returns.get(name)
         dept.pledges.append(pledge.id)
         dept.drafts[pledge.id] = draft_marks(pledge, period, records)
@@ -274,11 +280,6 @@ def period_status(records_dir: Path, period: Period) -> PeriodStatus:
             sections = dept.returned.untouched[pledge.id]
             if sections and dept.drafts[pledge.id]:
                 dept.untouched[pledge.id] = list(sections)
-    for dept in departments.values():
-        if not dept.unreported and all(not dept.drafts[p] for p in dept.pledges):
-            dept.state = CONFIRMED
-        elif dept.returned is not None:
-            dept.state = AWAITING
     return PeriodStatus(period, sorted(departments.values(), key=lambda d: d.department))
 
 
