@@ -57,6 +57,25 @@ def _run(command: str, records: Path, out: Path, *extra: str) -> subprocess.Comp
     return subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
 
 
+def _hold(folder: Path) -> subprocess.Popen[str]:
+    """Another process that takes ``folder``'s output lock, prints 'held' and keeps it until killed."""
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time\n"
+            "from pathlib import Path\n"
+            "from reportgen.output import output_lock\n"
+            "with output_lock(Path(sys.argv[1])):\n"
+            "    print('held', flush=True)\n"
+            "    time.sleep(600)\n",
+            str(folder),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+
+
 # LibreOffice's PDFs are not byte-reproducible, and publish makes them when it
 # can: the runs here compare byte for byte, so they make none.
 _OPTIONS = {"build": ["-j", "1"], "publish": ["--no-pdf"]}
@@ -123,21 +142,7 @@ def test_a_build_waits_while_another_run_holds_the_folder(tmp_path: Path) -> Non
     assert _run("build", records, out).returncode == 0
     before = _tree(out)
     (records / "1-4-3.json").unlink()  # the next build makes other files
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import sys, time\n"
-            "from pathlib import Path\n"
-            "from reportgen.output import output_lock\n"
-            "with output_lock(Path(sys.argv[1])):\n"
-            "    print('held', flush=True)\n"
-            "    time.sleep(600)\n",
-            str(out),
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
+    holder = _hold(out)
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
         waiting = _start("build", records, out)
@@ -184,21 +189,7 @@ def test_a_link_to_the_folder_and_the_folder_share_one_lock(tmp_path: Path) -> N
     real.mkdir(parents=True)
     alias = tmp_path / "mine"
     alias.symlink_to(real, target_is_directory=True)
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import sys, time\n"
-            "from pathlib import Path\n"
-            "from reportgen.output import output_lock\n"
-            "with output_lock(Path(sys.argv[1])):\n"
-            "    print('held', flush=True)\n"
-            "    time.sleep(600)\n",
-            str(alias),
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
+    holder = _hold(alias)
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
         assert lock_path(real).exists()
@@ -226,21 +217,7 @@ def test_diff_and_intake_export_wait_for_the_folder_too(tmp_path: Path, command:
     records = tmp_path / "records"
     shutil.copytree(ROOT / "records", records)
     out = tmp_path / "shared"
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import sys, time\n"
-            "from pathlib import Path\n"
-            "from reportgen.output import output_lock\n"
-            "with output_lock(Path(sys.argv[1])):\n"
-            "    print('held', flush=True)\n"
-            "    time.sleep(600)\n",
-            str(out),
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
+    holder = _hold(out)
     args = (
         ["diff", "2021H2", "2022H1", "--records", str(records), "--out", str(out)]
         if command == "diff"
