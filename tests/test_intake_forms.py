@@ -34,6 +34,12 @@ H2 = Period.half_year("2024H2")
 pytestmark = pytest.mark.usefixtures("korean_messages")  # asserts on the Korean sentences
 
 
+def _jobs_book(records: Path, folder: Path) -> Path:
+    """일자리경제과's workbook of 2024H1 (pledge 1-1 is on it), exported into ``folder``."""
+    files = _save(export_workbooks(records, "2024H1"), folder)
+    return next(f for f in files if "일자리경제과" in f.name)
+
+
 def _rewrite(path: Path, change: Callable[[dict[str, Any]], None]) -> None:
     raw = json.loads(path.read_text(encoding="utf-8"))
     change(raw)
@@ -188,8 +194,7 @@ def test_a_count_typed_is_no_longer_a_copy(
 
 
 def test_the_indicator_cell_says_what_it_wants(gun: Path, tmp_path: Path) -> None:  # noqa: F811
-    files = _save(export_workbooks(gun, "2024H1"), tmp_path / "out")
-    wb = openpyxl.load_workbook(next(f for f in files if "일자리경제과" in f.name))
+    wb = openpyxl.load_workbook(_jobs_book(gun, tmp_path / "out"))
     ws = wb["1-1"]
     total, per_half = _row(ws, "indicators:0"), _row(ws, "indicators:1")
     assert "누계 입력" in ws.cell(total - 1, 3).value  # 청년 일자리: the result to date
@@ -241,16 +246,14 @@ def test_an_empty_folder_is_refused(gun: Path, tmp_path: Path) -> None:  # noqa:
 
 
 def test_text_cells_are_formatted_as_text(gun: Path, tmp_path: Path) -> None:  # noqa: F811
-    files = _save(export_workbooks(gun, "2024H1"), tmp_path / "out")
-    ws = openpyxl.load_workbook(next(f for f in files if "일자리경제과" in f.name))["1-1"]
+    ws = openpyxl.load_workbook(_jobs_book(gun, tmp_path / "out"))["1-1"]
     for tag, col in (("status:status", 3), ("contacts:officer", 4), ("achieved:item", 3)):
         assert ws.cell(_row(ws, tag), col).number_format == "@", tag
     assert ws.cell(_row(ws, "achieved:item"), 2).number_format == "@"
 
 
 def test_a_date_that_got_in_is_explained(gun: Path, tmp_path: Path) -> None:  # noqa: F811
-    files = _save(export_workbooks(gun, "2024H1"), tmp_path / "out")
-    book = next(f for f in files if "일자리경제과" in f.name)
+    book = _jobs_book(gun, tmp_path / "out")
 
     def edits(wb: openpyxl.Workbook) -> None:
         ws = wb["1-1"]
@@ -304,8 +307,7 @@ def test_a_department_adds_a_subproject_an_item_and_an_indicator(
     gun: Path,  # noqa: F811
     tmp_path: Path,
 ) -> None:
-    files = _save(export_workbooks(gun, "2024H1"), tmp_path / "out")
-    book = next(f for f in files if "일자리경제과" in f.name)
+    book = _jobs_book(gun, tmp_path / "out")
 
     def edits(wb: openpyxl.Workbook) -> None:
         ws = wb["1-1"]
@@ -342,8 +344,7 @@ def test_a_department_adds_a_subproject_an_item_and_an_indicator(
     assert not import_workbooks(gun, [edited]).changed
     assert {p.name: p.read_bytes() for p in gun.glob("*.json")} == after
     # The next export shows it as one of the pledge's indicators.
-    again = _save(export_workbooks(gun, "2024H1"), tmp_path / "again")
-    ws = openpyxl.load_workbook(next(f for f in again if "일자리경제과" in f.name))["1-1"]
+    ws = openpyxl.load_workbook(_jobs_book(gun, tmp_path / "again"))["1-1"]
     assert ws.cell(_row(ws, "indicators:2"), 2).value == "창업 기업 (목표 20개)"
 
 
@@ -351,8 +352,7 @@ def test_a_new_indicator_needs_its_unit_target_and_kind(
     gun: Path,  # noqa: F811
     tmp_path: Path,
 ) -> None:
-    files = _save(export_workbooks(gun, "2024H1"), tmp_path / "out")
-    book = next(f for f in files if "일자리경제과" in f.name)
+    book = _jobs_book(gun, tmp_path / "out")
 
     def edits(wb: openpyxl.Workbook) -> None:
         ws = wb["1-1"]
@@ -376,8 +376,7 @@ def test_a_new_indicator_needs_its_unit_target_and_kind(
 
 
 def test_the_workbook_prints_readably(gun: Path, tmp_path: Path) -> None:  # noqa: F811
-    files = _save(export_workbooks(gun, "2024H1"), tmp_path / "out")
-    wb = openpyxl.load_workbook(next(f for f in files if "일자리경제과" in f.name))
+    wb = openpyxl.load_workbook(_jobs_book(gun, tmp_path / "out"))
     guide = wb["안내"]
     # fitToWidth left out is 1, OOXML's default (ECMA-376 Part 1, 18.3.1.64).
     assert guide.page_setup.fitToWidth in (None, 1) and guide.page_setup.fitToHeight == 0
@@ -395,8 +394,7 @@ def test_the_workbook_prints_readably(gun: Path, tmp_path: Path) -> None:  # noq
 
 
 def test_totals_are_live_formulas(gun: Path, tmp_path: Path) -> None:  # noqa: F811
-    files = _save(export_workbooks(gun, "2024H1"), tmp_path / "out")
-    path = next(f for f in files if "일자리경제과" in f.name)
+    path = _jobs_book(gun, tmp_path / "out")
     formulas = openpyxl.load_workbook(path)["1-1"]
     values = openpyxl.load_workbook(path, data_only=True)["1-1"]
     head = _row(formulas, "#budget")
