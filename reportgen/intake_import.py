@@ -95,7 +95,7 @@ from .model import (
     _percent,
 )
 from .periods import Period, ReportWindows
-from .rawjson import GROUP_KEYS, PLEDGE_KEYS, REPORT_KEYS, dumps, parse, put_key
+from .rawjson import GROUP_KEYS, PLEDGE_KEYS, REPORT_KEYS, file_bytes, parse, put_key
 from .returns import DepartmentReturn, with_returns, write_with_logs
 from .text import BULLETS, blankless, clean_text
 from .validate import check, latest_period, validate_records
@@ -1526,7 +1526,7 @@ def import_workbooks(records_dir: Path, files: Sequence[Path], force: bool = Fal
         if typed_new is not None:
             origins.append((typed_new, path))
         old = records.sources[path.name]
-        data = (dumps(raw) + "\n").encode("utf-8")
+        data = file_bytes(raw)
         if data != old:
             writes.append((path, old, data))
     if not _errors(problems):

@@ -67,6 +67,11 @@ def dumps(value: Any, indent: str = "") -> str:
     raise TypeError(f"cannot write {type(value).__name__} as JSON")
 
 
+def file_bytes(value: Any) -> bytes:
+    """A record file's bytes as reportgen writes one: UTF-8 (no BOM), :func:`dumps`, a final newline."""
+    return (dumps(value) + "\n").encode("utf-8")
+
+
 def insert_key(obj: dict[str, Any], key: str, value: Any, order: list[str]) -> dict[str, Any]:
     """A copy of ``obj`` with ``key`` added before the first key that ``order`` puts after it."""
     rank = {k: i for i, k in enumerate(order)}

@@ -30,7 +30,7 @@ from .i18n import os_reason, tr
 from .load import json_syntax
 from .model import Record
 from .periods import Period
-from .rawjson import dumps
+from .rawjson import file_bytes
 from .rollforward import remove_leftovers, write_all
 
 LOG_FOLDER = "intake"
@@ -170,7 +170,7 @@ def load_returns(records_dir: Path, period: Period) -> dict[str, DepartmentRetur
 def log_bytes(log: dict[str, DepartmentReturn], period: Period) -> bytes:
     """The log file's content: departments in name order, two-space JSON, UTF-8."""
     document = ReturnsLog(period=str(period), returns=dict(sorted(log.items())))
-    return (dumps(document.model_dump(mode="json")) + "\n").encode("utf-8")
+    return file_bytes(document.model_dump(mode="json"))
 
 
 def with_returns(

@@ -22,7 +22,7 @@ import datetime
 import getpass
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,7 +33,7 @@ from .i18n import tr
 from .load import RecordSet
 from .model import Pledge
 from .periods import Period
-from .rawjson import GROUP_KEYS, PLEDGE_KEYS, REPORT_KEYS, dumps, insert_key, parse, put_key
+from .rawjson import GROUP_KEYS, PLEDGE_KEYS, REPORT_KEYS, file_bytes, insert_key, parse, put_key
 from .returns import DepartmentReturn, load_returns
 from .rollforward import write_all
 from .validate import check
@@ -433,26 +433,26 @@ def now() -> str:
     return datetime.datetime.now(datetime.UTC).astimezone().isoformat(timespec="seconds")
 
 
-def write_confirmation(chosen: Selection, by: str, at: str | None = None) -> list[Path]:
-    """Remove the drafts of the chosen pledges and record the confirmation, all or nothing."""
-    when = at or now()
+def _rewrite(
+    chosen: Selection, change: Callable[[dict[str, Any], list[str]], dict[str, Any]]
+) -> list[Path]:
+    """Each chosen pledge's file as ``change(raw, marks)`` makes it, all written or none."""
     files = []
     for _pledge, path, marks in chosen.pledges:
         old = chosen.records.sources[path.name]
-        new_raw = confirmed_raw(parse(old), chosen.period, marks, by, when)
+        new_raw = change(parse(old), marks)
         Pledge.model_validate(new_raw)  # what is written must load
-        files.append((path, old, (dumps(new_raw) + "\n").encode("utf-8")))
+        files.append((path, old, file_bytes(new_raw)))
     write_all(files)
     return [path for path, _, _ in files]
+
+
+def write_confirmation(chosen: Selection, by: str, at: str | None = None) -> list[Path]:
+    """Remove the drafts of the chosen pledges and record the confirmation, all or nothing."""
+    when = at or now()
+    return _rewrite(chosen, lambda raw, marks: confirmed_raw(raw, chosen.period, marks, by, when))
 
 
 def write_undo(chosen: Selection) -> list[Path]:
     """Take the confirmations of the chosen pledges back, all or nothing."""
-    files = []
-    for _pledge, path, _marks in chosen.pledges:
-        old = chosen.records.sources[path.name]
-        new_raw = undone_raw(parse(old), chosen.period)
-        Pledge.model_validate(new_raw)
-        files.append((path, old, (dumps(new_raw) + "\n").encode("utf-8")))
-    write_all(files)
-    return [path for path, _, _ in files]
+    return _rewrite(chosen, lambda raw, _marks: undone_raw(raw, chosen.period))

@@ -71,7 +71,7 @@ from .i18n import os_reason, tr
 from .josa import attach
 from .model import Pledge
 from .periods import Period, ReportWindows, Term
-from .rawjson import PLEDGE_KEYS, dumps, insert_key, parse
+from .rawjson import PLEDGE_KEYS, file_bytes, insert_key, parse
 from .text import clean_text, clean_tree
 from .validate import check, latest_period
 
@@ -634,7 +634,7 @@ def roll_forward(records_dir: Path, period: Period) -> RollForwardResult:
         action, new_raw = _roll_pledge(pledge, raw, path, period, term, records.settings.cutoff)
         actions.append(action)
         if new_raw is not None:
-            files.append((path, old, (dumps(new_raw) + "\n").encode("utf-8")))
+            files.append((path, old, file_bytes(new_raw)))
 
     write_all(files)
     return RollForwardResult(period, term, actions, [path for path, _, _ in files], notes)

@@ -32,7 +32,7 @@ from .load import load_records
 from .model import Pledge, ReportSettings
 from .periods import Period
 from .pledgelist import ListedPledge, ListProblem, PledgeList, PledgeListInvalid, outside_term
-from .rawjson import dumps, parse
+from .rawjson import dumps, file_bytes, parse
 from .rollforward import write_all
 from .starter import NewCity, write_city
 
@@ -316,10 +316,9 @@ def import_list(records_dir: Path, listed: PledgeList) -> ListImport:
     new_settings, new_records, plan = _records(subset, settings, settings.get("groups") or [])
     result.new_groups = plan.new_keys
     files: dict[Path, bytes] = {
-        records_dir / f"{number}.json": (dumps(record) + "\n").encode("utf-8")
-        for number, record in new_records.items()
+        records_dir / f"{number}.json": file_bytes(record) for number, record in new_records.items()
     }
-    settings_bytes = (dumps(new_settings) + "\n").encode("utf-8")
+    settings_bytes = file_bytes(new_settings)
     # New records are created (refused if one appeared meanwhile); report.json is
     # replaced only if it still holds what was read; all of it or nothing.
     writes: list[tuple[Path, bytes | None, bytes]] = [(p, None, d) for p, d in files.items()]
