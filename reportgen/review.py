@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .asof import department_of, pledge_as_of
+from .asof import PledgeAsOf, department_of, pledge_as_of
 from .errors import ReportgenError
 from .i18n import tr
 from .load import RecordSet
@@ -66,15 +66,13 @@ class ConfirmError(ReportgenError):
 # Drafts feeding a report
 
 
-def draft_marks(pledge: Pledge, period: Period, records: RecordSet) -> list[str]:
+def draft_marks(pledge: Pledge, period: Period, asof: PledgeAsOf) -> list[str]:
     """The draft marks that feed ``pledge``'s report of ``period``, as confirm names them.
 
+    ``asof`` is the pledge as that report shows it (:func:`reportgen.asof.pledge_as_of`).
     ``reports.<Q>`` for a draft report whose sections this report shows (or the
     period's own report), ``achievements[i] (P)`` and ``plans[i] (P)`` for draft groups.
     """
-    assert records.settings is not None
-    term = records.settings.term.to_term()
-    asof = pledge_as_of(pledge, period, term, records.settings.cutoff)
     marks: list[str] = []
     own = pledge.reports.get(period)
     if own is not None and own.draft:
@@ -270,7 +268,7 @@ def period_status(records_dir: Path, period: Period) -> PeriodStatus:
             dept = departments[name] = DepartmentStatus(name, [], {}, {}, [])
             dept.returned = returns.get(name)
         dept.pledges.append(pledge.id)
-        dept.drafts[pledge.id] = draft_marks(pledge, period, records)
+        dept.drafts[pledge.id] = draft_marks(pledge, period, asof)
         if period not in pledge.reports:
             dept.unreported.append(pledge.id)
         dept.problems.extend(
@@ -317,7 +315,8 @@ def select(
     departments = set()
     chosen = Selection(period, records)
     for pledge, path in records.origins:
-        name = department_of(pledge_as_of(pledge, period, term, records.settings.cutoff))
+        asof = pledge_as_of(pledge, period, term, records.settings.cutoff)
+        name = department_of(asof)
         departments.add(name)
         if dept is not None and name != dept:
             continue
@@ -330,7 +329,7 @@ def select(
                 continue
             chosen.pledges.append((pledge, path, list(own.confirmed.removed)))
             continue
-        marks = draft_marks(pledge, period, records)
+        marks = draft_marks(pledge, period, asof)
         if marks:
             chosen.pledges.append((pledge, path, marks))
         else:
