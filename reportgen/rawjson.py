@@ -1,6 +1,6 @@
 """A record file's raw JSON, edited in place (원본 JSON 편집): parse, add keys in order, write back.
 
-The commands that change records (``new-period``, ``import``, ``confirm``, ``new-term``)
+The commands that change records (``new-period``, ``intake import``, ``confirm``, ``init --pledges``)
 edit the file's own JSON rather than the typed model, so that a rewritten file keeps
 its key order and its numerals (amounts as :class:`~decimal.Decimal`, 12.50 stays
 12.50), and a diff shows only what was added.
