@@ -183,7 +183,9 @@ def main(argv: list[str] | None = None) -> int:
         write_synthetic_records(records, args.pledges)
         n = args.pledges
         print(f"{n} synthetic pledges shaped like 1-4-5 (each ~3 pages, 3 sub-projects)")
-        print("(wall s = clock time; cpu s = CPU of the build and its workers)")
+        print(
+            "(wall s = clock time of build(); cpu s = CPU of the build process, imports included, and its workers)"
+        )
 
         cold, one, unchanged, diffs = [], [], [], []
         for i in range(args.runs):
