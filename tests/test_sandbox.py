@@ -33,6 +33,7 @@ from reportgen import ooxml, sandbox
 from reportgen.docx import DocxWriter, compile_template
 from reportgen.errors import TemplateError
 from reportgen.load import load_records
+from reportgen.pagination import estimate
 from reportgen.periods import Period
 from reportgen.view import ReportView, report_view
 from reportgen.xlsx import load_styles
@@ -500,7 +501,7 @@ def test_shipped_templates_fit_well_within_the_budgets(report):
     for template, context in [
         (writer.pledge, {"p": p, "report": report, "p_number": n})
         for n, p in enumerate(report.pledges, start=1)
-    ] + [(writer.booklet, {"report": report})]:
+    ] + [(writer.booklet, {"report": report, "pages": estimate(report)})]:
         token = sandbox._BUDGET.set(sandbox._Budget())
         try:
             template.content.render(context)
