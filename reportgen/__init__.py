@@ -1,7 +1,15 @@
 """reportgen: regenerates a city's 공약 추진실적 보고서 from canonical records.
 
-Pipeline, one module per stage: load → validate → asof/budget (model rules)
-→ view (format-neutral) → docx/xlsx writers → output (atomic write, manifest).
+A folder per layer, each importing only the layers beneath it
+(tests/test_imports.py):
+
+- ``records``: the JSON read and checked, typed models, the as-of rule, derived totals;
+- ``report``: the report view — every label, figure, rate and table, finished;
+- ``formats``: one writer per format (DOCX, HWPX, XLSX, PDF, the website), laying the view out;
+- ``intake``: the half-year cycle with the departments (pledge list, workbooks, returns, confirm);
+- ``workspace``: the output folder reportgen owns (lock, manifest, atomic publish).
+
+On top: ``build`` (the pipeline), ``termsite`` (the term's website), ``cli``.
 """
 
 __version__ = "0.1.0"

@@ -2,10 +2,10 @@
 
 1. gather and validate every record (all problems at once, then abort once);
 2. compute the format-neutral report view of one period, once;
-3. hand it to each writer of the build (:mod:`reportgen.writers`: DOCX pages
+3. hand it to each writer of the build (:mod:`reportgen.formats.writers`: DOCX pages
    and booklet, the workbook, HWPX), then make PDFs of the DOCX, then the
    manifest — every file in memory;
-4. publish them all at once (:mod:`reportgen.output`), or, with ``--check``,
+4. publish them all at once (:mod:`reportgen.workspace.output`), or, with ``--check``,
    compare them with what is on disk.
 """
 
@@ -18,12 +18,17 @@ from pathlib import Path
 
 from . import SHIPPED_TEMPLATES, __version__
 from .bulk import bulk_allocation
-from .capacity import require_memory
 from .errors import PeriodError, Problem, ReportgenError
-from .fingerprint import code_fingerprint
+from .formats.render import PreviousBuild, default_workers, digest
+from .formats.writers import DEFAULT_FORMATS, WRITERS, WriteJob, write_all
 from .i18n import tr
-from .load import RecordSet
-from .output import (
+from .records.load import RecordSet
+from .records.periods import Period
+from .records.validate import check
+from .report.view import PREVIEW_MARK, ReportView, as_preview, report_info, report_view
+from .workspace.capacity import require_memory
+from .workspace.fingerprint import code_fingerprint
+from .workspace.output import (
     MANIFEST,
     Claim,
     Staging,
@@ -40,16 +45,6 @@ from .output import (
     refuse_protected,
     sha256,
     walk_names,
-)
-from .periods import Period
-from .render import PreviousBuild, default_workers, digest
-from .validate import check
-from .view import PREVIEW_MARK, ReportView, as_preview, report_info, report_view
-from .writers import (
-    DEFAULT_FORMATS,
-    WRITERS,
-    WriteJob,
-    write_all,
 )
 
 
@@ -149,7 +144,7 @@ def render_report(
     ``workdir`` is where LibreOffice may write (inside the build's staging
     directory, so a killed build leaves nothing anywhere else).
     ``pdf_progress(done, total)`` is called as PDFs are finished. A build
-    that would not fit in memory is refused first (:mod:`reportgen.capacity`).
+    that would not fit in memory is refused first (:mod:`reportgen.workspace.capacity`).
     """
     require_memory(records_dir, formats)
     with bulk_allocation():
@@ -227,7 +222,7 @@ def _render_report(
         pages=pages,  # a --check of a build with PDFs: the 목차 pages it stored
     )
     # The PDF is a writer like the others (it needs the DOCX); what each
-    # writer needs besides the view is its own declaration (reportgen.writers).
+    # writer needs besides the view is its own declaration (reportgen.formats.writers).
     chosen = [*formats, "pdf"] if pdf else list(formats)
     if any("history" in WRITERS[name].needs for name in chosen):
         job.earlier = earlier_report(records, period)
@@ -299,7 +294,7 @@ def earlier_report(records: RecordSet, period: Period) -> ReportView | None:
 
 def latest_reported(records_dir: Path) -> Period:
     """The newest half-year the records report on (``reportgen build`` without PERIOD)."""
-    from .validate import latest_period
+    from .records.validate import latest_period
 
     records, _warnings = check(records_dir)
     found = latest_period(records)
@@ -343,8 +338,8 @@ def build(
 
     Returns None when ``out`` already holds exactly what these inputs give.
     Refuses, before any work, an ``out`` that reportgen may not replace
-    (:func:`reportgen.output.claim`). One run at a time writes ``out``: a
-    second one waits for the first (:func:`reportgen.output.output_lock`).
+    (:func:`reportgen.workspace.output.claim`). One run at a time writes ``out``: a
+    second one waits for the first (:func:`reportgen.workspace.output.output_lock`).
     """
     protected = protected_paths(records_dir, templates)
     refuse_protected(real_path(out), out, protected)  # before anything is made beside it
@@ -448,7 +443,7 @@ def up_to_date(
     """True when the published manifest lists exactly these inputs and every file is intact.
 
     A rebuild where nothing changed then costs reading and hashing, nothing
-    more; the output's files were hashed once, by :func:`~reportgen.output.claim`.
+    more; the output's files were hashed once, by :func:`~reportgen.workspace.output.claim`.
     A build that used unconfirmed drafts is never skipped, so the loud warning
     is printed every time.
     """

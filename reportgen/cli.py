@@ -13,7 +13,7 @@ from .clicktr import Group, UsageError
 from .errors import PeriodError, Problem, ReportgenError
 from .i18n import tr
 from .josa import attach
-from .periods import Period
+from .records.periods import Period
 
 if TYPE_CHECKING:
     from .build import Build
@@ -94,7 +94,7 @@ def main() -> None:
 )
 def validate(records_dir: Path, period: Period | None) -> None:
     """Check the records: every problem, one line each (file, JSON path, what is wrong)."""
-    from .validate import check
+    from .records.validate import check
 
     records, warnings = check(records_dir, period)
     _print_warnings(warnings)
@@ -136,8 +136,8 @@ def schema(records_dir: Path, out: Path | None) -> None:
     Pledge records are narrowed to RECORDS/report.json: its funding sources,
     statuses, contact roles, participation categories, adjustments and groups.
     """
-    from .load import load_records
-    from .schema import write_schemas
+    from .records.load import load_records
+    from .records.schema import write_schemas
 
     if out is None and not records_dir.is_dir():
         # Writing RECORDS/schema would make a records folder where there is none.
@@ -271,7 +271,7 @@ def build(
     Without PERIOD, the newest half-year the records report on.
     """
     from .build import kept_files, latest_reported, templates_for, verify
-    from .writers import DEFAULT_FORMATS
+    from .formats.writers import DEFAULT_FORMATS
 
     templates = templates_for(templates, records_dir)
 
@@ -543,7 +543,7 @@ def init(
     With --pledges FILE, one record per pledge of the city's pledge list instead.
     """
     if pledges_template is not None:
-        from .termstart import write_template
+        from .intake.termstart import write_template
 
         click.echo(tr(f"{write_template(pledges_template)} 작성", f"wrote {pledges_template}"))
         return
@@ -558,11 +558,11 @@ def init(
         _init_into_records(directory, pledge_list)
         return
     city, kind, start = _init_answers(city, kind, start)
-    from .starter import new_city, write_city
+    from .intake.starter import new_city, write_city
 
     listed = None
     if pledge_list is not None:
-        from .pledgelist import read_pledge_list
+        from .intake.pledgelist import read_pledge_list
 
         # The term's years first (a provisional number), so that the list's amount
         # columns are checked against them together with every other problem.
@@ -574,7 +574,7 @@ def init(
     number = numbering or (listed.pledges[0].number if listed is not None else "1-1")
     answers = new_city(city, kind, start, end, term_name, number, cutoff)  # type: ignore[arg-type]
     if listed is not None:
-        from .termstart import write_city_from_list
+        from .intake.termstart import write_city_from_list
 
         written = write_city_from_list(directory, answers, listed)
     else:
@@ -663,9 +663,9 @@ def _init_answers(city: str | None, kind: str | None, start: str | None) -> tupl
 
 def _init_into_records(directory: Path, pledge_list: Path) -> None:
     """``init DIR --pledges FILE`` where DIR holds records: add the new pledges only."""
-    from .load import load_records
-    from .pledgelist import read_pledge_list
-    from .termstart import import_list
+    from .intake.pledgelist import read_pledge_list
+    from .intake.termstart import import_list
+    from .records.load import load_records
 
     settings = load_records(directory).settings
     years = None
@@ -781,7 +781,7 @@ def publish(
 
     templates = templates_for(templates, records_dir)
     if pdf is None:
-        from .pdf import missing
+        from .formats.pdf import missing
 
         pdf = missing() is None
     if whole_term:
@@ -789,8 +789,8 @@ def publish(
             raise UsageError(
                 tr("--all과 기간은 함께 쓸 수 없습니다.", "--all takes no PERIOD."), ctx
             )
+        from .formats.writers import DEFAULT_FORMATS
         from .termsite import publish_term
-        from .writers import DEFAULT_FORMATS
 
         target = out or Path("preview" if preview else "public")
         formats = (*DEFAULT_FORMATS, *(["hwpx"] if hwpx else []), "html")
@@ -871,7 +871,7 @@ def publish(
 )
 def check_plan_command(file: Path, records_dir: Path, as_json: bool) -> None:
     """Check the records against the published pledge list (help: above, in both languages)."""
-    from .plancheck import check_plan
+    from .intake.plancheck import check_plan
 
     found = check_plan(records_dir, file)
     if as_json:
@@ -911,14 +911,14 @@ def status_command(period: Period | None, records_dir: Path, as_json: bool) -> N
     untouched copies of the last report, open problems; a summary line.
     """
     from .build import latest_reported
-    from .review import period_status
+    from .intake.review import period_status
 
     if period is None:
         try:
             period = latest_reported(records_dir)
         except PeriodError:
             # Right after init --pledges nothing is reported yet: say which command to type.
-            from .load import load_records
+            from .records.load import load_records
 
             settings = load_records(records_dir).settings
             first = settings.term.to_term().start if settings is not None else "2026H2"
@@ -996,7 +996,7 @@ def confirm_command(
     Shows per pledge what changed since the last report, asks on a terminal
     (--yes for scripts), then removes the draft marks, all files at once.
     """
-    from .review import ConfirmError, default_user, select, write_confirmation, write_undo
+    from .intake.review import ConfirmError, default_user, select, write_confirmation, write_undo
 
     chosen = select(records_dir, period, dept, pledge_ids, undo=undo)
     if not chosen.pledges:
@@ -1053,8 +1053,8 @@ def _interactive() -> bool:
 
 def _show_changes(chosen: Any) -> None:
     """Per pledge, what changed since the last report (as ``diff`` shows it)."""
-    from .diff import diff_views, echo_summary
-    from .view import report_view
+    from .report.diff import diff_views, echo_summary
+    from .report.view import report_view
 
     settings = chosen.records.settings
     period = chosen.period
@@ -1076,7 +1076,7 @@ def _show_changes(chosen: Any) -> None:
                 report_view(pledges, previous, settings), report_view(pledges, period, settings)
             )
         )
-    from .review import describe_mark
+    from .intake.review import describe_mark
 
     for pledge, _path, marks in chosen.pledges:
         held = ", ".join(describe_mark(pledge, m) for m in marks)
@@ -1133,7 +1133,7 @@ def intake() -> None:
 def intake_export(period: Period, records_dir: Path, dept: str | None, out: Path | None) -> None:
     """One XLSX per department for the report of PERIOD, to fill in and send back."""
     from .intake import export_workbooks
-    from .output import add_files
+    from .workspace.output import add_files
 
     bar = (
         _Bar(tr("부서별 통합문서 만드는 중", "Making the workbooks"))
@@ -1222,7 +1222,7 @@ def intake_import(files: tuple[Path, ...], records_dir: Path, force: bool) -> No
 @RECORDS
 def new_period(period_text: str, records_dir: Path) -> None:
     """Open the report of PERIOD: drafts carried forward, nothing overwritten."""
-    from .rollforward import roll_forward
+    from .records.rollforward import roll_forward
 
     # A year or a malformed period is a PeriodError: exit 1 with the message.
     result = roll_forward(records_dir, Period.half_year(period_text))
@@ -1288,9 +1288,9 @@ def diff_command(
 ) -> None:
     """Compare the reports of OLD and NEW (e.g. 2021H2 2022H1) pledge by pledge."""
     from .build import protected_paths, templates_for
-    from .diff import diff_records, echo_summary, output_names
-    from .diff_docx import render_docx
-    from .output import add_files
+    from .formats.diff_docx import render_docx
+    from .report.diff import diff_records, echo_summary, output_names
+    from .workspace.output import add_files
 
     result = diff_records(records_dir, old, new, pledge_id)
     echo_summary(result)

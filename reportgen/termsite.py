@@ -8,7 +8,7 @@ Layout (each address stays the same when a later period is added)::
     DIR/<period>/…            that period's site, as ``publish PERIOD`` writes it:
                               index.html, pledge/…, changes.html, formula.html,
                               data/, the downloads
-    DIR/manifest.json         every file's digest (reportgen.output's rules)
+    DIR/manifest.json         every file's digest (reportgen.workspace.output's rules)
 
 Every period is rendered in memory by the same pipeline as ``build`` (each
 report as of its own period: a later period never changes an earlier one's
@@ -24,12 +24,16 @@ from pathlib import Path
 
 from . import __version__
 from .build import Build, earlier_report, protected_paths, render_report, reported_periods
-from .citizen import citizen_summary
-from .diff import diff_views
 from .errors import PeriodError, Problem
+from .formats.opendata import FeedEntry, atom_feed
+from .formats.site import build_term_index
 from .i18n import tr
-from .opendata import FeedEntry, atom_feed
-from .output import (
+from .records.periods import Period
+from .records.validate import check
+from .report.citizen import citizen_summary
+from .report.diff import diff_views
+from .report.view import report_view
+from .workspace.output import (
     MANIFEST,
     Staging,
     claim,
@@ -40,10 +44,6 @@ from .output import (
     recover,
     refuse_protected,
 )
-from .periods import Period
-from .site import build_term_index
-from .validate import check
-from .view import report_view
 
 TERM_INDEX = "../index.html"  # from a period's root to the term's list of periods
 
@@ -142,9 +142,9 @@ def publish_term(
     force: bool = False,
     preview: bool = False,
 ) -> TermBuild:
-    """Render the term's site and publish it into ``out`` at once (reportgen.output's rules).
+    """Render the term's site and publish it into ``out`` at once (reportgen.workspace.output's rules).
 
-    One run at a time writes ``out``, as for ``build`` (:func:`reportgen.output.output_lock`).
+    One run at a time writes ``out``, as for ``build`` (:func:`reportgen.workspace.output.output_lock`).
     """
     protected = protected_paths(records_dir, templates)
     refuse_protected(real_path(out), out, protected)  # before anything is made beside it

@@ -43,7 +43,7 @@ _CHILD = """
 import json, resource, sys, time
 from pathlib import Path
 from reportgen.build import build
-from reportgen.periods import Period
+from reportgen.records.periods import Period
 records, templates, out, jobs = sys.argv[1:5]
 t = time.perf_counter()
 result = build(Period.parse("2022H1"), Path(records), Path(templates), Path(out),
@@ -171,10 +171,10 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     sys.path.insert(0, str(ROOT))
-    from reportgen.diff import diff_records
-    from reportgen.periods import Period
-    from reportgen.validate import check
-    from reportgen.view import report_view
+    from reportgen.records.periods import Period
+    from reportgen.records.validate import check
+    from reportgen.report.diff import diff_records
+    from reportgen.report.view import report_view
     from tests.synthetic import write_synthetic_records
 
     work = Path(tempfile.mkdtemp(prefix="reportgen-bench-"))

@@ -19,11 +19,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from reportgen.docx import DocxWriter
-from reportgen.hwpx import booklet_hwpx, pledge_hwpx
-from reportgen.periods import Period
-from reportgen.validate import check
-from reportgen.view import ReportInfo, ReportView, report_info, report_view
+from reportgen.formats.docx import DocxWriter
+from reportgen.formats.hwpx import booklet_hwpx, pledge_hwpx
+from reportgen.records.periods import Period
+from reportgen.records.validate import check
+from reportgen.report.view import ReportInfo, ReportView, report_info, report_view
 
 from .synthetic import write_synthetic_records
 

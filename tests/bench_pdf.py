@@ -31,7 +31,7 @@ _CHILD = """
 import json, resource, sys, time
 from pathlib import Path
 from reportgen.build import build
-from reportgen.periods import Period
+from reportgen.records.periods import Period
 records, templates, out, pdf = sys.argv[1:5]
 t = time.perf_counter()
 build(Period.parse("2022H1"), Path(records), Path(templates), Path(out), pdf=pdf == "1")
@@ -74,7 +74,7 @@ def _pages(pdf: Path) -> int:
 
 def _old_way(booklet: Path, work: Path) -> float:
     """The booklet through one ``soffice --convert-to pdf`` call, as the build used to."""
-    from reportgen.pdf import find_soffice, fontconfig_file
+    from reportgen.formats.pdf import find_soffice, fontconfig_file
 
     soffice = find_soffice()
     assert soffice is not None

@@ -6,8 +6,8 @@ Target (issue 13): 10,000 pledges validate in under 10 s on the 2-core machine.
 The records are synthetic pledges shaped like the seed pledge 1-4-5
 (:mod:`tests.synthetic`). Each figure is the median of ``--repeat`` runs in
 this one process (the files are in the page cache after the first): the time
-of :func:`reportgen.load.load_records` alone, and of
-:func:`reportgen.validate.check`, which loads, validates and checks the
+of :func:`reportgen.records.load.load_records` alone, and of
+:func:`reportgen.records.validate.check`, which loads, validates and checks the
 sections of the report in progress. The result of each call is kept until
 its time is taken: freeing it is not part of validating. ``--records DIR``
 keeps the synthetic records in DIR (written once, reused while their number
@@ -25,8 +25,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from reportgen.load import load_records
-from reportgen.validate import check
+from reportgen.records.load import load_records
+from reportgen.records.validate import check
 from tests.synthetic import write_synthetic_records
 
 TARGET_SECONDS_PER_10K = 10.0

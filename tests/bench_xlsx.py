@@ -21,10 +21,10 @@ import time
 import zipfile
 from pathlib import Path
 
-from reportgen.periods import Period
-from reportgen.validate import check
-from reportgen.view import report_view
-from reportgen.xlsx import render_workbook
+from reportgen.formats.xlsx import render_workbook
+from reportgen.records.periods import Period
+from reportgen.records.validate import check
+from reportgen.report.view import report_view
 
 from .synthetic import write_synthetic_records
 

@@ -16,8 +16,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from reportgen.cli import main
-from reportgen.model import ReportSettings
-from reportgen.periods import Period, Term
+from reportgen.records.model import ReportSettings
+from reportgen.records.periods import Period, Term
 
 REPO = Path(__file__).resolve().parents[1]
 RECORDS = REPO / "records"

@@ -43,7 +43,7 @@ import openpyxl
 from lxml import etree
 
 from reportgen.build import render_report
-from reportgen.periods import Period
+from reportgen.records.periods import Period
 
 REPO = Path(__file__).resolve().parents[1]
 GOLDEN = Path(__file__).resolve().parent / "golden"

@@ -1,4 +1,4 @@
-"""reportgen.asof: the report of period P reads only what was recorded for periods up to P."""
+"""reportgen.records.asof: the report of period P reads only what was recorded for periods up to P."""
 
 from __future__ import annotations
 
@@ -12,11 +12,11 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from reportgen.asof import DatedItem, pledge_as_of
-from reportgen.model import Pledge, ReportSettings
-from reportgen.output import pledge_file_stem
-from reportgen.periods import Period, Term
-from reportgen.view import PledgeView, pledge_view
+from reportgen.records.asof import DatedItem, pledge_as_of
+from reportgen.records.model import Pledge, ReportSettings
+from reportgen.records.periods import Period, Term
+from reportgen.report.view import PledgeView, pledge_view
+from reportgen.workspace.output import pledge_file_stem
 
 pytestmark = pytest.mark.usefixtures("english_messages")  # asserts on English messages
 
@@ -294,9 +294,9 @@ def test_coverage_agrees_with_the_as_of_rule(cutoff: str) -> None:
     import json
     from pathlib import Path
 
-    from reportgen.asof import pledge_as_of, pledge_coverage
-    from reportgen.model import Pledge
-    from reportgen.periods import Period, ReportWindows, Term
+    from reportgen.records.asof import pledge_as_of, pledge_coverage
+    from reportgen.records.model import Pledge
+    from reportgen.records.periods import Period, ReportWindows, Term
 
     root = Path(__file__).resolve().parent.parent / "records"
     term = Term("민선7기", Period(2018, 2), Period(2022, 1))

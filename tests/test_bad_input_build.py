@@ -30,9 +30,9 @@ from docx.text.paragraph import Paragraph
 from reportgen.build import build
 from reportgen.cli import main
 from reportgen.errors import OutputError
-from reportgen.load import load_records
-from reportgen.periods import Period
-from reportgen.writers import PLEDGE_DIR
+from reportgen.formats.writers import PLEDGE_DIR
+from reportgen.records.load import load_records
+from reportgen.records.periods import Period
 
 from .conftest import REPO, make_pledge, write_records
 

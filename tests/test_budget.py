@@ -1,4 +1,4 @@
-"""reportgen.budget: every 계 and 소계 is derived, across and down."""
+"""reportgen.records.budget: every 계 and 소계 is derived, across and down."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reportgen.budget import (
+from reportgen.records.budget import (
     EMPTY,
     BudgetTable,
     Figure,
@@ -18,8 +18,8 @@ from reportgen.budget import (
     printed_total_drift,
     secured_table,
 )
-from reportgen.model import FUNDING_SOURCES, Budget
-from reportgen.periods import Period, Term
+from reportgen.records.model import FUNDING_SOURCES, Budget
+from reportgen.records.periods import Period, Term
 
 pytestmark = pytest.mark.usefixtures("english_messages")  # asserts on English messages
 

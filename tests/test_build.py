@@ -21,15 +21,15 @@ from click.testing import CliRunner
 
 from reportgen.build import render_report
 from reportgen.cli import main
-from reportgen.output import (
+from reportgen.formats.writers import PLEDGE_DIR
+from reportgen.records.periods import Period
+from reportgen.workspace.output import (
     MANIFEST,
     manifest_bytes,
     pledge_file_stem,
     publish,
     safe_file_name,
 )
-from reportgen.periods import Period
-from reportgen.writers import PLEDGE_DIR
 
 from .synthetic import write_synthetic_records
 
@@ -339,7 +339,7 @@ def test_one_changed_pledge_is_the_only_one_rendered(workspace, monkeypatch):
     record["department"] = "일자리경제과"
     path.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
 
-    from reportgen.docx import DocxWriter
+    from reportgen.formats.docx import DocxWriter
 
     rendered = []
     real = DocxWriter.pledge_content
@@ -375,7 +375,7 @@ def test_one_changed_pledge_rewrites_only_its_sheet_and_matches_a_cold_build(
     record["department"] = "일자리경제과"
     path.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
 
-    from reportgen import xlsx
+    from reportgen.formats import xlsx
 
     written: list[str] = []
     real = xlsx._Writer.pledge_sheet

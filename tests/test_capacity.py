@@ -2,7 +2,7 @@
 
 10,000 pledges were killed by the kernel at 9.7 GB, half-way and without a
 word. Now the build estimates its peak from the pledge files and the formats
-(:mod:`reportgen.capacity`) and, when that does not fit in what the process
+(:mod:`reportgen.workspace.capacity`) and, when that does not fit in what the process
 may use, refuses in one Korean line, in seconds, touching nothing. The memory
 a process may use is bounded here with ``ulimit -v`` (RLIMIT_AS), as an
 administrator would bound it.
@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from reportgen.capacity import available_mb, estimate_mb, pledge_count
+from reportgen.workspace.capacity import available_mb, estimate_mb, pledge_count
 from tests.peak import run_measured
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -91,7 +91,7 @@ def test_a_build_that_fits_is_not_refused_under_the_same_limit(tmp_path: Path) -
 def test_the_limit_of_the_process_counts() -> None:
     """``ulimit -v`` bounds what this process may still use, below the machine's memory."""
     probe = (
-        "import resource; from reportgen.capacity import available_mb\n"
+        "import resource; from reportgen.workspace.capacity import available_mb\n"
         f"resource.setrlimit(resource.RLIMIT_AS, ({LIMIT}, {LIMIT}))\n"
         "print(available_mb())\n"
     )
@@ -105,13 +105,13 @@ def test_the_limit_of_the_process_counts() -> None:
 def test_a_package_reportgen_wrote_is_read_whatever_its_size() -> None:
     """A workbook of 10,000 pledges has 10,000 sheets: reportgen reads its own back.
 
-    The limits of :func:`reportgen.ooxml.read_package` are for templates from
+    The limits of :func:`reportgen.formats.ooxml.read_package` are for templates from
     outside; 10,000 pledges once failed on them after 16 minutes of building.
     """
     import io
     import zipfile
 
-    from reportgen import ooxml
+    from reportgen.formats import ooxml
 
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from reportgen.plancheck import same_text
+from reportgen.intake.plancheck import same_text
 
 from .conftest import init_city, run
 

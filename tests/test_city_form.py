@@ -13,14 +13,14 @@ from typing import Any
 
 import pytest
 
-from reportgen import numbering
-from reportgen.diff import ADJUSTMENTS, INDICATORS, STATUS, diff_pledge
 from reportgen.errors import Severity
-from reportgen.load import load_records
-from reportgen.model import Pledge, ReportSettings
-from reportgen.periods import Period
-from reportgen.validate import validate_records
-from reportgen.view import PledgeView, pledge_view, report_view
+from reportgen.records import numbering
+from reportgen.records.load import load_records
+from reportgen.records.model import Pledge, ReportSettings
+from reportgen.records.periods import Period
+from reportgen.records.validate import validate_records
+from reportgen.report.diff import ADJUSTMENTS, INDICATORS, STATUS, diff_pledge
+from reportgen.report.view import PledgeView, pledge_view, report_view
 
 from .conftest import GUN_SETTINGS
 
@@ -457,8 +457,8 @@ def test_material_recorded_by_half_prints_in_its_half(shipped, settings) -> None
 def test_new_period_with_report_half_cutoff_drafts_the_halfs_own_achievements(
     tmp_path, write_records
 ) -> None:
-    from reportgen.rollforward import roll_forward
-    from reportgen.validate import latest_period
+    from reportgen.records.rollforward import roll_forward
+    from reportgen.records.validate import latest_period
 
     directory = _write(tmp_path, write_records, GUN, [_pledge()])
     assert latest_period(load_records(directory)) == P("2024H1")  # not the plan's 2024H2
@@ -473,7 +473,7 @@ def test_new_period_with_report_half_cutoff_drafts_the_halfs_own_achievements(
 
 def _warnings(directory) -> list[tuple[str, str]]:
     records = load_records(directory)
-    from reportgen.validate import check_period_sections
+    from reportgen.records.validate import check_period_sections
 
     found = [*validate_records(records), *check_period_sections(records, P("2024H1"))]
     return [(p.path, p.message) for p in found if p.severity is Severity.WARNING]

@@ -19,7 +19,11 @@ from click.testing import CliRunner, Result
 from lxml import etree
 
 from reportgen.cli import main
-from reportgen.diff import (
+from reportgen.formats.diff_docx import render_docx
+from reportgen.formats.pdf import fontconfig_file
+from reportgen.records.load import load_records
+from reportgen.records.periods import Period
+from reportgen.report.diff import (
     CONTACTS,
     PLAN_TABLE,
     PROBLEMS,
@@ -33,11 +37,7 @@ from reportgen.diff import (
     signed_amount,
     word_diff,
 )
-from reportgen.diff_docx import render_docx
-from reportgen.load import load_records
-from reportgen.pdf import fontconfig_file
-from reportgen.periods import Period
-from reportgen.view import report_view
+from reportgen.report.view import report_view
 
 from .conftest import audit
 

@@ -12,11 +12,11 @@ import docx
 import pytest
 from lxml import etree
 
-from reportgen.docx import DocxWriter, compile_template
 from reportgen.errors import TemplateError
-from reportgen.load import load_records
-from reportgen.periods import Period
-from reportgen.view import report_view
+from reportgen.formats.docx import DocxWriter, compile_template
+from reportgen.records.load import load_records
+from reportgen.records.periods import Period
+from reportgen.report.view import report_view
 
 from .conftest import audit
 
@@ -345,7 +345,7 @@ def test_word_would_open_every_document_without_repair(writer, tmp_path):
         assert result["valid"], (result["file"], result["errors"][:5], result["verdict"])
 
 
-# The view fits the widths to the figures (reportgen.widths); Goyang's need no more
+# The view fits the widths to the figures (reportgen.report.widths); Goyang's need no more
 # than their shares, so they are its old widths within a twip of rounding.
 GOYANG_MONEY_GRID = [2205, 566, 907, 738, 897, 897, 897, 897, 897, 737]
 

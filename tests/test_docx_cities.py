@@ -1,7 +1,7 @@
 """Other cities' forms in the DOCX (issue 12): nothing of Goyang's is fixed in a template.
 
 Each test builds a city's ReportSettings and pledge records here, renders them
-through the writer API the build uses (:class:`reportgen.docx.DocxWriter`:
+through the writer API the build uses (:class:`reportgen.formats.docx.DocxWriter`:
 ``pledge_content``, ``pledge_document``, ``booklet_document``), opens the
 output with python-docx and checks what is printed: the city's money columns
 and funding sources, its contact roles, participation categories, 성과지표,
@@ -22,11 +22,11 @@ import pytest
 from docx.table import Table
 from lxml import etree
 
-from reportgen import ooxml
-from reportgen.docx import DocxWriter
-from reportgen.model import Pledge, ReportSettings
-from reportgen.periods import Period
-from reportgen.view import ReportView, assemble_report, pledge_view, report_info
+from reportgen.formats import ooxml
+from reportgen.formats.docx import DocxWriter
+from reportgen.records.model import Pledge, ReportSettings
+from reportgen.records.periods import Period
+from reportgen.report.view import ReportView, assemble_report, pledge_view, report_info
 
 from .conftest import audit, make_pledge
 from .test_form import HEADING_STYLES, Styles, _row_keeps
@@ -509,7 +509,7 @@ def test_any_number_of_fiscal_columns_fills_the_text_width(writer, years):
         grid = _grid(table)
         assert len(grid) == 3 + len(years)
         # Sixteen years need more than the page holds: every column gives up
-        # its share of what it needs alike (reportgen.widths.fit), none vanishes.
+        # its share of what it needs alike (reportgen.report.widths.fit), none vanishes.
         assert max(grid[3:]) - min(grid[3:]) <= 1
         assert min(grid) >= 250  # no column narrower than 0.44 cm
         assert sum(grid) == TEXT_WIDTH

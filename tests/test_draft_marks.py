@@ -14,7 +14,7 @@ from typing import Any
 import openpyxl
 import pytest
 
-from reportgen.view import DRAFT_MARK, PREVIEW_MARK
+from reportgen.report.view import DRAFT_MARK, PREVIEW_MARK
 
 from .conftest import audit, init_city, run
 from .test_hwpx_rhwp import LIBRARIES, _system_library
@@ -174,8 +174,8 @@ def test_rhwp_reads_the_hwpx_mark_as_a_header(city: Path, tmp_path: Path) -> Non
 
 def test_the_preview_banner_is_accessible(page: Any, axe: Any, tmp_path: Path) -> None:  # noqa: F811
     """The 초안 banner of a preview: seen on every page, no axe finding, the skip link still first."""
-    from reportgen.site import build_site, pledge_page
-    from reportgen.view import as_preview
+    from reportgen.formats.site import build_site, pledge_page
+    from reportgen.report.view import as_preview
 
     report = as_preview(shipped_view())
     site = write_site(build_site(report), tmp_path / "site")

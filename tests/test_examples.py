@@ -24,12 +24,12 @@ import pytest
 from click.testing import CliRunner, Result
 
 from reportgen.cli import main
-from reportgen.diff import ADJUSTMENTS, INDICATORS, PLEDGE, STATUS, diff_records
 from reportgen.errors import Severity
-from reportgen.load import load_records
-from reportgen.periods import Period
-from reportgen.text import blankless
-from reportgen.validate import check
+from reportgen.records.load import load_records
+from reportgen.records.periods import Period
+from reportgen.records.text import blankless
+from reportgen.records.validate import check
+from reportgen.report.diff import ADJUSTMENTS, INDICATORS, PLEDGE, STATUS, diff_records
 
 pytestmark = pytest.mark.usefixtures("english_messages")  # asserts on English messages
 
@@ -545,8 +545,8 @@ def test_a_term_from_april_prints_its_months(tmp_path: Path) -> None:
 )
 def test_the_cut_off_prints_where_the_city_form_does(built, name: str, as_of: str) -> None:
     """report.json ``as_of``: the cover, the 총괄 and the website say the cut-off (issue 24)."""
-    from reportgen.load import load_records as load
-    from reportgen.view import report_view
+    from reportgen.records.load import load_records as load
+    from reportgen.report.view import report_view
 
     example = BY_NAME[name]
     texts = _paragraph_texts(built(example).booklet)
@@ -561,7 +561,7 @@ def test_the_cut_off_prints_where_the_city_form_does(built, name: str, as_of: st
     else:  # Goyang's form prints none
         assert f"{words} 추진실적" in texts and "(단위 : 개, %)" in texts
         assert not any("기준, 단위" in t for t in texts)
-    from reportgen.site import build_site
+    from reportgen.formats.site import build_site
 
     site = build_site(report)
     index = site["index.html"].decode("utf-8")
@@ -581,7 +581,7 @@ def test_files_are_named_by_the_title_and_the_period_in_words(built) -> None:
 
 
 def test_a_title_that_names_the_city_is_not_repeated_and_names_stay_safe() -> None:
-    from reportgen.writers import booklet_name, workbook_name
+    from reportgen.formats.writers import booklet_name, workbook_name
 
     @dataclass
     class Report:  # what the names read of a report view
@@ -604,7 +604,7 @@ def test_columns_from_2024_count_earlier_years_under_gitouja(tmp_path: Path) -> 
     """기투자 is "before the first column" (issue 24): 가람군's 2022–2023 amounts go there."""
     import shutil
 
-    from reportgen.view import pledge_view
+    from reportgen.report.view import pledge_view
 
     records = tmp_path / "records"
     shutil.copytree(_dir(GUN), records)
@@ -628,7 +628,7 @@ def test_columns_from_2024_count_earlier_years_under_gitouja(tmp_path: Path) -> 
 
 def test_diff_says_a_withdrawn_pledge_dropped_its_plan():
     """가람군 1-3: the 2023H2 report printed its 투자계획; after the 폐기 there is none (issue 24)."""
-    from reportgen.diff import PLAN_TABLE
+    from reportgen.report.diff import PLAN_TABLE
 
     example = BY_NAME["gun"]
     diff = diff_records(_dir(example), Period.parse(example.old), Period.parse(example.new), None)
@@ -647,7 +647,7 @@ def test_an_empty_secured_table_prints_no_zero_and_the_workbook_no_reversed_rang
     import re
     import zipfile
 
-    from reportgen.view import pledge_view
+    from reportgen.report.view import pledge_view
 
     records = load_records(_dir(GUN))
     assert records.settings is not None
@@ -671,8 +671,8 @@ def test_an_empty_secured_table_prints_no_zero_and_the_workbook_no_reversed_rang
 def test_yearly_targets_print_beside_the_terms(built) -> None:
     """가람군 1-1 sets 연차별 목표 (issue 24): the 2024H1 page prints 2024's 목표, 실적 and
     달성률 under the term's, in the DOCX and on the website."""
-    from reportgen.site import build_site, pledge_paths
-    from reportgen.view import report_view
+    from reportgen.formats.site import build_site, pledge_paths
+    from reportgen.report.view import report_view
 
     b = built(GUN)
     cells = [

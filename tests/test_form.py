@@ -18,10 +18,10 @@ import docx
 import pytest
 from lxml import etree
 
-from reportgen.docx import DocxWriter
-from reportgen.load import load_records
-from reportgen.periods import Period
-from reportgen.view import MoneyRow, PledgeView, ReportView, report_view
+from reportgen.formats.docx import DocxWriter
+from reportgen.records.load import load_records
+from reportgen.records.periods import Period
+from reportgen.report.view import MoneyRow, PledgeView, ReportView, report_view
 
 ROOT = Path(__file__).resolve().parent.parent
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"

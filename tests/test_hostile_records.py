@@ -6,7 +6,7 @@ per problem, no traceback, never "sound"):
 
 - only regular files inside the records directory are read (no FIFO, device,
   directory, or link leaving the directory), their size checked before reading;
-- nesting deeper than :data:`~reportgen.load.MAX_DEPTH` is one error;
+- nesting deeper than :data:`~reportgen.records.load.MAX_DEPTH` is one error;
 - numbers a figure cannot be (NaN, 1e309, thousands of digits, more than 15
   significant digits) are errors at the number's path, and amounts and counts
   are bounded;
@@ -32,16 +32,16 @@ from click.testing import CliRunner
 
 from reportgen.cli import main
 from reportgen.errors import PeriodError, Problem
-from reportgen.load import (
+from reportgen.records.load import (
     MAX_DEPTH,
     MAX_FILE_BYTES,
     MAX_PROBLEMS_PER_FILE,
     _read_bytes,
     load_records,
 )
-from reportgen.model import MAX_AMOUNT, MAX_COUNT
-from reportgen.periods import Period, ascii_digits
-from reportgen.text import clean_text
+from reportgen.records.model import MAX_AMOUNT, MAX_COUNT
+from reportgen.records.periods import Period, ascii_digits
+from reportgen.records.text import clean_text
 
 from .conftest import RECORDS
 
@@ -64,7 +64,7 @@ def _set(pledge: dict[str, Any], path: list[str | int], value: Any) -> dict[str,
 def _errors(directory: Path) -> list[Problem]:
     """Every error reading and validating ``directory`` finds (load, then the rules)."""
     from reportgen.errors import RecordsInvalid, Severity
-    from reportgen.validate import check
+    from reportgen.records.validate import check
 
     try:
         check(directory)

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from reportgen.intake import export_workbooks
-from reportgen.periods import Period
+from reportgen.records.periods import Period
 from tests.peak import run_measured
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -19,15 +19,15 @@ from hwpx.tools.package_validator import validate_editor_open_safety, validate_p
 from hwpx.tools.text_extractor import TextExtractor
 from lxml import etree
 
-from reportgen import hwpx as writer
-from reportgen.docx import DocxWriter
 from reportgen.errors import TemplateError
-from reportgen.hwpx import booklet_hwpx, pledge_hwpx
-from reportgen.hwpxml import HH, HP
-from reportgen.load import load_records
-from reportgen.model import Pledge, ReportSettings
-from reportgen.periods import Period
-from reportgen.view import Line, PledgeView, ReportView, report_info, report_view
+from reportgen.formats import hwpx as writer
+from reportgen.formats.docx import DocxWriter
+from reportgen.formats.hwpx import booklet_hwpx, pledge_hwpx
+from reportgen.formats.hwpxml import HH, HP
+from reportgen.records.load import load_records
+from reportgen.records.model import Pledge, ReportSettings
+from reportgen.records.periods import Period
+from reportgen.report.view import Line, PledgeView, ReportView, report_info, report_view
 
 from .conftest import RECORDS, REPO, make_pledge
 

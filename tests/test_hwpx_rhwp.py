@@ -27,7 +27,7 @@ from click.testing import CliRunner
 from docx.oxml.ns import qn
 
 from reportgen.cli import main
-from reportgen.load import load_records
+from reportgen.records.load import load_records
 
 from .conftest import RECORDS, REPO
 

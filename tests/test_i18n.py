@@ -22,7 +22,7 @@ from click.testing import CliRunner
 from reportgen import clicktr
 from reportgen.cli import main
 from reportgen.errors import PeriodError
-from reportgen.periods import Period
+from reportgen.records.periods import Period
 
 from .conftest import set_locale
 
@@ -35,7 +35,7 @@ _DUMP_HELP = """
 import json, click
 from reportgen.cli import main
 from reportgen.errors import PeriodError
-from reportgen.periods import Period
+from reportgen.records.periods import Period
 
 pages = {}
 def walk(command, name, parent):
@@ -261,7 +261,7 @@ def test_outside_a_records_folder_says_where_to_go(
 
 
 def _raise_records_invalid(tmp: Path) -> None:
-    from reportgen.validate import check
+    from reportgen.records.validate import check
 
     (tmp / "records").mkdir()
     (tmp / "records" / "1-1.json").write_text("{", encoding="utf-8")
@@ -269,7 +269,7 @@ def _raise_records_invalid(tmp: Path) -> None:
 
 
 def _raise_template_error(tmp: Path) -> None:
-    from reportgen.docx import compile_template
+    from reportgen.formats.docx import compile_template
 
     compile_template(tmp / "pledge.docx")  # no such template
 
@@ -279,7 +279,7 @@ def _raise_period_error(tmp: Path) -> None:
 
 
 def _raise_output_error(tmp: Path) -> None:
-    from reportgen.output import claim
+    from reportgen.workspace.output import claim
 
     (tmp / "문서").mkdir()
     (tmp / "문서" / "편지.txt").write_text("x", encoding="utf-8")
@@ -303,7 +303,7 @@ def _raise_intake_invalid(tmp: Path, records_dir: Path) -> None:
 
 
 def _raise_pdf_error(tmp: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from reportgen.pdf import convert
+    from reportgen.formats.pdf import convert
 
     monkeypatch.setenv("PATH", str(tmp))  # no LibreOffice on it
     (tmp / "a.docx").write_bytes(b"x")
@@ -311,14 +311,14 @@ def _raise_pdf_error(tmp: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _raise_pledge_list_invalid(tmp: Path) -> None:
-    from reportgen.pledgelist import read_pledge_list
+    from reportgen.intake.pledgelist import read_pledge_list
 
     (tmp / "공약목록.csv").write_text("연번,비고\n1,x\n", encoding="utf-8")
     read_pledge_list(tmp / "공약목록.csv")
 
 
 def _raise_returns_log_error(tmp: Path) -> None:
-    from reportgen.returns import load_returns
+    from reportgen.intake.returns import load_returns
 
     (tmp / "intake").mkdir()
     (tmp / "intake" / "2022H1.json").write_text("{", encoding="utf-8")
@@ -326,19 +326,19 @@ def _raise_returns_log_error(tmp: Path) -> None:
 
 
 def _raise_confirm_error(tmp: Path, records_dir: Path) -> None:
-    from reportgen.review import select
+    from reportgen.intake.review import select
 
     select(records_dir, Period(2022, 1), None, ["9-9-9"])
 
 
 def _raise_workbook_refused(tmp: Path) -> None:
-    from reportgen.workbook_guard import read_untrusted
+    from reportgen.intake.workbook_guard import read_untrusted
 
     read_untrusted(tmp)  # a folder, not a workbook
 
 
 def _raise_reportgen_error(tmp: Path, records_dir: Path) -> None:
-    from reportgen.diff import diff_records
+    from reportgen.report.diff import diff_records
 
     diff_records(records_dir, Period(2021, 2), Period(2022, 1), "9-9-9")
 
@@ -366,9 +366,10 @@ def _error_classes() -> set[str]:
     import reportgen
     from reportgen.errors import ReportgenError
 
-    for module in pkgutil.iter_modules(reportgen.__path__):
-        if module.name not in ("unoworker", "__main__"):  # unoworker runs inside LibreOffice
-            importlib.import_module(f"reportgen.{module.name}")
+    for module in pkgutil.walk_packages(reportgen.__path__, "reportgen."):
+        # unoworker runs inside LibreOffice's Python, not reportgen's
+        if not module.name.endswith((".unoworker", ".__main__")):
+            importlib.import_module(module.name)
     found: set[str] = set()
     todo: list[type] = [ReportgenError]
     while todo:
@@ -436,7 +437,7 @@ def test_a_sample_of_warnings_speaks_korean(
     write_records: Callable[..., Path],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from reportgen.validate import check
+    from reportgen.records.validate import check
 
     set_locale(monkeypatch, None)
     directory = write_records(tmp_path, {"1-1-1": make_pledge(**change)})
@@ -568,8 +569,8 @@ def test_a_yes_or_no_is_asked_in_korean(monkeypatch: pytest.MonkeyPatch) -> None
     ],
 )
 def test_a_broken_template_tag_is_explained_in_korean(source: str, said: str) -> None:
-    from reportgen import sandbox
     from reportgen.errors import TemplateError
+    from reportgen.formats import sandbox
 
     with pytest.raises(TemplateError) as caught:
         compiled = sandbox.compile_source(source, Path("pledge.docx"))

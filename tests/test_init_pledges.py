@@ -8,7 +8,7 @@ from typing import Any
 
 import openpyxl
 
-from reportgen.pledgelist import read_pledge_list
+from reportgen.intake.pledgelist import read_pledge_list
 
 from .conftest import run
 

@@ -23,13 +23,13 @@ import pytest
 from openpyxl.worksheet.worksheet import Worksheet
 
 from reportgen.errors import ReportgenError
+from reportgen.formats.pdf import find_soffice, find_uno_python
 from reportgen.intake import IntakeInvalid, export_workbooks, import_workbooks
-from reportgen.intake_common import META_SHEET
-from reportgen.pdf import find_soffice, find_uno_python
-from reportgen.periods import Period
-from reportgen.returns import load_returns
-from reportgen.rollforward import roll_forward
-from reportgen.validate import check
+from reportgen.intake.common import META_SHEET
+from reportgen.intake.returns import load_returns
+from reportgen.records.periods import Period
+from reportgen.records.rollforward import roll_forward
+from reportgen.records.validate import check
 
 from .conftest import GUN_SETTINGS, audit
 

@@ -19,14 +19,14 @@ import openpyxl
 import pytest
 
 from reportgen.errors import ReportgenError
+from reportgen.formats.pdf import find_soffice
 from reportgen.intake import IntakeInvalid, export_workbooks, import_workbooks
-from reportgen.load import load_records
-from reportgen.pdf import find_soffice
-from reportgen.periods import Period
-from reportgen.returns import load_returns
-from reportgen.rollforward import roll_forward
-from reportgen.validate import check
-from reportgen.view import pledge_view
+from reportgen.intake.returns import load_returns
+from reportgen.records.load import load_records
+from reportgen.records.periods import Period
+from reportgen.records.rollforward import roll_forward
+from reportgen.records.validate import check
+from reportgen.report.view import pledge_view
 
 from .test_intake import _budget_cell, _edit, _row, _save, gun  # noqa: F401 - gun is a fixture
 

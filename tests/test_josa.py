@@ -56,9 +56,9 @@ def test_unknown_pair_is_refused() -> None:
 
 def test_corrected_total_note_reads_as_written_on_goyang_page() -> None:
     """1-4-5's ※ notes choose their particles: 908(595)을 … 1,220(907)으로 바로잡음."""
-    from reportgen.load import load_records
-    from reportgen.periods import Period
-    from reportgen.view import pledge_view
+    from reportgen.records.load import load_records
+    from reportgen.records.periods import Period
+    from reportgen.report.view import pledge_view
 
     records = load_records(ROOT / "records")
     assert records.settings is not None

@@ -14,12 +14,12 @@ import docx
 import pytest
 from lxml import etree
 
-from reportgen.docx import DocxWriter
-from reportgen.linebreak import WORD_JOINER, Kinsoku, glue, glued_docx, kinsoku
-from reportgen.load import load_records
-from reportgen.ooxml import read_package
-from reportgen.periods import Period
-from reportgen.view import report_view
+from reportgen.formats.docx import DocxWriter
+from reportgen.formats.linebreak import WORD_JOINER, Kinsoku, glue, glued_docx, kinsoku
+from reportgen.formats.ooxml import read_package
+from reportgen.records.load import load_records
+from reportgen.records.periods import Period
+from reportgen.report.view import report_view
 
 ROOT = Path(__file__).resolve().parent.parent
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -172,7 +172,7 @@ def test_a_document_without_korean_lists_is_converted_as_it_is():
 
 
 def test_field_values_and_hidden_text_are_left_alone():
-    """The contents' page numbers are REF fields to hidden copies (reportgen.pdfbooklet):
+    """The contents' page numbers are REF fields to hidden copies (reportgen.formats.pdfbooklet):
     a joiner in either would reach the link text the booklet's PDF is matched by."""
 
     def build(document):  # type: ignore[no-untyped-def]

@@ -1,4 +1,4 @@
-"""reportgen.load (+ reportgen.text): reading records, one Problem per mistake, text hygiene.
+"""reportgen.records.load (+ reportgen.records.text): reading records, one Problem per mistake, text hygiene.
 
 Each mistake is checked twice: the Problem (file, JSON path, message) from
 ``load_records``, and ``reportgen validate --records DIR`` exiting 1 with one
@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 
 from reportgen.errors import Problem, RecordsInvalid, Severity
-from reportgen.load import MAX_FILE_BYTES, load_records
-from reportgen.text import BULLETS, blankless, clean_text, clean_tree
-from reportgen.validate import check
+from reportgen.records.load import MAX_FILE_BYTES, load_records
+from reportgen.records.text import BULLETS, blankless, clean_text, clean_tree
+from reportgen.records.validate import check
 
 pytestmark = pytest.mark.usefixtures("english_messages")  # asserts on English messages
 
@@ -308,7 +308,7 @@ def test_unknown_nested_key_suggests_the_right_one(tmp_path, write_records, make
     contacts["manger"] = contacts.pop("manager")
     directory = write_records(tmp_path, {"1-1-1": pledge})
     # Roles are the city's (report.json contact_roles): validate knows them, not the loader.
-    from reportgen.validate import validate_records
+    from reportgen.records.validate import validate_records
 
     messages = {p.path: p.message for p in validate_records(load_records(directory))}
     assert messages["$.reports.2022H1.contacts.manger"].startswith(

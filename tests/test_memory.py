@@ -22,7 +22,7 @@ _CHILD = """
 import json, resource, sys
 from pathlib import Path
 from reportgen.build import build
-from reportgen.periods import Period
+from reportgen.records.periods import Period
 records, templates, out = sys.argv[1:4]
 build(Period.parse("2022H1"), Path(records), Path(templates), Path(out), workers=1)
 # VmHWM: this process's own peak. ru_maxrss would also count the process it

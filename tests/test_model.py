@@ -1,4 +1,4 @@
-"""reportgen.model: the typed records (field rules the schema states, defaults, round trips)."""
+"""reportgen.records.model: the typed records (field rules the schema states, defaults, round trips)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
-from reportgen.model import (
+from reportgen.records.model import (
     DEFAULT_STATUSES,
     FUNDING_SOURCES,
     MAX_ITEM_CHARS,
@@ -23,7 +23,7 @@ from reportgen.model import (
     TermRecord,
     pledge_sort_key,
 )
-from reportgen.periods import Period
+from reportgen.records.periods import Period
 
 pytestmark = pytest.mark.usefixtures("english_messages")  # asserts on English messages
 

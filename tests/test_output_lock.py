@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from reportgen.output import lock_path
+from reportgen.workspace.output import lock_path
 from tests.synthetic import write_synthetic_records
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -65,7 +65,7 @@ def _hold(folder: Path) -> subprocess.Popen[str]:
             "-c",
             "import sys, time\n"
             "from pathlib import Path\n"
-            "from reportgen.output import output_lock\n"
+            "from reportgen.workspace.output import output_lock\n"
             "with output_lock(Path(sys.argv[1])):\n"
             "    print('held', flush=True)\n"
             "    time.sleep(600)\n",
@@ -199,7 +199,7 @@ def test_a_link_to_the_folder_and_the_folder_share_one_lock(tmp_path: Path) -> N
                 "-c",
                 "import sys\n"
                 "from pathlib import Path\n"
-                "from reportgen.output import output_lock\n"
+                "from reportgen.workspace.output import output_lock\n"
                 "with output_lock(Path(sys.argv[1]), on_wait=lambda: sys.exit(3)):\n"
                 "    pass\n",
                 str(real),

@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from reportgen import fingerprint
 from reportgen.cli import main
-from reportgen.output import MANIFEST
+from reportgen.workspace import fingerprint
+from reportgen.workspace.output import MANIFEST
 
 pytestmark = pytest.mark.usefixtures("english_messages")  # asserts on English messages
 
@@ -323,7 +323,7 @@ def test_a_poisoned_manifest_warns_and_rebuilds_everything(ws: Path, poison: str
 def test_a_changed_writer_is_never_up_to_date(ws: Path, monkeypatch: pytest.MonkeyPatch):
     assert _build("-j", "1").exit_code == 0
     assert "up to date" in _build().output
-    from reportgen.docx import DocxWriter
+    from reportgen.formats.docx import DocxWriter
 
     rendered = []
     real = DocxWriter.pledge_content

@@ -1,8 +1,8 @@
 """The 목차's page numbers are stored as numbers (issue 23): never "-".
 
-Without PDFs the booklets store :func:`reportgen.pagination.estimate`; with
+Without PDFs the booklets store :func:`reportgen.formats.pagination.estimate`; with
 them, LibreOffice's pages (tests/test_pdf.py checks those against the PDF), which
-``render_report(pages=…)`` and :func:`reportgen.docx.with_page_numbers` put in.
+``render_report(pages=…)`` and :func:`reportgen.formats.docx.with_page_numbers` put in.
 """
 
 from __future__ import annotations
@@ -16,12 +16,12 @@ import pytest
 from lxml import etree
 
 from reportgen.build import render_report
-from reportgen.docx import with_page_numbers
-from reportgen.load import load_records
-from reportgen.pagination import estimate
-from reportgen.periods import Period
-from reportgen.view import ReportView, report_view
-from reportgen.writers import booklet_name
+from reportgen.formats.docx import with_page_numbers
+from reportgen.formats.pagination import estimate
+from reportgen.formats.writers import booklet_name
+from reportgen.records.load import load_records
+from reportgen.records.periods import Period
+from reportgen.report.view import ReportView, report_view
 
 from .conftest import RECORDS, REPO
 

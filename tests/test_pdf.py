@@ -26,10 +26,10 @@ from docx.oxml.ns import qn
 from docx.shared import Cm
 from lxml import etree
 
-import reportgen.pdf
+import reportgen.formats.pdf
 from reportgen.cli import main
-from reportgen.linebreak import Kinsoku, kinsoku
-from reportgen.pdf import PdfError, convert, find_soffice, find_uno_python, reproducible_pdf
+from reportgen.formats.linebreak import Kinsoku, kinsoku
+from reportgen.formats.pdf import PdfError, convert, find_soffice, find_uno_python, reproducible_pdf
 
 from .synthetic import write_synthetic_records
 
@@ -488,8 +488,8 @@ def test_libreoffice_that_dies_names_the_file(tmp_path, monkeypatch):
     src = tmp_path / "crasher.docx"
     shutil.copy(docx, src)
     monkeypatch.setattr(
-        "reportgen.pdf._Office.send",
-        _touch_then(tmp_path / "started", reportgen.pdf._Office.send),
+        "reportgen.formats.pdf._Office.send",
+        _touch_then(tmp_path / "started", reportgen.formats.pdf._Office.send),
     )
     with pytest.raises(PdfError, match="crasher.docx"):
         convert([src], tmp_path / "out", timeout=120)
@@ -563,7 +563,7 @@ def test_forty_pledges_convert_completely(tmp_path):
 
 def test_a_booklet_that_cannot_be_cut_is_converted_whole(tmp_path, monkeypatch):
     """The fallback (e.g. a template with section breaks): same PDFs, on one LibreOffice."""
-    monkeypatch.setattr("reportgen.pdfbooklet.cut_booklet", lambda *a, **k: None)
+    monkeypatch.setattr("reportgen.formats.pdfbooklet.cut_booklet", lambda *a, **k: None)
     out = tmp_path / "out"
     _build(ROOT / "records", ROOT / "templates", out)
     booklet = _pages(_booklet_pdf(out))
@@ -577,7 +577,7 @@ def test_a_booklet_that_cannot_be_cut_is_converted_whole(tmp_path, monkeypatch):
 def test_without_the_python_bridge_build_still_writes_the_rest(tmp_path, monkeypatch):
     shutil.copytree(ROOT / "records", tmp_path / "records")
     shutil.copytree(ROOT / "templates", tmp_path / "templates")
-    monkeypatch.setattr("reportgen.pdf.find_uno_python", lambda soffice=None: None)
+    monkeypatch.setattr("reportgen.formats.pdf.find_uno_python", lambda soffice=None: None)
     result = CliRunner().invoke(
         main,
         [
@@ -600,7 +600,7 @@ def test_without_the_python_bridge_build_still_writes_the_rest(tmp_path, monkeyp
 def test_without_libreoffice_build_still_writes_the_rest(tmp_path, monkeypatch):
     shutil.copytree(ROOT / "records", tmp_path / "records")
     shutil.copytree(ROOT / "templates", tmp_path / "templates")
-    monkeypatch.setattr("reportgen.pdf.find_soffice", lambda: None)
+    monkeypatch.setattr("reportgen.formats.pdf.find_soffice", lambda: None)
     result = CliRunner().invoke(
         main,
         [
@@ -664,7 +664,7 @@ def test_numbers_and_brackets_stay_whole_wherever_the_line_ends(tmp_path):
     the line ends before, inside and after it; none is ever broken. The same
     lines without the document's forbidden characters show what LibreOffice
     7.4 does by itself: if that assertion ever fails, LibreOffice has learnt
-    Korean line breaking and the glue in reportgen.linebreak can go.
+    Korean line breaking and the glue in reportgen.formats.linebreak can go.
     """
     rules = _kinsoku()
     lines = []

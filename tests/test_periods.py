@@ -1,4 +1,4 @@
-"""reportgen.periods: half-years, the 민선 term, and the labels derived from them (FORM.md §2, §4)."""
+"""reportgen.records.periods: half-years, the 민선 term, and the labels derived from them (FORM.md §2, §4)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from reportgen.errors import PeriodError
-from reportgen.model import pledge_sort_key
-from reportgen.periods import (
+from reportgen.records.model import pledge_sort_key
+from reportgen.records.periods import (
     AFTER_TERM,
     BEFORE_TERM,
     Period,
@@ -358,8 +358,8 @@ def test_pledge_sort_key_of_a_bad_id_sorts_last() -> None:
 
 def test_a_term_from_april_labels_its_cover_columns_and_rows() -> None:
     """A by-election term from April 2021 to June 2022 (issue 24): "2021.4.", never "2021.1."."""
-    from reportgen.model import TermRecord
-    from reportgen.periods import ReportWindows
+    from reportgen.records.model import TermRecord
+    from reportgen.records.periods import ReportWindows
 
     term = TermRecord(name="보궐", start="2021-04", end="2022-06").to_term()
     assert (term.start, term.end) == (Period(2021, 1), Period(2022, 1))
@@ -385,15 +385,15 @@ def test_a_term_from_april_labels_its_cover_columns_and_rows() -> None:
 def test_a_term_month_must_be_a_month_in_order(start: str, end: str) -> None:
     from pydantic import ValidationError
 
-    from reportgen.model import TermRecord
+    from reportgen.records.model import TermRecord
 
     with pytest.raises(ValidationError):
         TermRecord(name="보궐", start=start, end=end)
 
 
 def test_the_cut_off_is_the_last_day_of_the_half_shown() -> None:
-    from reportgen.model import TermRecord
-    from reportgen.periods import ReportWindows
+    from reportgen.records.model import TermRecord
+    from reportgen.records.periods import ReportWindows
 
     term = TermRecord(name="민선8기", start="2022H2", end="2026H1").to_term()
     own = ReportWindows(Period(2024, 1), term, "report-half")

@@ -10,12 +10,7 @@ from typing import Any
 import openpyxl
 import pytest
 
-from reportgen.pledgelist import (
-    MAX_ROWS,
-    PledgeListInvalid,
-    column_letter,
-    read_pledge_list,
-)
+from reportgen.intake.pledgelist import MAX_ROWS, PledgeListInvalid, column_letter, read_pledge_list
 
 HEAD = ["연번", "공약번호", "분야", "공약명", "소관부서", "비고"]
 ROWS: list[list[Any]] = [

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from reportgen.pdf import find_soffice
+from reportgen.formats.pdf import find_soffice
 
 from .synthetic import write_synthetic_records
 
@@ -159,7 +159,7 @@ def test_worker_that_outlives_its_parent_exits(tmp_path: Path) -> None:
     """The race a parent-death signal leaves open: the parent died before it was asked for."""
     code = (
         "import os, sys, time\n"
-        "from reportgen.render import die_with_parent\n"
+        "from reportgen.formats.render import die_with_parent\n"
         "parent = os.getpid()\n"
         "if os.fork() == 0:\n"
         "    time.sleep(0.5)  # the parent is gone by now\n"
@@ -211,7 +211,7 @@ def test_errors_cross_from_workers_to_the_build() -> None:
     import pickle
 
     from reportgen.errors import RecordsInvalid, TemplateError
-    from reportgen.render import PARALLEL_THRESHOLD, in_background, parallel_map
+    from reportgen.formats.render import PARALLEL_THRESHOLD, in_background, parallel_map
 
     error = pickle.loads(pickle.dumps(TemplateError("templates/x.docx", "broken tag")))
     assert isinstance(error, TemplateError) and error.template == "templates/x.docx"

@@ -18,8 +18,8 @@ report period of the term. For each case:
   float the cell stores);
 - rendering again, from a second copy of the records, gives the same bytes.
 
-Plus properties of :class:`~reportgen.periods.Period` and
-:func:`~reportgen.view.format_amount`.
+Plus properties of :class:`~reportgen.records.periods.Period` and
+:func:`~reportgen.report.view.format_amount`.
 
 Kept small (``max_examples=25``, a few pledges per case) so the file runs in
 seconds; raise ``max_examples`` locally to search harder.
@@ -45,12 +45,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from reportgen.build import render_report
-from reportgen.model import FUNDING_SOURCES, Pledge, ReportSettings, pledge_sort_key
-from reportgen.output import MANIFEST
-from reportgen.periods import Period
-from reportgen.text import BULLETS
-from reportgen.view import format_amount, report_view
-from reportgen.writers import PLEDGE_DIR
+from reportgen.formats.writers import PLEDGE_DIR
+from reportgen.records.model import FUNDING_SOURCES, Pledge, ReportSettings, pledge_sort_key
+from reportgen.records.periods import Period
+from reportgen.records.text import BULLETS
+from reportgen.report.view import format_amount, report_view
+from reportgen.workspace.output import MANIFEST
 
 from .conftest import RECORDS, REPO, write_records
 
@@ -72,7 +72,7 @@ CI = settings(
 )
 
 # ---------------------------------------------------------------------------
-# The cleaning the form requires, written independently of reportgen.text:
+# The cleaning the form requires, written independently of reportgen.records.text:
 # XML-forbidden, control and invisible characters go, line breaks become one blank,
 # Hangul is composed (NFC), and the ends are stripped.
 

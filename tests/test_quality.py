@@ -38,7 +38,7 @@ def test_ooxml_child_order_is_declared_once() -> None:
     """Word refuses out-of-order children: one table (ooxml.CHILD_ORDER) serves every writer."""
     import re
 
-    from reportgen.ooxml import CHILD_ORDER
+    from reportgen.formats.ooxml import CHILD_ORDER
 
     assert {"rPr", "pPr", "tcPr", "tblPr", "settings"} <= set(CHILD_ORDER)
     root = Path(__file__).resolve().parent.parent

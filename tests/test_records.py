@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from reportgen.budget import BudgetRow, BudgetTable, plan_table, secured_table
-from reportgen.load import RecordSet, load_records
-from reportgen.model import Budget, Pledge
-from reportgen.periods import Period
-from reportgen.validate import check
-from reportgen.view import pledge_view
+from reportgen.records.budget import BudgetRow, BudgetTable, plan_table, secured_table
+from reportgen.records.load import RecordSet, load_records
+from reportgen.records.model import Budget, Pledge
+from reportgen.records.periods import Period
+from reportgen.records.validate import check
+from reportgen.report.view import pledge_view
 
 pytestmark = pytest.mark.usefixtures("english_messages")  # asserts on English messages
 
@@ -269,7 +269,7 @@ def test_no_typed_symbols_or_ocr_damage_left(records: RecordSet) -> None:
 
 
 def _rows(records: RecordSet, period: str) -> dict[str, list[str]]:
-    from reportgen.view import pledge_view
+    from reportgen.report.view import pledge_view
 
     assert records.settings is not None
     pledge = next(p for p in records.pledges if p.id == "1-4-5")

@@ -8,9 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from reportgen.load import load_records
-from reportgen.periods import Period
-from reportgen.returns import (
+from reportgen.intake.returns import (
     DepartmentReturn,
     ReturnsLogError,
     load_returns,
@@ -18,6 +16,8 @@ from reportgen.returns import (
     record_return,
     with_returns,
 )
+from reportgen.records.load import load_records
+from reportgen.records.periods import Period
 
 P = Period.half_year("2026H2")
 pytestmark = pytest.mark.usefixtures("korean_messages")  # asserts on the Korean sentences
@@ -83,7 +83,7 @@ def test_the_log_is_readable_like_the_records(copied_records: Path) -> None:
 def test_a_failed_write_leaves_no_folder_behind(
     copied_records: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import reportgen.rollforward as rollforward
+    import reportgen.records.rollforward as rollforward
 
     def fail(*_args: object) -> None:
         raise OSError(28, "No space left on device")

@@ -13,14 +13,14 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-from reportgen import rollforward
-from reportgen.asof import pledge_as_of
 from reportgen.cli import main
 from reportgen.errors import OutputError, PeriodError, RecordsInvalid, ReportgenError
-from reportgen.load import load_records
-from reportgen.periods import Period
-from reportgen.rawjson import dumps
-from reportgen.rollforward import roll_forward, without_printed_totals
+from reportgen.records import rollforward
+from reportgen.records.asof import pledge_as_of
+from reportgen.records.load import load_records
+from reportgen.records.periods import Period
+from reportgen.records.rawjson import dumps
+from reportgen.records.rollforward import roll_forward, without_printed_totals
 
 from .conftest import RECORDS, TERM7
 

@@ -29,14 +29,14 @@ import pytest
 from docxtpl import DocxTemplate
 from lxml import etree
 
-from reportgen import ooxml, sandbox
-from reportgen.docx import DocxWriter, compile_template
 from reportgen.errors import TemplateError
-from reportgen.load import load_records
-from reportgen.pagination import estimate
-from reportgen.periods import Period
-from reportgen.view import ReportView, report_view
-from reportgen.xlsx import load_styles
+from reportgen.formats import ooxml, sandbox
+from reportgen.formats.docx import DocxWriter, compile_template
+from reportgen.formats.pagination import estimate
+from reportgen.formats.xlsx import load_styles
+from reportgen.records.load import load_records
+from reportgen.records.periods import Period
+from reportgen.report.view import ReportView, report_view
 
 pytestmark = pytest.mark.usefixtures("english_messages")  # asserts on English messages
 

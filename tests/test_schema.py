@@ -1,4 +1,4 @@
-"""reportgen.schema: the committed JSON Schemas are in step with the models and check the records."""
+"""reportgen.records.schema: the committed JSON Schemas are in step with the models and check the records."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from reportgen.cli import main
-from reportgen.model import Pledge, ReportSettings
-from reportgen.schema import SCHEMAS, render_schema, write_schemas
+from reportgen.records.model import Pledge, ReportSettings
+from reportgen.records.schema import SCHEMAS, render_schema, write_schemas
 
 pytestmark = pytest.mark.usefixtures("english_messages")  # asserts on English messages
 

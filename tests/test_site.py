@@ -1,6 +1,6 @@
 """웹소통 (issue 17): the period's website, from the same view as the booklet.
 
-Unit tests read the HTML that :func:`reportgen.site.build_site` returns; the
+Unit tests read the HTML that :func:`reportgen.formats.site.build_site` returns; the
 end-to-end tests open the written site from disk (file://) in Debian's
 chromium through Playwright: follow links, filter, sort, and run axe-core on
 every page. Without Debian's chromium the browser tests are skipped with the
@@ -22,13 +22,13 @@ from typing import Any
 import lxml.html
 import pytest
 
-from reportgen.citizen import CitizenSummary, citizen_summary
-from reportgen.diff import diff_views
-from reportgen.load import load_records
-from reportgen.model import Pledge, ReportSettings
-from reportgen.periods import Period
-from reportgen.site import build_site, link_href, pledge_paths, slug
-from reportgen.view import MoneyTable, PledgeView, ReportView, report_view
+from reportgen.formats.site import build_site, link_href, pledge_paths, slug
+from reportgen.records.load import load_records
+from reportgen.records.model import Pledge, ReportSettings
+from reportgen.records.periods import Period
+from reportgen.report.citizen import CitizenSummary, citizen_summary
+from reportgen.report.diff import diff_views
+from reportgen.report.view import MoneyTable, PledgeView, ReportView, report_view
 
 from .conftest import RECORDS, make_pledge
 

@@ -9,8 +9,8 @@ import pytest
 from click.testing import CliRunner
 
 from reportgen.cli import main
-from reportgen.periods import Period
-from reportgen.starter import SOURCES, term_name
+from reportgen.intake.starter import SOURCES, term_name
+from reportgen.records.periods import Period
 
 pytestmark = pytest.mark.usefixtures("english_messages")  # asserts on English messages
 
@@ -49,7 +49,7 @@ def test_a_by_election_term_starts_and_ends_in_its_months(tmp_path: Path) -> Non
     runner = CliRunner()
     checked = runner.invoke(main, ["validate", "--records", str(city)])
     assert checked.exit_code == 0, checked.output
-    from reportgen.load import load_records
+    from reportgen.records.load import load_records
 
     term = load_records(city).settings.term.to_term()  # type: ignore[union-attr]
     assert (term.start_month, term.end_month, term.span_label) == (4, 6, "2021.4. ~ 2022.6.")

@@ -3,7 +3,7 @@
 For each configuration (Goyang, the 군, the 구, and a 군 turned into one
 department with a cumulative 성과지표 and a pledge without a status) a real
 build writes DOCX, HWPX, XLSX and the website; each table of the view
-(:mod:`reportgen.tables`, found by type on the view, so a table the view gains
+(:mod:`reportgen.report.tables`, found by type on the view, so a table the view gains
 is checked without this file changing) is then read back:
 
 - DOCX with python-docx (a merged cell repeats its text in each place it covers),
@@ -13,7 +13,7 @@ is checked without this file changing) is then read back:
   value, never by its text),
 - HTML with lxml (``rowspan``/``colspan``),
 
-and must equal the view's table place by place (:func:`reportgen.tables.texts`).
+and must equal the view's table place by place (:func:`reportgen.report.tables.texts`).
 A table the view leaves out (one department: no 부서별 table) must be absent
 from every format.
 """
@@ -38,11 +38,11 @@ from click.testing import CliRunner
 from lxml import etree
 
 from reportgen.cli import main
-from reportgen.load import load_records
-from reportgen.site import pledge_paths
-from reportgen.tables import Table, TableCell, texts
-from reportgen.view import ReportView, report_view
-from reportgen.writers import booklet_name, pledge_file, workbook_name
+from reportgen.formats.site import pledge_paths
+from reportgen.formats.writers import booklet_name, pledge_file, workbook_name
+from reportgen.records.load import load_records
+from reportgen.report.tables import Table, TableCell, texts
+from reportgen.report.view import ReportView, report_view
 
 from .conftest import RECORDS, REPO
 

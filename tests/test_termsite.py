@@ -22,9 +22,9 @@ import pytest
 from click.testing import CliRunner
 
 from reportgen.cli import main
-from reportgen.load import load_records
-from reportgen.periods import Period
-from reportgen.view import ReportView, report_view
+from reportgen.records.load import load_records
+from reportgen.records.periods import Period
+from reportgen.report.view import ReportView, report_view
 
 from .conftest import REPO
 
@@ -369,7 +369,7 @@ def test_publish_offers_pdf_and_hwpx_with_their_sizes_when_libreoffice_is_there(
     tmp_path: Path,
 ) -> None:
     """publish without flags: PDF (LibreOffice being installed) and HWPX are built and offered."""
-    from reportgen.pdf import missing
+    from reportgen.formats.pdf import missing
 
     hint = missing()
     if hint is not None:
@@ -404,8 +404,8 @@ def test_publish_offers_pdf_and_hwpx_with_their_sizes_when_libreoffice_is_there(
 
 def test_open_data_text_is_never_a_spreadsheet_formula() -> None:
     """A record's words starting with = + - @ are written so that Excel shows them as text."""
-    from reportgen.model import Pledge
-    from reportgen.opendata import open_data
+    from reportgen.formats.opendata import open_data
+    from reportgen.records.model import Pledge
 
     from .conftest import RECORDS, make_pledge
 

@@ -1,4 +1,4 @@
-"""reportgen.validate: the rules beyond the schema, each with one failing example.
+"""reportgen.records.validate: the rules beyond the schema, each with one failing example.
 
 Every rule is checked on its Problem (file, JSON path, message) and on
 ``reportgen validate --records DIR`` (exit 1, one line per problem, no traceback).
@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 
 from reportgen.errors import Problem, RecordsInvalid, Severity
-from reportgen.load import load_records
-from reportgen.periods import Period
-from reportgen.validate import check, check_period_sections, latest_period, validate_records
+from reportgen.records.load import load_records
+from reportgen.records.periods import Period
+from reportgen.records.validate import check, check_period_sections, latest_period, validate_records
 
 pytestmark = pytest.mark.usefixtures("english_messages")  # asserts on English messages
 
@@ -454,9 +454,9 @@ def test_a_citys_own_funding_sources_validate_and_print(tmp_path, write_records,
     """A 광역시 구: 국비/시비/구비/민자, in its order, printed as it writes them."""
     import json as _json
 
-    from reportgen.load import load_records
-    from reportgen.periods import Period
-    from reportgen.view import report_view
+    from reportgen.records.load import load_records
+    from reportgen.records.periods import Period
+    from reportgen.report.view import report_view
 
     from .conftest import RECORDS
 
@@ -488,10 +488,10 @@ def test_a_citys_funding_sources_head_the_workbook(tmp_path, write_records, make
 
     import openpyxl
 
-    from reportgen.load import load_records
-    from reportgen.periods import Period
-    from reportgen.view import report_view
-    from reportgen.xlsx import SOURCES_SHEET, render_workbook
+    from reportgen.formats.xlsx import SOURCES_SHEET, render_workbook
+    from reportgen.records.load import load_records
+    from reportgen.records.periods import Period
+    from reportgen.report.view import report_view
 
     from .conftest import RECORDS, REPO
 

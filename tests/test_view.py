@@ -1,4 +1,4 @@
-"""reportgen.view: the format-neutral view every writer lays out (labels, lines, money rows)."""
+"""reportgen.report.view: the format-neutral view every writer lays out (labels, lines, money rows)."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reportgen.budget import Figure
-from reportgen.model import Pledge, ReportSettings
-from reportgen.periods import Period
-from reportgen.view import (
+from reportgen.records.budget import Figure
+from reportgen.records.model import Pledge, ReportSettings
+from reportgen.records.periods import Period
+from reportgen.report.view import (
     NOT_RECORDED,
     SYMBOLS,
     MoneyTable,
@@ -357,7 +357,7 @@ def test_report_view_without_unrecorded_has_no_extra_line(make_pledge, settings)
 
 
 def test_summary_wording_follows_the_done_rule(make_pledge) -> None:
-    from reportgen.view import summary_lines, tally
+    from reportgen.report.view import summary_lines, tally
 
     def lines(done_statuses: list[str]) -> tuple[str, ...]:
         settings = ReportSettings.model_validate(

@@ -10,10 +10,10 @@ import pytest
 from click.testing import CliRunner
 
 from reportgen.cli import main
-from reportgen.load import load_records
-from reportgen.periods import Period
-from reportgen.view import report_view
-from reportgen.widths import fit, lines_cm, longest_word_cm, text_cm
+from reportgen.records.load import load_records
+from reportgen.records.periods import Period
+from reportgen.report.view import report_view
+from reportgen.report.widths import fit, lines_cm, longest_word_cm, text_cm
 
 ROOT = Path(__file__).resolve().parent.parent
 TWIPS_PER_CM = 1440 / 2.54
@@ -52,8 +52,8 @@ def test_every_money_column_holds_its_longest_figure(name: str, period: str) -> 
 
 def test_a_wide_total_widens_the_total_column() -> None:
     """ "33,120 (20,609)": "(20,609)" does not fit the 1.6 cm 계; the column grows to it."""
-    from reportgen.periods import FiscalColumn
-    from reportgen.view import MoneyCell, MoneyRow, money_widths
+    from reportgen.records.periods import FiscalColumn
+    from reportgen.report.view import MoneyCell, MoneyRow, money_widths
 
     cell = MoneyCell(None, None, "33,120 (20,609)")
     row = MoneyRow("사업", "restart", 1, "국비", "source", cell, (cell,) * 7)

@@ -25,12 +25,12 @@ from lxml import etree
 
 from reportgen.build import template_files
 from reportgen.cli import main
-from reportgen.load import load_records
-from reportgen.periods import Period
-from reportgen.site import pledge_paths
-from reportgen.validate import latest_period
-from reportgen.view import PledgeView, report_view
-from reportgen.writers import DEFAULT_FORMATS, WRITERS, booklet_name, pledge_file
+from reportgen.formats.site import pledge_paths
+from reportgen.formats.writers import DEFAULT_FORMATS, WRITERS, booklet_name, pledge_file
+from reportgen.records.load import load_records
+from reportgen.records.periods import Period
+from reportgen.records.validate import latest_period
+from reportgen.report.view import PledgeView, report_view
 
 pytestmark = pytest.mark.usefixtures("english_messages")  # asserts on English messages
 
@@ -204,10 +204,10 @@ def test_publish_writes_the_site_with_its_downloads(tmp_path: Path) -> None:
 
 def test_a_city_listing_no_contacts_gets_no_contact_frame_in_any_format(make_pledge) -> None:
     """송파 prints 소관부서 only: DOCX (tested with the DOCX), HWPX and the website agree."""
-    from reportgen.hwpx import pledge_hwpx
-    from reportgen.model import Pledge, ReportSettings
-    from reportgen.site import build_site
-    from reportgen.view import report_info
+    from reportgen.formats.hwpx import pledge_hwpx
+    from reportgen.formats.site import build_site
+    from reportgen.records.model import Pledge, ReportSettings
+    from reportgen.report.view import report_info
 
     settings = ReportSettings.model_validate(
         {

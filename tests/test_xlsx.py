@@ -32,13 +32,10 @@ from xlsxwriter.packager import Packager
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from reportgen import xlsx
 from reportgen.errors import TemplateError
-from reportgen.load import load_records
-from reportgen.ooxml import read_package
-from reportgen.periods import Period
-from reportgen.view import ReportView, report_view
-from reportgen.xlsx import (
+from reportgen.formats import xlsx
+from reportgen.formats.ooxml import read_package
+from reportgen.formats.xlsx import (
     ROLES,
     SOURCES_SHEET,
     SUMMARY_SHEET,
@@ -47,6 +44,9 @@ from reportgen.xlsx import (
     sheet_names,
     with_decimals,
 )
+from reportgen.records.load import load_records
+from reportgen.records.periods import Period
+from reportgen.report.view import ReportView, report_view
 
 from .conftest import audit
 from .synthetic import write_synthetic_records
@@ -756,7 +756,7 @@ def test_xlsxwriter_is_used_through_its_public_api_only():
     Overriding internals pinned XlsxWriter to one minor version (issue 13);
     this fails if any comes back.
     """
-    tree = ast.parse((ROOT / "reportgen" / "xlsx.py").read_text(encoding="utf-8"))
+    tree = ast.parse((ROOT / "reportgen" / "formats" / "xlsx.py").read_text(encoding="utf-8"))
     theirs = (Workbook, Worksheet, Format, Packager)
     private = {
         name

@@ -17,16 +17,16 @@ from typing import Any
 import openpyxl
 import pytest
 
-from reportgen.model import Pledge, ReportSettings
-from reportgen.periods import Period
-from reportgen.view import MoneyRow, MoneyTable, PledgeView, ReportView, report_view
-from reportgen.xlsx import (
+from reportgen.formats.xlsx import (
     ADJUSTMENTS_SHEET,
     INDICATORS_SHEET,
     SOURCES_SHEET,
     SUMMARY_SHEET,
     render_workbook,
 )
+from reportgen.records.model import Pledge, ReportSettings
+from reportgen.records.periods import Period
+from reportgen.report.view import MoneyRow, MoneyTable, PledgeView, ReportView, report_view
 
 from .conftest import GUN_SETTINGS
 from .test_xlsx import (

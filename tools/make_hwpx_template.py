@@ -26,7 +26,7 @@ from lxml import etree
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from reportgen.hwpxml import HC_NS, HH, HP, cm, write_package  # noqa: E402
+from reportgen.formats.hwpxml import HC_NS, HH, HP, cm, write_package
 
 SERIF = "휴먼명조"
 SANS = "맑은 고딕"

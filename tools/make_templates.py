@@ -8,7 +8,7 @@ Once staff have edited them, the files in templates/ are the source of truth:
 re-running this script overwrites their edits.
 
 - pledge.docx: one pledge's pages (the context is ``p``, a
-  :class:`reportgen.view.PledgeView`, and ``report``, a ReportView).
+  :class:`reportgen.report.view.PledgeView`, and ``report``, a ReportView).
 - booklet.docx: cover, 총괄표 and 목차 of the whole report (context ``report``);
   every pledge's pages follow it. Its styles must define every style that
   pledge.docx uses (reportgen checks this and names any missing style).
@@ -18,7 +18,7 @@ Nothing of one city's form is fixed in them: they print what the view has
 categories, 성과지표, 공약 조정, 분야), so a column or a row that varies by
 city comes from a loop, never from a copy per column.
 
-Tags beyond docxtpl's (reportgen.ooxml.apply_cell_tags):
+Tags beyond docxtpl's (reportgen.formats.ooxml.apply_cell_tags):
 
 - a table cell containing ``{% vmerge EXPR %}`` gets
   ``<w:vMerge w:val="EXPR's value"/>`` (restart/continue), so merges come from
@@ -27,7 +27,7 @@ Tags beyond docxtpl's (reportgen.ooxml.apply_cell_tags):
   repeated by ``{%tc for … %}``) has no width of its own: its column shares
   what the table's fixed columns leave of the text width, in proportion to W.
   After rendering, reportgen rebuilds every table's grid and cell widths from
-  the cells it has (reportgen.ooxml.fit_tables), and stretches a merged cell
+  the cells it has (reportgen.formats.ooxml.fit_tables), and stretches a merged cell
   such as "비 예 산" over however many columns there are. Only the heading
   row needs ``colwidth``; the other rows take their widths from it.
 """
@@ -51,12 +51,7 @@ from lxml import etree
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from reportgen.ooxml import (  # noqa: E402
-    normalize_package,
-    order_children,
-    read_package,
-    write_package,
-)
+from reportgen.formats.ooxml import normalize_package, order_children, read_package, write_package
 
 SERIF = "휴먼명조"  # official body face; LibreOffice maps it to NanumMyeongjo
 SANS = "맑은 고딕"  # notes and tables; LibreOffice maps it to NanumGothic
@@ -814,7 +809,7 @@ def money_row(t, keep: bool):
     return row
 
 
-# A finished table of the view (reportgen.tables.Table) whose first column
+# A finished table of the view (reportgen.report.tables.Table) whose first column
 # names its line (분야, 부서): the other columns share the rest, a share wider
 # than a count and a status's column wide enough for its name ("정상추진").
 TALLY_NAME = 3.4
@@ -935,7 +930,7 @@ def build_booklet_template() -> bytes:
     cell_text(row.cells[0], "{{ p.id }}")
     cell_text(row.cells[1], "{{ p.title }}", "목차")
     pg = cell_text(row.cells[2], "", "표숫자")
-    # The stored result is the page as far as it is known (reportgen.pagination;
+    # The stored result is the page as far as it is known (reportgen.formats.pagination;
     # LibreOffice's own when --pdf runs): what a viewer that never updates
     # fields shows. Word updates it on open.
     add_field(pg, "PAGEREF {{ p.anchor }} \\h", "{{ pages[p.anchor] }}")

@@ -4,7 +4,7 @@
 
 The template is an ordinary Excel workbook with one sheet, ``styles``. Each
 row names a role in column A and holds a styled sample cell in column B;
-reportgen.xlsx reads the sample's font (name, size, bold, italic, underline,
+reportgen.formats.xlsx reads the sample's font (name, size, bold, italic, underline,
 colour), fill, borders, alignment (horizontal, vertical, wrap, indent) and
 number format, and applies it to every cell of that role in the budget
 workbook. Staff restyle the workbook by formatting the B cells in Excel
@@ -29,7 +29,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from reportgen.ooxml import read_package, write_package  # noqa: E402
+from reportgen.formats.ooxml import read_package, write_package
 
 FONT = "맑은 고딕"  # LibreOffice renders it with NanumGothic (reportgen/resources/fonts.conf)
 FIXED_TIME = dt.datetime(2000, 1, 1)

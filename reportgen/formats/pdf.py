@@ -1,0 +1,809 @@
+"""PDF through LibreOffice (``reportgen build --pdf``): warm, in parallel, each page laid out once.
+
+**How.** LibreOffice is an optional, external program, driven over UNO: one
+LibreOffice per core (two here), each started once per build with a
+private profile inside the build's staging directory, each served by a small
+worker (:mod:`reportgen.formats.unoworker`, run by the Python that has LibreOffice's
+``uno`` module: Debian's ``python3-uno``) that loads documents, fixes them
+and exports them with ``writer_pdf_Export``. Every LibreOffice runs under
+:mod:`reportgen.formats.guard`, so it dies with reportgen however reportgen ends;
+each command has a time limit, and a LibreOffice that hangs or fails ends
+the build with an error naming the file. A fontconfig file maps the official
+Korean faces the templates name (휴먼명조, 맑은 고딕 …) to free Nanum faces.
+
+**Spacing.** LibreOffice ignores Word's ``w:autoSpaceDE``/``w:autoSpaceDN``
+and puts a quarter-em gap between Hangul and digits ("2018 년", "민선 7 기");
+the worker switches that off (``ParaIsCharacterDistance``) in every document
+before laying it out, so the PDF reads "2018년" as the DOCX does.
+
+**Each page once.** LibreOffice spends ~60 ms of CPU a page (more per page
+in a long document), and the booklet holds every pledge's pages: converting
+the booklet and each pledge's DOCX would lay out every page twice, and the
+booklet alone on one core takes minutes at 300 pledges. So the booklet is cut
+at its pledges' bookmarks into the front matter and parts of ~50 pages
+(:mod:`reportgen.formats.pdfbooklet`), the parts are laid out side by side, each
+numbered from where it falls in the booklet, the table of contents gets the
+page numbers once all parts are laid out (still links to the pledges' pages),
+and pypdf joins the parts into the booklet PDF and cuts each pledge's PDF out
+of its part.
+
+A pledge's PDF is therefore **an extract of the booklet**: its pages carry
+the booklet's page numbers (1-1-3 on pp. 12-16 prints "- 12 -" … "- 16 -"),
+while its DOCX, opened on its own, numbers from 1. That is accepted: the
+PDFs are what gets circulated and cited, and a pledge's pages then have the
+same numbers everywhere, in the booklet, its table of contents and the
+extract. A booklet that cannot be cut without changing a page (see
+:func:`reportgen.formats.pdfbooklet.cut_booklet`) is converted whole, on one core,
+and the pledges' PDFs cut from it the same way.
+
+**Measured** (``python -m tests.bench_pdf``, this 2-core machine idle, 300
+synthetic pledges, a 1,509-page booklet): every PDF in 51 s (LibreOffice
+92 s of CPU, 61 ms a page; reportgen 8 s). Before, one
+``soffice --convert-to`` call took 103 s for the booklet alone, and its 300
+pledge files on top did not finish; converting each pledge's DOCX as well
+would add ~0.4 s of CPU a pledge.
+
+**Line breaking.** LibreOffice ignores the DOCX's forbidden characters
+(「 never ends a line) and breaks "70개사" after the digits; the worker is
+given the document's own lists and converts a copy in which what must stay
+on one line is glued (:mod:`reportgen.formats.linebreak`). Each copy is glued as it
+is opened, so the booklet's later parts are glued while LibreOffice lays out
+the first. The glue costs about a tenth: 300 pledges, the same hour, the
+machine busier than for the figures above: every PDF in 61 s without it,
+68 s with it (LibreOffice 117 → 125 s of CPU, reportgen 8.5 → 11 s; 173,000
+joiners in the booklet); the median of three runs with it, 70 s. The cost
+is in LibreOffice's PDF export, which starts a new text operator after
+each joiner (+40% on a 55-page part); U+FEFF, U+200D and U+034F do worse.
+
+LibreOffice stamps each PDF with its creation time and a random file ID; both
+are overwritten in place with fixed values of the same length. LibreOffice may
+still order a PDF's objects differently from run to run, so PDFs are the one
+output not promised byte-identical: ``build --check`` verifies them against
+the digests the manifest recorded.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import json
+import os
+import re
+import secrets
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from lxml import etree
+
+from ..errors import ReportgenError
+from ..i18n import tr
+from . import linebreak
+from .ooxml import read_regular_file
+
+
+def _install_hint() -> str:
+    return tr(
+        "LibreOffice가 설치되어 있지 않아 PDF를 만들지 않았습니다(다른 파일은 썼습니다). "
+        "Debian/Ubuntu에서는: sudo apt-get install libreoffice-writer-nogui python3-uno "
+        "fonts-nanum",
+        "LibreOffice is not installed, so no PDF was made (the other files were written). "
+        "On Debian/Ubuntu: sudo apt-get install libreoffice-writer-nogui python3-uno fonts-nanum",
+    )
+
+
+def _uno_hint() -> str:
+    return tr(
+        "LibreOffice의 파이썬 연결(python3-uno)이 설치되어 있지 않아 PDF를 만들지 않았습니다"
+        "(다른 파일은 썼습니다). Debian/Ubuntu에서는: sudo apt-get install python3-uno",
+        "LibreOffice's Python bridge (python3-uno) is not installed, so no PDF was made "
+        "(the other files were written). On Debian/Ubuntu: sudo apt-get install python3-uno",
+    )
+
+
+DEFAULT_TIMEOUT = 300.0  # for one step: starting LibreOffice, laying out or exporting a document
+MAX_OFFICES = 4
+MAX_OPEN = 3  # documents one LibreOffice holds open while waiting for page numbers
+WORKER = Path(__file__).with_name("unoworker.py")
+
+Progress = Callable[[int, int], None]
+
+
+class PdfError(ReportgenError):
+    """LibreOffice failed, hung, or produced no PDF."""
+
+
+def find_soffice() -> str | None:
+    for name in ("soffice", "libreoffice"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+@functools.cache
+def _has_uno(python: str) -> bool:
+    try:
+        return (
+            subprocess.run(
+                [python, "-I", "-c", "import uno"],
+                capture_output=True,
+                timeout=30,
+                check=False,
+            ).returncode
+            == 0
+        )
+    except (OSError, subprocess.SubprocessError):
+        return False
+
+
+def find_uno_python(soffice: str | None = None) -> str | None:
+    """A Python that can ``import uno``: $REPORTGEN_UNO_PYTHON, LibreOffice's own, the system's."""
+    candidates = [os.environ.get("REPORTGEN_UNO_PYTHON", "")]
+    soffice = soffice or find_soffice()
+    if soffice:
+        candidates.append(str(Path(os.path.realpath(soffice)).with_name("python")))
+    candidates += ["/usr/bin/python3", shutil.which("python3") or ""]
+    for python in candidates:
+        if python and os.access(python, os.X_OK) and _has_uno(python):
+            return python
+    return None
+
+
+def missing() -> str | None:
+    """Why PDFs cannot be made here (an install hint), or None when they can."""
+    soffice = find_soffice()
+    if soffice is None:
+        return _install_hint()
+    if find_uno_python(soffice) is None:
+        return _uno_hint()
+    return None
+
+
+def fontconfig_file() -> Path:
+    return Path(str(resources.files("reportgen") / "resources" / "fonts.conf"))
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+# ---------------------------------------------------------------------------
+# One LibreOffice and its worker
+
+
+@dataclass
+class _Doc:
+    """A document some LibreOffice opens, lays out and exports (or only counts)."""
+
+    label: str  # what an error names
+    source: Path
+    target: Path | None  # None: open to count its pages, then close
+    anchors: list[str] = field(default_factory=list)
+    docx: bytes | None = None  # written to source, glued, when it is opened (see _open)
+    kinsoku: dict[str, str] | None = None  # forbidden characters, see reportgen.formats.linebreak
+    pages: int | None = None
+    anchor_pages: dict[str, int] = field(default_factory=dict)
+    office: _Office | None = None
+    state: str = "new"  # new, open, done
+
+    def write_glued(self, docx: bytes) -> None:
+        """Write the copy LibreOffice converts to ``source``: its line-breaking glue added."""
+        data, rules = linebreak.glued_docx(docx)
+        self.source.write_bytes(data)
+        self.kinsoku = rules.as_command() if rules is not None else None
+
+
+class _Office:
+    """One LibreOffice (under the guard) with the UNO worker that drives it."""
+
+    def __init__(self, index: int, scratch: Path, soffice: str, python: str) -> None:
+        self.index = index
+        self.fifo = scratch / f"commands{index}"
+        os.mkfifo(self.fifo, 0o600)
+        # Read-write, so opening never waits for the worker and its death never
+        # makes a write fail half-way; the worker's answers tell us it lives.
+        self.commands = os.open(self.fifo, os.O_RDWR)
+        self.log_path = scratch / f"office{index}.log"
+        profile = scratch / f"profile{index}"
+        pipe = f"reportgen_{os.getpid()}_{index}_{secrets.token_hex(6)}"
+        env = {k: v for k, v in os.environ.items() if k not in ("PYTHONHOME", "PYTHONPATH")}
+        env["FONTCONFIG_FILE"] = str(fontconfig_file())
+        cmd = [
+            sys.executable,
+            "-m",
+            "reportgen.formats.guard",
+            python,
+            "-I",  # isolated: nothing from reportgen's environment or folder
+            str(WORKER),
+            soffice,
+            profile.as_uri(),
+            pipe,
+            str(self.fifo),
+        ]
+        with open(self.log_path, "wb") as log:
+            self.proc = subprocess.Popen(
+                cmd,
+                stdout=subprocess.PIPE,
+                stderr=log,
+                stdin=subprocess.PIPE,  # never written: its end-of-file means "we are gone"
+                env=env,
+                start_new_session=True,  # a group of its own, killed as one
+            )
+        assert self.proc.stdout is not None
+        self.out = self.proc.stdout.fileno()
+        self.buffer = b""
+        self.ready = False
+        self.task: tuple[str, _Doc] | None = None
+        self.deadline = 0.0
+        self.open_docs: list[_Doc] = []
+
+    def send(self, op: str, doc: _Doc, timeout: float, **extra: Any) -> None:
+        command = {"op": op, "id": str(id(doc)), **extra}
+        os.write(self.commands, (json.dumps(command, ensure_ascii=False) + "\n").encode())
+        self.task = (op, doc)
+        self.deadline = time.monotonic() + timeout
+
+    def answers(self) -> list[dict[str, Any]] | None:
+        """What the worker said since last time; None when it has gone."""
+        data = os.read(self.out, 1 << 16)
+        if not data:
+            return None
+        self.buffer += data
+        *lines, self.buffer = self.buffer.split(b"\n")
+        return [json.loads(line) for line in lines if line.strip()]
+
+    def log_tail(self) -> str:
+        try:
+            text = self.log_path.read_bytes().decode("utf-8", "replace")
+        except OSError:
+            return ""
+        lines = [
+            line.strip()
+            for line in text.splitlines()
+            if line.strip() and "javaldx" not in line and not line.startswith("Traceback")
+        ]
+        return " / ".join(lines[-2:])
+
+    def quit(self) -> None:
+        with contextlib.suppress(OSError):
+            os.write(self.commands, b'{"op": "quit"}\n')
+
+    def close(self, wait: float) -> None:
+        try:
+            self.proc.wait(timeout=wait)
+        except subprocess.TimeoutExpired:
+            self.kill()
+        finally:
+            self.kill()  # the group: any helper LibreOffice left behind
+            for stream in (self.proc.stdin, self.proc.stdout):
+                if stream is not None:
+                    stream.close()
+            with contextlib.suppress(OSError):
+                os.close(self.commands)
+
+    def kill(self) -> None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait()
+
+
+class _Plan:
+    """What to do next; told each answer."""
+
+    def next_for(self, office: _Office) -> tuple[str, _Doc, dict[str, Any]] | None:
+        raise NotImplementedError
+
+    def finished(self, op: str, doc: _Doc, answer: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+    def done(self) -> bool:
+        raise NotImplementedError
+
+
+def _run(
+    plan: _Plan | Callable[[], _Plan],
+    offices_wanted: int,
+    scratch: Path,
+    timeout: float,
+    start_timeout: float | None = None,
+) -> None:
+    soffice = find_soffice()
+    if soffice is None:
+        raise PdfError(_install_hint())
+    python = find_uno_python(soffice)
+    if python is None:
+        raise PdfError(_uno_hint())
+    offices: list[_Office] = []
+    scratch = Path(tempfile.mkdtemp(prefix="office-", dir=scratch))  # fresh names each run
+    try:
+        for index in range(max(1, offices_wanted)):
+            office = _Office(index, scratch, soffice, python)
+            office.deadline = time.monotonic() + (start_timeout or timeout)
+            offices.append(office)
+        if not isinstance(plan, _Plan):
+            plan = plan()  # made while LibreOffice starts
+        while not plan.done():
+            for office in offices:
+                if office.ready and office.task is None:
+                    action = plan.next_for(office)
+                    if action is not None:
+                        op, doc, extra = action
+                        office.send(op, doc, timeout, **extra)
+            busy = [o for o in offices if not o.ready or o.task is not None]
+            if not busy:
+                raise PdfError(
+                    tr(
+                        "PDF 변환이 멈췄습니다(reportgen의 결함입니다).",
+                        "the PDF conversion stalled (a reportgen bug)",
+                    )
+                )
+            wait = max(0.0, min(o.deadline for o in busy) - time.monotonic())
+            readable, _, _ = select.select([o.out for o in busy], [], [], wait)
+            for office in busy:
+                if office.out in readable:
+                    _hear(office, plan, timeout)
+                elif time.monotonic() > office.deadline:
+                    if office.task is None:
+                        raise PdfError(
+                            tr(
+                                f"LibreOffice가 {start_timeout or timeout:g}초 안에 시작하지 "
+                                "않았습니다. 아무것도 변환하지 않았습니다.",
+                                f"LibreOffice did not start within {start_timeout or timeout:g} "
+                                "s; nothing was converted",
+                            )
+                        )
+                    op, doc = office.task
+                    raise PdfError(
+                        tr(
+                            f"LibreOffice가 {timeout:g}초 안에 {doc.label} {_doing(op)}을(를) "
+                            "끝내지 못했습니다.",
+                            f"LibreOffice did not finish {_doing(op)} {doc.label} within "
+                            f"{timeout:g} s",
+                        )
+                    )
+        for office in offices:
+            office.quit()
+        for office in offices:
+            office.close(wait=10)
+    except BaseException:  # an error, Ctrl-C, anything: LibreOffice goes with us
+        for office in offices:
+            office.kill()
+            office.close(wait=0)
+        raise
+
+
+def _doing(op: str) -> str:
+    return {
+        "open": tr("조판", "laying out"),
+        "export": tr("내보내기", "exporting"),
+        "close": tr("닫기", "closing"),
+    }.get(op, op)
+
+
+def _hear(office: _Office, plan: _Plan, timeout: float) -> None:
+    answers = office.answers()
+    if answers is None:
+        what = (
+            tr(
+                f"{office.task[1].label} {_doing(office.task[0])} 중에",
+                f"while {_doing(office.task[0])} {office.task[1].label}",
+            )
+            if office.task
+            else tr("시작하는 중에", "while starting")
+        )
+        raise PdfError(
+            tr(
+                f"LibreOffice가 {what} 멈췄습니다: {office.log_tail() or '메시지 없음'}",
+                f"LibreOffice stopped {what}: {office.log_tail() or 'no message'}",
+            )
+        )
+    for answer in answers:
+        if office.task is None:  # the greeting
+            if "error" in answer:
+                raise PdfError(
+                    tr(
+                        f"LibreOffice가 시작하지 못했습니다: {answer['error']}",
+                        f"LibreOffice could not start: {answer['error']}",
+                    )
+                )
+            office.ready = True
+            continue
+        op, doc = office.task
+        office.task = None
+        if "error" in answer:
+            raise PdfError(
+                tr(
+                    f"LibreOffice가 {doc.label}을(를) 변환하지 못했습니다: {answer['error']}",
+                    f"LibreOffice could not convert {doc.label}: {answer['error']}",
+                )
+            )
+        if op == "open":
+            doc.state = "open"
+            doc.office = office
+            doc.pages = answer.get("pages")
+            doc.anchor_pages = answer.get("anchors") or {}
+            office.open_docs.append(doc)
+        else:
+            doc.state = "done"
+            office.open_docs.remove(doc)
+            if doc.target is not None and not doc.target.is_file():
+                raise PdfError(
+                    tr(
+                        f"LibreOffice가 {doc.label}의 PDF를 쓰지 않았습니다.",
+                        f"LibreOffice wrote no PDF for {doc.label}",
+                    )
+                )
+        plan.finished(op, doc, answer)
+
+
+def _open(doc: _Doc) -> tuple[str, _Doc, dict[str, Any]]:
+    if doc.docx is not None:
+        # Glued only now, so that the booklet's later parts are glued while
+        # LibreOffice lays out the first ones.
+        doc.write_glued(doc.docx)
+        doc.docx = None
+    return "open", doc, {"path": str(doc.source), "anchors": doc.anchors, "kinsoku": doc.kinsoku}
+
+
+def _export(doc: _Doc, first_page: int | None = None) -> tuple[str, _Doc, dict[str, Any]]:
+    if doc.target is None:
+        return "close", doc, {}
+    return "export", doc, {"path": str(doc.target), "first_page": first_page}
+
+
+class _EachPlan(_Plan):
+    """Open and export every document, on whichever LibreOffice is free."""
+
+    def __init__(self, docs: list[_Doc], on_done: Callable[[_Doc], None]) -> None:
+        self.queue = list(docs)
+        self.left = len(docs)
+        self.on_done = on_done
+
+    def next_for(self, office: _Office) -> tuple[str, _Doc, dict[str, Any]] | None:
+        if office.open_docs:
+            return _export(office.open_docs[0])
+        if self.queue:
+            return _open(self.queue.pop(0))
+        return None
+
+    def finished(self, op: str, doc: _Doc, answer: dict[str, Any]) -> None:
+        if doc.state == "done":
+            self.left -= 1
+            self.on_done(doc)
+
+    def done(self) -> bool:
+        return self.left == 0
+
+
+# ---------------------------------------------------------------------------
+# The booklet, cut in parts
+
+
+@dataclass
+class _PledgePdf:
+    name: str  # output name, e.g. "공약별/01-04-05 ….pdf"
+    anchor: str
+
+
+class _BookletPlan(_Plan):
+    """Front matter counted, parts laid out in parallel and numbered, front matter finished."""
+
+    def __init__(
+        self,
+        cut: Any,  # pdfbooklet.CutBooklet
+        booklet_label: str,
+        labels: dict[str, str],
+        scratch: Path,
+        on_part: Callable[[_Doc], None],
+    ) -> None:
+        self.cut = cut
+        self.scratch = scratch
+        self.on_part = on_part
+        self.booklet_label = booklet_label
+        self.draft = _Doc(
+            f"{booklet_label} (front matter)",
+            scratch / "front-draft.docx",
+            None,
+            docx=cut.front(None),
+        )
+        self.parts: list[_Doc] = []
+        for i, part in enumerate(cut.parts):
+            first, last = labels[part.anchors[0]], labels[part.anchors[-1]]
+            span = first if first == last else f"{first} … {last}"
+            label = booklet_label + tr(f"({span}의 쪽)", f" (the pages of {span})")
+            source, target = scratch / f"part{i:04d}.docx", scratch / f"part{i:04d}.pdf"
+            self.parts.append(_Doc(label, source, target, part.anchors, docx=part.docx))
+        self.front: _Doc | None = None
+        self.queue: list[_Doc] = [self.draft, *self.parts]
+        self.exported = 0
+
+    # Page numbers, once known
+    def first_number(self, index: int) -> int | None:
+        counts = [self.draft.pages, *(p.pages for p in self.parts[:index])]
+        if any(c is None for c in counts):
+            return None
+        return self.cut.first_number + sum(c for c in counts if c is not None)
+
+    def numbers(self) -> dict[str, int]:
+        out = {}
+        for index, part in enumerate(self.parts):
+            first = self.first_number(index)
+            assert first is not None
+            for anchor, page in part.anchor_pages.items():
+                out[anchor] = first + page - 1
+        return out
+
+    def next_for(self, office: _Office) -> tuple[str, _Doc, dict[str, Any]] | None:
+        for doc in office.open_docs:
+            if doc is self.draft or doc is self.front:
+                return _export(doc)
+            first = self.first_number(self.parts.index(doc))
+            if first is not None:
+                return _export(doc, first)
+        if len(office.open_docs) >= MAX_OPEN:
+            return None
+        if self.queue:
+            return _open(self.queue.pop(0))
+        if self.front is None and all(p.state != "new" for p in self.parts):
+            if all(p.pages is not None for p in self.parts):
+                self.front = _Doc(
+                    f"{self.booklet_label} (front matter)",
+                    self.scratch / "front.docx",
+                    self.scratch / "front.pdf",
+                    docx=self.cut.front(self.numbers()),
+                )
+                return _open(self.front)
+        return None
+
+    def finished(self, op: str, doc: _Doc, answer: dict[str, Any]) -> None:
+        if op == "open" and doc in self.parts:
+            pages = [doc.anchor_pages.get(a, 0) for a in doc.anchors]
+            if doc.pages is None or pages[0] != 1 or 0 in pages or pages != sorted(pages):
+                raise PdfError(
+                    tr(
+                        f"LibreOffice가 {doc.label}을(를) 뜻밖으로 조판했습니다(쪽 {doc.pages}, "
+                        f"공약이 시작하는 쪽 {pages}).",
+                        f"LibreOffice laid out {doc.label} unexpectedly "
+                        f"(pages {doc.pages}, pledges starting on {pages})",
+                    )
+                )
+        if op == "open" and doc is self.front and doc.pages != self.draft.pages:
+            raise PdfError(
+                tr(
+                    f"{self.booklet_label}의 앞부분이 쪽 번호를 넣으면 {doc.pages}쪽, 빼면 "
+                    f"{self.draft.pages}쪽입니다.",
+                    f"the front matter of {self.booklet_label} took {doc.pages} page(s) with "
+                    f"its page numbers and {self.draft.pages} without",
+                )
+            )
+        if op == "export":
+            self.exported += 1
+            if doc in self.parts:
+                self.on_part(doc)
+
+    def done(self) -> bool:
+        return (
+            self.front is not None
+            and self.front.state == "done"
+            and self.exported == len(self.parts) + 1
+        )
+
+
+# ---------------------------------------------------------------------------
+# Public
+
+
+def convert(
+    sources: list[Path],
+    outdir: Path,
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    workdir: Path | None = None,
+    start_timeout: float | None = None,
+) -> list[Path]:
+    """Convert documents (DOCX, XLSX …) to PDFs in ``outdir``; return their paths.
+
+    Runs LibreOffice under :mod:`reportgen.formats.guard` with its profile in a
+    scratch directory inside ``workdir``; an error names the file. ``timeout``
+    bounds each step (LibreOffice's start: ``start_timeout`` if given).
+    """
+    outdir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="reportgen-pdf-", dir=workdir) as tmp:
+        docs = [_converted(s, Path(tmp), i) for i, s in enumerate(sources)]
+        offices = min(_cores(), MAX_OFFICES, len(docs))
+        _run(_EachPlan(docs, lambda d: None), offices, Path(tmp), timeout, start_timeout)
+        results = []
+        for source, doc in zip(sources, docs, strict=True):
+            assert doc.target is not None
+            result = outdir / (source.stem + ".pdf")
+            shutil.move(doc.target, result)
+            results.append(result)
+        return results
+
+
+def _converted(path: Path, scratch: Path, index: int) -> _Doc:
+    target = scratch / f"doc{index:05d}.pdf"
+    if path.suffix.lower() == ".docx":
+        doc = _Doc(path.name, scratch / f"doc{index:05d}.docx", target)
+        try:
+            doc.write_glued(read_regular_file(path))  # bounded
+            return doc
+        except (OSError, ValueError, zipfile.BadZipFile, etree.LxmlError, ReportgenError):
+            pass  # not a package we can read: LibreOffice gets it as it is, and names it if it fails
+    return _Doc(path.name, Path(os.path.abspath(path)), target)
+
+
+def to_pdf(
+    documents: dict[str, bytes],
+    timeout: float = DEFAULT_TIMEOUT,
+    workdir: Path | None = None,
+    *,
+    booklet: str | None = None,
+    pledges: Sequence[tuple[str, str]] = (),
+    titles: dict[str, str] | None = None,
+    progress: Progress | None = None,
+    pages: dict[str, int] | None = None,
+) -> dict[str, bytes]:
+    """Convert in-memory DOCX files (name -> bytes) to PDFs (name.pdf -> bytes).
+
+    With ``booklet`` (its name in ``documents``) and ``pledges`` (each
+    pledge's DOCX name and its bookmark in the booklet, in booklet order),
+    the booklet is converted in parts and each pledge's PDF cut from it (see
+    the module's docstring); other documents are converted each on its own.
+    ``titles`` gives each pledge's PDF its own title (by bookmark), which an
+    extract would otherwise inherit from the booklet. ``pages`` (a dict to
+    fill) receives the page each pledge starts on in the booklet, as printed
+    (its bookmark -> number): what the 목차 says.
+    ``progress(done, total)`` is called as PDFs are finished. Files go to a
+    scratch directory inside ``workdir`` (the build's staging directory; the
+    system's temporary directory if None), removed afterwards.
+    """
+    from . import pdfbooklet
+
+    names = sorted(documents)
+    total = len(names)
+    finished = 0
+    out: dict[str, bytes] = {}
+
+    def deliver(name: str, data: bytes) -> None:
+        nonlocal finished
+        out[str(Path(name).with_suffix(".pdf"))] = reproducible_pdf(data)
+        finished += 1
+        if progress is not None:
+            progress(finished, total)
+
+    pledge_names = {anchor: name for name, anchor in pledges}
+    done: set[str] = set()
+    with tempfile.TemporaryDirectory(prefix="reportgen-pdf-", dir=workdir) as tmp:
+        scratch = Path(tmp)
+        if booklet is not None and pledges and booklet in documents:
+            labels = {a: Path(n).stem for n, a in pledges}
+            part_pdfs: dict[int, bytes] = {}
+            whole_pages: dict[str, int] = {}  # pages of a booklet converted whole
+
+            def cut_pledges(doc: _Doc) -> None:
+                assert doc.target is not None and doc.pages is not None
+                pdf = doc.target.read_bytes()
+                if pdfbooklet.page_count(pdf) != doc.pages:
+                    raise PdfError(
+                        tr(
+                            f"LibreOffice가 {doc.label}을(를) {doc.pages}쪽으로 조판하고 "
+                            f"{pdfbooklet.page_count(pdf)}쪽을 내보냈습니다.",
+                            f"LibreOffice exported {pdfbooklet.page_count(pdf)} page(s) of "
+                            f"{doc.label}, having laid out {doc.pages}",
+                        )
+                    )
+                part_pdfs[id(doc)] = pdf
+                whole_pages.update(doc.anchor_pages)
+                if any(a not in doc.anchor_pages for a in doc.anchors):
+                    return  # pledges not found in the booklet: converted on their own below
+                starts = [doc.anchor_pages[a] for a in doc.anchors]
+                ends = [s - 1 for s in starts[1:]] + [doc.pages]
+                ranges = list(zip(starts, ends, strict=True))
+                named = [(titles or {}).get(a, "") for a in doc.anchors]
+                cut = pdfbooklet.cut_pages(pdf, ranges, named if all(named) else ())
+                for anchor, data in zip(doc.anchors, cut, strict=True):
+                    deliver(pledge_names[anchor], data)
+                    done.add(pledge_names[anchor])
+
+            plans: list[_Plan] = []
+
+            def plan() -> _Plan:
+                cut = pdfbooklet.cut_booklet(documents[booklet], [a for _, a in pledges])
+                if cut is not None:
+                    plans.append(_BookletPlan(cut, booklet, labels, scratch, cut_pledges))
+                else:
+                    # Not cut: the whole booklet on one LibreOffice, pledges cut from it.
+                    anchors = [a for _, a in pledges]
+                    whole = _Doc(
+                        booklet,
+                        scratch / "booklet.docx",
+                        scratch / "booklet.pdf",
+                        anchors,
+                        docx=documents[booklet],
+                    )
+                    plans.append(_EachPlan([whole], cut_pledges))
+                return plans[0]
+
+            _run(plan, min(_cores(), MAX_OFFICES), scratch, timeout)
+            made = plans[0]
+            if isinstance(made, _BookletPlan):
+                assert made.front is not None and made.front.target is not None
+                front = made.front.target.read_bytes()
+                parts = [part_pdfs[id(p)] for p in made.parts]
+                # The contents' page numbers link to the pledges' pages.
+                first = made.cut.first_number
+                links = {str(n): n - first for n in made.numbers().values()}
+                booklet_pdf = pdfbooklet.join([front, *parts], links)
+                if pages is not None:
+                    pages.update(made.numbers())
+            else:
+                booklet_pdf = next(iter(part_pdfs.values()))
+                if pages is not None:
+                    pages.update(whole_pages)  # converted whole: its first page is 1
+            deliver(booklet, booklet_pdf)
+            done.add(booklet)
+        rest = [n for n in names if n not in done]
+        if rest:
+            docs = []
+            for i, name in enumerate(rest):
+                source = scratch / f"doc{i:05d}.docx"  # ASCII names, whatever the titles
+                target = scratch / f"doc{i:05d}.pdf"
+                docs.append(_Doc(name, source, target, docx=documents[name]))
+            by_doc = {id(d): n for d, n in zip(docs, rest, strict=True)}
+
+            def each(doc: _Doc) -> None:
+                assert doc.target is not None
+                deliver(by_doc[id(doc)], doc.target.read_bytes())
+
+            _run(_EachPlan(docs, each), min(_cores(), MAX_OFFICES, len(docs)), scratch, timeout)
+    return out
+
+
+# "/CreationDate (D:20261123131500+00'00')" and "/ID [<hex><hex>]"
+_DATE = re.compile(rb"/(CreationDate|ModDate)\s*\((D:[0-9]{14})[0-9+\-Z']*\)")
+# The same times in the XMP (PDF/A asks both to agree): "2026-11-23T13:15:00Z".
+_XMP_DATE = re.compile(
+    rb"<xmp:(CreateDate|ModifyDate|MetadataDate)>([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8})"
+)
+_ID = re.compile(rb"/ID\s*\[\s*<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>\s*\]")
+# LibreOffice's own checksum covers the time stamps above.
+_CHECKSUM = re.compile(rb"/DocChecksum\s*/([0-9A-Fa-f]+)")
+
+
+def reproducible_pdf(data: bytes) -> bytes:
+    """Fix the creation time and file ID LibreOffice writes, keeping every offset."""
+
+    # Only the date and time are fixed; the time zone after them is kept, so
+    # the document information and the XMP still say the same time.
+    def date(m: re.Match[bytes]) -> bytes:
+        return m.group(0).replace(m.group(2), b"D:20000101000000", 1)
+
+    def xmp_date(m: re.Match[bytes]) -> bytes:
+        return m.group(0).replace(m.group(2), b"2000-01-01T00:00:00", 1)
+
+    def file_id(m: re.Match[bytes]) -> bytes:
+        out = m.group(0)
+        for g in (1, 2):
+            out = out.replace(m.group(g), b"0" * len(m.group(g)), 1)
+        return out
+
+    def checksum(m: re.Match[bytes]) -> bytes:
+        return m.group(0).replace(m.group(1), b"0" * len(m.group(1)))
+
+    fixed = _XMP_DATE.sub(xmp_date, _DATE.sub(date, data))
+    return _CHECKSUM.sub(checksum, _ID.sub(file_id, fixed))

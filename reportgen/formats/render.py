@@ -1,0 +1,255 @@
+"""Rendering helpers every writer shares: reuse of unchanged files, and worker processes.
+
+A file's *key* digests everything it is made from (the template, the report
+settings, the period, a pledge's record and its number, the code): the
+manifest records it, and a rebuild reuses the already-published file of every
+key that is unchanged (:class:`PreviousBuild`), so nothing else is written.
+
+:func:`parallel_map` spreads a writer's per-pledge work over forked worker
+processes. The writer passes its state explicitly; the workers inherit it when
+they fork (nothing is pickled on the way in) and send back only bytes, in
+order, so the output is the same whatever the number of workers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import multiprocessing
+import multiprocessing.pool
+import os
+import pickle
+import signal
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, Generic, TypeVar
+
+from ..workspace.output import libc, read_manifest, read_member, sha256
+from . import ooxml
+
+# Below this many pledges, starting workers costs more than it saves.
+PARALLEL_THRESHOLD = 24
+CHUNK = 16
+
+
+def default_workers() -> int:
+    return max(1, min(os.cpu_count() or 1, 4))
+
+
+class PreviousBuild:
+    """The output already published: files whose inputs are unchanged are reused.
+
+    ``manifest.json`` records, for each rendered file, the key of what it was
+    made from (``render_keys``) and its SHA-256. A file is reused only when
+    its key matches and its bytes still match the digest, so nothing is
+    written besides the output itself and a tampered file is re-rendered.
+    The manifest is untrusted: a name that is not a plain path inside the
+    output, or a damaged manifest, means nothing is reused.
+    """
+
+    def __init__(self, directory: Path | None) -> None:
+        self.directory = directory
+        self.by_key: dict[str, tuple[str, str]] = {}  # key -> (file name, sha256)
+        self.by_part: dict[str, tuple[str, str]] = {}  # part key -> (file name, part name)
+        self.digests: dict[str, str] = {}  # file name -> sha256
+        self._packages: dict[str, dict[str, bytes] | None] = {}
+        if directory is None:
+            return
+        manifest, _damage = read_manifest(directory)
+        if manifest is not None:
+            self.digests = dict(manifest.files)
+            for name, key in manifest.render_keys.items():
+                self.by_key[key] = (name, manifest.files[name])
+            for name, parts in manifest.part_keys.items():
+                for part, key in parts.items():
+                    self.by_part[key] = (name, part)
+
+    def get(self, key: str) -> bytes | None:
+        found = self.by_key.get(key)
+        if found is None or self.directory is None:
+            return None
+        name, expected = found
+        data = read_member(self.directory, name)
+        return data if data is not None and sha256(data) == expected else None
+
+    def get_part(self, key: str) -> bytes | None:
+        """A part of a published package (a workbook's sheet) made from ``key``, or None.
+
+        The package is read once, checked against its digest and the package
+        limits; a part is only ever taken from a file that is intact.
+        """
+        found = self.by_part.get(key)
+        if found is None or self.directory is None:
+            return None
+        name, part = found
+        if name not in self._packages:
+            data = read_member(self.directory, name)
+            package = None
+            if data is not None and sha256(data) == self.digests.get(name):
+                try:
+                    package = ooxml.read_package(data, own=True)  # its digest matched
+                except Exception:  # noqa: BLE001 - a damaged file is simply not reused
+                    package = None
+            self._packages[name] = package
+        package = self._packages[name]
+        return None if package is None else package.get(part)
+
+
+def template_digest(path: Path) -> str:
+    """SHA-256 of a template; a FIFO, device or oversized file is a TemplateError, not a hang."""
+    return sha256(ooxml.read_template(path))
+
+
+def digest(*parts: bytes | str) -> str:
+    """One key from several inputs; each is length-prefixed, so no two lists share a key."""
+    h = hashlib.sha256()
+    for part in parts:
+        data = part.encode("utf-8") if isinstance(part, str) else part
+        h.update(len(data).to_bytes(8, "big"))
+        h.update(data)
+    return h.hexdigest()
+
+
+S = TypeVar("S")
+R = TypeVar("R")
+
+
+class _Task(Generic[S, R]):
+    """A writer's function and state, installed in each worker as it starts."""
+
+    def __init__(self, function: Callable[[S, int], R], state: S) -> None:
+        self.function, self.state = function, state
+
+
+_TASK: _Task[Any, Any] | None = None  # in a worker: set once by its initializer
+
+
+def _worker_task(parent: int, task: _Task[Any, Any]) -> None:
+    global _TASK
+    _worker_setup(parent)
+    _TASK = task
+
+
+def _run_chunk(indexes: list[int]) -> list[Any]:
+    task = _TASK
+    assert task is not None
+    try:
+        return [task.function(task.state, i) for i in indexes]
+    except Exception as exc:
+        # The pool sends the error back pickled; one that cannot make the
+        # trip must not leave the build waiting for an answer that never comes.
+        try:
+            pickle.loads(pickle.dumps(exc))
+        except Exception:
+            raise RuntimeError(f"{type(exc).__name__}: {exc}") from None
+        raise
+
+
+def parallel_map(
+    function: Callable[[S, int], R],
+    count: int,
+    state: S,
+    workers: int,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[R]:
+    """``[function(state, i) for i in range(count)]``, on ``workers`` processes when it pays.
+
+    ``state`` reaches the workers by fork, not by pickling; results come back in
+    order. ``progress(done, count)`` is called as results arrive.
+    """
+    results: list[R] = []
+    if workers > 1 and count >= PARALLEL_THRESHOLD and _can_fork():
+        chunk = max(4, min(CHUNK, count // (workers * 4) or 1))
+        chunks = [list(range(i, min(i + chunk, count))) for i in range(0, count, chunk)]
+        task = _Task(function, state)
+        with worker_pool(workers, _worker_task, task) as pool:
+            for part in pool.imap(_run_chunk, chunks):
+                results.extend(part)
+                if progress:
+                    progress(len(results), count)
+        return results
+    for i in range(count):
+        results.append(function(state, i))
+        if progress:
+            progress(i + 1, count)
+    return results
+
+
+@contextlib.contextmanager
+def in_background(
+    function: Callable[[S, int], R], state: S, enabled: bool = True
+) -> Iterator[Callable[[], R]]:
+    """Run ``function(state, 0)`` in a forked worker while the caller goes on.
+
+    Yields a function that waits for the result. ``state`` reaches the worker
+    by fork; only the result is pickled back. Without ``enabled`` (one core,
+    ``-j 1``) or fork, it runs here, at once.
+    """
+    if not (enabled and _can_fork()):
+        result = function(state, 0)
+        yield lambda: result
+        return
+    with worker_pool(1, _worker_task, _Task(function, state)) as pool:
+        pending = pool.apply_async(_run_chunk, ([0],))
+        yield lambda: pending.get()[0]
+
+
+@contextlib.contextmanager
+def worker_pool(
+    processes: int, setup: Callable[..., None] | None = None, *args: Any
+) -> Iterator[multiprocessing.pool.Pool]:
+    """Forked workers that end with the build, however it ends.
+
+    - Ctrl-C: the workers ignore SIGINT (the terminal sends it to the whole
+      process group), so only this process handles it; leaving the ``with``
+      block on any exception terminates them, and none prints a traceback.
+      SIGINT is blocked while forking, so a Ctrl-C in the first milliseconds
+      reaches this process once the pool exists, never a half-started worker.
+    - kill -9 of this process: each worker asks the kernel for SIGKILL when
+      its parent dies, then checks that the parent has not died already.
+    """
+    context = multiprocessing.get_context("fork")
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        pool = context.Pool(
+            processes, initializer=setup or _worker_setup, initargs=(os.getpid(), *args)
+        )
+    except BaseException:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+        raise
+    try:
+        # A Ctrl-C that came while forking is raised here, inside the try.
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+        yield pool
+        pool.close()
+        pool.join()
+    finally:
+        pool.terminate()
+
+
+def _worker_setup(parent: int) -> None:
+    """Worker initializer: no Ctrl-C of its own, and death with the build (Linux)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    die_with_parent(parent)
+
+
+def die_with_parent(parent: int) -> None:
+    """Have the kernel kill this process when ``parent`` dies; exit now if it already has.
+
+    A build killed with kill -9 cannot shut its workers down; without this
+    they would wait forever for work that never comes. The parent may die
+    between the fork and the request, which the kernel would then never
+    report: hence the check after it.
+    """
+    try:
+        pr_set_pdeathsig = 1
+        libc().prctl(pr_set_pdeathsig, signal.SIGKILL)  # type: ignore[union-attr]
+    except AttributeError:
+        pass  # not Linux: workers then end when their pipe closes, as usual
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+def _can_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods()

@@ -1,0 +1,479 @@
+"""Stage 5: the writers. Each lays out the one report view; none computes a figure.
+
+The pipeline (:mod:`reportgen.build`) computes the :class:`~reportgen.report.view.ReportView`
+once and hands it to every writer of the build through one small protocol:
+
+    class Writer(Protocol):
+        name: str                      # "docx", "xlsx", "hwpx", "pdf", "html"
+        templates: tuple[str, ...]     # files of templates/ it reads (hashed into the manifest)
+        needs: tuple[str, ...]         # what it is made from besides the view (see below)
+        background: bool               # run in a process of its own while the others write
+        def write(self, report: ReportView, job: WriteJob) -> list[OutputFile]: ...
+
+The registry is the one place a format lives: :func:`write_all` orders the
+writers by what they declare they need, and the pipeline names no format.
+``needs`` holds other formats (the PDF is made from the DOCX: ``"docx"``) and:
+
+- ``"pages"``: the booklet's page numbers for the 목차 — LibreOffice's when the
+  build makes PDFs (the writer then runs after ``pdf``), else the estimate;
+- ``"history"``: the term's earlier reports (the website's "what changed");
+- ``"files"``: every other file of the build (the website offers them for
+  download, with their sizes): it runs last.
+
+``job`` carries the explicit inputs a writer may need: the templates folder,
+the previous build (to reuse a file whose inputs are unchanged, by its key),
+per-pledge input digests to make such keys, how many worker processes it
+may use (:func:`reportgen.formats.render.parallel_map`), and what it declared it
+needs. Adding a format is one module that lays the view out and one entry in
+:data:`WRITERS`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+from ..records.model import ReportSettings
+from ..report.view import PledgeView, ReportInfo, ReportView
+from ..workspace.output import pledge_file_stem, safe_file_name
+from .ooxml import Pieces
+from .render import PreviousBuild, digest, in_background, parallel_map, template_digest
+
+if TYPE_CHECKING:  # imported where used: a no-op rebuild never loads docxtpl
+    from .docx import DocxWriter
+
+PLEDGE_DIR = "공약별"
+
+
+def pledge_file(view: PledgeView, extension: str) -> str:
+    """``공약별/01-04-05 청년·여성….docx``: one pledge's file of a format."""
+    return f"{PLEDGE_DIR}/{pledge_file_stem(view.id, view.title)}.{extension}"
+
+
+def _titled(report: ReportView, title: str) -> str:
+    """``고창군 민선8기 군수 공약사업 추진상황 보고 (2024년 상반기)``: as an official names it.
+
+    The city's own title and the period in words, never an internal code
+    (2024H1); the city is not repeated when its title already begins with it.
+    """
+    city = report.city.strip()
+    named = title if title.startswith(city) else f"{city} {title}"
+    return safe_file_name(f"{named} ({report.period_words})", 120)
+
+
+def booklet_name(report: ReportView, extension: str = "docx") -> str:
+    """The booklet's file: ``가람군 민선8기 군수 공약 추진실적 보고서 (2024년 상반기).docx``."""
+    return f"{_titled(report, report.title)}.{extension}"
+
+
+def workbook_name(report: ReportView) -> str:
+    """The workbook's file: ``가람군 공약사업 예산 집계 (2024년 상반기).xlsx``."""
+    return f"{_titled(report, '공약사업 예산 집계')}.xlsx"
+
+
+@dataclass(frozen=True)
+class OutputFile:
+    """One file a writer made; ``key`` digests its inputs, so a rebuild may reuse it."""
+
+    name: str
+    data: bytes
+    key: str | None = None
+    parts: Mapping[str, str] | None = None  # part name -> key, for parts reusable alone
+
+
+@dataclass
+class WriteJob:
+    """What a writer may use besides the view: nothing is global."""
+
+    templates: Path
+    info: ReportInfo
+    code: str  # fingerprint of reportgen and its libraries
+    pledge_sources: list[str]  # per pledge: digest of settings, period and its record
+    previous: PreviousBuild = field(default_factory=lambda: PreviousBuild(None))
+    workers: int = 1
+    progress: Callable[[int, int], None] | None = None
+    formats: tuple[str, ...] = ()  # every format of this build (a site links to the others)
+    pdf: bool = False  # PDFs of the DOCX follow the writers
+    earlier: ReportView | None = None  # the previous period's report, for "what changed"
+    reports: tuple[ReportView, ...] = ()  # the term's earlier reports, for each pledge's history
+    settings: ReportSettings | None = None  # the city's rules, for the 산식 page
+    term_index: str | None = None  # the term site's list of periods, from this period's root
+    built: Mapping[str, int] = field(default_factory=dict)  # files made so far -> size in bytes
+    # What the writers this one needs have made (by file name), and the booklet's
+    # page numbers by pledge bookmark once LibreOffice has laid it out ("pages").
+    files: Mapping[str, bytes] = field(default_factory=dict)
+    pages: Mapping[str, int] | None = None
+    notes: list[str] = field(default_factory=list)  # said to the user after the build
+    workdir: Path | None = None  # where an external program may write (inside the staging dir)
+    pdf_progress: Callable[[int, int], None] | None = None
+
+    def pledge_keys(self, template: str) -> list[str]:
+        """Per pledge: what its file of ``template`` is made from (its number included)."""
+        base = digest(self.code, template_digest(self.templates / template), repr(self.info))
+        return [digest(base, str(i + 1), src) for i, src in enumerate(self.pledge_sources)]
+
+    def report_key(self, template: str) -> str:
+        """What a file made from the whole report and ``template`` is made from."""
+        return digest(self.code, template_digest(self.templates / template), *self.pledge_sources)
+
+
+class Writer(Protocol):
+    name: str
+    templates: tuple[str, ...]
+    # Formats this one is made from, and "pages", "history" or "files" (module docstring).
+    needs: tuple[str, ...]
+    # True for a writer that works alone on one core (the workbook): the
+    # pipeline runs it in a process of its own while the others write.
+    background: bool
+
+    def write(self, report: ReportView, job: WriteJob) -> list[OutputFile]: ...
+
+
+# ---------------------------------------------------------------------------
+# DOCX: each pledge's pages (in parallel, reused when unchanged) and the booklet
+
+
+@dataclass(frozen=True)
+class _DocxPledges:
+    """What a worker needs to lay out pledge pages (inherited when it forks, never pickled)."""
+
+    writer: DocxWriter
+    report: ReportView
+    keys: list[str]
+    previous: PreviousBuild
+    info: ReportInfo
+
+
+def _docx_pledge(state: _DocxPledges, i: int) -> tuple[tuple[bytes, int], bytes]:
+    """Pledge ``i``'s body content (for the booklet) and its own DOCX, reused when unchanged.
+
+    The body as UTF-8, deflated here in the worker (:meth:`Pieces.pack`): the
+    booklet holds a tenth of every pledge's body until it writes it.
+    """
+    view = state.report.pledges[i]
+    document = state.previous.get(state.keys[i])
+    content = state.writer.pledge.content_bytes_of(document) if document is not None else None
+    if document is None or content is None:
+        text = state.writer.pledge_content(view, state.info, i + 1)
+        document = state.writer.pledge_document(view, state.info, i + 1, text)
+        content = text.encode("utf-8")
+    return Pieces.pack(content), document
+
+
+class DocxOutput:
+    """공약별/*.docx and the booklet (:mod:`reportgen.formats.docx`)."""
+
+    name: str = "docx"
+    templates: tuple[str, ...] = ("pledge.docx", "booklet.docx")
+    needs: tuple[str, ...] = ()  # the 목차's pages: estimated here, LibreOffice's from "pdf"
+    background: bool = False  # parallel itself: a worker per core
+
+    def write(self, report: ReportView, job: WriteJob) -> list[OutputFile]:
+        from .docx import DocxWriter
+
+        writer = DocxWriter.from_directory(job.templates)
+        keys = job.pledge_keys("pledge.docx")
+        state = _DocxPledges(writer, report, keys, job.previous, job.info)
+        rendered = parallel_map(_docx_pledge, len(report.pledges), state, job.workers, job.progress)
+        out = [
+            OutputFile(pledge_file(view, "docx"), document, key)
+            for view, (_text, document), key in zip(report.pledges, rendered, keys, strict=True)
+        ]
+        booklet = writer.booklet_document(report, Pieces([text for text, _doc in rendered]))
+        if job.pages:
+            # The pages LibreOffice laid out (a --check of a build with PDFs):
+            # stored exactly as the PDF writer stored them.
+            from .docx import with_page_numbers
+
+            booklet = with_page_numbers(booklet, job.pages)
+        out.append(OutputFile(booklet_name(report), booklet))
+        return out
+
+
+# ---------------------------------------------------------------------------
+# XLSX: the budget workbook
+
+
+class XlsxOutput:
+    """The budget workbook (:mod:`reportgen.formats.xlsx`)."""
+
+    name: str = "xlsx"
+    templates: tuple[str, ...] = ("workbook.xlsx",)
+    needs: tuple[str, ...] = ()
+    background: bool = True  # one workbook, one core: written while the pages are
+
+    def write(self, report: ReportView, job: WriteJob) -> list[OutputFile]:
+        from .xlsx import build_workbook
+
+        # Each pledge sheet is a part of its own, reused when its inputs are
+        # unchanged; the summary sheets, which read every pledge, are rewritten.
+        keys = dict(
+            zip(
+                (view.id for view in report.pledges),
+                job.pledge_keys("workbook.xlsx"),
+                strict=True,
+            )
+        )
+        data, parts = build_workbook(
+            report, job.templates / "workbook.xlsx", keys, job.previous.get_part
+        )
+        return [OutputFile(workbook_name(report), data, None, parts)]
+
+
+# ---------------------------------------------------------------------------
+# HWPX: each pledge's pages and the booklet for Hancom Office
+
+
+@dataclass(frozen=True)
+class _HwpxPledges:
+    report: ReportView
+    keys: list[str]
+    previous: PreviousBuild
+    info: ReportInfo
+    template: Path
+
+
+def _hwpx_pledge(state: _HwpxPledges, i: int) -> bytes:
+    data = state.previous.get(state.keys[i])
+    if data is not None:
+        return data
+    from .hwpx import pledge_hwpx
+
+    return pledge_hwpx(state.report.pledges[i], state.info, template=state.template)
+
+
+class HwpxOutput:
+    """공약별/*.hwpx and the booklet as HWPX (:mod:`reportgen.formats.hwpx`)."""
+
+    name: str = "hwpx"
+    templates: tuple[str, ...] = ("report.hwpx",)
+    needs: tuple[str, ...] = ("pages",)  # its 목차 stores LibreOffice's pages when known
+    background: bool = False
+
+    def write(self, report: ReportView, job: WriteJob) -> list[OutputFile]:
+        from .hwpx import booklet_hwpx, load_template
+
+        template = job.templates / "report.hwpx"
+        # Loaded and checked once, here: a bad template is refused before any
+        # worker starts, and the workers inherit the checked template.
+        load_template(template)
+        keys = job.pledge_keys("report.hwpx")
+        state = _HwpxPledges(report, keys, job.previous, job.info, template)
+        documents = parallel_map(_hwpx_pledge, len(report.pledges), state, job.workers, None)
+        out = [
+            OutputFile(pledge_file(view, "hwpx"), data, key)
+            for view, data, key in zip(report.pledges, documents, keys, strict=True)
+        ]
+        out.append(
+            OutputFile(
+                booklet_name(report, "hwpx"),
+                booklet_hwpx(report, template=template, pages=job.pages),
+            )
+        )
+        return out
+
+
+# ---------------------------------------------------------------------------
+# HTML: the period's website (웹소통), linking to the other files of the build
+
+
+class SiteOutput:
+    """index.html, a page per pledge, changes.html, formula.html, data/ and assets/ (:mod:`reportgen.formats.site`)."""
+
+    name: str = "html"
+    templates: tuple[str, ...] = ()  # the site's pages ship with reportgen
+    # The previous report (what changed) and the term's reports (each pledge's
+    # history); every file of the build, offered for download with its size.
+    needs: tuple[str, ...] = ("history", "files")
+    background: bool = False
+
+    def write(self, report: ReportView, job: WriteJob) -> list[OutputFile]:
+        from ..report.citizen import citizen_summary
+        from ..report.diff import diff_views
+        from ..report.formula import rate_formulas
+        from ..report.history import pledge_histories
+        from .opendata import open_data
+        from .site import build_site
+
+        links: dict[str, list[tuple[str, str]]] = {
+            view.id: [
+                (download_label("이 공약의 보고서", kind, job.built[name]), name)
+                for kind in DOWNLOAD_KINDS
+                if (name := pledge_file(view, kind)) in job.built
+            ]
+            for view in report.pledges
+        }
+        whole = [
+            (download_label("보고서 전체", kind, job.built[name]), name)
+            for kind in DOWNLOAD_KINDS
+            if (name := booklet_name(report, kind)) in job.built
+        ]
+        if (name := workbook_name(report)) in job.built:
+            whole.append((download_label("예산 집계", "xlsx", job.built[name]), name))
+        links[""] = whole
+        summary = (
+            citizen_summary(diff_views(job.earlier, report), report)
+            if job.earlier is not None
+            else None
+        )
+        data = open_data(report, summary)
+        labels = {
+            "data/pledges.csv": "공약별 추진상황과 예산",
+            "data/pledges.json": "공약별 추진상황과 예산",
+            "data/money.csv": "공약사업·재원·기간별 금액",
+            "data/dictionary.csv": "데이터 사전 (항목 설명, 단위, 코드값)",
+            "data/metadata.csv": "데이터 설명 (파일데이터 정보)",
+            "data/changes.atom": "변경 사항 구독 (Atom)",
+        }
+        site = build_site(
+            report,
+            summary,
+            links,
+            history=pledge_histories((*job.reports, report)),
+            formulas=rate_formulas(report, job.settings) if job.settings is not None else None,
+            term_index=job.term_index,
+            data=[
+                (download_label(labels[name], name.rsplit(".", 1)[1], len(body)), name)
+                for name, body in data.items()
+            ],
+        )
+        return [OutputFile(name, body) for name, body in (site | data).items()]
+
+
+# ---------------------------------------------------------------------------
+# PDF: the DOCX files through LibreOffice (PDF/A-2b)
+
+
+class PdfOutput:
+    """A PDF of every DOCX (:mod:`reportgen.formats.pdf`): each pledge's cut from the booklet's.
+
+    LibreOffice lays the booklet out once; the page each pledge starts on is
+    then known, and the booklet DOCX's 목차 stores it (a new copy of that file),
+    as the writers that need ``"pages"`` do. Without LibreOffice the build
+    writes everything else and says what to install.
+    """
+
+    name: str = "pdf"
+    templates: tuple[str, ...] = ()
+    needs: tuple[str, ...] = ("docx",)
+    background: bool = False
+
+    def write(self, report: ReportView, job: WriteJob) -> list[OutputFile]:
+        from .pdf import missing, to_pdf
+
+        hint = missing()
+        if hint is not None:
+            job.notes.append(hint)
+            return []
+        docs = {n: d for n, d in job.files.items() if n.endswith(".docx")}
+        booklet = booklet_name(report)
+        pages: dict[str, int] = {}
+        pdfs = to_pdf(
+            docs,
+            workdir=job.workdir,
+            booklet=booklet,
+            # Each pledge's PDF is cut from the booklet's (see reportgen.formats.pdf).
+            pledges=[(pledge_file(v, "docx"), v.anchor) for v in report.pledges],
+            titles={v.anchor: v.document_title for v in report.pledges},
+            progress=job.pdf_progress,
+            pages=pages,
+        )
+        out = [OutputFile(name, data) for name, data in pdfs.items()]
+        if pages and booklet in docs:
+            from .docx import with_page_numbers
+
+            job.pages = pages
+            out.append(OutputFile(booklet, with_page_numbers(docs[booklet], pages)))
+        return out
+
+
+DOWNLOAD_KINDS = ("pdf", "hwpx", "docx")
+
+
+def download_label(what: str, extension: str, size: int) -> str:
+    """``보고서 전체 (PDF, 1.2 MB)``: a download's name with its format and size."""
+    kind = extension.upper()
+    if size >= 1024 * 1024:
+        amount = f"{size / (1024 * 1024):.1f} MB"
+    else:
+        amount = f"{max(1, round(size / 1024))} KB"
+    return f"{what} ({kind}, {amount})"
+
+
+def _write_one(state: tuple[Writer, ReportView, WriteJob], _i: int) -> list[OutputFile]:
+    writer, report, job = state
+    return writer.write(report, job)
+
+
+def _after(name: str, chosen: Sequence[str]) -> set[str]:
+    """The formats of this build that ``name`` must follow, by what it declares it needs."""
+    needs = WRITERS[name].needs
+    first = {f for f in needs if f in chosen and f != name}
+    if "pages" in needs and "pdf" in chosen:
+        first.add("pdf")
+    if "files" in needs:
+        first |= {f for f in chosen if f != name and "files" not in WRITERS[f].needs}
+    return first
+
+
+def write_order(formats: Sequence[str]) -> list[str]:
+    """The formats in an order that honours every writer's ``needs`` (stable otherwise)."""
+    chosen = list(dict.fromkeys(formats))
+    missing = {f for name in chosen for f in WRITERS[name].needs if f in WRITERS} - set(chosen)
+    if missing:
+        raise ValueError(f"{', '.join(sorted(missing))} must be built for {', '.join(chosen)}")
+    order: list[str] = []
+    while len(order) < len(chosen):
+        ready = [n for n in chosen if n not in order and _after(n, chosen) <= set(order)]
+        if not ready:
+            raise ValueError(f"writers that need each other: {', '.join(chosen)}")
+        order.append(ready[0])
+    return order
+
+
+def write_all(report: ReportView, job: WriteJob, formats: Sequence[str]) -> list[OutputFile]:
+    """Every file of ``formats``, each writer after those it needs (:func:`write_order`).
+
+    A background writer runs in a process of its own from the start, meanwhile
+    the rest; a writer that needs its files waits for it. A writer sees the
+    files made before it (``job.files``, ``job.built``), and the page numbers
+    once the PDF writer has them (``job.pages``).
+    """
+    order = write_order(formats)
+    files: dict[str, bytes] = {}
+    out: list[OutputFile] = []
+
+    def take(made: list[OutputFile]) -> None:
+        for output in made:
+            files[output.name] = output.data
+        out.extend(made)
+
+    with contextlib.ExitStack() as stack:
+        waits = {
+            name: stack.enter_context(
+                in_background(_write_one, (WRITERS[name], report, job), job.workers > 1)
+            )
+            for name in order
+            if WRITERS[name].background and not _after(name, order)
+        }
+        for name in order:
+            for first in _after(name, order) & set(waits):
+                take(waits.pop(first)())
+            if name in waits:
+                continue
+            job.files = dict(files)
+            job.built = {n: len(d) for n, d in files.items()}
+            take(WRITERS[name].write(report, job))
+        for name in list(waits):
+            take(waits.pop(name)())
+    return out
+
+
+_ALL: tuple[Writer, ...] = (DocxOutput(), XlsxOutput(), HwpxOutput(), PdfOutput(), SiteOutput())
+WRITERS: dict[str, Writer] = {w.name: w for w in _ALL}
+"""Every format reportgen writes, by name. A new format registers here."""
+
+DEFAULT_FORMATS = ("docx", "xlsx")

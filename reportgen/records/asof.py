@@ -1,0 +1,383 @@
+"""A pledge as it stood for the report of one period (the as-of rule).
+
+The report of period P reads only what was recorded for periods up to P:
+
+- achievements dated up to two half-years before P form 그동안 추진실적,
+  those dated to the half-year before P form the previous half's row, and the
+  plan recorded for P is 향후 추진계획 (:class:`~reportgen.records.periods.ReportWindows`);
+- every other section (status, contacts, participation, problems, budget) is
+  taken from the latest report at or before P that recorded it, so a value
+  carries forward until it is revised.
+
+Nothing here formats anything: :mod:`reportgen.report.view` does that once for all
+writers, and :mod:`reportgen.report.diff` compares two of these.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any, Generic, TypeVar
+
+from .model import (
+    Adjustment,
+    Budget,
+    Contacts,
+    Indicator,
+    Item,
+    Participation,
+    Pledge,
+    ProblemsAndMeasures,
+)
+from .periods import Period, ReportWindows, Term
+
+
+@dataclass(frozen=True)
+class DatedItem:
+    """An item kept for one row, with its children filtered by the same window."""
+
+    text: str
+    note: bool
+    period: Period
+    children: tuple[DatedItem, ...]
+
+
+@dataclass(frozen=True)
+class Carried:
+    """A section's value and the report period it was recorded for."""
+
+    value: Any
+    recorded: Period
+    draft: bool
+
+
+@dataclass(frozen=True)
+class IndicatorAsOf:
+    """성과지표 as the report of P shows it: the target and the result to date."""
+
+    indicator: Indicator
+    result: Decimal | None  # latest recorded at or before P, or the running total
+    recorded: Period | None  # the report period the result was recorded for
+    # 연차별 목표 of the report's year, where the pledge sets one, and its result so far.
+    year: int | None = None
+    year_target: Decimal | None = None
+    year_result: Decimal | None = None
+
+
+def _year_result(indicator: Indicator, period: Period) -> Decimal | None:
+    """The result of ``period``'s year to date: as recorded, or its halves added up."""
+    mine = sorted(
+        (p, v) for p, v in indicator.yearly_results.items() if p <= period and p.year == period.year
+    )
+    if mine:
+        return mine[-1][1]
+    if indicator.cumulative:  # each half-year's result is its own: the year's add up
+        halves = [v for p, v in indicator.results.items() if p <= period and p.year == period.year]
+        return sum(halves, Decimal(0)) if halves else None
+    return None
+
+
+def indicator_as_of(indicator: Indicator, period: Period) -> IndicatorAsOf:
+    year_target = indicator.yearly_targets.get(str(period.year))
+    year = period.year if year_target is not None else None
+    year_result = _year_result(indicator, period) if year_target is not None else None
+    shown = sorted((p, v) for p, v in indicator.results.items() if p <= period)
+    result, recorded = None, None
+    if shown:
+        recorded = shown[-1][0]
+        result = sum((v for _p, v in shown), Decimal(0)) if indicator.cumulative else shown[-1][1]
+    return IndicatorAsOf(indicator, result, recorded, year, year_target, year_result)
+
+
+@dataclass(frozen=True)
+class PledgeAsOf:
+    """Everything the report of ``period`` shows for one pledge, before formatting."""
+
+    pledge: Pledge
+    windows: ReportWindows
+    cumulative: tuple[tuple[Period, tuple[DatedItem, ...]], ...]  # by group period
+    previous: tuple[DatedItem, ...]
+    plan: tuple[DatedItem, ...]
+    title: Carried | None  # a rename recorded in reports.<P>.title, P <= the report's period
+    department: Carried | None
+    status: Carried | None
+    contacts: Carried | None
+    participation: Carried | None
+    problems: Carried | None
+    budget: Carried | None
+    progress_rate: Carried | None  # 추진율(%) as last recorded
+    adjustments: tuple[Adjustment, ...]  # 공약 조정 in force, oldest first
+    indicators: tuple[IndicatorAsOf, ...]
+    draft_sources: tuple[str, ...]  # where an unconfirmed draft feeds this report
+
+    @property
+    def period(self) -> Period:
+        return self.windows.period
+
+
+# What a window keeps of a group: its rows' items (_filter) or whether it has any (_reaches).
+_Kept = TypeVar("_Kept")
+
+
+# Window bounds on half-year ordinals (Period.ordinal): lo <= ordinal <= hi.
+_EVER = (-sys.maxsize, sys.maxsize)
+
+
+@dataclass(frozen=True)
+class _Bounds:
+    """A report's windows as plain numbers: worked out once, not per group and item."""
+
+    cumulative: tuple[int, int] | None  # None: the report has no cumulative row
+    previous: tuple[int, int] | None  # None: no previous half in the term
+    plan_period: Period
+
+
+@lru_cache(maxsize=64)
+def _bounds(windows: ReportWindows) -> _Bounds:
+    return _Bounds(
+        cumulative=(-sys.maxsize, windows.cumulative_end.ordinal)
+        if windows.has_cumulative
+        else None,
+        previous=(windows.previous.ordinal,) * 2 if windows.has_previous else None,
+        plan_period=windows.plan_period,
+    )
+
+
+def _filter(
+    entries: Iterable[Item], inherited: Period, ordinal: int, lo: int, hi: int
+) -> tuple[DatedItem, ...]:
+    """Keep items whose period, or some descendant's, falls in the window ``lo``..``hi``.
+
+    An ancestor outside the window stays as context for a descendant inside it
+    (a later 쿠팡 박람회 under an earlier ○ 업무협력 group), as staff write it.
+    ``ordinal`` is ``inherited.ordinal``, computed once per dated item.
+    """
+    out = []
+    for item in entries:
+        if item.period is None:
+            period, at = inherited, ordinal
+        else:
+            period, at = item.period, item.period.ordinal
+        children = _filter(item.children, period, at, lo, hi) if item.children else ()
+        if lo <= at <= hi or children:
+            out.append(DatedItem(item.text, item.note, period, children))
+    return tuple(out)
+
+
+def _reaches(entries: Iterable[Item], _inherited: Period, ordinal: int, lo: int, hi: int) -> bool:
+    """Whether :func:`_filter` would keep anything, without building it."""
+    for item in entries:
+        at = ordinal if item.period is None else item.period.ordinal
+        if lo <= at <= hi or (
+            item.children and _reaches(item.children, item.period or _inherited, at, lo, hi)
+        ):
+            return True
+    return False
+
+
+def _order(period: Period) -> tuple[int, bool]:
+    """``period``'s place in the order of :class:`Period` (``<``), as a plain tuple."""
+    return period.ordinal, period.half is None
+
+
+def _carried(pledge: Pledge, period: Period, names: Iterable[str]) -> dict[str, Carried | None]:
+    """Each section of ``names`` from the latest report at or before ``period`` that recorded it."""
+    until = _order(period)
+    shown = sorted(
+        (
+            (recorded, report)
+            for recorded, report in pledge.reports.items()
+            if _order(recorded) <= until
+        ),
+        key=lambda entry: _order(entry[0]),
+        reverse=True,
+    )
+    out: dict[str, Carried | None] = {}
+    for name in names:
+        out[name] = None
+        for recorded, report in shown:
+            value = getattr(report, name)
+            if value is not None:
+                out[name] = Carried(value, recorded, report.draft)
+                break
+    return out
+
+
+SECTIONS = ("status", "progress_rate", "contacts", "participation", "problems", "budget")
+# A rename or a reorganisation: recorded once, in force from that report on
+# (new-period does not copy them; they carry forward by themselves).
+NAMES = ("title", "department")
+
+
+def _adjustments(pledge: Pledge, period: Period) -> tuple[Adjustment, ...]:
+    """공약 조정 decided up to the report of ``period``, oldest first; a later one never leaks back."""
+    until = _order(period)
+    return tuple(
+        sorted(
+            (a for a in pledge.adjustments if _order(a.period) <= until),
+            key=lambda a: (_order(a.period), a.sort_date, a.kind),
+        )
+    )
+
+
+def _carried_drafts(carried: dict[str, Carried | None]) -> list[str]:
+    return [
+        f"reports.{value.recorded}.{name}"
+        for name, value in carried.items()
+        if value is not None and value.draft
+    ]
+
+
+@dataclass
+class _Dated(Generic[_Kept]):
+    """The dated sections of one report: what each row keeps, and the drafts that feed it."""
+
+    cumulative: dict[Period, list[_Kept]]  # by group period
+    previous: list[_Kept]
+    plan: list[_Kept]
+    drafts: list[str]
+
+
+def _dated(
+    pledge: Pledge, bounds: _Bounds, keep: Callable[[Iterable[Item], Period, int, int, int], _Kept]
+) -> _Dated[_Kept]:
+    """The as-of rule for achievements and plans, written once.
+
+    ``keep`` is :func:`_filter` for a report (the rows' items) or
+    :func:`_reaches` for a check that only asks whether a row has anything
+    (:func:`pledge_coverage`); a falsy answer means the row keeps nothing of
+    that group. A draft group is named when either of its windows keeps an item.
+    """
+    out: _Dated[_Kept] = _Dated({}, [], [], [])
+    for index, group in enumerate(pledge.achievements):
+        at = group.period.ordinal
+        cum = (
+            keep(group.entries, group.period, at, *bounds.cumulative) if bounds.cumulative else None
+        )
+        last = keep(group.entries, group.period, at, *bounds.previous) if bounds.previous else None
+        if cum:
+            out.cumulative.setdefault(group.period, []).append(cum)
+        if last:
+            out.previous.append(last)
+        if group.draft and (cum or last):
+            out.drafts.append(f"achievements[{index}] ({group.period})")
+    for index, group in enumerate(pledge.plans):
+        if group.period == bounds.plan_period:
+            kept = keep(group.entries, group.period, group.period.ordinal, *_EVER)
+            if kept:
+                out.plan.append(kept)
+            if group.draft:
+                out.drafts.append(f"plans[{index}] ({group.period})")
+    return out
+
+
+def pledge_as_of(
+    pledge: Pledge, period: Period, term: Term, cutoff: str = "previous-half"
+) -> PledgeAsOf:
+    windows = ReportWindows(period, term, cutoff)
+    dated = _dated(pledge, _bounds(windows), _filter)
+    drafts = dated.drafts
+    cumulative = {p: [i for kept in groups for i in kept] for p, groups in dated.cumulative.items()}
+    previous = [i for kept in dated.previous for i in kept]
+    plan = [i for kept in dated.plan for i in kept]
+
+    carried = _carried(pledge, period, (*NAMES, *SECTIONS))
+    drafts.extend(_carried_drafts(carried))
+
+    return PledgeAsOf(
+        pledge=pledge,
+        windows=windows,
+        cumulative=tuple((p, tuple(cumulative[p])) for p in sorted(cumulative)),
+        previous=tuple(previous),
+        plan=tuple(plan),
+        title=carried["title"],
+        department=carried["department"],
+        status=carried["status"],
+        contacts=carried["contacts"],
+        participation=carried["participation"],
+        problems=carried["problems"],
+        budget=carried["budget"],
+        progress_rate=carried["progress_rate"],
+        adjustments=_adjustments(pledge, period),
+        indicators=tuple(indicator_as_of(i, period) for i in pledge.indicators),
+        draft_sources=tuple(drafts),
+    )
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Which sections the report of ``windows.period`` prints for one pledge, without its rows.
+
+    The same answers as :func:`pledge_as_of` gives, by the same walk
+    (:func:`_dated`): ``has_cumulative`` is ``bool(asof.cumulative)`` and so
+    on; the carried sections, adjustments and draft sources are equal. For
+    checks that only ask whether something is there: no item is copied, and a
+    group's search stops at its first item.
+    """
+
+    pledge: Pledge
+    windows: ReportWindows
+    has_cumulative: bool  # 그동안 추진실적 has an item
+    has_previous: bool  # the previous half's row has an item
+    has_plan: bool  # 향후 추진계획 has an item
+    carried: dict[str, Carried | None]  # every name of NAMES and SECTIONS
+    adjustments: tuple[Adjustment, ...]
+    draft_sources: tuple[str, ...]
+
+
+def pledge_coverage(pledge: Pledge, windows: ReportWindows) -> Coverage:
+    """:func:`pledge_as_of` reduced to what is there (``windows`` is shared by every pledge)."""
+    period = windows.period
+    dated = _dated(pledge, _bounds(windows), _reaches)
+    drafts = dated.drafts
+    has_cumulative = bool(dated.cumulative)
+    has_previous = bool(dated.previous)
+    has_plan = bool(dated.plan)
+
+    carried = _carried(pledge, period, (*NAMES, *SECTIONS))
+    drafts.extend(_carried_drafts(carried))
+    return Coverage(
+        pledge=pledge,
+        windows=windows,
+        has_cumulative=has_cumulative,
+        has_previous=has_previous,
+        has_plan=has_plan,
+        carried=carried,
+        adjustments=_adjustments(pledge, period),
+        draft_sources=tuple(drafts),
+    )
+
+
+# Typed accessors keep the writers free of ``Any``.
+def title_of(asof: PledgeAsOf) -> str:
+    """공약명 as it stood in this report: a later rename never leaks into an earlier report."""
+    return str(asof.title.value) if asof.title else asof.pledge.title
+
+
+def department_of(asof: PledgeAsOf) -> str:
+    """소관부서 as it stood in this report."""
+    return str(asof.department.value) if asof.department else asof.pledge.department
+
+
+def contacts_of(asof: PledgeAsOf) -> Contacts | None:
+    return asof.contacts.value if asof.contacts else None
+
+
+def participation_of(asof: PledgeAsOf) -> Participation | None:
+    return asof.participation.value if asof.participation else None
+
+
+def problems_of(asof: PledgeAsOf) -> ProblemsAndMeasures | None:
+    return asof.problems.value if asof.problems else None
+
+
+def budget_of(asof: PledgeAsOf) -> Budget | None:
+    return asof.budget.value if asof.budget else None
+
+
+def progress_rate_of(asof: PledgeAsOf) -> Decimal | None:
+    """추진율(%) as last recorded at or before the report."""
+    return asof.progress_rate.value if asof.progress_rate else None
