@@ -671,3 +671,17 @@ def test_a_fifo_workbook_template_does_not_hang_a_build(tmp_path: Path) -> None:
     )
     assert result.exit_code == 1, result.output
     assert "workbook.xlsx" in result.output and "Traceback" not in result.output
+
+
+def test_an_alarm_lost_in_a_callback_comes_again() -> None:
+    """A deadline whose first alarm is swallowed (as in a gc callback or __del__) still ends the work."""
+    swallowed = 0
+    with pytest.raises(sandbox._Timeout), sandbox._deadline(0.05):
+        for _ in range(30):  # 3 s at most: a one-shot timer would let this loop end quietly
+            try:
+                time.sleep(0.1)
+            except sandbox._Timeout:
+                if swallowed:
+                    raise
+                swallowed += 1  # "Exception ignored in …": the work goes on
+    assert swallowed == 1

@@ -57,6 +57,8 @@ from ..report import view as view_module
 
 #: Wall-clock seconds one render (one document's content) may take.
 RENDER_SECONDS = 10.0
+#: Seconds between repeated alarms once a render's deadline has passed.
+_RETRY = 0.1
 #: Characters one render may produce, output and intermediate values together
 #: (each piece held in a list also costs 8, its reference): ~32 MB of text.
 MAX_RENDER_CHARS = 32 * 1024 * 1024
@@ -805,7 +807,10 @@ def _deadline(seconds: float) -> Iterator[None]:
 
     started = time.monotonic()
     signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    # Repeating: an alarm that lands in a garbage-collector callback or a
+    # __del__ is reported as "Exception ignored" and lost, and a one-shot timer
+    # would then never end the render. The next one comes _RETRY later.
+    signal.setitimer(signal.ITIMER_REAL, seconds, _RETRY)
     try:
         yield
     finally:
