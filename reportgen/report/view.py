@@ -598,32 +598,44 @@ def _indicator(ind: IndicatorAsOf) -> IndicatorRow:
     )
 
 
+# 지표명 | 단위 | 목표 | 실적 | 달성률: the term's table and the year's share this shape.
+_INDICATOR_COLUMNS = (
+    Column("name"),
+    Column("text"),
+    Column("figure"),
+    Column("figure"),
+    Column("rate"),
+)
+
+
+def _indicator_shaped(
+    name: str, title: str, head: Sequence[str], rows: Iterable[tuple[TableCell, ...]]
+) -> Table:
+    return Table(
+        name=name,
+        title=title,
+        unit="",
+        columns=_INDICATOR_COLUMNS,
+        head=(TableRow(tuple(TableCell(h, "head") for h in head), "head"),),
+        rows=tuple(TableRow(cells) for cells in rows),
+    )
+
+
 def indicator_table(rows: Sequence[IndicatorRow]) -> Table | None:
     """□ 성과지표: 지표명 | 단위 | 목표 | 실적 | 달성률, one row per indicator."""
     if not rows:
         return None
-    head = ("지표명", "단위", "목표", "실적", "달성률")
-    return Table(
-        name="indicators",
-        title="□ 성과지표",
-        unit="",
-        columns=(
-            Column("name"),
-            Column("text"),
-            Column("figure"),
-            Column("figure"),
-            Column("rate"),
-        ),
-        head=(TableRow(tuple(TableCell(h, "head") for h in head), "head"),),
-        rows=tuple(
-            TableRow(
-                (
-                    TableCell(r.name),
-                    TableCell(r.unit),
-                    TableCell(r.target_text, "figure", r.target),
-                    TableCell(r.result_label, "figure", r.result),
-                    TableCell(r.rate_text, "rate", r.rate),
-                )
+    return _indicator_shaped(
+        "indicators",
+        "□ 성과지표",
+        ("지표명", "단위", "목표", "실적", "달성률"),
+        (
+            (
+                TableCell(r.name),
+                TableCell(r.unit),
+                TableCell(r.target_text, "figure", r.target),
+                TableCell(r.result_label, "figure", r.result),
+                TableCell(r.rate_text, "rate", r.rate),
             )
             for r in rows
         ),
@@ -641,28 +653,17 @@ def indicator_year_table(rows: Sequence[IndicatorRow]) -> Table | None:
     if not yearly:
         return None
     year = yearly[0].year_label
-    head = ("지표명", "단위", f"{year} 목표", f"{year} 실적", "달성률")
-    return Table(
-        name="indicator_years",
-        title=f"□ 성과지표 연차별 목표 ({year})",
-        unit="",
-        columns=(
-            Column("name"),
-            Column("text"),
-            Column("figure"),
-            Column("figure"),
-            Column("rate"),
-        ),
-        head=(TableRow(tuple(TableCell(h, "head") for h in head), "head"),),
-        rows=tuple(
-            TableRow(
-                (
-                    TableCell(r.name),
-                    TableCell(r.unit),
-                    TableCell(r.year_target_text, "figure", r.year_target),
-                    TableCell(r.year_result_text, "figure", r.year_result),
-                    TableCell(r.year_rate_text, "rate", r.year_rate),
-                )
+    return _indicator_shaped(
+        "indicator_years",
+        f"□ 성과지표 연차별 목표 ({year})",
+        ("지표명", "단위", f"{year} 목표", f"{year} 실적", "달성률"),
+        (
+            (
+                TableCell(r.name),
+                TableCell(r.unit),
+                TableCell(r.year_target_text, "figure", r.year_target),
+                TableCell(r.year_result_text, "figure", r.year_result),
+                TableCell(r.year_rate_text, "rate", r.year_rate),
             )
             for r in yearly
         ),
