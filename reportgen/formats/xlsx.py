@@ -77,6 +77,7 @@ from ..i18n import tr
 from ..records.periods import Period
 from ..report import tables
 from ..report.view import MoneyRow, MoneyTable, PledgeView, ReportView
+from ..report.widths import em
 from . import ooxml
 
 __all__ = [
@@ -678,6 +679,14 @@ SUM_WIDTH = 10
 FIGURE_WIDTH = 9.5
 RATE_WIDTH = 8
 TEXT_WIDTH = 50
+#: A column's width is counted in the default font's digits (about 0.58 em each).
+DIGIT_EM = 0.58
+
+
+def _fitted(label: str, least: float = FIGURE_WIDTH) -> float:
+    """A column wide enough for its heading on one line ("2022~2023" no longer wraps)."""
+    return max(least, sum(em(ch) for ch in label) / DIGIT_EM + 1.5)
+
 
 # Print setup.
 PAPER_A4 = 9
@@ -1056,7 +1065,8 @@ class _Writer:
         ws.set_column(SUM_STATUS, SUM_STATUS, STATUS_WIDTH)
         ws.set_column(SUM_PLAN, SUM_EXECUTED, SUM_WIDTH)
         ws.set_column(SUM_RATE, SUM_RATE, RATE_WIDTH)
-        ws.set_column(SUM_FISCAL, plan_end, FIGURE_WIDTH)
+        for col, label in enumerate(report.column_labels, start=SUM_FISCAL):
+            ws.set_column(col, col, _fitted(label))
         ws.set_column(basis_col, basis_col, FIGURE_WIDTH + 2)
         if progress_col is not None:
             ws.set_column(progress_col, progress_col, RATE_WIDTH)
