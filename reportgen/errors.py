@@ -79,20 +79,25 @@ def _rebuild(cls: type[ReportgenError], state: dict[str, Any]) -> ReportgenError
     return error
 
 
+def problems_message(problems: list[Problem], where_ko: str, where_en: str) -> str:
+    """Every problem on a line of its own, then how many are errors and that nothing was written."""
+    errors = sum(1 for p in problems if p.severity is Severity.ERROR)
+    lines = [str(p) for p in problems]
+    lines.append(
+        tr(
+            f"{where_ko}에 오류가 {errors}개 있습니다. 아무것도 쓰지 않았습니다.",
+            f"{errors} error(s) in {where_en}; nothing was written.",
+        )
+    )
+    return "\n".join(lines)
+
+
 class RecordsInvalid(ReportgenError):
     """The records have errors; carries every problem found, not the first only."""
 
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = sorted(problems)
-        errors = [p for p in self.problems if p.severity is Severity.ERROR]
-        lines = [str(p) for p in self.problems]
-        lines.append(
-            tr(
-                f"기록에 오류가 {len(errors)}개 있습니다. 아무것도 쓰지 않았습니다.",
-                f"{len(errors)} error(s) in the records; nothing was written.",
-            )
-        )
-        super().__init__("\n".join(lines))
+        super().__init__(problems_message(self.problems, "기록", "the records"))
 
 
 class TemplateError(ReportgenError):

@@ -61,7 +61,7 @@ import openpyxl
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from ..errors import PeriodError, Problem, ReportgenError, Severity, quote
+from ..errors import PeriodError, Problem, ReportgenError, Severity, problems_message, quote
 from ..i18n import os_reason, tr
 from ..records.load import RecordSet, type_record
 from ..records.model import (
@@ -141,15 +141,7 @@ class IntakeInvalid(ReportgenError):
 
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = sorted(problems)
-        errors = [p for p in self.problems if p.severity is Severity.ERROR]
-        lines = [str(p) for p in self.problems]
-        lines.append(
-            tr(
-                f"통합문서에 오류가 {len(errors)}개 있습니다. 아무것도 쓰지 않았습니다.",
-                f"{len(errors)} error(s) in the workbooks; nothing was written.",
-            )
-        )
-        super().__init__("\n".join(lines))
+        super().__init__(problems_message(self.problems, "통합문서", "the workbooks"))
 
 
 @dataclass
