@@ -2,9 +2,8 @@
 
 1. gather and validate every record (all problems at once, then abort once);
 2. compute the format-neutral report view of one period, once;
-3. hand it to each writer of the build (:mod:`reportgen.formats.writers`: DOCX pages
-   and booklet, the workbook, HWPX), then make PDFs of the DOCX, then the
-   manifest — every file in memory;
+3. hand it to each writer of the build (:mod:`reportgen.formats.writers`, in the
+   order their declarations give), then the manifest — every file in memory;
 4. publish them all at once (:mod:`reportgen.workspace.output`), or, with ``--check``,
    compare them with what is on disk.
 """
@@ -12,7 +11,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,7 +19,14 @@ from . import SHIPPED_TEMPLATES, __version__
 from .bulk import bulk_allocation
 from .errors import PeriodError, Problem, ReportgenError
 from .formats.render import PreviousBuild, default_workers, digest
-from .formats.writers import DEFAULT_FORMATS, WRITERS, WriteJob, write_all
+from .formats.writers import (
+    DEFAULT_FORMATS,
+    WRITERS,
+    WriteJob,
+    formats_held,
+    unreproducible,
+    write_all,
+)
 from .i18n import tr
 from .records.load import RecordSet
 from .records.periods import Period
@@ -126,7 +132,6 @@ def render_report(
     templates: Path,
     *,
     strict: bool = False,
-    pdf: bool = False,
     workers: int | None = None,
     previous: Path | None = None,
     progress: Callable[[int, int], None] | None = None,
@@ -138,6 +143,8 @@ def render_report(
     pages: Mapping[str, int] | None = None,
 ) -> Build:
     """Validate the records and render every output file of ``period`` in memory.
+
+    ``formats`` names the writers of the build (:data:`reportgen.formats.writers.WRITERS`).
 
     ``preview`` marks every page 초안 (``publish --preview``), drafts or not.
 
@@ -153,7 +160,6 @@ def render_report(
             records_dir,
             templates,
             strict,
-            pdf,
             workers,
             previous,
             progress,
@@ -171,7 +177,6 @@ def _render_report(
     records_dir: Path,
     templates: Path,
     strict: bool,
-    pdf: bool,
     workers: int | None,
     previous: Path | None,
     progress: Callable[[int, int], None] | None,
@@ -214,16 +219,15 @@ def _render_report(
         workers=workers if workers is not None else default_workers(),
         progress=progress,
         formats=tuple(formats),
-        pdf=pdf,
         settings=settings,
         term_index=term_index,
         workdir=workdir,
         pdf_progress=pdf_progress,
         pages=pages,  # a --check of a build with PDFs: the 목차 pages it stored
     )
-    # The PDF is a writer like the others (it needs the DOCX); what each
-    # writer needs besides the view is its own declaration (reportgen.formats.writers).
-    chosen = [*formats, "pdf"] if pdf else list(formats)
+    # What each writer needs besides the view is its own declaration
+    # (reportgen.formats.writers): the PDF's the DOCX, the site's the term's reports.
+    chosen = list(formats)
     if any("history" in WRITERS[name].needs for name in chosen):
         job.earlier = earlier_report(records, period)
         job.reports = earlier_reports(records, period)
@@ -326,7 +330,6 @@ def build(
     out: Path,
     *,
     strict: bool = False,
-    pdf: bool = False,
     workers: int | None = None,
     force: bool = False,
     progress: Callable[[int, int], None] | None = None,
@@ -351,7 +354,6 @@ def build(
             out,
             protected,
             strict=strict,
-            pdf=pdf,
             workers=workers,
             force=force,
             progress=progress,
@@ -369,7 +371,6 @@ def _build_locked(
     protected: dict[str, Path],
     *,
     strict: bool,
-    pdf: bool,
     workers: int | None,
     force: bool,
     progress: Callable[[int, int], None] | None,
@@ -379,7 +380,7 @@ def _build_locked(
 ) -> Build | None:
     owned = claim(out, force=force, protected=protected)
     recover(owned.target)  # what a killed build left, even when nothing is to be done
-    if not preview and up_to_date(period, records_dir, templates, owned, pdf=pdf, formats=formats):
+    if not preview and up_to_date(period, records_dir, templates, owned, formats=formats):
         return None
     with Staging(owned.target) as stage:
         result = render_report(
@@ -387,7 +388,6 @@ def _build_locked(
             records_dir,
             templates,
             strict=strict,
-            pdf=pdf,
             workers=workers,
             previous=None if owned.damaged else owned.target,
             progress=progress,
@@ -437,7 +437,6 @@ def up_to_date(
     templates: Path,
     owned: Claim,
     *,
-    pdf: bool,
     formats: Sequence[str] = DEFAULT_FORMATS,
 ) -> bool:
     """True when the published manifest lists exactly these inputs and every file is intact.
@@ -463,14 +462,7 @@ def up_to_date(
     }
     if any(manifest.data.get(k) != v for k, v in expected.items()):
         return False
-    built = built_formats(manifest.files)
-    return pdf == ("pdf" in built) and set(formats) == built - {"pdf"}
-
-
-def built_formats(names: Iterable[str]) -> set[str]:
-    """The formats a published output holds, from its files' extensions."""
-    extensions = {name.rsplit(".", 1)[-1] for name in names}
-    return {f for f in WRITERS if f in extensions}
+    return set(formats) == formats_held(manifest.files)
 
 
 def kept_files(out: Path) -> list[str]:
@@ -483,10 +475,11 @@ def kept_files(out: Path) -> list[str]:
 def verify(period: Period, records_dir: Path, templates: Path, out: Path) -> list[str]:
     """Rebuild in memory and list every file in ``out`` that no longer matches.
 
-    DOCX, XLSX and the manifest are compared byte for byte with a rebuild.
-    PDFs are LibreOffice's work and not byte-reproducible (it may order a
-    PDF's objects differently from one run to the next), so each PDF is
-    checked against the digest the manifest recorded when it was published.
+    The files of every reproducible writer and the manifest are compared byte
+    for byte with a rebuild. A writer that declares its output not
+    reproducible (LibreOffice's PDFs: it may order a PDF's objects differently
+    from one run to the next) is not run again: each of its files is checked
+    against the digest the manifest recorded when it was published.
     The output is read under a shared lock: never half-way through a run's swap.
     """
     with output_lock(out, shared=True):
@@ -495,9 +488,11 @@ def verify(period: Period, records_dir: Path, templates: Path, out: Path) -> lis
 
 def _verify(period: Period, records_dir: Path, templates: Path, out: Path) -> list[str]:
     manifest, damage = read_manifest(out)
-    # Rebuild the formats the output holds (a build with --hwpx is checked with them).
-    held = built_formats(manifest.files) - {"pdf"} if manifest is not None else set()
-    formats = [f for f in WRITERS if f in held] or list(DEFAULT_FORMATS)
+    # Rebuild the formats the output holds (a build with --hwpx is checked with
+    # them), but those whose bytes a rebuild may not give again.
+    held = formats_held(manifest.files) if manifest is not None else set()
+    formats = [f for f in WRITERS if f in held and WRITERS[f].reproducible]
+    formats = formats or list(DEFAULT_FORMATS)
     # A build with PDFs stored LibreOffice's 목차 pages in its booklets (and the
     # manifest): the rebuild stores the same, without laying anything out.
     stored = manifest.data.get("booklet_pages") if manifest is not None else None
@@ -505,9 +500,9 @@ def _verify(period: Period, records_dir: Path, templates: Path, out: Path) -> li
     result = render_report(period, records_dir, templates, formats=formats, pages=pages)
     rebuilt_manifest = json.loads(result.files[MANIFEST])
     on_disk = manifest.data if manifest is not None else None
-    pdfs = {n: d for n, d in (manifest.files if manifest else {}).items() if n.endswith(".pdf")}
+    pdfs = {n: d for n, d in (manifest.files if manifest else {}).items() if unreproducible(n)}
     expected = {n: d for n, d in result.files.items() if n != MANIFEST}
-    # The manifest and PDFs only need to exist here; they are compared below.
+    # The manifest and the PDFs only need to exist here; they are compared below.
     listed = {**expected, **{n: b"" for n in pdfs}, MANIFEST: b""}
     problems = compare_with_disk(out, listed, skip={*pdfs, MANIFEST})
     if on_disk is None:

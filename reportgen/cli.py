@@ -275,7 +275,13 @@ def build(
 
     templates = templates_for(templates, records_dir)
 
-    formats = (*DEFAULT_FORMATS, *(["hwpx"] if hwpx else []), *(["html"] if site else []))
+    # Each flag adds its writer to the build (reportgen.formats.writers).
+    formats = (
+        *DEFAULT_FORMATS,
+        *(["hwpx"] if hwpx else []),
+        *(["html"] if site else []),
+        *(["pdf"] if pdf else []),
+    )
 
     if period is None:
         period = latest_reported(records_dir)
@@ -312,7 +318,7 @@ def build(
         return
 
     result = _run_build(
-        period, records_dir, templates, target, strict, pdf, formats, jobs, force, quiet, preview
+        period, records_dir, templates, target, strict, formats, jobs, force, quiet, preview
     )
     if result is None:
         if not quiet:
@@ -383,7 +389,6 @@ def _run_build(
     templates: Path,
     target: Path,
     strict: bool,
-    pdf: bool,
     formats: tuple[str, ...],
     jobs: int | None,
     force: bool,
@@ -397,7 +402,7 @@ def _run_build(
         if not quiet and sys.stderr.isatty()
         else None
     )
-    pdf_bar = _Bar("PDF (LibreOffice)") if bar is not None and pdf else None
+    pdf_bar = _Bar("PDF (LibreOffice)") if bar is not None and "pdf" in formats else None
 
     def pdf_progress(done: int, total: int) -> None:
         assert bar is not None and pdf_bar is not None
@@ -411,7 +416,6 @@ def _run_build(
             templates,
             target,
             strict=strict,
-            pdf=pdf,
             workers=jobs,
             force=force,
             progress=bar,
@@ -793,10 +797,13 @@ def publish(
         from .termsite import publish_term
 
         target = out or Path("preview" if preview else "public")
-        formats = (*DEFAULT_FORMATS, *(["hwpx"] if hwpx else []), "html")
-        result = publish_term(
-            records_dir, templates, target, formats, pdf=pdf, force=force, preview=preview
+        formats = (
+            *DEFAULT_FORMATS,
+            *(["hwpx"] if hwpx else []),
+            "html",
+            *(["pdf"] if pdf else []),
         )
+        result = publish_term(records_dir, templates, target, formats, force=force, preview=preview)
         _print_warnings(result.warnings)
         for note in result.notes:
             click.secho(note, fg="yellow", err=True)

@@ -34,7 +34,8 @@ from reportgen.build import build
 from reportgen.records.periods import Period
 records, templates, out, pdf = sys.argv[1:5]
 t = time.perf_counter()
-build(Period.parse("2022H1"), Path(records), Path(templates), Path(out), pdf=pdf == "1")
+formats = ("docx", "xlsx", "pdf") if pdf == "1" else ("docx", "xlsx")
+build(Period.parse("2022H1"), Path(records), Path(templates), Path(out), formats=formats)
 elapsed = time.perf_counter() - t
 me = resource.getrusage(resource.RUSAGE_SELF)
 kids = resource.getrusage(resource.RUSAGE_CHILDREN)

@@ -7,7 +7,10 @@ once and hands it to every writer of the build through one small protocol:
         name: str                      # "docx", "xlsx", "hwpx", "pdf", "html"
         templates: tuple[str, ...]     # files of templates/ it reads (hashed into the manifest)
         needs: tuple[str, ...]         # what it is made from besides the view (see below)
+        gives: tuple[str, ...]         # what it hands the writers after it ("pages")
         background: bool               # run in a process of its own while the others write
+        reproducible: bool             # same inputs, same bytes (a check rebuilds and compares)
+        extensions: tuple[str, ...]    # its files' extensions: what a published output holds
         def write(self, report: ReportView, job: WriteJob) -> list[OutputFile]: ...
 
 The registry is the one place a format lives: :func:`write_all` orders the
@@ -15,7 +18,8 @@ writers by what they declare they need, and the pipeline names no format.
 ``needs`` holds other formats (the PDF is made from the DOCX: ``"docx"``) and:
 
 - ``"pages"``: the booklet's page numbers for the 목차 — LibreOffice's when the
-  build makes PDFs (the writer then runs after ``pdf``), else the estimate;
+  build has a writer that ``gives`` them (the PDF's; the writer then runs after
+  it), else the estimate;
 - ``"history"``: the term's earlier reports (the website's "what changed");
 - ``"files"``: every other file of the build (the website offers them for
   download, with their sizes): it runs last.
@@ -26,12 +30,18 @@ per-pledge input digests to make such keys, how many worker processes it
 may use (:func:`reportgen.formats.render.parallel_map`), and what it declared it
 needs. Adding a format is one module that lays the view out and one entry in
 :data:`WRITERS`.
+
+A writer whose output is not ``reproducible`` (LibreOffice may order a PDF's
+objects differently from one run to the next) is not rebuilt by ``build
+--check``: its files are checked against the digests the manifest recorded.
+The formats a build writes unless asked otherwise are :data:`DEFAULT_FORMATS`;
+the others are opt-in (a flag of the command adds each).
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -96,7 +106,6 @@ class WriteJob:
     workers: int = 1
     progress: Callable[[int, int], None] | None = None
     formats: tuple[str, ...] = ()  # every format of this build (a site links to the others)
-    pdf: bool = False  # PDFs of the DOCX follow the writers
     earlier: ReportView | None = None  # the previous period's report, for "what changed"
     reports: tuple[ReportView, ...] = ()  # the term's earlier reports, for each pledge's history
     settings: ReportSettings | None = None  # the city's rules, for the 산식 page
@@ -125,9 +134,16 @@ class Writer(Protocol):
     templates: tuple[str, ...]
     # Formats this one is made from, and "pages", "history" or "files" (module docstring).
     needs: tuple[str, ...]
+    # What it hands the writers after it: "pages" (LibreOffice's 목차 pages).
+    gives: tuple[str, ...]
     # True for a writer that works alone on one core (the workbook): the
     # pipeline runs it in a process of its own while the others write.
     background: bool
+    # False where the same inputs may give other bytes (LibreOffice's PDFs):
+    # ``build --check`` then compares its files with the manifest's digests.
+    reproducible: bool
+    # Its files' extensions: which formats a published output holds.
+    extensions: tuple[str, ...]
 
     def write(self, report: ReportView, job: WriteJob) -> list[OutputFile]: ...
 
@@ -170,6 +186,9 @@ class DocxOutput:
     templates: tuple[str, ...] = ("pledge.docx", "booklet.docx")
     needs: tuple[str, ...] = ()  # the 목차's pages: estimated here, LibreOffice's from "pdf"
     background: bool = False  # parallel itself: a worker per core
+    gives: tuple[str, ...] = ()
+    reproducible: bool = True
+    extensions: tuple[str, ...] = ("docx",)
 
     def write(self, report: ReportView, job: WriteJob) -> list[OutputFile]:
         from .docx import DocxWriter
@@ -204,6 +223,9 @@ class XlsxOutput:
     templates: tuple[str, ...] = ("workbook.xlsx",)
     needs: tuple[str, ...] = ()
     background: bool = True  # one workbook, one core: written while the pages are
+    gives: tuple[str, ...] = ()
+    reproducible: bool = True
+    extensions: tuple[str, ...] = ("xlsx",)
 
     def write(self, report: ReportView, job: WriteJob) -> list[OutputFile]:
         from .xlsx import build_workbook
@@ -252,6 +274,9 @@ class HwpxOutput:
     templates: tuple[str, ...] = ("report.hwpx",)
     needs: tuple[str, ...] = ("pages",)  # its 목차 stores LibreOffice's pages when known
     background: bool = False
+    gives: tuple[str, ...] = ()
+    reproducible: bool = True
+    extensions: tuple[str, ...] = ("hwpx",)
 
     def write(self, report: ReportView, job: WriteJob) -> list[OutputFile]:
         from .hwpx import booklet_hwpx, load_template
@@ -289,6 +314,9 @@ class SiteOutput:
     # history); every file of the build, offered for download with its size.
     needs: tuple[str, ...] = ("history", "files")
     background: bool = False
+    gives: tuple[str, ...] = ()
+    reproducible: bool = True
+    extensions: tuple[str, ...] = ("html",)
 
     def write(self, report: ReportView, job: WriteJob) -> list[OutputFile]:
         from ..report.citizen import citizen_summary
@@ -360,6 +388,9 @@ class PdfOutput:
     templates: tuple[str, ...] = ()
     needs: tuple[str, ...] = ("docx",)
     background: bool = False
+    gives: tuple[str, ...] = ("pages",)
+    reproducible: bool = False
+    extensions: tuple[str, ...] = ("pdf",)
 
     def write(self, report: ReportView, job: WriteJob) -> list[OutputFile]:
         from .pdf import missing, to_pdf
@@ -412,8 +443,7 @@ def _after(name: str, chosen: Sequence[str]) -> set[str]:
     """The formats of this build that ``name`` must follow, by what it declares it needs."""
     needs = WRITERS[name].needs
     first = {f for f in needs if f in chosen and f != name}
-    if "pages" in needs and "pdf" in chosen:
-        first.add("pdf")
+    first |= {f for f in chosen if f != name and set(WRITERS[f].gives) & set(needs)}
     if "files" in needs:
         first |= {f for f in chosen if f != name and "files" not in WRITERS[f].needs}
     return first
@@ -477,3 +507,16 @@ WRITERS: dict[str, Writer] = {w.name: w for w in _ALL}
 """Every format reportgen writes, by name. A new format registers here."""
 
 DEFAULT_FORMATS = ("docx", "xlsx")
+"""What a build writes unless asked for more; every other format is opt-in."""
+
+
+def formats_held(names: Iterable[str]) -> set[str]:
+    """The formats a published output holds, from its files' extensions."""
+    extensions = {name.rsplit(".", 1)[-1] for name in names}
+    return {w.name for w in _ALL if extensions & set(w.extensions)}
+
+
+def unreproducible(name: str) -> bool:
+    """A file that a rebuild may not give byte for byte: checked by its recorded digest."""
+    extension = name.rsplit(".", 1)[-1]
+    return any(extension in w.extensions and not w.reproducible for w in _ALL)

@@ -30,7 +30,8 @@ from ..josa import attach
 
 BASE_MB = 100
 # Peak megabytes per pledge each format adds (DOCX and XLSX measured together: 1.0).
-PER_PLEDGE_MB = {"docx": 0.7, "xlsx": 0.3, "hwpx": 4.5, "html": 0.1}
+# A PDF is laid out by LibreOffice, in its own process: only the files stay here.
+PER_PLEDGE_MB = {"docx": 0.7, "xlsx": 0.3, "hwpx": 4.5, "html": 0.1, "pdf": 0.1}
 # What a build may plan to use of what is free: the rest is for the other
 # programs, the worker processes' own copies and the error of the estimate.
 HEADROOM = 0.75
