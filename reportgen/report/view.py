@@ -10,6 +10,7 @@ to hand to a sandboxed template and to another process.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
@@ -36,7 +37,6 @@ from ..records.budget import (
     Figure,
     execution_basis,
     execution_rate,
-    execution_rate_of,
     plan_table,
     printed_total_drifts,
     secured_table,
@@ -333,12 +333,12 @@ PREVIEW_MARK = "초안 — 내부 검토용 미리보기 (공개하지 마십시
 
 def _lines(items: tuple[DatedItem, ...] | list[Item], level: int) -> list[Line]:
     out: list[Line] = []
+    shown = min(level, MAX_LEVEL)
+    symbol = SYMBOLS[shown]
     for item in items:
-        shown = min(level, MAX_LEVEL)
-        out.append(
-            Line(shown, NOTE_SYMBOL if item.note else SYMBOLS[shown], item.text, note=item.note)
-        )
-        out.extend(_lines(item.children, level + 1))  # type: ignore[arg-type]
+        out.append(Line(shown, NOTE_SYMBOL if item.note else symbol, item.text, note=item.note))
+        if item.children:  # most items have none: no call, no list
+            out.extend(_lines(item.children, level + 1))  # type: ignore[arg-type]
     return out
 
 
@@ -403,13 +403,21 @@ def _progress(asof: PledgeAsOf, withdrawn: bool) -> tuple[ProgressRow, ...]:
     return tuple(rows)
 
 
+# Most cells of a money table are blank: one immutable cell stands for them all.
+_BLANK_CELL = MoneyCell(None, None, "")
+
+
 def _cell(figure: Figure, with_executed: bool) -> MoneyCell:
+    if figure.amount is None and figure.executed is None:
+        return _BLANK_CELL
     return MoneyCell(figure.amount, figure.executed, format_figure(figure, with_executed))
 
 
 def _money_row(row: BudgetRow, name: str, merge: str, height: int, with_executed: bool) -> MoneyRow:
-    basis = execution_basis(row.cells).amount if with_executed else None
-    rate = execution_rate_of(row.cells) if with_executed else None
+    # execution_rate_of(cells) is execution_rate(execution_basis(cells)): the basis once.
+    executed = execution_basis(row.cells) if with_executed else None
+    basis = executed.amount if executed is not None else None
+    rate = execution_rate(executed) if executed is not None else None
     return MoneyRow(
         name=name,
         merge=merge,  # type: ignore[arg-type]
@@ -533,7 +541,22 @@ def money_widths(
             for i, c in enumerate(columns)
         ),
     ]
-    return fit(preferred, [longest_word_cm(t) for t in texts], PAGE_WIDTH)
+    return fit(preferred, [_longest_word_cm(t) for t in texts], PAGE_WIDTH)
+
+
+@functools.lru_cache(maxsize=8192)
+def _word_need(text: str) -> float:
+    return longest_word_cm((text,))
+
+
+def _longest_word_cm(texts: Iterable[str]) -> float:
+    """:func:`longest_word_cm` of ``texts``, each distinct text measured once.
+
+    The same: the padding is added to the widest word, and adding it to each
+    text's widest word instead keeps their order (rounding is monotonic).
+    A money column repeats its blanks and figures across 300 pledges.
+    """
+    return max(map(_word_need, set(texts)), default=longest_word_cm(()))
 
 
 def canonical_status(status: str, settings: ReportSettings) -> str:
