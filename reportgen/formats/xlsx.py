@@ -28,33 +28,50 @@ source are the view's (:class:`~reportgen.report.view.MoneyTotals`).
 Styling comes from the template ``workbook.xlsx``: its sheet ``styles`` holds
 one styled sample cell per role (see :data:`ROLES` and
 ``tools/make_workbook_template.py``), read once with openpyxl and turned into
-XlsxWriter formats. Output is deterministic: a fixed creation date derived
-from the report period and a normalized zip.
+XlsxWriter formats, numbered in one fixed order (:data:`CATALOGUE`) on a
+scratch sheet that is never published (:func:`_styles`). Output is
+deterministic: a fixed creation date derived from the report period and a
+normalized zip.
 
-Each pledge sheet is a part that depends on nothing but its own inputs, so a
-rebuild reuses the part of every unchanged pledge (:func:`build_workbook`):
-its text is inline (``inlineStr``) rather than in the workbook's shared-string
-table, and style indexes are given in one fixed order (:data:`CATALOGUE`) by a
-scratch sheet that is never published. The summary sheets, which read every
-pledge, keep a shared-string table and are rewritten each time. The parts are
-put into a skeleton workbook that XlsxWriter writes with the sheet list, print
-titles and properties; the result is byte for byte the same either way.
+How the parts are made. Each sheet is laid out cell by cell through the calls
+a worksheet has (``write_number``, ``write_formula(..., value)``,
+``merge_range`` …) on a :class:`~reportgen.formats.xlsxsheet.SheetPart`, which
+serializes the sheet's XML directly, exactly as XlsxWriter writes the same
+calls (``tests/test_xlsx.py`` replays every sheet's calls on XlsxWriter and
+compares the parts byte for byte). XlsxWriter, through its public API, writes
+everything around the sheets: the sheet list with print titles, the
+properties, and ``styles.xml``. Each pledge sheet is a part that depends on
+nothing but its own inputs, so a rebuild reuses the part of every unchanged
+pledge (:func:`build_workbook`): its text is inline (``inlineStr``) rather
+than in the workbook's shared-string table, and its style indexes are the
+fixed ones. The summary sheets, which read every pledge, keep a shared-string
+table and are rewritten each time. The result is byte for byte the same
+either way.
 
-XlsxWriter is used through its public API only (``write_number``,
-``write_formula(..., value)`` …), so any 3.x release will do. Its per-formula
-work dominates the render time: a 300-pledge workbook has some 160,000 cells,
-42,000 of them formulas. What stays here to keep it short: formula texts are
-built once per layout (cached), formats once per role, and the cyclic garbage
-collector is paused while the cells live.
+Why not XlsxWriter for the cells (issue 26; CPU time, medians of 3, 300
+synthetic pledges, 158,870 cells of which 42,044 formulas, on the shared
+2-core machine): through XlsxWriter the workbook cost 2.6 s (5 s when the
+machine was busier), 1.1-1.3x plain XlsxWriter writing as many cells; most of
+it XlsxWriter's per-formula preparation (some 30 regular-expression
+substitutions per formula for its future-function expansion, 1.2 million in
+all) and its per-cell writer (``_write_cell`` alone about 0.7 s). The ways
+out the issue named: formulas left off rows that can hold nothing were not
+taken (every row of a money table takes a typed figure, so its totals must
+stay live, and the per-cell cost of XlsxWriter would remain); shared formulas
+are not in XlsxWriter's public API, and with the sheets serialized here they
+would save little (a formula's text is built once per layout and cached);
+serializing the sheets from the view costs 0.38 s for the very same bytes
+(the identical workbook, sha256 compared), of which zlib is 0.08 s. The last
+is what this module does.
 """
 
 from __future__ import annotations
 
 import colorsys
 import datetime as dt
-import gc
 import hashlib
 import io
+import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -66,10 +83,8 @@ from typing import Any
 import openpyxl
 from lxml import etree
 from openpyxl.styles.colors import COLOR_INDEX
-from xlsxwriter.format import Format
 from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.workbook import Workbook
-from xlsxwriter.worksheet import Worksheet
 
 from ..bulk import bulk_allocation
 from ..errors import TemplateError
@@ -79,6 +94,7 @@ from ..report import tables
 from ..report.view import MoneyRow, MoneyTable, PledgeView, ReportView
 from ..report.widths import em
 from . import ooxml
+from .xlsxsheet import SharedStrings, SheetPart
 
 __all__ = [
     "ROLES",
@@ -540,47 +556,79 @@ VARIANTS = ("", "dec", "blank", "rate")
 CATALOGUE: tuple[tuple[str, str], ...] = tuple((r, v) for r in ROLES for v in VARIANTS)
 
 
-class _Formats:
-    """XlsxWriter formats of one workbook, made once per (role, variant)."""
+def _format_properties(
+    styles: dict[str, dict[str, Any]], role: str, variant: str
+) -> dict[str, Any]:
+    """XlsxWriter format properties of ``role`` in ``variant`` (decimals, blank zero, rate)."""
+    props = dict(styles[role])
+    base = props.get("num_format", "#,##0")
+    if variant == "rate":
+        props["num_format"] = styles["rate"].get("num_format", "0.0%")
+    else:
+        if "dec" in variant:
+            base = with_decimals(base)
+        if "blank" in variant:
+            base = blank_zero(base)
+        if variant:
+            props["num_format"] = base
+    return props
 
-    def __init__(self, wb: Workbook, styles: dict[str, dict[str, Any]]) -> None:
-        self.wb = wb
-        self.styles = styles
-        self.rate_format = styles["rate"].get("num_format", "0.0%")
-        self.cache: dict[tuple[str, str], Format] = {}
+
+@dataclass(frozen=True)
+class _Styles:
+    """The workbook's ``xl/styles.xml`` and the cell-format index of every (role, variant)."""
+
+    part: bytes
+    index: dict[tuple[str, str], int]
+
+
+_styles_cache: dict[str, _Styles] = {}
+_PINNED_CELL = re.compile(rb'<c r="[A-Z]+1" s="([0-9]+)"/>')
+
+
+def _styles(styles: dict[str, dict[str, Any]]) -> _Styles:
+    """Every format of :data:`CATALOGUE` made once with XlsxWriter, in that fixed order.
+
+    XlsxWriter numbers a workbook's cell formats in the order cells meet them
+    and writes ``styles.xml`` to match. A scratch sheet with one blank cell
+    per (role, variant), in :data:`CATALOGUE` order, numbers them all; the
+    sheets themselves are serialized by :mod:`.xlsxsheet` with those numbers,
+    so a sheet's ``s="…"`` indexes never depend on which other sheets were
+    written, and a reused sheet part fits every build. The scratch sheet is
+    never published. Cached per style table (the template's content).
+    """
+    key = json.dumps(styles, sort_keys=True, ensure_ascii=False)
+    hit = _styles_cache.get(key)
+    if hit is not None:
+        return hit
+    buffer = io.BytesIO()
+    wb = _workbook(buffer, styles)
+    ws = wb.add_worksheet(STYLE_SHEET)
+    for c, (role, variant) in enumerate(CATALOGUE):
+        ws.write_blank(0, c, None, wb.add_format(_format_properties(styles, role, variant)))
+    wb.close()
+    parts = ooxml.read_package(buffer.getvalue(), own=True)
+    pinned = _PINNED_CELL.findall(parts["xl/worksheets/sheet1.xml"])
+    assert len(pinned) == len(CATALOGUE), "a pinned format XlsxWriter wrote in another form"
+    found = _Styles(
+        parts["xl/styles.xml"], {k: int(i) for k, i in zip(CATALOGUE, pinned, strict=True)}
+    )
+    if len(_styles_cache) > 16:
+        _styles_cache.clear()
+    _styles_cache[key] = found
+    return found
+
+
+class _Formats:
+    """The cell-format indexes of one workbook, by (role, variant)."""
+
+    def __init__(self, styles: dict[str, dict[str, Any]]) -> None:
+        self.table = _styles(styles)
+        self.index = self.table.index
         self.numerics: dict[str, _Numeric] = {}
 
-    def __call__(self, role: str, variant: str = "") -> Format:
-        key = (role, variant)
-        fmt = self.cache.get(key)
-        if fmt is None:
-            props = dict(self.styles[role])
-            base = props.get("num_format", "#,##0")
-            if variant == "rate":
-                props["num_format"] = self.rate_format
-            else:
-                if "dec" in variant:
-                    base = with_decimals(base)
-                if "blank" in variant:
-                    base = blank_zero(base)
-                if variant:
-                    props["num_format"] = base
-            fmt = self.wb.add_format(props)
-            self.cache[key] = fmt
-        return fmt
-
-    def pin(self, ws: Worksheet) -> None:
-        """Give every format its style index in one fixed order, whatever the sheets use.
-
-        XlsxWriter numbers a workbook's cell formats in the order its sheets'
-        cells meet them. A sheet is reused from the previous build as a part
-        (:func:`build_workbook`), so its ``s="…"`` indexes must not depend on
-        which other sheets were written: ``ws`` is a scratch first sheet, one
-        blank cell per (role, variant) in :data:`CATALOGUE` order, which
-        numbers them all before any real sheet is written. It is never published.
-        """
-        for c, (role, variant) in enumerate(CATALOGUE):
-            ws.write_blank(0, c, None, self(role, variant))
+    def __call__(self, role: str, variant: str = "") -> int:
+        return self.index[(role, variant)]
 
     def numeric(self, role: str) -> _Numeric:
         """The formats a figure cell of ``role`` takes, bundled for the inner loops."""
@@ -594,14 +642,14 @@ class _Formats:
 
 
 class _Numeric:
-    """Writes figures, totals and rates of one role through XlsxWriter's public ``write_*``."""
+    """Writes figures, totals and rates of one role: the cell-format index of each kind."""
 
     __slots__ = ("plain", "dec", "blank", "rate")
 
-    def __init__(self, plain: Format, dec: Format, blank: Format, rate: Format) -> None:
+    def __init__(self, plain: int, dec: int, blank: int, rate: int) -> None:
         self.plain, self.dec, self.blank, self.rate = plain, dec, blank, rate
 
-    def figure(self, ws: Worksheet, r: int, c: int, value: Decimal | None) -> None:
+    def figure(self, ws: SheetPart, r: int, c: int, value: Decimal | None) -> None:
         """A figure as typed: a number, or a formatted blank where there is none."""
         if value is None:
             ws.write_blank(r, c, None, self.plain)
@@ -609,7 +657,7 @@ class _Numeric:
             number, dec = _value(value)
             ws.write_number(r, c, number, self.dec if dec else self.plain)
 
-    def total(self, ws: Worksheet, r: int, c: int, formula: str, value: Decimal | None) -> None:
+    def total(self, ws: SheetPart, r: int, c: int, formula: str, value: Decimal | None) -> None:
         """A total: the formula, with the view's figure stored as its value.
 
         A total the form leaves blank (no figures at all) still gets its formula,
@@ -622,13 +670,13 @@ class _Numeric:
             ws.write_formula(r, c, formula, self.dec if dec else self.plain, number)
 
     def computed_rate(
-        self, ws: Worksheet, r: int, c: int, formula: str, value: Decimal | float | str | None
+        self, ws: SheetPart, r: int, c: int, formula: str, value: Decimal | float | str | None
     ) -> None:
         """A rate the view computed, with its formula; stored blank where there is none."""
         stored = "" if value is None or value == "" else float(value)
         ws.write_formula(r, c, formula, self.rate, stored)
 
-    def share(self, ws: Worksheet, r: int, c: int, value: float | str) -> None:
+    def share(self, ws: SheetPart, r: int, c: int, value: float | str) -> None:
         """A share the view printed, as a number (no formula: its inputs are not on the sheet)."""
         if value == "":
             ws.write_blank(r, c, None, self.rate)
@@ -664,7 +712,6 @@ PLEDGE_TITLE_ROWS = 2  # rows repeated on every printed page
 MT_NAME, MT_LABEL, MT_TOTAL = 0, 1, 2  # 공약사업명, 구분, the row's 계 (one per measure)
 SUBTOTAL_LABEL = "소계"
 MAX_SUM_RANGES = 200  # more ranges than this in one SUM: add the column by label instead
-PLEDGE_BATCH = 64  # pledge sheets per XlsxWriter workbook (memory: their cells at once)
 
 # 분야·부서별, 성과지표, 공약 조정: one header row.
 LIST_FIRST_ROW = HEAD_ROW + 1
@@ -799,14 +846,11 @@ def _share_formula(count: str, base: str) -> str:
 class _Writer:
     def __init__(self, report: ReportView, styles: dict[str, dict[str, Any]]) -> None:
         self.report = report
-        self.buffer = io.BytesIO()
         # Each pledge's 집행률 cell on the 총괄 sheet ("" for 합계), which 재원별 refers to.
         self.rate_cells: dict[str, tuple[str, Decimal | None]] = {}
         self.styles = styles
-        self.written: list[
-            str
-        ] = []  # sheets of the open workbook, in order (after the scratch one)
-        self._open()
+        self.f = _Formats(styles)
+        self.parts: dict[str, bytes] = {}  # sheet name -> its part, written or reused
         self.title_rows: dict[str, int] = {}  # per sheet: rows repeated on each printed page
         self.n = len(report.column_labels)
         self.unit = next((p.plan_table.unit for p in report.pledges), "(단위 : 백만원)")
@@ -816,31 +860,7 @@ class _Writer:
 
     # -- helpers -------------------------------------------------------------
 
-    def _open(self) -> None:
-        """A fresh XlsxWriter workbook to write sheets in, its formats numbered in fixed order."""
-        self.buffer = io.BytesIO()
-        self.wb = _workbook(self.buffer, self.styles)
-        self.f = _Formats(self.wb, self.styles)
-        self.f.pin(self.wb.add_worksheet(STYLE_SHEET))
-        self.written = []
-
-    def _close(self) -> tuple[dict[str, bytes], list[bytes], bytes]:
-        """The sheets written since :meth:`_open` (name -> part), the string table, styles.xml."""
-        self.wb.close()
-        written = ooxml.read_package(self.buffer.getvalue(), own=True)
-        self.buffer = io.BytesIO()
-        strings = _SST_ITEM.findall(written.get("xl/sharedStrings.xml", b""))
-        # Sheet i written here is part i + 2: the scratch sheet of styles is first.
-        sheets = {
-            name: written[f"xl/worksheets/sheet{i + 2}.xml"] for i, name in enumerate(self.written)
-        }
-        return sheets, strings, written["xl/styles.xml"]
-
-    def _sheet(self, name: str) -> Worksheet:
-        self.written.append(name)
-        return self.wb.add_worksheet(name)
-
-    def _title_rows(self, ws: Worksheet, last_col: int, section: str, unit: bool = True) -> None:
+    def _title_rows(self, ws: SheetPart, last_col: int, section: str, unit: bool = True) -> None:
         """Rows 1-3 of a summary sheet: report title, sheet title, period and unit."""
         f, report = self.f, self.report
         ws.set_row(TITLE_ROW, TITLE_HEIGHT)
@@ -861,40 +881,34 @@ class _Writer:
             ws.write_string(SECTION_ROW, last_col, report.draft_mark, f("unit"))
 
     def _merge(
-        self, ws: Worksheet, r1: int, c1: int, r2: int, c2: int, text: str, fmt: Any
+        self, ws: SheetPart, r1: int, c1: int, r2: int, c2: int, text: str, fmt: int
     ) -> None:
         if r1 == r2 and c1 == c2:
             ws.write_string(r1, c1, text, fmt)
         else:
             ws.merge_range(r1, c1, r2, c2, text, fmt)
 
-    def _headers(self, ws: Worksheet, row: int, first_col: int, labels: Sequence[str]) -> None:
+    def _headers(self, ws: SheetPart, row: int, first_col: int, labels: Sequence[str]) -> None:
         for c, label in enumerate(labels, start=first_col):
             ws.write_string(row, c, label, self.f("header"))
 
-    def _print_setup(self, ws: Worksheet, title_rows: int) -> None:
-        self.title_rows[ws.get_name()] = title_rows
-        ws.set_paper(PAPER_A4)
-        ws.set_landscape()
-        ws.fit_to_pages(1, 0)
-        ws.repeat_rows(0, title_rows - 1)
-        ws.center_horizontally()
-        ws.set_margins(
-            left=MARGIN_SIDE, right=MARGIN_SIDE, top=MARGIN_TOP_BOTTOM, bottom=MARGIN_TOP_BOTTOM
-        )
-        ws.set_footer("&C&P / &N")
+    def _print_setup(self, ws: SheetPart, title_rows: int) -> None:
+        """A4 landscape, one page wide, centred; page numbers below, the title rows repeated."""
+        self.title_rows[ws.get_name()] = title_rows  # the skeleton's print titles
+        header = ""
         if self.report.draft_mark:
             # 초안 on every printed page, top right, in bold dark red ('&' doubled for Excel).
             mark = self.report.draft_mark.replace("&", "&&")
-            ws.set_header(f'&R&"-,Bold"&KC00000{mark}')
+            header = f'&R&"-,Bold"&KC00000{mark}'
+        ws.print_setup("&C&P / &N", header)
 
-    def _count(self, ws: Worksheet, r: int, c: int, value: int, role: str = "figure") -> None:
+    def _count(self, ws: SheetPart, r: int, c: int, value: int, role: str = "figure") -> None:
         ws.write_number(r, c, value, self.f(role))
 
     # -- pledge sheets -------------------------------------------------------
 
     def money_table(
-        self, ws: Worksheet, table: MoneyTable, top: int, measures: tuple[str, ...]
+        self, ws: SheetPart, table: MoneyTable, top: int, measures: tuple[str, ...]
     ) -> _TablePlace:
         f, n, m = self.f, self.n, len(measures)
         first_fig = MT_TOTAL + m  # first fiscal column
@@ -1009,7 +1023,7 @@ class _Writer:
 
     def pledge_sheet(self, view: PledgeView, name: str) -> _PledgeSheet:
         f, n = self.f, self.n
-        ws = self._sheet(name)
+        ws = SheetPart(name)
         # The secured table is the widest: 계 (확보 집행), n × (확보 집행), its base, 집행률.
         rate_col = MT_TOTAL + 2 + 2 * n + 1
         ws.set_column(MT_NAME, MT_NAME, NAME_WIDTH)
@@ -1049,11 +1063,12 @@ class _Writer:
         )
         ws.freeze_panes(PLEDGE_TITLE_ROWS, FREEZE_COLS)
         self._print_setup(ws, PLEDGE_TITLE_ROWS)
+        self.parts[name] = ws.part()  # its text inline: the part stands alone
         return _PledgeSheet(name, _quote_sheet(name), plan, secured)
 
     # -- 총괄 ------------------------------------------------------------------
 
-    def summary(self, ws: Worksheet, placed: dict[str, _PledgeSheet]) -> None:
+    def summary(self, ws: SheetPart, placed: dict[str, _PledgeSheet]) -> None:
         f, n, report = self.f, self.n, self.report
         plan_end = SUM_FISCAL + n - 1
         basis_col = plan_end + 1  # 확보(집행 기재분): the base of 집행률, like with like
@@ -1156,7 +1171,7 @@ class _Writer:
         ws.freeze_panes(SUMMARY_FIRST_ROW, FREEZE_COLS)
         self._print_setup(ws, SUMMARY_FIRST_ROW)
 
-    def status_block(self, ws: Worksheet, top: int, status_range: str) -> None:
+    def status_block(self, ws: SheetPart, top: int, status_range: str) -> None:
         """□ 추진상황별 현황: the view's 총괄표, row by row, with live formulas.
 
         A status row counts its status in the list above (COUNTIF), 계 adds up
@@ -1222,7 +1237,7 @@ class _Writer:
 
     # -- 분야·부서별 -------------------------------------------------------------
 
-    def tallies(self, ws: Worksheet) -> None:
+    def tallies(self, ws: SheetPart) -> None:
         """The view's 분야별 and 부서별 tables, one below the other, as they are.
 
         Counts and shares are numbers (a share from its :class:`Rate`, never
@@ -1270,7 +1285,7 @@ class _Writer:
 
     # -- 재원별 ----------------------------------------------------------------
 
-    def by_source(self, ws: Worksheet, placed: dict[str, _PledgeSheet]) -> None:
+    def by_source(self, ws: SheetPart, placed: dict[str, _PledgeSheet]) -> None:
         f, report = self.f, self.report
         sources = report.funding_sources
         groups = (*sources, "계")
@@ -1359,7 +1374,7 @@ class _Writer:
 
     # -- 성과지표 ----------------------------------------------------------------
 
-    def indicators(self, ws: Worksheet) -> None:
+    def indicators(self, ws: SheetPart) -> None:
         f, report = self.f, self.report
         labels: tuple[str, ...] = (
             "공약번호",
@@ -1433,7 +1448,7 @@ class _Writer:
 
     # -- 공약 조정 ---------------------------------------------------------------
 
-    def adjustments(self, ws: Worksheet) -> None:
+    def adjustments(self, ws: SheetPart) -> None:
         f, report = self.f, self.report
         labels = ("공약번호", "공약명", "구분", "결정일", "사유")
         ID, TITLE, KIND, DATE, REASON = range(len(labels))
@@ -1474,11 +1489,8 @@ class _Writer:
         budgeted = [v for v in report.pledges if not v.non_budget]
         names = sheet_names([v.id for v in budgeted], (*RESERVED_SHEETS, tally_name))
         placed: dict[str, _PledgeSheet] = {}
-        parts: dict[str, bytes] = {}  # sheet name -> its part, written or reused
+        parts = self.parts
         sheet_keys: dict[str, str] = {}  # sheet name -> what it is made from
-        # Pledge sheets are written PLEDGE_BATCH at a time, each batch in a
-        # workbook of its own that is closed and dropped before the next: a
-        # sheet's part stands alone, and 3,000 pledges' cells never live at once.
         for view, name in zip(budgeted, names, strict=True):
             order.append(name)
             key = keys.get(view.id)
@@ -1492,31 +1504,27 @@ class _Writer:
                     self.title_rows[name] = PLEDGE_TITLE_ROWS
                     continue
             placed[view.id] = self.pledge_sheet(view, name)
-            if len(self.written) >= PLEDGE_BATCH:
-                self._flush_pledge_sheets(parts)
-        if self.written:
-            self._flush_pledge_sheets(parts)
 
-        summary = self._sheet(SUMMARY_SHEET)
-        tallies = self._sheet(tally_name) if with_tallies else None
-        sources = self._sheet(SOURCES_SHEET)
-        indicators = self._sheet(INDICATORS_SHEET) if with_indicators else None
-        adjustments = self._sheet(ADJUSTMENTS_SHEET) if with_adjustments else None
+        summary = SheetPart(SUMMARY_SHEET)
         self.summary(summary, placed)
-        if tallies is not None:
-            self.tallies(tallies)
-        self.by_source(sources, placed)
-        if indicators is not None:
-            self.indicators(indicators)
-        if adjustments is not None:
-            self.adjustments(adjustments)
         summary.activate()
-        sheets, strings, styles = self._close()
+        written = [summary]
+        if with_tallies:
+            written.append(SheetPart(tally_name))
+            self.tallies(written[-1])
+        written.append(SheetPart(SOURCES_SHEET))
+        self.by_source(written[-1], placed)
+        if with_indicators:
+            written.append(SheetPart(INDICATORS_SHEET))
+            self.indicators(written[-1])
+        if with_adjustments:
+            written.append(SheetPart(ADJUSTMENTS_SHEET))
+            self.adjustments(written[-1])
         # The summary sheets, rewritten every time, keep a shared-string table
         # of their own (Excel expects one); a pledge sheet's text goes inline.
-        shared = _SharedStrings(strings)
-        for name, data in sheets.items():
-            parts[name] = shared.renumber(data)
+        shared = SharedStrings()
+        for ws in written:
+            parts[ws.get_name()] = ws.part(shared)
         package = self._skeleton(order)
         package["xl/sharedStrings.xml"] = shared.part()
         part_keys: dict[str, str] = {}
@@ -1526,22 +1534,8 @@ class _Writer:
             package[part] = parts[name]
             if name in sheet_keys:
                 part_keys[part] = sheet_keys[name]
-        package["xl/styles.xml"] = styles
+        package["xl/styles.xml"] = self.f.table.part
         return ooxml.write_package(package.items()), part_keys
-
-    def _flush_pledge_sheets(self, parts: dict[str, bytes]) -> None:
-        """Close the batch of pledge sheets: their parts, text inline, into ``parts``."""
-        sheets, strings, _styles = self._close()
-        for name, data in sheets.items():
-            parts[name] = _inline_strings(data, strings)
-        # The closed workbook is a web of cycles (workbook, sheets, formats), and
-        # the cyclic collector is paused while the cells are written: drop it
-        # and collect the young generations, which hold this batch and little
-        # else, before the next workbook is made, or every batch would stay in
-        # memory until the end (3,000 pledges: some 350 MB).
-        del self.wb, self.f
-        gc.collect(1)
-        self._open()
 
     def _skeleton(self, order: Sequence[str]) -> dict[str, bytes]:
         """The workbook's parts around its sheets: sheet list, print titles, properties.
@@ -1595,52 +1589,6 @@ def _digest(*parts: str) -> str:
     return h.hexdigest()
 
 
-# A shared-string cell as XlsxWriter writes it, and an item of its string table.
-_SHARED_CELL = re.compile(rb'<c r="([A-Z]+[0-9]+)"((?: s="[0-9]+")?) t="s"><v>([0-9]+)</v></c>')
-_SST_ITEM = re.compile(rb"<si>(.*?)</si>", re.S)
-
-
-class _SharedStrings:
-    """The shared-string table of the sheets that keep one, numbered as they use it."""
-
-    def __init__(self, strings: list[bytes]) -> None:
-        self.strings = strings
-        self.index: dict[int, int] = {}  # index in XlsxWriter's table -> index here
-        self.count = 0
-
-    def renumber(self, sheet: bytes) -> bytes:
-        def cell(m: re.Match[bytes]) -> bytes:
-            self.count += 1
-            index = self.index.setdefault(int(m[3]), len(self.index))
-            return b'<c r="%s"%s t="s"><v>%d</v></c>' % (m[1], m[2], index)
-
-        return _SHARED_CELL.sub(cell, sheet)
-
-    def part(self) -> bytes:
-        items = b"".join(b"<si>%s</si>" % self.strings[i] for i in self.index)
-        return (
-            b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-            b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
-            b'count="%d" uniqueCount="%d">%s</sst>' % (self.count, len(self.index), items)
-        )
-
-
-def _inline_strings(sheet: bytes, strings: list[bytes]) -> bytes:
-    """``sheet`` with its text in the cells (``inlineStr``) instead of the shared table.
-
-    A sheet part that indexes the workbook's shared strings changes whenever
-    any other sheet adds a string; one with its text inline depends on
-    itself alone, so it can be reused by key. The item's XML (``<t>`` with
-    its escapes and ``xml:space``) is the same in both places (CT_Rst).
-    """
-    out = _SHARED_CELL.sub(
-        lambda m: b'<c r="%s"%s t="inlineStr"><is>%s</is></c>' % (m[1], m[2], strings[int(m[3])]),
-        sheet,
-    )
-    assert b' t="s"' not in out, "a shared string XlsxWriter wrote in another form"
-    return out
-
-
 def render_workbook(report: ReportView, template: Path) -> bytes:
     """The budget workbook of ``report`` as XLSX bytes, styled from ``template``.
 
@@ -1668,7 +1616,7 @@ def build_workbook(
     one written from scratch.
     """
     styles = load_styles(Path(template))
-    # 150,000 small cell objects live until the workbook is written: keep
-    # the cyclic collector from scanning them over and over.
+    # A summary sheet holds a cell text per cell until it is serialized (tens
+    # of thousands at 300 pledges): keep the cyclic collector from scanning them.
     with bulk_allocation():
         return _Writer(report, styles).render(keys or {}, reuse or (lambda _key: None))

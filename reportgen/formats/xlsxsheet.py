@@ -1,0 +1,428 @@
+"""One worksheet part (``xl/worksheets/sheetN.xml``) of the budget workbook, serialized directly.
+
+:mod:`reportgen.formats.xlsx` lays the view out through the few calls a
+worksheet needs (``write_string``, ``write_number``, ``write_formula``,
+``merge_range`` …, the names XlsxWriter's ``Worksheet`` gives them) and this
+class keeps each cell as the text of its ``<c>`` element, then writes the part
+in one pass. It writes the same SpreadsheetML that XlsxWriter 3.x writes for
+those calls, element for element (dimension, 16-row spans, column widths in
+XlsxWriter's pixel arithmetic, frozen panes, merges, internal hyperlinks, print
+setup), so a workbook written this way is byte for byte the one XlsxWriter
+wrote; ``tests/test_xlsx.py`` checks that against XlsxWriter itself.
+
+Why not XlsxWriter for the sheets: a 300-pledge workbook has some 160,000
+cells, 42,000 of them formulas, and XlsxWriter runs each formula through
+about 30 regular-expression substitutions (its future-function expansion)
+and each cell through a general-purpose writer: about 5 s of CPU, where the
+text of the same cells costs a tenth of that (measurements in
+:mod:`reportgen.formats.xlsx`). XlsxWriter still writes everything around the
+sheets (workbook, styles, properties, content types), through its public API.
+
+Cells are kept per row as column -> the rest of the element after
+``<c r="…"``; a text cell is kept as (style, text) until the part is written,
+because it goes either inline (``inlineStr``: a pledge sheet, reused alone
+by key) or into the shared-string table of the summary sheets
+(:class:`SharedStrings`), numbered in the order the sheets read.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from functools import lru_cache
+
+__all__ = ["SharedStrings", "SheetPart", "column_name", "text_item"]
+
+XML_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+_WORKSHEET = (
+    '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+    'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+)
+# Excel's limits, as XlsxWriter applies them.
+MAX_ROWS, MAX_COLS = 1_048_576, 16_384
+MAX_STRING = 32_767  # UTF-16 units in a cell
+# XlsxWriter's column arithmetic: the default font's digit is 7 pixels, a cell pads 5.
+_DIGIT_PIXELS, _PADDING_PIXELS, _DEFAULT_COL_PIXELS = 7, 5, 64
+_DEFAULT_ROW_PIXELS = 20
+SPAN_ROWS = 16  # a <row>'s spans attribute covers the columns of its block of 16 rows
+ERROR_VALUES = ("#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!")
+
+
+def column_name(col: int) -> str:
+    """0-based column -> ``A`` … ``XFD``."""
+    return _column_name(col)
+
+
+@lru_cache(maxsize=MAX_COLS)
+def _column_name(col: int) -> str:
+    name = ""
+    col += 1
+    while col:
+        col, rest = divmod(col - 1, 26)
+        name = chr(65 + rest) + name
+    return name
+
+
+def _cell(row: int, col: int) -> str:
+    return f"{_column_name(col)}{row + 1}"
+
+
+_ESCAPE_ATTR = re.compile('["&<>\n]')
+_ESCAPED_ESCAPE = re.compile("(_x[0-9a-fA-F]{4}_)")
+_CONTROL = re.compile(r"([\x00-\x08\x0b-\x1f])")
+_LEADING_SPACE, _TRAILING_SPACE = re.compile(r"^\s"), re.compile(r"\s$")
+
+
+def _data(text: str) -> str:
+    """Text in an element: & < > escaped (quotes are left as Excel leaves them)."""
+    if "&" in text or "<" in text or ">" in text:
+        text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text
+
+
+def _attr(text: str) -> str:
+    if not _ESCAPE_ATTR.search(text):
+        return text
+    return (
+        text.replace("&", "&amp;")
+        .replace('"', "&quot;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace("\n", "&#xA;")
+    )
+
+
+def _controls(text: str) -> str:
+    """Control characters as Excel's ``_xHHHH_`` (a literal ``_xHHHH_`` escaped first)."""
+    text = _ESCAPED_ESCAPE.sub(r"_x005F\1", text)
+    return _CONTROL.sub(lambda m: f"_x{ord(m.group(1)):04X}_", text)
+
+
+def _utf16_len(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _truncated(text: str) -> str:
+    """At most Excel's 32,767 UTF-16 units, never half a surrogate pair."""
+    if len(text) <= MAX_STRING // 2 or _utf16_len(text) <= MAX_STRING:
+        return text
+    out, units = [], 0
+    for ch in text:
+        units += 2 if ord(ch) > 0xFFFF else 1
+        if units > MAX_STRING:
+            break
+        out.append(ch)
+    return "".join(out)
+
+
+@lru_cache(maxsize=65536)
+def text_item(text: str) -> str:
+    """The ``<t>`` of a string item (CT_Rst), the same inline and in the shared table."""
+    text = _controls(text)
+    space = (
+        ' xml:space="preserve"'
+        if _LEADING_SPACE.search(text) or _TRAILING_SPACE.search(text)
+        else ""
+    )
+    return f"<t{space}>{_data(text)}</t>"
+
+
+@lru_cache(maxsize=16384)
+def _formula(formula: str) -> str:
+    """A formula's ``<f>`` text: the leading ``=`` dropped, & < > escaped."""
+    if formula[:1] == "=":
+        formula = formula[1:]
+    return _data(formula)
+
+
+def _pixels(width: float) -> int:
+    if width == 0:
+        return 0
+    if width < 1:
+        return int(width * (_DIGIT_PIXELS + _PADDING_PIXELS) + 0.5)
+    return int(width * _DIGIT_PIXELS + 0.5) + _PADDING_PIXELS
+
+
+class SharedStrings:
+    """The shared-string table of the summary sheets, numbered in the order they are written."""
+
+    def __init__(self) -> None:
+        self.index: dict[str, int] = {}  # text -> its number
+        self.count = 0  # cells that refer to the table
+
+    def number(self, text: str) -> int:
+        self.count += 1
+        found = self.index.get(text)
+        if found is None:
+            found = self.index[text] = len(self.index)
+        return found
+
+    def part(self) -> bytes:
+        items = "".join(f"<si>{text_item(text)}</si>" for text in self.index)
+        return (
+            f"{XML_HEAD}<sst "
+            'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+            f'count="{self.count}" uniqueCount="{len(self.index)}">{items}</sst>'
+        ).encode()
+
+
+class SheetPart:
+    """The cells and settings of one worksheet, written as its XML part by :meth:`part`.
+
+    Style arguments are the workbook's cell-format (``xf``) indexes. A cell
+    written twice keeps the last write, as in XlsxWriter.
+    """
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.rows: dict[int, dict[int, str | tuple[int, str]]] = {}
+        self.heights: dict[int, float] = {}  # row -> height in points
+        self.touched: list[tuple[int, int]] = []  # what set_row adds to the dimension
+        self.widths: dict[int, float] = {}  # column -> width in characters
+        self.merges: list[tuple[int, int, int, int]] = []
+        self.links: dict[tuple[int, int], tuple[str, str, str]] = {}  # location, tip, text
+        self.frozen: tuple[int, int] | None = None
+        self.selected = False
+        self.print_header = ""
+        self.print_footer = ""
+        self.printed = False
+
+    def get_name(self) -> str:
+        return self.name
+
+    # -- cells ----------------------------------------------------------------
+
+    def _put(self, row: int, col: int, cell: str | tuple[int, str]) -> None:
+        if not (0 <= row < MAX_ROWS and 0 <= col < MAX_COLS):
+            raise ValueError(f"cell ({row}, {col}) is outside a worksheet")
+        cells = self.rows.get(row)
+        if cells is None:
+            cells = self.rows[row] = {}
+        cells[col] = cell
+
+    def write_string(self, row: int, col: int, text: str, xf: int) -> None:
+        self._put(row, col, (xf, _truncated(text)))
+
+    def write_number(self, row: int, col: int, number: float, xf: int) -> None:
+        if number != number or number in (float("inf"), float("-inf")):
+            raise ValueError(f"a NaN or infinite number in cell {_cell(row, col)}")
+        self._put(row, col, f' s="{xf}"><v>{number:.16G}</v></c>')
+
+    def write_blank(self, row: int, col: int, _blank: None, xf: int | None) -> None:
+        if xf is not None:  # a blank without a style is no cell at all
+            self._put(row, col, f' s="{xf}"/>')
+
+    def write_formula(self, row: int, col: int, formula: str, xf: int, value: object = 0) -> None:
+        kind = ""
+        if isinstance(value, bool):
+            kind, value = ' t="b"', int(value)
+        elif isinstance(value, str) and value:
+            kind = ' t="e"' if value in ERROR_VALUES else ' t="str"'
+            value = _data(value)
+        self._put(row, col, f' s="{xf}"{kind}><f>{_formula(formula)}</f><v>{value}</v></c>')
+
+    def merge_range(
+        self, first_row: int, first_col: int, last_row: int, last_col: int, text: str, xf: int
+    ) -> None:
+        """One merged range: its text in the first cell, its style on every cell."""
+        if (first_row, first_col) == (last_row, last_col):
+            raise ValueError("a merged range of one cell")
+        self.merges.append((first_row, first_col, last_row, last_col))
+        # Every cell gets the style (its borders are drawn), the first the text.
+        blank = f' s="{xf}"/>'
+        for r in range(first_row, last_row + 1):
+            for c in range(first_col, last_col + 1):
+                self._put(r, c, blank)
+        if text:
+            self._put(first_row, first_col, (xf, _truncated(text)))
+
+    def write_url(self, row: int, col: int, url: str, xf: int, string: str, tip: str = "") -> None:
+        """A link to a place in the workbook (``internal:'Sheet'!A1``), shown as ``string``."""
+        if not url.startswith("internal:"):
+            raise ValueError(f"only links inside the workbook are written: {url}")
+        if _utf16_len(tip) > 255:
+            raise ValueError("a hyperlink's tip is longer than Excel's 255 characters")
+        self._put(row, col, (xf, _truncated(string)))
+        self.links[(row, col)] = (url[len("internal:") :], tip, string)
+
+    # -- rows, columns, views --------------------------------------------------
+
+    def set_row(self, row: int, height: float) -> None:
+        """A row's height in points (stored in XlsxWriter's whole pixels)."""
+        cols = [c for cells in self.rows.values() for c in cells]
+        self.touched.append((row, min(cols) if cols else 0))
+        self.heights[row] = float(int(height * 4.0 / 3.0 + 0.5))
+
+    def set_column(self, first: int, last: int, width: float) -> None:
+        for col in range(min(first, last), max(first, last) + 1):
+            self.widths[col] = width
+
+    def freeze_panes(self, row: int, col: int) -> None:
+        self.frozen = (row, col)
+
+    def activate(self) -> None:
+        self.selected = True
+
+    def print_setup(self, footer: str, header: str = "") -> None:
+        """A4 landscape, one page wide, centred, narrow margins, ``header``/``footer`` lines."""
+        self.printed = True
+        self.print_header, self.print_footer = header, footer
+
+    # -- the part ---------------------------------------------------------------
+
+    def part(self, shared: SharedStrings | None = None) -> bytes:
+        """The worksheet's XML; text inline, or numbered in ``shared`` when given."""
+        rows = self.rows
+        out: list[str] = [XML_HEAD, _WORKSHEET]
+        if self.printed:
+            out.append('<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>')
+        out.append(f'<dimension ref="{self._dimension()}"/>')
+        out.append(self._view())
+        out.append('<sheetFormatPr defaultRowHeight="15"/>')
+        out.append(self._cols())
+        if not rows and not self.heights:
+            out.append("<sheetData/>")
+        else:
+            out.append("<sheetData>")
+            self._sheet_data(out, shared)
+            out.append("</sheetData>")
+        if self.merges:
+            out.append(f'<mergeCells count="{len(self.merges)}">')
+            out.extend(
+                f'<mergeCell ref="{_cell(r1, c1)}:{_cell(r2, c2)}"/>'
+                for r1, c1, r2, c2 in self.merges
+            )
+            out.append("</mergeCells>")
+        if self.links:
+            out.append("<hyperlinks>")
+            for (r, c), (location, tip, text) in sorted(self.links.items()):
+                tooltip = f' tooltip="{_attr(tip)}"' if tip else ""
+                out.append(
+                    f'<hyperlink ref="{_cell(r, c)}" location="{_attr(location)}"'
+                    f'{tooltip} display="{_attr(text)}"/>'
+                )
+            out.append("</hyperlinks>")
+        if self.printed:
+            out.append(
+                '<printOptions horizontalCentered="1"/>'
+                '<pageMargins left="0.4" right="0.4" top="0.6" bottom="0.6" '
+                'header="0.3" footer="0.3"/>'
+                '<pageSetup paperSize="9" fitToHeight="0" orientation="landscape"/>'
+                "<headerFooter>"
+            )
+            if self.print_header:
+                out.append(f"<oddHeader>{_controls(_data(self.print_header))}</oddHeader>")
+            if self.print_footer:
+                out.append(f"<oddFooter>{_controls(_data(self.print_footer))}</oddFooter>")
+            out.append("</headerFooter>")
+        else:
+            out.append(
+                '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" '
+                'header="0.3" footer="0.3"/>'
+            )
+        out.append("</worksheet>")
+        return "".join(out).encode()
+
+    def _bounds(self) -> tuple[int, int, int, int] | None:
+        rows = [*self.rows, *(r for r, _ in self.touched)]
+        cols = [c for cells in self.rows.values() for c in cells]
+        cols += [c for _, c in self.touched]
+        if not rows:
+            return None
+        return min(rows), min(cols), max(rows), max(cols)
+
+    def _dimension(self) -> str:
+        bounds = self._bounds()
+        if bounds is None:
+            return "A1"
+        r1, c1, r2, c2 = bounds
+        if (r1, c1) == (r2, c2):
+            return _cell(r1, c1)
+        return f"{_cell(r1, c1)}:{_cell(r2, c2)}"
+
+    def _view(self) -> str:
+        selected = ' tabSelected="1"' if self.selected else ""
+        if self.frozen is None:
+            return f'<sheetViews><sheetView{selected} workbookViewId="0"/></sheetViews>'
+        row, col = self.frozen
+        if row and col:
+            pane = "bottomRight"
+            selections = (
+                f'<selection pane="topRight" activeCell="{_cell(0, col)}" sqref="{_cell(0, col)}"/>'
+                f'<selection pane="bottomLeft" activeCell="{_cell(row, 0)}" sqref="{_cell(row, 0)}"/>'
+                '<selection pane="bottomRight"/>'
+            )
+        else:
+            pane = "topRight" if col else "bottomLeft"
+            selections = f'<selection pane="{pane}"/>'
+        split = (f' xSplit="{col}"' if col else "") + (f' ySplit="{row}"' if row else "")
+        return (
+            f'<sheetViews><sheetView{selected} workbookViewId="0">'
+            f'<pane{split} topLeftCell="{_cell(row, col)}" activePane="{pane}" state="frozen"/>'
+            f"{selections}</sheetView></sheetViews>"
+        )
+
+    def _cols(self) -> str:
+        if not self.widths:
+            return ""
+        out = ["<cols>"]
+        runs: list[list[int]] = []  # [first, last, pixels]
+        for col in sorted(self.widths):
+            pixels = _pixels(self.widths[col])
+            if runs and runs[-1][1] + 1 == col and runs[-1][2] == pixels:
+                runs[-1][1] = col
+            else:
+                runs.append([col, col, pixels])
+        for first, last, pixels in runs:
+            width = f"{(pixels * 256 // _DIGIT_PIXELS) / 256.0:.16g}"
+            custom = "" if pixels == _DEFAULT_COL_PIXELS else ' customWidth="1"'
+            out.append(f'<col min="{first + 1}" max="{last + 1}" width="{width}"{custom}/>')
+        out.append("</cols>")
+        return "".join(out)
+
+    def _sheet_data(self, out: list[str], shared: SharedStrings | None) -> None:
+        rows, heights = self.rows, self.heights
+        # The spans of each block of 16 rows: its cells' first and last column.
+        bounds: dict[int, tuple[int, int]] = {}
+        for r, cells in rows.items():
+            if cells:
+                block = r // SPAN_ROWS
+                lo, hi = min(cells), max(cells)
+                found = bounds.get(block)
+                if found is not None:
+                    lo, hi = min(lo, found[0]), max(hi, found[1])
+                bounds[block] = (lo, hi)
+        spans = {block: f"{lo + 1}:{hi + 1}" for block, (lo, hi) in bounds.items()}
+        item: Callable[[int, str], str]
+        if shared is None:
+
+            def item(xf: int, text: str) -> str:
+                return f' s="{xf}" t="inlineStr"><is>{text_item(text)}</is></c>'
+        else:
+            number = shared.number
+
+            def item(xf: int, text: str) -> str:
+                return f' s="{xf}" t="s"><v>{number(text)}</v></c>'
+
+        for r in sorted({*rows, *heights}):
+            n = r + 1
+            span = spans.get(r // SPAN_ROWS)
+            attrs = f' spans="{span}"' if span is not None else ""
+            height = heights.get(r)
+            if height is not None and height != _DEFAULT_ROW_PIXELS:
+                attrs += f' ht="{height * 0.75:.16g}" customHeight="1"'
+            in_row = rows.get(r)
+            if not in_row:
+                out.append(f'<row r="{n}"{attrs}/>')
+                continue
+            cells = in_row
+            out.append(f'<row r="{n}"{attrs}>')
+            suffix = str(n)
+            for c in sorted(cells):
+                cell = cells[c]
+                if isinstance(cell, str):
+                    out.append(f'<c r="{_column_name(c)}{suffix}"{cell}')
+                else:
+                    xf, text = cell
+                    out.append(f'<c r="{_column_name(c)}{suffix}"{item(xf, text)}')
+            out.append("</row>")
