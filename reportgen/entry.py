@@ -14,10 +14,20 @@ import _signal
 import sys
 
 
-def _interrupted(_signum: int, _frame: object) -> None:
-    from .i18n import tr
+_KO, _EN = "중단했습니다 (Ctrl-C).", "Interrupted (Ctrl-C)."
 
-    sys.stderr.write(tr("중단했습니다 (Ctrl-C).", "Interrupted (Ctrl-C).") + "\n")
+
+def _interrupted(_signum: int, _frame: object) -> None:
+    try:
+        from .i18n import tr
+
+        said = tr(_KO, _EN)
+    except ImportError:
+        # The Ctrl-C came in the middle of an import that tr itself needs
+        # (``typing`` half-initialised under josa, or i18n itself): it cannot
+        # be finished from inside the handler, so the line is said in both languages.
+        said = f"{_KO} / {_EN}"
+    sys.stderr.write(said + "\n")
     raise SystemExit(130)
 
 
