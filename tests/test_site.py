@@ -28,7 +28,7 @@ from reportgen.records.model import Pledge, ReportSettings
 from reportgen.records.periods import Period
 from reportgen.report.citizen import CitizenSummary, citizen_summary
 from reportgen.report.diff import diff_views
-from reportgen.report.view import MoneyTable, PledgeView, ReportView, report_view
+from reportgen.report.view import NON_BUDGET, MoneyTable, PledgeView, ReportView, report_view
 
 from .conftest import RECORDS, make_pledge
 
@@ -178,14 +178,15 @@ def table_rows(table: lxml.html.HtmlElement) -> list[list[str]]:
 
 
 def expected_money_rows(table: MoneyTable) -> list[list[str]]:
-    """What the HTML table must hold, straight from the view's text."""
-    rows = [
-        [table.grand_total.label, table.grand_total.total.text]
-        + [c.text for c in table.grand_total.cells]
-    ]
+    """What the HTML table must hold, straight from the view's text: its finished
+    table's rows (the 계 row's name cell empty, a block's name where it starts)."""
+    assert table.table is not None
+    rows = [["", table.grand_total.label, table.grand_total.total.text]]
+    rows[0] += [c.text for c in table.grand_total.cells]
     for row in table.rows:
         head = [row.name] if row.merge == "restart" else []
         rows.append([*head, row.label, row.total.text, *(c.text for c in row.cells)])
+    assert rows == [[c.text for c in r.cells] for r in table.table.rows]
     return rows
 
 
@@ -337,7 +338,7 @@ def test_pledge_page_holds_its_report_pages() -> None:
             assert table_rows(part) == [[c.text for c in view.participation]]
     assert "42회" in html(files, page_of(report, "1-4-5")).xpath("string(//article)")
     non_budget = html(files, page_of(report, "1-4-3"))
-    assert non_budget.xpath("//td[@class='non-budget']/text()") == ["비예산", "비예산"]
+    assert non_budget.xpath("//td[@class='non-budget']/text()") == [NON_BUDGET, NON_BUDGET]
 
 
 def test_indicators_adjustments_and_groups_are_published() -> None:
@@ -571,14 +572,15 @@ def test_no_figure_is_computed_by_the_site() -> None:
     report = shipped_view()
     view = pledge_of(report, "1-4-5")
     table = view.money_tables[0]
-    cell = dataclasses.replace(table.grand_total.total, text="값-그대로", amount=Decimal(1))
-    grand = dataclasses.replace(table.grand_total, total=cell)
-    changed = dataclasses.replace(
-        view, money_tables=(dataclasses.replace(table, grand_total=grand),)
-    )
+    assert table.table is not None
+    first = table.table.rows[0]  # the 계 row: "", 계, its 계, then each column's
+    cell = dataclasses.replace(first.cells[2], text="값-그대로", value=Decimal(1))
+    grand = dataclasses.replace(first, cells=(*first.cells[:2], cell, *first.cells[3:]))
+    finished = dataclasses.replace(table.table, rows=(grand, *table.table.rows[1:]))
+    changed = dataclasses.replace(view, money_tables=(dataclasses.replace(table, table=finished),))
     other = dataclasses.replace(report, pledges=(report.pledges[0], changed))
     tree = html(build_site(other), page_of(other, "1-4-5"))
-    assert table_rows(tree.xpath("//table[contains(@class,'money')]")[0])[0][1] == "값-그대로"
+    assert table_rows(tree.xpath("//table[contains(@class,'money')]")[0])[0][2] == "값-그대로"
 
 
 # ---------------------------------------------------------------------------
@@ -697,9 +699,13 @@ def test_index_leads_to_every_pledge_with_the_views_text(page: Any, shipped_site
         for i, money in enumerate(view.money_tables):
             cells = tables.nth(i).locator("tbody td").all_inner_texts()
             if money.non_budget:
-                assert cells == ["비예산"]
+                assert [" ".join(c.split()) for c in cells] == [" ".join(NON_BUDGET.split())]
                 continue
-            want = [c.text for r in (money.grand_total, *money.rows) for c in (r.total, *r.cells)]
+            # The 계 row's empty name cell, then every row's figures.
+            want = [
+                "",
+                *(c.text for r in (money.grand_total, *money.rows) for c in (r.total, *r.cells)),
+            ]
             assert [c.strip() for c in cells] == want
         page.get_by_role("link", name="공약 목록").first.click()
         assert page.url.endswith("index.html#pledges")

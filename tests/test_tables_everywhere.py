@@ -16,6 +16,14 @@ is checked without this file changing) is then read back:
 and must equal the view's table place by place (:func:`reportgen.report.tables.texts`).
 A table the view leaves out (one department: no 부서별 table) must be absent
 from every format.
+
+The money tables (each pledge's 투자계획 and 확보(집행)액, ``MoneyTable.table``)
+and the 목차 (``contents_table``) are tables of the view like the others: the
+search for tables walks into what the view holds, so a table nested anywhere
+in it is found. Where a format does not print a table, :data:`NOT_PRINTED`
+says so and why; every other table must be in every format. The 목차's page
+column holds what the writer stored: the estimate of
+:func:`reportgen.formats.pagination.estimate` in a build without PDFs.
 """
 
 from __future__ import annotations
@@ -38,11 +46,13 @@ from click.testing import CliRunner
 from lxml import etree
 
 from reportgen.cli import main
+from reportgen.formats.pagination import estimate
 from reportgen.formats.site import pledge_paths
 from reportgen.formats.writers import booklet_name, pledge_file, workbook_name
+from reportgen.formats.xlsx import sheet_names
 from reportgen.records.load import load_records
-from reportgen.report.tables import Table, TableCell, texts
-from reportgen.report.view import ReportView, report_view
+from reportgen.report.tables import Table, TableCell, TableRow, texts
+from reportgen.report.view import MoneyTable, PledgeView, ReportView, report_view
 
 from .conftest import RECORDS, REPO
 
@@ -113,12 +123,35 @@ def built(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
     return Built(report, files)
 
 
-def tables_of(view: object) -> Iterator[tuple[str, Table]]:
-    """Every finished table a view holds, found by type: a new one is checked too."""
+# What the view holds that is not its own page's: a report's pledges and
+# sections are checked pledge by pledge; a pledge's plan_table/secured_table
+# are the tables of money_tables by kind (a withdrawn pledge prints no plan,
+# test_money_tables_are_the_printed_ones).
+_ELSEWHERE = {"pledges", "sections", "plan_table", "secured_table"}
+
+# Tables a format does not print, and why (every other table is in every format).
+NOT_PRINTED = {
+    # The website and the workbook are not paged: no 목차 (the site lists the
+    # pledges on its own index, the workbook has a sheet per pledge).
+    ("contents", "html"): "not paged",
+    ("contents", "xlsx"): "not paged",
+}
+
+
+def tables_of(view: object, path: str = "") -> Iterator[tuple[str, Table]]:
+    """Every finished table a view holds, found by type wherever it is nested:
+    a new one is checked too."""
     for field in dataclasses.fields(view):  # type: ignore[arg-type]
+        if field.name in _ELSEWHERE:
+            continue
         value = getattr(view, field.name)
-        if isinstance(value, Table):
-            yield field.name, value
+        values = value if isinstance(value, tuple) else (value,)
+        for i, item in enumerate(values):
+            where = f"{path}{field.name}" + (f"[{i}]" if isinstance(value, tuple) else "")
+            if isinstance(item, Table):
+                yield where, item
+            elif dataclasses.is_dataclass(item) and not isinstance(item, type):
+                yield from tables_of(item, f"{where}.")
 
 
 def absent_tables(view: object) -> list[str]:
@@ -131,8 +164,23 @@ def absent_tables(view: object) -> list[str]:
     ]
 
 
-def want(table: Table) -> Grid:
-    return texts(table.all_rows, len(table.columns))
+def want(table: Table, pages: dict[str, int] | None = None) -> Grid:
+    """The view's table place by place; a page cell as the writer stored it (``pages``)."""
+    rows = table.all_rows
+    if any(c.kind == "page" for r in rows for c in r.cells):
+        assert pages is not None, table.name
+        rows = tuple(
+            TableRow(
+                tuple(
+                    dataclasses.replace(c, text=str(pages[r.key])) if c.kind == "page" else c
+                    for c in r.cells
+                ),
+                r.kind,
+                r.key,
+            )
+            for r in rows
+        )
+    return texts(rows, len(table.columns))
 
 
 # -- reading each format -------------------------------------------------------
@@ -272,20 +320,68 @@ def test_configurations_cover_what_issue_23_names(built: Built) -> None:
         assert report.excluded and report.average_rate is not None
 
 
+def printed(table: Table, kind: str) -> bool:
+    return (table.name, kind) not in NOT_PRINTED
+
+
+def collapsed(grid: Grid) -> Grid:
+    """As a browser shows HTML: every run of blanks one space."""
+    return [[" ".join(text.split()) for text in row] for row in grid]
+
+
 def test_every_report_table_is_in_every_format(built: Built) -> None:
     report, files = built.report, built.files
     booklet_docx = docx_grids(files[booklet_name(report, "docx")])
     booklet_hwpx = hwpx_grids(files[booklet_name(report, "hwpx")])
-    index = html_grids(files["index.html"])
+    index = [collapsed(g) for g in html_grids(files["index.html"])]
     workbook = files[workbook_name(report)]
+    pages = estimate(report)  # the 목차's pages as a build without PDFs stores them
     found = list(tables_of(report))
-    assert found
+    assert {"status_table", "contents_table"} <= {name for name, _ in found}
     for name, table in found:
-        grid = want(table)
+        grid = want(table, pages)
         assert grid in booklet_docx, ("DOCX", report.city, name, grid)
         assert grid in booklet_hwpx, ("HWPX", report.city, name, grid)
-        assert grid in index, ("HTML", report.city, name, grid)
-        assert xlsx_has(workbook, table), ("XLSX", report.city, name)
+        if printed(table, "html"):
+            assert collapsed(grid) in index, ("HTML", report.city, name, grid)
+        if printed(table, "xlsx"):
+            assert xlsx_has(workbook, table), ("XLSX", report.city, name)
+
+
+def xlsx_money(data: bytes, table: Table, sheet: str) -> bool:
+    """A money table on its pledge's sheet: below its title, the heading row, then
+    (after the 확보 | 집행 row of a 확보(집행)액) each of the view's rows, its
+    cells in order, figures by value (a 확보(집행)액's 집행, its base and 집행률
+    stand in columns of their own between them)."""
+    ws = openpyxl.load_workbook(io.BytesIO(data), data_only=True)[sheet]
+    lines = [[c.value for c in row] for row in ws.iter_rows()]
+    for r, line in enumerate(lines):
+        if not line or line[0] != table.title or r + 1 >= len(lines):
+            continue
+        if not _in_order(table.head[0].cells, lines[r + 1]):
+            return False
+        for extra in (0, 1):  # the 확보 | 집행 heading row
+            body = lines[r + 2 + extra : r + 2 + extra + len(table.rows)]
+            if len(body) == len(table.rows) and all(
+                _in_order(row.cells, values) for row, values in zip(table.rows, body, strict=True)
+            ):
+                return True
+        return False
+    return False
+
+
+def test_money_tables_are_the_printed_ones(built: Built) -> None:
+    """plan_table and secured_table are money_tables by kind; only a withdrawn
+    pledge's plan is left unprinted (so the tables checked are the ones printed)."""
+    for view in built.report.pledges:
+        printed_kinds = [t.kind for t in view.money_tables]
+        assert printed_kinds == (["secured"] if view.withdrawn else ["plan", "secured"])
+        assert view.secured_table in view.money_tables
+        assert all(t.table is not None for t in view.money_tables)
+
+
+def _money_kinds(view: PledgeView) -> dict[str, MoneyTable]:
+    return {t.table.name: t for t in view.money_tables if t.table is not None}
 
 
 def test_every_pledge_table_is_in_every_format(built: Built) -> None:
@@ -294,19 +390,37 @@ def test_every_pledge_table_is_in_every_format(built: Built) -> None:
     booklet_hwpx = hwpx_grids(files[booklet_name(report, "hwpx")])
     workbook = files[workbook_name(report)]
     pages = pledge_paths(v.id for v in report.pledges)
-    checked = 0
+    sheets = dict(
+        zip(
+            (v.id for v in report.pledges if not v.non_budget),
+            sheet_names([v.id for v in report.pledges if not v.non_budget]),
+            strict=True,
+        )
+    )
+    checked: dict[str, int] = {}
     for view in report.pledges:
+        money = _money_kinds(view)
         for name, table in tables_of(view):
             grid = want(table)
             assert grid in docx_grids(files[pledge_file(view, "docx")]), ("DOCX", view.id, name)
             assert grid in booklet_docx, ("booklet DOCX", view.id, name)
             assert grid in hwpx_grids(files[pledge_file(view, "hwpx")]), ("HWPX", view.id, name)
             assert grid in booklet_hwpx, ("booklet HWPX", view.id, name)
-            assert grid in html_grids(files[pages[view.id]]), ("HTML", view.id, name)
-            assert xlsx_pledge_rows(workbook, table, view.id), ("XLSX", view.id, name)
-            checked += 1
+            html = [collapsed(g) for g in html_grids(files[pages[view.id]])]
+            assert collapsed(grid) in html, ("HTML", view.id, name, grid)
+            if table.name in money:
+                # The workbook sums budgets: a 비예산 pledge has no sheet (its
+                # 총괄 line says 비예산), every other pledge's tables are on its own.
+                if view.non_budget:
+                    assert view.id not in sheets
+                else:
+                    assert xlsx_money(workbook, table, sheets[view.id]), ("XLSX", view.id, name)
+            else:
+                assert xlsx_pledge_rows(workbook, table, view.id), ("XLSX", view.id, name)
+            checked[table.name] = checked.get(table.name, 0) + 1
+    assert checked.get("plan") and checked.get("secured")
     if any(v.indicators for v in report.pledges):
-        assert checked
+        assert checked.get("indicators")
 
 
 def _heads(grids: list[Grid]) -> list[list[str]]:

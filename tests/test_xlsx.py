@@ -135,7 +135,8 @@ def _rows(ws: Any, first: int, columns: dict[int, tuple[str, str]]) -> Table:
     while ws.cell(r, 1).value is not None or ws.cell(r, 2).value is not None:
         a, b = ws.cell(r, 1).value, ws.cell(r, 2).value
         if r == first:
-            key = ("", a)  # the grand-total row: 계 across A:B
+            assert a is None, (ws.title, r)  # the grand-total row: no name,
+            key = ("", b)  # 계 under 구분 as every format prints it
         else:
             if a is not None:
                 name = a

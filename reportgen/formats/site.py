@@ -37,10 +37,12 @@ from urllib.parse import quote
 import jinja2
 
 from ..i18n import tr
+from ..report import tables
 from ..report.citizen import CitizenSummary
 from ..report.formula import Formulas
 from ..report.history import PledgeHistory
-from ..report.view import Line, MoneyRow, MoneyTable, PledgeView, ReportView, StatusCount
+from ..report.tables import Table, TableCell
+from ..report.view import Line, PledgeView, ReportView, StatusCount
 
 RESOURCES = Path(__file__).parent.parent / "resources" / "site"
 ASSETS = ("site.css", "site.js")
@@ -169,24 +171,39 @@ def line_tree(lines: Sequence[Line]) -> list[Node]:
 
 
 @dataclass(frozen=True)
-class MoneyBlock:
-    """One ``<tbody>``: the 계 row, or a 공약사업's rows under its name (rowspan)."""
+class MoneyPlace:
+    """One cell of a money table where it starts: its column says its role.
 
-    name: str
-    rows: tuple[MoneyRow, ...]
+    Column 0 names the 공약사업 (``<th scope="rowgroup">`` down its block), column
+    1 the row (``<th scope="row">``: 계, a source, 소계), the rest are figures
+    (the 비예산 frame's one cell across them).
+    """
+
+    cell: TableCell
+    column: int
 
 
-def money_blocks(table: MoneyTable) -> tuple[MoneyBlock, ...]:
-    blocks: list[MoneyBlock] = [MoneyBlock("", (table.grand_total,))]
-    current: list[MoneyRow] = []
-    for row in table.rows:
-        if row.merge != "continue" and current:
-            blocks.append(MoneyBlock(current[0].name, tuple(current)))
-            current = []
-        current.append(row)
-    if current:
-        blocks.append(MoneyBlock(current[0].name, tuple(current)))
-    return tuple(blocks)
+@dataclass(frozen=True)
+class MoneyLine:
+    cls: str  # "total" (the table's 계), "subtotal" (a block's 소계), "source"
+    places: tuple[MoneyPlace, ...]
+
+
+def money_blocks(table: Table) -> tuple[tuple[MoneyLine, ...], ...]:
+    """The view's money table as ``<tbody>`` groups: each starts where a row's name cell does.
+
+    Laid out as the view finished it (:func:`reportgen.report.view.money_form`):
+    no row added, left out or relabelled; the first row is the table's 계.
+    """
+    width = len(table.columns)
+    blocks: list[list[MoneyLine]] = []
+    for i, (row, places) in enumerate(zip(table.rows, tables.grid(table.rows, width), strict=True)):
+        if places[0] is not None or not blocks:
+            blocks.append([])
+        cls = "source" if row.kind != "total" else "total" if i == 0 else "subtotal"
+        line = tuple(MoneyPlace(c, k) for k, c in enumerate(places) if c is not None)
+        blocks[-1].append(MoneyLine(cls, line))
+    return tuple(tuple(b) for b in blocks)
 
 
 # ---------------------------------------------------------------------------
@@ -373,7 +390,7 @@ def build_site(
             progress=[(row, line_tree(row.lines)) for row in pledge.progress],
             problems=[(heading, line_tree(lines)) for heading, lines in pledge.problems.sections],
             adjustments=[(a, line_tree(a.lines)) for a in pledge.adjustments],
-            tables=[(t, money_blocks(t)) for t in pledge.money_tables],
+            tables=[(t, money_blocks(t.table)) for t in pledge.money_tables if t.table is not None],
             history=history.get(pledge.id),
         )
     if changes is not None:

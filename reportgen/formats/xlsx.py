@@ -992,7 +992,9 @@ class _Writer:
                     write_row(ri, row, "figure", None)
 
         g = table.grand_total
-        self._merge(ws, total_row, MT_NAME, total_row, MT_LABEL, g.label, f("total_label"))
+        # The view's 계 row: its name cell empty, 계 under 구분 (as every format prints it).
+        ws.write_blank(total_row, MT_NAME, None, f("total_label"))
+        ws.write_string(total_row, MT_LABEL, g.label, f("total_label"))
         if len(_intervals(grand_rows)) > MAX_SUM_RANGES:  # too many for SUM: add by label
             labels = f"{_abs(first_row, MT_LABEL)}:{_abs(last_row, MT_LABEL)}"
             subtotal = _quote_text("<>" + SUBTOTAL_LABEL)

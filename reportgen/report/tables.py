@@ -53,8 +53,8 @@ def fraction(value: Decimal | None) -> Rate:
     return Rate(None, "") if value is None else Rate(value, f"{value * 100:.1f}%")
 
 
-CellKind = Literal["head", "text", "count", "figure", "rate"]
-RowKind = Literal["head", "body", "total", "apart"]
+CellKind = Literal["head", "text", "count", "figure", "rate", "page"]
+RowKind = Literal["head", "body", "total", "apart", "section"]
 # ``status``: a count under a status's name (its heading needs the room: "정상추진").
 ColumnKind = Literal["name", "id", "text", "count", "status", "figure", "rate", "page"]
 
@@ -65,7 +65,9 @@ class TableCell:
 
     ``kind``: ``head`` a heading cell (표머리, also the 계 label of a total
     row), ``text`` words, ``count`` a count, ``figure`` an amount, ``rate`` a
-    share (``value`` is then the fraction).
+    share (``value`` is then the fraction), ``page`` the page the row's entry
+    starts on (목차): known only once the pages are laid out, so its text is
+    empty and the writer prints the page of the row's ``key`` (a bookmark).
     """
 
     text: str
@@ -78,11 +80,13 @@ class TableCell:
 @dataclass(frozen=True)
 class TableRow:
     """One row (행): ``head`` heading rows, ``body`` the table's lines, ``total`` a 계,
-    ``apart`` what is counted beside the total (``(비율 제외)``).
+    ``apart`` what is counted beside the total (``(비율 제외)``), ``section`` a
+    heading among the lines (a 분야 in the 목차).
 
     ``key`` names what the row counts, for a spreadsheet's formula: the status
     of a status row (:data:`UNRECORDED` for pledges without one), ``base`` for
-    the 계 of the rates, ``all`` for 전체 공약; "" where nothing is counted.
+    the 계 of the rates, ``all`` for 전체 공약; a 목차 line's bookmark (the
+    page it points at); "" where nothing is counted.
     """
 
     cells: tuple[TableCell, ...]
@@ -102,8 +106,9 @@ class Table:
     """A finished table (표) with its title, unit and ※ notes.
 
     ``name`` says which table it is (``status``, ``by_group``, ``by_department``,
-    ``indicators``, ``indicator_totals``, ``contents``), so a writer can place
-    it and a test can find it in every format.
+    ``indicators``, ``indicator_totals``, ``contents``, ``plan`` and ``secured``
+    for the money tables), so a writer can place it and a test can find it in
+    every format.
     """
 
     name: str
@@ -321,5 +326,43 @@ def tally_table(
         unit="(단위 : 개, %)",
         columns=tuple(Column(k) for k in kinds),
         head=(TableRow(tuple(TableCell(h, "head") for h in heads), "head"),),
+        rows=tuple(rows),
+    )
+
+
+# ---------------------------------------------------------------------------
+# The 목차
+
+
+@dataclass(frozen=True)
+class ContentsEntry:
+    """One pledge's line of the 목차: its number, its name, its bookmark."""
+
+    id: str
+    title: str
+    anchor: str  # the bookmark on its first page: the page column points at it
+
+
+def contents_table(sections: Sequence[tuple[str, Sequence[ContentsEntry]]]) -> Table:
+    """목차: 공약번호 | 공약명 | 쪽, each pledge under its 분야's heading where the city groups them.
+
+    The page is known only once the pages are laid out (LibreOffice's, or the
+    writer's estimate): each line's page cell is of kind ``page`` with the
+    line's bookmark as the row's ``key``, and the writer prints that page.
+    """
+    rows: list[TableRow] = []
+    for heading, entries in sections:
+        if heading:
+            rows.append(TableRow((TableCell(heading, "head", col_span=3),), "section"))
+        rows.extend(
+            TableRow((TableCell(e.id), TableCell(e.title), TableCell("", "page")), "body", e.anchor)
+            for e in entries
+        )
+    return Table(
+        name="contents",
+        title="목  차",
+        unit="",
+        columns=(Column("id"), Column("name"), Column("page")),
+        head=(TableRow(tuple(TableCell(h, "head") for h in ("공약번호", "공약명", "쪽")), "head"),),
         rows=tuple(rows),
     )

@@ -46,12 +46,14 @@ from ..records.periods import FiscalColumn, Period, ReportWindows, RowLabel, Ter
 from ..records.text import blankless
 from .tables import (
     Column,
+    ContentsEntry,
     Rate,
     StatusCount,
     Table,
     TableCell,
     TableRow,
     Tally,
+    contents_table,
     share,
     status_table,
     tally_table,
@@ -170,6 +172,10 @@ class MoneyTable:
     # the DOCX and the HWPX lay the table out with these.
     widths: tuple[float, ...] = ()
     weights: tuple[int, ...] = ()  # the same widths as whole weights, for {% colwidth %}
+    # The table as printed, finished (reportgen.report.tables): every row and
+    # cell, the name merged down its block, the 비예산 frame; the rows above
+    # keep the figures a spreadsheet's formulas are made from.
+    table: Table | None = None
 
 
 @dataclass(frozen=True)
@@ -477,9 +483,21 @@ def money_table(
                 )
             )
     widths = money_widths(columns, rows, grand)
+    weights = as_weights(widths)
+    form = money_form(
+        kind,
+        title,
+        tuple(c.label for c in columns),
+        rows,
+        grand,
+        non_budget=non_budget,
+        pledge_title=pledge_title,
+        notes=notes,
+        weights=weights,
+    )
     return MoneyTable(
         title=title,
-        unit="(단위 : 백만원)",
+        unit=MONEY_UNIT,
         kind=kind,
         column_labels=tuple(c.label for c in columns),
         column_keys=tuple(c.key for c in columns),
@@ -489,7 +507,92 @@ def money_table(
         recorded=table is not None or non_budget,
         notes=notes,
         widths=widths,
-        weights=as_weights(widths),
+        weights=weights,
+        table=form,
+    )
+
+
+#: Across a 비예산 pledge's figures, as the form prints it (letters spread over the cell).
+NON_BUDGET = "비          예          산"
+MONEY_UNIT = "(단위 : 백만원)"
+
+
+def _figure(cell: MoneyCell) -> TableCell:
+    return TableCell(cell.text, "figure", cell.amount)
+
+
+def money_form(
+    kind: Literal["plan", "secured"],
+    title: str,
+    column_labels: tuple[str, ...],
+    rows: Sequence[MoneyRow],
+    grand: MoneyRow,
+    *,
+    non_budget: bool,
+    pledge_title: str,
+    notes: tuple[str, ...],
+    weights: tuple[int, ...],
+) -> Table:
+    """A money table as every format prints it: 공약사업명 | 구분 | 계 | the city's columns.
+
+    The 계 row first (its name cell empty), then each 공약사업's rows under its
+    name, merged down the block. A 비예산 pledge prints the frame: its title
+    down the rows, 계 and the city's sources, and "비 예 산" across the figures.
+    """
+    n = len(column_labels)
+    head = TableRow(
+        tuple(TableCell(h, "head") for h in ("공약사업명", "구분", "계", *column_labels)), "head"
+    )
+    body: list[TableRow] = []
+    if non_budget:
+        height = 1 + len(rows)
+        body.append(
+            TableRow(
+                (
+                    TableCell(pledge_title, row_span=height),
+                    TableCell(grand.label),
+                    TableCell(NON_BUDGET, "head", col_span=1 + n, row_span=height),
+                ),
+                "body",  # the frame's first line: no figure is summed here
+                grand.label,
+            )
+        )
+        body.extend(TableRow((TableCell(r.label),), "body", r.label) for r in rows)
+    else:
+        body.append(
+            TableRow(
+                (
+                    TableCell(""),
+                    TableCell(grand.label, "head"),
+                    _figure(grand.total),
+                    *(_figure(c) for c in grand.cells),
+                ),
+                "total",
+                grand.label,
+            )
+        )
+        for r in rows:
+            name = (
+                ()
+                if r.merge == "continue"
+                else (TableCell(r.name, row_span=r.block_rows if r.merge else 1),)
+            )
+            body.append(
+                TableRow(
+                    (*name, TableCell(r.label), _figure(r.total), *(_figure(c) for c in r.cells)),
+                    "total" if r.kind == "subtotal" else "body",
+                    r.label,
+                )
+            )
+    return Table(
+        name=kind,
+        title=f"□ {title}",
+        unit=MONEY_UNIT,
+        columns=(Column("name"), Column("text"), *(Column("figure") for _ in range(1 + n))),
+        head=(head,),
+        rows=tuple(body),
+        notes=notes,
+        weights=weights,
     )
 
 
@@ -995,6 +1098,7 @@ class ReportView:
     money_totals: MoneyTotals | None = None  # every budgeted pledge's money added up
     # The finished tables of the 총괄 (reportgen.report.tables): every writer lays these out.
     status_table: Table | None = None  # 총괄표
+    contents_table: Table | None = None  # 목차: the booklet's pledges by 분야, pages by bookmark
     group_table: Table | None = None  # □ 분야별 추진상황, where the city groups its pledges
     department_table: Table | None = None  # □ 부서별 추진상황, where there are two or more 부서
     indicator_totals_table: Table | None = None  # □ 성과지표 집계
@@ -1226,6 +1330,12 @@ def assemble_report(
         weighted_rate=whole.weighted_rate,
         average_rate=whole.average_rate,
         status_table=status_table(whole, settings.excluded_statuses, unit=summary_unit),
+        contents_table=contents_table(
+            [
+                (s.heading, [ContentsEntry(v.id, v.title, v.anchor) for v in s.pledges])
+                for s in sections
+            ]
+        ),
         group_table=(
             fitted_tally(tally_table("by_group", f"□ {level}별 추진상황", level, by_group, whole))
             if by_group
