@@ -27,7 +27,7 @@ from reportgen.formats.hwpxml import HH, HP
 from reportgen.records.load import load_records
 from reportgen.records.model import Pledge, ReportSettings
 from reportgen.records.periods import Period
-from reportgen.report.view import Line, PledgeView, ReportView, report_info, report_view
+from reportgen.report.view import NON_BUDGET, Line, PledgeView, ReportView, report_info, report_view
 
 from .conftest import RECORDS, REPO, make_pledge
 
@@ -240,7 +240,7 @@ def expected_texts(view: PledgeView) -> list[str]:
         for money in (table.grand_total, *table.rows):
             out += [money.name, money.label, money.total.text, *(c.text for c in money.cells)]
         if table.non_budget:
-            out.append(writer.NON_BUDGET)
+            out.append(NON_BUDGET)
     for heading, lines in view.problems.sections:
         if heading:
             out.append(f"○ {heading}")
@@ -296,7 +296,7 @@ def test_seed_figures_are_printed(shipped: ReportView) -> None:
         assert figure in walked, figure
     non_budget = next(v for v in shipped.pledges if v.id == "1-4-3")
     walked = lxml_paragraphs(pledge_hwpx(non_budget, info))
-    assert walked.count(writer.NON_BUDGET) == 2  # 투자계획 and 확보(집행)액
+    assert walked.count(NON_BUDGET) == 2  # 투자계획 and 확보(집행)액
 
 
 def money_tables_of(data: bytes) -> list[etree._Element]:

@@ -102,7 +102,6 @@ MONEY_MARGIN = (cm(0.1), cm(0.1), cm(0.05), cm(0.05))
 # status's column wide enough for its name ("정상추진"), as the DOCX has them.
 TALLY_NAME = 3.4
 COLUMN_WEIGHTS = {"rate": 6, "status": 5, "count": 4}
-NON_BUDGET = "비          예          산"
 # 목차 page references point at each pledge's first paragraph by its id: these
 # ids are apart from the running ones, which never get near them.
 ANCHOR_BASE = 1_000_000_000
@@ -466,55 +465,36 @@ class _Layout:
         self.table(PROGRESS_WIDTHS, rows)
 
     def money(self, t: MoneyTable, view: PledgeView) -> None:
-        self.para("섹션제목", f"□ {t.title}")
-        self.para("단위", t.unit)
+        """The view's money table as it is (``t.table``): the 계 row first, shaded,
+        each 공약사업's name down its block, a 비예산 frame's one cell across the figures."""
+        table = t.table
+        assert table is not None, "the view finishes every money table"
+        self.para("섹션제목", table.title)
+        self.para("단위", table.unit)
         if not t.recorded:
             self.para("항목없음", "(기록 없음) 이 기간에 기록된 예산 내역이 없습니다.")
-        n = len(t.column_labels)
         # The view's widths, fitted to the figures (no "(20,609" / ")").
         widths = [w * TEXT_WIDTH / sum(t.widths) for w in t.widths]
-        rows: list[list[Cell | None]] = [
-            [self.head(h) for h in ("공약사업명", "구분", "계", *t.column_labels)]
-        ]
-        if t.non_budget:
-            # The frame with 비 예 산 across the figures (FORM.md §4).
-            labels = ["계", *(r.label for r in t.rows)]
-            for i, label in enumerate(labels):
-                row: list[Cell | None] = [None] * (3 + n)
-                if i == 0:
-                    row[0] = self.cell(view.title, row_span=len(labels))
-                    row[2] = self.head(NON_BUDGET, col_span=1 + n, row_span=len(labels))
-                row[1] = self.cell(label)
-                rows.append(row)
-        else:
-            g = t.grand_total
-            total = self.t.total_fill
-            rows.append(
-                [
-                    self.cell("", fill=total),
-                    self.cell(g.label, "표머리", fill=total),
-                    self.cell(g.total.text, "표숫자", fill=total),
-                    *(self.cell(c.text, "표숫자", fill=total) for c in g.cells),
-                ]
-            )
-            for r in t.rows:
-                name: Cell | None
-                if r.merge == "continue":
-                    name = None  # covered by the block's first row (its rowSpan)
-                elif r.merge == "restart":
-                    name = self.cell(r.name, row_span=r.block_rows)
+        rows: list[list[Cell | None]] = []
+        for i, (row, places) in enumerate(
+            zip(table.all_rows, tables.grid(table.all_rows, len(table.columns)), strict=True)
+        ):
+            # The table's own 계 (its first line) is shaded; a block's 소계 is not.
+            fill = self.t.total_fill if i == 1 and not t.non_budget else self.t.body_fill
+            line: list[Cell | None] = []
+            for cell in places:
+                if cell is None:
+                    line.append(None)  # covered by a merged cell above or to the left
+                    continue
+                span = {"col_span": cell.col_span, "row_span": cell.row_span}
+                if row.kind == "head" or (cell.kind == "head" and cell.col_span > 1):
+                    line.append(self.head(cell.text, **span))  # 표머리, and 비 예 산
                 else:
-                    name = self.cell(r.name)
-                rows.append(
-                    [
-                        name,
-                        self.cell(r.label),
-                        self.cell(r.total.text, "표숫자"),
-                        *(self.cell(c.text, "표숫자") for c in r.cells),
-                    ]
-                )
+                    style = {"head": "표머리", "figure": "표숫자"}.get(cell.kind, "표본문")
+                    line.append(self.cell(cell.text, style, fill=fill, **span))
+            rows.append(line)
         self.table(widths, rows, margin=MONEY_MARGIN)
-        for note in t.notes:
+        for note in table.notes:
             self.para("표주석", f"※ {note}")
 
     # -- the booklet's front matter -------------------------------------------
@@ -588,33 +568,38 @@ class _Layout:
             self.para("표주석", f"※ {note}")
 
     def contents(self, report: ReportView, pages: Mapping[str, int]) -> None:
-        self.para("장제목", "목  차", page_break=True)
-        rows: list[list[Cell | None]] = [[self.head(h) for h in ("공약번호", "공약명", "쪽")]]
+        """The view's 목차 (``contents_table``) as it is, each page where it is known."""
+        table = report.contents_table
+        assert table is not None, "the view finishes the 목차"
+        self.para("장제목", table.title, page_break=True)
+        rows: list[list[Cell | None]] = [[self.head(c.text) for c in table.head[0].cells]]
         anchor = 0
         page_style = self.style("표숫자")
-        for section in report.sections:
-            if section.heading:
-                rows.append([self.head(section.heading, col_span=3), None, None])
-            for p in section.pledges:
-                page = hx.paragraph(self.ids, page_style)
-                page.remove(page[0])  # the empty run: the reference holds the text
-                # Stored as far as it is known: what a viewer that never
-                # updates fields shows (한글 updates it).
-                hx.add_page_reference(
-                    page,
-                    self.ids,
-                    str(ANCHOR_BASE + anchor),
-                    str(pages[p.anchor]),
-                    page_style.char_pr,
-                )
-                anchor += 1
-                rows.append(
-                    [
-                        self.cell(p.id),
-                        self.cell(p.title, "목차"),
-                        Cell([page], self.t.body_fill),
-                    ]
-                )
+        for row in table.rows:
+            if row.kind == "section":  # a 분야's heading across the three columns
+                heading = row.cells[0]
+                rows.append([self.head(heading.text, col_span=heading.col_span), None, None])
+                continue
+            number, title, _page = row.cells
+            page = hx.paragraph(self.ids, page_style)
+            page.remove(page[0])  # the empty run: the reference holds the text
+            # Stored as far as it is known: what a viewer that never
+            # updates fields shows (한글 updates it).
+            hx.add_page_reference(
+                page,
+                self.ids,
+                str(ANCHOR_BASE + anchor),
+                str(pages[row.key]),
+                page_style.char_pr,
+            )
+            anchor += 1
+            rows.append(
+                [
+                    self.cell(number.text),
+                    self.cell(title.text, "목차"),
+                    Cell([page], self.t.body_fill),
+                ]
+            )
         self.table((2.0, 12.5, 2.5), rows)
 
 
