@@ -21,6 +21,7 @@ from click.testing import CliRunner
 
 from reportgen.build import render_report
 from reportgen.cli import main
+from reportgen.formats import xlsx
 from reportgen.formats.writers import PLEDGE_DIR
 from reportgen.records.periods import Period
 from reportgen.workspace.output import (
@@ -369,34 +370,42 @@ def test_one_changed_pledge_rewrites_only_its_sheet_and_matches_a_cold_build(
     assert _build(workspace, "2022H1", "--out", str(out), "-j", "1").exit_code == 0
     before = json.loads((out / MANIFEST).read_text(encoding="utf-8"))["part_keys"]
     (workbook,) = before
-    assert len(before[workbook]) == 30  # a part and its key per budgeted pledge sheet
+    # A part and its key per budgeted pledge sheet, and per part of the frame around them.
+    assert len(before[workbook]) == 30 + len(xlsx.FRAME_PARTS)
     path = workspace / "records" / "1-1-3.json"
     record = json.loads(path.read_text(encoding="utf-8"))
     record["department"] = "일자리경제과"
     path.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
 
-    from reportgen.formats import xlsx
-
     written: list[str] = []
     real = xlsx._Writer.pledge_sheet
+    real_skeleton = xlsx._Writer._skeleton
 
     def spy(self, view, name):  # type: ignore[no-untyped-def]
         written.append(view.id)
         return real(self, view, name)
 
+    def skeleton_spy(self, order):  # type: ignore[no-untyped-def]
+        written.append("(frame)")
+        return real_skeleton(self, order)
+
     monkeypatch.setattr(xlsx._Writer, "pledge_sheet", spy)
+    monkeypatch.setattr(xlsx._Writer, "_skeleton", skeleton_spy)
     result = _build(workspace, "2022H1", "--out", str(out), "-j", "1")
     assert result.exit_code == 0, result.output
-    assert written == ["1-1-3"]
+    # A second department: the workbook gains a 부서별 sheet, so the frame around
+    # the sheets (the sheet list) is written again; the other sheets are reused.
+    assert written == ["1-1-3", "(frame)"]
     after = json.loads((out / MANIFEST).read_text(encoding="utf-8"))["part_keys"][workbook]
     # By key, not by part name: a sheet may move when the summary sheets change in number.
     changed = [part for part, key in after.items() if key not in before[workbook].values()]
+    changed = [part for part in changed if part not in xlsx.FRAME_PARTS]
     assert len(changed) == 1
     with zipfile.ZipFile(out / workbook) as zf:
         assert "1-1-3" in zf.read(changed[0]).decode("utf-8")
     written.clear()
     assert _build(workspace, "2022H1", "--out", str(cold), "-j", "1").exit_code == 0
-    assert len(written) == 30
+    assert len(written) == 31  # every sheet, and the frame
     assert _tree(out) == _tree(cold)
     assert _build(workspace, "2022H1", "--out", str(out), "--check").exit_code == 0
 

@@ -20,6 +20,7 @@ import shutil
 import subprocess
 import time
 import zipfile
+import zlib
 from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -34,7 +35,7 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from reportgen.errors import TemplateError
-from reportgen.formats import xlsx, xlsxsheet
+from reportgen.formats import ooxml, xlsx, xlsxsheet
 from reportgen.formats.ooxml import read_package
 from reportgen.formats.xlsx import (
     ROLES,
@@ -1065,6 +1066,48 @@ def test_pledge_sheets_hold_their_text_inline(tmp_path):
     inline = [n for n in sheets if b't="inlineStr"' in parts[n]]
     assert len(inline) == 9 and not any(b' t="s"' in parts[n] for n in inline)
     assert b"<si>" in parts["xl/sharedStrings.xml"]
+
+
+def test_one_changed_pledge_reuses_every_other_part_still_deflated(tmp_path, monkeypatch):
+    """A figure changed: its sheet and the summary sheets are written, the rest taken deflated.
+
+    The frame around the sheets (sheet list, print titles, properties) is
+    reused too while the sheet list stands, and the workbook is the one a
+    build from scratch makes, byte for byte.
+    """
+    write_synthetic_records(tmp_path / "records", 6)
+    report = _report(tmp_path / "records")
+    keys = {view.id: f"key-{view.id}" for view in report.pledges}
+    first, part_keys = xlsx.build_workbook(report, TEMPLATE, keys, None, "frame")
+    assert first == render_workbook(report, TEMPLATE)
+    assert set(xlsx.FRAME_PARTS) <= set(part_keys)
+    stored = read_package(first)
+    deflated = ooxml.deflated_parts(first)
+    assert {n: zlib.decompress(d.packed, -15) for n, d in deflated.items()} == stored
+    by_key = {key: deflated[part] for part, key in part_keys.items()}
+    changed = report.pledges[2].id
+    keys[changed] = "key-changed"
+    written: list[str] = []
+    real_sheet, real_skeleton = xlsx._Writer.pledge_sheet, xlsx._Writer._skeleton
+
+    def sheet(self: Any, view: Any, name: str) -> Any:
+        written.append(view.id)
+        return real_sheet(self, view, name)
+
+    def skeleton(self: Any, order: Any) -> Any:
+        written.append("(frame)")
+        return real_skeleton(self, order)
+
+    monkeypatch.setattr(xlsx._Writer, "pledge_sheet", sheet)
+    monkeypatch.setattr(xlsx._Writer, "_skeleton", skeleton)
+    again, again_keys = xlsx.build_workbook(report, TEMPLATE, keys, by_key.get, "frame")
+    assert written == [changed]
+    assert again == first
+    assert len(set(again_keys.values()) - set(part_keys.values())) == 1
+    # Another frame (code or template changed): the frame is written again.
+    written.clear()
+    assert xlsx.build_workbook(report, TEMPLATE, keys, by_key.get, "other")[0] == first
+    assert written == [changed, "(frame)"]  # (the changed sheet was never stored)
 
 
 def test_a_reused_sheet_part_is_taken_as_it_is(tmp_path):

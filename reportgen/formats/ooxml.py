@@ -15,6 +15,7 @@ import zipfile
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 from lxml import etree
 
@@ -103,8 +104,42 @@ def _deflate_chunks(chunks: Sequence[bytes] | Pieces) -> tuple[int, int, bytes]:
     return crc, size, b"".join(packed)
 
 
+class Deflated(NamedTuple):
+    """A part still deflated as a zip entry holds it: CRC-32, inflated size, raw deflate bytes.
+
+    An unchanged part of a package reportgen wrote before (a workbook's
+    sheet) goes into the next package as it is, never inflated and deflated
+    again (:func:`deflated_parts`).
+    """
+
+    crc: int
+    size: int
+    packed: bytes
+
+
+def deflated_parts(data: bytes) -> dict[str, Deflated]:
+    """Every deflated part of a package reportgen wrote, as it lies in the zip (nothing inflated).
+
+    Only for bytes reportgen itself wrote and whose digest still matches
+    (``read_package(..., own=True)``): the entries' CRCs are taken as they are.
+    """
+    parts: dict[str, Deflated] = {}
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        for info in zf.infolist():
+            if info.is_dir() or info.compress_type != zipfile.ZIP_DEFLATED:
+                continue
+            header = data[info.header_offset : info.header_offset + 30]
+            name_len, extra_len = struct.unpack("<HH", header[26:30])
+            start = info.header_offset + 30 + name_len + extra_len
+            packed = data[start : start + info.compress_size]
+            if header[:4] != b"PK\x03\x04" or len(packed) != info.compress_size:
+                raise zipfile.BadZipFile(f"{info.filename!r}: a damaged entry")
+            parts[info.filename] = Deflated(info.CRC, info.file_size, packed)
+    return parts
+
+
 def write_package(
-    entries: Iterable[tuple[str, bytes | Sequence[bytes] | Pieces]],
+    entries: Iterable[tuple[str, bytes | Sequence[bytes] | Pieces | Deflated]],
     *,
     static: frozenset[str] = frozenset(),
 ) -> bytes:
@@ -113,7 +148,8 @@ def write_package(
         ``[Content_Types].xml`` and the package relationships come first (some
         readers sniff them there); the other parts follow sorted by name. Parts
         named in ``static`` are deflated once and reused across documents. A part
-    may be given as a list of pieces (a booklet's body, pledge by pledge).
+    may be given as a list of pieces (a booklet's body, pledge by pledge), or
+    already deflated (:class:`Deflated`: a part reused from an earlier package).
 
         Written by hand rather than with :mod:`zipfile` only so that compressed
         template parts can be reused; the format is the plain PKZIP 2.0 subset
@@ -130,6 +166,8 @@ def write_package(
         if isinstance(data, bytes):
             crc, packed = _deflate(data, name in static)
             size = len(data)
+        elif isinstance(data, Deflated):
+            crc, size, packed = data
         else:
             crc, size, packed = _deflate_chunks(data)
         raw_name = name.encode("utf-8")

@@ -239,9 +239,11 @@ class XlsxOutput:
                 strict=True,
             )
         )
-        data, parts = build_workbook(
-            report, job.templates / "workbook.xlsx", keys, job.previous.get_part
-        )
+        template = job.templates / "workbook.xlsx"
+        # The parts around the sheets are reused too, keyed by the code and
+        # template with the sheet list; reused parts are taken still deflated.
+        frame = digest(job.code, template_digest(template))
+        data, parts = build_workbook(report, template, keys, job.previous.get_deflated_part, frame)
         return [OutputFile(workbook_name(report), data, None, parts)]
 
 

@@ -843,6 +843,22 @@ def _share_formula(count: str, base: str) -> str:
 # Writing
 
 
+# A part a previous build wrote, by key: inflated, or still deflated; None when not found.
+Reuse = Callable[[str], bytes | ooxml.Deflated | None]
+# The parts XlsxWriter writes around the sheets, reused by key as the frame.
+FRAME_PARTS = (
+    "[Content_Types].xml",
+    "_rels/.rels",
+    "docProps/app.xml",
+    "docProps/core.xml",
+    "xl/_rels/workbook.xml.rels",
+    "xl/theme/theme1.xml",
+    "xl/workbook.xml",
+)
+# Written here every time: the summary sheets' strings and the styles.
+_OWN_PARTS = {"xl/sharedStrings.xml", "xl/styles.xml"}
+
+
 class _Writer:
     def __init__(self, report: ReportView, styles: dict[str, dict[str, Any]]) -> None:
         self.report = report
@@ -850,7 +866,8 @@ class _Writer:
         self.rate_cells: dict[str, tuple[str, Decimal | None]] = {}
         self.styles = styles
         self.f = _Formats(styles)
-        self.parts: dict[str, bytes] = {}  # sheet name -> its part, written or reused
+        # Sheet name -> its part, written here or reused (perhaps still deflated).
+        self.parts: dict[str, bytes | ooxml.Deflated] = {}
         self.title_rows: dict[str, int] = {}  # per sheet: rows repeated on each printed page
         self.n = len(report.column_labels)
         self.unit = next((p.plan_table.unit for p in report.pledges), "(단위 : 백만원)")
@@ -1475,7 +1492,7 @@ class _Writer:
     # -- the workbook ----------------------------------------------------------
 
     def render(
-        self, keys: Mapping[str, str], reuse: Callable[[str], bytes | None]
+        self, keys: Mapping[str, str], reuse: Reuse, frame: str | None = None
     ) -> tuple[bytes, dict[str, str]]:
         """The workbook, and the key of each pledge sheet's part (see :func:`build_workbook`)."""
         report = self.report
@@ -1527,24 +1544,60 @@ class _Writer:
         shared = SharedStrings()
         for ws in written:
             parts[ws.get_name()] = ws.part(shared)
-        package = self._skeleton(order)
-        package["xl/sharedStrings.xml"] = shared.part()
+        package: dict[str, bytes | ooxml.Deflated] = {}
         part_keys: dict[str, str] = {}
+        package.update(self._frame(order, frame, reuse, part_keys))
+        package["xl/sharedStrings.xml"] = shared.part()
+        package["xl/styles.xml"] = self.f.table.part
         for i, name in enumerate(order):
             part = f"xl/worksheets/sheet{i + 1}.xml"
-            assert part in package, part
             package[part] = parts[name]
             if name in sheet_keys:
                 part_keys[part] = sheet_keys[name]
-        package["xl/styles.xml"] = self.f.table.part
         return ooxml.write_package(package.items()), part_keys
 
+    def _frame(
+        self, order: Sequence[str], frame: str | None, reuse: Reuse, part_keys: dict[str, str]
+    ) -> dict[str, bytes | ooxml.Deflated]:
+        """The parts around the sheets (:data:`FRAME_PARTS`), reused by key when the frame is unchanged.
+
+        They depend on the sheet list, the print titles and the properties
+        alone (and on the code and template, which ``frame`` carries), so a
+        pledge whose figures changed reuses them as they are.
+        """
+        layout = {
+            "sheets": [[name, self.title_rows[name]] for name in order],
+            "properties": {k: str(v) for k, v in self._properties().items()},
+        }
+        key = None
+        if frame is not None:
+            key = _digest(frame, "frame", json.dumps(layout, ensure_ascii=False, sort_keys=True))
+            found = {name: reuse(_digest(key, name)) for name in FRAME_PARTS}
+            if all(data is not None for data in found.values()):
+                part_keys.update({name: _digest(key, name) for name in FRAME_PARTS})
+                return {name: data for name, data in found.items() if data is not None}
+        written = self._skeleton(order)
+        parts = {name: data for name, data in written.items() if name in FRAME_PARTS}
+        # Only a frame of exactly these parts is reused (another XlsxWriter may write more).
+        rest = {n for n in written if not n.startswith("xl/worksheets/")} - set(FRAME_PARTS)
+        if key is not None and len(parts) == len(FRAME_PARTS) and rest == _OWN_PARTS:
+            part_keys.update({name: _digest(key, name) for name in FRAME_PARTS})
+        return dict(parts)
+
+    def _properties(self) -> dict[str, Any]:
+        report = self.report
+        return {
+            "title": f"{report.city} {report.period_words} 공약사업 예산 집계",
+            "subject": report.title,
+            "author": report.city,
+            "created": _created(report),
+        }
+
     def _skeleton(self, order: Sequence[str]) -> dict[str, bytes]:
-        """The workbook's parts around its sheets: sheet list, print titles, properties.
+        """The workbook XlsxWriter writes around the sheets: sheet list, print titles, properties.
 
         Each sheet's own part is put in afterwards, written here or reused.
         """
-        report = self.report
         buffer = io.BytesIO()
         wb = _workbook(buffer, self.styles)
         for name in order:
@@ -1553,14 +1606,7 @@ class _Writer:
             if name == SUMMARY_SHEET:
                 ws.activate()
                 ws.write_string(0, 0, name)  # so the package has a shared-string table
-        wb.set_properties(
-            {
-                "title": f"{report.city} {report.period_words} 공약사업 예산 집계",
-                "subject": report.title,
-                "author": report.city,
-                "created": _created(report),
-            }
-        )
+        wb.set_properties(self._properties())
         wb.close()
         return ooxml.read_package(buffer.getvalue(), own=True)
 
@@ -1605,14 +1651,18 @@ def build_workbook(
     report: ReportView,
     template: Path,
     keys: Mapping[str, str] | None = None,
-    reuse: Callable[[str], bytes | None] | None = None,
+    reuse: Reuse | None = None,
+    frame: str | None = None,
 ) -> tuple[bytes, dict[str, str]]:
     """The workbook, reusing the part of every pledge sheet whose inputs are unchanged.
 
     ``keys`` gives per pledge id what its sheet is made from (the record,
     settings, period, its number, the template and the code); the sheet's
-    key adds its name. ``reuse(key)`` returns the part a previous build wrote
-    for that key, or None. Returns the workbook and, per sheet part, its key.
+    key adds its name. ``frame``, what the whole workbook is made from
+    besides the view (the code and the template), keys the parts around the
+    sheets (:data:`FRAME_PARTS`) with the sheet list and properties. ``reuse(key)`` returns the part a previous build wrote
+    for that key (inflated, or still deflated: :class:`~reportgen.formats.ooxml.Deflated`),
+    or None. Returns the workbook and, per part it keyed, the key.
     Each sheet's part depends on itself alone (inline strings, style indexes
     in a fixed order), so a workbook with reused parts is byte for byte the
     one written from scratch.
@@ -1621,4 +1671,4 @@ def build_workbook(
     # A summary sheet holds a cell text per cell until it is serialized (tens
     # of thousands at 300 pledges): keep the cyclic collector from scanning them.
     with bulk_allocation():
-        return _Writer(report, styles).render(keys or {}, reuse or (lambda _key: None))
+        return _Writer(report, styles).render(keys or {}, reuse or (lambda _key: None), frame)
