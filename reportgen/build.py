@@ -141,12 +141,18 @@ def render_report(
     term_index: str | None = None,
     preview: bool = False,
     pages: Mapping[str, int] | None = None,
+    kept: Mapping[str, bytes] | None = None,
 ) -> Build:
     """Validate the records and render every output file of ``period`` in memory.
 
     ``formats`` names the writers of the build (:data:`reportgen.formats.writers.WRITERS`).
 
     ``preview`` marks every page 초안 (``publish --preview``), drafts or not.
+
+    ``kept``: files already published by writers that are not run again (a
+    ``--check`` does not remake the PDFs): the writers see them as made
+    before them (the site offers them for download, with their sizes), and
+    they are not part of the result.
 
     ``workdir`` is where LibreOffice may write (inside the build's staging
     directory, so a killed build leaves nothing anywhere else).
@@ -169,6 +175,7 @@ def render_report(
             term_index,
             preview,
             pages,
+            kept,
         )
 
 
@@ -186,6 +193,7 @@ def _render_report(
     term_index: str | None = None,
     preview: bool = False,
     pages: Mapping[str, int] | None = None,
+    kept: Mapping[str, bytes] | None = None,
 ) -> Build:
     # 1. Gather and validate everything: all problems at once, before any work.
     records, warnings = check(records_dir, period)
@@ -234,7 +242,7 @@ def _render_report(
     files: dict[str, bytes] = {}
     render_keys: dict[str, str] = {}
     part_keys: dict[str, dict[str, str]] = {}
-    for output in write_all(report, job, chosen):
+    for output in write_all(report, job, chosen, kept):
         files[output.name] = output.data
         if output.key is not None:
             render_keys[output.name] = output.key
@@ -486,6 +494,11 @@ def verify(period: Period, records_dir: Path, templates: Path, out: Path) -> lis
         return _verify(period, records_dir, templates, out)
 
 
+# A published PDF read back for --check (to give the site its size): the
+# largest booklet PDF of a 3,000-pledge report is far below this.
+_KEPT_LIMIT = 1024 * 1024 * 1024
+
+
 def _verify(period: Period, records_dir: Path, templates: Path, out: Path) -> list[str]:
     manifest, damage = read_manifest(out)
     # Rebuild the formats the output holds (a build with --hwpx is checked with
@@ -497,7 +510,14 @@ def _verify(period: Period, records_dir: Path, templates: Path, out: Path) -> li
     # manifest): the rebuild stores the same, without laying anything out.
     stored = manifest.data.get("booklet_pages") if manifest is not None else None
     pages = stored if isinstance(stored, dict) else None
-    result = render_report(period, records_dir, templates, formats=formats, pages=pages)
+    # The files of the writers not run again, as published: the writers after
+    # them saw them (the site links each PDF with its size).
+    kept = {
+        name: data
+        for name in (manifest.files if manifest is not None else {})
+        if unreproducible(name) and (data := read_member(out, name, _KEPT_LIMIT)) is not None
+    }
+    result = render_report(period, records_dir, templates, formats=formats, pages=pages, kept=kept)
     rebuilt_manifest = json.loads(result.files[MANIFEST])
     on_disk = manifest.data if manifest is not None else None
     pdfs = {n: d for n, d in (manifest.files if manifest else {}).items() if unreproducible(n)}

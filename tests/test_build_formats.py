@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import os
 import re
 from pathlib import Path
 
@@ -19,6 +20,7 @@ import pytest
 
 import reportgen.build
 from reportgen.build import render_report
+from reportgen.formats.pdf import find_soffice, find_uno_python
 from reportgen.formats.writers import (
     DEFAULT_FORMATS,
     WRITERS,
@@ -121,3 +123,32 @@ def test_render_report_with_the_pdf_writer_without_libreoffice_writes_the_rest(
     assert build.notes == ["LibreOffice를 설치하십시오"]
     assert not [n for n in build.files if n.endswith(".pdf")]
     assert [n for n in build.files if n.endswith(".docx")]
+
+
+_NO_PDF = [
+    tool
+    for tool, present in (
+        ("LibreOffice (soffice)", find_soffice() is not None),
+        ("LibreOffice's Python bridge (python3-uno)", find_uno_python() is not None),
+    )
+    if not present
+]
+
+
+@pytest.mark.usefixtures("english_messages")
+def test_a_site_published_with_pdfs_is_checkable(tmp_path: Path) -> None:
+    """--check does not remake the PDFs, but the site it rebuilds links them with
+    their sizes as the published one does: it is given the published PDFs."""
+    if _NO_PDF:
+        if os.environ.get("REPORTGEN_REQUIRE_LIBREOFFICE") == "1":
+            pytest.fail(f"CI requires {', '.join(_NO_PDF)}; .ci/run should have installed them")
+        pytest.skip(f"not installed: {', '.join(_NO_PDF)} (see README: .ci/run installs them)")
+    out = tmp_path / "out"
+    args = ("build", "2022H1", "--records", RECORDS, "--out", out)
+    made = run(*args, "--pdf", "--site", "-q")
+    assert made.exit_code == 0, made.output
+    assert "PDF" in (out / "index.html").read_text(encoding="utf-8")
+    check = run(*args, "--check")
+    assert check.exit_code == 0, check.output
+    again = run(*args, "--pdf", "--site")
+    assert again.exit_code == 0 and "up to date" in again.output, again.output

@@ -466,16 +466,23 @@ def write_order(formats: Sequence[str]) -> list[str]:
     return order
 
 
-def write_all(report: ReportView, job: WriteJob, formats: Sequence[str]) -> list[OutputFile]:
+def write_all(
+    report: ReportView,
+    job: WriteJob,
+    formats: Sequence[str],
+    kept: Mapping[str, bytes] | None = None,
+) -> list[OutputFile]:
     """Every file of ``formats``, each writer after those it needs (:func:`write_order`).
 
     A background writer runs in a process of its own from the start, meanwhile
     the rest; a writer that needs its files waits for it. A writer sees the
     files made before it (``job.files``, ``job.built``), and the page numbers
-    once the PDF writer has them (``job.pages``).
+    once the PDF writer has them (``job.pages``). ``kept``: files of writers
+    not run this time (a ``--check`` does not remake the PDFs), seen by every
+    writer as made before it, and not returned.
     """
     order = write_order(formats)
-    files: dict[str, bytes] = {}
+    files: dict[str, bytes] = dict(kept or {})
     out: list[OutputFile] = []
 
     def take(made: list[OutputFile]) -> None:
