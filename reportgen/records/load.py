@@ -892,7 +892,8 @@ def _load_records(directory: Path) -> RecordSet:
             )
         )
 
-    for path in sorted(directory.glob("*.json")):
+    # By name: the order of the paths (all in this one folder), without comparing Paths.
+    for path in sorted(directory.glob("*.json"), key=lambda p: p.name):
         if path.name == SETTINGS_FILE:
             continue
         display = printable(path.name)

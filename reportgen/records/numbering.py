@@ -14,6 +14,7 @@ Numbers sort by their parts' values (1-4-10 after 1-4-9, Ⅳ after Ⅲ, ② afte
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import unicodedata
 from dataclasses import dataclass
@@ -64,6 +65,7 @@ class Part:
     value: int  # for sorting: the number's value, a letter's code point, 0 for a separator
 
 
+@functools.lru_cache(maxsize=16384)  # sorting and checking ask for each number's parts often
 def parts(number: str) -> tuple[Part, ...]:
     """``III-①-1`` -> roman III, '-', circled 1, '-', number 1."""
     out: list[Part] = []

@@ -8,6 +8,7 @@ Errors stop a build; warnings are printed and the build goes on.
 from __future__ import annotations
 
 import difflib
+import functools
 import itertools
 import re
 from collections import defaultdict
@@ -30,8 +31,39 @@ from .model import (
     SecuredAmount,
     SecuredSubproject,
 )
-from .periods import Period, ReportWindows, Term, ascii_digits, column_years
+from .periods import FiscalColumn, Period, ReportWindows, Term, ascii_digits, column_years
 from .text import blankless
+
+
+class _Form:
+    """What every pledge is checked against, derived from report.json once, not per pledge.
+
+    Lazily: a value is made only when a pledge needs it, as the rules made it
+    before (the money columns only for a pledge with a budget).
+    """
+
+    def __init__(self, settings: ReportSettings) -> None:
+        self.settings = settings
+
+    @functools.cached_property
+    def term(self) -> Term:
+        return self.settings.term.to_term()
+
+    @functools.cached_property
+    def statuses(self) -> dict[str, str]:
+        return {blankless(s): s for s in self.settings.statuses}
+
+    @functools.cached_property
+    def columns(self) -> list[FiscalColumn]:
+        return self.settings.money_columns()
+
+    @functools.cached_property
+    def keys(self) -> list[str]:
+        return [k for c in self.columns for k in c.keys]
+
+    @functools.cached_property
+    def key_set(self) -> frozenset[str]:
+        return frozenset(self.keys)
 
 
 class _Sink:
@@ -264,11 +296,11 @@ def _names(names: Iterable[str], *, sort: bool = True, most: int = 10) -> str:
     return out + (tr(f" 외 {more}개", f" and {more} more") if more > 0 else "")
 
 
-def _check_budget(budget: Budget, settings: ReportSettings, path: str, out: _Sink) -> None:
-    term = settings.term.to_term()
+def _check_budget(budget: Budget, form: _Form, path: str, out: _Sink) -> None:
+    settings, term = form.settings, form.term
     sources = settings.funding_sources
-    columns = settings.money_columns()
-    keys = [k for c in columns for k in c.keys]
+    columns = form.columns
+    keys, key_set = form.keys, form.key_set
     allowed = ", ".join(keys)
     bad_columns = False
     tables: tuple[tuple[str, Sequence[PlannedSubproject | SecuredSubproject]], ...] = (
@@ -303,8 +335,15 @@ def _check_budget(budget: Budget, settings: ReportSettings, path: str, out: _Sin
                     )
             for source, cols in sub.sources.items():
                 for key, value in cols.items():
+                    # The path is made only for a cell with a problem (most have none).
+                    if key in key_set and (
+                        not isinstance(value, SecuredAmount)
+                        or value.executed is None
+                        or value.executed <= value.secured
+                    ):
+                        continue
                     where = f"{path}.{tname}[{i}].sources.{source}.{key}"
-                    if key not in keys:
+                    if key not in key_set:
                         bad_columns = True
                         out.error(
                             where,
@@ -390,9 +429,11 @@ _WHAT_KO = {"contact roles": "담당 역할", "categories": "시민참여 구분
 
 def _known_keys(record: Iterable[str], known: list[str], path: str, what: str, out: _Sink) -> None:
     """Keys of a record keyed by the city's list (roles, categories): each must be on it."""
-    listed = _names(known, sort=False) if known else tr("없음", "none (the city counts none)")
     for key in record:
         if key not in known:
+            listed = (
+                _names(known, sort=False) if known else tr("없음", "none (the city counts none)")
+            )
             out.error(
                 f"{path}.{key}",
                 tr(
@@ -404,9 +445,9 @@ def _known_keys(record: Iterable[str], known: list[str], path: str, what: str, o
             )
 
 
-def _check_pledge_form(pledge: Pledge, settings: ReportSettings, out: _Sink) -> None:
+def _check_pledge_form(pledge: Pledge, form: _Form, out: _Sink) -> None:
     """What the city's form says a pledge may record: its group, roles, categories, …"""
-    term = settings.term.to_term()
+    settings, term = form.settings, form.term
     groups = [g.key for g in settings.groups]
     if pledge.group is not None and pledge.group not in groups:
         out.error(
@@ -529,7 +570,7 @@ def _draft() -> str:
     )
 
 
-def _check_pledge(pledge: Pledge, file: Path, settings: ReportSettings | None, out: _Sink) -> None:
+def _check_pledge(pledge: Pledge, file: Path, form: _Form | None, out: _Sink) -> None:
     if file.name != f"{pledge.id}.json":
         out.error(
             "$.id",
@@ -538,15 +579,14 @@ def _check_pledge(pledge: Pledge, file: Path, settings: ReportSettings | None, o
                 f"the file of pledge {pledge.id} must be named {pledge.id}.json",
             ),
         )
-    if settings is None:
+    if form is None:
         return
-    term = settings.term.to_term()
-    statuses = {blankless(s): s for s in settings.statuses}
+    settings, term = form.settings, form.term
     if settings.numbering is not None:
         wrong = numbering.problem(pledge.id, settings.numbering)
         if wrong:
             out.error("$.id", wrong)
-    _check_pledge_form(pledge, settings, out)
+    _check_pledge_form(pledge, form, out)
     # "6월말 기준": the last report of the term shows the plan for the half after it.
     last_plan = term.end.next if settings.cutoff == "report-half" else term.end
     for kind, groups in (("achievements", pledge.achievements), ("plans", pledge.plans)):
@@ -606,7 +646,7 @@ def _check_pledge(pledge: Pledge, file: Path, settings: ReportSettings | None, o
         if report.draft:
             out.warn(f"{path}.draft", _draft())
         if report.status is not None and report.status not in settings.statuses:
-            canonical = statuses.get(blankless(report.status))
+            canonical = form.statuses.get(blankless(report.status))
             if canonical:
                 out.warn(
                     f"{path}.status",
@@ -636,7 +676,7 @@ def _check_pledge(pledge: Pledge, file: Path, settings: ReportSettings | None, o
                     ),
                 )
             else:
-                _check_budget(report.budget, settings, f"{path}.budget", out)
+                _check_budget(report.budget, form, f"{path}.budget", out)
 
 
 def check_period_sections(records: RecordSet, period: Period) -> list[Problem]:
@@ -741,9 +781,10 @@ def validate_records(records: RecordSet) -> list[Problem]:
     if records.settings is not None:
         _check_settings(records.settings, _Sink("report.json", problems))
     seen: dict[str, list[str]] = defaultdict(list)
+    form = _Form(records.settings) if records.settings is not None else None
     for pledge, file in records.origins:
         seen[pledge.id].append(file.name)
-        _check_pledge(pledge, file, records.settings, _Sink(file.name, problems))
+        _check_pledge(pledge, file, form, _Sink(file.name, problems))
     for pledge, file in records.origins:
         for i, adj in enumerate(pledge.adjustments):
             if adj.merged_into is not None and adj.merged_into not in seen:
