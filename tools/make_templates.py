@@ -905,37 +905,37 @@ def build_booklet_template() -> bytes:
     # 성과지표 that several pledges share, added up.
     fixed_table(doc, "report.indicator_totals_table", [5.6, 1.6, 1.8, 2.8, 2.8, 2.4])
 
-    # 목차: page numbers are PAGEREF fields to a bookmark on each pledge's
-    # first paragraph; Word updates them on open (updateFields), LibreOffice
-    # computes them when it lays the pages out. Pledges stand under their
-    # 분야's heading where the city groups them.
-    para(doc, "목  차", "장제목")
+    # 목차: the view's table (report.contents_table) as it is. Page numbers
+    # are PAGEREF fields to the bookmark on each pledge's first paragraph (the
+    # row's key); Word updates them on open (updateFields), LibreOffice
+    # computes them when it lays the pages out. A 분야's heading row spans the
+    # three columns where the city groups its pledges.
+    para(doc, "{{ report.contents_table.title }}", "장제목")
     widths = [2.0, 12.5, 2.5]
     t = new_table(doc, widths, rows=1)
-    for cell, text in zip(t.rows[0].cells, ["공약번호", "공약명", "쪽"], strict=True):
-        cell_text(cell, text, "표머리")
+    for i, cell in enumerate(t.rows[0].cells):
+        cell_text(cell, "{{ report.contents_table.head[0].cells[%d].text }}" % i, "표머리")
         shade(cell)
     keep_row_with_next(t.rows[0])
-    tag_row(t, "{%tr for s in report.sections %}", widths)
-    tag_row(t, "{%tr if s.heading %}", widths)
+    tag_row(t, "{%tr for r in report.contents_table.rows %}", widths)
+    tag_row(t, "{%tr if r.kind == 'section' %}", widths)
     row = add_row(t, widths)
     heading = row.cells[0].merge(row.cells[2])
-    cell_text(heading, "{{ s.heading }}", "목차분야")
+    cell_text(heading, "{{ r.cells[0].text }}", "목차분야")
     shade(heading, "F2F2F2")
     cant_split(row)
     keep_row_with_next(row)  # a heading never ends a page
-    tag_row(t, "{%tr endif %}", widths)
-    tag_row(t, "{%tr for p in s.pledges %}", widths)
+    tag_row(t, "{%tr else %}", widths)
     row = add_row(t, widths)
-    cell_text(row.cells[0], "{{ p.id }}")
-    cell_text(row.cells[1], "{{ p.title }}", "목차")
+    cell_text(row.cells[0], "{{ r.cells[0].text }}")
+    cell_text(row.cells[1], "{{ r.cells[1].text }}", "목차")
     pg = cell_text(row.cells[2], "", "표숫자")
     # The stored result is the page as far as it is known (reportgen.formats.pagination;
     # LibreOffice's own when --pdf runs): what a viewer that never updates
     # fields shows. Word updates it on open.
-    add_field(pg, "PAGEREF {{ p.anchor }} \\h", "{{ pages[p.anchor] }}")
+    add_field(pg, "PAGEREF {{ r.key }} \\h", "{{ pages[r.key] }}")
     cant_split(row)
-    tag_row(t, "{%tr endfor %}", widths)
+    tag_row(t, "{%tr endif %}", widths)
     tag_row(t, "{%tr endfor %}", widths)
     return save(doc, update_fields=True)
 
