@@ -517,7 +517,13 @@ NON_BUDGET = "비          예          산"
 MONEY_UNIT = "(단위 : 백만원)"
 
 
+# The blank cells' one figure cell (a TableCell is immutable), as _BLANK_CELL is theirs.
+_BLANK_FIGURE = TableCell("", "figure", None)
+
+
 def _figure(cell: MoneyCell) -> TableCell:
+    if cell is _BLANK_CELL:
+        return _BLANK_FIGURE
     return TableCell(cell.text, "figure", cell.amount)
 
 
