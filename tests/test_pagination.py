@@ -98,3 +98,14 @@ def test_with_page_numbers_changes_the_field_results_only() -> None:
     after = docx.Document(io.BytesIO(stamped))
     assert [p.text for p in before.paragraphs] == [p.text for p in after.paragraphs]
     assert len(before.tables) == len(after.tables)
+
+
+def test_text_width_is_the_sum_of_each_characters_advance_in_order() -> None:
+    """The memoized lookup adds the same floats in the same order as measuring each character."""
+    import unicodedata
+
+    from reportgen.formats import pagination
+
+    for text in ("", "가", "공약 1-4-5 (20,609)", "①Ａa ·○□-", "漢字 mixed ｶﾅ " * 7):
+        ems = sum(1.0 if unicodedata.east_asian_width(ch) in "WF" else 0.55 for ch in text)
+        assert pagination.text_width(text, 11.5) == ems * 11.5 * pagination.CM_PER_PT

@@ -844,17 +844,22 @@ class _Cell:
     __slots__ = ("kind", "span", "tc", "tcpr", "value", "width_el")
 
     def __init__(self, tc: etree._Element) -> None:
+        # iterchildren(tag) matches in C; find() goes through ElementPath in
+        # Python, which cost more than all the rest of fitting a table.
         self.tc = tc
-        self.tcpr = tc.find(_TCPR)
-        self.width_el = None if self.tcpr is None else self.tcpr.find(_TCW)
-        span_el = None if self.tcpr is None else self.tcpr.find(_GRID_SPAN)
+        self.tcpr = tcpr = next(tc.iterchildren(_TCPR), None)
+        width_el = span_el = None
+        if tcpr is not None:
+            width_el = next(tcpr.iterchildren(_TCW), None)
+            span_el = next(tcpr.iterchildren(_GRID_SPAN), None)
+        self.width_el = width_el
         span = _int(span_el.get(_VAL)) if span_el is not None else None
         self.span = span if span is not None and span > 0 else 1
-        if self.width_el is None:
+        if width_el is None:
             self.kind, self.value = "", None
         else:
-            self.kind = self.width_el.get(_TYPE, "dxa")
-            self.value = _int(self.width_el.get(_W))
+            self.kind = width_el.get(_TYPE, "dxa")
+            self.value = _int(width_el.get(_W))
 
     def set_width(self, twips: int) -> None:
         if self.tcpr is None:
@@ -882,16 +887,28 @@ class _Cell:
         self.span = span
 
 
+_TR, _TC = w("tr"), w("tc")
+
+
+def _row_cells(tbl: etree._Element) -> Iterator[tuple[etree._Element, list[_Cell]]]:
+    """Each row of ``tbl`` (its own, not a nested table's) with its cells read."""
+    for row in tbl.iterchildren(_TR):
+        yield row, [_Cell(tc) for tc in row.iterchildren(_TC)]
+
+
 def _row_extra(tr: etree._Element) -> tuple[int, int]:
     """Grid columns a row skips before and after its cells (w:gridBefore, w:gridAfter)."""
-    trpr = tr.find(w("trPr"))
+    trpr = next(tr.iterchildren(_TRPR), None)
     if trpr is None:
         return 0, 0
     skipped = []
-    for tag in ("gridBefore", "gridAfter"):
-        el = trpr.find(w(tag))
-        skipped.append((_int(el.get(w("val"))) or 0) if el is not None else 0)
+    for tag in _GRID_SKIPS:
+        el = next(trpr.iterchildren(tag), None)
+        skipped.append((_int(el.get(_VAL)) or 0) if el is not None else 0)
     return skipped[0], skipped[1]
+
+
+_TRPR, _GRID_SKIPS = w("trPr"), (w("gridBefore"), w("gridAfter"))
 
 
 def _shares(total: int, weights: list[int]) -> list[int]:
@@ -964,11 +981,7 @@ def fit_table(tbl: etree._Element, width: int) -> bool:
         count = len(grid_el.findall(w("gridCol")))
         if all(_ROW_COLUMNS(row) == count for row in tbl.iterchildren(w("tr"))):  # NaN: no
             return False
-    rows = []
-    for row in tbl.iterchildren(w("tr")):
-        cells = [_Cell(tc) for tc in row.iterchildren(w("tc"))]
-        if cells:
-            rows.append((row, cells, _row_extra(row)))
+    rows = [(row, cells, _row_extra(row)) for row, cells in _row_cells(tbl) if cells]
     if not rows:
         return False
     grid = (
@@ -1020,10 +1033,17 @@ def fit_table(tbl: etree._Element, width: int) -> bool:
             missing -= change
         at = before
         for cell, span in zip(cells, spans, strict=True):
-            cell.set_width(sum(columns[at : at + span]))
-            if span != cell.span and cell.tcpr is None:
-                cell.tcpr = _cell_properties(cell.tc)
-            cell.set_span(span)
+            twips = sum(columns[at : at + span])
+            width_el = cell.width_el
+            if width_el is None:
+                cell.set_width(twips)
+            else:  # the common case, without the call
+                width_el.set(_W, str(twips))
+                width_el.set(_TYPE, "dxa")
+            if span != cell.span:
+                if cell.tcpr is None:
+                    cell.tcpr = _cell_properties(cell.tc)
+                cell.set_span(span)
             at += span
     return True
 
