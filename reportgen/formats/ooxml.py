@@ -117,6 +117,16 @@ class Deflated(NamedTuple):
     packed: bytes
 
 
+def deflate(data: bytes) -> Deflated:
+    """``data`` deflated now, exactly as :func:`write_package` would deflate it.
+
+    A writer that makes many parts (a workbook's sheets) holds each one
+    deflated, a tenth of its size, until the package is written.
+    """
+    crc, packed = _deflate(data, False)
+    return Deflated(crc, len(data), packed)
+
+
 def deflated_parts(data: bytes) -> dict[str, Deflated]:
     """Every deflated part of a package reportgen wrote, as it lies in the zip (nothing inflated).
 
