@@ -3,7 +3,9 @@
 Templates are Word documents with docxtpl tags (``templates/pledge.docx``,
 ``templates/booklet.docx``). docxtpl turns the tags Word scattered across runs
 into a Jinja source; we do that once per template and compile the source in a
-sandboxed, autoescaping Jinja environment with StrictUndefined.
+sandboxed, autoescaping Jinja environment with StrictUndefined. What that
+compile makes is kept in this user's cache (:mod:`reportgen.formats.codecache`),
+keyed by the template's bytes and the code, so a rebuild does not compile again.
 
 Speed comes from rendering each pledge once: the body of ``document.xml`` is
 split (at two processing instructions we insert, never by searching the XML)
@@ -27,6 +29,7 @@ from __future__ import annotations
 import copy
 import io
 import re
+import types
 import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -34,13 +37,12 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from docxtpl import DocxTemplate
 from lxml import etree
 
 from ..errors import TemplateError
 from ..i18n import tr
 from ..report.view import PledgeView, ReportInfo, ReportView
-from . import ooxml, sandbox
+from . import codecache, ooxml, sandbox
 
 DOCUMENT_PART = "word/document.xml"
 CORE_PART = "docProps/core.xml"
@@ -205,6 +207,9 @@ class CompiledTemplate:
     part_sources: dict[str, str] = field(default_factory=dict)
     # Twips between the margins: columns marked {% colwidth %} share what is left of it.
     text_width: int = DEFAULT_TEXT_WIDTH
+    # The compiled Python code of ``content`` and of ``parts`` (what the cache keeps).
+    code: types.CodeType | None = None
+    part_codes: dict[str, types.CodeType] = field(default_factory=dict)
 
     @property
     def static_parts(self) -> frozenset[str]:
@@ -438,6 +443,77 @@ def compile_template(path: Path, *, bookmark: bool = False) -> CompiledTemplate:
     data = ooxml.read_template(path)
     try:
         package = ooxml.read_package(data)
+    except ooxml.PackageError as exc:
+        raise TemplateError(path, str(exc)) from None
+    except Exception as exc:  # a damaged or non-DOCX file: zipfile errors
+        raise TemplateError(
+            path,
+            tr(f"읽을 수 있는 DOCX 파일이 아닙니다({exc}).", f"not a readable DOCX file ({exc})"),
+        ) from None
+    # What compiling these bytes made before, if this user's cache holds it
+    # (reportgen.formats.codecache): every check above has run on them already.
+    entry = codecache.key("docx", data, "bookmark" if bookmark else "")
+    cached = _from_cache(path, package, codecache.load(entry))
+    if cached is not None:
+        return cached
+    compiled = _compile(path, package, bookmark)
+    codecache.store(entry, _cache_value(compiled))
+    return compiled
+
+
+def _cache_value(template: CompiledTemplate) -> tuple[Any, ...]:
+    """What :func:`_from_cache` needs, marshal-able: text, numbers and the compiled code."""
+    return (
+        template.head,
+        template.tail,
+        template.source,
+        sorted(template.styles_used),
+        template.text_width,
+        template.code,
+        dict(template.part_sources),
+        dict(template.part_codes),
+    )
+
+
+def _from_cache(path: Path, package: dict[str, bytes], value: Any) -> CompiledTemplate | None:
+    """The template :func:`_cache_value` kept, with ``package`` read now; None if it is not that."""
+    try:
+        head, tail, source, styles, text_width, code, part_sources, part_codes = value
+        if not (
+            isinstance(head, str)
+            and isinstance(tail, str)
+            and isinstance(source, str)
+            and isinstance(text_width, int)
+            and isinstance(code, types.CodeType)
+            and all(isinstance(s, str) for s in styles)
+            and set(part_codes) == set(part_sources)
+            and all(isinstance(c, types.CodeType) for c in part_codes.values())
+        ):
+            return None
+        parts = {name: sandbox.from_code(c) for name, c in part_codes.items()}
+        return CompiledTemplate(
+            path,
+            package,
+            head,
+            tail,
+            sandbox.from_code(code),
+            source,
+            set(styles),
+            parts,
+            dict(part_sources),
+            text_width,
+            code=code,
+            part_codes=dict(part_codes),
+        )
+    except Exception:  # noqa: BLE001 - not what was stored: compile instead
+        return None
+
+
+def _compile(path: Path, package: dict[str, bytes], bookmark: bool) -> CompiledTemplate:
+    """:func:`compile_template` without the cache."""
+    from docxtpl import DocxTemplate  # here: a build whose templates are cached never loads it
+
+    try:
         # python-docx gets the parts just checked, never the template's own zip.
         tpl = DocxTemplate(io.BytesIO(ooxml.repack(package)))
         tpl.init_docx()
@@ -482,10 +558,11 @@ def compile_template(path: Path, *, bookmark: bool = False) -> CompiledTemplate:
     source = tpl.patch_xml(content)
     # One paragraph per line, so Jinja's line numbers point at a paragraph.
     source = source.replace("<w:p>", "\n<w:p>").replace("<w:p ", "\n<w:p ")
-    compiled = sandbox.compile_source(source, path)
+    code = sandbox.compile_code(source, path)
 
     parts: dict[str, jinja2.Template] = {}
     part_sources: dict[str, str] = {}
+    part_codes: dict[str, types.CodeType] = {}
     for name, blob in package.items():
         if name.startswith(("word/header", "word/footer")) and name.endswith(".xml"):
             where = f"{path} ({name})"
@@ -499,9 +576,21 @@ def compile_template(path: Path, *, bookmark: bool = False) -> CompiledTemplate:
             text = blob.decode("utf-8")
             if "{{" in text or "{%" in text:
                 part_sources[name] = tpl.patch_xml(text)
-                parts[name] = sandbox.compile_source(part_sources[name], where)
+                part_codes[name] = sandbox.compile_code(part_sources[name], where)
+                parts[name] = sandbox.from_code(part_codes[name])
     return CompiledTemplate(
-        path, package, head, tail, compiled, source, styles_used, parts, part_sources, text_width
+        path,
+        package,
+        head,
+        tail,
+        sandbox.from_code(code),
+        source,
+        styles_used,
+        parts,
+        part_sources,
+        text_width,
+        code=code,
+        part_codes=part_codes,
     )
 
 

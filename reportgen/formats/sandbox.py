@@ -946,8 +946,23 @@ def _literal_cost(body: Iterable[nodes.Node]) -> int:
 
 def compile_source(source: str, where: Path | str) -> jinja2.Template:
     """Compile a tag source: no other templates, every loop charged to the budget."""
+    return from_code(compile_code(source, where))
 
-    def work() -> jinja2.Template:
+
+def from_code(code: types.CodeType) -> jinja2.Template:
+    """The template whose code :func:`compile_code` made, in this sandbox's environment.
+
+    The code carries the bounds (loops, slices and ``~`` call the budget's
+    filters; every value goes through :func:`_finalize`), so a template made
+    from code kept in a cache runs within the same limits as one compiled now.
+    """
+    return _ENV.template_class.from_code(_ENV, code, _ENV.make_globals(None), None)
+
+
+def compile_code(source: str, where: Path | str) -> types.CodeType:
+    """:func:`compile_source` up to Python code (what a cache of compiled templates keeps)."""
+
+    def work() -> types.CodeType:
         tree = _ENV.parse(source)
         for kind, tag in _OTHER_TEMPLATES:
             found = tree.find(kind)
@@ -962,6 +977,6 @@ def compile_source(source: str, where: Path | str) -> jinja2.Template:
                     ),
                 )
         _Bounding().visit(tree)
-        return _ENV.from_string(tree)
+        return cast(types.CodeType, _ENV.compile(tree))
 
     return _guarded(where, source, work)

@@ -1,0 +1,137 @@
+"""The cache of compiled templates (reportgen.formats.codecache): the same documents, and
+code only ever loaded from a file this user alone could have written."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from reportgen.errors import TemplateError
+from reportgen.formats import codecache
+from reportgen.formats.docx import compile_template
+from reportgen.records.load import load_records
+from reportgen.records.periods import Period
+from reportgen.report.view import report_view
+
+from .conftest import RECORDS, REPO
+
+TEMPLATES = REPO / "templates"
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv("REPORTGEN_NO_CACHE", raising=False)
+    where = codecache.directory()
+    assert where == tmp_path / "cache" / "reportgen" / "templates"
+    return where
+
+
+def _entries(where: Path) -> list[Path]:
+    return sorted(where.glob("*.bin")) if where.is_dir() else []
+
+
+def test_a_template_compiled_from_the_cache_renders_the_same_documents(cache: Path) -> None:
+    records = load_records(RECORDS)
+    assert records.settings is not None
+    period = Period.parse("2022H1")
+    report = report_view(records.pledges, period, records.settings)
+    fresh = compile_template(TEMPLATES / "pledge.docx", bookmark=True)
+    assert len(_entries(cache)) == 1
+    cached = compile_template(TEMPLATES / "pledge.docx", bookmark=True)
+    assert cached.content is not fresh.content  # made from the stored code, not this process's
+    for number, view in enumerate(report.pledges, start=1):
+        context = {"p": view, "report": report, "p_number": number}
+        content = fresh.render_content(context)
+        assert cached.render_content(context) == content
+        assert cached.package_with(content, context) == fresh.package_with(content, context)
+    assert (cached.head, cached.tail, cached.source, cached.styles_used, cached.text_width) == (
+        fresh.head,
+        fresh.tail,
+        fresh.source,
+        fresh.styles_used,
+        fresh.text_width,
+    )
+    # Without the bookmark it is another compile, kept apart.
+    compile_template(TEMPLATES / "pledge.docx")
+    assert len(_entries(cache)) == 2
+
+
+def test_the_cache_is_private_to_this_user(cache: Path) -> None:
+    compile_template(TEMPLATES / "booklet.docx")
+    (entry,) = _entries(cache)
+    assert entry.stat().st_mode & 0o777 == 0o600
+    assert cache.stat().st_mode & 0o777 == 0o700
+    assert cache.parent.stat().st_mode & 0o777 == 0o700
+    name = entry.stem
+    assert codecache.load(name) is not None
+
+    entry.chmod(0o620)  # a file the group could have written is not code to run
+    assert codecache.load(name) is None
+    entry.chmod(0o600)
+    cache.chmod(0o770)  # nor one in a directory others could write
+    assert codecache.load(name) is None
+    cache.chmod(0o700)
+    assert codecache.load(name) is not None
+
+    moved = cache.parent / "elsewhere.bin"
+    entry.rename(moved)
+    entry.symlink_to(moved)  # a symlink is never followed
+    assert codecache.load(name) is None
+
+
+def test_a_damaged_or_foreign_entry_is_compiled_again(cache: Path) -> None:
+    first = compile_template(TEMPLATES / "booklet.docx")
+    (entry,) = _entries(cache)
+    entry.write_bytes(entry.read_bytes()[:1000])  # cut short
+    assert codecache.load(entry.stem) is None
+    again = compile_template(TEMPLATES / "booklet.docx")
+    assert again.source == first.source
+    assert codecache.load(entry.stem) is not None  # and stored again, whole
+
+    other = cache / ("0" * 64 + ".bin")
+    shutil.copy(entry, other)  # an entry under a name that is not its own key
+    os.chmod(other, 0o600)
+    assert codecache.load("0" * 64) is None
+
+
+def test_a_broken_template_is_refused_every_time_and_never_stored(
+    cache: Path, tmp_path: Path
+) -> None:
+    import zipfile
+
+    source = TEMPLATES / "pledge.docx"
+    broken = tmp_path / "pledge.docx"
+    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(broken, "w") as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            if info.filename == "word/document.xml":
+                data = data.replace(b"{{ p.title }}", b"{{ p.title ", 1)
+                assert b"{{ p.title " in data
+            zout.writestr(info, data)
+    for _ in range(2):
+        with pytest.raises(TemplateError):
+            compile_template(broken)
+    assert _entries(cache) == []
+
+
+def test_the_cache_can_be_turned_off(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REPORTGEN_NO_CACHE", "1")
+    assert codecache.directory() is None
+    compile_template(TEMPLATES / "booklet.docx")
+    assert not cache.exists()
+
+
+def test_only_the_most_recently_used_entries_are_kept(
+    cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(codecache, "MAX_ENTRIES", 3)
+    for i in range(5):
+        codecache.store(f"{i:064d}", ("value", i))
+        os.utime(cache / f"{i:064d}.bin", (1000 + i, 1000 + i))
+    kept = [p.stem for p in _entries(cache)]
+    assert kept == [f"{i:064d}" for i in (2, 3, 4)]
+    assert codecache.load(f"{4:064d}") == ("value", 4)
