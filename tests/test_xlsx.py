@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import datetime as dt
 import gc
 import importlib.util
 import io
@@ -31,6 +32,7 @@ import pytest
 import xlsxwriter
 from xlsxwriter.format import Format
 from xlsxwriter.packager import Packager
+from xlsxwriter.utility import quote_sheetname
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
@@ -775,7 +777,8 @@ def test_xlsxwriter_is_used_through_its_public_api_only():
         if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("xlsxwriter")
         for alias in node.names
     }
-    assert imported <= {"Format", "Workbook", "Worksheet", "xl_col_to_name"}, imported
+    public = {"Format", "Workbook", "Worksheet", "quote_sheetname", "xl_col_to_name"}
+    assert imported <= public, imported
     for node in ast.walk(tree):
         if isinstance(node, ast.ClassDef):
             bases = {b.id for b in node.bases if isinstance(b, ast.Name)}
@@ -1055,6 +1058,44 @@ def test_sheet_parts_are_what_xlsxwriter_writes(tmp_path, monkeypatch, period):
     assert len(_Recorded.made) >= 3
     for sheet in _Recorded.made:
         assert sheet.part() == _xlsxwriter_part(sheet, styles), sheet.name
+
+
+@pytest.mark.parametrize(
+    "names",
+    [
+        ["총괄", "재원별", "1-4-5"],
+        ["총괄", "분야·부서별", "재원별", "성과지표", "공약 조정", "1-1-1", "1-1-10", "1-1-2"],
+        ["총괄", "A1", "R1C1", "XFD1048576", "a b", "it's", "x&y<z>", ".dot", "가_1", "1-1(2)"],
+    ],
+)
+def test_the_frame_is_what_xlsxwriter_writes(names):
+    """The parts around the sheets, serialized by hand, are XlsxWriter's byte for byte.
+
+    Sheet names that need quoting in a reference (a digit first, a space, an
+    apostrophe, a name that reads as a cell) and text that needs escaping.
+    """
+    rows = [5 if i < 2 else 2 for i in range(len(names))]
+    properties = {"title": "고양시 & <제목>", "subject": "민선7기 보고서", "author": "고양시"}
+    created = dt.datetime(2022, 7, 1)
+    buffer = io.BytesIO()
+    wb = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    for name, repeat in zip(names, rows, strict=True):
+        ws = wb.add_worksheet(name)
+        ws.repeat_rows(0, repeat - 1)
+        if name == names[0]:
+            ws.activate()
+            ws.write_string(0, 0, name)  # so the package has a shared-string table
+    wb.set_properties({**properties, "created": created})
+    wb.close()
+    theirs = read_package(buffer.getvalue())
+    ours = xlsxsheet.frame_parts(
+        list(zip(names, rows, strict=True)), properties, created, quote_sheetname
+    )
+    assert set(ours) | {"xl/theme/theme1.xml"} == set(xlsx.FRAME_PARTS)
+    for part, data in ours.items():
+        assert data == theirs[part], part
+    styles = xlsx._styles(xlsx.load_styles(TEMPLATE))
+    assert styles.theme == theirs["xl/theme/theme1.xml"]
 
 
 def test_pledge_sheets_hold_their_text_inline(tmp_path):

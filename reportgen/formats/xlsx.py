@@ -83,7 +83,7 @@ from typing import Any
 import openpyxl
 from lxml import etree
 from openpyxl.styles.colors import COLOR_INDEX
-from xlsxwriter.utility import xl_col_to_name
+from xlsxwriter.utility import quote_sheetname, xl_col_to_name
 from xlsxwriter.workbook import Workbook
 
 from ..bulk import bulk_allocation
@@ -94,7 +94,7 @@ from ..report import tables
 from ..report.view import MoneyRow, MoneyTable, PledgeView, ReportView
 from ..report.widths import em
 from . import ooxml
-from .xlsxsheet import SharedStrings, SheetPart
+from .xlsxsheet import SharedStrings, SheetPart, frame_parts
 
 __all__ = [
     "ROLES",
@@ -580,6 +580,7 @@ class _Styles:
 
     part: bytes
     index: dict[tuple[str, str], int]
+    theme: bytes  # XlsxWriter's theme part, as it writes it
 
 
 _styles_cache: dict[str, _Styles] = {}
@@ -610,9 +611,8 @@ def _styles(styles: dict[str, dict[str, Any]]) -> _Styles:
     parts = ooxml.read_package(buffer.getvalue(), own=True)
     pinned = _PINNED_CELL.findall(parts["xl/worksheets/sheet1.xml"])
     assert len(pinned) == len(CATALOGUE), "a pinned format XlsxWriter wrote in another form"
-    found = _Styles(
-        parts["xl/styles.xml"], {k: int(i) for k, i in zip(CATALOGUE, pinned, strict=True)}
-    )
+    index = {k: int(i) for k, i in zip(CATALOGUE, pinned, strict=True)}
+    found = _Styles(parts["xl/styles.xml"], index, parts["xl/theme/theme1.xml"])
     if len(_styles_cache) > 16:
         _styles_cache.clear()
     _styles_cache[key] = found
@@ -855,8 +855,6 @@ FRAME_PARTS = (
     "xl/theme/theme1.xml",
     "xl/workbook.xml",
 )
-# Written here every time: the summary sheets' strings and the styles.
-_OWN_PARTS = {"xl/sharedStrings.xml", "xl/styles.xml"}
 
 
 class _Writer:
@@ -1578,11 +1576,8 @@ class _Writer:
             if all(data is not None for data in found.values()):
                 part_keys.update({name: _digest(key, name) for name in FRAME_PARTS})
                 return {name: data for name, data in found.items() if data is not None}
-        written = self._skeleton(order)
-        parts = {name: data for name, data in written.items() if name in FRAME_PARTS}
-        # Only a frame of exactly these parts is reused (another XlsxWriter may write more).
-        rest = {n for n in written if not n.startswith("xl/worksheets/")} - set(FRAME_PARTS)
-        if key is not None and len(parts) == len(FRAME_PARTS) and rest == _OWN_PARTS:
+        parts = self._skeleton(order)
+        if key is not None:
             part_keys.update({name: _digest(key, name) for name in FRAME_PARTS})
         return dict(parts)
 
@@ -1596,21 +1591,22 @@ class _Writer:
         }
 
     def _skeleton(self, order: Sequence[str]) -> dict[str, bytes]:
-        """The workbook XlsxWriter writes around the sheets: sheet list, print titles, properties.
+        """The parts around the sheets (:data:`FRAME_PARTS`): sheet list, print titles, properties.
 
-        Each sheet's own part is put in afterwards, written here or reused.
+        Serialized as XlsxWriter writes them (:func:`.xlsxsheet.frame_parts`,
+        compared with XlsxWriter's in the tests), its theme as it is; each
+        sheet's own part is put in beside them, written here or reused.
         """
-        buffer = io.BytesIO()
-        wb = _workbook(buffer, self.styles)
-        for name in order:
-            ws = wb.add_worksheet(name)
-            ws.repeat_rows(0, self.title_rows[name] - 1)
-            if name == SUMMARY_SHEET:
-                ws.activate()
-                ws.write_string(0, 0, name)  # so the package has a shared-string table
-        wb.set_properties(self._properties())
-        wb.close()
-        return ooxml.read_package(buffer.getvalue(), own=True)
+        assert order[0] == SUMMARY_SHEET, "the active sheet comes first"
+        props = self._properties()
+        parts = frame_parts(
+            [(name, self.title_rows[name]) for name in order],
+            {k: props[k] for k in ("title", "subject", "author")},
+            props["created"],
+            quote_sheetname,
+        )
+        parts["xl/theme/theme1.xml"] = self.f.table.theme
+        return parts
 
 
 def _workbook(buffer: io.BytesIO, styles: dict[str, dict[str, Any]]) -> Workbook:

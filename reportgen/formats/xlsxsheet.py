@@ -27,11 +27,12 @@ by key) or into the shared-string table of the summary sheets
 
 from __future__ import annotations
 
+import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
 
-__all__ = ["SharedStrings", "SheetPart", "column_name", "text_item"]
+__all__ = ["SharedStrings", "SheetPart", "column_name", "frame_parts", "text_item"]
 
 XML_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 _WORKSHEET = (
@@ -426,3 +427,146 @@ class SheetPart:
                     xf, text = cell
                     out.append(f'<c r="{_column_name(c)}{suffix}"{item(xf, text)}')
             out.append("</row>")
+
+
+# ---------------------------------------------------------------------------
+# The frame: the parts around the sheets
+
+_CT = "application/vnd.openxmlformats-officedocument."
+_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
+_WORKBOOK_HEAD = (
+    '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+    'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+    '<fileVersion appName="xl" lastEdited="4" lowestEdited="4" rupBuild="4505"/>'
+    '<workbookPr defaultThemeVersion="124226"/><bookViews><workbookView xWindow="240" '
+    'yWindow="15" windowWidth="16095" windowHeight="9660"/></bookViews>'
+)
+
+
+def _element(tag: str, text: str, attrs: str = "") -> str:
+    return f"<{tag}{attrs}>{_controls(_data(text))}</{tag}>"
+
+
+def frame_parts(
+    sheets: Sequence[tuple[str, int]],
+    properties: Mapping[str, str],
+    created: dt.datetime,
+    quote: Callable[[str], str],
+) -> dict[str, bytes]:
+    """The parts XlsxWriter writes around the sheets of a workbook like ours, without it.
+
+    ``sheets``: (name, rows repeated on each printed page) in order, the first
+    the active one; ``properties``: title, subject, author; ``quote``:
+    XlsxWriter's public ``quote_sheetname``. The theme is XlsxWriter's and
+    is added by the caller. XlsxWriter checks every new sheet's name against
+    every earlier one (quadratic: about half a second at 3,000 sheets), and a
+    workbook's names are already checked by :func:`~reportgen.formats.xlsx.sheet_names`.
+    ``tests/test_xlsx.py`` compares these parts with XlsxWriter's, byte for byte.
+    """
+    n = len(sheets)
+    overrides = "".join(
+        f'<Override PartName="/xl/worksheets/sheet{i}.xml" '
+        f'ContentType="{_CT}spreadsheetml.worksheet+xml"/>'
+        for i in range(1, n + 1)
+    )
+    content_types = (
+        f"{XML_HEAD}"
+        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" '
+        'ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        f'<Override PartName="/docProps/app.xml" ContentType="{_CT}extended-properties+xml"/>'
+        '<Override PartName="/docProps/core.xml" '
+        'ContentType="application/vnd.openxmlformats-package.core-properties+xml"/>'
+        f'<Override PartName="/xl/styles.xml" ContentType="{_CT}spreadsheetml.styles+xml"/>'
+        f'<Override PartName="/xl/theme/theme1.xml" ContentType="{_CT}theme+xml"/>'
+        '<Override PartName="/xl/workbook.xml" '
+        f'ContentType="{_CT}spreadsheetml.sheet.main+xml"/>'
+        f"{overrides}"
+        '<Override PartName="/xl/sharedStrings.xml" '
+        f'ContentType="{_CT}spreadsheetml.sharedStrings+xml"/></Types>'
+    )
+    package_rels = (
+        f"{XML_HEAD}"
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        f'<Relationship Id="rId1" Type="{_REL}officeDocument" Target="xl/workbook.xml"/>'
+        '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/package/2006/'
+        'relationships/metadata/core-properties" Target="docProps/core.xml"/>'
+        f'<Relationship Id="rId3" Type="{_REL}extended-properties" Target="docProps/app.xml"/>'
+        "</Relationships>"
+    )
+    rels = [
+        f'<Relationship Id="rId{i}" Type="{_REL}worksheet" Target="worksheets/sheet{i}.xml"/>'
+        for i in range(1, n + 1)
+    ]
+    rels += [
+        f'<Relationship Id="rId{n + 1}" Type="{_REL}theme" Target="theme/theme1.xml"/>',
+        f'<Relationship Id="rId{n + 2}" Type="{_REL}styles" Target="styles.xml"/>',
+        f'<Relationship Id="rId{n + 3}" Type="{_REL}sharedStrings" Target="sharedStrings.xml"/>',
+    ]
+    workbook_rels = (
+        f"{XML_HEAD}"
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        f"{''.join(rels)}</Relationships>"
+    )
+    # Print titles, sorted as XlsxWriter sorts defined names (by the quoted range).
+    titles = sorted(
+        ((i, f"{quote(name)}!$1:${rows}") for i, (name, rows) in enumerate(sheets)),
+        key=lambda t: t[1].lstrip("'").lower(),
+    )
+    listed = "".join(
+        f'<sheet name="{_attr(name)}" sheetId="{i}" r:id="rId{i}"/>'
+        for i, (name, _rows) in enumerate(sheets, start=1)
+    )
+    defined = "".join(
+        _element("definedName", area, f' name="_xlnm.Print_Titles" localSheetId="{i}"')
+        for i, area in titles
+    )
+    workbook = (
+        f"{XML_HEAD}{_WORKBOOK_HEAD}<sheets>{listed}</sheets>"
+        f"{f'<definedNames>{defined}</definedNames>' if titles else ''}"
+        '<calcPr calcId="124519" fullCalcOnLoad="1"/></workbook>'
+    )
+    parts = [_element("vt:lpstr", name) for name, _rows in sheets]
+    parts += [_element("vt:lpstr", area.split("!", 1)[0] + "!Print_Titles") for _i, area in titles]
+    pairs = "<vt:variant><vt:lpstr>Worksheets</vt:lpstr></vt:variant>"
+    pairs += f"<vt:variant><vt:i4>{n}</vt:i4></vt:variant>"
+    if titles:
+        pairs += "<vt:variant><vt:lpstr>Named Ranges</vt:lpstr></vt:variant>"
+        pairs += f"<vt:variant><vt:i4>{len(titles)}</vt:i4></vt:variant>"
+    app = (
+        f"{XML_HEAD}"
+        '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/'
+        'extended-properties" xmlns:vt="http://schemas.openxmlformats.org/officeDocument/'
+        '2006/docPropsVTypes"><Application>Microsoft Excel</Application>'
+        "<DocSecurity>0</DocSecurity><ScaleCrop>false</ScaleCrop>"
+        f'<HeadingPairs><vt:vector size="{4 if titles else 2}" baseType="variant">{pairs}'
+        f'</vt:vector></HeadingPairs><TitlesOfParts><vt:vector size="{len(parts)}" '
+        f'baseType="lpstr">{"".join(parts)}</vt:vector></TitlesOfParts>'
+        "<Company></Company><LinksUpToDate>false</LinksUpToDate><SharedDoc>false</SharedDoc>"
+        "<HyperlinksChanged>false</HyperlinksChanged><AppVersion>12.0000</AppVersion>"
+        "</Properties>"
+    )
+    date = created.strftime("%Y-%m-%dT%H:%M:%SZ")
+    stamp = ' xsi:type="dcterms:W3CDTF"'
+    core = (
+        f"{XML_HEAD}"
+        '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/'
+        'core-properties" xmlns:dc="http://purl.org/dc/elements/1.1/" '
+        'xmlns:dcterms="http://purl.org/dc/terms/" xmlns:dcmitype="http://purl.org/dc/dcmitype/" '
+        'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
+        f"{_element('dc:title', properties['title'])}"
+        f"{_element('dc:subject', properties['subject'])}"
+        f"{_element('dc:creator', properties['author'])}"
+        f"{_element('cp:lastModifiedBy', properties['author'])}"
+        f"{_element('dcterms:created', date, stamp)}{_element('dcterms:modified', date, stamp)}"
+        "</cp:coreProperties>"
+    )
+    return {
+        "[Content_Types].xml": content_types.encode(),
+        "_rels/.rels": package_rels.encode(),
+        "docProps/app.xml": app.encode(),
+        "docProps/core.xml": core.encode(),
+        "xl/_rels/workbook.xml.rels": workbook_rels.encode(),
+        "xl/workbook.xml": workbook.encode(),
+    }
