@@ -15,8 +15,9 @@ cells, 42,000 of them formulas, and XlsxWriter runs each formula through
 about 30 regular-expression substitutions (its future-function expansion)
 and each cell through a general-purpose writer: about 5 s of CPU, where the
 text of the same cells costs a tenth of that (measurements in
-:mod:`reportgen.formats.xlsx`). XlsxWriter still writes everything around the
-sheets (workbook, styles, properties, content types), through its public API.
+:mod:`reportgen.formats.xlsx`). The parts around the sheets are written here
+too (:func:`frame_parts`); XlsxWriter, through its public API, writes the
+styles and the theme.
 
 Cells are kept per row as column -> the rest of the element after
 ``<c r="…"``; a text cell is kept as (style, text) until the part is written,
