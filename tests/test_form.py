@@ -21,7 +21,7 @@ from lxml import etree
 from reportgen.formats.docx import DocxWriter
 from reportgen.records.load import load_records
 from reportgen.records.periods import Period
-from reportgen.report.view import MoneyRow, PledgeView, ReportView, report_view
+from reportgen.report.view import MoneyRow, PledgeView, ReportView, money_form, report_view
 
 ROOT = Path(__file__).resolve().parent.parent
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -326,11 +326,26 @@ def test_block_ends_follow_the_data_one_row_blocks_included(writer, report):
     proto = view.plan_table.rows[0]
     shape = [("가", 1), ("나", 3), ("다", 1), ("라", 2)]
     rows = tuple(
-        _row(name, "restart" if i == 0 else "continue", "시비", proto)
+        dataclasses.replace(
+            _row(name, "restart" if i == 0 else "continue", "시비", proto), block_rows=height
+        )
         for name, height in shape
         for i in range(height)
     )
     plan = dataclasses.replace(view.plan_table, rows=rows, notes=())
+    # The page lays out the finished table (MoneyTable.table): made from these rows.
+    finished = money_form(
+        plan.kind,
+        plan.title,
+        plan.column_labels,
+        rows,
+        plan.grand_total,
+        non_budget=False,
+        pledge_title=view.title,
+        notes=(),
+        weights=plan.weights,
+    )
+    plan = dataclasses.replace(plan, table=finished)
     data = _pledge_docx(
         writer,
         report,

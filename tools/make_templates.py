@@ -684,11 +684,15 @@ def build_pledge_template() -> bytes:
     # □ 성과지표 연차별 목표: the report's year's target and result, where one is set.
     fixed_table(doc, "p.indicator_year_table", INDICATOR_WIDTHS)
 
-    # □ 연도별 투자계획(사업비) and □ 연도별 확보(집행)액: one frame, for each
-    # table the view prints (a 폐기 pledge: 확보(집행)액 only).
+    # □ 연도별 투자계획(사업비) and □ 연도별 확보(집행)액: the view's finished
+    # table (t.table) for each table it prints (a 폐기 pledge: 확보(집행)액 only),
+    # laid out place by place (P: T.places, the rows with None where the name
+    # above covers, computed once per table).
     para(doc, "{%p for t in p.money_tables %}")
-    section_title(doc, "□ {{ t.title }}")
-    para(doc, "{{ t.unit }}", "단위")
+    para(doc, "{%p set T = t.table %}")
+    para(doc, "{%p set P = T.places %}")
+    section_title(doc, "{{ T.title }}")
+    para(doc, "{{ T.unit }}", "단위")
     para(doc, "{%p if not t.recorded %}")
     empty = para(doc, "(기록 없음) 이 기간에 기록된 예산 내역이 없습니다.", "항목없음")
     empty.paragraph_format.keep_with_next = True  # with the empty frame below it
@@ -699,10 +703,10 @@ def build_pledge_template() -> bytes:
     t = new_table(doc, MONEY_WIDTHS, rows=2, margins=MONEY_MARGINS)
     money_header(t)
     total = t.rows[1].cells
-    cell_text(total[0], "")
-    cell_text(total[1], "계", "표머리")
-    cell_text(total[2], "{{ t.grand_total.total.text }}", "표숫자")
-    column_loop(total, 3, "c in t.grand_total.cells", "{{ c.text }}", "표숫자")
+    cell_text(total[0], "{{ P[0][0].text }}")
+    cell_text(total[1], "{{ P[0][1].text }}", "표머리")
+    cell_text(total[2], "{{ P[0][2].text }}", "표숫자")
+    column_loop(total, 3, "c in P[0][3:]", "{{ c.text }}", "표숫자")
     for cell in total:
         shade(cell, "F2F2F2")
     cant_split(t.rows[1])
@@ -710,10 +714,10 @@ def build_pledge_template() -> bytes:
     # One row per funding source. A sub-project's block never splits across
     # pages: every row is cantSplit, and every row but the block's last keeps
     # with the next (the row after it continues the same name cell).
-    tag_row(t, "{%tr for r in t.rows %}", MONEY_WIDTHS)
+    tag_row(t, "{%tr for r in P[1:] %}", MONEY_WIDTHS)
     tag_row(
         t,
-        "{%tr if loop.nextitem is defined and loop.nextitem.merge == 'continue' %}",
+        "{%tr if loop.nextitem is defined and loop.nextitem[0] is none %}",
         MONEY_WIDTHS,
     )
     money_row(t, keep=True)
@@ -723,7 +727,7 @@ def build_pledge_template() -> bytes:
     tag_row(t, "{%tr endfor %}", MONEY_WIDTHS)
     para(doc, "{%p endif %}")
     # ※ lines under the table (corrected totals and the like).
-    para(doc, "{%p for note in t.notes %}")
+    para(doc, "{%p for note in T.notes %}")
     para(doc, "※ {{ note }}", "표주석")
     para(doc, "{%p endfor %}")
     para(doc, "{%p endfor %}")
@@ -744,16 +748,18 @@ def money_header(t) -> None:
     cells = t.rows[0].cells
     # Every column takes the width the view fitted to its figures (t.weights):
     # no "(20,609" / ")" in 계, whatever the city's columns.
-    for i, (cell, text) in enumerate(zip(cells[:3], ["공약사업명", "구분", "계"], strict=True)):
+    for i, cell in enumerate(cells[:3]):
+        text = "{{ T.head[0].cells[%d].text }}" % i
         cell_text(cell, "{% colwidth t.weights[" + str(i) + "] %}" + text, "표머리")
         shade(cell)
-    column_loop(cells, 3, "label in t.column_labels", "{{ label }}", "표머리", FISCAL_WEIGHT)
+    column_loop(cells, 3, "c in T.head[0].cells[3:]", "{{ c.text }}", "표머리", FISCAL_WEIGHT)
     shade(cells[4])
     keep_row_with_next(t.rows[0])
 
 
 def non_budget_frame(doc) -> None:
-    """비예산: the frame of 계 and the city's funding sources, "비 예 산" across the figures.
+    """비예산: the view's frame (P[0], the first of T.places: the title, 계, "비 예 산" across the
+    figures; then a row per funding source).
 
     The figure cell spans 계 and the fiscal columns; reportgen stretches it
     over however many fiscal columns the city has.
@@ -761,16 +767,16 @@ def non_budget_frame(doc) -> None:
     t = new_table(doc, MONEY_WIDTHS, rows=2, margins=MONEY_MARGINS)
     money_header(t)
     first = t.rows[1].cells
-    cell_text(first[0], "{{ p.title }}", "표본문")
+    cell_text(first[0], "{{ P[0][0].text }}", "표본문")
     vmerge(first[0], restart=True)
-    cell_text(first[1], "계", "표본문")
+    cell_text(first[1], "{{ P[0][1].text }}", "표본문")
     figures = first[2].merge(first[5])
-    cell_text(figures, "비          예          산", "표머리")
+    cell_text(figures, "{{ P[0][2].text }}", "표머리")
     vmerge(figures, restart=True)
     cant_split(t.rows[1])
     keep_row_with_next(t.rows[1])
     # One block: it never splits (every row but the last keeps with the next).
-    tag_row(t, "{%tr for r in t.rows %}", MONEY_WIDTHS)
+    tag_row(t, "{%tr for r in P[1:] %}", MONEY_WIDTHS)
     tag_row(t, "{%tr if not loop.last %}", MONEY_WIDTHS)
     frame_row(t, keep=True)
     tag_row(t, "{%tr else %}", MONEY_WIDTHS)
@@ -780,12 +786,13 @@ def non_budget_frame(doc) -> None:
 
 
 def frame_row(t, keep: bool):
-    """A funding source's row of the 비예산 frame (context ``r``): name and figures merged above."""
+    """A funding source's row of the 비예산 frame (context ``r``, its places):
+    name and figures merged above."""
     row = add_row(t, MONEY_WIDTHS)
     cells = row.cells
     # The continued cells keep their one empty paragraph, in the default style.
     vmerge(cells[0], restart=False)
-    cell_text(cells[1], "{{ r.label }}", "표본문")
+    cell_text(cells[1], "{{ r[1].text }}", "표본문")
     figures = cells[2].merge(cells[5])
     vmerge(figures, restart=False)
     cant_split(row)
@@ -795,14 +802,14 @@ def frame_row(t, keep: bool):
 
 
 def money_row(t, keep: bool):
-    """One funding-source row of a sub-project's block (context ``r``)."""
+    """One row of a sub-project's block (context ``r``, its places): the name
+    where the block starts (merged down it), 구분, 계, each column's figure."""
     row = add_row(t, MONEY_WIDTHS)
-    cell_text(
-        row.cells[0], "{% vmerge r.merge %}{{ r.name if r.merge == 'restart' else '' }}", "표본문"
-    )
-    cell_text(row.cells[1], "{{ r.label }}", "표본문")
-    cell_text(row.cells[2], "{{ r.total.text }}", "표숫자")
-    column_loop(row.cells, 3, "c in r.cells", "{{ c.text }}", "표숫자")
+    name = "{% vmerge 'continue' if r[0] is none else 'restart' %}{{ r[0].text if r[0] else '' }}"
+    cell_text(row.cells[0], name, "표본문")
+    cell_text(row.cells[1], "{{ r[1].text }}", "표본문")
+    cell_text(row.cells[2], "{{ r[2].text }}", "표숫자")
+    column_loop(row.cells, 3, "c in r[3:]", "{{ c.text }}", "표숫자")
     cant_split(row)
     if keep:
         keep_row_with_next(row)

@@ -47,6 +47,7 @@ from markupsafe import Markup
 
 from ..errors import TemplateError
 from ..i18n import tr
+from ..report import tables as tables_module
 from ..report import view as view_module
 
 # ---------------------------------------------------------------------------
@@ -674,12 +675,13 @@ class _ReportSandbox(SandboxedEnvironment):
         return __context.call(__obj, *args, **kwargs)
 
 
+# The view's dataclasses and its finished tables' (reportgen.report.tables:
+# Table, TableRow, TableCell …), which the templates lay out cell by cell.
 _VIEW_TYPES = frozenset(
     cls
-    for cls in vars(view_module).values()
-    if isinstance(cls, type)
-    and dataclasses.is_dataclass(cls)
-    and cls.__module__ == view_module.__name__
+    for module in (view_module, tables_module)
+    for cls in vars(module).values()
+    if isinstance(cls, type) and dataclasses.is_dataclass(cls) and cls.__module__ == module.__name__
 )
 _PLAIN_OUTPUT = frozenset({str, Markup, int, Decimal, float, bool, type(None)})
 

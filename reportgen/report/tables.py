@@ -135,6 +135,12 @@ class Table:
     def all_rows(self) -> tuple[TableRow, ...]:
         return self.head + self.rows
 
+    @property
+    def places(self) -> list[list[TableCell | None]]:
+        """The rows (not the head) place by place, ``None`` where a merge covers
+        (:func:`grid`): for a template that lays a table out column by column."""
+        return grid(self.rows, len(self.columns))
+
 
 def grid(rows: Sequence[TableRow], width: int) -> list[list[TableCell | None]]:
     """The rows place by place: each cell where it starts, ``None`` where a merge covers."""
