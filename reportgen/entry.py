@@ -13,7 +13,6 @@ set through the built-in ``_signal`` so that nothing is read from disk first.
 import _signal
 import sys
 
-
 _KO, _EN = "중단했습니다 (Ctrl-C).", "Interrupted (Ctrl-C)."
 
 
