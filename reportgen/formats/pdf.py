@@ -559,7 +559,10 @@ class _BookletPlan(_Plan):
         if self.queue:
             return _open(self.queue.pop(0))
         if self.front is None and all(p.state != "new" for p in self.parts):
-            if all(p.pages is not None for p in self.parts):
+            # The page numbers need the draft's count too: on a busy machine the
+            # other LibreOffice may lay out every part before this one has
+            # counted the front matter.
+            if self.draft.pages is not None and all(p.pages is not None for p in self.parts):
                 self.front = _Doc(
                     f"{self.booklet_label} (front matter)",
                     self.scratch / "front.docx",
