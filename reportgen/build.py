@@ -24,6 +24,7 @@ from .formats.writers import (
     WRITERS,
     WriteJob,
     formats_held,
+    read_ahead,
     unreproducible,
     write_all,
 )
@@ -202,16 +203,8 @@ def _render_report(
 
     settings = records.settings
 
-    # 2. The report view, once: every writer lays out the same figures and words.
-    report = report_view(records.pledges, period, settings)
-    drafts = [f"{v.id}: {source}" for v in report.pledges for source in v.drafts]
-    if strict and drafts:
-        raise DraftsRefused(period, drafts)
-    if preview:
-        report = as_preview(report)
-
-    # 3. Each writer lays it out. A pledge's key is what its pages are made
-    # from, so a rebuild reuses the files of every unchanged pledge.
+    # What every writer's files are made from (the view aside): a pledge's key
+    # digests its inputs, so a rebuild reuses the files of every unchanged pledge.
     settings_bytes = records.sources.get("report.json", b"")
     job = WriteJob(
         templates=templates,
@@ -233,15 +226,27 @@ def _render_report(
         pdf_progress=pdf_progress,
         pages=pages,  # a --check of a build with PDFs: the 목차 pages it stored
     )
-    # What each writer needs besides the view is its own declaration
-    # (reportgen.formats.writers): the PDF's the DOCX, the site's the term's reports.
+    files: dict[str, bytes] = {}
+    render_keys: dict[str, str] = {}
+    part_keys: dict[str, dict[str, str]] = {}
+    # What the previous build gives back is read meanwhile, on a thread that
+    # has ended before any writer forks its workers.
+    with read_ahead(job, formats):
+        # 2. The report view, once: every writer lays out the same figures and words.
+        report = report_view(records.pledges, period, settings)
+        drafts = [f"{v.id}: {source}" for v in report.pledges for source in v.drafts]
+        if strict and drafts:
+            raise DraftsRefused(period, drafts)
+        if preview:
+            report = as_preview(report)
+
+    # 3. Each writer lays it out. What each writer needs besides the view is
+    # its own declaration (reportgen.formats.writers): the PDF's the DOCX,
+    # the site's the term's reports.
     chosen = list(formats)
     if any("history" in WRITERS[name].needs for name in chosen):
         job.earlier = earlier_report(records, period)
         job.reports = earlier_reports(records, period)
-    files: dict[str, bytes] = {}
-    render_keys: dict[str, str] = {}
-    part_keys: dict[str, dict[str, str]] = {}
     for output in write_all(report, job, chosen, kept):
         files[output.name] = output.data
         if output.key is not None:

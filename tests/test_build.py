@@ -429,6 +429,45 @@ def test_unchanged_files_are_linked_not_written_again(workspace):
     assert _build(workspace, "2022H1", "--out", str(out), "--check").exit_code == 0
 
 
+def test_a_one_pledge_rebuild_lays_out_one_pledge_and_makes_a_cold_builds_bytes(
+    workspace, monkeypatch
+):
+    """The other pledges' pages come from the previous build (read while the view is made).
+
+    Whatever was read ahead, the files are the bytes a cold build makes, and a
+    previous page that was tampered with is laid out again, not taken.
+    """
+    from reportgen.formats.docx import DocxWriter
+
+    shutil.rmtree(workspace / "records")
+    write_synthetic_records(workspace / "records", 30)
+    out = workspace / "out"
+    assert _build(workspace, "2022H1", "--out", str(out)).exit_code == 0
+    path = workspace / "records" / "1-1-2.json"
+    record = json.loads(path.read_text(encoding="utf-8"))
+    record["department"] = "일자리경제과"
+    path.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
+    tampered = next(p for p in sorted((out / PLEDGE_DIR).iterdir()) if "1-1-3" in p.name)
+    tampered.write_bytes(tampered.read_bytes() + b"\0")
+    laid_out: list[str] = []
+    content = DocxWriter.pledge_content
+
+    def counting(self, view, report, number):  # type: ignore[no-untyped-def]
+        laid_out.append(view.id)
+        return content(self, view, report, number)
+
+    monkeypatch.setattr(DocxWriter, "pledge_content", counting)
+    # --force: a page changed by hand is otherwise refused (see test_output_safety).
+    assert _build(workspace, "2022H1", "--out", str(out), "-j", "1", "--force").exit_code == 0
+    assert sorted(laid_out) == ["1-1-2", "1-1-3"]
+    cold = workspace / "cold"
+    assert _build(workspace, "2022H1", "--out", str(cold), "-j", "1").exit_code == 0
+    names = sorted(p.relative_to(out) for p in out.rglob("*") if p.is_file())
+    assert names == sorted(p.relative_to(cold) for p in cold.rglob("*") if p.is_file())
+    for name in names:
+        assert (out / name).read_bytes() == (cold / name).read_bytes(), name
+
+
 def test_a_damaged_previous_workbook_is_not_reused(workspace):
     shutil.rmtree(workspace / "records")
     write_synthetic_records(workspace / "records", 24)

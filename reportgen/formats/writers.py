@@ -41,16 +41,23 @@ the others are opt-in (a flag of the command adds each).
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..records.model import ReportSettings
 from ..report.view import PledgeView, ReportInfo, ReportView
 from ..workspace.output import pledge_file_stem, safe_file_name
 from .ooxml import Pieces
-from .render import PreviousBuild, digest, in_background, parallel_map, template_digest
+from .render import (
+    PreviousBuild,
+    background_map,
+    digest,
+    in_background,
+    parallel_map,
+    template_digest,
+)
 
 if TYPE_CHECKING:  # imported where used: a no-op rebuild never loads docxtpl
     from .docx import DocxWriter
@@ -117,6 +124,9 @@ class WriteJob:
     pages: Mapping[str, int] | None = None
     notes: list[str] = field(default_factory=list)  # said to the user after the build
     workdir: Path | None = None  # where an external program may write (inside the staging dir)
+    # Read ahead from the previous build while the view was computed (read_ahead):
+    # per format, the keys it was read for, its compiled templates, and what was found.
+    ahead: dict[str, tuple[list[str], Any, list[Any]]] = field(default_factory=dict)
     pdf_progress: Callable[[int, int], None] | None = None
 
     def pledge_keys(self, template: str) -> list[str]:
@@ -163,6 +173,25 @@ class _DocxPledges:
     info: ReportInfo
 
 
+def _docx_reused(
+    state: tuple[Any, list[str], PreviousBuild], i: int
+) -> tuple[tuple[bytes, int], bytes] | None:
+    """Pledge ``i``'s body and DOCX as the previous build made them, or None (see read_ahead)."""
+    template, keys, previous = state
+    document = previous.get(keys[i])
+    if document is None:
+        return None
+    content = template.content_bytes_of(document)
+    return None if content is None else (Pieces.pack(content), document)
+
+
+def _docx_pledge_of(
+    pair: tuple[_DocxPledges, list[int]], k: int
+) -> tuple[tuple[bytes, int], bytes]:
+    state, todo = pair
+    return _docx_pledge(state, todo[k])
+
+
 def _docx_pledge(state: _DocxPledges, i: int) -> tuple[tuple[bytes, int], bytes]:
     """Pledge ``i``'s body content (for the booklet) and its own DOCX, reused when unchanged.
 
@@ -193,10 +222,19 @@ class DocxOutput:
     def write(self, report: ReportView, job: WriteJob) -> list[OutputFile]:
         from .docx import DocxWriter
 
-        writer = DocxWriter.from_directory(job.templates)
         keys = job.pledge_keys("pledge.docx")
-        state = _DocxPledges(writer, report, keys, job.previous, job.info)
-        rendered = parallel_map(_docx_pledge, len(report.pledges), state, job.workers, job.progress)
+        ahead = job.ahead.pop("docx", None)
+        if ahead is not None and ahead[0] == keys:  # read for these very inputs
+            writer = ahead[1]
+            rendered = self._render_rest(
+                report, job, _DocxPledges(writer, report, keys, job.previous, job.info), ahead[2]
+            )
+        else:
+            writer = DocxWriter.from_directory(job.templates)
+            state = _DocxPledges(writer, report, keys, job.previous, job.info)
+            rendered = parallel_map(
+                _docx_pledge, len(report.pledges), state, job.workers, job.progress
+            )
         out = [
             OutputFile(pledge_file(view, "docx"), document, key)
             for view, (_text, document), key in zip(report.pledges, rendered, keys, strict=True)
@@ -210,6 +248,70 @@ class DocxOutput:
             booklet = with_page_numbers(booklet, job.pages)
         out.append(OutputFile(booklet_name(report), booklet))
         return out
+
+    @staticmethod
+    def _render_rest(
+        report: ReportView,
+        job: WriteJob,
+        state: _DocxPledges,
+        found: list[tuple[tuple[bytes, int], bytes] | None],
+    ) -> list[tuple[tuple[bytes, int], bytes]]:
+        """The pledges the previous build gave back, and the others laid out now."""
+        todo = [i for i, got in enumerate(found) if got is None]
+        count, done = len(found), len(found) - len(todo)
+        progress = job.progress
+        if progress is not None and done:
+            progress(done, count)
+        fresh = parallel_map(
+            _docx_pledge_of,
+            len(todo),
+            (state, todo),
+            job.workers,
+            (lambda k, _n: progress(done + k, count)) if progress is not None else None,
+        )
+        rendered = list(found)
+        for i, made in zip(todo, fresh, strict=True):
+            rendered[i] = made
+        return rendered  # type: ignore[return-value]  # every None was replaced
+
+
+@contextlib.contextmanager
+def read_ahead(job: WriteJob, formats: Sequence[str]) -> Iterator[None]:
+    """Read what the previous build can give back while the caller computes the view.
+
+    A rebuild after one pledge changed takes every other pledge's DOCX and
+    body from the previous build (:class:`PreviousBuild`, by key); those
+    reads need no view, so a thread makes them meanwhile (reading, hashing
+    and zlib release the interpreter's lock; :func:`background_map`). They
+    are the same reads the writer would make, keyed alike: the writer uses
+    them only for the very keys it computes. Only the DOCX pages are read
+    ahead; anything that goes wrong here (a template that does not compile)
+    is left to the writer, which says so in its turn. On leaving the block
+    the thread has ended, before any writer forks its workers.
+    """
+    if "docx" not in formats or not job.previous.by_key:
+        yield
+        return
+    from .docx import DocxWriter
+
+    try:
+        keys = job.pledge_keys("pledge.docx")
+        # Nothing to give back: the writer lays every pledge out, as it would.
+        writer = (
+            DocxWriter.from_directory(job.templates)
+            if any(key in job.previous.by_key for key in keys)
+            else None
+        )
+    except Exception:  # noqa: BLE001 - the writer meets the same error and words it
+        writer = None
+    if writer is None:
+        yield
+        return
+    state = (writer.pledge, keys, job.previous)
+    with background_map(_docx_reused, len(keys), state) as results:
+        yield
+        # Here, before any writer forks its workers: the thread has ended.
+        job.ahead["docx"] = (keys, writer, results())
 
 
 # ---------------------------------------------------------------------------
