@@ -310,6 +310,141 @@ def test_every_pdf_is_pdfa_2b_with_title_author_and_language(built):
         assert fonts and all(" yes " in row for row in fonts), fonts
 
 
+def _structure_problems(pdf: Path) -> list[str]:
+    """What is inconsistent in ``pdf``'s tags: the tree, the parent tree, the pages' marks.
+
+    Every page's marked content (``/MCID`` in its content stream) must be
+    found through the parent tree (the page's ``/StructParents`` key) at an
+    element that lists it for that page; every element reached from the root
+    names its parent and a page of this PDF; every element the parent tree
+    names is in the tree.
+    """
+    import pikepdf
+
+    problems: list[str] = []
+    with pikepdf.open(pdf) as doc:
+        if not doc.Root.get("/MarkInfo", {}).get("/Marked", False):
+            problems.append("no /MarkInfo /Marked true")
+        tree = doc.Root.get("/StructTreeRoot")
+        if tree is None:
+            return [*problems, "no /StructTreeRoot"]
+        pages = {page.obj.objgen: n for n, page in enumerate(doc.pages)}
+        numbers: dict[int, object] = {}
+        flat = tree.ParentTree.Nums
+        for i in range(0, len(flat), 2):
+            numbers[int(flat[i])] = flat[i + 1]
+        reached = set()
+        stack = [(tree, kid) for kid in _as_list(tree.K)]
+        while stack:
+            parent, element = stack.pop()
+            reached.add(element.objgen)
+            if element.get("/P") is None or element.P.objgen != parent.objgen:
+                problems.append(f"element {element.objgen} does not name its parent")
+            if "/Pg" in element and element.Pg.objgen not in pages:
+                problems.append(f"element {element.objgen} is on a page not in this PDF")
+            for kid in _as_list(element.get("/K")):
+                if isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/MCR":
+                    if kid.Pg.objgen not in pages:
+                        problems.append(f"element {element.objgen} marks a page not in this PDF")
+                elif isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") != "/OBJR":
+                    stack.append((element, kid))
+        for key, value in numbers.items():
+            for element in _as_list(value):
+                if isinstance(element, pikepdf.Dictionary) and element.objgen not in reached:
+                    problems.append(f"parent tree key {key} names an element not in the tree")
+        for n, page in enumerate(doc.pages):
+            marks = [
+                int(operands[1]["/MCID"])
+                for operands, operator in pikepdf.parse_content_stream(page)
+                if str(operator) == "BDC"
+                and isinstance(operands[1], pikepdf.Dictionary)
+                and "/MCID" in operands[1]
+            ]
+            if not marks:
+                continue
+            key = page.obj.get("/StructParents")
+            if key is None or int(key) not in numbers:
+                problems.append(f"page {n + 1}: marked content but no parent-tree entry")
+                continue
+            parents = numbers[int(key)]
+            for mcid in marks:
+                element = parents[mcid] if mcid < len(parents) else None
+                if not isinstance(element, pikepdf.Dictionary):
+                    problems.append(f"page {n + 1}: MCID {mcid} has no element")
+                    continue
+                page_of = element.get("/Pg")
+                listed = any(
+                    (
+                        isinstance(kid, int)
+                        and int(kid) == mcid
+                        and page_of is not None
+                        and page_of.objgen == page.obj.objgen
+                    )
+                    or (
+                        isinstance(kid, pikepdf.Dictionary)
+                        and kid.get("/MCID") == mcid
+                        and kid.get("/Pg", page_of).objgen == page.obj.objgen
+                    )
+                    for kid in _as_list(element.get("/K"))
+                )
+                if not listed:
+                    problems.append(f"page {n + 1}: MCID {mcid}'s element does not list it")
+    return problems
+
+
+def _as_list(value: object) -> list:
+    import pikepdf
+
+    if value is None:
+        return []
+    return list(value) if isinstance(value, pikepdf.Array) else [value]
+
+
+def _struct_text(pdf: Path) -> str:
+    """The text of ``pdf``'s tags, in the tree's (reading) order, whitespace removed."""
+    done = subprocess.run(
+        ["pdfinfo", "-struct-text", str(pdf)], capture_output=True, text=True, check=True
+    )
+    assert "Error" not in done.stderr and "Warning" not in done.stderr, done.stderr[:500]
+    return re.sub(r"\s+", "", "".join(re.findall(r'"(.*)"', done.stdout)))
+
+
+def test_every_pdf_is_tagged_and_each_extract_holds_its_own_structure(built):
+    """Tagged for screen readers (issue 23): the booklet joined from LibreOffice's parts
+    and each pledge's extract keep LibreOffice's tags (a Document of headings'
+    paragraphs, tables, cells), consistent with their pages; an extract's tags are
+    its own pages' only, in the pages' reading order."""
+    booklet = _booklet_pdf(built)
+    extracts = sorted((built / "공약별").glob("*.pdf"))
+    titles = {pdf: pdf.stem.split(" ", 1)[1] for pdf in extracts}
+    for pdf in [booklet, *extracts]:
+        assert "Tagged:          yes" in _run("pdfinfo", str(pdf)), pdf.name
+        assert _structure_problems(pdf) == [], pdf.name
+        structure = _run("pdfinfo", "-struct", str(pdf))
+        assert structure.startswith("Document"), structure[:200]
+        for kind in ("Table", "TR", "TD", "P"):
+            assert re.search(rf"^\s+{kind}\b", structure, re.M), (pdf.name, kind)
+        tagged = _struct_text(pdf)
+        for other, title in titles.items():
+            shown = re.sub(r"\s+", "", title) in tagged
+            assert shown == (pdf in (booklet, other)), (pdf.name, title)
+    # Reading order: the tags read as the pages do.
+    for pdf in extracts:
+        text = re.sub(r"\s+", "", "".join(_pages(pdf, layout=False)))
+        tagged = _struct_text(pdf)
+        for words in (["소관부서", "추진실적"], ["추진실적", "문제점"]):
+            found = [(tagged.find(w), text.find(w)) for w in words]
+            if all(t >= 0 and p >= 0 for t, p in found):
+                assert found[0][0] < found[1][0], (pdf.name, words)
+                assert found[0][1] < found[1][1], (pdf.name, words)
+    # PDF/A keeps the XMP unfiltered (our rewrite writes object streams, not it).
+    import pikepdf
+
+    for pdf in [booklet, *extracts]:
+        with pikepdf.open(pdf) as doc:
+            assert "/Filter" not in doc.Root.Metadata, pdf.name
+
+
 def test_pdf_text_holds_every_title_and_key_figures(built):
     text = "\n".join(_pages(_booklet_pdf(built)))
     flat = re.sub(r"\s+", "", text)

@@ -24,8 +24,9 @@ at its pledges' bookmarks into the front matter and parts of ~50 pages
 (:mod:`reportgen.formats.pdfbooklet`), the parts are laid out side by side, each
 numbered from where it falls in the booklet, the table of contents gets the
 page numbers once all parts are laid out (still links to the pledges' pages),
-and pypdf joins the parts into the booklet PDF and cuts each pledge's PDF out
-of its part.
+and pikepdf joins the parts into the booklet PDF and cuts each pledge's PDF out
+of its part, both keeping LibreOffice's tags (the structure tree a screen
+reader reads; see :mod:`reportgen.formats.pdfbooklet`).
 
 A pledge's PDF is therefore **an extract of the booklet**: its pages carry
 the booklet's page numbers (1-1-3 on pp. 12-16 prints "- 12 -" … "- 16 -"),
@@ -695,18 +696,19 @@ def to_pdf(
         scratch = Path(tmp)
         if booklet is not None and pledges and booklet in documents:
             labels = {a: Path(n).stem for n, a in pledges}
-            part_pdfs: dict[int, bytes] = {}
+            part_pdfs: dict[int, Path] = {}
             whole_pages: dict[str, int] = {}  # pages of a booklet converted whole
 
             def cut_pledges(doc: _Doc) -> None:
                 assert doc.target is not None and doc.pages is not None
-                pdf = doc.target.read_bytes()
-                if pdfbooklet.page_count(pdf) != doc.pages:
+                pdf = doc.target  # read from the file: pikepdf reads a file faster than bytes
+                exported = pdfbooklet.page_count(pdf)
+                if exported != doc.pages:
                     raise PdfError(
                         tr(
                             f"LibreOffice가 {doc.label}을(를) {doc.pages}쪽으로 조판하고 "
-                            f"{pdfbooklet.page_count(pdf)}쪽을 내보냈습니다.",
-                            f"LibreOffice exported {pdfbooklet.page_count(pdf)} page(s) of "
+                            f"{exported}쪽을 내보냈습니다.",
+                            f"LibreOffice exported {exported} page(s) of "
                             f"{doc.label}, having laid out {doc.pages}",
                         )
                     )
@@ -746,7 +748,7 @@ def to_pdf(
             made = plans[0]
             if isinstance(made, _BookletPlan):
                 assert made.front is not None and made.front.target is not None
-                front = made.front.target.read_bytes()
+                front = made.front.target
                 parts = [part_pdfs[id(p)] for p in made.parts]
                 # The contents' page numbers link to the pledges' pages.
                 first = made.cut.first_number
@@ -755,7 +757,7 @@ def to_pdf(
                 if pages is not None:
                     pages.update(made.numbers())
             else:
-                booklet_pdf = next(iter(part_pdfs.values()))
+                booklet_pdf = next(iter(part_pdfs.values())).read_bytes()
                 if pages is not None:
                     pages.update(whole_pages)  # converted whole: its first page is 1
             deliver(booklet, booklet_pdf)
