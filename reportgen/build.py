@@ -253,6 +253,8 @@ def _render_report(
             render_keys[output.name] = output.key
         if output.parts:
             part_keys[output.name] = dict(output.parts)
+        else:  # a later writer's copy of a file (the PDF's booklet): its earlier parts are gone
+            part_keys.pop(output.name, None)
     notes = list(job.notes)
 
     record_bytes, template_bytes = _inputs(records, templates, formats)

@@ -14,6 +14,13 @@ own file is head + content + tail; the booklet is its own head, its front
 matter (cover, 총괄표, 목차), every pledge's content, and its tail. Each
 pledge's content is parsed once to prove it well-formed.
 
+The booklet's ``document.xml`` is deflated by part: each pledge's content
+is a deflate segment of its own (:func:`reportgen.formats.ooxml.deflate_segment`),
+the segments laid end to end. A rebuild takes every unchanged pledge's
+segment back from the previous booklet by its key, checked against that
+booklet's part, and deflates only the changed pledges' and the front matter
+(:meth:`DocxWriter.booklet_segments`).
+
 Templates are untrusted input: staff edit them in Word, and anyone may hand
 over a hostile one. Every failure is a :class:`TemplateError` naming the file:
 
@@ -31,6 +38,7 @@ import io
 import re
 import types
 import zipfile
+import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -267,24 +275,24 @@ class CompiledTemplate:
 
     def package_with(
         self,
-        content: str | Sequence[str | bytes] | ooxml.Pieces,
+        content: str | ooxml.Deflated,
         context: dict[str, Any],
         mark: str = "",
         properties: DocumentProperties | None = None,
     ) -> bytes:
-        """The document with ``content`` as its body: one string, or pieces (the booklet's).
+        """The document with ``content`` as its body (a pledge's), or as its whole ``document.xml``.
 
-        Pieces are deflated one after the other, never joined: a booklet's
-        body of 300 pledges is some 30 MB of XML that need not exist twice.
+        :class:`~reportgen.formats.ooxml.Deflated` content is the whole
+        ``document.xml``, head and tail included, deflated already (the
+        booklet's segments joined, :meth:`DocxWriter.booklet_segments`): a
+        booklet's body of 300 pledges is some 30 MB of XML that never exists
+        in one piece.
         """
-        parts: dict[str, bytes | Sequence[bytes] | ooxml.Pieces] = dict(self.package)
-        head, tail = self.head.encode("utf-8"), self.tail.encode("utf-8")
-        if isinstance(content, ooxml.Pieces):
-            parts[DOCUMENT_PART] = ooxml.Pieces([head, *content.items, tail])
+        parts: dict[str, bytes | ooxml.Deflated] = dict(self.package)
+        if isinstance(content, ooxml.Deflated):
+            parts[DOCUMENT_PART] = content
         else:
-            pieces = [content] if isinstance(content, str) else content
-            body = [head, *(p.encode("utf-8") if isinstance(p, str) else p for p in pieces), tail]
-            parts[DOCUMENT_PART] = body[0] + body[1] + body[2] if len(body) == 3 else body
+            parts[DOCUMENT_PART] = (self.head + content + self.tail).encode("utf-8")
         if properties is not None and CORE_PART in parts:
             parts[CORE_PART] = properties.apply(self.package[CORE_PART])
         for name, template in self.parts.items():
@@ -293,7 +301,10 @@ class CompiledTemplate:
             parts[name] = text.encode("utf-8")
         static = self.static_parts
         if mark:  # a preview: its body is read and rewritten whole, as it must be
-            joined = {n: d if isinstance(d, bytes) else b"".join(d) for n, d in parts.items()}
+            joined = {
+                n: zlib.decompress(d.packed, -15) if isinstance(d, ooxml.Deflated) else d
+                for n, d in parts.items()
+            }
             changed = add_mark_header(joined, mark)
             return ooxml.write_package(joined.items(), static=static - changed)
         return ooxml.write_package(parts.items(), static=static)
@@ -636,28 +647,63 @@ class DocxWriter:
     def booklet_document(
         self,
         report: ReportView,
-        contents: Sequence[str | bytes] | ooxml.Pieces,
+        contents: Sequence[str | bytes],
         pages: Mapping[str, int] | None = None,
     ) -> bytes:
         """Cover, 총괄표, 목차, then every pledge's pages (each starts a new page).
 
-        ``contents``: each pledge's body content, as text or UTF-8, or as
-        :class:`~reportgen.formats.ooxml.Pieces` kept deflated until written.
+        ``contents``: each pledge's body content, as text or UTF-8.
         ``pages``: each pledge's first page by its bookmark, stored as the 목차's
         field results (LibreOffice's when a PDF was made, else the estimate of
         :mod:`reportgen.formats.pagination`).
         """
         from .pagination import estimate
 
-        context = {"report": report, "pages": dict(pages or estimate(report))}
+        segments = [
+            ooxml.deflate_segment(c.encode("utf-8") if isinstance(c, str) else c) for c in contents
+        ]
+        return self._booklet(report, segments, dict(pages or estimate(report)))[0]
+
+    def booklet_segments(
+        self,
+        report: ReportView,
+        pledges: Sequence[ooxml.Deflated],
+        counts: Sequence[int] | None = None,
+    ) -> tuple[bytes, list[ooxml.Span]]:
+        """:meth:`booklet_document` from every pledge's body deflated already, each a segment.
+
+        ``pledges``: each pledge's body content as
+        :func:`~reportgen.formats.ooxml.deflate_segment` made it (a worker, or
+        the previous booklet: a segment depends on its pledge's content alone).
+        ``counts``: each pledge's estimated page count, for the 목차.
+
+        Returns the booklet and where each segment lies in its
+        ``document.xml`` (the front matter's, the pledges', the tail's), for the
+        manifest, so that a rebuild can take them back; none for a preview,
+        whose body is rewritten whole to carry its mark.
+        """
+        from .pagination import estimate
+
+        return self._booklet(report, pledges, estimate(report, counts))
+
+    def _booklet(
+        self, report: ReportView, pledges: Sequence[ooxml.Deflated], pages: dict[str, int]
+    ) -> tuple[bytes, list[ooxml.Span]]:
+        """The booklet's ``document.xml`` as segments: the template's head with the
+        front matter, every pledge's, and the template's tail (final), each
+        deflated on its own and joined without inflating anything."""
+        context = {"report": report, "pages": pages}
         front = self.booklet.render_content(context)
+        segments = [
+            ooxml.deflate_segment(self.booklet.head.encode("utf-8") + front.encode("utf-8")),
+            *pledges,
+            ooxml.deflate_segment(self.booklet.tail.encode("utf-8"), final=True),
+        ]
         properties = DocumentProperties(report.document_title, report.city)
-        body: Sequence[str | bytes] | ooxml.Pieces
-        if isinstance(contents, ooxml.Pieces):
-            body = ooxml.Pieces([front.encode("utf-8"), *contents.items])
-        else:
-            body = [front, *contents]
-        return self.booklet.package_with(body, context, report.draft_mark, properties)
+        document = self.booklet.package_with(
+            ooxml.join_segments(segments), context, report.draft_mark, properties
+        )
+        return document, [] if report.draft_mark else ooxml.spans(segments)
 
 
 _PAGEREF = re.compile(r"^\s*PAGEREF\s+(\S+)")

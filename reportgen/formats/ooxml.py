@@ -59,40 +59,13 @@ def _deflate(data: bytes, cache: bool) -> tuple[int, bytes]:
     return result
 
 
-class Pieces:
-    """A part given as pieces, the large ones kept deflated until the part is written.
-
-    A booklet's body is every pledge's body one after the other: some 100 KB
-    of XML a pledge, 300 MB at 3,000 pledges. Held deflated (level 1, by the
-    worker that made it) it takes a tenth of that until it is written.
-    """
-
-    def __init__(self, items: Iterable[bytes | tuple[bytes, int]] = ()) -> None:
-        self.items = list(items)  # bytes as they are, or (deflated, size)
-
-    @staticmethod
-    def pack(data: bytes) -> tuple[bytes, int]:
-        return zlib.compress(data, 1), len(data)
-
-    @property
-    def size(self) -> int:
-        return sum(i[1] if isinstance(i, tuple) else len(i) for i in self.items)
-
-    def __iter__(self) -> Iterator[bytes]:
-        for item in self.items:
-            yield zlib.decompress(item[0]) if isinstance(item, tuple) else item
-
-    def joined(self) -> bytes:
-        return b"".join(self)
-
-
-def _deflate_chunks(chunks: Sequence[bytes] | Pieces) -> tuple[int, int, bytes]:
+def _deflate_chunks(chunks: Sequence[bytes]) -> tuple[int, int, bytes]:
     """(crc, size, deflated) of a part given in pieces, never joined into one string.
 
     Deflate's output does not depend on how its input is cut, so this is the
-    same as deflating the joined bytes, without a second copy of a booklet.
+    same as deflating the joined bytes, without a second copy of a large part.
     """
-    size = chunks.size if isinstance(chunks, Pieces) else sum(len(c) for c in chunks)
+    size = sum(len(c) for c in chunks)
     level = _COMPRESS_LEVEL if size < _LARGE_PART else 3
     co = zlib.compressobj(level, zlib.DEFLATED, -15)
     crc = 0
@@ -148,8 +121,149 @@ def deflated_parts(data: bytes) -> dict[str, Deflated]:
     return parts
 
 
+# ---------------------------------------------------------------------------
+# A part deflated in segments: a booklet's body, pledge by pledge
+
+#: Deflate level of a segment (a booklet's body is tens of megabytes of
+#: repetitive XML: level 3 deflates it in half the time of level 6).
+SEGMENT_LEVEL = 3
+# The empty stored block a sync flush ends with: every segment but the last ends so.
+_SYNC_MARK = b"\x00\x00\xff\xff"
+_CRC_POLY = 0xEDB88320  # CRC-32 (zip's), bit-reflected
+
+
+def deflate_segment(data: bytes, *, final: bool = False) -> Deflated:
+    """``data`` deflated on its own, as one segment of a longer part.
+
+    Each segment has a compressor of its own, so none refers back into
+    another, and all but the last end in a sync flush (byte-aligned, no final
+    block): segments laid end to end are one deflate stream of their pieces
+    laid end to end (:func:`join_segments`), and a segment of an earlier
+    package can be taken into a new one as it is. The last (``final``) ends
+    the stream. The bytes depend on ``data`` alone, never on its neighbours.
+    """
+    co = zlib.compressobj(SEGMENT_LEVEL, zlib.DEFLATED, -15)
+    packed = co.compress(data) + co.flush(zlib.Z_FINISH if final else zlib.Z_SYNC_FLUSH)
+    return Deflated(zlib.crc32(data), len(data), packed)
+
+
+def _multmodp(a: int, b: int) -> int:
+    """a·b modulo the CRC-32 polynomial (bit-reflected), as zlib's crc32.c multiplies."""
+    m, p = 1 << 31, 0
+    while True:
+        if a & m:
+            p ^= b
+            if a & (m - 1) == 0:
+                return p
+        m >>= 1
+        b = (b >> 1) ^ _CRC_POLY if b & 1 else b >> 1
+
+
+# x^(2^k) modulo the polynomial, k = 0 … 31 (zlib's x2n_table).
+_X2N = [1 << 30]
+for _ in range(31):
+    _X2N.append(_multmodp(_X2N[-1], _X2N[-1]))
+
+
+def crc32_combine(crc1: int, crc2: int, len2: int) -> int:
+    """The CRC-32 of ``A + B`` from ``crc32(A)``, ``crc32(B)`` and ``len(B)``; zlib's crc32_combine.
+
+    Python's zlib does not offer it. The CRC of ``A`` is carried over
+    ``len2`` bytes by multiplying with x^(8·len2) modulo the polynomial,
+    found from the table of x^(2^k) as zlib finds it.
+    """
+    if len2 < 0:
+        raise ValueError("a negative length")
+    shift, k, n = 1 << 31, 3, len2  # x^0; the length in bits is len2·2^3
+    while n:
+        if n & 1:
+            shift = _multmodp(_X2N[k & 31], shift)
+        n >>= 1
+        k += 1
+    return _multmodp(shift, crc1) ^ crc2
+
+
+def join_segments(segments: Sequence[Deflated]) -> Deflated:
+    """Segments of :func:`deflate_segment` (the last one final) as one deflated part.
+
+    The CRC-32 of the whole is combined from the segments' own, so nothing
+    is inflated or deflated again.
+    """
+    crc = size = 0
+    for segment in segments:
+        crc = crc32_combine(crc, segment.crc, segment.size)
+        size += segment.size
+    return Deflated(crc, size, b"".join(s.packed for s in segments))
+
+
+class Span(NamedTuple):
+    """Where one segment lies in a deflated part: offset and length in its deflated bytes, its CRC-32, inflated size."""
+
+    offset: int
+    length: int
+    crc: int
+    size: int
+
+
+def spans(segments: Sequence[Deflated]) -> list[Span]:
+    """Each segment's :class:`Span` in the part :func:`join_segments` makes of ``segments``."""
+    out, at = [], 0
+    for segment in segments:
+        out.append(Span(at, len(segment.packed), segment.crc, segment.size))
+        at += len(segment.packed)
+    return out
+
+
+def span_name(part: str, span: Span, note: int = 0) -> str:
+    """How a manifest names one segment of ``part``: ``word/document.xml;offset;length;crc;size;note``.
+
+    ``note`` is a number the writer keeps with the segment (a pledge's page count).
+    """
+    return f"{part};{span.offset};{span.length};{span.crc};{span.size};{note}"
+
+
+def parse_span_name(name: str) -> tuple[str, Span, int] | None:
+    """(part, span, note) from :func:`span_name`; None for any other name (a workbook's sheet)."""
+    fields = name.split(";")
+    if len(fields) != 6 or not all(f.isascii() and f.isdigit() for f in fields[1:]):
+        return None
+    offset, length, crc, size, note = (int(f) for f in fields[1:])
+    if crc > 0xFFFFFFFF:
+        return None
+    return fields[0], Span(offset, length, crc, size), note
+
+
+def segments_of(entry: Deflated, held: Sequence[Span]) -> list[Deflated] | None:
+    """The segments of a deflated part of an earlier package, or None if ``held`` does not describe it.
+
+    ``held`` (from an untrusted manifest) must cover the part's deflated
+    bytes exactly, one segment after the other; every segment but the last
+    must end in a sync flush; the inflated sizes must add up to the part's
+    and their CRC-32s combine to the part's. Checked without inflating
+    anything: a segment whose CRC or length was altered is never taken.
+    """
+    if not held:
+        return None
+    out, at, crc, size = [], 0, 0, 0
+    for i, span in enumerate(held):
+        if span.offset != at or span.length <= 0 or span.size < 0:
+            return None
+        packed = entry.packed[at : at + span.length]
+        if len(packed) != span.length:
+            return None
+        if i < len(held) - 1 and not packed.endswith(_SYNC_MARK):
+            return None
+        out.append(Deflated(span.crc, span.size, packed))
+        crc = crc32_combine(crc, span.crc, span.size)
+        size += span.size
+        at += span.length
+    if at != len(entry.packed) or size != entry.size or crc != entry.crc:
+        return None
+    return out
+
+
 def write_package(
-    entries: Iterable[tuple[str, bytes | Sequence[bytes] | Pieces | Deflated]],
+    entries: Iterable[tuple[str, bytes | Sequence[bytes] | Deflated]],
     *,
     static: frozenset[str] = frozenset(),
 ) -> bytes:
@@ -158,8 +272,8 @@ def write_package(
         ``[Content_Types].xml`` and the package relationships come first (some
         readers sniff them there); the other parts follow sorted by name. Parts
         named in ``static`` are deflated once and reused across documents. A part
-    may be given as a list of pieces (a booklet's body, pledge by pledge), or
-    already deflated (:class:`Deflated`: a part reused from an earlier package).
+    may be given as a list of pieces, or already deflated (:class:`Deflated`: a
+    part reused from an earlier package, or segments joined: :func:`join_segments`).
 
         Written by hand rather than with :mod:`zipfile` only so that compressed
         template parts can be reused; the format is the plain PKZIP 2.0 subset

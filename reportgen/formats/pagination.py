@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import unicodedata
+from collections.abc import Sequence
 
 from ..report.view import Line, MoneyTable, PledgeView, ReportView
 
@@ -123,11 +124,17 @@ def front_pages(report: ReportView) -> int:
     return 1 + math.ceil(summary / PAGE_HEIGHT) + math.ceil(contents / PAGE_HEIGHT)
 
 
-def estimate(report: ReportView) -> dict[str, int]:
-    """Each pledge's first page in the booklet, by its bookmark (``PledgeView.anchor``)."""
+def estimate(report: ReportView, counts: Sequence[int] | None = None) -> dict[str, int]:
+    """Each pledge's first page in the booklet, by its bookmark (``PledgeView.anchor``).
+
+    ``counts``: each pledge's :func:`pledge_pages`, when known already (a
+    rebuild keeps an unchanged pledge's from the previous build, by its key).
+    """
+    if counts is not None and len(counts) != len(report.pledges):
+        raise ValueError("one page count per pledge")
     page = front_pages(report) + 1
     out: dict[str, int] = {}
-    for view in report.pledges:
+    for i, view in enumerate(report.pledges):
         out[view.anchor] = page
-        page += pledge_pages(view)
+        page += counts[i] if counts is not None else pledge_pages(view)
     return out

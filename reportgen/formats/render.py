@@ -56,6 +56,8 @@ class PreviousBuild:
         self.digests: dict[str, str] = {}  # file name -> sha256
         self._packages: dict[str, dict[str, bytes] | None] = {}
         self._deflated: dict[str, dict[str, ooxml.Deflated] | None] = {}
+        self._parts_of: dict[str, dict[str, str]] = {}  # file name -> its part keys
+        self._segments: dict[str, dict[tuple[str, int], ooxml.Deflated]] = {}
         if directory is None:
             return
         manifest, _damage = read_manifest(directory)
@@ -64,6 +66,7 @@ class PreviousBuild:
             for name, key in manifest.render_keys.items():
                 self.by_key[key] = (name, manifest.files[name])
             for name, parts in manifest.part_keys.items():
+                self._parts_of[name] = parts
                 for part, key in parts.items():
                     self.by_part[key] = (name, part)
 
@@ -119,6 +122,54 @@ class PreviousBuild:
             self._deflated[name] = package
         package = self._deflated[name]
         return None if package is None else package.get(part)
+
+    def get_segment(self, key: str) -> tuple[ooxml.Deflated, int] | None:
+        """A segment of a published package's part (a pledge's pages in the booklet) and its note.
+
+        The manifest names each segment of a part by where it lies (offset,
+        length, CRC-32, size: :func:`reportgen.formats.ooxml.span_name`). The
+        file is read once and checked against its digest, then its segments
+        all together against the part they make up
+        (:func:`reportgen.formats.ooxml.segments_of`): one altered length or
+        CRC and no segment of that file is given, nothing is inflated.
+        """
+        found = self.by_part.get(key)
+        if found is None or self.directory is None:
+            return None
+        name, record = found
+        parsed = ooxml.parse_span_name(record)
+        if parsed is None:
+            return None
+        part, span, note = parsed
+        if name not in self._segments:
+            self._segments[name] = self._read_segments(name)
+        segment = self._segments[name].get((part, span.offset))
+        return None if segment is None else (segment, note)
+
+    def _read_segments(self, name: str) -> dict[tuple[str, int], ooxml.Deflated]:
+        """Every segment the manifest names in file ``name``, by (part, offset), once verified."""
+        held: dict[str, list[ooxml.Span]] = {}
+        for record in self._parts_of.get(name, {}):
+            parsed = ooxml.parse_span_name(record)
+            if parsed is not None:
+                held.setdefault(parsed[0], []).append(parsed[1])
+        if not held or self.directory is None:
+            return {}
+        data = read_member(self.directory, name)
+        if data is None or sha256(data) != self.digests.get(name):
+            return {}
+        try:
+            entries = ooxml.deflated_parts(data)
+        except Exception:  # noqa: BLE001 - a damaged file is simply not reused
+            return {}
+        out: dict[tuple[str, int], ooxml.Deflated] = {}
+        for part, spans in held.items():
+            entry = entries.get(part)
+            ordered = sorted(spans)
+            segments = ooxml.segments_of(entry, ordered) if entry is not None else None
+            for span, segment in zip(ordered, segments or (), strict=False):
+                out[(part, span.offset)] = segment
+        return out
 
 
 def template_digest(path: Path) -> str:

@@ -41,6 +41,7 @@ the others are opt-in (a flag of the command adds each).
 from __future__ import annotations
 
 import contextlib
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,7 +50,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from ..records.model import ReportSettings
 from ..report.view import PledgeView, ReportInfo, ReportView
 from ..workspace.output import pledge_file_stem, safe_file_name
-from .ooxml import Pieces
+from .ooxml import SEGMENT_LEVEL, Deflated, deflate_segment, span_name
 from .render import (
     PreviousBuild,
     background_map,
@@ -161,6 +162,11 @@ class Writer(Protocol):
 # ---------------------------------------------------------------------------
 # DOCX: each pledge's pages (in parallel, reused when unchanged) and the booklet
 
+# What is made of one pledge: its booklet segment (None: the previous booklet's
+# is taken back), its estimated page count (None: taken back, or not measured
+# yet) and its own DOCX.
+_Made = tuple[Deflated | None, int | None, bytes]
+
 
 @dataclass(frozen=True)
 class _DocxPledges:
@@ -171,41 +177,62 @@ class _DocxPledges:
     keys: list[str]
     previous: PreviousBuild
     info: ReportInfo
+    # Per pledge: whether the previous booklet gives its segment and page count back.
+    kept: tuple[bool, ...] = ()
 
 
-def _docx_reused(
-    state: tuple[Any, list[str], PreviousBuild], i: int
-) -> tuple[tuple[bytes, int], bytes] | None:
-    """Pledge ``i``'s body and DOCX as the previous build made them, or None (see read_ahead)."""
-    template, keys, previous = state
+def booklet_segment_key(key: str) -> str:
+    """The key of a pledge's segment of the booklet, from the key of its pages (``pledge_keys``).
+
+    The segment is its body deflated: the same bytes for the same body, with
+    the same zlib at the same level (both are in the key; reportgen's own
+    code is in ``key`` already).
+    """
+    return digest(key, "booklet segment", zlib.ZLIB_RUNTIME_VERSION, str(SEGMENT_LEVEL))
+
+
+def _docx_reused(state: tuple[Any, list[str], list[str], PreviousBuild], i: int) -> _Made | None:
+    """Pledge ``i``'s DOCX as the previous build made it, and its segment, or None (see read_ahead).
+
+    The segment is taken back from the previous booklet when it holds it;
+    else it is the body of that DOCX, deflated here. The page count needs
+    the view: the writer measures it.
+    """
+    template, keys, segment_keys, previous = state
     document = previous.get(keys[i])
     if document is None:
         return None
+    if previous.get_segment(segment_keys[i]) is not None:
+        return None, None, document
     content = template.content_bytes_of(document)
-    return None if content is None else (Pieces.pack(content), document)
+    return None if content is None else (deflate_segment(content), None, document)
 
 
-def _docx_pledge_of(
-    pair: tuple[_DocxPledges, list[int]], k: int
-) -> tuple[tuple[bytes, int], bytes]:
+def _docx_pledge_of(pair: tuple[_DocxPledges, list[int]], k: int) -> _Made:
     state, todo = pair
     return _docx_pledge(state, todo[k])
 
 
-def _docx_pledge(state: _DocxPledges, i: int) -> tuple[tuple[bytes, int], bytes]:
-    """Pledge ``i``'s body content (for the booklet) and its own DOCX, reused when unchanged.
+def _docx_pledge(state: _DocxPledges, i: int) -> _Made:
+    """Pledge ``i``'s booklet segment and page count, and its own DOCX, reused when unchanged.
 
-    The body as UTF-8, deflated here in the worker (:meth:`Pieces.pack`): the
-    booklet holds a tenth of every pledge's body until it writes it.
+    The segment is the pledge's body deflated on its own, here in the worker
+    (:func:`~reportgen.formats.ooxml.deflate_segment`), the page count the
+    estimate's (:func:`~reportgen.formats.pagination.pledge_pages`); neither
+    is made for a pledge whose both the previous booklet gives back.
     """
+    from .pagination import pledge_pages
+
     view = state.report.pledges[i]
     document = state.previous.get(state.keys[i])
+    if document is not None and state.kept and state.kept[i]:
+        return None, None, document
     content = state.writer.pledge.content_bytes_of(document) if document is not None else None
     if document is None or content is None:
         text = state.writer.pledge_content(view, state.info, i + 1)
         document = state.writer.pledge_document(view, state.info, i + 1, text)
         content = text.encode("utf-8")
-    return Pieces.pack(content), document
+    return deflate_segment(content), pledge_pages(view), document
 
 
 class DocxOutput:
@@ -220,42 +247,68 @@ class DocxOutput:
     extensions: tuple[str, ...] = ("docx",)
 
     def write(self, report: ReportView, job: WriteJob) -> list[OutputFile]:
-        from .docx import DocxWriter
+        from .docx import DOCUMENT_PART, DocxWriter, with_page_numbers
+        from .pagination import pledge_pages
 
         keys = job.pledge_keys("pledge.docx")
+        # The booklet by part: each unchanged pledge's segment of the previous
+        # booklet's body, and its page count, taken back by key (verified
+        # against that booklet, else made again: PreviousBuild.get_segment).
+        segment_keys = [booklet_segment_key(key) for key in keys]
         ahead = job.ahead.pop("docx", None)
-        if ahead is not None and ahead[0] == keys:  # read for these very inputs
-            writer = ahead[1]
-            rendered = self._render_rest(
-                report, job, _DocxPledges(writer, report, keys, job.previous, job.info), ahead[2]
-            )
+        if ahead is not None and ahead[0] != keys:
+            ahead = None  # read for other inputs: not these
+        writer = ahead[1] if ahead is not None else DocxWriter.from_directory(job.templates)
+        kept = [job.previous.get_segment(key) for key in segment_keys]
+        state = _DocxPledges(
+            writer, report, keys, job.previous, job.info, tuple(k is not None for k in kept)
+        )
+        if ahead is not None:
+            rendered = self._render_rest(job, state, ahead[2])
         else:
-            writer = DocxWriter.from_directory(job.templates)
-            state = _DocxPledges(writer, report, keys, job.previous, job.info)
             rendered = parallel_map(
                 _docx_pledge, len(report.pledges), state, job.workers, job.progress
             )
         out = [
             OutputFile(pledge_file(view, "docx"), document, key)
-            for view, (_text, document), key in zip(report.pledges, rendered, keys, strict=True)
+            for view, (_s, _n, document), key in zip(report.pledges, rendered, keys, strict=True)
         ]
-        booklet = writer.booklet_document(report, Pieces([text for text, _doc in rendered]))
+        segments: list[Deflated] = []
+        counts: list[int] = []
+        for i, (segment, count, _document) in enumerate(rendered):
+            taken = kept[i]
+            if segment is None and taken is None:  # not taken back after all: made now
+                segment, count, _document = _docx_pledge(
+                    _DocxPledges(writer, report, keys, job.previous, job.info), i
+                )
+            if segment is None and taken is not None:
+                segment, count = taken
+            assert segment is not None
+            segments.append(segment)
+            counts.append(count if count is not None else pledge_pages(report.pledges[i]))
+        booklet, spans = writer.booklet_segments(report, segments, counts)
+        parts: dict[str, str] | None = None
         if job.pages:
             # The pages LibreOffice laid out (a --check of a build with PDFs):
-            # stored exactly as the PDF writer stored them.
-            from .docx import with_page_numbers
-
+            # stored exactly as the PDF writer stored them, the body rewritten whole.
             booklet = with_page_numbers(booklet, job.pages)
-        out.append(OutputFile(booklet_name(report), booklet))
+        elif spans:
+            # Where each segment lies, for the next build: the pledges' by their
+            # keys, the front matter and tail (always made again) by what they hold.
+            front, *middle, tail = spans
+            parts = {
+                span_name(DOCUMENT_PART, span, count): key
+                for span, count, key in zip(middle, counts, segment_keys, strict=True)
+            }
+            for role, span in (("front", front), ("tail", tail)):
+                parts[span_name(DOCUMENT_PART, span)] = digest(
+                    "booklet " + role, booklet_name(report), str(span)
+                )
+        out.append(OutputFile(booklet_name(report), booklet, None, parts))
         return out
 
     @staticmethod
-    def _render_rest(
-        report: ReportView,
-        job: WriteJob,
-        state: _DocxPledges,
-        found: list[tuple[tuple[bytes, int], bytes] | None],
-    ) -> list[tuple[tuple[bytes, int], bytes]]:
+    def _render_rest(job: WriteJob, state: _DocxPledges, found: list[_Made | None]) -> list[_Made]:
         """The pledges the previous build gave back, and the others laid out now."""
         todo = [i for i, got in enumerate(found) if got is None]
         count, done = len(found), len(found) - len(todo)
@@ -279,15 +332,16 @@ class DocxOutput:
 def read_ahead(job: WriteJob, formats: Sequence[str]) -> Iterator[None]:
     """Read what the previous build can give back while the caller computes the view.
 
-    A rebuild after one pledge changed takes every other pledge's DOCX and
-    body from the previous build (:class:`PreviousBuild`, by key); those
-    reads need no view, so a thread makes them meanwhile (reading, hashing
-    and zlib release the interpreter's lock; :func:`background_map`). They
-    are the same reads the writer would make, keyed alike: the writer uses
-    them only for the very keys it computes. Only the DOCX pages are read
-    ahead; anything that goes wrong here (a template that does not compile)
-    is left to the writer, which says so in its turn. On leaving the block
-    the thread has ended, before any writer forks its workers.
+    A rebuild after one pledge changed takes every other pledge's DOCX, and
+    its segment of the booklet, from the previous build (:class:`PreviousBuild`,
+    by key); those reads need no view, so a thread makes them meanwhile
+    (reading, hashing and zlib release the interpreter's lock;
+    :func:`background_map`). They are the same reads the writer would make,
+    keyed alike: the writer uses them only for the very keys it computes.
+    Only the DOCX pages are read ahead; anything that goes wrong here (a
+    template that does not compile) is left to the writer, which says so in
+    its turn. On leaving the block the thread has ended, before any writer
+    forks its workers.
     """
     if "docx" not in formats or not job.previous.by_key:
         yield
@@ -307,7 +361,7 @@ def read_ahead(job: WriteJob, formats: Sequence[str]) -> Iterator[None]:
     if writer is None:
         yield
         return
-    state = (writer.pledge, keys, job.previous)
+    state = (writer.pledge, keys, [booklet_segment_key(key) for key in keys], job.previous)
     with background_map(_docx_reused, len(keys), state) as results:
         yield
         # Here, before any writer forks its workers: the thread has ended.

@@ -1,0 +1,251 @@
+"""The booklet by part (issue 26): its body deflated pledge by pledge, unchanged pledges reused by key."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import random
+import shutil
+import zipfile
+import zlib
+from pathlib import Path
+
+import docx
+import pytest
+from click.testing import CliRunner
+
+from reportgen.cli import main
+from reportgen.formats import ooxml, pagination, writers
+from reportgen.formats.render import PreviousBuild
+from reportgen.workspace.output import MANIFEST
+
+from .synthetic import write_synthetic_records
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCUMENT = "word/document.xml"
+
+
+def _pieces(seed: int) -> list[bytes]:
+    rng = random.Random(seed)
+    words = [b"<w:p><w:r><w:t>", "공약 추진실적".encode(), b"</w:t></w:r></w:p>", b"x" * 50]
+    pieces = [b"".join(rng.choice(words) for _ in range(rng.randrange(0, 3000))) for _ in range(9)]
+    pieces.insert(3, b"")  # an empty piece is a segment too
+    pieces.append(rng.randbytes(70_000))  # and one deflate cannot shrink
+    return pieces
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_segments_joined_are_the_deflate_and_crc_of_the_whole(seed: int) -> None:
+    pieces = _pieces(seed)
+    segments = [ooxml.deflate_segment(p) for p in pieces[:-1]]
+    segments.append(ooxml.deflate_segment(pieces[-1], final=True))
+    whole = b"".join(pieces)
+    joined = ooxml.join_segments(segments)
+    assert zlib.decompress(joined.packed, -15) == whole
+    assert joined.crc == zlib.crc32(whole) and joined.size == len(whole)
+    # A zip reader takes it as the part it is (its CRC checked at the end of the read).
+    package = ooxml.write_package([("[Content_Types].xml", b"<Types/>"), (DOCUMENT, joined)])
+    with zipfile.ZipFile(io.BytesIO(package)) as zf:
+        assert zf.read(DOCUMENT) == whole
+    # The segments a manifest describes are found again, exactly.
+    assert ooxml.segments_of(joined, ooxml.spans(segments)) == segments
+
+
+def test_crc32_combine_is_zlibs() -> None:
+    rng = random.Random(5)
+    for length_a, length_b in [(0, 0), (0, 7), (7, 0), (1, 1), (1000, 3), (5, 100_001)]:
+        a, b = rng.randbytes(length_a), rng.randbytes(length_b)
+        combined = ooxml.crc32_combine(zlib.crc32(a), zlib.crc32(b), len(b))
+        assert combined == zlib.crc32(a + b)
+
+
+def test_segments_that_do_not_add_up_are_refused() -> None:
+    pieces = _pieces(4)
+    segments = [ooxml.deflate_segment(p) for p in pieces[:-1]]
+    segments.append(ooxml.deflate_segment(pieces[-1], final=True))
+    joined = ooxml.join_segments(segments)
+    held = ooxml.spans(segments)
+    assert ooxml.segments_of(joined, held) is not None
+    wrong_crc = [*held[:2], held[2]._replace(crc=held[2].crc ^ 1), *held[3:]]
+    wrong_size = [*held[:2], held[2]._replace(size=held[2].size + 1), *held[3:]]
+    # Two segments' boundary moved: the lengths still add up, the flush marks do not.
+    moved = [*held[:1], held[1]._replace(length=held[1].length - 2)]
+    moved += [held[2]._replace(offset=held[2].offset - 2, length=held[2].length + 2), *held[3:]]
+    for bad in (wrong_crc, wrong_size, moved, held[1:], held[:-1], [], [*held, held[-1]]):
+        assert ooxml.segments_of(joined, bad) is None
+    # A name the manifest may hold: parsed back, or refused.
+    name = ooxml.span_name(DOCUMENT, held[2], 4)
+    assert ooxml.parse_span_name(name) == (DOCUMENT, held[2], 4)
+    for bad_name in ("xl/worksheets/sheet1.xml", "a;1;2;3;4", "a;1;2;-3;4;5", "a;1;2;٣;4;5"):
+        assert ooxml.parse_span_name(bad_name) is None
+
+
+@pytest.fixture()
+def workspace(tmp_path: Path) -> Path:
+    shutil.copytree(ROOT / "templates", tmp_path / "templates")
+    write_synthetic_records(tmp_path / "records", 30)
+    return tmp_path
+
+
+def _build(ws: Path, out: Path, *args: str) -> None:
+    result = CliRunner().invoke(
+        main,
+        [
+            "build",
+            "2022H1",
+            "--records",
+            str(ws / "records"),
+            "--templates",
+            str(ws / "templates"),
+            "--out",
+            str(out),
+            "-j",
+            "1",
+            *args,
+        ],
+    )
+    assert result.exit_code == 0, result.output
+
+
+def _tree(path: Path) -> dict[str, str]:
+    return {
+        p.relative_to(path).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(path.rglob("*"))
+        if p.is_file()
+    }
+
+
+def _change_one(ws: Path) -> None:
+    path = ws / "records" / "1-1-3.json"
+    record = json.loads(path.read_text(encoding="utf-8"))
+    record["department"] = "일자리경제과"
+    path.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
+
+
+class _Spy:
+    """Counts the booklet segments deflated and the pledges measured for the 목차."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.deflated: list[int] = []
+        self.measured: list[str] = []
+        real_deflate, real_pages = ooxml.deflate_segment, pagination.pledge_pages
+
+        def deflate(data: bytes, *, final: bool = False) -> ooxml.Deflated:
+            self.deflated.append(len(data))
+            return real_deflate(data, final=final)
+
+        def pages(view):  # type: ignore[no-untyped-def]
+            self.measured.append(view.id)
+            return real_pages(view)
+
+        monkeypatch.setattr(writers, "deflate_segment", deflate)
+        monkeypatch.setattr(ooxml, "deflate_segment", deflate)
+        monkeypatch.setattr(pagination, "pledge_pages", pages)
+
+
+def _booklet(out: Path) -> str:
+    (name,) = [p.name for p in out.glob("*.docx")]
+    return name
+
+
+def test_one_changed_pledge_deflates_only_its_segment_and_matches_a_cold_build(
+    workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out, cold = workspace / "out", workspace / "cold"
+    _build(workspace, out)
+    manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+    booklet = _booklet(out)
+    # Every pledge's segment, the front matter's and the tail's.
+    assert len(manifest["part_keys"][booklet]) == 30 + 2
+    _change_one(workspace)
+    spy = _Spy(monkeypatch)
+    _build(workspace, out)
+    # The changed pledge's segment, the front matter (with the 목차) and the tail; one measured.
+    assert len(spy.deflated) == 3
+    assert spy.measured == ["1-1-3"]
+    spy.deflated.clear()
+    spy.measured.clear()
+    _build(workspace, cold)
+    assert len(spy.deflated) == 30 + 2 and len(spy.measured) == 30
+    assert _tree(out) == _tree(cold)
+    # The booklet reads as a Word document, every pledge in it.
+    document = docx.Document(str(out / booklet))
+    texts = [c.text for t in document.tables for r in t.rows for c in r.cells]
+    assert any("일자리경제과" in text for text in texts)
+    with zipfile.ZipFile(out / booklet) as zf:
+        assert zf.testzip() is None  # every part inflates to its CRC
+    _build(workspace, out, "--check")
+
+
+def _reuse_after(workspace: Path, monkeypatch: pytest.MonkeyPatch, damage: object) -> list[int]:
+    out = workspace / "out"
+    _build(workspace, out)
+    damage(out)  # type: ignore[operator]
+    _change_one(workspace)
+    spy = _Spy(monkeypatch)
+    _build(workspace, out, "--force")  # a file changed by hand is replaced only when asked
+    cold = workspace / "cold"
+    _build(workspace, cold)
+    assert _tree(out) == _tree(cold)
+    return spy.deflated[: len(spy.deflated) // 2]
+
+
+def _edit_manifest(out: Path, change: object) -> None:
+    path = out / MANIFEST
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    parts = doc["part_keys"][_booklet(out)]
+    doc["part_keys"][_booklet(out)] = dict(change(list(parts.items())))  # type: ignore[operator]
+    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+
+
+def _altered_crc(items: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    name, key = items[5]
+    fields = name.split(";")
+    fields[3] = str(int(fields[3]) ^ 0x10)
+    return [*items[:5], (";".join(fields), key), *items[6:]]
+
+
+def _altered_length(items: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    name, key = items[5]
+    fields = name.split(";")
+    fields[2] = str(int(fields[2]) - 1)
+    return [*items[:5], (";".join(fields), key), *items[6:]]
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        # The booklet's bytes changed: its digest no longer matches.
+        lambda out: (out / _booklet(out)).write_bytes((out / _booklet(out)).read_bytes() + b"\0"),
+        # A segment's CRC or length altered in the manifest.
+        lambda out: _edit_manifest(out, _altered_crc),
+        lambda out: _edit_manifest(out, _altered_length),
+    ],
+    ids=["booklet-bytes", "segment-crc", "segment-length"],
+)
+def test_a_tampered_previous_booklet_is_not_reused(
+    workspace: Path, monkeypatch: pytest.MonkeyPatch, damage: object
+) -> None:
+    deflated = _reuse_after(workspace, monkeypatch, damage)
+    assert len(deflated) == 30 + 2  # every segment deflated again: a cold booklet
+
+
+def test_a_booklet_rewritten_whole_is_not_taken_apart(workspace: Path) -> None:
+    """The booklet a PDF build stores (its 목차 rewritten whole) does not match its segments."""
+    out = workspace / "out"
+    _build(workspace, out)
+    booklet = _booklet(out)
+    data = (out / booklet).read_bytes()
+    parts = ooxml.read_package(data, own=True)
+    rewritten = ooxml.write_package(
+        parts.items()
+    )  # one deflate stream, as with_page_numbers writes
+    path = out / MANIFEST
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    doc["files"][booklet] = hashlib.sha256(rewritten).hexdigest()
+    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    (out / booklet).write_bytes(rewritten)
+    previous = PreviousBuild(out)
+    keys = [k for k, (name, _part) in previous.by_part.items() if name == booklet]
+    assert keys and all(previous.get_segment(k) is None for k in keys)
