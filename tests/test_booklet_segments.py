@@ -249,3 +249,33 @@ def test_a_booklet_rewritten_whole_is_not_taken_apart(workspace: Path) -> None:
     previous = PreviousBuild(out)
     keys = [k for k, (name, _part) in previous.by_part.items() if name == booklet]
     assert keys and all(previous.get_segment(k) is None for k in keys)
+
+
+def _page_counts(out: Path) -> list[int]:
+    """The page counts the manifest keeps with the pledges' segments, in booklet order."""
+    manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+    spans = [ooxml.parse_span_name(name) for name in manifest["part_keys"][_booklet(out)]]
+    ordered = sorted((s[1].offset, s[2]) for s in spans if s is not None)
+    return [pages for _offset, pages in ordered[1:-1]]  # not the front matter's, not the tail's
+
+
+def test_a_pledge_grown_by_pages_moves_the_later_pledges_in_the_contents_as_a_cold_build(
+    workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The 목차 from kept page counts and one measured again: exactly a cold build's."""
+    out, cold = workspace / "out", workspace / "cold"
+    _build(workspace, out)
+    before = _page_counts(out)
+    path = workspace / "records" / "1-1-3.json"
+    record = json.loads(path.read_text(encoding="utf-8"))
+    problems = record["reports"]["2022H1"]["problems"]["problems"]
+    problems.extend({"text": f"추가 문제점 {i}: " + "긴 설명 " * 30} for i in range(60))
+    path.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
+    spy = _Spy(monkeypatch)
+    _build(workspace, out)
+    assert spy.measured == ["1-1-3"]
+    after = _page_counts(out)
+    grown = [i for i, (a, b) in enumerate(zip(before, after, strict=True)) if a != b]
+    assert len(grown) == 1 and after[grown[0]] > before[grown[0]]
+    _build(workspace, cold)
+    assert _tree(out) == _tree(cold)
