@@ -692,16 +692,27 @@ def to_pdf(
 
     pledge_names = {anchor: name for name, anchor in pledges}
     done: set[str] = set()
-    with tempfile.TemporaryDirectory(prefix="reportgen-pdf-", dir=workdir) as tmp:
+    with (
+        tempfile.TemporaryDirectory(prefix="reportgen-pdf-", dir=workdir) as tmp,
+        contextlib.ExitStack() as stack,
+    ):
         scratch = Path(tmp)
         if booklet is not None and pledges and booklet in documents:
             labels = {a: Path(n).stem for n, a in pledges}
             part_pdfs: dict[int, Path] = {}
             whole_pages: dict[str, int] = {}  # pages of a booklet converted whole
+            # The booklet's PDF, each part copied in as it is exported, while
+            # LibreOffice lays out the rest; only the front matter is left for the end.
+            assembled = pdfbooklet.Booklet()
+            stack.callback(assembled.close)
 
             def cut_pledges(doc: _Doc) -> None:
                 assert doc.target is not None and doc.pages is not None
-                pdf = doc.target  # read from the file: pikepdf reads a file faster than bytes
+                pdf: Any = doc.target  # read from the file: pikepdf reads a file faster than bytes
+                made = plans[0]
+                if isinstance(made, _BookletPlan):
+                    index = next(i for i, p in enumerate(made.parts) if p is doc)
+                    pdf = assembled.add(index + 1, pdf)  # opened once, for the cut as well
                 exported = pdfbooklet.page_count(pdf)
                 if exported != doc.pages:
                     raise PdfError(
@@ -712,7 +723,7 @@ def to_pdf(
                             f"{doc.label}, having laid out {doc.pages}",
                         )
                     )
-                part_pdfs[id(doc)] = pdf
+                part_pdfs[id(doc)] = doc.target
                 whole_pages.update(doc.anchor_pages)
                 if any(a not in doc.anchor_pages for a in doc.anchors):
                     return  # pledges not found in the booklet: converted on their own below
@@ -748,12 +759,11 @@ def to_pdf(
             made = plans[0]
             if isinstance(made, _BookletPlan):
                 assert made.front is not None and made.front.target is not None
-                front = made.front.target
-                parts = [part_pdfs[id(p)] for p in made.parts]
                 # The contents' page numbers link to the pledges' pages.
                 first = made.cut.first_number
                 links = {str(n): n - first for n in made.numbers().values()}
-                booklet_pdf = pdfbooklet.join([front, *parts], links)
+                assembled.add(0, made.front.target, links)
+                booklet_pdf = assembled.finish()
                 if pages is not None:
                     pages.update(made.numbers())
             else:

@@ -390,7 +390,12 @@ def _save(out: Any, like: Any) -> bytes:
     return buffer.getvalue()
 
 
-def page_count(pdf: PdfSource) -> int:
+def page_count(pdf: PdfSource | Any) -> int:
+    """The number of pages of ``pdf`` (bytes, a path or a PDF opened by pikepdf)."""
+    import pikepdf
+
+    if isinstance(pdf, pikepdf.Pdf):
+        return len(pdf.pages)
     with _open(pdf) as source:
         return len(source.pages)
 
@@ -475,7 +480,7 @@ def _structure_root(
 
 
 def cut_pages(
-    pdf: PdfSource, ranges: Sequence[tuple[int, int]], titles: Sequence[str] = ()
+    pdf: PdfSource | Any, ranges: Sequence[tuple[int, int]], titles: Sequence[str] = ()
 ) -> list[bytes]:
     """Each range of pages (first and last, 1-based) as a PDF of its own, tagged.
 
@@ -488,7 +493,9 @@ def cut_pages(
     """
     import pikepdf
 
-    with _open(pdf) as source:
+    opened = isinstance(pdf, pikepdf.Pdf)
+    source: Any = pdf if opened else _open(pdf)
+    try:
         # Each page names only the fonts it draws with, so a pledge carries
         # no font subset it does not use (LibreOffice gives every page the
         # part's whole resource dictionary).
@@ -530,93 +537,142 @@ def cut_pages(
             out_pdfs.append(_save(out, source))
             out.close()
         return out_pdfs
+    finally:
+        if not opened:
+            source.close()
 
 
 def join(pdfs: Sequence[PdfSource], links: dict[str, int] | None = None) -> bytes:
     """One PDF of all the pages of ``pdfs``, in order, tagged; document details from the first.
 
-    ``links`` points the first PDF's links at pages of the whole: a link
-    whose text is a key goes to the top of the page of that (0-based) index;
-    its other links are dropped (they pointed into the first PDF alone).
-    The structure trees of ``pdfs`` become one: their elements under one
-    Document element, in page order, their marked content renumbered
-    (each PDF's /StructParents keys follow the previous PDF's), their role
-    maps merged (공약시작, 분류 … as standard types). Objects are copied once
-    each, by qpdf: nothing is duplicated.
+    ``links``: see :meth:`Booklet.add`. The same as adding each PDF to a
+    :class:`Booklet` and finishing it.
     """
-    import pikepdf
-    from pikepdf import Array, Dictionary, Name
-
-    out = pikepdf.Pdf.new()
-    sources = [_open(pdf) for pdf in pdfs]
+    booklet = Booklet()
     try:
-        kids: list[Any] = []
-        numbers: list[tuple[int, Any]] = []
-        role_map = Dictionary()
-        offset = 0
-        dropped: dict[int, tuple[int, int]] = {}  # the first PDF's links left out, by key
-        pointed: list[tuple[Any, int]] = []
-        for n, source in enumerate(sources):
-            start = len(out.pages)
-            if n == 0:
-                for page in source.pages:
-                    annotations = page.obj.get("/Annots")
-                    if annotations is None:
-                        continue
-                    kept = Array()
-                    for annotation in annotations:
-                        text = str(annotation.get("/Contents", "")).strip()
-                        target = (links or {}).get(text)
-                        if annotation.get("/Subtype") == "/Link" and target is not None:
-                            # Its destination names a page of the first PDF alone.
-                            for name in ("/Dest", "/A"):
-                                if name in annotation:
-                                    del annotation[name]
-                            kept.append(annotation)
-                        elif "/StructParent" in annotation:
-                            dropped[int(annotation.StructParent)] = annotation.objgen
-                    page.obj.Annots = kept
-            out.pages.extend(source.pages)
-            tree = source.Root.get("/StructTreeRoot")
-            if tree is not None and dropped and n == 0:
+        for n, pdf in enumerate(pdfs):
+            booklet.add(n, pdf, links if n == 0 else None)
+        return booklet.finish()
+    finally:
+        booklet.close()
+
+
+class Booklet:
+    """The booklet PDF, tagged, assembled from its parts in any order as they arrive.
+
+    Parts are numbered by their place in the booklet (the front matter 0);
+    each is copied in when :meth:`add` is given it, so the copying is done
+    while LibreOffice lays out the parts still to come, and :meth:`finish`
+    only links the contents and writes the file. The structure trees
+    become one: every part's elements under one Document element, in page
+    order; their marked-content keys (``/StructParents``) renumbered to
+    follow one another; their parent trees and role maps merged (공약시작,
+    분류 … as standard types). qpdf copies each object once: nothing is
+    duplicated.
+    """
+
+    def __init__(self) -> None:
+        import pikepdf
+
+        self.out = pikepdf.Pdf.new()
+        self.sources: dict[int, Any] = {}  # kept open: qpdf reads their streams when writing
+        self.pages: dict[int, int] = {}
+        self.kids: dict[int, list[Any]] = {}
+        self.numbers: list[tuple[int, Any]] = []
+        self.role_map = pikepdf.Dictionary()
+        self.next_key = 0
+        self.pointed: list[tuple[Any, int]] = []  # (link in the booklet, target page index)
+
+    def add(self, index: int, pdf: PdfSource | Any, links: dict[str, int] | None = None) -> Any:
+        """Copy in the PDF of part ``index``; return it opened (for :func:`cut_pages`).
+
+        ``links`` points the part's links at pages of the whole booklet: a
+        link whose text is a key goes to the top of the page of that
+        (0-based) index once the booklet is finished; its other links are
+        dropped (they pointed into the part alone).
+        """
+        import pikepdf
+
+        source: Any = pdf if isinstance(pdf, pikepdf.Pdf) else _open(pdf)
+        self.sources[index] = source
+        out = self.out
+        tree = source.Root.get("/StructTreeRoot")
+        if links is not None:
+            dropped: dict[int, tuple[int, int]] = {}  # links left out, by parent-tree key
+            for page in source.pages:
+                annotations = page.obj.get("/Annots")
+                if annotations is None:
+                    continue
+                kept = pikepdf.Array()
+                for annotation in annotations:
+                    target = links.get(str(annotation.get("/Contents", "")).strip())
+                    if annotation.get("/Subtype") == "/Link" and target is not None:
+                        # Its destination names a page of the part alone.
+                        for name in ("/Dest", "/A"):
+                            if name in annotation:
+                                del annotation[name]
+                        kept.append(annotation)
+                    elif "/StructParent" in annotation:
+                        dropped[int(annotation.StructParent)] = annotation.objgen
+                page.obj.Annots = kept
+            if tree is not None and dropped:
                 _drop_annotations(tree, dropped)
-            if n == 0:
-                for page in out.pages:
-                    for annotation in page.obj.get("/Annots") or ():
-                        target = (links or {}).get(str(annotation.get("/Contents", "")).strip())
-                        if target is not None:
-                            pointed.append((annotation, target))
-            if tree is None:
-                continue
-            tree = out.copy_foreign(tree)
-            last = -1
-            for page in out.pages[start:]:
-                if "/StructParents" in page.obj:
-                    page.obj.StructParents = int(page.obj.StructParents) + offset
-                for annotation in page.obj.get("/Annots") or ():
-                    if "/StructParent" in annotation:
-                        annotation.StructParent = int(annotation.StructParent) + offset
-            parents = _numbers(tree.ParentTree) if "/ParentTree" in tree else {}
-            for number, value in parents.items():
-                numbers.append((number + offset, value))
-                last = max(last, number)
-            offset += max(last + 1, int(tree.get("/ParentTreeNextKey", 0)))
-            for name, standard in (tree.get("/RoleMap") or Dictionary()).items():
-                if name not in role_map:
-                    role_map[name] = standard
-            kids.extend(_top_elements(tree))
-        for annotation, target in pointed:
+        at = sum(count for i, count in self.pages.items() if i < index)
+        count = len(source.pages)
+        for k, page in enumerate(source.pages):
+            out.pages.insert(at + k, page)
+        self.pages[index] = count
+        copied = [out.pages[at + k].obj for k in range(count)]
+        if links is not None:
+            for page in copied:
+                for annotation in page.get("/Annots") or ():
+                    target = links.get(str(annotation.get("/Contents", "")).strip())
+                    if target is not None:
+                        self.pointed.append((annotation, target))
+        if tree is None:
+            return source
+        tree = out.copy_foreign(tree)
+        offset = self.next_key
+        for page in copied:
+            if "/StructParents" in page:
+                page.StructParents = int(page.StructParents) + offset
+            for annotation in page.get("/Annots") or ():
+                if "/StructParent" in annotation:
+                    annotation.StructParent = int(annotation.StructParent) + offset
+        last = -1
+        for number, value in (_numbers(tree.ParentTree) if "/ParentTree" in tree else {}).items():
+            self.numbers.append((number + offset, value))
+            last = max(last, number)
+        self.next_key = offset + max(last + 1, int(tree.get("/ParentTreeNextKey", 0)))
+        for name, standard in (tree.get("/RoleMap") or pikepdf.Dictionary()).items():
+            if name not in self.role_map:
+                self.role_map[name] = standard
+        self.kids[index] = _top_elements(tree)
+        return source
+
+    def finish(self) -> bytes:
+        """The booklet's bytes: links pointed, one tree, the first part's document details."""
+        import pikepdf
+
+        out = self.out
+        for annotation, target in self.pointed:
             if 0 <= target < len(out.pages):
                 page = out.pages[target]
-                annotation.Dest = Array([page.obj, Name.XYZ, None, int(page.mediabox[3]), None])
+                annotation.Dest = pikepdf.Array(
+                    [page.obj, pikepdf.Name.XYZ, None, int(page.mediabox[3]), None]
+                )
+        kids = [kid for index in sorted(self.kids) for kid in self.kids[index]]
         if kids:
-            _structure_root(out, kids, numbers, offset, role_map)
-        if sources:
-            _carry_document_info(sources[0], out)
-        return _save(out, sources[0] if sources else out)
-    finally:
-        out.close()
-        for source in sources:
+            _structure_root(out, kids, self.numbers, self.next_key, self.role_map)
+        if not self.sources:
+            return _save(out, out)
+        first = self.sources[min(self.sources)]
+        _carry_document_info(first, out)
+        return _save(out, first)
+
+    def close(self) -> None:
+        self.out.close()
+        for source in self.sources.values():
             source.close()
 
 
