@@ -2,8 +2,9 @@
 
     python -m tests.bench_pdf [--pledges 300] [--runs 1] [--old]
 
-Target (issue 14, "PDFs at any size"), on the 2-core machine: every PDF of 300
-pledges (the booklet, ~1,500 pages, and each pledge's) in under 60 s. Each
+Target (issue 26), on the 2-core machine when it is otherwise idle: every PDF
+of 300 pledges (the booklet, ~1,500 pages, and each pledge's, all tagged and
+PDF/A-2b) in under 45 s (issue 14 asked for 60 s). Each
 run is a whole ``build --pdf`` in a child process, less the same build
 without ``--pdf`` (measured in the same run: timing here is noisy), with the
 CPU time of reportgen and of every LibreOffice it started. ``--old`` also
@@ -40,6 +41,7 @@ elapsed = time.perf_counter() - t
 me = resource.getrusage(resource.RUSAGE_SELF)
 kids = resource.getrusage(resource.RUSAGE_CHILDREN)
 print(json.dumps({"seconds": elapsed,
+                  "maxrss_mb": me.ru_maxrss / 1024,
                   "cpu_self": me.ru_utime + me.ru_stime,
                   "cpu_children": kids.ru_utime + kids.ru_stime}))
 """
@@ -135,11 +137,21 @@ def main() -> None:
             f"  build --pdf {statistics.median(f['seconds'] for f in full):.1f} s, "
             f"without --pdf {statistics.median(p['seconds'] for p in plain):.1f} s"
         )
-        print(f"  every PDF: {seconds:.1f} s (target < 60 s)")
+        print(f"  every PDF: {seconds:.1f} s (target < 45 s)")
         print(
             f"  CPU: LibreOffice and its workers {cpu_lo:.1f} s "
             f"({1000 * cpu_lo / pages:.0f} ms a booklet page), reportgen {cpu_me:.1f} s"
         )
+        tagged = (
+            "Tagged:          yes"
+            in subprocess.run(
+                ["pdfinfo", str(booklet)], capture_output=True, text=True, check=True
+            ).stdout
+        )
+        print(f"  booklet tagged: {'yes' if tagged else 'no'}")
+        rss = statistics.median(f["maxrss_mb"] for f in full)
+        plain_rss = statistics.median(p["maxrss_mb"] for p in plain)
+        print(f"  peak memory of the build: {rss:.0f} MB with --pdf, {plain_rss:.0f} MB without")
         print(
             f"  sizes: booklet {booklet.stat().st_size / 1e6:.1f} MB, "
             f"pledge PDFs {pledge_bytes / 1e6:.1f} MB in all"

@@ -49,7 +49,12 @@ and wrote the tree unpacked: pypdf writes no object streams.
 Cutting six parts into their 66 pledges' PDFs: 2.4 s tagged (15.3 MB),
 1.2 s untagged with pypdf (12.4 MB). Of the join, about half is qpdf
 parsing and copying the trees' million objects, a quarter writing them,
-a quarter freeing them.
+a quarter freeing them. :class:`Booklet` does the copying part by part as
+LibreOffice exports them (adding 28 parts 5.8 s, then the front matter,
+the links and writing 2.5 s). The cost is memory: qpdf keeps every part
+and the booklet's copies until the booklet is written, about 1.7 MB a
+page (2.6 GB at 1,510 pages, measured alone), which grows with the
+booklet; a pledge's cut keeps only its part open.
 """
 
 from __future__ import annotations
