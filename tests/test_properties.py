@@ -400,7 +400,8 @@ def check_plan_table(ws: Any, subprojects: list[dict[str, Any]]) -> Decimal:
     top = _find_row(ws, "□ 연도별 투자계획(사업비)")
     head, total_row = top + 1, top + 2
     assert [ws.cell(head, 4 + i).value for i in range(len(COLUMNS))] == [c.label for c in COLUMNS]
-    assert ws.cell(total_row, 1).value == "계"
+    # The 계 row as the booklet prints it: the name cell blank, 계 under 구분.
+    assert (ws.cell(total_row, 1).value, ws.cell(total_row, 2).value) == (None, "계")
     blocks = _blocks(ws, total_row + 1)
     assert len(blocks) == len(subprojects), (ws.title, blocks)
     for sub, rows in zip(subprojects, blocks, strict=True):
