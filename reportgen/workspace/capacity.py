@@ -14,7 +14,10 @@ The figures are peak resident memory measured with ``tests/synthetic.py``
 pledges (each about three pages, like 1-4-5) on the 2-core development
 machine, all cores: the default formats 351 MB at 300 pledges, 640 MB at 600,
 1,026 MB at 1,000; with HWPX 1,408 MB at 300; with the website 356 MB at 300.
-PDFs are made by LibreOffice in processes of its own, not counted here.
+PDFs are laid out by LibreOffice in processes of its own, but reportgen joins
+the tagged booklet itself (:mod:`reportgen.formats.pdfbooklet`, through qpdf),
+which holds every part's structure tree until the booklet is written: about
+1.8 MB a page, 3.0 GB at 300 pledges (``python -m tests.bench_pdf``).
 """
 
 from __future__ import annotations
@@ -30,8 +33,10 @@ from ..josa import attach
 
 BASE_MB = 100
 # Peak megabytes per pledge each format adds (DOCX and XLSX measured together: 1.0).
-# A PDF is laid out by LibreOffice, in its own process: only the files stay here.
-PER_PLEDGE_MB = {"docx": 0.7, "xlsx": 0.3, "hwpx": 4.5, "html": 0.1, "pdf": 0.1}
+# A PDF is laid out by LibreOffice, in its own process, but the tagged booklet
+# is joined here: its structure trees (~440 objects a page) stay in memory
+# until it is written, ~9.5 MB a pledge of five pages.
+PER_PLEDGE_MB = {"docx": 0.7, "xlsx": 0.3, "hwpx": 4.5, "html": 0.1, "pdf": 9.5}
 # What a build may plan to use of what is free: the rest is for the other
 # programs, the worker processes' own copies and the error of the estimate.
 HEADROOM = 0.75
@@ -117,7 +122,7 @@ def require_memory(records_dir: Path, formats: Sequence[str]) -> None:
     if free is None or needed <= free * HEADROOM:
         return
     kinds = ", ".join(f.upper() for f in formats)
-    options = {"hwpx": "--hwpx", "html": "--site"}
+    options = {"hwpx": "--hwpx", "html": "--site", "pdf": "--pdf"}
     lighter = [options[f] for f in formats if f in options]
     if lighter:
         way_ko = f"{' '.join(lighter)} 없이 만들거나 "
