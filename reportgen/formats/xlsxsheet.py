@@ -33,6 +33,8 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
 
+from xlsxwriter.utility import xl_col_to_name
+
 __all__ = ["SharedStrings", "SheetPart", "column_name", "frame_parts", "text_item"]
 
 XML_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
@@ -55,14 +57,8 @@ def column_name(col: int) -> str:
     return _column_name(col)
 
 
-@lru_cache(maxsize=MAX_COLS)
-def _column_name(col: int) -> str:
-    name = ""
-    col += 1
-    while col:
-        col, rest = divmod(col - 1, 26)
-        name = chr(65 + rest) + name
-    return name
+# XlsxWriter's own naming, remembered: every cell of every row asks for it.
+_column_name = lru_cache(maxsize=MAX_COLS)(xl_col_to_name)
 
 
 def _cell(row: int, col: int) -> str:

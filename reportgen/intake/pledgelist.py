@@ -169,12 +169,9 @@ class PledgeListInvalid(ReportgenError):
 
 def column_letter(index: int) -> str:
     """0 -> A, 25 -> Z, 26 -> AA: the spreadsheet's name of a column."""
-    out = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        out = chr(65 + rest) + out
-    return out
+    from openpyxl.utils import get_column_letter  # as the reader: openpyxl only when used
+
+    return get_column_letter(index + 1)
 
 
 def outside_term(year: int, years: tuple[int, int]) -> str | None:
