@@ -135,3 +135,77 @@ def test_only_the_most_recently_used_entries_are_kept(
     kept = [p.stem for p in _entries(cache)]
     assert kept == [f"{i:064d}" for i in (2, 3, 4)]
     assert codecache.load(f"{4:064d}") == ("value", 4)
+
+
+def test_the_workbook_style_table_comes_back_from_the_cache_as_made(cache: Path) -> None:
+    from reportgen.formats import xlsx
+
+    template = TEMPLATES / "workbook.xlsx"
+    made = xlsx._styles(xlsx.load_styles(template))
+    first = xlsx.template_styles(template)
+    assert len(_entries(cache)) == 1
+    again = xlsx.template_styles(template)
+    assert again is not first  # read back from the entry, not this process's table
+    assert (again.part, again.index, again.theme) == (made.part, made.index, made.theme)
+    assert list(again.index) == list(xlsx.CATALOGUE)
+
+
+def test_a_workbook_built_with_the_cached_styles_is_the_same_bytes(
+    cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from reportgen.formats import xlsx
+
+    records = load_records(RECORDS)
+    assert records.settings is not None
+    report = report_view(records.pledges, Period.parse("2022H1"), records.settings)
+    template = TEMPLATES / "workbook.xlsx"
+    monkeypatch.setenv("REPORTGEN_NO_CACHE", "1")
+    uncached = xlsx.render_workbook(report, template)
+    monkeypatch.delenv("REPORTGEN_NO_CACHE")
+    xlsx.template_styles(template)  # stores the entry
+    # From here on a miss would need openpyxl: the cached build must not load the template.
+    monkeypatch.setattr(xlsx, "load_styles", _no_load)
+    assert xlsx.render_workbook(report, template) == uncached
+
+
+def _no_load(template: Path) -> None:
+    raise AssertionError(f"{template} was loaded although its style table is cached")
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [
+        None,
+        ("part", [], b""),  # text where bytes belong
+        (b"<styleSheet/>", [["default", "", 0]], b""),  # not every (role, variant)
+        (b"<styleSheet/>", [["default", "", "0"]], b""),  # an index that is not a number
+        (b"<styleSheet/>", "not a list", b""),
+    ],
+)
+def test_a_foreign_style_entry_is_not_used(
+    cache: Path, monkeypatch: pytest.MonkeyPatch, stored: object
+) -> None:
+    from reportgen.formats import xlsx
+
+    template = TEMPLATES / "workbook.xlsx"
+    entry = codecache.key("xlsx-styles", template.read_bytes())
+    codecache.store(entry, stored)
+    made = xlsx.template_styles(template)
+    assert (made.part, made.index) == (
+        xlsx._styles(xlsx.load_styles(template)).part,
+        xlsx._styles(xlsx.load_styles(template)).index,
+    )
+    assert xlsx._stored_styles(codecache.load(entry)) is not None  # replaced by a sound one
+
+
+def test_a_broken_workbook_template_fails_every_time_and_is_never_cached(
+    cache: Path, tmp_path: Path
+) -> None:
+    from reportgen.formats import xlsx
+
+    broken = tmp_path / "workbook.xlsx"
+    broken.write_bytes(b"PK\x03\x04 not a workbook")
+    for _ in range(2):
+        with pytest.raises(TemplateError):
+            xlsx.template_styles(broken)
+    assert _entries(cache) == []

@@ -5,7 +5,10 @@ Reading ``pledge.docx`` and ``booklet.docx`` and compiling their tags costs
 paid by every build that renders anything — a tenth of a rebuild after one
 pledge changed. What the compile makes is a function of the template's bytes
 and the code that compiled it, so it is kept under a key of both
-(:func:`key`) and read back on the next build.
+(:func:`key`) and read back on the next build. The workbook's style table
+(:func:`reportgen.formats.xlsx.template_styles`: ``styles.xml`` and the index
+of every cell format, made from ``workbook.xlsx`` with openpyxl and
+XlsxWriter) is kept the same way.
 
 Compiled code is code: loading it runs it. So a cache file is only ever
 read when it is a regular file that this user owns and that nobody else may

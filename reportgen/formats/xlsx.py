@@ -86,13 +86,10 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import openpyxl
 from lxml import etree
-from openpyxl.styles.colors import COLOR_INDEX
 from xlsxwriter.utility import quote_sheetname, xl_col_to_name
-from xlsxwriter.workbook import Workbook
 
 from ..bulk import bulk_allocation
 from ..errors import TemplateError
@@ -101,8 +98,11 @@ from ..records.periods import Period
 from ..report import tables
 from ..report.view import MoneyRow, MoneyTable, PledgeView, ReportView
 from ..report.widths import em
-from . import ooxml
+from . import codecache, ooxml
 from .xlsxsheet import SharedStrings, SheetPart, frame_parts
+
+if TYPE_CHECKING:
+    from xlsxwriter.workbook import Workbook
 
 __all__ = [
     "ROLES",
@@ -367,6 +367,12 @@ def _tinted(rgb: str, tint: float) -> str:
     return "".join(f"{round(v * 255):02X}" for v in (r, g, b))
 
 
+def _indexed() -> tuple[str, ...]:
+    from openpyxl.styles.colors import COLOR_INDEX
+
+    return tuple(COLOR_INDEX)
+
+
 def _color(color: Any, theme: tuple[str, ...]) -> str | None:
     """An openpyxl colour (rgb, indexed, theme + tint) -> ``#RRGGBB``; None for automatic."""
     if color is None:
@@ -375,8 +381,8 @@ def _color(color: Any, theme: tuple[str, ...]) -> str | None:
     rgb: str | None = None
     if kind == "rgb" and isinstance(color.rgb, str) and len(color.rgb) in (6, 8):
         rgb = color.rgb[-6:]
-    elif kind == "indexed" and isinstance(color.indexed, int) and color.indexed < len(COLOR_INDEX):
-        rgb = COLOR_INDEX[color.indexed][-6:]
+    elif kind == "indexed" and isinstance(color.indexed, int) and color.indexed < len(_indexed()):
+        rgb = _indexed()[color.indexed][-6:]
         if color.indexed >= 64:  # system foreground / background: automatic
             return None
     elif kind == "theme" and isinstance(color.theme, int) and color.theme < len(theme):
@@ -462,6 +468,10 @@ def load_styles(template: Path) -> dict[str, dict[str, Any]]:
     try:
         # openpyxl gets the parts just read within the limits, never the file's own zip.
         checked = ooxml.repack(ooxml.read_package(data))
+        # Imported here: a build whose style table is cached never needs openpyxl
+        # (importing it alone costs ~0.1 s of CPU, a third of a one-pledge rebuild's workbook).
+        import openpyxl
+
         wb = openpyxl.load_workbook(io.BytesIO(checked))
     except ooxml.PackageError as exc:
         raise TemplateError(template, str(exc)) from None
@@ -627,11 +637,50 @@ def _styles(styles: dict[str, dict[str, Any]]) -> _Styles:
     return found
 
 
+def template_styles(template: Path) -> _Styles:
+    """The style table made from ``template``: kept in the per-user cache, made on a miss.
+
+    What :func:`load_styles` and :func:`_styles` make is a function of the
+    template's bytes and the code (reportgen's, XlsxWriter's, openpyxl's: the
+    cache key's fingerprint), so a build reads it back instead of loading the
+    template with openpyxl and writing a scratch workbook with XlsxWriter.
+    Only a table made cleanly is kept: a broken template fails every time,
+    with its error, before the cache is asked. The entry holds bytes, text
+    and numbers only (:mod:`.codecache` stores with ``marshal``), checked for
+    its shape and for every (role, variant) before it is used.
+    """
+    data = ooxml.read_template(template)
+    entry = codecache.key("xlsx-styles", data)
+    found = _stored_styles(codecache.load(entry))
+    if found is not None:
+        return found
+    made = _styles(load_styles(template))
+    codecache.store(entry, (made.part, [[r, v, i] for (r, v), i in made.index.items()], made.theme))
+    return made
+
+
+def _stored_styles(value: Any) -> _Styles | None:
+    """A cache entry as a style table, or None when it is not one in every respect."""
+    if not (isinstance(value, tuple) and len(value) == 3):
+        return None
+    part, pairs, theme = value
+    if not (isinstance(part, bytes) and isinstance(theme, bytes) and isinstance(pairs, list)):
+        return None
+    index: dict[tuple[str, str], int] = {}
+    for pair in pairs:
+        if not (isinstance(pair, list) and len(pair) == 3 and isinstance(pair[2], int)):
+            return None
+        index[(pair[0], pair[1])] = pair[2]
+    if list(index) != list(CATALOGUE):
+        return None
+    return _Styles(part, index, theme)
+
+
 class _Formats:
     """The cell-format indexes of one workbook, by (role, variant)."""
 
-    def __init__(self, styles: dict[str, dict[str, Any]]) -> None:
-        self.table = _styles(styles)
+    def __init__(self, table: _Styles) -> None:
+        self.table = table
         self.index = self.table.index
         self.numerics: dict[str, _Numeric] = {}
 
@@ -866,12 +915,11 @@ FRAME_PARTS = (
 
 
 class _Writer:
-    def __init__(self, report: ReportView, styles: dict[str, dict[str, Any]]) -> None:
+    def __init__(self, report: ReportView, table: _Styles) -> None:
         self.report = report
         # Each pledge's 집행률 cell on the 총괄 sheet ("" for 합계), which 재원별 refers to.
         self.rate_cells: dict[str, tuple[str, Decimal | None]] = {}
-        self.styles = styles
-        self.f = _Formats(styles)
+        self.f = _Formats(table)
         # Sheet name -> its part, written here or reused (perhaps still deflated).
         self.parts: dict[str, bytes | ooxml.Deflated] = {}
         self.title_rows: dict[str, int] = {}  # per sheet: rows repeated on each printed page
@@ -1618,6 +1666,8 @@ class _Writer:
 
 
 def _workbook(buffer: io.BytesIO, styles: dict[str, dict[str, Any]]) -> Workbook:
+    from xlsxwriter.workbook import Workbook
+
     default = styles["default"]
     return Workbook(
         buffer,
@@ -1673,8 +1723,8 @@ def build_workbook(
     in a fixed order), so a workbook with reused parts is byte for byte the
     one written from scratch.
     """
-    styles = load_styles(Path(template))
+    table = template_styles(Path(template))
     # A summary sheet holds a cell text per cell until it is serialized (tens
     # of thousands at 300 pledges): keep the cyclic collector from scanning them.
     with bulk_allocation():
-        return _Writer(report, styles).render(keys or {}, reuse or (lambda _key: None), frame)
+        return _Writer(report, table).render(keys or {}, reuse or (lambda _key: None), frame)
