@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
+import pickle
 from decimal import Decimal
 from typing import Any
 
@@ -13,6 +15,7 @@ from hypothesis import strategies as st
 from reportgen.records.budget import Figure
 from reportgen.records.model import Pledge, ReportSettings
 from reportgen.records.periods import Period
+from reportgen.records.validate import check
 from reportgen.report.view import (
     NOT_RECORDED,
     SYMBOLS,
@@ -25,6 +28,7 @@ from reportgen.report.view import (
     pledge_view,
     report_view,
 )
+from reportgen.report.widths import as_weights
 
 P = Period.parse
 D = Decimal
@@ -444,3 +448,67 @@ def test_execution_rate_compares_like_with_like(shipped, settings) -> None:
     assert dobi.rate is not None and abs(dobi.rate - Decimal(907) / Decimal(908)) < Decimal("1e-20")
     plan_rows = view.plan_table.rows
     assert all(r.rate is None and r.rate_text == "" for r in plan_rows)
+
+
+# ---------------------------------------------------------------------------
+# Made on first use: what the report's totals do not read is made when a writer reads it
+
+MONEY_MADE_LATER = ("rows", "widths", "weights", "table")
+
+
+def _made(obj: object, names: tuple[str, ...]) -> list[str]:
+    return [name for name in names if name in vars(obj)]
+
+
+def test_the_report_makes_no_money_rows_until_read(records_dir) -> None:
+    records, _warnings = check(records_dir)
+    assert records.settings is not None
+    report = report_view(records.pledges, H1, records.settings)
+    tables = [t for v in report.pledges for t in (v.plan_table, v.secured_table)]
+    assert tables and report.money_totals is not None
+    # The 총괄, the money totals and 재원별 are made from the 계 rows alone.
+    assert all(_made(t, MONEY_MADE_LATER) == [] for t in tables)
+    table = report.pledges[0].secured_table
+    rows = table.rows
+    assert _made(table, MONEY_MADE_LATER) == ["rows"]
+    assert table.rows is rows  # made once, then kept
+    assert table.table is not None and table.table.weights == table.weights
+    assert _made(table, MONEY_MADE_LATER) == list(MONEY_MADE_LATER)
+
+
+def test_a_money_table_made_later_is_the_same_value(shipped, settings) -> None:
+    fresh = _shipped_view(shipped, settings, "1-4-5").secured_table
+    read = _shipped_view(shipped, settings, "1-4-5").secured_table
+    assert read.table is not None  # one read, the other not
+    copied = pickle.loads(pickle.dumps(fresh))  # carries what its rows are made from
+    assert copied == read == fresh
+    assert copy.deepcopy(fresh) == read
+    assert repr(fresh) == repr(read)
+    # replace() reads every field it is not given: the copy keeps the values made.
+    assert dataclasses.replace(read, table=None).table is None
+    assert dataclasses.replace(fresh, notes=("※",)).rows == read.rows
+
+
+def test_a_table_built_without_its_figures_says_so(shipped, settings) -> None:
+    read = _shipped_view(shipped, settings, "1-4-5").plan_table
+
+    def built(**given: Any) -> MoneyTable:
+        return MoneyTable(
+            title=read.title,
+            unit=read.unit,
+            kind=read.kind,
+            column_labels=read.column_labels,
+            column_keys=read.column_keys,
+            grand_total=read.grand_total,
+            non_budget=False,
+            recorded=True,
+            **given,
+        )
+
+    with pytest.raises(TypeError, match="_figures"):
+        _ = built().rows
+    given = built(rows=read.rows)  # the fields left out are made from the rows given
+    assert given.widths == read.widths and given.weights == as_weights(read.widths)
+    narrower = built(rows=read.rows, widths=(1.0,) * len(read.widths))
+    assert narrower.weights == as_weights(narrower.widths) != read.weights
+    assert given.table == read.table

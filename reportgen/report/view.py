@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Generic, Literal, TypeVar, cast
 
 from .. import josa
 from ..records import numbering
@@ -66,6 +66,77 @@ __all__ = ["Rate", "StatusCount", "Table", "Tally"]  # the table types, re-expor
 SYMBOLS = ("□", "○", "-", "·")
 NOTE_SYMBOL = "※"
 MAX_LEVEL = len(SYMBOLS) - 1
+
+
+_T = TypeVar("_T")
+
+
+class _Unmade:
+    """The default of a field made on first use: "not made yet, make it when read"."""
+
+    def __repr__(self) -> str:
+        return "<made on first use>"
+
+
+UNMADE: Any = _Unmade()
+
+
+class _Lazy(Generic[_T]):
+    """A dataclass field whose value is made the first time it is read, then kept.
+
+    Most of a view is read by few: a rebuild after one pledge changed takes 299
+    pledges' files back by key and reads of them only what the report-wide
+    totals need. The rest (a money table's rows, widths and finished table, a
+    pledge's progress lines …) is made when a writer or a test first reads it.
+
+    It stays a field: the constructor takes it (a value given is kept as is),
+    and ``==``, ``repr``, :func:`dataclasses.replace` and
+    :func:`dataclasses.fields` see it, each reading (so making) it. It is a
+    non-data descriptor, as :func:`functools.cached_property` is: once made,
+    the value sits in the instance's ``__dict__`` and is read at full speed.
+    The class's ``__post_init__`` clears :data:`UNMADE` from ``__dict__``
+    (:func:`_unmade`), so the descriptor is reached on the first read. What
+    ``make`` reads beside the fields is kept in the instance's ``__dict__``
+    under a private name (not a field), so a copy or a pickle carries it.
+    """
+
+    def __init__(self, make: Callable[[Any], _T]) -> None:
+        self.make = make
+        self.name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, obj: Any, owner: type | None = None) -> _T:
+        if obj is None:
+            return cast(_T, UNMADE)  # the field's default, as dataclasses reads it
+        value = self.make(obj)
+        obj.__dict__[self.name] = value  # frozen: written past __setattr__, once
+        return value
+
+
+def made_on_first_use(make: Callable[[Any], _T]) -> _T:
+    """A field's default that makes its value from the instance when first read (:class:`_Lazy`)."""
+    return cast(_T, _Lazy(make))
+
+
+def _unmade(obj: object, names: tuple[str, ...]) -> None:
+    """Clear the fields given no value, so that reading them makes them."""
+    state = obj.__dict__
+    for name in names:
+        if state[name] is UNMADE:
+            del state[name]
+
+
+def _recipe(obj: object, name: str) -> Any:
+    """What ``obj``'s fields made on first use are made from (set by the function that built it)."""
+    try:
+        return obj.__dict__[name]
+    except KeyError:
+        raise TypeError(
+            f"{type(obj).__name__} was built without {name}: give every field made on "
+            "first use a value, or build it with the view's functions"
+        ) from None
 
 
 def format_amount(value: Decimal | None) -> str:
@@ -154,13 +225,67 @@ def format_rate(rate: Decimal | None) -> str:
 
 
 @dataclass(frozen=True)
+class _MoneyFigures:
+    """What a money table's rows are made from, kept beside its fields (see :class:`_Lazy`)."""
+
+    figures: BudgetTable | None  # None: 비예산, or nothing recorded (the frame is printed)
+    sources: tuple[str, ...]  # the city's funding sources, for the frame's rows
+    pledge_title: str  # down a 비예산 frame's name cells
+
+
+def _money_rows(table: MoneyTable) -> tuple[MoneyRow, ...]:
+    made: _MoneyFigures = _recipe(table, "_figures")
+    return money_rows(
+        made.figures,
+        len(table.column_keys),
+        executed=table.kind == "secured",
+        non_budget=table.non_budget,
+        pledge_title=made.pledge_title,
+        sources=made.sources,
+    )
+
+
+def _money_widths(table: MoneyTable) -> tuple[float, ...]:
+    return money_widths(table.column_keys, table.column_labels, table.rows, table.grand_total)
+
+
+def _money_weights(table: MoneyTable) -> tuple[int, ...]:
+    return as_weights(table.widths)
+
+
+def _money_form(table: MoneyTable) -> Table | None:
+    # A 비예산 frame's rows carry the pledge's name down their name cells
+    # (the city has at least one funding source, so one row at least).
+    pledge_title = table.rows[0].name if table.non_budget and table.rows else ""
+    return money_form(
+        table.kind,
+        table.title,
+        table.column_labels,
+        table.rows,
+        table.grand_total,
+        non_budget=table.non_budget,
+        pledge_title=pledge_title,
+        notes=table.notes,
+        weights=table.weights,
+    )
+
+
+@dataclass(frozen=True)
 class MoneyTable:
+    """□ 연도별 투자계획(사업비) or □ 연도별 확보(집행)액 of one pledge, as printed.
+
+    The 계 row (``grand_total``) and what the report's totals read are made
+    with the view; ``rows``, ``widths``, ``weights`` and ``table`` when first
+    read (:class:`_Lazy`), since a rebuild reuses most pledges' pages unread.
+    """
+
     title: str
     unit: str
     kind: Literal["plan", "secured"]
     column_labels: tuple[str, ...]  # fiscal columns only: 기투자 '18.7. '19 … 임기후
     column_keys: tuple[str, ...]
-    rows: tuple[MoneyRow, ...]
+    _: dataclasses.KW_ONLY
+    rows: tuple[MoneyRow, ...] = made_on_first_use(_money_rows)
     grand_total: MoneyRow
     non_budget: bool
     recorded: bool  # False: nothing recorded for this period (the frame says so)
@@ -170,12 +295,16 @@ class MoneyTable:
     # Every column's width in cm (공약사업명, 구분, 계, then the city's columns),
     # fitted so that no figure or word breaks inside ("(20,609" / ")"):
     # the DOCX and the HWPX lay the table out with these.
-    widths: tuple[float, ...] = ()
-    weights: tuple[int, ...] = ()  # the same widths as whole weights, for {% colwidth %}
+    widths: tuple[float, ...] = made_on_first_use(_money_widths)
+    # The same widths as whole weights, for {% colwidth %}.
+    weights: tuple[int, ...] = made_on_first_use(_money_weights)
     # The table as printed, finished (reportgen.report.tables): every row and
     # cell, the name merged down its block, the 비예산 frame; the rows above
     # keep the figures a spreadsheet's formulas are made from.
-    table: Table | None = None
+    table: Table | None = made_on_first_use(_money_form)
+
+    def __post_init__(self) -> None:
+        _unmade(self, ("rows", "widths", "weights", "table"))
 
 
 @dataclass(frozen=True)
@@ -438,21 +567,18 @@ def _money_row(row: BudgetRow, name: str, merge: str, height: int, with_executed
     )
 
 
-def money_table(
+def money_rows(
     table: BudgetTable | None,
-    title: str,
-    columns: list[FiscalColumn],
+    width: int,
     *,
+    executed: bool,
     non_budget: bool,
     pledge_title: str,
-    notes: tuple[str, ...] = (),
-    sources: Sequence[str] = FUNDING_SOURCES,
-) -> MoneyTable:
-    kind: Literal["plan", "secured"] = "secured" if "확보" in title else "plan"
-    executed = kind == "secured"
+    sources: Sequence[str],
+) -> tuple[MoneyRow, ...]:
+    """A money table's printed rows below its 계 row; the frame's where nothing is recorded."""
     rows: list[MoneyRow] = []
     if table is not None:
-        grand = _money_row(table.grand_total, "", "", 1, executed)
         for block in table.blocks:
             for i, brow in enumerate(block.rows):
                 rows.append(
@@ -467,8 +593,7 @@ def money_table(
     else:
         # 비예산, or nothing recorded: print the frame (계 and the city's sources).
         empty = MoneyCell(None, None, "")
-        blank = tuple(empty for _ in columns)
-        grand = MoneyRow("", "", 1, "계", "total", empty, blank)
+        blank = tuple(empty for _ in range(width))
         labels = tuple(sources)
         for i, label in enumerate(labels):
             rows.append(
@@ -482,34 +607,40 @@ def money_table(
                     blank,
                 )
             )
-    widths = money_widths(columns, rows, grand)
-    weights = as_weights(widths)
-    form = money_form(
-        kind,
-        title,
-        tuple(c.label for c in columns),
-        rows,
-        grand,
-        non_budget=non_budget,
-        pledge_title=pledge_title,
-        notes=notes,
-        weights=weights,
-    )
-    return MoneyTable(
+    return tuple(rows)
+
+
+def money_table(
+    table: BudgetTable | None,
+    title: str,
+    columns: list[FiscalColumn],
+    *,
+    non_budget: bool,
+    pledge_title: str,
+    notes: tuple[str, ...] = (),
+    sources: Sequence[str] = FUNDING_SOURCES,
+) -> MoneyTable:
+    """The table with its 계 row; its other rows, widths and finished table made when first read."""
+    kind: Literal["plan", "secured"] = "secured" if "확보" in title else "plan"
+    if table is not None:
+        grand = _money_row(table.grand_total, "", "", 1, kind == "secured")
+    else:
+        empty = MoneyCell(None, None, "")
+        grand = MoneyRow("", "", 1, "계", "total", empty, tuple(empty for _ in columns))
+    made = MoneyTable(
         title=title,
         unit=MONEY_UNIT,
         kind=kind,
         column_labels=tuple(c.label for c in columns),
         column_keys=tuple(c.key for c in columns),
-        rows=tuple(rows),
         grand_total=grand,
         non_budget=non_budget,
         recorded=table is not None or non_budget,
         notes=notes,
-        widths=widths,
-        weights=weights,
-        table=form,
     )
+    # Beside the fields, not one of them (see _Lazy): what the rows are made from.
+    made.__dict__["_figures"] = _MoneyFigures(table, tuple(sources), pledge_title)
+    return made
 
 
 #: Across a 비예산 pledge's figures, as the form prints it (letters spread over the cell).
@@ -634,10 +765,13 @@ def fiscal_weight(key: str) -> int:
 
 
 def money_widths(
-    columns: Sequence[FiscalColumn], rows: Sequence[MoneyRow], grand: MoneyRow
+    keys: Sequence[str], labels: Sequence[str], rows: Sequence[MoneyRow], grand: MoneyRow
 ) -> tuple[float, ...]:
-    """Each column's width: its preferred share, widened to its longest figure or word."""
-    weights = [fiscal_weight(c.key) for c in columns]
+    """Each column's width: its preferred share, widened to its longest figure or word.
+
+    ``keys`` and ``labels`` are the city's fiscal columns' (기투자 … 임기후).
+    """
+    weights = [fiscal_weight(key) for key in keys]
     free = PAGE_WIDTH - sum(MONEY_FIXED)
     preferred = [*MONEY_FIXED, *(free * w / sum(weights) for w in weights)]
     every = (grand, *rows)
@@ -646,8 +780,8 @@ def money_widths(
         ["구분", *(r.label for r in every)],
         ["계", *(r.total.text for r in every)],
         *(
-            [c.label, *(r.cells[i].text for r in every if i < len(r.cells))]
-            for i, c in enumerate(columns)
+            [label, *(r.cells[i].text for r in every if i < len(r.cells))]
+            for i, label in enumerate(labels)
         ),
     ]
     return fit(preferred, [_longest_word_cm(t) for t in texts], PAGE_WIDTH)
@@ -946,16 +1080,22 @@ def pledge_view(pledge: Pledge, period: Period, settings: ReportSettings) -> Ple
             sections.append(("개선대책", tuple(_lines(pm.measures, 2))))
         problems = ProblemsView(tuple(sections), True)
 
-    def sum_of(table: MoneyTable, source: str, figure: str) -> Decimal | None:
-        rows = (r for r in table.rows if r.kind == "source" and r.label == source)
-        return _add(getattr(r.total, figure) for r in rows)
+    # 재원별 is added up from the figures the tables' rows print (their source
+    # rows' 계), not from the rows: the report's totals read it from every
+    # pledge, and the rows are made only when a writer reads them.
+    def sum_of(table: BudgetTable | None, source: str, figure: str) -> Decimal | None:
+        if table is None:
+            return None  # the frame's rows are blank
+        rows = (r for b in table.blocks for r in b.rows if r.kind == "source")
+        totals = (r.total for r in rows if r.label == source)
+        return _add(getattr(t, figure) for t in totals)
 
     by_source = tuple(
         SourceMoney(
             source,
-            None if withdrawn else sum_of(plan, source, "amount"),
-            sum_of(secured, source, "amount"),
-            sum_of(secured, source, "executed"),
+            None if withdrawn else sum_of(plan_figures, source, "amount"),
+            sum_of(secured_figures, source, "amount"),
+            sum_of(secured_figures, source, "executed"),
         )
         for source in sources
     )
