@@ -312,3 +312,37 @@ def test_coverage_agrees_with_the_as_of_rule(cutoff: str) -> None:
                 assert carried == getattr(asof, section), (name, period, section)
             assert cover.adjustments == asof.adjustments
             assert cover.draft_sources == asof.draft_sources
+
+
+@pytest.mark.parametrize("cutoff", ["previous-half", "report-half"])
+def test_rows_are_made_when_read_and_drafts_known_before(cutoff: str, shipped) -> None:
+    """The rows' items wait for a reader; the drafts feeding them are named without them."""
+    from reportgen.records.asof import (
+        NAMES,
+        SECTIONS,
+        _bounds,
+        _carried_drafts,
+        _dated,
+        _filter,
+    )
+    from reportgen.records.periods import ReportWindows
+
+    raw = shipped("1-4-5")
+    for i, group in enumerate(raw["achievements"]):
+        group["draft"] = i % 3 == 1
+    for group in raw["plans"]:
+        group["draft"] = True
+    pledge = Pledge.model_validate(raw)
+    named = 0
+    for period in TERM.report_periods:
+        asof = pledge_as_of(pledge, period, TERM, cutoff)
+        assert not {"cumulative", "previous", "plan"} & set(vars(asof))
+        walked = _dated(pledge, _bounds(ReportWindows(period, TERM, cutoff)), _filter)
+        carried = {name: getattr(asof, name) for name in (*NAMES, *SECTIONS)}
+        assert asof.draft_sources == (*walked.drafts, *_carried_drafts(carried))
+        named += len(walked.drafts)
+        plan = asof.plan
+        assert {"cumulative", "previous", "plan"} <= set(vars(asof))  # one walk makes the three
+        assert plan is asof.plan
+        assert asof == pledge_as_of(pledge, period, TERM, cutoff)
+    assert named  # the draft groups fed some report

@@ -18,9 +18,11 @@ from reportgen.records.periods import Period
 from reportgen.records.validate import check
 from reportgen.report.view import (
     NOT_RECORDED,
+    PREVIEW_MARK,
     SYMBOLS,
     MoneyTable,
     PledgeView,
+    as_preview,
     format_amount,
     format_figure,
     format_share,
@@ -460,20 +462,37 @@ def _made(obj: object, names: tuple[str, ...]) -> list[str]:
     return [name for name in names if name in vars(obj)]
 
 
-def test_the_report_makes_no_money_rows_until_read(records_dir) -> None:
+PAGES_MADE_LATER = ("contacts", "progress", "problems", "indicator_table", "indicator_year_table")
+
+
+def test_the_report_makes_no_pages_until_read(records_dir) -> None:
+    """The 총괄, the money totals and 재원별 read what they need and make nothing else."""
     records, _warnings = check(records_dir)
     assert records.settings is not None
     report = report_view(records.pledges, H1, records.settings)
+    assert report.pledges and report.money_totals is not None
     tables = [t for v in report.pledges for t in (v.plan_table, v.secured_table)]
-    assert tables and report.money_totals is not None
-    # The 총괄, the money totals and 재원별 are made from the 계 rows alone.
     assert all(_made(t, MONEY_MADE_LATER) == [] for t in tables)
+    assert all(_made(v, PAGES_MADE_LATER) == [] for v in report.pledges)
     table = report.pledges[0].secured_table
     rows = table.rows
     assert _made(table, MONEY_MADE_LATER) == ["rows"]
     assert table.rows is rows  # made once, then kept
     assert table.table is not None and table.table.weights == table.weights
     assert _made(table, MONEY_MADE_LATER) == list(MONEY_MADE_LATER)
+    view = report.pledges[0]
+    assert view.progress and _made(view, PAGES_MADE_LATER) == ["progress"]
+
+
+def test_a_pledge_made_later_is_the_same_value(shipped, settings) -> None:
+    fresh = _shipped_view(shipped, settings, "1-4-5")
+    read = _shipped_view(shipped, settings, "1-4-5")
+    assert read.progress and read.problems.recorded and read.contacts  # read; the other not
+    assert pickle.loads(pickle.dumps(fresh)) == read == fresh
+    assert repr(_shipped_view(shipped, settings, "1-4-5")) == repr(read)
+    preview = as_preview(report_view([Pledge.model_validate(shipped("1-4-5"))], H1, settings))
+    assert preview.pledges[0].progress == read.progress
+    assert preview.pledges[0].draft_mark == PREVIEW_MARK
 
 
 def test_a_money_table_made_later_is_the_same_value(shipped, settings) -> None:

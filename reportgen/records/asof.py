@@ -15,6 +15,7 @@ writers, and :mod:`reportgen.report.diff` compares two of these.
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any, Generic, TypeVar
 
+from ..bulk import made_on_first_use, unmade
 from .model import (
     Adjustment,
     Budget,
@@ -92,15 +94,35 @@ def indicator_as_of(indicator: Indicator, period: Period) -> IndicatorAsOf:
     return IndicatorAsOf(indicator, result, recorded, year, year_target, year_result)
 
 
+def _cumulative(asof: PledgeAsOf) -> tuple[tuple[Period, tuple[DatedItem, ...]], ...]:
+    return _dated_items(asof)[0]
+
+
+def _previous(asof: PledgeAsOf) -> tuple[DatedItem, ...]:
+    return _dated_items(asof)[1]
+
+
+def _plan(asof: PledgeAsOf) -> tuple[DatedItem, ...]:
+    return _dated_items(asof)[2]
+
+
 @dataclass(frozen=True)
 class PledgeAsOf:
-    """Everything the report of ``period`` shows for one pledge, before formatting."""
+    """Everything the report of ``period`` shows for one pledge, before formatting.
+
+    The rows' items (``cumulative``, ``previous``, ``plan``) are made when
+    first read (:func:`~reportgen.bulk.made_on_first_use`): the report's
+    totals read every pledge's status and figures, and only a pledge whose
+    pages are laid out reads its items.
+    """
 
     pledge: Pledge
     windows: ReportWindows
-    cumulative: tuple[tuple[Period, tuple[DatedItem, ...]], ...]  # by group period
-    previous: tuple[DatedItem, ...]
-    plan: tuple[DatedItem, ...]
+    _: dataclasses.KW_ONLY
+    # by group period
+    cumulative: tuple[tuple[Period, tuple[DatedItem, ...]], ...] = made_on_first_use(_cumulative)
+    previous: tuple[DatedItem, ...] = made_on_first_use(_previous)
+    plan: tuple[DatedItem, ...] = made_on_first_use(_plan)
     title: Carried | None  # a rename recorded in reports.<P>.title, P <= the report's period
     department: Carried | None
     status: Carried | None
@@ -112,6 +134,9 @@ class PledgeAsOf:
     adjustments: tuple[Adjustment, ...]  # 공약 조정 in force, oldest first
     indicators: tuple[IndicatorAsOf, ...]
     draft_sources: tuple[str, ...]  # where an unconfirmed draft feeds this report
+
+    def __post_init__(self) -> None:
+        unmade(self, ("cumulative", "previous", "plan"))
 
     @property
     def period(self) -> Period:
@@ -242,7 +267,10 @@ class _Dated(Generic[_Kept]):
 
 
 def _dated(
-    pledge: Pledge, bounds: _Bounds, keep: Callable[[Iterable[Item], Period, int, int, int], _Kept]
+    pledge: Pledge,
+    bounds: _Bounds,
+    keep: Callable[[Iterable[Item], Period, int, int, int], _Kept],
+    drafts_only: bool = False,
 ) -> _Dated[_Kept]:
     """The as-of rule for achievements and plans, written once.
 
@@ -250,9 +278,12 @@ def _dated(
     :func:`_reaches` for a check that only asks whether a row has anything
     (:func:`pledge_coverage`); a falsy answer means the row keeps nothing of
     that group. A draft group is named when either of its windows keeps an item.
+    ``drafts_only``: walk only the draft groups (the drafts are the answer).
     """
     out: _Dated[_Kept] = _Dated({}, [], [], [])
     for index, group in enumerate(pledge.achievements):
+        if drafts_only and not group.draft:
+            continue
         at = group.period.ordinal
         cum = (
             keep(group.entries, group.period, at, *bounds.cumulative) if bounds.cumulative else None
@@ -265,6 +296,8 @@ def _dated(
         if group.draft and (cum or last):
             out.drafts.append(f"achievements[{index}] ({group.period})")
     for index, group in enumerate(pledge.plans):
+        if drafts_only and not group.draft:
+            continue
         if group.period == bounds.plan_period:
             kept = keep(group.entries, group.period, group.period.ordinal, *_EVER)
             if kept:
@@ -278,11 +311,9 @@ def pledge_as_of(
     pledge: Pledge, period: Period, term: Term, cutoff: str = "previous-half"
 ) -> PledgeAsOf:
     windows = ReportWindows(period, term, cutoff)
-    dated = _dated(pledge, _bounds(windows), _filter)
-    drafts = dated.drafts
-    cumulative = {p: [i for kept in groups for i in kept] for p, groups in dated.cumulative.items()}
-    previous = [i for kept in dated.previous for i in kept]
-    plan = [i for kept in dated.plan for i in kept]
+    # The rows' items are made when read (_dated_items); which draft groups
+    # feed the rows is known now, by walking those groups alone.
+    drafts = _dated(pledge, _bounds(windows), _reaches, drafts_only=True).drafts
 
     carried = _carried(pledge, period, (*NAMES, *SECTIONS))
     drafts.extend(_carried_drafts(carried))
@@ -290,9 +321,6 @@ def pledge_as_of(
     return PledgeAsOf(
         pledge=pledge,
         windows=windows,
-        cumulative=tuple((p, tuple(cumulative[p])) for p in sorted(cumulative)),
-        previous=tuple(previous),
-        plan=tuple(plan),
         title=carried["title"],
         department=carried["department"],
         status=carried["status"],
@@ -305,6 +333,21 @@ def pledge_as_of(
         indicators=tuple(indicator_as_of(i, period) for i in pledge.indicators),
         draft_sources=tuple(drafts),
     )
+
+
+def _dated_items(
+    asof: PledgeAsOf,
+) -> tuple[
+    tuple[tuple[Period, tuple[DatedItem, ...]], ...], tuple[DatedItem, ...], tuple[DatedItem, ...]
+]:
+    """The rows' items of ``asof`` (cumulative by group period, previous, plan), made together."""
+    dated = _dated(asof.pledge, _bounds(asof.windows), _filter)
+    cumulative = {p: [i for kept in groups for i in kept] for p, groups in dated.cumulative.items()}
+    state = asof.__dict__  # the three are made by one walk: keep them all (not one given)
+    state.setdefault("cumulative", tuple((p, tuple(cumulative[p])) for p in sorted(cumulative)))
+    state.setdefault("previous", tuple(i for kept in dated.previous for i in kept))
+    state.setdefault("plan", tuple(i for kept in dated.plan for i in kept))
+    return state["cumulative"], state["previous"], state["plan"]
 
 
 @dataclass(frozen=True)

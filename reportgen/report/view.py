@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from typing import Any, Generic, Literal, TypeVar, cast
+from typing import Literal
 
 from .. import josa
+from ..bulk import made_from, made_on_first_use, unmade
 from ..records import numbering
 from ..records.asof import (
     DatedItem,
@@ -66,77 +67,6 @@ __all__ = ["Rate", "StatusCount", "Table", "Tally"]  # the table types, re-expor
 SYMBOLS = ("□", "○", "-", "·")
 NOTE_SYMBOL = "※"
 MAX_LEVEL = len(SYMBOLS) - 1
-
-
-_T = TypeVar("_T")
-
-
-class _Unmade:
-    """The default of a field made on first use: "not made yet, make it when read"."""
-
-    def __repr__(self) -> str:
-        return "<made on first use>"
-
-
-UNMADE: Any = _Unmade()
-
-
-class _Lazy(Generic[_T]):
-    """A dataclass field whose value is made the first time it is read, then kept.
-
-    Most of a view is read by few: a rebuild after one pledge changed takes 299
-    pledges' files back by key and reads of them only what the report-wide
-    totals need. The rest (a money table's rows, widths and finished table, a
-    pledge's progress lines …) is made when a writer or a test first reads it.
-
-    It stays a field: the constructor takes it (a value given is kept as is),
-    and ``==``, ``repr``, :func:`dataclasses.replace` and
-    :func:`dataclasses.fields` see it, each reading (so making) it. It is a
-    non-data descriptor, as :func:`functools.cached_property` is: once made,
-    the value sits in the instance's ``__dict__`` and is read at full speed.
-    The class's ``__post_init__`` clears :data:`UNMADE` from ``__dict__``
-    (:func:`_unmade`), so the descriptor is reached on the first read. What
-    ``make`` reads beside the fields is kept in the instance's ``__dict__``
-    under a private name (not a field), so a copy or a pickle carries it.
-    """
-
-    def __init__(self, make: Callable[[Any], _T]) -> None:
-        self.make = make
-        self.name = ""
-
-    def __set_name__(self, owner: type, name: str) -> None:
-        self.name = name
-
-    def __get__(self, obj: Any, owner: type | None = None) -> _T:
-        if obj is None:
-            return cast(_T, UNMADE)  # the field's default, as dataclasses reads it
-        value = self.make(obj)
-        obj.__dict__[self.name] = value  # frozen: written past __setattr__, once
-        return value
-
-
-def made_on_first_use(make: Callable[[Any], _T]) -> _T:
-    """A field's default that makes its value from the instance when first read (:class:`_Lazy`)."""
-    return cast(_T, _Lazy(make))
-
-
-def _unmade(obj: object, names: tuple[str, ...]) -> None:
-    """Clear the fields given no value, so that reading them makes them."""
-    state = obj.__dict__
-    for name in names:
-        if state[name] is UNMADE:
-            del state[name]
-
-
-def _recipe(obj: object, name: str) -> Any:
-    """What ``obj``'s fields made on first use are made from (set by the function that built it)."""
-    try:
-        return obj.__dict__[name]
-    except KeyError:
-        raise TypeError(
-            f"{type(obj).__name__} was built without {name}: give every field made on "
-            "first use a value, or build it with the view's functions"
-        ) from None
 
 
 def format_amount(value: Decimal | None) -> str:
@@ -226,7 +156,7 @@ def format_rate(rate: Decimal | None) -> str:
 
 @dataclass(frozen=True)
 class _MoneyFigures:
-    """What a money table's rows are made from, kept beside its fields (see :class:`_Lazy`)."""
+    """What a money table's rows are made from, kept beside its fields (see :func:`~reportgen.bulk.made_on_first_use`)."""
 
     figures: BudgetTable | None  # None: 비예산, or nothing recorded (the frame is printed)
     sources: tuple[str, ...]  # the city's funding sources, for the frame's rows
@@ -234,7 +164,7 @@ class _MoneyFigures:
 
 
 def _money_rows(table: MoneyTable) -> tuple[MoneyRow, ...]:
-    made: _MoneyFigures = _recipe(table, "_figures")
+    made: _MoneyFigures = made_from(table, "_figures")
     return money_rows(
         made.figures,
         len(table.column_keys),
@@ -276,7 +206,7 @@ class MoneyTable:
 
     The 계 row (``grand_total``) and what the report's totals read are made
     with the view; ``rows``, ``widths``, ``weights`` and ``table`` when first
-    read (:class:`_Lazy`), since a rebuild reuses most pledges' pages unread.
+    read (:func:`~reportgen.bulk.made_on_first_use`), since a rebuild reuses most pledges' pages unread.
     """
 
     title: str
@@ -304,7 +234,7 @@ class MoneyTable:
     table: Table | None = made_on_first_use(_money_form)
 
     def __post_init__(self) -> None:
-        _unmade(self, ("rows", "widths", "weights", "table"))
+        unmade(self, ("rows", "widths", "weights", "table"))
 
 
 @dataclass(frozen=True)
@@ -416,9 +346,43 @@ def _add(values: Iterable[Decimal | None]) -> Decimal | None:
     return sum(found, Decimal(0)) if found else None
 
 
+def _pledge_asof(view: PledgeView) -> PledgeAsOf:
+    asof: PledgeAsOf = made_from(view, "_asof")
+    return asof
+
+
+def _made_contacts(view: PledgeView) -> tuple[ContactRow, ...]:
+    settings: ReportSettings = made_from(view, "_settings")
+    return contact_rows(_pledge_asof(view), settings)
+
+
+def _made_progress(view: PledgeView) -> tuple[ProgressRow, ...]:
+    return _progress(_pledge_asof(view), view.withdrawn)
+
+
+def _made_problems(view: PledgeView) -> ProblemsView:
+    return problems_view(_pledge_asof(view))
+
+
+def _made_indicator_table(view: PledgeView) -> Table | None:
+    return indicator_table(view.indicators)
+
+
+def _made_indicator_year_table(view: PledgeView) -> Table | None:
+    return indicator_year_table(view.indicators)
+
+
 @dataclass(frozen=True)
 class PledgeView:
-    """Everything printed on one pledge's pages for one report period."""
+    """Everything printed on one pledge's pages for one report period.
+
+    What the report's totals read (status, 추진율, the money tables' 계 rows,
+    재원별, 성과지표 …) is made with the view; the pages' own parts (contacts,
+    the progress lines, 문제점 및 개선대책, the indicator tables, and the
+    money tables' rows and finished tables) when first read
+    (:func:`~reportgen.bulk.made_on_first_use`): a rebuild reads them only
+    for the pledges it lays out again.
+    """
 
     id: str
     title: str
@@ -427,12 +391,13 @@ class PledgeView:
     period_words: str
     status: str
     department: str
-    contacts: tuple[ContactRow, ...]
-    progress: tuple[ProgressRow, ...]
+    _: dataclasses.KW_ONLY
+    contacts: tuple[ContactRow, ...] = made_on_first_use(_made_contacts)
+    progress: tuple[ProgressRow, ...] = made_on_first_use(_made_progress)
     participation: tuple[ParticipationCell, ...] | None
     plan_table: MoneyTable
     secured_table: MoneyTable
-    problems: ProblemsView
+    problems: ProblemsView = made_on_first_use(_made_problems)
     non_budget: bool
     drafts: tuple[str, ...]
     # The city's form beyond Goyang's (each empty where the city has none).
@@ -445,8 +410,10 @@ class PledgeView:
     money_tables: tuple[MoneyTable, ...] = ()  # the tables to print, in order
     by_source: tuple[SourceMoney, ...] = ()  # 재원별 (the workbook's sheet of that name)
     lists_contacts: bool = True  # False where the city lists no contact roles (소관부서 only)
-    indicator_table: Table | None = None  # □ 성과지표, finished (None: no indicators)
-    indicator_year_table: Table | None = None  # □ 성과지표 연차별 목표 (None: no yearly targets)
+    # □ 성과지표, finished (None: no indicators)
+    indicator_table: Table | None = made_on_first_use(_made_indicator_table)
+    # □ 성과지표 연차별 목표 (None: no yearly targets)
+    indicator_year_table: Table | None = made_on_first_use(_made_indicator_year_table)
     # The 분야 / 전략 above the pledge as printed: "분야 1 일자리 경제  ›  전략 1-1 …".
     group_line: str = ""
     # "초안 …" where an unconfirmed draft feeds these pages (or in a preview): every
@@ -454,6 +421,11 @@ class PledgeView:
     draft_mark: str = ""
     # The document's title (문서 정보, a PDF's title): "1-4-5 공약명 (2022년 상반기)".
     document_title: str = ""
+
+    def __post_init__(self) -> None:
+        unmade(
+            self, ("contacts", "progress", "problems", "indicator_table", "indicator_year_table")
+        )
 
 
 NOT_RECORDED = "(기록 없음)"
@@ -638,7 +610,7 @@ def money_table(
         recorded=table is not None or non_budget,
         notes=notes,
     )
-    # Beside the fields, not one of them (see _Lazy): what the rows are made from.
+    # Beside the fields, not one of them: what the rows are made from.
     made.__dict__["_figures"] = _MoneyFigures(table, tuple(sources), pledge_title)
     return made
 
@@ -1007,17 +979,37 @@ def pledge_groups(pledge: Pledge, settings: ReportSettings) -> tuple[GroupLabel,
     return tuple(GroupLabel(by_key[k].level, k, by_key[k].name) for k in found)
 
 
-def pledge_view(pledge: Pledge, period: Period, settings: ReportSettings) -> PledgeView:
-    term: Term = settings.term.to_term()
-    asof = pledge_as_of(pledge, period, term, settings.cutoff)
-    columns = settings.money_columns()
-
+def contact_rows(asof: PledgeAsOf, settings: ReportSettings) -> tuple[ContactRow, ...]:
+    """담당: the city's contact roles, in its order, where recorded."""
     contacts = contacts_of(asof) or {}
-    contact_rows = tuple(
+    return tuple(
         ContactRow(role.label, contacts[role.key].name, contacts[role.key].phone)
         for role in settings.contact_roles
         if role.key in contacts
     )
+
+
+def problems_view(asof: PledgeAsOf) -> ProblemsView:
+    """□ 문제점 및 개선대책 as recorded (carried forward), or its placeholder."""
+    pm = problems_of(asof)
+    if pm is None:
+        return ProblemsView(
+            ((("", (_placeholder("문제점 및 개선대책이 기록되지 않았습니다."),)),)), False
+        )
+    if pm.general:
+        return ProblemsView((("", tuple(_lines(pm.general, 2))),), True)
+    sections = []
+    if pm.problems:
+        sections.append(("문제점", tuple(_lines(pm.problems, 2))))
+    if pm.measures:
+        sections.append(("개선대책", tuple(_lines(pm.measures, 2))))
+    return ProblemsView(tuple(sections), True)
+
+
+def pledge_view(pledge: Pledge, period: Period, settings: ReportSettings) -> PledgeView:
+    term: Term = settings.term.to_term()
+    asof = pledge_as_of(pledge, period, term, settings.cutoff)
+    columns = settings.money_columns()
 
     part = participation_of(asof)
     participation = None
@@ -1065,21 +1057,6 @@ def pledge_view(pledge: Pledge, period: Period, settings: ReportSettings) -> Ple
         sources=sources,
     )
 
-    pm = problems_of(asof)
-    if pm is None:
-        problems = ProblemsView(
-            ((("", (_placeholder("문제점 및 개선대책이 기록되지 않았습니다."),)),)), False
-        )
-    elif pm.general:
-        problems = ProblemsView((("", tuple(_lines(pm.general, 2))),), True)
-    else:
-        sections = []
-        if pm.problems:
-            sections.append(("문제점", tuple(_lines(pm.problems, 2))))
-        if pm.measures:
-            sections.append(("개선대책", tuple(_lines(pm.measures, 2))))
-        problems = ProblemsView(tuple(sections), True)
-
     # 재원별 is added up from the figures the tables' rows print (their source
     # rows' 계), not from the rows: the report's totals read it from every
     # pledge, and the rows are made only when a writer reads them.
@@ -1103,7 +1080,7 @@ def pledge_view(pledge: Pledge, period: Period, settings: ReportSettings) -> Ple
     rate = progress_rate_of(asof) if settings.progress_rate and not withdrawn else None
     indicators = tuple(_indicator(i) for i in asof.indicators)
     groups = pledge_groups(pledge, settings)
-    return PledgeView(
+    view = PledgeView(
         id=pledge.id,
         title=title_of(asof),
         anchor=numbering.anchor(pledge.id),
@@ -1111,12 +1088,9 @@ def pledge_view(pledge: Pledge, period: Period, settings: ReportSettings) -> Ple
         period_words=period.in_words,
         status=canonical_status(asof.status.value, settings) if asof.status else "",
         department=department_of(asof),
-        contacts=contact_rows,
-        progress=_progress(asof, withdrawn),
         participation=participation,
         plan_table=plan,
         secured_table=secured,
-        problems=problems,
         non_budget=pledge.non_budget,
         drafts=asof.draft_sources,
         groups=groups,
@@ -1125,8 +1099,6 @@ def pledge_view(pledge: Pledge, period: Period, settings: ReportSettings) -> Ple
         progress_rate=rate,
         progress_rate_text="" if rate is None else f"{format_amount(rate)}%",
         indicators=indicators,
-        indicator_table=indicator_table(indicators),
-        indicator_year_table=indicator_year_table(indicators),
         adjustments=adjustments,
         withdrawn=withdrawn,
         # A withdrawn pledge's plan is stale: what was secured and spent stays.
@@ -1135,6 +1107,10 @@ def pledge_view(pledge: Pledge, period: Period, settings: ReportSettings) -> Ple
         lists_contacts=bool(settings.contact_roles),
         draft_mark=DRAFT_MARK if asof.draft_sources else "",
     )
+    # Beside the fields, not among them: what the pages' own parts are made from.
+    view.__dict__["_asof"] = asof
+    view.__dict__["_settings"] = settings
+    return view
 
 
 # ---------------------------------------------------------------------------
