@@ -76,7 +76,7 @@ def _render(
     info = report_info(PERIOD, settings)
     views = tuple(pledge_view(p, PERIOD, settings) for p in pledges)
     report = assemble_report(views, PERIOD, settings)
-    contents: list[str] = []
+    contents: list[bytes] = []
     documents: dict[str, bytes] = {}
     for number, view in enumerate(views, start=1):
         content = writer.pledge_content(view, info, number)
@@ -562,6 +562,22 @@ def test_fit_table_leaves_a_consistent_fixed_table_alone():
     before = etree.tostring(tbl)
     assert not ooxml.fit_table(tbl, 9638)
     assert etree.tostring(tbl) == before
+
+
+def test_fit_table_sets_a_row_beside_the_grid_as_far_as_it_reaches():
+    # A hostile template: a row skipping more columns than the grid has, and
+    # a cell whose properties are not its first child. Neither may stop the
+    # build; each cell gets the columns it covers (none past the grid: 0).
+    tbl = _table(
+        "<w:tblPr/><w:tblGrid>" + '<w:gridCol w:w="100"/>' * 2 + "</w:tblGrid>"
+        "<w:tr>" + _cell("2", "pct") + _cell("1", "pct") + "</w:tr>"
+        '<w:tr><w:trPr><w:gridBefore w:val="5"/></w:trPr>' + _cell("700") + "</w:tr>"
+        "<w:tr><w:tc><!-- a note --><w:tcPr><w:tcW w:w=\"9\" w:type=\"dxa\"/></w:tcPr>"
+        "<w:p/></w:tc>" + _cell("9") + "</w:tr>"
+    )
+    assert ooxml.fit_table(tbl, 3000)
+    widths = [[c.get(f"{W}w") for c in row.iter(f"{W}tcW")] for row in tbl.iter(f"{W}tr")]
+    assert widths == [["2000", "1000"], ["0"], ["2000", "1000"]]
 
 
 def test_cell_tags_become_cell_properties_in_schema_order():

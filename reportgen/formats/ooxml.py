@@ -8,6 +8,7 @@ deterministic packaging, East Asian font slots, vertical merges, bookmarks.
 from __future__ import annotations
 
 import io
+import itertools
 import os
 import stat
 import struct
@@ -965,25 +966,43 @@ _ROW_COLUMNS = etree.XPath(
 class _Cell:
     """A table cell read once: its properties, preferred width and span."""
 
-    __slots__ = ("kind", "span", "tc", "tcpr", "value", "width_el")
+    __slots__ = ("kind", "span", "tc", "tcpr", "type_text", "value", "w_text", "width_el")
 
     def __init__(self, tc: etree._Element) -> None:
-        # iterchildren(tag) matches in C; find() goes through ElementPath in
-        # Python, which cost more than all the rest of fitting a table.
+        # A money table has some 150 cells, and reading them was most of the
+        # cost of laying out a pledge: each lxml call here is counted. The
+        # schema puts tcPr first in a cell, so tc[0] finds it without an
+        # iterator (else the first tcPr anywhere among the children, as
+        # before); one pass over its few children finds the first tcW and
+        # the first gridSpan together. find() would go through ElementPath
+        # in Python, slower still.
         self.tc = tc
-        self.tcpr = tcpr = next(tc.iterchildren(_TCPR), None)
+        first = tc[0] if len(tc) else None
+        if first is not None and first.tag == _TCPR:
+            tcpr: etree._Element | None = first
+        else:
+            tcpr = next(tc.iterchildren(_TCPR), None)
+        self.tcpr = tcpr
         width_el = span_el = None
         if tcpr is not None:
-            width_el = next(tcpr.iterchildren(_TCW), None)
-            span_el = next(tcpr.iterchildren(_GRID_SPAN), None)
+            for prop in tcpr:
+                tag = prop.tag
+                if tag == _TCW:
+                    if width_el is None:
+                        width_el = prop
+                elif tag == _GRID_SPAN and span_el is None:
+                    span_el = prop
         self.width_el = width_el
         span = _int(span_el.get(_VAL)) if span_el is not None else None
         self.span = span if span is not None and span > 0 else 1
         if width_el is None:
             self.kind, self.value = "", None
+            self.w_text = self.type_text = None
         else:
-            self.kind = width_el.get(_TYPE, "dxa")
-            self.value = _int(width_el.get(_W))
+            self.type_text = width_el.get(_TYPE)
+            self.w_text = width_el.get(_W)
+            self.kind = self.type_text or "dxa"
+            self.value = _int(self.w_text)
 
     def set_width(self, twips: int) -> None:
         if self.tcpr is None:
@@ -1143,6 +1162,7 @@ def fit_table(tbl: etree._Element, width: int) -> bool:
         col.set(w("w"), str(value))
         grid_el.insert(i, col)  # before a w:tblGridChange, if any
 
+    edges = list(itertools.accumulate(columns, initial=0))  # cells cover columns[at:at+span]
     for _tr, cells, (before, after) in rows:
         spans = [c.span for c in cells]
         missing = count - sum(spans) - before - after
@@ -1157,13 +1177,20 @@ def fit_table(tbl: etree._Element, width: int) -> bool:
             missing -= change
         at = before
         for cell, span in zip(cells, spans, strict=True):
-            twips = sum(columns[at : at + span])
+            end = at + span
+            # (A row a hostile template sets beside the grid keeps the slice's sum.)
+            twips = edges[end] - edges[at] if at >= 0 and end <= count else sum(columns[at:end])
             width_el = cell.width_el
             if width_el is None:
                 cell.set_width(twips)
             else:  # the common case, without the call
-                width_el.set(_W, str(twips))
-                width_el.set(_TYPE, "dxa")
+                # An attribute set to the value it holds stays as it is:
+                # only those that change are set (each set is counted).
+                text = str(twips)
+                if cell.w_text != text:
+                    width_el.set(_W, text)
+                if cell.type_text != "dxa":
+                    width_el.set(_TYPE, "dxa")
             if span != cell.span:
                 if cell.tcpr is None:
                     cell.tcpr = _cell_properties(cell.tc)
