@@ -34,6 +34,7 @@ over a hostile one. Every failure is a :class:`TemplateError` naming the file:
 from __future__ import annotations
 
 import copy
+import functools
 import io
 import re
 import types
@@ -224,12 +225,30 @@ class CompiledTemplate:
         """Parts copied unchanged from the template into every document."""
         return frozenset(self.package) - {DOCUMENT_PART} - set(self.parts)
 
+    @functools.cached_property
+    def head_bytes(self) -> bytes:
+        return self.head.encode("utf-8")
+
+    @functools.cached_property
+    def tail_bytes(self) -> bytes:
+        return self.tail.encode("utf-8")
+
     def render_content(self, context: dict[str, Any]) -> str:
         """The body content for ``context``, checked to be well-formed."""
+        return self.render_content_bytes(context).decode("utf-8")
+
+    def render_content_bytes(self, context: dict[str, Any]) -> bytes:
+        """:meth:`render_content` as UTF-8, as the package and the booklet take it.
+
+        Kept as bytes from the parse to the zip: a pledge's body is some
+        100 kB, and decoding it only to encode it again twice cost more than
+        deflating it for the booklet.
+        """
         xml = sandbox.render(self.content, context, self.path, self.source)
         xml = xml.replace("\n<w:p", "<w:p")  # undo the line breaks added for line numbers
+        content = xml.encode("utf-8")
         try:
-            root = etree.fromstring((self.head + xml + self.tail).encode("utf-8"), _PARSER)
+            root = etree.fromstring(self.head_bytes + content + self.tail_bytes, _PARSER)
         except etree.XMLSyntaxError as exc:
             raise TemplateError(
                 self.path,
@@ -245,8 +264,8 @@ class CompiledTemplate:
         # Column loops ({%tc for %}) leave the template's grid behind: settle
         # every table's grid and cell widths to the columns it now has.
         if body is not None and ooxml.fit_tables(body, self.text_width):
-            head, xml, tail = _cut_document(root)
-            if (head, tail) != (self.head, self.tail):  # lxml reads back what it wrote
+            head, content, tail = _cut_document_bytes(root)
+            if (head, tail) != (self.head_bytes, self.tail_bytes):  # lxml reads back what it wrote
                 raise TemplateError(
                     self.path,
                     tr(
@@ -254,7 +273,7 @@ class CompiledTemplate:
                         "the document changed outside its body content",
                     ),
                 )
-        return xml
+        return content
 
     def content_of(self, document: bytes) -> str | None:
         """The body content of a DOCX this template made (None if it was not)."""
@@ -275,7 +294,7 @@ class CompiledTemplate:
 
     def package_with(
         self,
-        content: str | ooxml.Deflated,
+        content: str | bytes | ooxml.Deflated,
         context: dict[str, Any],
         mark: str = "",
         properties: DocumentProperties | None = None,
@@ -291,6 +310,8 @@ class CompiledTemplate:
         parts: dict[str, bytes | ooxml.Deflated] = dict(self.package)
         if isinstance(content, ooxml.Deflated):
             parts[DOCUMENT_PART] = content
+        elif isinstance(content, bytes):
+            parts[DOCUMENT_PART] = self.head_bytes + content + self.tail_bytes
         else:
             parts[DOCUMENT_PART] = (self.head + content + self.tail).encode("utf-8")
         if properties is not None and CORE_PART in parts:
@@ -407,7 +428,13 @@ def add_mark_header(parts: dict[str, bytes], mark: str) -> set[str]:
 
 
 def _cut_document(root: etree._Element) -> tuple[str, str, str]:
-    """Serialize ``root`` and cut it into head, body content and tail.
+    """Serialize ``root`` and cut it into head, body content and tail."""
+    head, content, tail = _cut_document_bytes(root)
+    return head.decode("utf-8"), content.decode("utf-8"), tail.decode("utf-8")
+
+
+def _cut_document_bytes(root: etree._Element) -> tuple[bytes, bytes, bytes]:
+    """Serialize ``root`` and cut it into head, body content and tail, as UTF-8.
 
     The cuts are two processing instructions put at the body's start and
     before its section properties for the moment of serializing, never a
@@ -424,11 +451,9 @@ def _cut_document(root: etree._Element) -> tuple[str, str, str]:
         sect.addprevious(end)
     else:
         body.append(end)
-    text = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True).decode(
-        "utf-8"
-    )
-    begin_text = etree.tostring(begin).decode()
-    end_text = etree.tostring(end).decode()
+    text = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+    begin_text = etree.tostring(begin)
+    end_text = etree.tostring(end)
     body.remove(begin)
     body.remove(end)
     head, rest = text.split(begin_text, 1)
@@ -633,12 +658,14 @@ class DocxWriter:
     # pledge.docx sees ``p`` (the pledge's view), ``p_number`` (its place in
     # the report, 1-based) and ``report`` (a ReportInfo: city, title, term,
     # period — nothing about other pledges), which makes its pages cacheable.
-    def pledge_content(self, view: PledgeView, report: ReportInfo | ReportView, number: int) -> str:
-        """One pledge's pages as body content (shared by its file and the booklet)."""
-        return self.pledge.render_content({"p": view, "report": report, "p_number": number})
+    def pledge_content(
+        self, view: PledgeView, report: ReportInfo | ReportView, number: int
+    ) -> bytes:
+        """One pledge's pages as body content, UTF-8 (shared by its file and the booklet)."""
+        return self.pledge.render_content_bytes({"p": view, "report": report, "p_number": number})
 
     def pledge_document(
-        self, view: PledgeView, report: ReportInfo | ReportView, number: int, content: str
+        self, view: PledgeView, report: ReportInfo | ReportView, number: int, content: str | bytes
     ) -> bytes:
         context = {"p": view, "report": report, "p_number": number}
         properties = DocumentProperties(view.document_title, report.city)
@@ -693,11 +720,11 @@ class DocxWriter:
         front matter, every pledge's, and the template's tail (final), each
         deflated on its own and joined without inflating anything."""
         context = {"report": report, "pages": pages}
-        front = self.booklet.render_content(context)
+        front = self.booklet.render_content_bytes(context)
         segments = [
-            ooxml.deflate_segment(self.booklet.head.encode("utf-8") + front.encode("utf-8")),
+            ooxml.deflate_segment(self.booklet.head_bytes + front),
             *pledges,
-            ooxml.deflate_segment(self.booklet.tail.encode("utf-8"), final=True),
+            ooxml.deflate_segment(self.booklet.tail_bytes, final=True),
         ]
         properties = DocumentProperties(report.document_title, report.city)
         document = self.booklet.package_with(

@@ -229,9 +229,8 @@ def _docx_pledge(state: _DocxPledges, i: int) -> _Made:
         return None, None, document
     content = state.writer.pledge.content_bytes_of(document) if document is not None else None
     if document is None or content is None:
-        text = state.writer.pledge_content(view, state.info, i + 1)
-        document = state.writer.pledge_document(view, state.info, i + 1, text)
-        content = text.encode("utf-8")
+        content = state.writer.pledge_content(view, state.info, i + 1)
+        document = state.writer.pledge_document(view, state.info, i + 1, content)
     return deflate_segment(content), pledge_pages(view), document
 
 
