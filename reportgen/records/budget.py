@@ -9,7 +9,7 @@ The secured table carries a second figure per cell, the amount executed.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
@@ -62,21 +62,25 @@ class BudgetTable:
     blocks: tuple[BudgetBlock, ...]
 
 
-def _sum(figures: Sequence[Figure], *, zero: bool, executed: bool) -> Figure:
+def _sum(figures: Iterable[Figure], *, zero: bool, executed: bool) -> Figure:
     """Add figures; ``zero`` gives 0 rather than a blank when nothing contributes."""
+    if not executed:  # the plan: amounts only (every table is added up, so this is hot)
+        amounts = [f.amount for f in figures if f.amount is not None]
+        return Figure(sum(amounts, ZERO) if amounts or zero else None)
+    figures = tuple(figures)
     amounts = [f.amount for f in figures if f.amount is not None]
     done = [f.executed for f in figures if f.executed is not None]
     amount = sum(amounts, ZERO) if amounts or zero else None
     # Executed amounts are printed only where some were recorded: a year still
     # in progress shows "312", not "312 (0)".
-    exe = sum(done, ZERO) if executed and done else None
+    exe = sum(done, ZERO) if done else None
     return Figure(amount, exe)
 
 
 def _row(
     label: str, kind: RowKind, cells: Sequence[Figure], *, zero: bool, executed: bool
 ) -> BudgetRow:
-    return BudgetRow(label, kind, _sum(list(cells), zero=zero, executed=executed), tuple(cells))
+    return BudgetRow(label, kind, _sum(cells, zero=zero, executed=executed), tuple(cells))
 
 
 def _column_sums(rows: Sequence[BudgetRow], n: int, *, executed: bool) -> list[Figure]:
@@ -84,8 +88,11 @@ def _column_sums(rows: Sequence[BudgetRow], n: int, *, executed: bool) -> list[F
     # filed pages print it. In 확보(집행)액 a column where no row has a figure
     # stays blank: a 0 under '22.6. would read as "nothing secured for 2022"
     # against a plan for it, when it is only not known yet.
+    if not rows:
+        return [_sum((), zero=not executed, executed=executed) for _ in range(n)]
     return [
-        _sum([r.cells[i] for r in rows], zero=not executed, executed=executed) for i in range(n)
+        _sum(column, zero=not executed, executed=executed)
+        for column in zip(*(r.cells for r in rows), strict=True)
     ]
 
 
@@ -121,17 +128,27 @@ def _table(
 ) -> BudgetTable:
     executed = kind == "secured"
     n = len(columns)
+    # Most cities print a column per year: a column's figure is then the one
+    # recorded under its key (a merged column adds its years: _column_figure).
+    keys = [c.key for c in columns] if not any(c.years for c in columns) else None
+    blank = (EMPTY,) * n
     blocks: list[BudgetBlock] = []
     source_rows: list[BudgetRow] = []
     for name, cells in subprojects:
         rows = []
         for source in sources:
-            by_col = cells.get(source, {})
-            figures = [_column_figure(by_col, c, executed) for c in columns]
+            by_col = cells.get(source)
+            if not by_col:  # most of a block's sources: nothing recorded, a blank row
+                rows.append(BudgetRow(source, "source", EMPTY, blank))
+                continue
+            if keys is not None:
+                figures = [by_col.get(key, EMPTY) for key in keys]
+            else:
+                figures = [_column_figure(by_col, c, executed) for c in columns]
             rows.append(_row(source, "source", figures, zero=False, executed=executed))
-        with_figures = [r for r in rows if not r.total.empty]
+        with_figures = sum(1 for r in rows if not r.total.empty)
         source_rows.extend(rows)
-        if len(with_figures) > 1:
+        if with_figures > 1:
             subtotal = _column_sums(rows, n, executed=executed)
             rows.append(_row("소계", "subtotal", subtotal, zero=True, executed=executed))
         blocks.append(BudgetBlock(name, tuple(rows)))

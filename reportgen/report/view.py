@@ -1006,10 +1006,43 @@ def problems_view(asof: PledgeAsOf) -> ProblemsView:
     return ProblemsView(tuple(sections), True)
 
 
-def pledge_view(pledge: Pledge, period: Period, settings: ReportSettings) -> PledgeView:
-    term: Term = settings.term.to_term()
+def _by_source(
+    table: BudgetTable | None,
+) -> tuple[dict[str, list[Decimal]], dict[str, list[Decimal]]]:
+    """The figures of each funding source's rows, amounts and executed, in the table's order."""
+    amounts: dict[str, list[Decimal]] = {}
+    executed: dict[str, list[Decimal]] = {}
+    if table is None:
+        return amounts, executed  # the frame's rows are blank
+    for block in table.blocks:
+        for row in block.rows:
+            if row.kind == "source":
+                total = row.total
+                if total.amount is not None:
+                    amounts.setdefault(row.label, []).append(total.amount)
+                if total.executed is not None:
+                    executed.setdefault(row.label, []).append(total.executed)
+    return amounts, executed
+
+
+def _total(figures: list[Decimal] | None) -> Decimal | None:
+    """:func:`_add` of figures already picked: None when there are none (blank, not 0)."""
+    return sum(figures, Decimal(0)) if figures else None
+
+
+def pledge_view(
+    pledge: Pledge,
+    period: Period,
+    settings: ReportSettings,
+    shared: tuple[Term, list[FiscalColumn]] | None = None,
+) -> PledgeView:
+    """One pledge's pages in the report of ``period``.
+
+    ``shared``: the term and the money columns, worked out from ``settings``
+    once for every pledge of a report (:func:`report_view`).
+    """
+    term, columns = shared or (settings.term.to_term(), settings.money_columns())
     asof = pledge_as_of(pledge, period, term, settings.cutoff)
-    columns = settings.money_columns()
 
     part = participation_of(asof)
     participation = None
@@ -1060,19 +1093,14 @@ def pledge_view(pledge: Pledge, period: Period, settings: ReportSettings) -> Ple
     # 재원별 is added up from the figures the tables' rows print (their source
     # rows' 계), not from the rows: the report's totals read it from every
     # pledge, and the rows are made only when a writer reads them.
-    def sum_of(table: BudgetTable | None, source: str, figure: str) -> Decimal | None:
-        if table is None:
-            return None  # the frame's rows are blank
-        rows = (r for b in table.blocks for r in b.rows if r.kind == "source")
-        totals = (r.total for r in rows if r.label == source)
-        return _add(getattr(t, figure) for t in totals)
-
+    planned, _ = _by_source(plan_figures)
+    secured_by, executed_by = _by_source(secured_figures)
     by_source = tuple(
         SourceMoney(
             source,
-            None if withdrawn else sum_of(plan_figures, source, "amount"),
-            sum_of(secured_figures, source, "amount"),
-            sum_of(secured_figures, source, "executed"),
+            None if withdrawn else _total(planned.get(source)),
+            _total(secured_by.get(source)),
+            _total(executed_by.get(source)),
         )
         for source in sources
     )
@@ -1240,7 +1268,8 @@ class ReportView:
 
 
 def report_view(pledges: list[Pledge], period: Period, settings: ReportSettings) -> ReportView:
-    views = tuple(pledge_view(p, period, settings) for p in pledges)
+    shared = (settings.term.to_term(), settings.money_columns())
+    views = tuple(pledge_view(p, period, settings, shared) for p in pledges)
     return assemble_report(views, period, settings)
 
 
