@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from difflib import SequenceMatcher
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import click
 
@@ -48,6 +48,7 @@ from ..records.periods import Period
 from ..records.text import blankless
 from .view import (
     IndicatorRow,
+    Line,
     MoneyCell,
     MoneyTable,
     PledgeView,
@@ -275,13 +276,19 @@ def similarity(a: str, b: str) -> float:
 
 @dataclass(frozen=True)
 class _Side:
-    lines: tuple[TextLine, ...]
+    # The view's printed lines, placeholders left out; a line becomes a
+    # TextLine only where the result shows it (_text_line).
+    lines: tuple[Line, ...]
     groups: tuple[Group, ...]
     group_of: tuple[int, ...]  # per line: index into groups
 
 
-def _side(sections: Sequence[tuple[Group, Sequence[TextLine]]]) -> _Side:
-    lines: list[TextLine] = []
+def _text_line(line: Line | None) -> TextLine | None:
+    return None if line is None else TextLine(line.level, line.symbol, line.text)
+
+
+def _side(sections: Sequence[tuple[Group, Sequence[Line]]]) -> _Side:
+    lines: list[Line] = []
     groups: list[Group] = []
     group_of: list[int] = []
     for group, group_lines in sections:
@@ -300,7 +307,7 @@ def _progress_side(view: PledgeView | None) -> _Side:
         [
             (
                 Group(role, f"{row.title} {row.note}".strip()),
-                [TextLine(x.level, x.symbol, x.text) for x in row.lines if not x.placeholder],
+                [x for x in row.lines if not x.placeholder],
             )
             for role, row in zip(roles, view.progress, strict=True)
         ]
@@ -315,7 +322,7 @@ def _problems_side(view: PledgeView | None) -> _Side:
         [
             (
                 Group(roles.get(heading, heading), f"○ {heading}" if heading else ""),
-                [TextLine(x.level, x.symbol, x.text) for x in lines if not x.placeholder],
+                [x for x in lines if not x.placeholder],
             )
             for heading, lines in view.problems.sections
         ]
@@ -323,7 +330,7 @@ def _problems_side(view: PledgeView | None) -> _Side:
 
 
 def _pair_similar(
-    olds: list[int], news: list[int], a: Sequence[TextLine], b: Sequence[TextLine]
+    olds: list[int], news: list[int], a: Sequence[Line], b: Sequence[Line]
 ) -> list[tuple[int, int]]:
     """Pair similar lines of one changed stretch, keeping their order (max total similarity)."""
     if not olds or not news:
@@ -362,9 +369,11 @@ def _pair_similar(
     return pairs
 
 
-@dataclass(frozen=True)
-class _Step:
-    """One aligned step: old line ``i`` and/or new line ``j``; ``source`` is a move's old line."""
+class _Step(NamedTuple):
+    """One aligned step: old line ``i`` and/or new line ``j``; ``source`` is a move's old line.
+
+    A tuple, not a dataclass: a diff of 300 pledges makes tens of thousands.
+    """
 
     op: str
     i: int | None = None
@@ -485,7 +494,7 @@ def _text_diff(section: str, old: _Side, new: _Side) -> tuple[TextDiff | None, l
         if step.op == "equal":
             if n in context:
                 flush()
-                pairs.append(Pair("equal", o_line, n_line))
+                pairs.append(Pair("equal", _text_line(o_line), _text_line(n_line)))
             else:
                 omitted += 1
             continue
@@ -493,7 +502,7 @@ def _text_diff(section: str, old: _Side, new: _Side) -> tuple[TextDiff | None, l
         if step.op == "reworded":
             assert o_line and n_line and j is not None
             words = word_diff(o_line.text, n_line.text)
-            pairs.append(Pair("reworded", o_line, n_line, words))
+            pairs.append(Pair("reworded", _text_line(o_line), _text_line(n_line), words))
             g = group(new, j)
             changes.append(
                 Change(
@@ -510,7 +519,7 @@ def _text_diff(section: str, old: _Side, new: _Side) -> tuple[TextDiff | None, l
             )
         elif step.op == "added":
             assert n_line and j is not None
-            pairs.append(Pair("added", None, n_line))
+            pairs.append(Pair("added", None, _text_line(n_line)))
             g = group(new, j)
             changes.append(
                 Change(
@@ -526,7 +535,7 @@ def _text_diff(section: str, old: _Side, new: _Side) -> tuple[TextDiff | None, l
             )
         elif step.op == "removed":
             assert o_line and i is not None
-            pairs.append(Pair("removed", o_line, None))
+            pairs.append(Pair("removed", _text_line(o_line), None))
             g = group(old, i)
             changes.append(
                 Change(
@@ -541,10 +550,10 @@ def _text_diff(section: str, old: _Side, new: _Side) -> tuple[TextDiff | None, l
                 )
             )
         elif step.op == "moved_out":
-            pairs.append(Pair("moved_out", o_line, None))
+            pairs.append(Pair("moved_out", _text_line(o_line), None))
         else:  # moved_in
             assert n_line and j is not None and step.source is not None
-            pairs.append(Pair("moved_in", None, n_line))
+            pairs.append(Pair("moved_in", None, _text_line(n_line)))
             g = group(new, j)
             changes.append(
                 Change(
