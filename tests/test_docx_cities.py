@@ -572,7 +572,7 @@ def test_fit_table_sets_a_row_beside_the_grid_as_far_as_it_reaches():
         "<w:tblPr/><w:tblGrid>" + '<w:gridCol w:w="100"/>' * 2 + "</w:tblGrid>"
         "<w:tr>" + _cell("2", "pct") + _cell("1", "pct") + "</w:tr>"
         '<w:tr><w:trPr><w:gridBefore w:val="5"/></w:trPr>' + _cell("700") + "</w:tr>"
-        "<w:tr><w:tc><!-- a note --><w:tcPr><w:tcW w:w=\"9\" w:type=\"dxa\"/></w:tcPr>"
+        '<w:tr><w:tc><!-- a note --><w:tcPr><w:tcW w:w="9" w:type="dxa"/></w:tcPr>'
         "<w:p/></w:tc>" + _cell("9") + "</w:tr>"
     )
     assert ooxml.fit_table(tbl, 3000)

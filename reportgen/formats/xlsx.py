@@ -816,7 +816,7 @@ class _TablePlace:
 def _place(table: MoneyTable, top: int, measures: int) -> _TablePlace:
     """Where ``money_table`` puts ``table`` from row ``top``: title, header rows, 계, its rows."""
     total_row = top + 1 + (1 if measures == 1 else 2)
-    last_row = total_row + len(table.rows)
+    last_row = total_row + table.height
     return _TablePlace(total_row, total_row + 1, last_row, last_row + 1)
 
 

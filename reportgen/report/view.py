@@ -236,6 +236,20 @@ class MoneyTable:
     def __post_init__(self) -> None:
         unmade(self, ("rows", "widths", "weights", "table"))
 
+    @property
+    def height(self) -> int:
+        """How many rows ``rows`` holds, counted without making them.
+
+        A rebuild's workbook places a reused sheet's tables by their heights
+        (its summary sheets refer to their cells) and reads nothing else of them.
+        """
+        if "rows" in self.__dict__:
+            return len(self.rows)
+        made: _MoneyFigures = made_from(self, "_figures")
+        if made.figures is None:
+            return len(made.sources)
+        return sum(len(block.rows) for block in made.figures.blocks)
+
 
 @dataclass(frozen=True)
 class ContactRow:
