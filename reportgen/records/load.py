@@ -408,6 +408,12 @@ def _read_text(
         return None
     if store is not None:
         store[path.name] = data
+    text = _decode(data, display, problems)
+    return None if text is None else (data, text)
+
+
+def _decode(data: bytes, display: str, problems: list[Problem]) -> str | None:
+    """The text of a record file's bytes; None, with a problem, if it is no UTF-8 or empty."""
     try:
         # utf-8-sig accepts the byte-order mark Windows Notepad writes.
         text = data.decode("utf-8-sig")
@@ -438,7 +444,7 @@ def _read_text(
             )
         )
         return None
-    return data, text
+    return text
 
 
 # The json module's messages (CPython's _json.c and json/decoder.py), said in Korean.
@@ -793,9 +799,11 @@ def _read_clean(
     root: Path | None = None,
 ) -> Any | None:
     read = _read_text(path, display, problems, store, root)
-    if read is None:
-        return None
-    data, text = read
+    return None if read is None else _clean(read[0], read[1], display, problems)
+
+
+def _clean(data: bytes, text: str, display: str, problems: list[Problem]) -> Any | None:
+    """The parsed and cleaned tree of one file's text, adding its problems; None on an error."""
     tree = _plain_tree(data, text)
     if tree is not _UNPROVEN:
         return tree
@@ -825,7 +833,7 @@ def _read_clean(
     return clean
 
 
-def _promote_to_old() -> None:
+def promote_to_old() -> None:
     """Move every object alive to the oldest generation, as a collection would, without a walk.
 
     Loading makes millions of small objects and no cycles, so
@@ -844,16 +852,93 @@ def _promote_to_old() -> None:
 def load_records(directory: Path) -> RecordSet:
     """Read ``report.json`` and every pledge file (``<id>.json``) of ``directory``."""
     with bulk_allocation():
-        records = _load_records(directory)
-        _promote_to_old()
+        reading = read_records(directory)
+        records = reading.records([reading.pledge(i) for i in range(len(reading.files))])
+        promote_to_old()
     return records
 
 
-def _load_records(directory: Path) -> RecordSet:
+@dataclass
+class PledgeFile:
+    """One pledge file of a records directory as read: its bytes, or why they cannot be read."""
+
+    path: Path
+    display: str  # its name as a message shows it
+    data: bytes | str
+
+
+@dataclass
+class Reading:
+    """A records directory read into memory: the settings typed, the pledge files not yet.
+
+    Every file is read before any pledge is typed, so that a worker forked
+    then (:func:`reportgen.records.validate.check`) sees the very bytes this
+    process types; the problems still come out file by file, by name.
+    """
+
+    directory: Path
+    settings: ReportSettings | None
+    problems: list[Problem]
+    sources: dict[str, bytes]
+    files: list[PledgeFile]
+
+    def pledge(self, index: int) -> Pledge | None:
+        """The pledge of ``files[index]``, adding every problem of it to :attr:`problems`."""
+        file = self.files[index]
+        if isinstance(file.data, str):
+            self.problems.append(Problem(file.display, "", file.data))
+            return None
+        text = _decode(file.data, file.display, self.problems)
+        if text is None:
+            return None
+        raw = _clean(file.data, text, file.display, self.problems)
+        if raw is None:
+            return None
+        return type_record(Pledge, raw, file.display, self.problems)  # type: ignore[no-any-return]
+
+    def plain_pledge(self, index: int) -> Pledge | None:
+        """The pledge of ``files[index]`` if its file has nothing to report and nothing to
+        clean (:func:`_plain_tree`) and types without a problem; else None, adding nothing."""
+        data = self.files[index].data
+        if isinstance(data, str):
+            return None
+        found: list[Problem] = []
+        text = _decode(data, "", found)
+        if text is None:
+            return None
+        tree = _plain_tree(data, text)
+        if tree is _UNPROVEN:
+            return None
+        pledge = type_record(Pledge, tree, "", found)
+        return None if found else pledge  # type: ignore[no-any-return]
+
+    def proven_pledge(self, index: int) -> Pledge | None:
+        """The pledge of a file that :meth:`plain_pledge` typed in a forked worker.
+
+        The worker proved these very bytes plain: decoded, they parse to the
+        tree :func:`_plain_tree` returns (no number refused, no key given
+        twice, nothing to clean), which types without a problem. So they are
+        parsed here without the proof; should typing fail after all, its
+        problems are added as for any file.
+        """
+        file = self.files[index]
+        assert isinstance(file.data, bytes)
+        tree = json.loads(file.data.decode("utf-8-sig"), parse_float=Decimal)
+        return type_record(Pledge, tree, file.display, self.problems)  # type: ignore[no-any-return]
+
+    def records(self, pledges: list[Pledge | None]) -> RecordSet:
+        """The record set of ``pledges``, one (or None) per file of :attr:`files`."""
+        origins = [(p, f.path) for p, f in zip(pledges, self.files, strict=True) if p is not None]
+        origins.sort(key=lambda o: (o[0].sort_key, o[0].id, o[1].name))
+        return RecordSet(self.directory, self.settings, origins, self.problems, self.sources)
+
+
+def read_records(directory: Path) -> Reading:
+    """Read and type ``report.json``, and read the bytes of every pledge file of ``directory``."""
     problems: list[Problem] = []
     settings: ReportSettings | None = None
-    origins: list[tuple[Pledge, Path]] = []
     sources: dict[str, bytes] = {}
+    files: list[PledgeFile] = []
     if not directory.is_dir():
         problems.append(
             Problem(
@@ -867,7 +952,7 @@ def _load_records(directory: Path) -> RecordSet:
                 ),
             )
         )
-        return RecordSet(directory, None, [], problems)
+        return Reading(directory, None, problems, sources, files)
 
     try:  # once, not for every file (which may still be a link: then it is resolved too)
         root: Path | None = directory.resolve(strict=True)
@@ -896,12 +981,8 @@ def _load_records(directory: Path) -> RecordSet:
     for path in sorted(directory.glob("*.json"), key=lambda p: p.name):
         if path.name == SETTINGS_FILE:
             continue
-        display = printable(path.name)
-        raw = _read_clean(path, display, problems, sources, root)
-        if raw is None:
-            continue
-        pledge = type_record(Pledge, raw, display, problems)
-        if pledge is not None:
-            origins.append((pledge, path))
-    origins.sort(key=lambda o: (o[0].sort_key, o[0].id, o[1].name))
-    return RecordSet(directory, settings, origins, problems, sources)
+        data = _read_bytes(path.parent, path.name, root)
+        if not isinstance(data, str):
+            sources[path.name] = data
+        files.append(PledgeFile(path, printable(path.name), data))
+    return Reading(directory, settings, problems, sources, files)
