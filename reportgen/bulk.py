@@ -1,8 +1,9 @@
 """Speed for stages that create millions of small objects at once.
 
-Two ways: pause the cyclic collector while they are made
-(:func:`bulk_allocation`), and make a part only when something reads it
-(:func:`made_on_first_use`).
+Three ways: pause the cyclic collector while they are made
+(:func:`bulk_allocation`), make a part only when something reads it
+(:func:`made_on_first_use`), and make a frozen dataclass without a setattr
+call per field where one is made by the ten thousand (:func:`built`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from collections.abc import Callable, Iterator
 from typing import Any, Generic, TypeVar, cast
 
 _T = TypeVar("_T")
+
+_new = object.__new__
 
 
 @contextlib.contextmanager
@@ -105,3 +108,20 @@ def made_from(obj: object, name: str) -> Any:
             f"{type(obj).__name__} was built without {name}: give every field made on "
             "first use a value, or build it with the function that makes it"
         ) from None
+
+
+def built(cls: type[_T], /, **fields: Any) -> _T:
+    """``cls(**fields)`` for a frozen dataclass made by the ten thousand, at about half the cost.
+
+    A frozen dataclass's ``__init__`` sets each field through
+    ``object.__setattr__``, one call a field; a view of 300 pledges makes
+    some 100,000 lines, cells and rows, and a diff as many changes. This
+    fills the new instance's ``__dict__`` at once: the same value (``==``,
+    ``hash``, ``repr``, pickling) as ``cls(**fields)`` when *every* field is
+    given by name. Nothing else is done: no default is filled in and no
+    ``__post_init__`` runs, so it is only for plain frozen dataclasses, with
+    every field given (each caller's test compares with the constructor).
+    """
+    obj = _new(cls)
+    obj.__dict__.update(fields)
+    return obj

@@ -346,3 +346,16 @@ def test_rows_are_made_when_read_and_drafts_known_before(cutoff: str, shipped) -
         assert plan is asof.plan
         assert asof == pledge_as_of(pledge, period, TERM, cutoff)
     assert named  # the draft groups fed some report
+
+
+def test_dated_items_built_fast_are_the_constructors_values(shipped) -> None:
+    import dataclasses
+
+    asof = pledge_as_of(Pledge.model_validate(shipped("1-4-5")), P("2022H1"), TERM)
+    items = [i for _p, group in asof.cumulative for i in group] + [*asof.previous, *asof.plan]
+    assert items
+    while items:
+        item = items.pop()
+        again = DatedItem(**{f.name: getattr(item, f.name) for f in dataclasses.fields(item)})
+        assert vars(item) == vars(again) and item == again and hash(item) == hash(again)
+        items.extend(item.children)

@@ -531,3 +531,19 @@ def test_a_table_built_without_its_figures_says_so(shipped, settings) -> None:
     narrower = built(rows=read.rows, widths=(1.0,) * len(read.widths))
     assert narrower.weights == as_weights(narrower.widths) != read.weights
     assert given.table == read.table
+
+
+def test_lines_cells_and_rows_built_fast_are_the_constructors_values(shipped, settings) -> None:
+    """_lines, _cell and _money_row use bulk.built: every field given, the same values."""
+    view = _shipped_view(shipped, settings, "1-4-5")
+    made = [
+        *(line for row in view.progress for line in row.lines),
+        *(line for _heading, lines in view.problems.sections for line in lines),
+        *(row for t in view.money_tables for row in t.rows),
+        *(cell for t in view.money_tables for row in t.rows for cell in (row.total, *row.cells)),
+        *(cell for t in view.money_tables if t.table for row in t.table.rows for cell in row.cells),
+    ]
+    assert {type(x).__name__ for x in made} >= {"Line", "MoneyRow", "MoneyCell", "TableCell"}
+    for value in made:
+        again = type(value)(**{f.name: getattr(value, f.name) for f in dataclasses.fields(value)})
+        assert vars(value) == vars(again) and value == again and hash(value) == hash(again)

@@ -23,7 +23,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any, Generic, TypeVar
 
-from ..bulk import made_on_first_use, unmade
+from ..bulk import built, made_on_first_use, unmade
 from .model import (
     Adjustment,
     Budget,
@@ -188,7 +188,10 @@ def _filter(
             period, at = item.period, item.period.ordinal
         children = _filter(item.children, period, at, lo, hi) if item.children else ()
         if lo <= at <= hi or children:
-            out.append(DatedItem(item.text, item.note, period, children))
+            # built(): DatedItem(…) without a setattr per field (a view makes ~30,000).
+            out.append(
+                built(DatedItem, text=item.text, note=item.note, period=period, children=children)
+            )
     return tuple(out)
 
 
