@@ -513,3 +513,30 @@ def test_docx_converts_to_pdf_with_libreoffice(revised_docx: bytes, tmp_path: Pa
             [pdftotext, "-layout", str(pdf), "-"], capture_output=True, text=True, timeout=60
         ).stdout
         assert "신·구 대비표" in text and "△1,920" in text
+
+
+def test_changes_and_pairs_built_fast_are_the_constructors_values(revised_diff: ReportDiff) -> None:
+    """diff's _change and _pair (bulk.built): every field given, the same values."""
+    import dataclasses
+
+    made: list[Any] = [*revised_diff.changes]
+    for pledge in revised_diff.pledges:
+        made += pledge.changes
+        for text in pledge.texts:
+            made += text.pairs
+            made += [line for pair in text.pairs for line in (pair.old, pair.new) if line]
+    assert {type(x).__name__ for x in made} >= {"Change", "Pair", "TextLine"}
+    for value in made:
+        again = type(value)(**{f.name: getattr(value, f.name) for f in dataclasses.fields(value)})
+        assert vars(value) == vars(again) and value == again and hash(value) == hash(again)
+
+
+def test_to_dict_is_asdict(revised_diff: ReportDiff) -> None:
+    """to_dict gives what dataclasses.asdict gives (without its deep copies)."""
+    import dataclasses
+
+    data = revised_diff.to_dict()
+    assert {k: v for k, v in data.items() if k not in ("changed", "counts")} == (
+        dataclasses.asdict(revised_diff)
+    )
+    assert data["changed"] is True and sum(data["counts"].values()) == len(revised_diff.pledges)
