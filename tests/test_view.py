@@ -547,3 +547,12 @@ def test_lines_cells_and_rows_built_fast_are_the_constructors_values(shipped, se
     for value in made:
         again = type(value)(**{f.name: getattr(value, f.name) for f in dataclasses.fields(value)})
         assert vars(value) == vars(again) and value == again and hash(value) == hash(again)
+
+
+def test_a_pledges_items_are_not_kept_once_its_lines_are(shipped, settings) -> None:
+    """The view keeps its printed lines; the as-of items they are made from are let go."""
+    view = _shipped_view(shipped, settings, "1-4-5")
+    assert view.progress
+    asof = vars(view)["_asof"]
+    assert not {"cumulative", "previous", "plan"} & set(vars(asof))
+    assert asof.plan  # still there for a reader of the as-of (made, and then kept by it)

@@ -338,19 +338,41 @@ def pledge_as_of(
     )
 
 
-def _dated_items(
-    asof: PledgeAsOf,
-) -> tuple[
+Rows = tuple[
     tuple[tuple[Period, tuple[DatedItem, ...]], ...], tuple[DatedItem, ...], tuple[DatedItem, ...]
-]:
-    """The rows' items of ``asof`` (cumulative by group period, previous, plan), made together."""
+]
+
+
+def _walk_rows(asof: PledgeAsOf) -> Rows:
     dated = _dated(asof.pledge, _bounds(asof.windows), _filter)
     cumulative = {p: [i for kept in groups for i in kept] for p, groups in dated.cumulative.items()}
+    return (
+        tuple((p, tuple(cumulative[p])) for p in sorted(cumulative)),
+        tuple(i for kept in dated.previous for i in kept),
+        tuple(i for kept in dated.plan for i in kept),
+    )
+
+
+def _dated_items(asof: PledgeAsOf) -> Rows:
+    """The rows' items of ``asof`` (cumulative by group period, previous, plan), made together."""
+    cumulative, previous, plan = _walk_rows(asof)
     state = asof.__dict__  # the three are made by one walk: keep them all (not one given)
-    state.setdefault("cumulative", tuple((p, tuple(cumulative[p])) for p in sorted(cumulative)))
-    state.setdefault("previous", tuple(i for kept in dated.previous for i in kept))
-    state.setdefault("plan", tuple(i for kept in dated.plan for i in kept))
+    state.setdefault("cumulative", cumulative)
+    state.setdefault("previous", previous)
+    state.setdefault("plan", plan)
     return state["cumulative"], state["previous"], state["plan"]
+
+
+def rows_of(asof: PledgeAsOf) -> Rows:
+    """``(asof.cumulative, asof.previous, asof.plan)``, made for this reader alone if not made yet.
+
+    The view turns them into its printed lines once and keeps those: kept here
+    too, every pledge's items would stay in memory as long as its view.
+    """
+    state = asof.__dict__
+    if "cumulative" in state and "previous" in state and "plan" in state:
+        return state["cumulative"], state["previous"], state["plan"]
+    return _walk_rows(asof)
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ from ..records.asof import (
     pledge_as_of,
     problems_of,
     progress_rate_of,
+    rows_of,
     title_of,
 )
 from ..records.budget import (
@@ -499,6 +500,7 @@ def _achieved_lines(items: tuple[DatedItem, ...], achieved: Period) -> list[Line
 
 def _progress(asof: PledgeAsOf, withdrawn: bool) -> tuple[ProgressRow, ...]:
     w = asof.windows
+    cumulative, previous, plan = rows_of(asof)  # not kept by the as-of: the lines are
     rows: list[ProgressRow] = []
 
     def row(label: RowLabel, lines: list[Line], what: str) -> None:
@@ -507,7 +509,7 @@ def _progress(asof: PledgeAsOf, withdrawn: bool) -> tuple[ProgressRow, ...]:
     if w.has_cumulative:
         lines: list[Line] = []
         heading = ""
-        for recorded, items in asof.cumulative:
+        for recorded, items in cumulative:
             if asof.pledge.year_headings:
                 # A year the row covers to its end prints as one group, its
                 # halves together (□ 2019년 추진실적), as the filed pages do;
@@ -522,13 +524,13 @@ def _progress(asof: PledgeAsOf, withdrawn: bool) -> tuple[ProgressRow, ...]:
     if w.has_previous:
         row(
             w.previous_label(),
-            _achieved_lines(asof.previous, w.previous),
+            _achieved_lines(previous, w.previous),
             f"{w.previous.in_words}에 기록된 추진실적이 없습니다.",
         )
     if not withdrawn:  # a 폐기 pledge has no plan: its adjustment says why
         row(
             w.plan_label(),
-            _lines(asof.plan, 1),
+            _lines(plan, 1),
             f"{w.plan_period.in_words} 추진계획이 기록되지 않았습니다.",
         )
     return tuple(rows)
