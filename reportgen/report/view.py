@@ -5,6 +5,14 @@ merge marks, derived totals and formatted figures all live here, so the DOCX,
 XLSX (and later HWPX or HTML) writers only lay them out and never recompute.
 Every value is plain data (str, int, Decimal, tuples, frozen dataclasses): safe
 to hand to a sandboxed template and to another process.
+
+What the report's totals read of every pledge is made with the view; a
+pledge's own parts (:class:`PledgeView`'s contacts, progress, problems and
+indicator tables, :class:`MoneyTable`'s rows, widths, weights and table) are
+made once, when first read (:func:`~reportgen.bulk.made_on_first_use`): a
+rebuild reads them only for the pledges it lays out again, and a forked
+worker makes them for the pledges it lays out. Reading is all a writer does:
+each part is made the same way whoever reads it first.
 """
 
 from __future__ import annotations
