@@ -849,26 +849,37 @@ def _figure_changes(section: str, old: MoneyTable | None, new: MoneyTable | None
     title = SECTION_TITLES[section]
     executed = section == SECURED_TABLE
     out: list[Change] = []
-    for key in [*n, *(k for k in o if k not in n)]:
-        o_cell, o_derived = o.get(key, _NO_CELL)
-        n_cell, n_derived = n.get(key, _NO_CELL)
+    # Where a changed cell is, less its column: one tuple per row, not per cell.
+    rows: dict[tuple[str, str], tuple[str, ...]] = {}
+
+    def change(
+        key: _CellKey, o_cell: MoneyCell | None, n_cell: MoneyCell | None, derived: bool
+    ) -> Change:
+        block, label, column = key
+        row = rows.get((block, label))
+        if row is None:
+            row = rows[(block, label)] = (title, *(p for p in (block, label) if p))
         o_text = o_cell.text if o_cell is not None else ""
         n_text = n_cell.text if n_cell is not None else ""
-        if o_text == n_text:
-            continue
-        block, label, column = key
         kind: ChangeKind = "added" if not o_text else "removed" if not n_text else "changed"
-        out.append(
-            _change(
-                section,
-                kind,
-                (title, *(p for p in (block, label) if p), column),
-                o_text or None,
-                n_text or None,
-                difference=_difference(o_cell, n_cell, executed),
-                derived=n_derived if n_cell else o_derived,
-            )
+        return _change(
+            section,
+            kind,
+            (*row, column),
+            o_text or None,
+            n_text or None,
+            difference=_difference(o_cell, n_cell, executed),
+            derived=derived,
         )
+
+    # The new table's cells in order, then those only the old one printed.
+    for key, (n_cell, n_derived) in n.items():
+        o_cell = o.get(key, _NO_CELL)[0]
+        if n_cell.text != (o_cell.text if o_cell is not None else ""):
+            out.append(change(key, o_cell, n_cell, n_derived))
+    for key, (o_cell, o_derived) in o.items():
+        if o_cell.text and key not in n:
+            out.append(change(key, o_cell, None, o_derived))
     return out
 
 
