@@ -18,6 +18,7 @@ from pathlib import Path
 from . import SHIPPED_TEMPLATES, __version__
 from .bulk import bulk_allocation
 from .errors import PeriodError, Problem, ReportgenError
+from .formats import codecache
 from .formats.render import PreviousBuild, default_workers, digest
 from .formats.writers import (
     DEFAULT_FORMATS,
@@ -197,7 +198,8 @@ def _render_report(
     kept: Mapping[str, bytes] | None = None,
 ) -> Build:
     # 1. Gather and validate everything: all problems at once, before any work.
-    records, warnings = check(records_dir, period)
+    # The memo: an unchanged pledge file is not proved and checked again (issue 26).
+    records, warnings = check(records_dir, period, workers=workers, memo=codecache)
     assert records.settings is not None  # check() raises when report.json is unusable
     records.settings.term.to_term().require(period)
 
@@ -315,7 +317,7 @@ def latest_reported(records_dir: Path) -> Period:
     """The newest half-year the records report on (``reportgen build`` without PERIOD)."""
     from .records.validate import latest_period
 
-    records, _warnings = check(records_dir)
+    records, _warnings = check(records_dir, memo=codecache)
     found = latest_period(records)
     if found is None:
         raise PeriodError(

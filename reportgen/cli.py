@@ -94,9 +94,10 @@ def main() -> None:
 )
 def validate(records_dir: Path, period: Period | None) -> None:
     """Check the records: every problem, one line each (file, JSON path, what is wrong)."""
+    from .formats import codecache
     from .records.validate import check
 
-    records, warnings = check(records_dir, period)
+    records, warnings = check(records_dir, period, memo=codecache)
     _print_warnings(warnings)
     count, warned = len(records.pledges), len(warnings)
     click.echo(

@@ -1,7 +1,7 @@
 """Benchmark: reading and validating many pledges. Prints figures; asserts nothing.
 
     python -m tests.bench_validate [--pledges 10000] [--repeat 5] [--records DIR] [--workers 1]
-                                   [--profile]
+                                   [--memo] [--profile]
 
 Target (issue 26; 10 s in issue 13): 10,000 pledges validate in under 5 s on
 the 2-core machine.
@@ -29,6 +29,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from reportgen.formats import codecache
 from reportgen.records.load import load_records
 from reportgen.records.validate import check
 from tests.synthetic import write_synthetic_records
@@ -69,12 +70,14 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=5, help="runs per figure (the median is printed)")
     ap.add_argument("--records", type=Path, help="keep the synthetic records here (reused)")
     ap.add_argument("--workers", type=int, help="check(workers=...): 1 validates in one process")
+    ap.add_argument("--memo", action="store_true", help="check with the memo of earlier checks")
     ap.add_argument("--profile", action="store_true", help="also print a cProfile of one check")
     args = ap.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="bench-validate-") as tmp:
         records = _records(args.records or Path(tmp) / "records", args.pledges)
-        checked = functools.partial(check, workers=args.workers)
+        memo = codecache if args.memo else None
+        checked = functools.partial(check, workers=args.workers, memo=memo)
         checked(records)  # warm: imports, pydantic schemas, page cache
         load = _times(load_records, records, args.repeat)
         full = _times(checked, records, args.repeat)

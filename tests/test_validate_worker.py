@@ -1,10 +1,13 @@
-"""check() on two cores: the forked worker changes nothing but the time.
+"""check()'s two ways to go faster change nothing but the time.
 
 A large record set is validated partly in a forked worker
 (:class:`reportgen.records.validate._Worker`). These tests force it on small
 sets and compare with one process: the same records, and the same problems in
 the same order, whatever the files hold, wherever the worker's share begins,
-and when the worker dies half-way.
+and when the worker dies half-way. A memo of earlier checks
+(:class:`reportgen.records.validate._Known`) is compared the same way: cold,
+warm, after a file, report.json or the language changed, damaged, and with
+the worker.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from typing import Any
 import pytest
 
 from reportgen.errors import Problem, RecordsInvalid
+from reportgen.formats import codecache
 from reportgen.records import validate
 from reportgen.records.periods import Period
 from reportgen.records.validate import check
@@ -59,9 +63,11 @@ def _edit(path: Path, change: Any) -> None:
     path.write_text(json.dumps(record, ensure_ascii=False, indent=2), encoding="utf-8")
 
 
-def _outcome(directory: Path, workers: int | None, period: Period | None = None) -> Any:
+def _outcome(
+    directory: Path, workers: int | None, period: Period | None = None, memo: Any = None
+) -> Any:
     try:
-        records, warnings = check(directory, period, workers=workers)
+        records, warnings = check(directory, period, workers=workers, memo=memo)
     except RecordsInvalid as exc:
         return "invalid", exc.problems
     return "valid", warnings, records.origins, records.problems, records.sources
@@ -199,3 +205,138 @@ def test_problems_compare_as_values():
     """The worker's problems come back pickled: they must compare equal to this process's."""
     problem = Problem("1-1-1.json", "$.id", "message")
     assert pickle.loads(pickle.dumps(problem)) == problem
+
+
+# ---------------------------------------------------------------------------
+# The memo of earlier checks
+
+
+class _Memo:
+    """A memo in memory, as codecache keeps one on disk; counts what is asked of it."""
+
+    def __init__(self) -> None:
+        self.entries: dict[str, Any] = {}
+        self.stored = 0
+
+    def key(self, kind: str, data: bytes, *options: str) -> str:
+        return codecache.key(kind, data, *options)
+
+    def load(self, entry: str) -> Any | None:
+        return self.entries.get(entry)
+
+    def store(self, entry: str, value: Any) -> None:
+        self.stored += 1
+        self.entries[entry] = value
+
+
+@pytest.fixture(name="rules_run")
+def _rules_run(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The files whose pledge the rules were run on (in this process)."""
+    ran: list[str] = []
+    rules = validate._check_pledge
+
+    def counted(pledge: Any, file: Path, form: Any, out: Any) -> None:
+        ran.append(file.name)
+        rules(pledge, file, form, out)
+
+    monkeypatch.setattr(validate, "_check_pledge", counted)
+    return ran
+
+
+def _memo_same(directory: Path, memo: _Memo, period: Period | None = None) -> Any:
+    alone = _outcome(directory, 1, period)
+    assert _outcome(directory, 1, period, memo) == alone
+    return alone
+
+
+def test_a_memo_warm_or_cold_changes_nothing(tmp_path, rules_run):
+    directory, files = _records(tmp_path)
+    _edit(files[3], _twice)
+    _edit(files[4], _blank)  # not plain: never kept
+    _edit(files[5], _no_plan)
+    memo = _Memo()
+    outcome = _memo_same(directory, memo)  # cold: kept
+    assert outcome[0] == "valid" and memo.stored == 1
+    (entry,) = memo.entries.values()
+    assert files[4].name not in {name for name, _ in entry}
+    assert len(entry) == PLEDGES - 1
+    rules_run.clear()
+    assert _outcome(directory, 1, None, memo) == outcome  # warm
+    assert rules_run == [files[4].name], "the kept pledges were checked again"
+    assert memo.stored == 1, "an unchanged entry was written again"
+
+
+def test_a_changed_file_or_report_json_is_checked_again(tmp_path, rules_run):
+    directory, files = _records(tmp_path)
+    memo = _Memo()
+    _memo_same(directory, memo)
+    _edit(files[7], _twice)
+    rules_run.clear()
+    outcome = _memo_same(directory, memo)
+    assert files[7].name in {p.file for p in outcome[1]}
+    # The same bytes under another name: the file name is part of what is checked.
+    (directory / "9-9-9.json").write_bytes(files[8].read_bytes())
+    outcome = _memo_same(directory, memo)
+    assert outcome[0] == "invalid"
+    assert "9-9-9.json" in {p.file for p in outcome[1]}
+    (directory / "9-9-9.json").unlink()
+    # A status the settings no longer list: every pledge uses it.
+    settings = json.loads((directory / "report.json").read_text(encoding="utf-8"))
+    status = json.loads(files[0].read_text(encoding="utf-8"))["reports"]["2022H1"]["status"]
+    settings["statuses"] = [s for s in settings["statuses"] if s != status]
+    (directory / "report.json").write_text(json.dumps(settings, ensure_ascii=False))
+    outcome = _memo_same(directory, memo)
+    assert outcome[0] == "invalid" and len(outcome[1]) >= PLEDGES
+
+
+def test_the_language_and_the_period_have_their_own_warnings(tmp_path, monkeypatch):
+    directory, files = _records(tmp_path)
+    _edit(files[1], _draft)
+    _edit(files[2], _no_plan)
+    memo = _Memo()
+    korean = _memo_same(directory, memo)
+    monkeypatch.setenv("LANGUAGE", "en")
+    monkeypatch.setenv("LC_ALL", "en_US.UTF-8")
+    english = _memo_same(directory, memo)
+    assert [p.message for p in english[1]] != [p.message for p in korean[1]]
+    assert len(memo.entries) == 2
+    _memo_same(directory, memo, Period.parse("2021H2"))
+    _memo_same(directory, memo, Period.parse("2022H1"))
+
+
+def test_a_damaged_memo_is_no_memo(tmp_path, rules_run):
+    directory, files = _records(tmp_path)
+    memo = _Memo()
+    _memo_same(directory, memo)
+    (entry,) = memo.entries
+    kept = memo.entries[entry]
+    for damaged in (
+        "text",
+        {key: "text" for key in kept},
+        {key: ((("$.id", "message", "fatal"),), None, ()) for key in kept},
+        {key: ((("$.id", 3, "error"),), None, ()) for key in kept},
+        {key: ((), 2022, ()) for key in kept},
+    ):
+        memo.entries[entry] = damaged
+        rules_run.clear()
+        _memo_same(directory, memo)
+        assert len(rules_run) == 2 * PLEDGES  # alone, then with the damaged memo
+
+
+def test_a_memo_with_the_worker(tmp_path, _forking):
+    directory, files = _records(tmp_path)
+    memo = _Memo()
+    alone = _outcome(directory, 1)
+    assert _outcome(directory, None, None, memo) == alone  # cold, with the worker
+    assert len(_forking) == 1
+    for i in (0, 10, 20, 30, 35):  # a few changed: too few for a worker
+        _edit(files[i], _twice)
+    alone = _outcome(directory, 1)
+    assert _outcome(directory, None, None, memo) == alone
+    assert len(_forking) == 1
+    for path in files[5:]:  # most changed: the worker takes the last of those
+        _edit(path, _draft)
+    alone = _outcome(directory, 1)
+    assert _outcome(directory, None, None, memo) == alone
+    assert len(_forking) == 2
+    _reaped(_forking[1])

@@ -807,6 +807,11 @@ def _clean(data: bytes, text: str, display: str, problems: list[Problem]) -> Any
     tree = _plain_tree(data, text)
     if tree is not _UNPROVEN:
         return tree
+    return _clean_general(text, display, problems)
+
+
+def _clean_general(text: str, display: str, problems: list[Problem]) -> Any | None:
+    """:func:`_clean` for a text :func:`_plain_tree` could not prove plain."""
     raw = _parse(text, display, problems)
     if raw is None:
         return None
@@ -881,6 +886,8 @@ class Reading:
     problems: list[Problem]
     sources: dict[str, bytes]
     files: list[PledgeFile]
+    # The files :meth:`pledge` found plain (:func:`_plain_tree`), typed without a problem.
+    plain: set[int] = field(default_factory=set)
 
     def pledge(self, index: int) -> Pledge | None:
         """The pledge of ``files[index]``, adding every problem of it to :attr:`problems`."""
@@ -891,10 +898,17 @@ class Reading:
         text = _decode(file.data, file.display, self.problems)
         if text is None:
             return None
-        raw = _clean(file.data, text, file.display, self.problems)
-        if raw is None:
-            return None
-        return type_record(Pledge, raw, file.display, self.problems)  # type: ignore[no-any-return]
+        raw = _plain_tree(file.data, text)
+        if raw is _UNPROVEN:
+            raw = _clean_general(text, file.display, self.problems)
+            if raw is None:
+                return None
+            return type_record(Pledge, raw, file.display, self.problems)  # type: ignore[no-any-return]
+        before = len(self.problems)
+        pledge = type_record(Pledge, raw, file.display, self.problems)
+        if pledge is not None and len(self.problems) == before:
+            self.plain.add(index)
+        return pledge  # type: ignore[no-any-return]
 
     def plain_pledge(self, index: int) -> Pledge | None:
         """The pledge of ``files[index]`` if its file has nothing to report and nothing to

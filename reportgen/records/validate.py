@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import difflib
 import functools
+import hashlib
 import itertools
 import os
 import pickle
@@ -18,16 +19,17 @@ import signal
 import threading
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 from ..bulk import bulk_allocation
 from ..errors import PeriodError, Problem, RecordsInvalid, Severity, quote
-from ..i18n import tr
+from ..i18n import english, tr
 from . import numbering
 from .asof import pledge_as_of, pledge_coverage
 from .budget import printed_total_drift
-from .load import Reading, RecordSet, promote_to_old, read_records
+from .load import SETTINGS_FILE, Reading, RecordSet, promote_to_old, read_records
 from .model import (
     Budget,
     Indicator,
@@ -691,12 +693,15 @@ def check_period_sections(
     period: Period,
     elsewhere: Collection[str] = (),
     fetch: Callable[[], Mapping[str, list[Problem]] | None] | None = None,
+    used: dict[str, list[Problem]] | None = None,
 ) -> list[Problem]:
     """Warn about sections that print 'nothing recorded' in the report of ``period``.
 
     The warnings of the pledges whose files are named in ``elsewhere`` may
-    come from ``fetch`` (a worker's, for this same ``period``), called once
-    every other pledge is done; a pledge it does not answer for is done here.
+    come from ``fetch`` (a worker's or an earlier check's, for this same
+    ``period``), called once every other pledge is done; a pledge it does not
+    answer for is done here. ``used``, if given, receives each pledge's
+    warnings by file name.
     """
     problems: list[Problem] = []
     if records.settings is None:
@@ -712,7 +717,11 @@ def check_period_sections(
         found = mine.get(file.name)
         if found is None:
             found = theirs.get(file.name)
-        problems.extend(sections.of(pledge, file) if found is None else found)
+        if found is None:
+            found = sections.of(pledge, file)
+        problems.extend(found)
+        if used is not None:
+            used[file.name] = found
     return problems
 
 
@@ -821,13 +830,16 @@ def _latest(pledges: Iterable[Pledge], settings: ReportSettings | None) -> Perio
 
 
 def validate_records(
-    records: RecordSet, checked: Mapping[str, list[Problem]] | None = None
+    records: RecordSet,
+    checked: Mapping[str, list[Problem]] | None = None,
+    used: dict[str, list[Problem]] | None = None,
 ) -> list[Problem]:
     """Every problem in ``records`` beyond those found while reading them.
 
-    ``checked`` holds, by file name, what a worker found checking a pledge
-    alone (:func:`_check_pledge`), for the same settings; those pledges are
-    not checked again.
+    ``checked`` holds, by file name, what was found checking a pledge alone
+    (:func:`_check_pledge`, in a worker or an earlier check) for the same
+    settings; those pledges are not checked again. ``used``, if given,
+    receives each pledge's problems of that check, by file name.
     """
     checked = checked or {}
     problems: list[Problem] = []
@@ -839,9 +851,11 @@ def validate_records(
         seen[pledge.id].append(file.name)
         found = checked.get(file.name)
         if found is None:
-            _check_pledge(pledge, file, form, _Sink(file.name, problems))
-        else:
-            problems.extend(found)
+            found = []
+            _check_pledge(pledge, file, form, _Sink(file.name, found))
+        problems.extend(found)
+        if used is not None:
+            used[file.name] = found
     for pledge, file in records.origins:
         for i, adj in enumerate(pledge.adjustments):
             if adj.merged_into is not None and adj.merged_into not in seen:
@@ -877,35 +891,57 @@ def validate_records(
 
 
 def check(
-    directory: Path, period: Period | None = None, workers: int | None = None
+    directory: Path,
+    period: Period | None = None,
+    workers: int | None = None,
+    memo: Memo | None = None,
 ) -> tuple[RecordSet, list[Problem]]:
     """Load and validate; raise :class:`RecordsInvalid` if any problem is an error.
 
     Returns the records and every warning (to print) when there are no errors.
     A large record set is validated on two cores (:class:`_Worker`) unless
-    ``workers`` is 1; the problems are the same, in the same order.
+    ``workers`` is 1. With a ``memo`` (:mod:`reportgen.formats.codecache`), a
+    pledge file whose name and bytes an earlier check found plain, with the
+    same report.json and code, is only parsed and typed: its problems of the
+    rules are that check's (:class:`_Known`). The problems are the same, in
+    the same order, either way.
     """
     worker: _Worker | None = None
     try:
         with bulk_allocation():
             reading = read_records(directory)
             form = _Form(reading.settings) if reading.settings is not None else None
+            known = _Known(memo, reading) if memo is not None and form is not None else None
             count = len(reading.files)
+            hits = [known.get(i) if known else None for i in range(count)]
+            misses = [i for i in range(count) if hits[i] is None]
             split = count
-            if count >= PARALLEL_FILES and _can_fork(workers):
-                split = count - round(count * WORKER_SHARE)
-                worker = _Worker.start(reading, range(split, count), form, period)
-                if worker is None:
-                    split = count
-            pledges = [reading.pledge(i) for i in range(split)]
+            if len(misses) >= PARALLEL_FILES and _can_fork(workers):
+                tail = misses[len(misses) - round(len(misses) * WORKER_SHARE) :]
+                worker = _Worker.start(reading, tail, form, period)
+                if worker is not None:
+                    split = tail[0]
+            answers = worker.answers() if worker is not None else iter(())
+            pledges: list[Pledge | None] = []
             checked: dict[str, list[Problem]] = {}
-            if worker is not None:
-                for i, found in worker.answers():
-                    if found is None:  # not plain, or the worker failed: the full way here
-                        pledges.append(reading.pledge(i))
-                    else:
-                        pledges.append(reading.proven_pledge(i))
-                        checked[reading.files[i].path.name] = found
+            proven: set[int] = set()  # plain files typed from a proof made elsewhere
+            for i in range(count):
+                hit = hits[i]
+                found: list[Problem] | None = None
+                if hit is not None:
+                    found = hit.rules
+                elif i < split:
+                    pledges.append(reading.pledge(i))
+                    continue
+                else:
+                    index, found = next(answers)
+                    assert index == i
+                if found is None:  # not plain, or the worker failed: the full way here
+                    pledges.append(reading.pledge(i))
+                else:
+                    pledges.append(reading.proven_pledge(i))
+                    checked[reading.files[i].path.name] = found
+                    proven.add(i)
             records = reading.records(pledges)
             promote_to_old()
         if period is not None and records.settings is not None:
@@ -917,18 +953,144 @@ def check(
                         f"{period} is outside the term {term.name} ({term.span_label})",
                     )
                 )
-        problems = list(records.problems) + validate_records(records, checked)
+        rules: dict[str, list[Problem]] = {}
+        problems = list(records.problems) + validate_records(records, checked, rules)
+        sections: dict[str, list[Problem]] = {}
+        when = None
         if not any(p.severity is Severity.ERROR for p in problems):
             when = period or latest_period(records)
             if when is not None:
-                fetch = None if worker is None else functools.partial(worker.sections, when)
-                problems += check_period_sections(records, when, checked, fetch)
+                given = known.sections(hits, when) if known is not None else {}
+                theirs = None if worker is None else functools.partial(worker.sections, when)
+
+                def fetch() -> Mapping[str, list[Problem]]:
+                    return {**given, **((theirs() if theirs else None) or {})}
+
+                problems += check_period_sections(records, when, checked, fetch, sections)
+        if known is not None:
+            known.save(proven | reading.plain, rules, when, sections)
     finally:
         if worker is not None:
             worker.close()
     if any(p.severity is Severity.ERROR for p in problems):
         raise RecordsInvalid(problems)
     return records, sorted(problems)
+
+
+class Memo(Protocol):
+    """Where results are kept between runs, by key; :mod:`reportgen.formats.codecache` is one.
+
+    Only where this user alone can write: what it returns is trusted.
+    """
+
+    def key(self, kind: str, data: bytes, *options: str) -> str: ...
+
+    def load(self, entry: str) -> Any | None: ...
+
+    def store(self, entry: str, value: Any) -> None: ...
+
+
+@dataclass(frozen=True)
+class _Hit:
+    """What an earlier check found for one plain pledge file with these very name and bytes."""
+
+    rules: list[Problem]  # of _check_pledge
+    period: str | None  # the report whose section warnings follow (None: none made)
+    sections: list[Problem]
+
+
+class _Known:
+    """What earlier checks found for the plain pledge files, kept in a :class:`Memo`.
+
+    One entry per records directory, report.json's bytes, the interface's
+    language and the code (the memo's key covers that): for each plain file,
+    by its name and the SHA-256 of its bytes, the problems of the rules and
+    the section warnings of the last report checked. Only files that were
+    plain (nothing to report, nothing to clean, typed without a problem) are
+    kept, so a hit only saves the proof and the rules: the file is still
+    parsed and typed, and the checks across pledges (numbers used twice,
+    merged_into) always run. A damaged entry is no entry.
+    """
+
+    def __init__(self, memo: Memo, reading: Reading) -> None:
+        self.memo, self.reading = memo, reading
+        settings = reading.sources.get(SETTINGS_FILE, b"")
+        language = "en" if english() else "ko"
+        self.entry = memo.key(_MEMO_KIND, settings, os.path.abspath(reading.directory), language)
+        stored = memo.load(self.entry)
+        self.before: dict[Any, Any] = stored if isinstance(stored, dict) else {}
+        self.keys: dict[int, tuple[str, bytes]] = {}
+
+    def _key(self, index: int) -> tuple[str, bytes] | None:
+        file = self.reading.files[index]
+        if isinstance(file.data, str):
+            return None
+        key = self.keys.get(index)
+        if key is None:
+            key = self.keys[index] = (file.path.name, hashlib.sha256(file.data).digest())
+        return key
+
+    def get(self, index: int) -> _Hit | None:
+        key = self._key(index)
+        value = self.before.get(key) if key is not None else None
+        if not (isinstance(value, tuple) and len(value) == 3):
+            return None
+        name = self.reading.files[index].path.name
+        rules, sections = _decoded(name, value[0]), _decoded(name, value[2])
+        if rules is None or sections is None or not isinstance(value[1], (str, type(None))):
+            return None
+        return _Hit(rules, value[1], sections)
+
+    def sections(self, hits: Sequence[_Hit | None], period: Period) -> dict[str, list[Problem]]:
+        """The section warnings of the hits that were made for the report of ``period``."""
+        return {
+            self.reading.files[i].path.name: hit.sections
+            for i, hit in enumerate(hits)
+            if hit is not None and hit.period == str(period)
+        }
+
+    def save(
+        self,
+        plain: Iterable[int],
+        rules: Mapping[str, list[Problem]],
+        period: Period | None,
+        sections: Mapping[str, list[Problem]],
+    ) -> None:
+        """Keep what this check found for the ``plain`` files (the entry holds no others)."""
+        after: dict[tuple[str, bytes], tuple[Any, str | None, Any]] = {}
+        for index in plain:
+            key = self._key(index)
+            found = rules.get(self.reading.files[index].path.name)
+            if key is None or found is None:
+                continue
+            warned = sections.get(key[0])
+            when = str(period) if period is not None and warned is not None else None
+            after[key] = (_encoded(found), when, _encoded(warned or []))
+        if after != self.before:
+            self.memo.store(self.entry, after)
+
+
+_MEMO_KIND = "checked-pledges"
+
+
+def _encoded(problems: list[Problem]) -> tuple[tuple[str, str, str], ...]:
+    return tuple((p.path, p.message, p.severity.value) for p in problems)
+
+
+def _decoded(file: str, raw: Any) -> list[Problem] | None:
+    if not isinstance(raw, tuple):
+        return None
+    out = []
+    for item in raw:
+        if not (
+            isinstance(item, tuple)
+            and len(item) == 3
+            and all(isinstance(x, str) for x in item)
+            and item[2] in (Severity.ERROR.value, Severity.WARNING.value)
+        ):
+            return None
+        out.append(Problem(file, item[0], item[1], Severity(item[2])))
+    return out
 
 
 # From this many pledge files on (a province's cities, a benchmark), a worker
@@ -977,13 +1139,13 @@ class _Worker:
     fails, this process does the rest itself: the problems never depend on it.
     """
 
-    def __init__(self, pid: int, pipe: IO[bytes], indices: range) -> None:
+    def __init__(self, pid: int, pipe: IO[bytes], indices: Sequence[int]) -> None:
         self.pid, self.pipe, self.indices = pid, pipe, indices
         self.failed = False
 
     @classmethod
     def start(
-        cls, reading: Reading, indices: range, form: _Form | None, period: Period | None
+        cls, reading: Reading, indices: Sequence[int], form: _Form | None, period: Period | None
     ) -> _Worker | None:
         read_end, write_end = os.pipe()
         # SIGINT is blocked while forking, so a Ctrl-C never reaches a worker
@@ -1020,19 +1182,19 @@ class _Worker:
 
     def answers(self) -> Iterator[tuple[int, list[Problem] | None]]:
         """``(index, problems or None)`` for each of the worker's files, in order."""
-        done = self.indices.start
-        while not self.failed and done < self.indices.stop:
+        done = 0
+        while not self.failed and done < len(self.indices):
             message = self._receive()
             if not isinstance(message, list):
                 self.failed = True
                 break
             for index, found in message:
-                if index != done:
+                if done >= len(self.indices) or index != self.indices[done]:
                     self.failed = True
                     break
                 yield index, found
                 done += 1
-        for index in range(done, self.indices.stop):
+        for index in self.indices[done:]:
             yield index, None
 
     def sections(self, period: Period) -> Mapping[str, list[Problem]] | None:
@@ -1052,7 +1214,11 @@ class _Worker:
 
 
 def _work(
-    reading: Reading, indices: range, form: _Form | None, period: Period | None, out: IO[bytes]
+    reading: Reading,
+    indices: Sequence[int],
+    form: _Form | None,
+    period: Period | None,
+    out: IO[bytes],
 ) -> None:
     """The worker's part of :func:`check`: see :class:`_Worker`."""
     settings = reading.settings
@@ -1069,7 +1235,7 @@ def _work(
             error = error or any(p.severity is Severity.ERROR for p in found)
             pledges.append((pledge, file))
         answers.append((index, found))
-        if len(answers) == CHUNK or index == indices.stop - 1:
+        if len(answers) == CHUNK or index == indices[-1]:
             pickle.dump(answers, out, pickle.HIGHEST_PROTOCOL)
             out.flush()
             answers = []
