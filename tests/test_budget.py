@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 from hypothesis import given
@@ -266,3 +266,41 @@ def test_tables_are_immutable_values(kind: str) -> None:
     a = build(_budget(SECURED), COLUMNS)
     b = build(_budget(SECURED), COLUMNS)
     assert a == b and hash(a) == hash(b)
+
+
+@pytest.mark.parametrize("where", ["records", "examples/goyang", "examples/gu", "examples/gun"])
+def test_table_sums_are_the_tables_own(where: str) -> None:
+    """table_sums adds up what plan_table / secured_table add up: 계 row, sources' 계, height."""
+    from pathlib import Path
+
+    from reportgen.records.asof import budget_of, pledge_as_of
+    from reportgen.records.budget import plan_table, secured_table, table_sums
+    from reportgen.records.validate import check
+
+    records, _warnings = check(Path(__file__).resolve().parent.parent / where)
+    assert records.settings is not None
+    settings = records.settings
+    term, columns = settings.term.to_term(), settings.money_columns()
+    compared = 0
+    for period in term.report_periods:
+        for pledge in records.pledges:
+            budget = budget_of(pledge_as_of(pledge, period, term))
+            if budget is None:
+                continue
+            kinds: tuple[tuple[Literal["plan", "secured"], Any], ...] = (
+                ("plan", plan_table),
+                ("secured", secured_table),
+            )
+            for kind, make in kinds:
+                table = make(budget, columns, settings.funding_sources)
+                sums = table_sums(kind, budget, columns, settings.funding_sources)
+                assert sums.grand_total == table.grand_total
+                assert sums.height == sum(len(block.rows) for block in table.blocks)
+                rows = [r for b in table.blocks for r in b.rows if r.kind == "source"]
+                shown = {s: [t for t in ts if not t.empty] for s, ts in sums.by_source.items()}
+                assert {s: ts for s, ts in shown.items() if ts} == {
+                    s: [r.total for r in rows if r.label == s and not r.total.empty]
+                    for s in {r.label for r in rows if not r.total.empty}
+                }
+                compared += 1
+    assert compared

@@ -164,6 +164,73 @@ def _table(
     return BudgetTable(kind, tuple(columns), grand, tuple(blocks))
 
 
+@dataclass(frozen=True)
+class BudgetSums:
+    """What a report's totals read of a budget table, made without its rows.
+
+    ``grand_total`` is the table's 계 row; ``by_source`` each funding source's
+    rows' 계, block by block (blank rows left out); ``height`` how many rows
+    the table's blocks hold (소계 rows included). The same values as the
+    table's (:func:`table_sums` adds up what :func:`_table` does).
+    """
+
+    grand_total: BudgetRow
+    by_source: dict[str, list[Figure]]
+    height: int
+
+
+def table_sums(
+    kind: TableKind,
+    budget: Budget,
+    columns: Sequence[FiscalColumn],
+    sources: Sequence[str] = FUNDING_SOURCES,
+) -> BudgetSums:
+    """:func:`plan_table`'s or :func:`secured_table`'s 계 row, sources' totals and height.
+
+    A report reads these of every pledge, and the rows only of the pledges it
+    lays out: the rows' figures are added up here as :func:`_table` adds
+    them, without making a row, a block or a 소계.
+    """
+    executed = kind == "secured"
+    subprojects = (
+        [_secured_cells(s) for s in budget.secured]
+        if executed
+        else [_plan_cells(s) for s in budget.plan]
+    )
+    n = len(columns)
+    keys = [c.key for c in columns] if not any(c.years for c in columns) else None
+    by_column: list[list[Figure]] = [[] for _ in range(n)]
+    by_source: dict[str, list[Figure]] = {}
+    height = 0
+    for cells in subprojects:
+        with_figures = 0
+        for source in sources:
+            by_col = cells.get(source)
+            if not by_col:
+                continue  # a blank row: adds nothing, and its 계 is blank
+            if keys is not None:
+                figures = [by_col.get(key, EMPTY) for key in keys]
+            else:
+                figures = [_column_figure(by_col, c, executed) for c in columns]
+            total = _sum(figures, zero=False, executed=executed)
+            for column, figure in zip(by_column, figures, strict=True):
+                column.append(figure)
+            by_source.setdefault(source, []).append(total)
+            if not total.empty:
+                with_figures += 1
+        height += len(sources) + (1 if with_figures > 1 else 0)
+    # As _table's 계: each column added up (a plan's blank column is 0), and
+    # the row's 계 blank where there is no sub-project at all.
+    grand = _row(
+        "계",
+        "total",
+        [_sum(column, zero=not executed, executed=executed) for column in by_column],
+        zero=bool(subprojects),
+        executed=executed,
+    )
+    return BudgetSums(grand, by_source, height)
+
+
 def plan_table(
     budget: Budget, columns: Sequence[FiscalColumn], sources: Sequence[str] = FUNDING_SOURCES
 ) -> BudgetTable:

@@ -43,6 +43,7 @@ from ..records.asof import (
 )
 from ..records.budget import (
     BudgetRow,
+    BudgetSums,
     BudgetTable,
     Figure,
     execution_basis,
@@ -50,8 +51,9 @@ from ..records.budget import (
     plan_table,
     printed_total_drifts,
     secured_table,
+    table_sums,
 )
-from ..records.model import FUNDING_SOURCES, Adjustment, Item, Pledge, ReportSettings
+from ..records.model import FUNDING_SOURCES, Adjustment, Budget, Item, Pledge, ReportSettings
 from ..records.periods import FiscalColumn, Period, ReportWindows, RowLabel, Term, heading_for
 from ..records.text import blankless
 from .tables import (
@@ -165,17 +167,31 @@ def format_rate(rate: Decimal | None) -> str:
 
 @dataclass(frozen=True)
 class _MoneyFigures:
-    """What a money table's rows are made from, kept beside its fields (see :func:`~reportgen.bulk.made_on_first_use`)."""
+    """What a money table's rows are made from, kept beside its fields (see :func:`~reportgen.bulk.made_on_first_use`).
 
-    figures: BudgetTable | None  # None: 비예산, or nothing recorded (the frame is printed)
-    sources: tuple[str, ...]  # the city's funding sources, for the frame's rows
+    The budget table itself (``figures``), or the budget it is made from
+    when the rows are first read (``budget``); neither: 비예산, or nothing
+    recorded (the frame is printed).
+    """
+
+    figures: BudgetTable | None
+    budget: Budget | None
+    columns: tuple[FiscalColumn, ...]
+    sources: tuple[str, ...]  # the city's funding sources, in its order
     pledge_title: str  # down a 비예산 frame's name cells
+    height: int  # how many rows the table has below its 계 row
+
+    def table(self, kind: Literal["plan", "secured"]) -> BudgetTable | None:
+        if self.figures is not None or self.budget is None:
+            return self.figures
+        made = plan_table if kind == "plan" else secured_table
+        return made(self.budget, self.columns, self.sources)
 
 
 def _money_rows(table: MoneyTable) -> tuple[MoneyRow, ...]:
     made: _MoneyFigures = made_from(table, "_figures")
     return money_rows(
-        made.figures,
+        made.table(table.kind),
         len(table.column_keys),
         executed=table.kind == "secured",
         non_budget=table.non_budget,
@@ -255,9 +271,7 @@ class MoneyTable:
         if "rows" in self.__dict__:
             return len(self.rows)
         made: _MoneyFigures = made_from(self, "_figures")
-        if made.figures is None:
-            return len(made.sources)
-        return sum(len(block.rows) for block in made.figures.blocks)
+        return made.height
 
 
 @dataclass(frozen=True)
@@ -633,13 +647,30 @@ def money_table(
     sources: Sequence[str] = FUNDING_SOURCES,
 ) -> MoneyTable:
     """The table with its 계 row; its other rows, widths and finished table made when first read."""
+    # The frame has a row for each source.
+    height = len(sources) if table is None else sum(len(block.rows) for block in table.blocks)
+    made = _MoneyFigures(table, None, tuple(columns), tuple(sources), pledge_title, height)
+    grand = table.grand_total if table is not None else None
+    return _money_table(grand, made, title, non_budget=non_budget, notes=notes)
+
+
+def _money_table(
+    grand_total: BudgetRow | None,
+    made: _MoneyFigures,
+    title: str,
+    *,
+    non_budget: bool,
+    notes: tuple[str, ...],
+) -> MoneyTable:
+    """A money table of its 계 row (None: the frame's), the rest made from ``made`` when read."""
     kind: Literal["plan", "secured"] = "secured" if "확보" in title else "plan"
-    if table is not None:
-        grand = _money_row(table.grand_total, "", "", 1, kind == "secured")
+    columns = made.columns
+    if grand_total is not None:
+        grand = _money_row(grand_total, "", "", 1, kind == "secured")
     else:
         empty = MoneyCell(None, None, "")
         grand = MoneyRow("", "", 1, "계", "total", empty, tuple(empty for _ in columns))
-    made = MoneyTable(
+    table = MoneyTable(
         title=title,
         unit=MONEY_UNIT,
         kind=kind,
@@ -647,12 +678,12 @@ def money_table(
         column_keys=tuple(c.key for c in columns),
         grand_total=grand,
         non_budget=non_budget,
-        recorded=table is not None or non_budget,
+        recorded=grand_total is not None or non_budget,
         notes=notes,
     )
     # Beside the fields, not one of them: what the rows are made from.
-    made.__dict__["_figures"] = _MoneyFigures(table, tuple(sources), pledge_title)
-    return made
+    table.__dict__["_figures"] = made
+    return table
 
 
 #: Across a 비예산 pledge's figures, as the form prints it (letters spread over the cell).
@@ -1049,21 +1080,16 @@ def problems_view(asof: PledgeAsOf) -> ProblemsView:
 
 
 def _by_source(
-    table: BudgetTable | None,
+    sums: BudgetSums | None,
 ) -> tuple[dict[str, list[Decimal]], dict[str, list[Decimal]]]:
-    """The figures of each funding source's rows, amounts and executed, in the table's order."""
+    """The figures of each funding source's rows' 계, amounts and executed, in the table's order."""
     amounts: dict[str, list[Decimal]] = {}
     executed: dict[str, list[Decimal]] = {}
-    if table is None:
+    if sums is None:
         return amounts, executed  # the frame's rows are blank
-    for block in table.blocks:
-        for row in block.rows:
-            if row.kind == "source":
-                total = row.total
-                if total.amount is not None:
-                    amounts.setdefault(row.label, []).append(total.amount)
-                if total.executed is not None:
-                    executed.setdefault(row.label, []).append(total.executed)
+    for source, totals in sums.by_source.items():
+        amounts[source] = [t.amount for t in totals if t.amount is not None]
+        executed[source] = [t.executed for t in totals if t.executed is not None]
     return amounts, executed
 
 
@@ -1103,40 +1129,35 @@ def pledge_view(
 
     budget = None if pledge.non_budget else budget_of(asof)
     sources = settings.funding_sources
-    plan_figures = plan_table(budget, columns, sources) if budget else None
-    secured_figures = secured_table(budget, columns, sources) if budget else None
+    # The report's totals read each table's 계 row and 재원별: added up here,
+    # the tables' rows made from the budget when a writer reads them.
+    plan_sums = table_sums("plan", budget, columns, sources) if budget else None
+    secured_sums = table_sums("secured", budget, columns, sources) if budget else None
     # Totals printed on a filed page belong to that page: a report that carries
     # the tables forward from an earlier one (or revises them) is another page.
     own_page = asof.budget is not None and asof.budget.recorded == asof.windows.period
-    drifts = (
-        printed_total_drifts(budget, columns, sources, tables=(plan_figures, secured_figures))
-        if budget and plan_figures and secured_figures and own_page
-        else []
-    )
-    plan = money_table(
-        plan_figures,
-        "연도별 투자계획(사업비)",
-        columns,
-        non_budget=pledge.non_budget,
-        pledge_title=title_of(asof),
-        notes=tuple(d.note for d in drifts if d.table == "plan"),
-        sources=sources,
-    )
-    secured = money_table(
-        secured_figures,
-        "연도별 확보(집행)액",
-        columns,
-        non_budget=pledge.non_budget,
-        pledge_title=title_of(asof),
-        notes=tuple(d.note for d in drifts if d.table == "secured"),
-        sources=sources,
-    )
+    drifts = printed_total_drifts(budget, columns, sources) if budget and own_page else []
+    title = title_of(asof)
+
+    def money(sums: BudgetSums | None, heading: str, kind: str) -> MoneyTable:
+        height = sums.height if sums is not None else len(sources)
+        made = _MoneyFigures(None, budget, tuple(columns), tuple(sources), title, height)
+        return _money_table(
+            sums.grand_total if sums is not None else None,
+            made,
+            heading,
+            non_budget=pledge.non_budget,
+            notes=tuple(d.note for d in drifts if d.table == kind),
+        )
+
+    plan = money(plan_sums, "연도별 투자계획(사업비)", "plan")
+    secured = money(secured_sums, "연도별 확보(집행)액", "secured")
 
     # 재원별 is added up from the figures the tables' rows print (their source
     # rows' 계), not from the rows: the report's totals read it from every
     # pledge, and the rows are made only when a writer reads them.
-    planned, _ = _by_source(plan_figures)
-    secured_by, executed_by = _by_source(secured_figures)
+    planned, _ = _by_source(plan_sums)
+    secured_by, executed_by = _by_source(secured_sums)
     by_source = tuple(
         SourceMoney(
             source,
