@@ -490,9 +490,13 @@ def test_a_pledge_made_later_is_the_same_value(shipped, settings) -> None:
     assert read.progress and read.problems.recorded and read.contacts  # read; the other not
     assert pickle.loads(pickle.dumps(fresh)) == read == fresh
     assert repr(_shipped_view(shipped, settings, "1-4-5")) == repr(read)
-    preview = as_preview(report_view([Pledge.model_validate(shipped("1-4-5"))], H1, settings))
-    assert preview.pledges[0].progress == read.progress
-    assert preview.pledges[0].draft_mark == PREVIEW_MARK
+    report = report_view([Pledge.model_validate(shipped("1-4-5"))], H1, settings)
+    preview = as_preview(report)
+    marked = preview.pledges[0]
+    assert _made(marked, PAGES_MADE_LATER) == []  # marked without making its pages
+    assert marked.draft_mark == PREVIEW_MARK and report.pledges[0].draft_mark == ""
+    assert marked == dataclasses.replace(read, draft_mark=PREVIEW_MARK)
+    assert marked.progress == read.progress
 
 
 def test_a_money_table_made_later_is_the_same_value(shipped, settings) -> None:

@@ -17,6 +17,7 @@ each part is made the same way whoever reads it first.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import functools
 from collections.abc import Iterable, Sequence
@@ -1626,9 +1627,21 @@ def pledge_money(view: PledgeView) -> PledgeMoney:
     )
 
 
+def _marked(view: PledgeView, mark: str) -> PledgeView:
+    """``dataclasses.replace(view, draft_mark=mark)``, leaving what is not made yet unmade.
+
+    replace() reads every field, so it would make every pledge's pages at
+    once; a copy keeps the view's fields, made or not, and what they are made
+    from (none of which reads ``draft_mark``), and takes the new mark.
+    """
+    copied = copy.copy(view)
+    object.__setattr__(copied, "draft_mark", mark)  # a frozen field, set on the new copy only
+    return copied
+
+
 def as_preview(report: ReportView) -> ReportView:
     """The report with the preview's mark on every page (``publish --preview``)."""
-    marked = {v.id: dataclasses.replace(v, draft_mark=PREVIEW_MARK) for v in report.pledges}
+    marked = {v.id: _marked(v, PREVIEW_MARK) for v in report.pledges}
     sections = tuple(
         dataclasses.replace(s, pledges=tuple(marked[v.id] for v in s.pledges))
         for s in report.sections
