@@ -249,23 +249,25 @@ def _check_columns(settings: ReportSettings, out: _Sink) -> None:
 def _check_items(
     items: Iterable[Item], group_period: Period, path: str, term: Term, out: _Sink
 ) -> None:
+    # Each field read once: 112 items a synthetic pledge, 1.1 million in 10,000.
     previous_text = None
     for i, item in enumerate(items):
-        if item.period is not None:
+        dated, text, children = item.period, item.text, item.children
+        if dated is not None:
             here = f"{path}[{i}]"
-            if item.period < group_period:
+            if dated < group_period:
                 out.error(
                     f"{here}.period",
                     tr(
-                        f"{item.period}: 묶음의 반기 {group_period}보다 앞섭니다. 묶음의 반기를 "
+                        f"{dated}: 묶음의 반기 {group_period}보다 앞섭니다. 묶음의 반기를 "
                         "가장 이른 항목에 맞추십시오.",
-                        f"{item.period} is earlier than its group's period {group_period}; "
+                        f"{dated} is earlier than its group's period {group_period}; "
                         "date the group by its earliest item",
                     ),
                 )
-            if not term.contains(item.period):
-                out.error(f"{here}.period", _outside(item.period, term))
-        if item.text == previous_text:
+            if not term.contains(dated):
+                out.error(f"{here}.period", _outside(dated, term))
+        if text == previous_text:
             out.warn(
                 f"{path}[{i}].text",
                 tr(
@@ -273,10 +275,9 @@ def _check_items(
                     "the same text as the item before it (typed twice?)",
                 ),
             )
-        previous_text = item.text
-        if item.children:  # 10,000 pledges: most items have none, so no path is made
-            period = item.period or group_period
-            _check_items(item.children, period, f"{path}[{i}].children", term, out)
+        previous_text = text
+        if children:  # 10,000 pledges: most items have none, so no path is made
+            _check_items(children, dated or group_period, f"{path}[{i}].children", term, out)
 
 
 def _outside(period: object, term: Term) -> str:
