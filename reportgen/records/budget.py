@@ -199,7 +199,10 @@ def table_sums(
     )
     n = len(columns)
     keys = [c.key for c in columns] if not any(c.years for c in columns) else None
-    by_column: list[list[Figure]] = [[] for _ in range(n)]
+    # Running sums, each from ZERO in the rows' order: the very additions
+    # _sum's sum(…, ZERO) makes, so the same Decimals (exponents included).
+    amounts, done = [ZERO] * n, [ZERO] * n
+    has_amount, has_done = [False] * n, [False] * n
     by_source: dict[str, list[Figure]] = {}
     height = 0
     for cells in subprojects:
@@ -212,22 +215,34 @@ def table_sums(
                 figures = [by_col.get(key, EMPTY) for key in keys]
             else:
                 figures = [_column_figure(by_col, c, executed) for c in columns]
-            total = _sum(figures, zero=False, executed=executed)
-            for column, figure in zip(by_column, figures, strict=True):
-                column.append(figure)
+            row_amount = row_done = ZERO
+            row_has_amount = row_has_done = False
+            for i, figure in enumerate(figures):
+                if figure.amount is not None:
+                    row_amount += figure.amount
+                    amounts[i] += figure.amount
+                    row_has_amount = has_amount[i] = True
+                if executed and figure.executed is not None:
+                    row_done += figure.executed
+                    done[i] += figure.executed
+                    row_has_done = has_done[i] = True
+            total = Figure(
+                row_amount if row_has_amount else None, row_done if row_has_done else None
+            )
             by_source.setdefault(source, []).append(total)
-            if not total.empty:
+            if row_has_amount or row_has_done:
                 with_figures += 1
         height += len(sources) + (1 if with_figures > 1 else 0)
-    # As _table's 계: each column added up (a plan's blank column is 0), and
-    # the row's 계 blank where there is no sub-project at all.
-    grand = _row(
-        "계",
-        "total",
-        [_sum(column, zero=not executed, executed=executed) for column in by_column],
-        zero=bool(subprojects),
-        executed=executed,
-    )
+    # As _table's 계: each column added up (a plan's blank column is 0, a
+    # secured one's blank), and the row's 계 blank where there is no sub-project.
+    grand_cells = [
+        Figure(
+            amounts[i] if has_amount[i] or not executed else None,
+            done[i] if has_done[i] else None,
+        )
+        for i in range(n)
+    ]
+    grand = _row("계", "total", grand_cells, zero=bool(subprojects), executed=executed)
     return BudgetSums(grand, by_source, height)
 
 
