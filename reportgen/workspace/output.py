@@ -163,17 +163,36 @@ def read_member(root: Path, name: str, limit: int | None = None) -> bytes | None
 
 
 def file_digest(root: Path, name: str) -> str | None:
+    return file_digest_seen(root, name)[0]
+
+
+#: A file as stat() saw it: device, inode, size, modification and change times (ns).
+Seen = tuple[int, int, int, int, int]
+
+
+def _seen(info: os.stat_result) -> Seen:
+    return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
+
+
+def file_digest_seen(root: Path, name: str) -> tuple[str | None, Seen | None]:
+    """:func:`file_digest`, and the file as stat() saw it while its bytes were read.
+
+    The second is None unless the file looked the same before and after the
+    read (nothing wrote it meanwhile): then those bytes are the ones hashed.
+    """
     path = member(root, name)
     if path is None:
-        return None
+        return None, None
     h = hashlib.sha256()
     try:
         with open(path, "rb") as fh:
+            before = _seen(os.fstat(fh.fileno()))
             while chunk := fh.read(1 << 20):
                 h.update(chunk)
+            after = _seen(os.fstat(fh.fileno()))
     except OSError:
-        return None
-    return h.hexdigest()
+        return None, None
+    return h.hexdigest(), before if before == after else None
 
 
 def _walk(root: Path) -> Iterator[tuple[str, bool]]:
@@ -296,6 +315,9 @@ class Claim:
     notes: list[str] = field(default_factory=list)
     # SHA-256 of each listed file as found on disk (None: missing or not a regular file).
     digests: dict[str, str | None] = field(default_factory=dict)
+    # How stat() saw each file while it was hashed (see file_digest_seen): a file
+    # still seen so is still those bytes, and publish links it without reading it.
+    seen: dict[str, Seen] = field(default_factory=dict)
 
 
 def _inside(path: Path, parent: Path) -> bool:
@@ -408,8 +430,10 @@ def claim(
         assert manifest is not None
         result.previous = manifest
         listed = manifest.files
-    found = {name: file_digest(target, name) for name in sorted(listed)}
+    read = {name: file_digest_seen(target, name) for name in sorted(listed)}
+    found = {name: digest for name, (digest, _) in read.items()}
     result.digests = found
+    result.seen = {name: seen for name, (_, seen) in read.items() if seen is not None}
     changed = [name for name, got in found.items() if got is not None and got != listed[name]]
     result.intact = manifest is not None and all(got == listed[n] for n, got in found.items())
     if changed and not force:
@@ -734,20 +758,43 @@ class Staging:
 # Publishing
 
 
-def _link_same(source: Path, path: Path, digest: str) -> bool:
+def _link_same(source: Path, path: Path, digest: str, seen: Seen | None = None) -> bool:
     """Hard-link ``source`` at ``path`` if it still holds the bytes of ``digest``.
 
     A file the new output shares with the old one (a pledge whose inputs did
     not change) is not written, synced and deleted again: the new output
     links the old file, whose bytes are already on disk. Checked after
     linking, so a file someone changed meanwhile is written anew instead.
+
+    ``seen``: the file as stat() saw it when :func:`claim` hashed it to
+    ``digest`` (:func:`file_digest_seen`). Then the check is by stat, not by
+    reading the file again: its change time unchanged up to the link (any
+    write, truncation, chmod or utime since the hash moves it), and the
+    linked file still that inode, with that size and modification time (a
+    write between the two moves it). Else the linked file is hashed again.
     """
+    if seen is not None:
+        try:
+            if _seen(os.stat(source, follow_symlinks=False)) != seen:
+                return False  # changed since it was hashed: written anew
+        except OSError:
+            return False
     try:
         os.link(source, path, follow_symlinks=False)
     except OSError:
         return False
-    if file_digest(path.parent, path.name) == digest:
+    if seen is not None:
+        try:
+            linked = _seen(os.stat(path, follow_symlinks=False))
+        except OSError:
+            linked = None
+        # The link itself moves the change time: everything else must hold.
+        if linked is not None and linked[:4] == seen[:4]:
+            return True
+    elif file_digest(path.parent, path.name) == digest:
         return True
+    # Unlinked before the caller writes here: opening the link to write
+    # would truncate the old output's file, which it shares.
     os.unlink(path)
     return False
 
@@ -777,7 +824,7 @@ def _write_tree(root: Path, files: Mapping[str, bytes], owned: Claim | None = No
             digest = sha256(data)
             source = member(owned.target, rel)
             if owned.digests[rel] == digest and source is not None:
-                if _link_same(source, path, digest):
+                if _link_same(source, path, digest, owned.seen.get(rel)):
                     return
         with open(path, "wb") as fh:
             fh.write(data)

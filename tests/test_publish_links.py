@@ -1,0 +1,85 @@
+"""publish() links a file the new output shares with the old one, and never a changed one.
+
+A rebuild publishes its unchanged files as hard links to the old output's,
+checked against how :func:`claim` saw them when it hashed them (stat, not a
+second read). A file someone wrote after that is written anew from the
+build's bytes, and the edited file is left as it was.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from reportgen.workspace import output
+from reportgen.workspace.output import MANIFEST, claim, manifest_bytes, publish
+
+
+def _files(**extra: bytes) -> dict[str, bytes]:
+    files = {"a.docx": b"A" * 5000, "sub/b.docx": b"B" * 7000, **extra}
+    files[MANIFEST] = manifest_bytes(
+        {n: d for n, d in files.items() if n != MANIFEST},
+        version="test",
+        period="2022H1",
+        records={},
+        templates={},
+    )
+    return files
+
+
+def test_an_unchanged_file_is_linked_not_written(tmp_path: Path):
+    out = tmp_path / "out"
+    publish(out, _files())
+    inode = (out / "sub/b.docx").stat().st_ino
+    owned = claim(out)
+    assert set(owned.seen) == {"a.docx", "sub/b.docx"}
+    publish(owned, _files())
+    assert (out / "sub/b.docx").stat().st_ino == inode
+    assert (out / "sub/b.docx").read_bytes() == b"B" * 7000
+
+
+@pytest.mark.parametrize("how", ["write", "write, then its old times put back"])
+def test_a_file_written_after_the_claim_is_written_anew(tmp_path: Path, how: str):
+    out = tmp_path / "out"
+    publish(out, _files())
+    owned = claim(out)
+    # A kernel without fine-grained file times stamps a write with the
+    # clock's last tick: the edit comes a few ticks after the claim's read,
+    # as a person's does.
+    time.sleep(0.05)
+    edited = out / "a.docx"
+    before = edited.stat()
+    with open(edited, "r+b") as fh:  # same size, other bytes: only the contents differ
+        fh.write(b"Z")
+    if how != "write":
+        os.utime(edited, ns=(before.st_atime_ns, before.st_mtime_ns))
+    old = out / "a.docx"
+    kept = os.open(old, os.O_RDONLY)  # the edited file, wherever the swap moves it
+    try:
+        publish(owned, _files())
+        assert (out / "a.docx").read_bytes() == b"A" * 5000
+        assert os.fstat(kept).st_ino != (out / "a.docx").stat().st_ino
+        assert os.pread(kept, 2, 0) == b"ZA"  # the edit itself untouched
+    finally:
+        os.close(kept)
+
+
+def test_without_what_stat_saw_the_linked_file_is_hashed_again(tmp_path: Path, monkeypatch):
+    out = tmp_path / "out"
+    publish(out, _files())
+    owned = claim(out)
+    owned.seen.clear()  # as for a file that changed while claim() read it
+    hashed: list[str] = []
+    real = output.file_digest
+
+    def spy(root: Path, name: str) -> str | None:
+        hashed.append(name)
+        return real(root, name)
+
+    monkeypatch.setattr(output, "file_digest", spy)
+    publish(owned, _files())
+    assert sorted(hashed) == ["a.docx", "b.docx"]
+    assert (out / "a.docx").read_bytes() == b"A" * 5000
