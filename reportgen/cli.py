@@ -1296,11 +1296,13 @@ def diff_command(
 ) -> None:
     """Compare the reports of OLD and NEW (e.g. 2021H2 2022H1) pledge by pledge."""
     from .build import protected_paths, templates_for
+    from .formats import codecache
     from .formats.diff_docx import render_docx
     from .report.diff import diff_records, echo_summary, output_names
     from .workspace.output import add_files
 
-    result = diff_records(records_dir, old, new, pledge_id)
+    # The memo of earlier checks, as build passes it: a file found plain is not checked again.
+    result = diff_records(records_dir, old, new, pledge_id, memo=codecache)
     echo_summary(result)
     if out is not None:  # diff_OLD_NEW.json and the 신·구 대비표 diff_OLD_NEW.docx
         json_name, docx_name = output_names(result)

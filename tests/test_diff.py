@@ -540,3 +540,26 @@ def test_to_dict_is_asdict(revised_diff: ReportDiff) -> None:
         dataclasses.asdict(revised_diff)
     )
     assert data["changed"] is True and sum(data["counts"].values()) == len(revised_diff.pledges)
+
+
+def test_diff_with_the_memo_of_earlier_checks_is_the_same(revised: Path) -> None:
+    """diff_records passes its memo to check: warm or cold, the same diff."""
+    kept: dict[str, Any] = {}
+
+    class Memo:
+        def key(self, kind: str, data: bytes, *options: str) -> str:
+            import hashlib
+
+            return hashlib.sha256(repr((kind, data, options)).encode()).hexdigest()
+
+        def load(self, entry: str) -> Any | None:
+            return kept.get(entry)
+
+        def store(self, entry: str, value: Any) -> None:
+            kept[entry] = value
+
+    plain = diff_records(revised, P("2021H2"), P("2022H1"), None)
+    cold = diff_records(revised, P("2021H2"), P("2022H1"), None, Memo())
+    assert kept  # the check stored what it found
+    warm = diff_records(revised, P("2021H2"), P("2022H1"), None, Memo())
+    assert plain.to_json() == cold.to_json() == warm.to_json()

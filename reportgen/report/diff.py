@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from difflib import SequenceMatcher
 from pathlib import Path
-from typing import Any, Literal, NamedTuple
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 import click
 
@@ -57,6 +57,9 @@ from .view import (
     format_amount,
     report_view,
 )
+
+if TYPE_CHECKING:
+    from ..records.validate import Memo
 
 REWORD_RATIO = 0.6
 """Two lines of one changed stretch count as one reworded line from this similarity on."""
@@ -1075,13 +1078,20 @@ def diff_reports(records: RecordSet, old: Period, new: Period, pledge: str | Non
     )
 
 
-def diff_records(records_dir: Path, old: Period, new: Period, pledge: str | None) -> ReportDiff:
-    """Validate ``records_dir`` (errors abort, as for build) and compare two periods."""
+def diff_records(
+    records_dir: Path, old: Period, new: Period, pledge: str | None, memo: Memo | None = None
+) -> ReportDiff:
+    """Validate ``records_dir`` (errors abort, as for build) and compare two periods.
+
+    ``memo``: where earlier checks are kept (:func:`~reportgen.records.validate.check`;
+    the command passes :mod:`reportgen.formats.codecache`, as ``build`` does):
+    a pledge file an earlier build or diff found plain is not checked again.
+    """
     from ..bulk import bulk_allocation
     from ..records.validate import check
 
     with bulk_allocation():
-        records, _warnings = check(records_dir)
+        records, _warnings = check(records_dir, memo=memo)
         return diff_reports(records, old, new, pledge)
 
 
