@@ -27,7 +27,7 @@ from reportgen.records.periods import Period
 from reportgen.records.validate import check
 from tests.synthetic import write_synthetic_records
 
-PLEDGES = 40  # the worker takes the last 25 (WORKER_SHARE), the first 15 stay here
+PLEDGES = 40  # the worker takes the last 27 (WORKER_SHARE), the first 13 stay here
 
 
 @pytest.fixture(autouse=True)
@@ -157,11 +157,12 @@ def test_a_period_of_the_worker_that_is_not_the_latest(tmp_path, _forking):
         for group in record["plans"]:
             group["period"] = "2021H2"
 
-    for path in files[PLEDGES // 2 :]:
+    first = PLEDGES - round(PLEDGES * validate.WORKER_SHARE)  # the worker's first file
+    for path in files[first:]:
         _edit(path, earlier)
     outcome = _same(directory, _forking)
     assert outcome[0] == "valid"
-    assert {p.file for p in outcome[1]} >= {p.name for p in files[PLEDGES // 2 :]}
+    assert {p.file for p in outcome[1]} >= {p.name for p in files[first:]}
     # With the period given, the worker's guess is that period.
     _forking.clear()
     _same(directory, _forking, Period.parse("2022H1"))
