@@ -60,7 +60,7 @@ def test_a_wide_total_widens_the_total_column() -> None:
     columns = [
         FiscalColumn(k, k) for k in ("기투자", "2018", "2019", "2020", "2021", "2022", "임기후")
     ]
-    widths = money_widths(columns, [row], row)
+    widths = money_widths([c.key for c in columns], [c.label for c in columns], [row], row)
     assert widths[2] > 1.6 and widths[2] >= longest_word_cm(["(20,609)"])
 
 
