@@ -33,6 +33,7 @@ import argparse
 import io
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -84,6 +85,11 @@ def _run_build(records: Path, out: Path, jobs: int = 0, caches: bool = True) -> 
     if proc.returncode != 0:
         raise SystemExit(f"the build failed:\n{proc.stderr}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def _children_cpu() -> float:
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
 
 
 def _median(values: list[float]) -> float:
@@ -285,16 +291,21 @@ def main(argv: list[str] | None = None) -> int:
             write_synthetic_records(many, args.validate)
             runs = []
             for _ in range(args.runs):
-                t, c = time.perf_counter(), time.process_time()
+                # Without the memo of earlier checks: every file read, proved and checked.
+                # CPU: this process's and its worker's (check() forks one from 1,000 files).
+                t, c, k = time.perf_counter(), time.process_time(), _children_cpu()
                 checked = check(many)
-                runs.append((time.perf_counter() - t, time.process_time() - c))
+                runs.append(
+                    (time.perf_counter() - t, time.process_time() - c + _children_cpu() - k)
+                )
                 # Freed after its time is taken, as in tests/bench_validate.py:
                 # freeing 10,000 pledges (0.7 s) is not validating them.
                 del checked
             wall = _median([r[0] for r in runs])
             print(
                 f"validate {args.validate:,} pledges: {wall:6.2f} s wall, "
-                f"{_median([r[1] for r in runs]):6.2f} s cpu   target < 5 s {_ok(wall < 5)}"
+                f"{_median([r[1] for r in runs]):6.2f} s cpu (with its worker, no memo)"
+                f"   target < 5 s {_ok(wall < 5)}"
             )
         if args.large:
             large = work / "large"
