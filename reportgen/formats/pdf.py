@@ -47,9 +47,10 @@ noisy; the same untagged build took 44 s and 61 s within an hour): every
 PDF 66.4 s against 60.7 s; CPU LibreOffice 68.4 s against 62.4 s (45 and
 41 ms a page), reportgen 23.1 s against 16.7 s; the booklet 25.6 MB
 against 11.3 MB, the pledges' PDFs 69.5 MB against 56.4 MB; the build's
-peak memory 3.0 GB with ``--pdf`` (qpdf holds every part's structure tree,
-about a million objects, until the booklet is written) against 145 MB
-without. In isolation LibreOffice spends ~38 ms of CPU a page (1.45 s to
+peak memory 3.0 GB with ``--pdf`` (qpdf held every part's structure tree,
+about a million objects, until the booklet was written) against 145 MB
+without; 0.7 GB since the booklet is written to a file part by part
+(:class:`reportgen.formats.pdfbooklet.Booklet`). In isolation LibreOffice spends ~38 ms of CPU a page (1.45 s to
 open and lay out a 55-page part, 0.6 s to export it; a 30-page part 41-46
 ms a page, 110 pages 34-39, 200 pages 38: part size hardly matters); the
 export filter's tagging costs nothing measurable (0.67 s tagged, 0.66 s
@@ -732,10 +733,11 @@ def to_pdf(
             labels = {a: Path(n).stem for n, a in pledges}
             part_pdfs: dict[int, Path] = {}
             whole_pages: dict[str, int] = {}  # pages of a booklet converted whole
-            # The booklet's PDF, each part copied in as it is exported, while
-            # LibreOffice lays out the rest; only the front matter is left for the end.
-            assembled = pdfbooklet.Booklet()
-            stack.callback(assembled.close)
+            # The booklet's PDF, written to a file part by part as they are
+            # exported, while LibreOffice lays out the rest; only the front
+            # matter is left for the end. Only one part is held in memory.
+            booklet_file = stack.enter_context(open(scratch / "booklet.pdf", "wb"))
+            assembled = pdfbooklet.Booklet(booklet_file)
             # Copying a part into the booklet and cutting its pledges' PDFs out
             # (0.5-1 s of CPU a part) wait until every LibreOffice has its next
             # command (see _run's side_work): done at once, they held up the
@@ -752,12 +754,14 @@ def to_pdf(
                 return True
 
             def cut_part(doc: _Doc) -> None:
+                assert doc.target is not None
+                # Opened once, for the cut and the booklet alike (pikepdf reads a
+                # file faster than bytes), and closed before the next part.
+                with pdfbooklet.open_pdf(doc.target) as pdf:
+                    cut_opened(doc, pdf)
+
+            def cut_opened(doc: _Doc, pdf: Any) -> None:
                 assert doc.target is not None and doc.pages is not None
-                pdf: Any = doc.target  # read from the file: pikepdf reads a file faster than bytes
-                made = plans[0]
-                if isinstance(made, _BookletPlan):
-                    index = next(i for i, p in enumerate(made.parts) if p is doc)
-                    pdf = assembled.add(index + 1, pdf)  # opened once, for the cut as well
                 exported = pdfbooklet.page_count(pdf)
                 if exported != doc.pages:
                     raise PdfError(
@@ -769,17 +773,23 @@ def to_pdf(
                         )
                     )
                 part_pdfs[id(doc)] = doc.target
+                cache: pdfbooklet.Cache = {}  # the part's objects as unparsed, for both copies
                 whole_pages.update(doc.anchor_pages)
-                if any(a not in doc.anchor_pages for a in doc.anchors):
-                    return  # pledges not found in the booklet: converted on their own below
-                starts = [doc.anchor_pages[a] for a in doc.anchors]
-                ends = [s - 1 for s in starts[1:]] + [doc.pages]
-                ranges = list(zip(starts, ends, strict=True))
-                named = [(titles or {}).get(a, "") for a in doc.anchors]
-                cut = pdfbooklet.cut_pages(pdf, ranges, named if all(named) else ())
-                for anchor, data in zip(doc.anchors, cut, strict=True):
-                    deliver(pledge_names[anchor], data)
-                    done.add(pledge_names[anchor])
+                # Pledges not found in the booklet are converted on their own below.
+                if all(a in doc.anchor_pages for a in doc.anchors):
+                    starts = [doc.anchor_pages[a] for a in doc.anchors]
+                    ends = [s - 1 for s in starts[1:]] + [doc.pages]
+                    ranges = list(zip(starts, ends, strict=True))
+                    named = [(titles or {}).get(a, "") for a in doc.anchors]
+                    cut = pdfbooklet.cut_pages(pdf, ranges, named if all(named) else (), cache)
+                    for anchor, data in zip(doc.anchors, cut, strict=True):
+                        deliver(pledge_names[anchor], data)
+                        done.add(pledge_names[anchor])
+                made = plans[0]
+                if isinstance(made, _BookletPlan):
+                    # After the cut, which reads the part's own marked-content keys.
+                    index = next(i for i, p in enumerate(made.parts) if p is doc)
+                    assembled.add(index + 1, doc.target, opened=pdf, cache=cache)
 
             plans: list[_Plan] = []
 
@@ -810,7 +820,9 @@ def to_pdf(
                 first = made.cut.first_number
                 links = {str(n): n - first for n in made.numbers().values()}
                 assembled.add(0, made.front.target, links)
-                booklet_pdf = assembled.finish()
+                assembled.finish()
+                booklet_file.close()
+                booklet_pdf = (scratch / "booklet.pdf").read_bytes()
                 if pages is not None:
                     pages.update(made.numbers())
             else:

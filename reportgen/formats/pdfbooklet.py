@@ -20,41 +20,41 @@ what comes before them — paragraph-level section breaks, automatic list
 numbering, footnotes, fields counting pages or referring elsewhere — and
 the caller converts it whole instead.
 
-The PDFs are joined with pikepdf (qpdf): the booklet is the front matter's
+The PDFs are read with pikepdf (qpdf) and written object by object
+(:mod:`reportgen.formats.pdfstream`): the booklet is the front matter's
 pages then every part's; each pledge's PDF is its pages of its part. Both
 stay **tagged** (LibreOffice exports with ``UseTaggedPDF``; a screen reader
-reads the structure tree): :func:`join` carries every part's structure tree
-into one Document element, renumbering the parts' marked-content keys
+reads the structure tree): :class:`Booklet` carries every part's structure
+tree into one Document element, renumbering the parts' marked-content keys
 (``/StructParents``) so they follow one another and merging their parent
 trees and role maps; :func:`cut_pages` gives each extract the elements of
 its own pages (a pledge starts a page, so every element under a part's
 Document belongs to one pledge) and the parent tree's entries of those
-pages. qpdf copies each object once, so nothing is duplicated, and the
-output is written with object streams (PDF 1.5, allowed in PDF/A-2b): the
-tree is hundreds of small objects a page (LibreOffice 7.4 tags every text
-run as a Span, about 280 a page here, and writes each element's layout
-attributes as an object of its own), most of a part's bytes unpacked.
-LibreOffice puts one resource dictionary naming every font of a document
-on every page; each extract's pages keep only the fonts they draw with
-(qpdf's ``remove_unreferenced_resources``), so a pledge carries no font
-subset it does not use.
+pages. Each object is copied once, and the output is written with object
+streams (PDF 1.5, allowed in PDF/A-2b): the tree is hundreds of small
+objects a page (LibreOffice 7.4 tags every text run as a Span, about 280 a
+page here, and writes each element's layout attributes as an object of its
+own), most of a part's bytes unpacked. LibreOffice puts one resource
+dictionary naming every font of a document on every page; each page keeps
+only the fonts it draws with (qpdf's ``remove_unreferenced_resources``), so
+a pledge carries no font subset it does not use.
+
+**Memory.** The booklet is written to a file part by part, each part
+closed before the next is read: memory is that of one part (~60 MB), not of
+the booklet. Joined in qpdf's memory before, every part's structure tree
+stayed until the booklet was written, about 1.7 MB a page: 3.0 GB for the
+300-pledge build's 1,510 pages. The booklet's DOCX is cut the same way
+(:func:`cut_booklet` reads it as a stream): parsed whole, its 31 MB of XML
+held 550 MB.
 
 **Measured** (the 29 LibreOffice PDFs of a 300-pledge, 1,510-page booklet,
-CPU seconds, medians of three, back to back on the shared 2-core machine,
-load 4): joining them, tagged, 11.4 s and 25.6 MB; the untagged join with
-pypdf before, 4.4 s and 11.3 MB. The earlier attempt at carrying the tree
-with pypdf (branch formats-tagging-unlanded: 89 s for 1,300 pages, the
-booklet 27 → 94 MB, as its author measured) cloned each element in Python
-and wrote the tree unpacked: pypdf writes no object streams.
-Cutting six parts into their 66 pledges' PDFs: 2.4 s tagged (15.3 MB),
-1.2 s untagged with pypdf (12.4 MB). Of the join, about half is qpdf
-parsing and copying the trees' million objects, a quarter writing them,
-a quarter freeing them. :class:`Booklet` does the copying part by part as
-LibreOffice exports them (adding 28 parts 5.8 s, then the front matter,
-the links and writing 2.5 s). The cost is memory: qpdf keeps every part
-and the booklet's copies until the booklet is written, about 1.7 MB a
-page (2.6 GB at 1,510 pages, measured alone), which grows with the
-booklet; a pledge's cut keeps only its part open.
+CPU seconds on the shared 2-core machine): joined in qpdf's memory, the
+booklet 7.0 s of copying as parts arrived, 2.5 s at the end, the pledges'
+PDFs 7.4 s, 2.65 GB; written part by part, 5.3 s, 1.2 s at the end and
+14.4 s, 250 MB. The earlier attempt at carrying the tree with pypdf
+(branch formats-tagging-unlanded: 89 s for 1,300 pages, the booklet 27 →
+94 MB, as its author measured) cloned each element in Python and wrote the
+tree unpacked: pypdf writes no object streams.
 """
 
 from __future__ import annotations
@@ -62,12 +62,14 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from lxml import etree
+
+from .pdfstream import Copier, PdfWriter, to_bytes, unparse
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 W = f"{{{W_NS}}}"
@@ -261,51 +263,32 @@ def cut_booklet(
 
     None when the booklet cannot be cut without changing a page (see the
     module's docstring) or does not have the expected shape.
+
+    The document is read as a stream (``iterparse``): each pledge's element
+    of the body is checked, serialized and dropped as soon as it is read, so
+    only the front matter is ever a tree; a whole booklet parsed at once held
+    ~18 times its XML (550 MB for 300 pledges).
     """
     if not anchors:
         return None
     with zipfile.ZipFile(io.BytesIO(data)) as z:
         order = z.namelist()
-        package = {name: z.read(name) for name in order}
-    if DOCUMENT not in package:
-        return None
-    root = etree.fromstring(package[DOCUMENT], _PARSER)
-    if root.nsmap.get("w") != W_NS:
-        return None
-    body = root.find(f"{W}body")
-    if body is None:
-        return None
-    children = list(body)
-    if not children or children[-1].tag != f"{W}sectPr":
-        return None
-    sect = children[-1]
-    content = children[:-1]
-    where: dict[str, int] = {}
-    for i, element in enumerate(content):
-        if element.find(f".//{W}sectPr") is not None:
-            return None  # sections inside: each part would need its own
-        for mark in element.iter(f"{W}bookmarkStart"):
-            where.setdefault(mark.get(f"{W}name", ""), i)
-    starts = [where.get(a, -1) for a in anchors]
-    if min(starts) < 0 or any(b <= a for a, b in zip(starts, starts[1:], strict=False)):
-        return None
-    numbered = _numbered_styles(package.get("word/styles.xml"))
-    pledges = content[starts[0] :]
-    for element in pledges:
-        if (
-            element.find(f".//{W}numPr") is not None
-            or element.find(f".//{W}footnoteReference") is not None
-        ):
+        if DOCUMENT not in order:
             return None
-        if any(s.get(f"{W}val") in numbered for s in element.iter(f"{W}pStyle")):
-            return None
-        if _DEPENDENT_FIELD.search(_instructions(element)):
-            return None
+        package = {name: z.read(name) for name in order if name != DOCUMENT}
+        with z.open(DOCUMENT) as stream:
+            read = _read_body(stream, anchors, _numbered_styles(package.get("word/styles.xml")))
+    if read is None:
+        return None
+    root, front, pledges = read
     for name, blob in package.items():
         if re.match(r"word/(header|footer)\d*\.xml$", name):
             if _COUNTING_FIELD.search(_instructions(etree.fromstring(blob, _PARSER))):
                 return None
-    front = content[: starts[0]]
+    body = root.find(f"{W}body")
+    assert body is not None
+    children = list(body)
+    sect = children[-1]
     marked = _mark_pagerefs(front, set(anchors))
     if marked is None or (marked and not _link_targets(front, len(marked))):
         return None
@@ -320,7 +303,8 @@ def cut_booklet(
         except ValueError:
             return None
 
-    # Serialize once, with a cut mark before every child of the body.
+    # What is left of the tree (the front matter and the section) serialized
+    # once, with a cut mark before every child of the body.
     for element in children:
         element.addprevious(etree.ProcessingInstruction(_CUT))
     text = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True).decode(
@@ -331,39 +315,161 @@ def cut_booklet(
         return None
     pieces = text.split(cut_mark)
     head, items, last = pieces[0], pieces[1:-1], pieces[-1]
-    if len(items) != len(content) or not last.startswith("<w:sectPr"):
+    if len(items) != len(front) or not last.startswith("<w:sectPr"):
         return None
     end = last.index("</w:sectPr>") + len("</w:sectPr>")
     sect_xml, tail = last[:end], last[end:]
     # Only the booklet's first page goes without a footer (w:titlePg).
-    part_sect = _TITLE_PAGE.sub("", sect_xml)
+    part_sect = _TITLE_PAGE.sub("", sect_xml).encode("utf-8")
 
-    front_xml = head + "".join(items[: starts[0]]) + sect_xml + tail
-    bounds = [*starts, len(content)]
+    front_xml = head + "".join(items) + sect_xml + tail
+    head_bytes, tail_bytes = head.encode("utf-8"), tail.encode("utf-8")
     parts: list[Part] = []
-    chunk: list[str] = []
+    chunk: list[bytes] = []
     chunk_anchors: list[str] = []
     size = 0
-    for k, anchor in enumerate(anchors):
-        pledge = "".join(items[bounds[k] : bounds[k + 1]])
+    for k, (anchor, pledge) in enumerate(zip(anchors, pledges, strict=True)):
         chunk.append(pledge)
         chunk_anchors.append(anchor)
-        size += len(pledge)
+        size += len(pledge.decode("utf-8"))  # characters, as parts have always been measured
         if size >= part_bytes or k == len(anchors) - 1:
-            xml = head + "".join(chunk) + part_sect + tail
-            parts.append(Part(_zip(package, order, xml.encode("utf-8")), chunk_anchors))
+            xml = head_bytes + b"".join(chunk) + part_sect + tail_bytes
+            parts.append(Part(_zip(package, order, xml), chunk_anchors))
             chunk, chunk_anchors, size = [], [], 0
     return CutBooklet(front_xml, package, order, marked, parts, first_number)
 
 
+def _read_body(
+    stream: IO[bytes], anchors: Sequence[str], numbered: set[str]
+) -> tuple[etree._Element, list[etree._Element], list[bytes]] | None:
+    """The document's tree less the pledges, its front matter, and each pledge's XML.
+
+    The front matter (the body's elements before the first pledge's bookmark)
+    stays in the tree; from that bookmark on, each element of the body is
+    checked (nothing in it may depend on other pages), serialized as it would
+    be inside the whole document, and removed. None when an element cannot be
+    cut out like that, or the pledges' bookmarks are missing or out of order.
+    """
+    where = {anchor: k for k, anchor in enumerate(anchors)}
+    pledges: list[list[bytes]] = []
+    front: list[etree._Element] = []
+    body: etree._Element | None = None
+    root: etree._Element | None = None
+    section: etree._Element | None = None
+    declared: dict[str, str] = {}
+    declarations: dict[bytes, bytes] = {}
+
+    def take(element: etree._Element) -> bool:
+        """Read one element of the body; False when the booklet cannot be cut there."""
+        nonlocal section
+        if section is not None:
+            return False  # the document's section must end its body
+        if element.tag == f"{W}sectPr":
+            section = element
+            return True
+        if element.find(f".//{W}sectPr") is not None:
+            return False  # sections inside: each part would need its own
+        found = []
+        for mark in element.iter(f"{W}bookmarkStart"):
+            k = where.pop(mark.get(f"{W}name", ""), None)
+            if k is not None:
+                found.append(k)
+        if found:
+            if found != [len(pledges)]:
+                return False  # two pledges start in one element, or out of order
+            pledges.append([])
+        if not pledges:
+            front.append(element)
+            return True
+        if (
+            element.find(f".//{W}numPr") is not None
+            or element.find(f".//{W}footnoteReference") is not None
+            or any(s.get(f"{W}val") in numbered for s in element.iter(f"{W}pStyle"))
+            or _DEPENDENT_FIELD.search(_instructions(element))
+        ):
+            return False
+        xml = etree.tostring(element, encoding="UTF-8")
+        pledges[-1].append(_inside(xml, declared, declarations))
+        assert body is not None
+        body.remove(element)
+        return True
+
+    # Only the elements that can stand in the body are seen (the rest of the
+    # tree is built all the same, and dropped with its pledge's element); any
+    # other element of the body is read with the next one seen.
+    for _event, element in etree.iterparse(
+        stream,
+        events=("end",),
+        tag=(f"{W}p", f"{W}tbl", f"{W}sectPr", f"{W}sdt", f"{W}customXml"),
+        huge_tree=True,
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+    ):
+        if body is None:
+            body = next(element.iterancestors(f"{W}body"), None)
+            if body is None:
+                continue
+            root = body.getparent()
+            if root is None or root.nsmap.get("w") != W_NS:
+                return None
+            declared = {k or "": v for k, v in root.nsmap.items()}
+        if element.getparent() is not body:
+            continue
+        children = list(body)
+        for other in children[len(front) : children.index(element) + 1]:
+            if other is not section and not take(other):
+                return None
+    if body is None or root is None or section is None or where or not pledges:
+        return None
+    if body[-1] is not section:
+        return None  # something after the section
+    return root, front, [b"".join(p) for p in pledges]
+
+
+_DECLARATION = re.compile(rb' xmlns(?::([\w.-]+))?="([^"]*)"')
+_DECLARATIONS = re.compile(rb'(?: xmlns(?::[\w.-]+)?="[^"]*")+')
+
+
+def _inside(xml: bytes, declared: dict[str, str], seen: dict[bytes, bytes]) -> bytes:
+    """An element serialized on its own, without the namespaces its document declares.
+
+    lxml declares on an element serialized alone every namespace of its
+    ancestors; inside the document they are the root's, so they go. ``seen``
+    remembers what each run of declarations became (it is the same run for
+    every element of a body).
+    """
+    end = xml.index(b">")
+    first = xml.find(b" xmlns", 0, end)
+    if first < 0:
+        return xml
+    # The declarations come before the attributes.
+    m = _DECLARATIONS.match(xml, first, end)
+    if m is None:
+        return xml
+    run = m.group(0)
+    kept = seen.get(run)
+    if kept is None:
+
+        def keep(d: re.Match[bytes]) -> bytes:
+            prefix = (d.group(1) or b"").decode()
+            return b"" if declared.get(prefix) == d.group(2).decode() else d.group(0)
+
+        kept = seen[run] = _DECLARATION.sub(keep, run)
+    return xml[:first] + kept + xml[m.end() :]
+
+
 # ---------------------------------------------------------------------------
-# PDFs, through pikepdf (qpdf)
+# PDFs, read by pikepdf (qpdf), written object by object (pdfstream)
 
 # A PDF is given as its bytes or as the path of a file holding them.
 PdfSource = bytes | Path
+# A PDF's objects as unparsed, shared by the copies made of it (see pdfstream.Copier).
+Cache = dict[bytes, tuple[bytes, bytes | None]]
 
 
-def _open(pdf: PdfSource) -> Any:
+def open_pdf(pdf: PdfSource) -> Any:
+    """``pdf`` opened by pikepdf (a context manager: closed at its end)."""
     import pikepdf
 
     # LibreOffice gives every page its own /Resources and /MediaBox, so
@@ -378,30 +484,13 @@ def _open(pdf: PdfSource) -> Any:
     return source
 
 
-def _save(out: Any, like: Any) -> bytes:
-    import pikepdf
-
-    buffer = io.BytesIO()
-    out.save(
-        buffer,
-        # The structure tree is most of the bytes (hundreds of small objects
-        # a page): object streams (PDF 1.5, allowed in PDF/A-2) compress it.
-        object_stream_mode=pikepdf.ObjectStreamMode.generate,
-        min_version=like.pdf_version,
-        deterministic_id=True,
-        # The XMP (title, PDF/A identification) stays as LibreOffice wrote it.
-        fix_metadata_version=False,
-    )
-    return buffer.getvalue()
-
-
 def page_count(pdf: PdfSource | Any) -> int:
     """The number of pages of ``pdf`` (bytes, a path or a PDF opened by pikepdf)."""
     import pikepdf
 
     if isinstance(pdf, pikepdf.Pdf):
         return len(pdf.pages)
-    with _open(pdf) as source:
+    with open_pdf(pdf) as source:
         return len(source.pages)
 
 
@@ -428,17 +517,6 @@ def _numbers(tree: Any) -> dict[int, Any]:
     return out
 
 
-def _copy(out: Any, source: Any, value: Any) -> Any:
-    """``value`` of ``source`` as an object of ``out`` (what it refers to copied once)."""
-    import pikepdf
-
-    if not isinstance(value, pikepdf.Object) or not isinstance(
-        value, pikepdf.Array | pikepdf.Dictionary | pikepdf.Stream
-    ):
-        return value
-    return out.copy_foreign(value if value.is_indirect else source.make_indirect(value))
-
-
 def _is_content(item: Any) -> bool:
     """Marked content or an annotation as a structure element's kid (not an element)."""
     import pikepdf
@@ -446,46 +524,198 @@ def _is_content(item: Any) -> bool:
     return not isinstance(item, pikepdf.Dictionary) or item.get("/Type") in ("/MCR", "/OBJR")
 
 
-def _top_elements(tree: Any) -> list[Any]:
-    """The elements under the document element(s) LibreOffice writes at the top."""
-    out = []
-    for element in _kids(tree):
-        if element.get("/S") == "/Document" and not any(_is_content(k) for k in _kids(element)):
-            out.extend(_kids(element))
-        else:
-            out.append(element)
-    return out
+@dataclass
+class _Source:
+    """What joining and cutting need of one PDF: its pages and its structure tree."""
+
+    pdf: Any
+    tree: Any  # the /StructTreeRoot, or None when the PDF is not tagged
+    top: list[Any]  # the elements under the Document element(s) LibreOffice writes at the top
+    above: list[tuple[int, int]]  # the root and those Document elements: replaced, not copied
+    page_tree: list[tuple[int, int]]  # the /Pages nodes: replaced by the output's
+    numbers: dict[int, Any]  # the parent tree: marked-content key -> element(s)
+    next_key: int
+
+    @classmethod
+    def read(cls, pdf: Any) -> _Source:
+        import pikepdf
+
+        tree = pdf.Root.get("/StructTreeRoot")
+        top: list[Any] = []
+        above: list[tuple[int, int]] = []
+        if tree is not None:
+            if tree.is_indirect:
+                above.append(tree.objgen)
+            for element in _kids(tree):
+                if element.get("/S") == "/Document" and not any(
+                    _is_content(k) for k in _kids(element)
+                ):
+                    top.extend(_kids(element))
+                    if element.is_indirect:
+                        above.append(element.objgen)
+                else:
+                    top.append(element)
+        page_tree = []
+        stack = [pdf.Root.get("/Pages")]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, pikepdf.Dictionary) and node.get("/Type") != "/Page":
+                if node.is_indirect:
+                    page_tree.append(node.objgen)
+                stack.extend(node.get("/Kids") or ())
+        numbers = _numbers(tree.ParentTree) if tree is not None and "/ParentTree" in tree else {}
+        next_key = max(numbers, default=-1) + 1
+        if tree is not None:
+            next_key = max(next_key, int(tree.get("/ParentTreeNextKey", 0)))
+        return cls(pdf, tree, top, above, page_tree, numbers, next_key)
+
+    def copier(
+        self, writer: PdfWriter, pages: int, document: int | None, cache: Cache | None
+    ) -> Copier:
+        """A copier into ``writer`` whose page tree is ``pages`` and Document ``document``."""
+        fixed = dict.fromkeys(self.page_tree, pages)
+        if document is not None:
+            fixed.update(dict.fromkeys(self.above, document))
+        return Copier(self.pdf, writer, fixed, cache)
+
+    def role_map(self) -> dict[str, bytes]:
+        import pikepdf
+
+        role_map = self.tree.get("/RoleMap") if self.tree is not None else None
+        if not isinstance(role_map, pikepdf.Dictionary):
+            return {}
+        return {name: unparse(standard) for name, standard in role_map.items()}
 
 
-def _structure_root(
-    out: Any, kids: list[Any], numbers: list[tuple[int, Any]], next_key: int, role_map: Any
-) -> None:
-    """Make ``kids`` the children of one Document element, the tree of ``out``'s tags."""
+def _name(name: str) -> bytes:
     import pikepdf
-    from pikepdf import Array, Dictionary, Name
 
-    root = out.make_indirect(Dictionary(Type=Name.StructTreeRoot))
-    document = out.make_indirect(
-        Dictionary(Type=Name.StructElem, S=Name.Document, P=root, K=Array(kids))
+    return bytes(pikepdf.Name(name).unparse())
+
+
+def _dictionary(entries: dict[str, bytes]) -> bytes:
+    return b"<< " + b" ".join(_name(k) + b" " + v for k, v in entries.items()) + b" >>"
+
+
+def _array(items: Iterable[bytes]) -> bytes:
+    return b"[ " + b" ".join(items) + b" ]"
+
+
+def _ref(number: int) -> bytes:
+    return b"%d 0 R" % number
+
+
+def _write_tree(
+    writer: PdfWriter,
+    root: int,
+    document: int,
+    kids: list[bytes],
+    numbers: list[tuple[int, bytes]],
+    next_key: int,
+    role_map: dict[str, bytes],
+) -> None:
+    """The structure tree's root: one Document element over ``kids``, the parent tree."""
+    parent_tree = writer.new()
+    writer.put(
+        document,
+        _dictionary(
+            {"/Type": b"/StructElem", "/S": b"/Document", "/P": _ref(root), "/K": _array(kids)}
+        ),
     )
-    for kid in kids:
-        if isinstance(kid, pikepdf.Dictionary) and kid.is_indirect:
-            kid.P = document
-    flat = Array()
-    for key, value in sorted(numbers, key=lambda kv: kv[0]):
-        flat.append(key)
-        flat.append(value)
-    root.K = Array([document])
-    root.ParentTree = out.make_indirect(Dictionary(Nums=flat))
-    root.ParentTreeNextKey = next_key
-    if role_map is not None and len(role_map):
-        root.RoleMap = role_map
-    out.Root.StructTreeRoot = root
-    out.Root.MarkInfo = Dictionary(Marked=True)
+    flat = [b"%d %s" % (key, value) for key, value in sorted(numbers, key=lambda kv: kv[0])]
+    writer.put(parent_tree, b"<< /Nums " + _array(flat) + b" >>")
+    entries = {
+        "/Type": b"/StructTreeRoot",
+        "/K": _array([_ref(document)]),
+        "/ParentTree": _ref(parent_tree),
+        "/ParentTreeNextKey": b"%d" % next_key,
+    }
+    if role_map:
+        entries["/RoleMap"] = _dictionary(role_map)
+    writer.put(root, _dictionary(entries))
+
+
+# The title in LibreOffice's XMP: <dc:title><rdf:Alt><rdf:li xml:lang="x-default">…
+_XMP_TITLE = re.compile(
+    rb'(<dc:title>\s*<rdf:Alt>\s*<rdf:li xml:lang="x-default">)(.*?)(</rdf:li>)', re.S
+)
+# A fixed time for the document information, as reportgen.formats.pdf.reproducible_pdf
+# gives LibreOffice's own files: "D:20261204193557Z'" -> "D:20000101000000Z'".
+_INFO_TIME = re.compile(r"^D:[0-9]{14}")
+
+
+def _document_details(
+    source: Any,
+    value: Callable[[Any], bytes],
+    writer: PdfWriter,
+    title: str | None = None,
+) -> tuple[dict[str, bytes], int | None]:
+    """The catalogue's entries that make the file PDF/A and say its language, and its Info.
+
+    The XMP (pdfaid, title, author, agreeing with the document information),
+    the output intent (the colour space of every page) and /Lang are the
+    source's; so is the document information, its times fixed. ``title``
+    replaces the title in both. ``value`` gives a value of the source as it
+    is written.
+    """
+    from xml.sax.saxutils import escape
+
+    import pikepdf
+
+    entries: dict[str, bytes] = {}
+    for key in ("/Lang", "/OutputIntents"):
+        found = source.Root.get(key)
+        if found is not None:
+            entries[key] = value(found)
+    metadata = source.Root.get("/Metadata")
+    if isinstance(metadata, pikepdf.Stream):
+        if title is None:
+            entries["/Metadata"] = value(metadata)
+        else:
+            xmp_title = escape(title).encode("utf-8")
+            data = _XMP_TITLE.sub(
+                lambda m: m.group(1) + xmp_title + m.group(3), metadata.read_bytes()
+            )
+            number = writer.new()
+            # Unfiltered, as PDF/A asks of the XMP.
+            writer.put_stream(
+                number, b"<< /Type /Metadata /Subtype /XML /Length %d >>" % len(data), data
+            )
+            entries["/Metadata"] = _ref(number)
+    info = source.trailer.get("/Info")
+    made = pikepdf.Dictionary()
+    if info is not None:
+        for key, entry in info.items():
+            if isinstance(entry, pikepdf.String):
+                text = str(entry)
+                if key.endswith("Date"):
+                    text = _INFO_TIME.sub("D:20000101000000", text)
+                made[key] = pikepdf.String(text)
+    if title is not None:
+        made[pikepdf.Name.Title] = pikepdf.String(title)
+    if not len(made):
+        return entries, None
+    number = writer.new()
+    writer.put(number, unparse(made))
+    return entries, number
+
+
+def _write_catalog(
+    writer: PdfWriter, catalog: int, pages: int, root: int | None, details: dict[str, bytes]
+) -> None:
+    entries = {"/Type": b"/Catalog", "/Pages": _ref(pages)}
+    if root is not None:
+        entries["/StructTreeRoot"] = _ref(root)
+        entries["/MarkInfo"] = b"<< /Marked true >>"
+    entries.update(details)
+    writer.put(catalog, _dictionary(entries))
 
 
 def cut_pages(
-    pdf: PdfSource | Any, ranges: Sequence[tuple[int, int]], titles: Sequence[str] = ()
+    pdf: PdfSource | Any,
+    ranges: Sequence[tuple[int, int]],
+    titles: Sequence[str] = (),
+    cache: Cache | None = None,
 ) -> list[bytes]:
     """Each range of pages (first and last, 1-based) as a PDF of its own, tagged.
 
@@ -494,54 +724,69 @@ def cut_pages(
     extract keeps the structure elements of its own pages (a pledge starts a
     page, so each element under the part's Document belongs to one pledge:
     the one its page /Pg falls in) and the parent tree's entries for its pages,
-    with their keys: its tags are the part's, for the pages kept.
+    with their keys: its tags are the part's, for the pages kept. ``cache``:
+    see :meth:`Booklet.add`.
     """
     import pikepdf
 
+    if cache is None:
+        cache = {}
     opened = isinstance(pdf, pikepdf.Pdf)
-    source: Any = pdf if opened else _open(pdf)
+    source: Any = pdf if opened else open_pdf(pdf)
     try:
         # Each page names only the fonts it draws with, so a pledge carries
         # no font subset it does not use (LibreOffice gives every page the
         # part's whole resource dictionary).
         source.remove_unreferenced_resources()
-        tree = source.Root.get("/StructTreeRoot")
-        numbers = _numbers(tree.ParentTree) if tree is not None and "/ParentTree" in tree else {}
+        part = _Source.read(source)
         page_of = {p.obj.objgen: n for n, p in enumerate(source.pages, start=1)}
         on_page: dict[int | None, list[Any]] = {}
-        for element in _top_elements(tree) if tree is not None else []:
+        for element in part.top:
             page = element.get("/Pg") if isinstance(element, pikepdf.Dictionary) else None
             number = page_of.get(page.objgen) if page is not None else None
             on_page.setdefault(number, []).append(element)
-            if isinstance(element, pikepdf.Dictionary) and "/P" in element:
-                # Copied without its parent: the parent would bring every element.
-                del element["/P"]
-        out_pdfs = []
+        role_map = part.role_map()
+        out = []
         for k, (first, last) in enumerate(ranges):
-            out = pikepdf.Pdf.new()
-            pages = source.pages[first - 1 : last]
-            out.pages.extend(pages)  # before the tags, which then point at these copies
-            if tree is not None:
-                kids = [
-                    out.copy_foreign(e) for n in range(first, last + 1) for e in on_page.get(n, ())
-                ]
-                keys = []
-                for page in pages:
-                    if "/StructParents" in page.obj:
-                        keys.append(int(page.obj.StructParents))
-                    for annotation in page.obj.get("/Annots") or ():
-                        if "/StructParent" in annotation:
-                            keys.append(int(annotation.StructParent))
-                kept = [(key, _copy(out, source, numbers[key])) for key in keys if key in numbers]
-                next_key = int(tree.get("/ParentTreeNextKey", max(numbers, default=-1) + 1))
-                role_map = _copy(out, source, tree.get("/RoleMap"))
-                _structure_root(out, kids, kept, next_key, role_map)
-            _carry_document_info(source, out)
-            if k < len(titles):
-                _retitle(out, titles[k])
-            out_pdfs.append(_save(out, source))
-            out.close()
-        return out_pdfs
+            title = titles[k] if k < len(titles) else None
+
+            def write(writer: PdfWriter, first: int = first, last: int = last, title: Any = title):
+                catalog, pages = writer.new(), writer.new()
+                root = document = None
+                if part.tree is not None:
+                    root, document = writer.new(), writer.new()
+                copier = part.copier(writer, pages, document, cache)
+                kept = [source.pages[n - 1].obj for n in range(first, last + 1)]
+                kids = [copier.ref(page.objgen) for page in kept]
+                if part.tree is not None and root is not None and document is not None:
+                    elements = [
+                        copier.value(e) for n in range(first, last + 1) for e in on_page.get(n, ())
+                    ]
+                    keys = []
+                    for page in kept:
+                        if "/StructParents" in page:
+                            keys.append(int(page.StructParents))
+                        for annotation in page.get("/Annots") or ():
+                            if "/StructParent" in annotation:
+                                keys.append(int(annotation.StructParent))
+                    numbers = [
+                        (key, copier.value(part.numbers[key]))
+                        for key in keys
+                        if key in part.numbers
+                    ]
+                    _write_tree(writer, root, document, elements, numbers, part.next_key, role_map)
+                details, info = _document_details(source, copier.value, writer, title)
+                copier.drain()
+                writer.put(
+                    pages,
+                    b"<< /Type /Pages /Kids %s /Count %d >>"
+                    % (_array(_ref(n) for n in kids), len(kids)),
+                )
+                _write_catalog(writer, catalog, pages, root, details)
+                return catalog, info
+
+            out.append(to_bytes(write, source.pdf_version))
+        return out
     finally:
         if not opened:
             source.close()
@@ -553,57 +798,116 @@ def join(pdfs: Sequence[PdfSource], links: dict[str, int] | None = None) -> byte
     ``links``: see :meth:`Booklet.add`. The same as adding each PDF to a
     :class:`Booklet` and finishing it.
     """
-    booklet = Booklet()
-    try:
-        for n, pdf in enumerate(pdfs):
-            booklet.add(n, pdf, links if n == 0 else None)
-        return booklet.finish()
-    finally:
-        booklet.close()
+    buffer = io.BytesIO()
+    booklet = Booklet(buffer)
+    for n, pdf in enumerate(pdfs):
+        booklet.add(n, pdf, links if n == 0 else None)
+    booklet.finish()
+    return buffer.getvalue()
 
 
 class Booklet:
-    """The booklet PDF, tagged, assembled from its parts in any order as they arrive.
+    """The booklet PDF, tagged, written to ``file`` part by part as the parts arrive.
 
-    Parts are numbered by their place in the booklet (the front matter 0);
-    each is copied in when :meth:`add` is given it, so the copying is done
-    while LibreOffice lays out the parts still to come, and :meth:`finish`
-    only links the contents and writes the file. The structure trees
-    become one: every part's elements under one Document element, in page
-    order; their marked-content keys (``/StructParents``) renumbered to
-    follow one another; their parent trees and role maps merged (공약시작,
-    분류 … as standard types). qpdf copies each object once: nothing is
-    duplicated.
+    Parts are numbered by their place in the booklet (the front matter 0,
+    whose links need every part's pages, last). Each part is copied into the
+    file (:mod:`reportgen.formats.pdfstream`) when it and every part before
+    it have been given, then closed: the parts' objects are not held, only
+    their numbers, so memory stays that of one part whatever the booklet's
+    length, and a part given early is read again from its file when its
+    turn comes (the objects' numbers then follow the booklet's order, the
+    same whichever LibreOffice finishes first). :meth:`finish` writes the
+    front matter and what ties the parts together: the page tree, one
+    structure tree (every part's elements under one Document element, in
+    page order; their marked-content keys, ``/StructParents``, renumbered
+    to follow one another; their parent trees and role maps merged: 공약시작,
+    분류 … as standard types), the catalogue and the document details of
+    the front matter.
     """
 
-    def __init__(self) -> None:
-        import pikepdf
-
-        self.out = pikepdf.Pdf.new()
-        self.sources: dict[int, Any] = {}  # kept open: qpdf reads their streams when writing
-        self.pages: dict[int, int] = {}
-        self.kids: dict[int, list[Any]] = {}
-        self.numbers: list[tuple[int, Any]] = []
-        self.role_map = pikepdf.Dictionary()
+    def __init__(self, file: IO[bytes]) -> None:
+        self.file = file
+        self.writer: PdfWriter | None = None
+        self.pages: dict[int, list[int]] = {}  # each part's pages, as objects of the file
+        self.heights: dict[int, list[int]] = {}  # the top of each part's pages
+        self.kids: dict[int, list[bytes]] = {}  # each part's elements under the Document
+        self.numbers: list[tuple[int, bytes]] = []  # the parent tree
+        self.role_map: dict[str, bytes] = {}
         self.next_key = 0
-        self.pointed: list[tuple[Any, int]] = []  # (link in the booklet, target page index)
+        self.root: int | None = None  # the structure tree's root and its Document element
+        self.document: int | None = None
+        self.details: tuple[dict[str, bytes], int | None] | None = None
+        self.waiting: dict[int, tuple[PdfSource, dict[str, int] | None]] = {}
+        self.next_index = 1
 
-    def add(self, index: int, pdf: PdfSource | Any, links: dict[str, int] | None = None) -> Any:
-        """Copy in the PDF of part ``index``; return it opened (for :func:`cut_pages`).
+    def add(
+        self,
+        index: int,
+        pdf: PdfSource | Any,
+        links: dict[str, int] | None = None,
+        opened: Any = None,
+        cache: Cache | None = None,
+    ) -> None:
+        """Part ``index``'s PDF (bytes or a file; ``opened``: the same, opened by pikepdf).
 
         ``links`` points the part's links at pages of the whole booklet: a
         link whose text is a key goes to the top of the page of that
         (0-based) index once the booklet is finished; its other links are
-        dropped (they pointed into the part alone).
+        dropped (they pointed into the part alone). A part given before the
+        parts ahead of it is kept as ``pdf`` (a file is read again later;
+        ``opened`` is not kept). ``cache``: what :func:`cut_pages` unparsed of
+        ``opened`` (the same objects need not be unparsed twice).
         """
+        if index == self.next_index:
+            self._write(index, pdf, links, opened, cache)
+            self.next_index += 1
+            while self.next_index in self.waiting:
+                self._write(self.next_index, *self.waiting.pop(self.next_index))
+                self.next_index += 1
+        else:
+            self.waiting[index] = (pdf, links)
+
+    def _write(
+        self,
+        index: int,
+        pdf: PdfSource | Any,
+        links: dict[str, int] | None,
+        opened: Any = None,
+        cache: Cache | None = None,
+    ) -> None:
         import pikepdf
 
-        source: Any = pdf if isinstance(pdf, pikepdf.Pdf) else _open(pdf)
-        self.sources[index] = source
-        out = self.out
-        tree = source.Root.get("/StructTreeRoot")
+        if opened is None and isinstance(pdf, pikepdf.Pdf):
+            opened = pdf
+        source: Any = opened if opened is not None else open_pdf(pdf)
+        try:
+            self._copy(index, source, links, cache if opened is not None else None)
+        finally:
+            if opened is None:
+                source.close()
+
+    def _copy(
+        self, index: int, source: Any, links: dict[str, int] | None, cache: Cache | None
+    ) -> None:
+        import pikepdf
+
+        if self.writer is None:
+            self.writer = PdfWriter(self.file, source.pdf_version)
+            self.catalog, self.page_tree = self.writer.new(), self.writer.new()
+        writer = self.writer
+        part = _Source.read(source)
+        if part.tree is not None and self.root is None:
+            self.root, self.document = writer.new(), writer.new()
+        copier = part.copier(writer, self.page_tree, self.document, cache)
+        tree = part.tree
         if links is not None:
             dropped: dict[int, tuple[int, int]] = {}  # links left out, by parent-tree key
+            # The pages of the booklet, the front matter's (copied now) first.
+            pages = [copier.ref(p.obj.objgen) for p in source.pages]
+            heights = [int(p.mediabox[3]) for p in source.pages]
+            for i in sorted(k for k in self.pages if k != index):
+                pages += self.pages[i]
+                heights += self.heights[i]
             for page in source.pages:
                 annotations = page.obj.get("/Annots")
                 if annotations is None:
@@ -612,73 +916,78 @@ class Booklet:
                 for annotation in annotations:
                     target = links.get(str(annotation.get("/Contents", "")).strip())
                     if annotation.get("/Subtype") == "/Link" and target is not None:
-                        # Its destination names a page of the part alone.
+                        # Its destination named a page of the part alone.
                         for name in ("/Dest", "/A"):
                             if name in annotation:
                                 del annotation[name]
+                        if 0 <= target < len(pages):
+                            # A stand-in the copier replaces with the booklet's page.
+                            stand_in = source.make_indirect(pikepdf.Dictionary())
+                            copier.fix(stand_in.objgen, pages[target])
+                            annotation.Dest = pikepdf.Array(
+                                [stand_in, pikepdf.Name.XYZ, None, heights[target], None]
+                            )
                         kept.append(annotation)
                     elif "/StructParent" in annotation:
                         dropped[int(annotation.StructParent)] = annotation.objgen
                 page.obj.Annots = kept
             if tree is not None and dropped:
                 _drop_annotations(tree, dropped)
-        at = sum(count for i, count in self.pages.items() if i < index)
-        count = len(source.pages)
-        for k, page in enumerate(source.pages):
-            out.pages.insert(at + k, page)
-        self.pages[index] = count
-        copied = [out.pages[at + k].obj for k in range(count)]
-        if links is not None:
-            for page in copied:
-                for annotation in page.get("/Annots") or ():
-                    target = links.get(str(annotation.get("/Contents", "")).strip())
-                    if target is not None:
-                        self.pointed.append((annotation, target))
-        if tree is None:
-            return source
-        tree = out.copy_foreign(tree)
+            part.numbers = _numbers(tree.ParentTree) if tree is not None else {}
         offset = self.next_key
-        for page in copied:
-            if "/StructParents" in page:
-                page.StructParents = int(page.StructParents) + offset
-            for annotation in page.get("/Annots") or ():
-                if "/StructParent" in annotation:
-                    annotation.StructParent = int(annotation.StructParent) + offset
-        last = -1
-        for number, value in (_numbers(tree.ParentTree) if "/ParentTree" in tree else {}).items():
-            self.numbers.append((number + offset, value))
-            last = max(last, number)
-        self.next_key = offset + max(last + 1, int(tree.get("/ParentTreeNextKey", 0)))
-        for name, standard in (tree.get("/RoleMap") or pikepdf.Dictionary()).items():
-            if name not in self.role_map:
-                self.role_map[name] = standard
-        self.kids[index] = _top_elements(tree)
-        return source
+        for page in source.pages:
+            # Changed here, if not already for the links: unparsed again.
+            copier.forget(page.obj.objgen)
+            for annotation in page.obj.get("/Annots") or ():
+                copier.forget(annotation.objgen)
+        if tree is not None:
+            for page in source.pages:
+                if "/StructParents" in page.obj:
+                    page.obj.StructParents = int(page.obj.StructParents) + offset
+                for annotation in page.obj.get("/Annots") or ():
+                    if "/StructParent" in annotation:
+                        annotation.StructParent = int(annotation.StructParent) + offset
+        self.pages[index] = [copier.ref(p.obj.objgen) for p in source.pages]
+        self.heights[index] = [int(p.mediabox[3]) for p in source.pages]
+        if tree is not None:
+            self.kids[index] = [copier.value(e) for e in part.top]
+            self.numbers += [(k + offset, copier.value(v)) for k, v in part.numbers.items()]
+            self.next_key = offset + part.next_key
+            for name, standard in part.role_map().items():
+                self.role_map.setdefault(name, standard)
+        if index == 0:
+            # The document details are the front matter's.
+            self.details = _document_details(source, copier.value, writer)
+        copier.drain()
 
-    def finish(self) -> bytes:
-        """The booklet's bytes: links pointed, one tree, the first part's document details."""
-        import pikepdf
-
-        out = self.out
-        for annotation, target in self.pointed:
-            if 0 <= target < len(out.pages):
-                page = out.pages[target]
-                annotation.Dest = pikepdf.Array(
-                    [page.obj, pikepdf.Name.XYZ, None, int(page.mediabox[3]), None]
-                )
-        kids = [kid for index in sorted(self.kids) for kid in self.kids[index]]
-        if kids:
-            _structure_root(out, kids, self.numbers, self.next_key, self.role_map)
-        if not self.sources:
-            return _save(out, out)
-        first = self.sources[min(self.sources)]
-        _carry_document_info(first, out)
-        return _save(out, first)
-
-    def close(self) -> None:
-        self.out.close()
-        for source in self.sources.values():
-            source.close()
+    def finish(self) -> None:
+        """Write the parts still waiting, the front matter, and what ties them together."""
+        waiting = sorted(self.waiting.items(), key=lambda kv: (kv[0] == 0, kv[0]))
+        self.waiting = {}
+        for index, (pdf, links) in waiting:
+            self._write(index, pdf, links)
+        writer = self.writer
+        if writer is None:
+            raise ValueError("a booklet of no parts")
+        pages = [n for index in sorted(self.pages) for n in self.pages[index]]
+        writer.put(
+            self.page_tree,
+            b"<< /Type /Pages /Kids %s /Count %d >>" % (_array(map(_ref, pages)), len(pages)),
+        )
+        if self.root is not None and self.document is not None:
+            kids = [kid for index in sorted(self.kids) for kid in self.kids[index]]
+            _write_tree(
+                writer,
+                self.root,
+                self.document,
+                kids,
+                self.numbers,
+                self.next_key,
+                self.role_map,
+            )
+        details, info = self.details or ({}, None)
+        _write_catalog(writer, self.catalog, self.page_tree, self.root, details)
+        writer.close(self.catalog, info)
 
 
 def _drop_annotations(tree: Any, dropped: dict[int, tuple[int, int]]) -> None:
@@ -712,50 +1021,3 @@ def _drop_annotations(tree: Any, dropped: dict[int, tuple[int, int]]) -> None:
         keep.append(numbers[i])
         keep.append(element)
     parents.Nums = keep
-
-
-# The title in LibreOffice's XMP: <dc:title><rdf:Alt><rdf:li xml:lang="x-default">…
-_XMP_TITLE = re.compile(
-    rb'(<dc:title>\s*<rdf:Alt>\s*<rdf:li xml:lang="x-default">)(.*?)(</rdf:li>)', re.S
-)
-# A fixed time for the document information, as reportgen.formats.pdf.reproducible_pdf
-# gives LibreOffice's own files: "D:20261204193557Z'" -> "D:20000101000000Z'".
-_INFO_TIME = re.compile(r"^D:[0-9]{14}")
-
-
-def _retitle(out: Any, title: str) -> None:
-    """Give ``out`` the title ``title``: document information and XMP agree."""
-    from xml.sax.saxutils import escape
-
-    import pikepdf
-
-    out.docinfo[pikepdf.Name.Title] = pikepdf.String(title)
-    metadata = out.Root.get("/Metadata")
-    if metadata is None:
-        return
-    text = escape(title).encode("utf-8")
-    data = _XMP_TITLE.sub(lambda m: m.group(1) + text + m.group(3), metadata.read_bytes())
-    metadata.write(data)  # unfiltered, as PDF/A asks of the XMP
-
-
-def _carry_document_info(source: Any, out: Any) -> None:
-    import pikepdf
-
-    info = source.trailer.get("/Info")
-    if info is not None:
-        made = pikepdf.Dictionary()
-        for key, value in info.items():
-            if isinstance(value, pikepdf.String):
-                text = str(value)
-                if key.endswith("Date"):
-                    text = _INFO_TIME.sub("D:20000101000000", text)
-                made[key] = pikepdf.String(text)
-        out.trailer.Info = out.make_indirect(made)
-    # What makes the file PDF/A and says its language: the XMP (pdfaid, title,
-    # author, agreeing with the document information above), the output
-    # intent (the colour space of every page) and /Lang. Pages are copied,
-    # not the catalogue, so they are carried over here.
-    for key in ("/Lang", "/Metadata", "/OutputIntents"):
-        value = source.Root.get(key)
-        if value is not None:
-            out.Root[key] = _copy(out, source, value)
