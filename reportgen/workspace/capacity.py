@@ -14,10 +14,14 @@ The figures are peak resident memory measured with ``tests/synthetic.py``
 pledges (each about three pages, like 1-4-5) on the 2-core development
 machine, all cores: the default formats 351 MB at 300 pledges, 640 MB at 600,
 1,026 MB at 1,000; with HWPX 1,408 MB at 300; with the website 356 MB at 300.
-PDFs are laid out by LibreOffice in processes of its own, but reportgen joins
-the tagged booklet itself (:mod:`reportgen.formats.pdfbooklet`, through qpdf),
-which holds every part's structure tree until the booklet is written: about
-1.8 MB a page, 3.0 GB at 300 pledges (``python -m tests.bench_pdf``).
+PDFs are laid out by LibreOffice in processes of its own; reportgen cuts the
+booklet's DOCX into parts and joins the tagged PDFs itself
+(:mod:`reportgen.formats.pdfbooklet`), one part at a time, so what grows with
+the pledges is above all writing the 목차's page numbers into the booklet's
+DOCX afterwards (:func:`reportgen.formats.docx.with_page_numbers` parses it
+whole): 705 MB at 300 pledges with ``--pdf`` (getrusage; 723 MB the largest
+process by ``/usr/bin/time -v``), 3.0 GB while the booklet was joined in
+qpdf's memory.
 """
 
 from __future__ import annotations
@@ -33,10 +37,10 @@ from ..josa import attach
 
 BASE_MB = 100
 # Peak megabytes per pledge each format adds (DOCX and XLSX measured together: 1.0).
-# A PDF is laid out by LibreOffice, in its own process, but the tagged booklet
-# is joined here: its structure trees (~440 objects a page) stay in memory
-# until it is written, ~9.5 MB a pledge of five pages.
-PER_PLEDGE_MB = {"docx": 0.7, "xlsx": 0.3, "hwpx": 4.5, "html": 0.1, "pdf": 9.5}
+# A PDF is laid out by LibreOffice, in its own process; here the booklet's
+# DOCX is cut and its PDF joined part by part, and its 목차 numbered:
+# ~2 MB a pledge of five pages (705 MB at 300, 128 MB before the PDFs).
+PER_PLEDGE_MB = {"docx": 0.7, "xlsx": 0.3, "hwpx": 4.5, "html": 0.1, "pdf": 2.0}
 # What a build may plan to use of what is free: the rest is for the other
 # programs, the worker processes' own copies and the error of the estimate.
 HEADROOM = 0.75
