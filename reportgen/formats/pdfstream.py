@@ -29,8 +29,10 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import IO, Any
 
-# A literal string (qpdf escapes the parentheses inside) or a reference.
-_TOKEN = re.compile(rb"\((?:[^\\()]|\\.)*\)|(?<![\w.+-])(\d+) (\d+) R\b")
+# A literal string (qpdf escapes the parentheses inside) or a reference. A
+# match cannot start inside a number: qpdf writes a reference only as N G R,
+# so where digits before N would make another reference, there is none.
+_TOKEN = re.compile(rb"\((?:[^\\()]|\\.)*\)|(\d+) (\d+) R\b")
 OBJECTS_PER_STREAM = 100  # as qpdf packs them
 LEVEL = 6  # zlib's default, as qpdf deflates
 
@@ -85,17 +87,18 @@ class PdfWriter:
         if not self.pending:
             return
         number = self.new()
-        head, bodies, at = [], [], 0
-        for k, (n, body) in enumerate(self.pending):
+        numbers = [n for n, _body in self.pending]
+        bodies = [body for _n, body in self.pending]
+        count = len(numbers)
+        head, at = [], 0
+        for n, body in self.pending:
             head.append(b"%d %d" % (n, at))
-            bodies.append(body)
             at += len(body) + 1
-            self.placed.append(n)
-            self.where.append(number)
-            self.index.append(k)
+        self.placed.extend(numbers)
+        self.where.extend([number] * count)
+        self.index.extend(range(count))
         first = b" ".join(head) + b"\n"
         data = zlib.compress(first + b"\n".join(bodies), LEVEL)
-        count = len(self.pending)
         self.pending = []
         self.put_stream(
             number,
