@@ -17,6 +17,7 @@ from click.testing import CliRunner
 
 from reportgen.cli import main
 from reportgen.formats import ooxml, pagination, writers
+from reportgen.formats.docx import DocxWriter
 from reportgen.formats.render import PreviousBuild
 from reportgen.workspace.output import MANIFEST
 
@@ -124,15 +125,23 @@ def _change_one(ws: Path) -> None:
 
 
 class _Spy:
-    """Counts the booklet segments deflated and the pledges measured for the 목차."""
+    """Counts the booklet segments deflated and the pledges measured for the 목차.
 
-    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+    The pledge template's own head and tail, deflated once a build to wrap
+    each pledge's body segment into its own ``document.xml``
+    (``CompiledTemplate.document_around``), are not the booklet's and not counted.
+    """
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, templates: Path) -> None:
         self.deflated: list[int] = []
         self.measured: list[str] = []
         real_deflate, real_pages = ooxml.deflate_segment, pagination.pledge_pages
+        pledge = DocxWriter.from_directory(templates).pledge
+        wrapping = (pledge.head_bytes, pledge.tail_bytes)
 
         def deflate(data: bytes, *, final: bool = False) -> ooxml.Deflated:
-            self.deflated.append(len(data))
+            if data not in wrapping:
+                self.deflated.append(len(data))
             return real_deflate(data, final=final)
 
         def pages(view):  # type: ignore[no-untyped-def]
@@ -159,7 +168,7 @@ def test_one_changed_pledge_deflates_only_its_segment_and_matches_a_cold_build(
     # Every pledge's segment, the front matter's and the tail's.
     assert len(manifest["part_keys"][booklet]) == 30 + 2
     _change_one(workspace)
-    spy = _Spy(monkeypatch)
+    spy = _Spy(monkeypatch, workspace / "templates")
     _build(workspace, out)
     # The changed pledge's segment, the front matter (with the 목차) and the tail; one measured.
     assert len(spy.deflated) == 3
@@ -183,7 +192,7 @@ def _reuse_after(workspace: Path, monkeypatch: pytest.MonkeyPatch, damage: objec
     _build(workspace, out)
     damage(out)  # type: ignore[operator]
     _change_one(workspace)
-    spy = _Spy(monkeypatch)
+    spy = _Spy(monkeypatch, workspace / "templates")
     _build(workspace, out, "--force")  # a file changed by hand is replaced only when asked
     cold = workspace / "cold"
     _build(workspace, cold)
@@ -271,7 +280,7 @@ def test_a_pledge_grown_by_pages_moves_the_later_pledges_in_the_contents_as_a_co
     problems = record["reports"]["2022H1"]["problems"]["problems"]
     problems.extend({"text": f"추가 문제점 {i}: " + "긴 설명 " * 30} for i in range(60))
     path.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
-    spy = _Spy(monkeypatch)
+    spy = _Spy(monkeypatch, workspace / "templates")
     _build(workspace, out)
     assert spy.measured == ["1-1-3"]
     after = _page_counts(out)
@@ -279,3 +288,37 @@ def test_a_pledge_grown_by_pages_moves_the_later_pledges_in_the_contents_as_a_co
     assert len(grown) == 1 and after[grown[0]] > before[grown[0]]
     _build(workspace, cold)
     assert _tree(out) == _tree(cold)
+
+
+def test_a_pledges_own_document_wraps_the_booklets_segment_of_its_body() -> None:
+    """The body is deflated once: the booklet's segment, and inside the pledge's own file."""
+    from reportgen.records.periods import Period
+    from reportgen.records.validate import check
+    from reportgen.report.view import report_info, report_view
+
+    records, _warnings = check(ROOT / "records")
+    assert records.settings is not None
+    period = Period.parse("2022H1")
+    report = report_view(records.pledges, period, records.settings)
+    info = report_info(period, records.settings)
+    writer = DocxWriter.from_directory(ROOT / "templates")
+    template = writer.pledge
+    for number, view in enumerate(report.pledges, start=1):
+        content = writer.pledge_content(view, info, number)
+        segment = ooxml.deflate_segment(content)
+        whole = template.document_around(content, segment)
+        xml = template.head_bytes + content + template.tail_bytes
+        assert zlib.decompress(whole.packed, -15) == xml
+        assert (whole.crc, whole.size) == (zlib.crc32(xml), len(xml))
+        assert segment.packed in whole.packed
+        document = writer.pledge_document(view, info, number, whole)
+        with zipfile.ZipFile(io.BytesIO(document)) as zf:
+            assert zf.testzip() is None
+            assert zf.read("word/document.xml") == xml
+        # The same document as from the body given as bytes, but for how it is deflated.
+        plain = writer.pledge_document(view, info, number, content)
+        with zipfile.ZipFile(io.BytesIO(plain)) as a, zipfile.ZipFile(io.BytesIO(document)) as b:
+            assert a.namelist() == b.namelist()
+            assert all(a.read(n) == b.read(n) for n in a.namelist())
+        tables = docx.Document(io.BytesIO(document)).tables
+        assert view.title in "".join(c.text for t in tables for r in t.rows for c in r.cells)

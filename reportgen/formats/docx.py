@@ -233,6 +233,30 @@ class CompiledTemplate:
     def tail_bytes(self) -> bytes:
         return self.tail.encode("utf-8")
 
+    @functools.cached_property
+    def _head_segment(self) -> ooxml.Deflated:
+        return ooxml.deflate_segment(self.head_bytes)
+
+    @functools.cached_property
+    def _tail_segment(self) -> ooxml.Deflated:
+        return ooxml.deflate_segment(self.tail_bytes, final=True)
+
+    def document_around(self, content: bytes, body: ooxml.Deflated) -> ooxml.Deflated:
+        """``document.xml`` = head + ``content`` + tail, deflated from ``body``, the content's segment.
+
+        ``body`` is ``content`` as :func:`~reportgen.formats.ooxml.deflate_segment`
+        made it for the booklet; the head's and tail's segments (made once)
+        are laid around it, so a pledge's body is deflated once for both its
+        own file and the booklet instead of twice (about 1 ms a pledge: its
+        body is some 100 KB of XML). The CRC-32 runs over the bytes
+        themselves, which costs less than combining the segments' in Python.
+        """
+        head, tail = self._head_segment, self._tail_segment
+        crc = zlib.crc32(self.tail_bytes, zlib.crc32(content, head.crc))
+        return ooxml.Deflated(
+            crc, head.size + len(content) + tail.size, head.packed + body.packed + tail.packed
+        )
+
     def render_content(self, context: dict[str, Any]) -> str:
         """The body content for ``context``, checked to be well-formed."""
         return self.render_content_bytes(context).decode("utf-8")
@@ -665,8 +689,14 @@ class DocxWriter:
         return self.pledge.render_content_bytes({"p": view, "report": report, "p_number": number})
 
     def pledge_document(
-        self, view: PledgeView, report: ReportInfo | ReportView, number: int, content: str | bytes
+        self,
+        view: PledgeView,
+        report: ReportInfo | ReportView,
+        number: int,
+        content: str | bytes | ooxml.Deflated,
     ) -> bytes:
+        """One pledge's own DOCX: ``content`` its body (text or UTF-8), or its whole
+        ``document.xml`` deflated already (:meth:`CompiledTemplate.document_around`)."""
         context = {"p": view, "report": report, "p_number": number}
         properties = DocumentProperties(view.document_title, report.city)
         return self.pledge.package_with(content, context, view.draft_mark, properties)

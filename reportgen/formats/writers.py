@@ -230,7 +230,12 @@ def _docx_pledge(state: _DocxPledges, i: int) -> _Made:
     content = state.writer.pledge.content_bytes_of(document) if document is not None else None
     if document is None or content is None:
         content = state.writer.pledge_content(view, state.info, i + 1)
-        document = state.writer.pledge_document(view, state.info, i + 1, content)
+        segment = deflate_segment(content)
+        # The body deflated once: the booklet's segment and, with the template's
+        # head and tail around it, the pledge's own document.xml.
+        whole = state.writer.pledge.document_around(content, segment)
+        document = state.writer.pledge_document(view, state.info, i + 1, whole)
+        return segment, pledge_pages(view), document
     return deflate_segment(content), pledge_pages(view), document
 
 
