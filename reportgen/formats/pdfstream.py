@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+import sys
 import zlib
 from array import array
 from collections.abc import Callable
@@ -35,6 +36,10 @@ from typing import IO, Any
 _TOKEN = re.compile(rb"\((?:[^\\()]|\\.)*\)|(\d+) (\d+) R\b")
 OBJECTS_PER_STREAM = 100  # as qpdf packs them
 LEVEL = 6  # zlib's default, as qpdf deflates
+# The cross-reference stream is written last, when every part is done and the
+# build waits for it: at level 6 a booklet's (6.5 MB, a million objects) took
+# 0.67 s to deflate to 1.8 MB, at level 1 0.05 s to 2.5 MB.
+XREF_LEVEL = 1
 
 
 class PdfWriter:
@@ -44,13 +49,12 @@ class PdfWriter:
         self.file = file
         self.digest = hashlib.md5(usedforsecurity=False)
         self.offset = 0
-        self.count = 0  # object numbers given out
-        # Where each object went, in the order written: its number, then the
-        # offset of the object (in the file) or of its object stream's number,
-        # and its index in that stream (-1: in the file).
-        self.placed = array("q")
-        self.where = array("q")
-        self.index = array("l")
+        # The cross-reference stream's three fields, by object number, filled
+        # in as objects are written (kept in arrays: a booklet has a million):
+        # 1 in the file at offset, or 2 in object stream number at index.
+        self.kind = bytearray(b"\x00")  # object 0: the head of the free list
+        self.where = array("I", [0])
+        self.index = array("H", [0xFFFF])
         self.pending: list[tuple[int, bytes]] = []  # small objects for the next object stream
         major, _, minor = version.partition(".")
         if (int(major), int(minor or 0)) < (1, 5):
@@ -65,8 +69,17 @@ class PdfWriter:
 
     def new(self) -> int:
         """A number for an object to be written later."""
-        self.count += 1
-        return self.count
+        self.kind.append(0)
+        self.where.append(0)
+        self.index.append(0)
+        return len(self.kind) - 1
+
+    def _place(self, number: int, kind: int, where: int, index: int) -> None:
+        if self.kind[number]:
+            raise ValueError(f"object {number} written twice")
+        self.kind[number] = kind
+        self.where[number] = where
+        self.index[number] = index
 
     def put(self, number: int, body: bytes) -> None:
         """A small object (no stream): packed into an object stream."""
@@ -76,9 +89,7 @@ class PdfWriter:
 
     def put_stream(self, number: int, dictionary: bytes, data: bytes) -> None:
         """A stream: ``dictionary`` (its /Length already ``len(data)``) and its data as stored."""
-        self.placed.append(number)
-        self.where.append(self.offset)
-        self.index.append(-1)
+        self._place(number, 1, self.offset, 0)
         self._write(b"%d 0 obj\n%s\nstream\n" % (number, dictionary))
         self._write(data)
         self._write(b"\nendstream\nendobj\n")
@@ -87,16 +98,13 @@ class PdfWriter:
         if not self.pending:
             return
         number = self.new()
-        numbers = [n for n, _body in self.pending]
         bodies = [body for _n, body in self.pending]
-        count = len(numbers)
+        count = len(bodies)
         head, at = [], 0
-        for n, body in self.pending:
+        for k, (n, body) in enumerate(self.pending):
             head.append(b"%d %d" % (n, at))
             at += len(body) + 1
-        self.placed.extend(numbers)
-        self.where.extend([number] * count)
-        self.index.extend(range(count))
+            self._place(n, 2, number, k)
         first = b" ".join(head) + b"\n"
         data = zlib.compress(first + b"\n".join(bodies), LEVEL)
         self.pending = []
@@ -111,20 +119,21 @@ class PdfWriter:
         """Write what is pending and the cross-reference stream naming ``root`` and ``info``."""
         self._flush()
         xref = self.new()
-        rows = [b""] * (xref + 1)
-        rows[0] = b"\x00\x00\x00\x00\x00\xff\xff"  # object 0: the head of the free list
-        rows[xref] = b"\x01" + self.offset.to_bytes(4, "big") + b"\x00\x00"
-        for n, where, index in zip(self.placed, self.where, self.index, strict=True):
-            if rows[n]:
-                raise ValueError(f"object {n} written twice")
-            if index < 0:
-                rows[n] = b"\x01" + where.to_bytes(4, "big") + b"\x00\x00"
-            else:
-                rows[n] = b"\x02" + where.to_bytes(4, "big") + index.to_bytes(2, "big")
-        missing = [n for n, row in enumerate(rows) if not row]
-        if missing:
-            raise ValueError(f"objects numbered but never written: {missing[:5]}")
-        data = zlib.compress(b"".join(rows), LEVEL)
+        self._place(xref, 1, self.offset, 0)
+        missing = self.kind.find(0, 1)
+        if missing >= 0:
+            raise ValueError(f"object {missing} numbered but never written")
+        # Rows of 1 + 4 + 2 bytes, big-endian, laid out field by field.
+        rows = bytearray(7 * len(self.kind))
+        rows[0::7] = self.kind
+        where, index = array("I", self.where), array("H", self.index)
+        if sys.byteorder == "little":
+            where.byteswap()
+            index.byteswap()
+        for k, (field, size) in enumerate(((where.tobytes(), 4), (index.tobytes(), 2))):
+            for b in range(size):
+                rows[1 + 4 * k + b :: 7] = field[b::size]
+        data = zlib.compress(rows, XREF_LEVEL)
         # Deterministic: the identifier is a digest of what the file holds, as
         # qpdf's deterministic_id makes it.
         ident = self.digest.hexdigest().encode("ascii")
