@@ -50,7 +50,7 @@ def test_a_money_tables_height_is_counted_without_making_its_rows(records: Path)
 
 
 def test_a_hand_made_money_tables_height_is_its_rows() -> None:
-    report = report_view(*_synthetic_inputs())
+    report = report_view(*_shipped_inputs())
     table: MoneyTable = report.pledges[0].plan_table
     copy = MoneyTable(
         table.title,
@@ -66,7 +66,7 @@ def test_a_hand_made_money_tables_height_is_its_rows() -> None:
     assert copy.height == 1
 
 
-def _synthetic_inputs() -> tuple:  # type: ignore[type-arg]
+def _shipped_inputs() -> tuple:  # type: ignore[type-arg]
     records, _ = check(REPO / "records")
     assert records.settings is not None
     return records.pledges, H1, records.settings
