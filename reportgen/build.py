@@ -33,7 +33,15 @@ from .i18n import tr
 from .records.load import RecordSet
 from .records.periods import Period
 from .records.validate import check
-from .report.view import PREVIEW_MARK, ReportView, as_preview, report_info, report_view
+from .report.carried import pledge_views
+from .report.view import (
+    PREVIEW_MARK,
+    ReportView,
+    as_preview,
+    assemble_report,
+    report_info,
+    report_view,
+)
 from .workspace.capacity import require_memory
 from .workspace.fingerprint import code_fingerprint
 from .workspace.output import (
@@ -208,16 +216,16 @@ def _render_report(
     # What every writer's files are made from (the view aside): a pledge's key
     # digests its inputs, so a rebuild reuses the files of every unchanged pledge.
     settings_bytes = records.sources.get("report.json", b"")
+    keys = [
+        digest(settings_bytes, str(period), records.sources.get(f.path.name, b""))
+        for f in records.files
+    ]
     job = WriteJob(
         templates=templates,
         info=report_info(period, settings),
         code=code_fingerprint(),
-        pledge_sources=[
-            # A preview's pages carry its mark: never reused for, or from, a real build.
-            digest(settings_bytes, str(period), records.sources.get(path.name, b""))
-            + ("+preview" if preview else "")
-            for _, path in records.origins
-        ],
+        # A preview's pages carry its mark: never reused for, or from, a real build.
+        pledge_sources=[key + ("+preview" if preview else "") for key in keys],
         previous=PreviousBuild(previous),
         workers=workers if workers is not None else default_workers(),
         progress=progress,
@@ -231,11 +239,15 @@ def _render_report(
     files: dict[str, bytes] = {}
     render_keys: dict[str, str] = {}
     part_keys: dict[str, dict[str, str]] = {}
+    # 2. The report view, once: every writer lays out the same figures and words.
+    # An unchanged record's view is taken back from the last build (its record
+    # not even typed). That is done before the thread below starts: it reads
+    # files, and every wait for the disk here would wait for it as well.
+    views = pledge_views(records, period, codecache, keys)
     # What the previous build gives back is read meanwhile, on a thread that
     # has ended before any writer forks its workers.
     with read_ahead(job, formats):
-        # 2. The report view, once: every writer lays out the same figures and words.
-        report = report_view(records.pledges, period, settings)
+        report = assemble_report(views, period, settings)
         drafts = [f"{v.id}: {source}" for v in report.pledges for source in v.drafts]
         if strict and drafts:
             raise DraftsRefused(period, drafts)

@@ -9,6 +9,7 @@ call per field where one is made by the ten thousand (:func:`built`).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import gc
 from collections.abc import Callable, Iterator
 from typing import Any, Generic, TypeVar, cast
@@ -99,15 +100,38 @@ def unmade(obj: object, names: tuple[str, ...]) -> None:
             del state[name]
 
 
+class Deferred:
+    """What an object's fields made on first use are made from, itself made when first needed.
+
+    A view carried from an earlier build (:mod:`reportgen.report.carried`)
+    holds its report-wide fields but not what its pages are made from: that
+    is made again, from the record, only if some writer reads a page's part.
+    """
+
+    __slots__ = ("make",)
+
+    def __init__(self, make: Callable[[], Any]) -> None:
+        self.make = make
+
+
 def made_from(obj: object, name: str) -> Any:
     """What ``obj``'s fields made on first use are made from, kept under ``name`` beside them."""
+    state = obj.__dict__
     try:
-        return obj.__dict__[name]
+        value = state[name]
     except KeyError:
         raise TypeError(
             f"{type(obj).__name__} was built without {name}: give every field made on "
             "first use a value, or build it with the function that makes it"
         ) from None
+    if type(value) is Deferred:
+        value = state[name] = value.make()
+    return value
+
+
+def lazy_fields(cls: type) -> tuple[str, ...]:
+    """The names of ``cls``'s fields made on first use (:func:`made_on_first_use`)."""
+    return tuple(f.name for f in dataclasses.fields(cls) if f.default is UNMADE)
 
 
 def built(cls: type[_T], /, **fields: Any) -> _T:

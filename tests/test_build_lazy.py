@@ -12,9 +12,12 @@ import pytest
 
 import reportgen.build
 from reportgen.build import build
+from reportgen.bulk import Deferred
+from reportgen.records.load import RecordSet
 from reportgen.records.periods import Period
 from reportgen.records.validate import check
-from reportgen.report.view import MoneyTable, PledgeView, ReportView, report_view
+from reportgen.report.carried import pledge_views
+from reportgen.report.view import MoneyTable, PledgeView, ReportView, assemble_report, report_view
 
 from .conftest import REPO
 from .synthetic import write_synthetic_records
@@ -89,12 +92,18 @@ def test_a_one_pledge_rebuild_makes_nothing_of_the_pledges_it_takes_back(
     record["department"] = "바뀐부서"
     path.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
     seen: list[ReportView] = []
+    read: list[RecordSet] = []
 
     def watched(*args, **kwargs):  # type: ignore[no-untyped-def]
-        seen.append(report_view(*args, **kwargs))
+        seen.append(assemble_report(*args, **kwargs))
         return seen[-1]
 
-    monkeypatch.setattr(reportgen.build, "report_view", watched)
+    def views(records, *args, **kwargs):  # type: ignore[no-untyped-def]
+        read.append(records)
+        return pledge_views(records, *args, **kwargs)
+
+    monkeypatch.setattr(reportgen.build, "assemble_report", watched)
+    monkeypatch.setattr(reportgen.build, "pledge_views", views)
     result = build(H1, records, TEMPLATES, out, workers=1, formats=formats)
     assert result is not None
     report = seen[0]
@@ -104,6 +113,11 @@ def test_a_one_pledge_rebuild_makes_nothing_of_the_pledges_it_takes_back(
     assert made and all(parts == [] for parts in made.values()), {
         k: v for k, v in made.items() if v
     }
+    # Nor were their records typed: their views came back from the last build.
+    typed = [f.id for f in read[0].files if f.typed]
+    assert typed == ["1-1-1"]
+    carried = [v for v in report.pledges if v.id != "1-1-1"]
+    assert all(type(vars(v)["_asof"]) is Deferred for v in carried)
 
     # And the rebuild is the cold build of the changed records, byte for byte.
     fresh = tmp_path / "fresh"

@@ -311,12 +311,18 @@ def test_a_damaged_memo_is_no_memo(tmp_path, rules_run):
     _memo_same(directory, memo)
     (entry,) = memo.entries
     kept = memo.entries[entry]
+    synopsis = ("1-1-1", (), "2022H1")
     for damaged in (
         "text",
         {key: "text" for key in kept},
-        {key: ((("$.id", "message", "fatal"),), None, ()) for key in kept},
-        {key: ((("$.id", 3, "error"),), None, ()) for key in kept},
-        {key: ((), 2022, ()) for key in kept},
+        {key: ((), None, ()) for key in kept},  # an entry of before synopses
+        {key: ((("$.id", "message", "fatal"),), None, (), synopsis) for key in kept},
+        {key: ((("$.id", 3, "error"),), None, (), synopsis) for key in kept},
+        {key: ((), 2022, (), synopsis) for key in kept},
+        {key: ((), None, (), ("1-1-1", (), "2022H9")) for key in kept},
+        {key: ((), None, (), ("1-1-1", ((0, 7),), None)) for key in kept},
+        {key: ((), None, (), ("1-1-1", ((0,),), None)) for key in kept},
+        {key: ((), None, (), (7, (), None)) for key in kept},
     ):
         memo.entries[entry] = damaged
         rules_run.clear()
@@ -341,3 +347,62 @@ def test_a_memo_with_the_worker(tmp_path, _forking):
     assert _outcome(directory, None, None, memo) == alone
     assert len(_forking) == 2
     _reaped(_forking[1])
+
+
+def test_a_warm_check_types_no_plain_file(tmp_path, rules_run):
+    """A plain file an earlier check kept is typed only when its model is read."""
+    directory, files = _records(tmp_path)
+    _edit(files[4], _blank)  # not plain: typed the full way every time
+    memo = _Memo()
+    _memo_same(directory, memo)
+    records, _warnings = check(directory, None, workers=1, memo=memo)
+    typed = [f.path.name for f in records.files if f.typed]
+    assert typed == [files[4].name]
+    assert [f.id for f in records.files] == [p.id for p in records.pledges]  # typed now
+    assert all(f.typed for f in records.files)
+
+
+def _merged_into(target: str):  # type: ignore[no-untyped-def]
+    def change(record: dict[str, Any]) -> None:
+        record["adjustments"] = [
+            {"kind": "변경", "period": "2022H1", "reason": "통합", "merged_into": target}
+        ]
+
+    return change
+
+
+def test_the_rules_across_pledges_read_the_synopsis(tmp_path, rules_run):
+    """Numbers used twice and merged_into of an unknown pledge: the same from a warm memo."""
+    directory, files = _records(tmp_path)
+    _edit(files[2], _merged_into("9-9-9"))  # not a pledge of these records: a warning
+    _edit(files[3], _merged_into(json.loads(files[0].read_text(encoding="utf-8"))["id"]))
+    memo = _Memo()
+    cold = _memo_same(directory, memo)
+    assert cold[0] == "valid"
+    assert "$.adjustments[0].merged_into" in [p.path for p in cold[1] if p.file == files[2].name]
+    assert "$.adjustments[0].merged_into" not in [
+        p.path for p in cold[1] if p.file == files[3].name
+    ]
+    warm = _memo_same(directory, memo)
+    assert warm == cold
+    # The same number twice: an error on both files, found from their synopses.
+    twin = json.loads(files[5].read_text(encoding="utf-8"))["id"]
+    _edit(files[6], lambda record: record.update(id=twin))
+    first = _outcome(directory, 1)
+    assert first[0] == "invalid"
+    assert {p.file for p in first[1] if p.path == "$.id"} == {files[5].name, files[6].name}
+    assert _outcome(directory, 1, None, memo) == first
+
+
+def test_the_latest_period_comes_from_the_synopsis(tmp_path):
+    directory, files = _records(tmp_path)
+    _edit(files[9], lambda record: record["reports"].pop("2022H1"))
+    memo = _Memo()
+    cold, _ = check(directory, None, workers=1, memo=memo)
+    warm, _ = check(directory, None, workers=1, memo=memo)
+    assert not any(f.typed for f in warm.files)
+    assert validate.latest_period(warm) == validate.latest_period(cold) is not None
+    assert not any(f.typed for f in warm.files)
+    for f in warm.files:  # each pledge's own, as the settings' cut-off rule gives it
+        latest = validate._latest([f.pledge], warm.settings)
+        assert f.synopsis is not None and f.synopsis.latest == str(latest)

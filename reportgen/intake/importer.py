@@ -63,7 +63,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from ..errors import PeriodError, Problem, ReportgenError, Severity, problems_message, quote
 from ..i18n import os_reason, tr
-from ..records.load import RecordSet, type_record
+from ..records.load import RecordFile, RecordSet, type_record
 from ..records.model import (
     MAX_ITEM_CHARS,
     Indicator,
@@ -1522,7 +1522,8 @@ def import_workbooks(records_dir: Path, files: Sequence[Path], force: bool = Fal
         if data != old:
             writes.append((path, old, data))
     if not _errors(problems):
-        after = RecordSet(records.directory, settings, origins, [], records.sources)
+        as_typed = [RecordFile(path, pledge) for pledge, path in origins]
+        after = RecordSet(records.directory, settings, as_typed, [], records.sources)
         problems.extend(p for p in validate_records(after) if p.severity is Severity.ERROR)
     if _errors(problems):
         raise IntakeInvalid(problems)

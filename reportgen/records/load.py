@@ -9,12 +9,14 @@ JSON path. :mod:`reportgen.records.validate` then applies the rules beyond the s
 from __future__ import annotations
 
 import difflib
+import functools
 import gc
 import json
 import os
 import re
 import stat
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
@@ -25,7 +27,8 @@ from pydantic import BaseModel, ValidationError
 from ..bulk import bulk_allocation
 from ..errors import Problem, Severity, quote
 from ..i18n import os_reason, tr
-from .model import Pledge, Record, ReportSettings
+from .model import Pledge, Record, ReportSettings, pledge_sort_key
+from .periods import Period
 from .text import BULLETS, FIRST_SUSPECT, PRINTABLE_IS_ENOUGH, clean_tree, printable
 
 SETTINGS_FILE = "report.json"
@@ -48,19 +51,93 @@ MAX_PROBLEMS_PER_FILE = 100
 MAX_DIGITS = 15
 
 
+@dataclass(frozen=True)
+class Synopsis:
+    """What the checks across pledges read of one pledge (공약 번호, 통합된 공약, 최근 반기).
+
+    Kept with an earlier check of a plain file (:mod:`reportgen.records.validate`),
+    so that a build after one record changed reads no other record's model.
+    """
+
+    id: str
+    # Each adjustment's merged_into, by its index in ``adjustments``.
+    merged_into: tuple[tuple[int, str], ...]
+    # The newest half-year the pledge records anything for, by the settings'
+    # cut-off rule (:func:`reportgen.records.validate.latest_period`); None: none.
+    latest: str | None
+
+    @classmethod
+    def of(cls, pledge: Pledge, latest: Period | None) -> Synopsis:
+        merged = tuple(
+            (i, a.merged_into) for i, a in enumerate(pledge.adjustments) if a.merged_into
+        )
+        return cls(pledge.id, merged, None if latest is None else str(latest))
+
+
+class RecordFile:
+    """One pledge of a record set: the file it came from and its pledge.
+
+    The pledge is typed when first read if an earlier check proved the file
+    plain (:class:`Synopsis`): its bytes then type without a problem, and a
+    rebuild that lays out none of its pages never pays for them.
+    """
+
+    __slots__ = ("path", "synopsis", "_pledge", "_make")
+
+    def __init__(
+        self,
+        path: Path,
+        pledge: Pledge | None = None,
+        *,
+        synopsis: Synopsis | None = None,
+        make: Callable[[], Pledge | None] | None = None,
+    ) -> None:
+        self.path, self.synopsis, self._pledge, self._make = path, synopsis, pledge, make
+
+    @property
+    def id(self) -> str:
+        return self.synopsis.id if self.synopsis is not None else self.pledge.id
+
+    @property
+    def typed(self) -> bool:
+        """Whether the pledge has been typed (read, or given)."""
+        return self._pledge is not None
+
+    @property
+    def pledge(self) -> Pledge:
+        if self._pledge is None:
+            assert self._make is not None
+            made = self._make()
+            if made is None or made.id != self.id:
+                # The bytes were proven plain by this very code and report.json.
+                raise RuntimeError(f"{self.path.name}: a proven record no longer types")
+            self._pledge, self._make = made, None
+        return self._pledge
+
+    def merged_into(self) -> tuple[tuple[int, str], ...]:
+        if self.synopsis is not None:
+            return self.synopsis.merged_into
+        return Synopsis.of(self.pledge, None).merged_into
+
+
 @dataclass
 class RecordSet:
     """Everything read from one records directory."""
 
     directory: Path
     settings: ReportSettings | None
-    origins: list[tuple[Pledge, Path]]  # each pledge with the file it came from
+    files: list[RecordFile]  # in the report's order, each with the file it came from
     problems: list[Problem] = field(default_factory=list)
     sources: dict[str, bytes] = field(default_factory=dict)  # file name -> bytes as read
 
     @property
+    def origins(self) -> list[tuple[Pledge, Path]]:
+        """Each pledge with the file it came from (every pledge typed)."""
+        return [(f.pledge, f.path) for f in self.files]
+
+    @property
     def pledges(self) -> list[Pledge]:
-        return [pledge for pledge, _ in self.origins]
+        return [f.pledge for f in self.files]
 
     @property
     def errors(self) -> list[Problem]:
@@ -940,11 +1017,21 @@ class Reading:
         tree = json.loads(file.data.decode("utf-8-sig"), parse_float=Decimal)
         return type_record(Pledge, tree, file.display, self.problems)  # type: ignore[no-any-return]
 
-    def records(self, pledges: list[Pledge | None]) -> RecordSet:
-        """The record set of ``pledges``, one (or None) per file of :attr:`files`."""
-        origins = [(p, f.path) for p, f in zip(pledges, self.files, strict=True) if p is not None]
-        origins.sort(key=lambda o: (o[0].sort_key, o[0].id, o[1].name))
-        return RecordSet(self.directory, self.settings, origins, self.problems, self.sources)
+    def records(self, pledges: list[Pledge | Synopsis | None]) -> RecordSet:
+        """The record set of ``pledges``, one (or None) per file of :attr:`files`.
+
+        A :class:`Synopsis` stands for a file an earlier check proved plain:
+        its pledge is typed from these bytes when first read.
+        """
+        files = []
+        for index, (p, f) in enumerate(zip(pledges, self.files, strict=True)):
+            if isinstance(p, Synopsis):
+                make = functools.partial(self.proven_pledge, index)
+                files.append(RecordFile(f.path, synopsis=p, make=make))
+            elif p is not None:
+                files.append(RecordFile(f.path, p))
+        files.sort(key=lambda r: (pledge_sort_key(r.id), r.id, r.path.name))
+        return RecordSet(self.directory, self.settings, files, self.problems, self.sources)
 
 
 def read_records(directory: Path) -> Reading:

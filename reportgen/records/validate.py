@@ -29,7 +29,7 @@ from ..i18n import english, tr
 from . import numbering
 from .asof import pledge_as_of, pledge_coverage
 from .budget import printed_total_drift
-from .load import SETTINGS_FILE, Reading, RecordSet, promote_to_old, read_records
+from .load import SETTINGS_FILE, Reading, RecordSet, Synopsis, promote_to_old, read_records
 from .model import (
     Budget,
     Indicator,
@@ -709,17 +709,18 @@ def check_period_sections(
         return problems
     sections = _Sections(records.settings, period)
     mine = {
-        file.name: sections.of(pledge, file)
-        for pledge, file in records.origins
-        if file.name not in elsewhere
+        f.path.name: sections.of(f.pledge, f.path)
+        for f in records.files
+        if f.path.name not in elsewhere
     }
     theirs = (fetch() if fetch is not None and elsewhere else None) or {}
-    for pledge, file in records.origins:
+    for f in records.files:
+        file = f.path
         found = mine.get(file.name)
         if found is None:
             found = theirs.get(file.name)
         if found is None:
-            found = sections.of(pledge, file)
+            found = sections.of(f.pledge, file)
         problems.extend(found)
         if used is not None:
             used[file.name] = found
@@ -817,7 +818,15 @@ class _Sections:
 
 def latest_period(records: RecordSet) -> Period | None:
     """The newest half-year anything was recorded for: the report in progress."""
-    return _latest(records.pledges, records.settings)
+    found: list[Period] = []
+    for f in records.files:
+        if f.synopsis is None:
+            latest = _latest([f.pledge], records.settings)
+            if latest is not None:
+                found.append(latest)
+        elif f.synopsis.latest is not None:
+            found.append(Period.parse(f.synopsis.latest))
+    return max(found, default=None)
 
 
 def _latest(pledges: Iterable[Pledge], settings: ReportSettings | None) -> Period | None:
@@ -848,26 +857,27 @@ def validate_records(
         _check_settings(records.settings, _Sink("report.json", problems))
     seen: dict[str, list[str]] = defaultdict(list)
     form = _Form(records.settings) if records.settings is not None else None
-    for pledge, file in records.origins:
-        seen[pledge.id].append(file.name)
+    for f in records.files:
+        file = f.path
+        seen[f.id].append(file.name)
         found = checked.get(file.name)
         if found is None:
             found = []
-            _check_pledge(pledge, file, form, _Sink(file.name, found))
+            _check_pledge(f.pledge, file, form, _Sink(file.name, found))
         problems.extend(found)
         if used is not None:
             used[file.name] = found
-    for pledge, file in records.origins:
-        for i, adj in enumerate(pledge.adjustments):
-            if adj.merged_into is not None and adj.merged_into not in seen:
+    for f in records.files:
+        for i, merged_into in f.merged_into():
+            if merged_into not in seen:
                 problems.append(
                     Problem(
-                        file.name,
+                        f.path.name,
                         f"$.adjustments[{i}].merged_into",
                         tr(
-                            f"{quote(adj.merged_into)}: 이 기록에 없는 공약입니다. 통합된 공약의 "
+                            f"{quote(merged_into)}: 이 기록에 없는 공약입니다. 통합된 공약의 "
                             "번호를 쓰십시오.",
-                            f"{quote(adj.merged_into)} is not a pledge of these records; "
+                            f"{quote(merged_into)} is not a pledge of these records; "
                             "write the number of the pledge it was merged into",
                         ),
                         Severity.WARNING,
@@ -923,15 +933,20 @@ def check(
                 if worker is not None:
                     split = tail[0]
             answers = worker.answers() if worker is not None else iter(())
-            pledges: list[Pledge | None] = []
+            pledges: list[Pledge | Synopsis | None] = []
             checked: dict[str, list[Problem]] = {}
             proven: set[int] = set()  # plain files typed from a proof made elsewhere
             for i in range(count):
                 hit = hits[i]
                 found: list[Problem] | None = None
                 if hit is not None:
-                    found = hit.rules
-                elif i < split:
+                    # Typed only if something reads its model (RecordFile.pledge):
+                    # the rules across pledges read the synopsis.
+                    pledges.append(hit.synopsis)
+                    checked[reading.files[i].path.name] = hit.rules
+                    proven.add(i)
+                    continue
+                if i < split:
                     pledges.append(reading.pledge(i))
                     continue
                 else:
@@ -969,7 +984,12 @@ def check(
 
                 problems += check_period_sections(records, when, checked, fetch, sections)
         if known is not None:
-            known.save(proven | reading.plain, rules, when, sections)
+            known.save(
+                _synopses(pledges, hits, proven | reading.plain, records.settings),
+                rules,
+                when,
+                sections,
+            )
     finally:
         if worker is not None:
             worker.close()
@@ -991,6 +1011,23 @@ class Memo(Protocol):
     def store(self, entry: str, value: Any) -> None: ...
 
 
+def _synopses(
+    pledges: Sequence[Pledge | Synopsis | None],
+    hits: Sequence[_Hit | None],
+    plain: Iterable[int],
+    settings: ReportSettings | None,
+) -> dict[int, Synopsis]:
+    """The synopsis of each plain file, by index: an earlier check's, or made from its pledge."""
+    out = {}
+    for i in plain:
+        hit, pledge = hits[i], pledges[i]
+        if hit is not None:
+            out[i] = hit.synopsis
+        elif isinstance(pledge, Pledge):
+            out[i] = Synopsis.of(pledge, _latest([pledge], settings))
+    return out
+
+
 @dataclass(frozen=True)
 class _Hit:
     """What an earlier check found for one plain pledge file with these very name and bytes."""
@@ -998,6 +1035,7 @@ class _Hit:
     rules: list[Problem]  # of _check_pledge
     period: str | None  # the report whose section warnings follow (None: none made)
     sections: list[Problem]
+    synopsis: Synopsis  # what the rules across pledges read of it
 
 
 class _Known:
@@ -1034,13 +1072,19 @@ class _Known:
     def get(self, index: int) -> _Hit | None:
         key = self._key(index)
         value = self.before.get(key) if key is not None else None
-        if not (isinstance(value, tuple) and len(value) == 3):
+        if not (isinstance(value, tuple) and len(value) == 4):
             return None
         name = self.reading.files[index].path.name
         rules, sections = _decoded(name, value[0]), _decoded(name, value[2])
-        if rules is None or sections is None or not isinstance(value[1], (str, type(None))):
+        synopsis = _synopsis(value[3])
+        if (
+            rules is None
+            or sections is None
+            or synopsis is None
+            or not isinstance(value[1], (str, type(None)))
+        ):
             return None
-        return _Hit(rules, value[1], sections)
+        return _Hit(rules, value[1], sections, synopsis)
 
     def sections(self, hits: Sequence[_Hit | None], period: Period) -> dict[str, list[Problem]]:
         """The section warnings of the hits that were made for the report of ``period``."""
@@ -1052,21 +1096,26 @@ class _Known:
 
     def save(
         self,
-        plain: Iterable[int],
+        plain: Mapping[int, Synopsis],
         rules: Mapping[str, list[Problem]],
         period: Period | None,
         sections: Mapping[str, list[Problem]],
     ) -> None:
         """Keep what this check found for the ``plain`` files (the entry holds no others)."""
-        after: dict[tuple[str, bytes], tuple[Any, str | None, Any]] = {}
-        for index in plain:
+        after: dict[tuple[str, bytes], tuple[Any, str | None, Any, Any]] = {}
+        for index, synopsis in plain.items():
             key = self._key(index)
             found = rules.get(self.reading.files[index].path.name)
             if key is None or found is None:
                 continue
             warned = sections.get(key[0])
             when = str(period) if period is not None and warned is not None else None
-            after[key] = (_encoded(found), when, _encoded(warned or []))
+            after[key] = (
+                _encoded(found),
+                when,
+                _encoded(warned or []),
+                (synopsis.id, synopsis.merged_into, synopsis.latest),
+            )
         if after != self.before:
             self.memo.store(self.entry, after)
 
@@ -1076,6 +1125,29 @@ _MEMO_KIND = "checked-pledges"
 
 def _encoded(problems: list[Problem]) -> tuple[tuple[str, str, str], ...]:
     return tuple((p.path, p.message, p.severity.value) for p in problems)
+
+
+def _synopsis(raw: Any) -> Synopsis | None:
+    """The :class:`Synopsis` kept as ``(id, ((index, id), …), latest or None)``; None if damaged."""
+    if not (isinstance(raw, tuple) and len(raw) == 3 and isinstance(raw[0], str)):
+        return None
+    merged, latest = raw[1], raw[2]
+    if not (
+        isinstance(merged, tuple)
+        and all(
+            isinstance(m, tuple) and len(m) == 2 and isinstance(m[0], int) and isinstance(m[1], str)
+            for m in merged
+        )
+    ):
+        return None
+    if latest is not None:
+        if not isinstance(latest, str):
+            return None
+        try:
+            Period.parse(latest)
+        except PeriodError:
+            return None
+    return Synopsis(raw[0], merged, latest)
 
 
 def _decoded(file: str, raw: Any) -> list[Problem] | None:
