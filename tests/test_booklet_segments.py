@@ -61,6 +61,27 @@ def test_crc32_combine_is_zlibs() -> None:
         assert combined == zlib.crc32(a + b)
 
 
+def test_crc32_combine_by_table_is_zlibs_bit_by_bit() -> None:
+    """The tabled product equals zlib's crc32_combine as crc32.c computes it, at any length."""
+
+    def zlib_combine(crc1: int, crc2: int, len2: int) -> int:  # crc32.c, multmodp and x2nmodp
+        shift, k, n = 1 << 31, 3, len2
+        while n:
+            if n & 1:
+                shift = ooxml._multmodp(ooxml._X2N[k & 31], shift)
+            n >>= 1
+            k += 1
+        return ooxml._multmodp(shift, crc1) ^ crc2
+
+    rng = random.Random(6)
+    lengths = [0, 1, 2, 3, 255, 256, 65_535, 1 << 29, 1 << 31, (1 << 40) + 12_345]
+    lengths += [rng.getrandbits(bits) for bits in (8, 17, 24, 33, 48) for _ in range(40)]
+    for n in lengths:
+        crc1, crc2 = rng.getrandbits(32), rng.getrandbits(32)
+        assert ooxml.crc32_combine(crc1, crc2, n) == zlib_combine(crc1, crc2, n)
+        assert ooxml.crc32_combine(0xFFFFFFFF, 0, n) == zlib_combine(0xFFFFFFFF, 0, n)
+
+
 def test_segments_that_do_not_add_up_are_refused() -> None:
     pieces = _pieces(4)
     segments = [ooxml.deflate_segment(p) for p in pieces[:-1]]

@@ -165,23 +165,54 @@ _X2N = [1 << 30]
 for _ in range(31):
     _X2N.append(_multmodp(_X2N[-1], _X2N[-1]))
 
+# Multiplying by a fixed x^(2^k) is a linear map of the 32 bits: tabled by
+# byte (four tables of 256), built on first use, it costs four look-ups where
+# _multmodp loops up to 32 times. Only the k a build's lengths need are built.
+_BYTE_MAPS: dict[int, tuple[tuple[int, ...], ...]] = {}
+
+
+def _byte_map(k: int) -> tuple[tuple[int, ...], ...]:
+    """Four tables: ``c·x^(2^k)`` mod the polynomial is the XOR of one entry per byte of ``c``."""
+    found = _BYTE_MAPS.get(k)
+    if found is not None:
+        return found
+    # The image of each bit: bit 31 is x^0 (reflected), so bit 31-i is x^i and
+    # its image is x^(2^k)·x^i, each one multiplication by x after the other.
+    image = [0] * 32
+    b = _X2N[k]
+    for i in range(32):
+        image[31 - i] = b
+        b = (b >> 1) ^ _CRC_POLY if b & 1 else b >> 1
+    tables = []
+    for byte in range(4):
+        table = [0] * 256
+        for v in range(1, 256):
+            low = v & -v
+            table[v] = table[v ^ low] ^ image[8 * byte + low.bit_length() - 1]
+        tables.append(tuple(table))
+    _BYTE_MAPS[k] = found = tuple(tables)
+    return found
+
 
 def crc32_combine(crc1: int, crc2: int, len2: int) -> int:
     """The CRC-32 of ``A + B`` from ``crc32(A)``, ``crc32(B)`` and ``len(B)``; zlib's crc32_combine.
 
     Python's zlib does not offer it. The CRC of ``A`` is carried over
-    ``len2`` bytes by multiplying with x^(8·len2) modulo the polynomial,
-    found from the table of x^(2^k) as zlib finds it.
+    ``len2`` bytes by multiplying it with x^(8·len2) modulo the polynomial:
+    with x^(2^k) for each bit of the length in bits, as zlib finds that power
+    (its x2n_table), each product a linear map of ``crc1`` looked up by byte
+    (:func:`_byte_map`) rather than multiplied bit by bit.
     """
     if len2 < 0:
         raise ValueError("a negative length")
-    shift, k, n = 1 << 31, 3, len2  # x^0; the length in bits is len2·2^3
+    c, k, n = crc1, 3, len2  # the length in bits is len2·2^3
     while n:
         if n & 1:
-            shift = _multmodp(_X2N[k & 31], shift)
+            t0, t1, t2, t3 = _BYTE_MAPS.get(k & 31) or _byte_map(k & 31)
+            c = t0[c & 0xFF] ^ t1[(c >> 8) & 0xFF] ^ t2[(c >> 16) & 0xFF] ^ t3[c >> 24]
         n >>= 1
         k += 1
-    return _multmodp(shift, crc1) ^ crc2
+    return c ^ crc2
 
 
 def join_segments(segments: Sequence[Deflated]) -> Deflated:
