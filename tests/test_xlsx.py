@@ -32,7 +32,7 @@ import pytest
 import xlsxwriter
 from xlsxwriter.format import Format
 from xlsxwriter.packager import Packager
-from xlsxwriter.utility import quote_sheetname
+from xlsxwriter.utility import quote_sheetname, xl_col_to_name
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
@@ -788,6 +788,29 @@ def test_xlsxwriter_is_used_through_its_public_api_only():
         if isinstance(node, ast.keyword):
             assert node.arg != "worksheet_class", f"line {node.lineno}"
     assert 'xlsxwriter>=3.3"' in (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+
+
+def test_column_names_are_xlsxwriters():
+    """Every column of a worksheet is named as XlsxWriter names it (A … XFD)."""
+    from reportgen.formats.xlsxsheet import MAX_COLS, column_name
+
+    assert [column_name(c) for c in range(MAX_COLS)] == [xl_col_to_name(c) for c in range(MAX_COLS)]
+    assert column_name(MAX_COLS - 1) == "XFD"
+
+
+def test_the_workbook_modules_do_not_load_xlsxwriter():
+    """Only a workbook whose frame or styles are made anew needs XlsxWriter (a ~12 ms import)."""
+    import sys
+
+    code = (
+        "import sys\n"
+        "import reportgen.formats.xlsx, reportgen.formats.xlsxsheet\n"
+        "print('xlsxwriter' in sys.modules)\n"
+    )
+    found = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert found.stdout.strip() == "False"
 
 
 def _sheet_cells(data: bytes) -> tuple[int, int]:

@@ -89,7 +89,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lxml import etree
-from xlsxwriter.utility import quote_sheetname, xl_col_to_name
 
 from ..bulk import bulk_allocation
 from ..errors import TemplateError
@@ -99,7 +98,7 @@ from ..report import tables
 from ..report.view import MoneyRow, MoneyTable, PledgeView, ReportView
 from ..report.widths import em
 from . import codecache, ooxml
-from .xlsxsheet import SharedStrings, SheetPart, frame_parts
+from .xlsxsheet import SharedStrings, SheetPart, column_name, frame_parts
 
 if TYPE_CHECKING:
     from xlsxwriter.workbook import Workbook
@@ -155,11 +154,11 @@ SECURED_MEASURES = ("amount", "executed")
 # Cell addresses
 
 
-_COLS = [xl_col_to_name(i) for i in range(128)]
+_COLS = [column_name(i) for i in range(128)]
 
 
 def _col(c: int) -> str:
-    return _COLS[c] if c < len(_COLS) else xl_col_to_name(c)
+    return _COLS[c] if c < len(_COLS) else column_name(c)
 
 
 def _a1(r: int, c: int) -> str:
@@ -1653,6 +1652,9 @@ class _Writer:
         compared with XlsxWriter's in the tests), its theme as it is; each
         sheet's own part is put in beside them, written here or reused.
         """
+        # Imported here: a rebuild that reuses the frame never loads XlsxWriter.
+        from xlsxwriter.utility import quote_sheetname
+
         assert order[0] == SUMMARY_SHEET, "the active sheet comes first"
         props = self._properties()
         parts = frame_parts(
