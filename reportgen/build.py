@@ -240,10 +240,11 @@ def _render_report(
     render_keys: dict[str, str] = {}
     part_keys: dict[str, dict[str, str]] = {}
     # 2. The report view, once: every writer lays out the same figures and words.
-    # An unchanged record's view is taken back from the last build (its record
-    # not even typed). That is done before the thread below starts: it reads
-    # files, and every wait for the disk here would wait for it as well.
-    views = pledge_views(records, period, codecache, keys)
+    # In a rebuild, an unchanged record's view is taken back from the last
+    # build (its record not even typed). That is done before the thread below
+    # starts: it reads files, and every wait for the disk here would wait for
+    # it as well.
+    views = pledge_views(records, period, codecache, keys, carry=bool(job.previous.by_key))
     # What the previous build gives back is read meanwhile, on a thread that
     # has ended before any writer forks its workers.
     with read_ahead(job, formats):

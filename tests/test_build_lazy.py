@@ -128,3 +128,22 @@ def test_a_one_pledge_rebuild_makes_nothing_of_the_pledges_it_takes_back(
     assert rebuilt == again
     assert rebuilt != cold
     shutil.rmtree(fresh)
+
+
+def test_a_build_with_nothing_to_take_back_makes_every_view(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Into a new folder every pledge is laid out: a view taken back would only
+    # make its parts again, from the record, in each process that lays it out.
+    records = tmp_path / "records"
+    write_synthetic_records(records, 6)
+    build(H1, records, TEMPLATES, tmp_path / "first", workers=1, formats=("docx",))
+    seen: list[ReportView] = []
+
+    def watched(*args, **kwargs):  # type: ignore[no-untyped-def]
+        seen.append(assemble_report(*args, **kwargs))
+        return seen[-1]
+
+    monkeypatch.setattr(reportgen.build, "assemble_report", watched)
+    build(H1, records, TEMPLATES, tmp_path / "second", workers=1, formats=("docx",))
+    assert seen and not any(type(vars(v)["_asof"]) is Deferred for v in seen[0].pledges)

@@ -139,3 +139,19 @@ def test_a_damaged_entry_is_no_entry(tmp_path: Path) -> None:
         assert all(f.typed for f in again.files)  # each made anew
         assert views == expected
         assert memo.entries[entry] == kept  # and kept right again
+
+
+def test_carry_false_makes_every_view_anew_and_keeps_them(tmp_path: Path) -> None:
+    records = tmp_path / "records"
+    write_synthetic_records(records, 4)
+    memo, checked = _Memo(), _Memo()
+    found, _ = check(records, memo=checked)
+    first = pledge_views(found, H1, memo, carry=False)
+    assert memo.stored == 1
+    again, _ = check(records, memo=checked)
+    made = pledge_views(again, H1, memo, carry=False)
+    assert not any(type(vars(v)["_asof"]) is Deferred for v in made)
+    assert made == first and memo.stored == 1
+    taken = pledge_views(again, H1, memo)
+    assert all(type(vars(v)["_asof"]) is Deferred for v in taken)
+    assert taken == first

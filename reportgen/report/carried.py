@@ -8,7 +8,7 @@ records, which only the view reads) was a third of such a rebuild (issue 26).
 
 So each build keeps, in a :class:`~reportgen.records.validate.Memo` (the
 per-user cache, :mod:`reportgen.formats.codecache`), every pledge's view
-without its pages' parts, under the SHA-256 of its record's bytes; the
+without its pages' parts, under the key of its record's bytes; the
 entry's key covers ``report.json``, the period, the records directory and the
 code. The next build takes a view back when the record's bytes are the same.
 A view taken back has every field the report's totals, the 목차 and the
@@ -53,6 +53,7 @@ def pledge_views(
     period: Period,
     memo: Memo | None = None,
     keys: Sequence[str] | None = None,
+    carry: bool = True,
 ) -> tuple[PledgeView, ...]:
     """Every pledge's view in the report of ``period``, in the records' order.
 
@@ -61,6 +62,10 @@ def pledge_views(
     views of this build are kept for the next. ``keys``: a digest of each
     record's bytes (with report.json's and the period, as the build has them
     for its pages), in the order of ``records.files``; else their SHA-256.
+    ``carry=False`` makes every view anew (and keeps them for the next build):
+    a build with no pages to take back lays every pledge out, and a view
+    taken back would make its pages' parts again from the record in every
+    process that lays them out (the DOCX workers, the workbook's).
     """
     settings = records.settings
     assert settings is not None  # check() refuses records without usable settings
@@ -82,7 +87,7 @@ def pledge_views(
             hashlib.sha256(records.sources.get(f.path.name, b"")).hexdigest() for f in records.files
         ]
     for f, key in zip(records.files, keys, strict=True):
-        kept = before.get(key)
+        kept = before.get(key) if carry else None
         view = _unpacked(kept, f, period, settings, shared) if isinstance(kept, bytes) else None
         if view is None:
             view = pledge_view(f.pledge, period, settings, shared)
