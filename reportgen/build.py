@@ -244,7 +244,9 @@ def _render_report(
     # build (its record not even typed). That is done before the thread below
     # starts: it reads files, and every wait for the disk here would wait for
     # it as well.
-    views = pledge_views(records, period, codecache, keys, carry=bool(job.previous.by_key))
+    # (A preview's pages are never taken back: see pledge_sources.)
+    carry = bool(job.previous.by_key) and not preview
+    views = pledge_views(records, period, codecache, keys, carry=carry)
     # What the previous build gives back is read meanwhile, on a thread that
     # has ended before any writer forks its workers.
     with read_ahead(job, formats):
