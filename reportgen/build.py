@@ -59,6 +59,7 @@ from .workspace.output import (
     real_path,
     recover,
     refuse_protected,
+    remember_output,
     sha256,
     walk_names,
 )
@@ -410,9 +411,12 @@ def _build_locked(
     formats: Sequence[str],
     preview: bool = False,
 ) -> Build | None:
-    owned = claim(out, force=force, protected=protected)
+    # The per-user cache keeps how stat() saw each published file: claim()
+    # hashes only the files not seen so (issue 26).
+    owned = claim(out, force=force, protected=protected, keeper=codecache)
     recover(owned.target)  # what a killed build left, even when nothing is to be done
     if not preview and up_to_date(period, records_dir, templates, owned, formats=formats):
+        remember_output(owned)  # what claim() hashed is not hashed again
         return None
     with Staging(owned.target) as stage:
         result = render_report(
@@ -428,7 +432,8 @@ def _build_locked(
             formats=formats,
             preview=preview,
         )
-        publish(owned, result.files, stage)
+        publish(owned, result.files, stage, manifest_digests(result.files))
+    remember_output(owned)  # once the old output, in the staging directory, is gone
     result.notes[:0] = owned.notes
     if owned.carried:
         result.notes.append(
@@ -441,6 +446,12 @@ def _build_locked(
             + (" …" if len(owned.carried) > 5 else "")
         )
     return result
+
+
+def manifest_digests(files: Mapping[str, bytes]) -> dict[str, str]:
+    """Each file's SHA-256 as the build's own manifest lists it (and the manifest's own)."""
+    listed = json.loads(files[MANIFEST])["files"]
+    return {**listed, MANIFEST: sha256(files[MANIFEST])}
 
 
 # Only to compare with the manifest: a file that is not a plain regular file,

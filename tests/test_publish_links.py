@@ -73,13 +73,13 @@ def test_without_what_stat_saw_the_linked_file_is_hashed_again(tmp_path: Path, m
     owned = claim(out)
     owned.seen.clear()  # as for a file that changed while claim() read it
     hashed: list[str] = []
-    real = output.file_digest
+    real = output.file_digest_seen
 
-    def spy(root: Path, name: str) -> str | None:
+    def spy(root: Path, name: str) -> tuple[str | None, output.Seen | None]:
         hashed.append(name)
         return real(root, name)
 
-    monkeypatch.setattr(output, "file_digest", spy)
+    monkeypatch.setattr(output, "file_digest_seen", spy)
     publish(owned, _files())
     assert sorted(hashed) == ["a.docx", "b.docx"]
     assert (out / "a.docx").read_bytes() == b"A" * 5000

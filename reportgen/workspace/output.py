@@ -51,13 +51,15 @@ import re
 import shutil
 import signal
 import stat
+import sys
 import tempfile
 import threading
+import time
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import click
 
@@ -74,6 +76,8 @@ _LOCK_PREFIX = ".reportgen-lock-"
 MAX_MANIFEST_BYTES = 16 * 1024 * 1024
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
+# No name of an output holds a control character (a line break, a NUL).
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 # Characters Windows forbids in file names, and control characters.
 _FORBIDDEN = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f-\x9f]')
 
@@ -124,7 +128,7 @@ def is_plain_relative(name: object) -> bool:
     """
     if not isinstance(name, str) or not name or len(name.encode("utf-8", "replace")) > 1024:
         return False
-    if name.startswith("/") or "\\" in name or any(ord(ch) < 32 or ch == "\x7f" for ch in name):
+    if name.startswith("/") or "\\" in name or _CONTROL.search(name):
         return False
     return all(part not in ("", ".", "..") for part in name.split("/"))
 
@@ -144,6 +148,41 @@ def member(root: Path, name: str) -> Path | None:
         return path if stat.S_ISREG(os.lstat(path).st_mode) else None
     except OSError:
         return None
+
+
+def member_stats(root: Path, names: Iterable[str]) -> dict[str, os.stat_result]:
+    """What lstat() says of each name that is a regular file inside ``root`` (see :func:`member`).
+
+    Each folder on the way is checked once for all its files: a rebuild
+    looks at every file of its output before anything else.
+    """
+    base = os.fsdecode(root) + "/"
+    folders: dict[str, bool] = {"": True}
+    found: dict[str, os.stat_result] = {}
+    for name in names:
+        if not is_plain_relative(name):
+            continue
+        folder = name.rpartition("/")[0]
+        if folder not in folders:
+            path, ok = "", True
+            for part in folder.split("/"):
+                path = f"{path}/{part}" if path else part
+                if path not in folders:
+                    try:
+                        folders[path] = stat.S_ISDIR(os.lstat(base + path).st_mode)
+                    except OSError:
+                        folders[path] = False
+                ok = ok and folders[path]
+            folders[folder] = ok
+        if not folders[folder]:
+            continue
+        try:
+            info = os.lstat(base + name)
+        except OSError:
+            continue
+        if stat.S_ISREG(info.st_mode):
+            found[name] = info
+    return found
 
 
 def read_member(root: Path, name: str, limit: int | None = None) -> bytes | None:
@@ -297,6 +336,95 @@ def read_manifest(directory: Path) -> tuple[Manifest | None, str | None]:
 
 
 # ---------------------------------------------------------------------------
+# What reportgen left in an output, as stat() saw it (the way git's index does)
+
+
+class Keeper(Protocol):
+    """Where a record is kept between runs, writable by this user alone: :mod:`reportgen.formats.codecache` is one."""
+
+    def load(self, entry: str) -> Any | None: ...
+
+    def store(self, entry: str, value: Any) -> None: ...
+
+
+# The clock the kernel stamps file times from (Linux: every change time is at
+# or after its reading); elsewhere the wall clock less a FAT file system's tick.
+_COARSE_CLOCK = getattr(time, "CLOCK_REALTIME_COARSE", 5 if sys.platform == "linux" else None)
+
+
+def _file_clock() -> int:
+    """An instant (ns) no later than the change time of any change made from now on."""
+    if _COARSE_CLOCK is not None:
+        with contextlib.suppress(OSError):
+            return time.clock_gettime_ns(_COARSE_CLOCK)
+    return time.time_ns() - 2_000_000_000
+
+
+def _record_entry(target: Path) -> str:
+    return "published-" + sha256(os.fsencode(target))[:40]
+
+
+def _recorded(keeper: Keeper | None, target: Path) -> dict[str, tuple[Seen, str]]:
+    """The record :func:`remember_output` kept of ``target``: name -> (seen, SHA-256); {} if none."""
+    if keeper is None:
+        return {}
+    stored = keeper.load(_record_entry(target))
+    if not (isinstance(stored, tuple) and len(stored) == 2 and stored[0] == os.fsdecode(target)):
+        return {}
+    found: dict[str, tuple[Seen, str]] = {}
+    for item in stored[1] if isinstance(stored[1], list) else ():
+        if (
+            isinstance(item, tuple)
+            and len(item) == 7
+            and isinstance(item[0], str)
+            and all(type(v) is int for v in item[1:6])
+            and isinstance(item[6], str)
+        ):
+            found[item[0]] = ((item[1], item[2], item[3], item[4], item[5]), item[6])
+    return found
+
+
+def remember_output(owned: Claim) -> None:
+    """Record, for the next run's :func:`claim`, how stat() sees each file of the output now.
+
+    After :func:`publish` (and once its staging directory, holding the old
+    output, is gone): each file it wrote, still exactly as it was when it was
+    written and synced in the staging directory, where nobody else writes,
+    before the swap; and each file it linked from the old output, still the
+    inode, size and modification time that were checked when it was linked
+    (removing the old output's name of it moved its change time). Without a
+    publish (nothing to do): the files claim() proved. A file whose change
+    time is not before the instant the check began may still change within
+    the same tick of the clock unseen: it is left out, hashed next time.
+    """
+    keeper = owned.keeper
+    if keeper is None:
+        return
+    if owned.made is None:
+        entries = owned.proven
+        if not entries or entries == _recorded(keeper, owned.target):
+            return
+    else:
+        entries = {}
+        stats = member_stats(owned.target, owned.made)
+        for name, (made, digest, linked) in owned.made.items():
+            info = stats.get(name)
+            if info is None:
+                continue
+            now = _seen(info)
+            # A linked file's change time moved when the old output's name of it went.
+            if now[:4] == made[:4] if linked else now == made and made[4] < owned.swapped_at:
+                entries[name] = (now, digest)
+    keeper.store(
+        _record_entry(owned.target),
+        (
+            os.fsdecode(owned.target),
+            [(name, *how, digest) for name, (how, digest) in sorted(entries.items())],
+        ),
+    )
+
+
+# ---------------------------------------------------------------------------
 # Who owns the output directory
 
 
@@ -318,6 +446,14 @@ class Claim:
     # How stat() saw each file while it was hashed (see file_digest_seen): a file
     # still seen so is still those bytes, and publish links it without reading it.
     seen: dict[str, Seen] = field(default_factory=dict)
+    # Where the output's record of its files is kept (:func:`remember_output`): None, no record.
+    keeper: Keeper | None = None
+    # Each listed file whose bytes are proven as stat() now sees it: name -> (seen, SHA-256).
+    proven: dict[str, tuple[Seen, str]] = field(default_factory=dict)
+    # What publish() put in the new output, as stat() saw it then: name -> (seen,
+    # SHA-256, linked from the old output). None until it has published.
+    made: dict[str, tuple[Seen, str, bool]] | None = None
+    swapped_at: int = 0  # the file clock (_file_clock) just before the swap
 
 
 def _inside(path: Path, parent: Path) -> bool:
@@ -361,16 +497,27 @@ _PROTECTED_KO = {
 
 
 def claim(
-    requested: Path, *, force: bool = False, protected: Mapping[str, Path] | None = None
+    requested: Path,
+    *,
+    force: bool = False,
+    protected: Mapping[str, Path] | None = None,
+    keeper: Keeper | None = None,
 ) -> Claim:
     """Decide whether ``requested`` may become (or be replaced by) reportgen's output.
 
     Raises :class:`OutputError`, touching nothing, for a directory reportgen
     did not make, a protected one, or files changed by hand (without ``force``).
+
+    Every file the manifest lists is hashed, but one that stat() sees exactly
+    as reportgen recorded it in ``keeper`` right after publishing it
+    (:func:`remember_output`): same device, inode, size, modification and
+    change time. Any write, truncation, ``utime`` or replacement since moves
+    its change time or its inode, and nobody can set a change time back; a
+    file seen otherwise, or with no record, is hashed as before.
     """
     target = real_path(requested)
     refuse_protected(target, requested, protected or {})
-    result = Claim(requested, target, force=force)
+    result = Claim(requested, target, force=force, keeper=keeper)
     try:
         info = os.stat(target)
     except FileNotFoundError:
@@ -430,10 +577,25 @@ def claim(
         assert manifest is not None
         result.previous = manifest
         listed = manifest.files
-    read = {name: file_digest_seen(target, name) for name in sorted(listed)}
-    found = {name: digest for name, (digest, _) in read.items()}
-    result.digests = found
-    result.seen = {name: seen for name, (_, seen) in read.items() if seen is not None}
+    found, seen, proven = result.digests, result.seen, result.proven
+    recorded = _recorded(keeper, target) if manifest is not None else {}
+    # A file last changed before this instant and hashed after it is proven
+    # as stat() sees it: a change after the read moves its change time.
+    clock = _file_clock()
+    stats = member_stats(target, [n for n in listed if n in recorded])
+    for name in sorted(listed):
+        record = recorded.get(name)
+        if record is not None and record[1] == listed[name]:
+            held = stats.get(name)
+            if held is not None and _seen(held) == record[0]:
+                found[name], seen[name], proven[name] = record[1], record[0], record
+                continue
+        digest, how = file_digest_seen(target, name)
+        found[name] = digest
+        if how is not None:
+            seen[name] = how
+            if digest == listed[name] and how[4] < clock:
+                proven[name] = (how, digest)
     changed = [name for name, got in found.items() if got is not None and got != listed[name]]
     result.intact = manifest is not None and all(got == listed[n] for n, got in found.items())
     if changed and not force:
@@ -758,52 +920,60 @@ class Staging:
 # Publishing
 
 
-def _link_same(source: Path, path: Path, digest: str, seen: Seen | None = None) -> bool:
-    """Hard-link ``source`` at ``path`` if it still holds the bytes of ``digest``.
+def _link_same(source: Path, path: Path, digest: str, seen: Seen | None = None) -> Seen | None:
+    """Hard-link ``source`` at ``path`` if it still holds the bytes of ``digest``; the link as stat() saw it.
 
     A file the new output shares with the old one (a pledge whose inputs did
     not change) is not written, synced and deleted again: the new output
     links the old file, whose bytes are already on disk. Checked after
-    linking, so a file someone changed meanwhile is written anew instead.
+    linking, so a file someone changed meanwhile is written anew instead
+    (then None is returned).
 
-    ``seen``: the file as stat() saw it when :func:`claim` hashed it to
-    ``digest`` (:func:`file_digest_seen`). Then the check is by stat, not by
-    reading the file again: its change time unchanged up to the link (any
-    write, truncation, chmod or utime since the hash moves it), and the
+    ``seen``: the file as stat() saw it when :func:`claim` proved it to be
+    ``digest`` (hashed, or seen as reportgen recorded it). Then the check is
+    by stat, not by reading the file again: its change time unchanged up to
+    the link (any write, truncation, chmod or utime since moves it), and the
     linked file still that inode, with that size and modification time (a
     write between the two moves it). Else the linked file is hashed again.
     """
     if seen is not None:
         try:
             if _seen(os.stat(source, follow_symlinks=False)) != seen:
-                return False  # changed since it was hashed: written anew
+                return None  # changed since it was hashed: written anew
         except OSError:
-            return False
+            return None
     try:
         os.link(source, path, follow_symlinks=False)
     except OSError:
-        return False
+        return None
     if seen is not None:
         try:
-            linked = _seen(os.stat(path, follow_symlinks=False))
+            linked: Seen | None = _seen(os.stat(path, follow_symlinks=False))
         except OSError:
             linked = None
         # The link itself moves the change time: everything else must hold.
         if linked is not None and linked[:4] == seen[:4]:
-            return True
-    elif file_digest(path.parent, path.name) == digest:
-        return True
+            return linked
+    else:
+        found, linked = file_digest_seen(path.parent, path.name)
+        if found == digest and linked is not None:
+            return linked
     # Unlinked before the caller writes here: opening the link to write
     # would truncate the old output's file, which it shares.
     os.unlink(path)
-    return False
+    return None
 
 
 #: Files written at once by :func:`_write_tree`.
 WRITE_THREADS = 4
 
 
-def _write_tree(root: Path, files: Mapping[str, bytes], owned: Claim | None = None) -> None:
+def _write_tree(
+    root: Path,
+    files: Mapping[str, bytes],
+    owned: Claim | None = None,
+    digests: Mapping[str, str] | None = None,
+) -> dict[str, tuple[Seen, str, bool]]:
     """Write ``files`` under ``root``, each one synced to disk before this returns.
 
     Every file is written, flushed and fsync'ed exactly as one at a time
@@ -813,30 +983,42 @@ def _write_tree(root: Path, files: Mapping[str, bytes], owned: Claim | None = No
     time. The swap comes only after every one of them has returned, so the
     atomicity argument is the same. The first error is raised once the
     files already under way are done; those not started are not begun.
+
+    ``digests``: the SHA-256 of files (the manifest's), so they are not
+    hashed again. Returns, for each file whose digest is known, how stat()
+    saw it once written (or linked), its digest, and whether it was linked
+    from ``owned``'s output (:func:`remember_output`).
     """
     for folder in sorted({(root / rel).parent for rel in files}):
         folder.mkdir(parents=True, exist_ok=True)
+    made: dict[str, tuple[Seen, str, bool]] = {}
 
     def write(item: tuple[str, bytes]) -> None:
         rel, data = item
         path = root / rel
+        digest = digests.get(rel) if digests is not None else None
         if owned is not None and owned.digests.get(rel) is not None:
-            digest = sha256(data)
+            if digest is None:
+                digest = sha256(data)
             source = member(owned.target, rel)
             if owned.digests[rel] == digest and source is not None:
-                if _link_same(source, path, digest, owned.seen.get(rel)):
+                linked = _link_same(source, path, digest, owned.seen.get(rel))
+                if linked is not None:
+                    made[rel] = (linked, digest, True)
                     return
         with open(path, "wb") as fh:
             fh.write(data)
             fh.flush()
+            os.fchmod(fh.fileno(), 0o644)
             os.fsync(fh.fileno())
-        path.chmod(0o644)
+            if digest is not None:
+                made[rel] = (_seen(os.fstat(fh.fileno())), digest, False)
 
     items = sorted(files.items())
     if len(items) < 2:
         for item in items:
             write(item)
-        return
+        return made
     pool = concurrent.futures.ThreadPoolExecutor(
         min(WRITE_THREADS, len(items)), thread_name_prefix="reportgen-publish"
     )
@@ -848,6 +1030,7 @@ def _write_tree(root: Path, files: Mapping[str, bytes], owned: Claim | None = No
         # under way finish, so nothing writes into the staging directory
         # after the caller has moved on to remove it.
         pool.shutdown(wait=True, cancel_futures=True)
+    return made
 
 
 def _conflicts(name: str, files: Mapping[str, bytes]) -> bool:
@@ -882,13 +1065,19 @@ def _check_names(files: Iterable[str]) -> None:
 
 
 def publish(
-    target: Path | Claim, files: Mapping[str, bytes], staging: Staging | None = None
+    target: Path | Claim,
+    files: Mapping[str, bytes],
+    staging: Staging | None = None,
+    digests: Mapping[str, str] | None = None,
 ) -> None:
     """Make the output hold exactly ``files`` (relative path -> bytes) plus what is kept.
 
     ``target`` is a :class:`Claim` (or a path, claimed here). Files of the old
     output that are not reportgen's are carried into the new one; one that
     would be overwritten by a new file is refused without ``force``.
+    ``digests``: the SHA-256 of the files, when known (the manifest's).
+    With the caller's ``staging``, the caller calls :func:`remember_output`
+    once it is gone.
     """
     _check_names(files)
     with contextlib.ExitStack() as stack:
@@ -897,11 +1086,17 @@ def publish(
         else:
             stack.enter_context(output_lock(target))
             owned = claim(target)
-        stage = staging or stack.enter_context(Staging(owned.target))
-        _publish(owned, files, stage)
+        if staging is None:
+            with Staging(owned.target) as stage:
+                _publish(owned, files, stage, digests)
+            remember_output(owned)
+        else:
+            _publish(owned, files, staging, digests)
 
 
-def _publish(owned: Claim, files: Mapping[str, bytes], stage: Staging) -> None:
+def _publish(
+    owned: Claim, files: Mapping[str, bytes], stage: Staging, digests: Mapping[str, str] | None
+) -> None:
     target = owned.target
     clashes = [n for n in owned.carried if _conflicts(n, files)]
     if clashes and not (owned.force or owned.damaged):
@@ -917,7 +1112,7 @@ def _publish(owned: Claim, files: Mapping[str, bytes], stage: Staging) -> None:
         )
     carried = [n for n in owned.carried if n not in clashes]
     try:
-        _write_tree(stage.new, files, owned)
+        made = _write_tree(stage.new, files, owned, digests)
         for name in carried:
             _carry(target / name, stage.new / name)
         for name in owned.empty_dirs:
@@ -927,6 +1122,8 @@ def _publish(owned: Claim, files: Mapping[str, bytes], stage: Staging) -> None:
         with contextlib.suppress(OSError):
             mode = stat.S_IMODE(os.stat(target).st_mode)
         stage.new.chmod(mode)
+        owned.swapped_at = _file_clock()
+        owned.made = made  # remember_output() checks them once the old output is gone
         if os.path.lexists(target):
             if not _exchange(stage.new, target):
                 target.rename(stage.root / "old")
