@@ -25,7 +25,6 @@ from .formats.writers import (
     WRITERS,
     WriteJob,
     formats_held,
-    read_ahead,
     unreproducible,
     write_all,
 )
@@ -242,21 +241,16 @@ def _render_report(
     part_keys: dict[str, dict[str, str]] = {}
     # 2. The report view, once: every writer lays out the same figures and words.
     # In a rebuild, an unchanged record's view is taken back from the last
-    # build (its record not even typed). That is done before the thread below
-    # starts: it reads files, and every wait for the disk here would wait for
-    # it as well.
+    # build (its record not even typed).
     # (A preview's pages are never taken back: see pledge_sources.)
     carry = bool(job.previous.by_key) and not preview
     views = pledge_views(records, period, codecache, keys, carry=carry)
-    # What the previous build gives back is read meanwhile, on a thread that
-    # has ended before any writer forks its workers.
-    with read_ahead(job, formats):
-        report = assemble_report(views, period, settings)
-        drafts = [f"{v.id}: {source}" for v in report.pledges for source in v.drafts]
-        if strict and drafts:
-            raise DraftsRefused(period, drafts)
-        if preview:
-            report = as_preview(report)
+    report = assemble_report(views, period, settings)
+    drafts = [f"{v.id}: {source}" for v in report.pledges for source in v.drafts]
+    if strict and drafts:
+        raise DraftsRefused(period, drafts)
+    if preview:
+        report = as_preview(report)
 
     # 3. Each writer lays it out. What each writer needs besides the view is
     # its own declaration (reportgen.formats.writers): the PDF's the DOCX,

@@ -45,7 +45,7 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from ..records.model import ReportSettings
 from ..report.view import PledgeView, ReportInfo, ReportView
@@ -125,9 +125,6 @@ class WriteJob:
     pages: Mapping[str, int] | None = None
     notes: list[str] = field(default_factory=list)  # said to the user after the build
     workdir: Path | None = None  # where an external program may write (inside the staging dir)
-    # Read ahead from the previous build while the view was computed (read_ahead):
-    # per format, the keys it was read for, its compiled templates, and what was found.
-    ahead: dict[str, tuple[list[str], Any, list[Any]]] = field(default_factory=dict)
     pdf_progress: Callable[[int, int], None] | None = None
 
     def pledge_keys(self, template: str) -> list[str]:
@@ -191,21 +188,38 @@ def booklet_segment_key(key: str) -> str:
     return digest(key, "booklet segment", zlib.ZLIB_RUNTIME_VERSION, str(SEGMENT_LEVEL))
 
 
-def _docx_reused(state: tuple[Any, list[str], list[str], PreviousBuild], i: int) -> _Made | None:
-    """Pledge ``i``'s DOCX as the previous build made it, and its segment, or None (see read_ahead).
+def _docx_taken(
+    state: tuple[list[str], list[str], PreviousBuild], i: int
+) -> tuple[bytes, bool] | None:
+    """Pledge ``i``'s DOCX as the previous build made it, and whether the previous booklet gives its segment back.
 
-    The segment is taken back from the previous booklet when it holds it;
-    else it is the body of that DOCX, deflated here. The page count needs
-    the view: the writer measures it.
+    None when the previous build has no file of its key (or one altered
+    since: :meth:`PreviousBuild.get` checks its digest). Only reads, hashes
+    and zlib: run on a thread (:func:`_taken_back`).
     """
-    template, keys, segment_keys, previous = state
+    keys, segment_keys, previous = state
     document = previous.get(keys[i])
     if document is None:
         return None
-    if previous.get_segment(segment_keys[i]) is not None:
-        return None, None, document
-    content = template.content_bytes_of(document)
-    return None if content is None else (deflate_segment(content), None, document)
+    return document, previous.get_segment(segment_keys[i]) is not None
+
+
+@contextlib.contextmanager
+def _taken_back(
+    previous: PreviousBuild, keys: list[str], segment_keys: list[str]
+) -> Iterator[Callable[[], list[tuple[bytes, bool] | None]]]:
+    """What the previous build gives back, per pledge (:func:`_docx_taken`), read on a thread.
+
+    The reads wait on the disk, hashing and zlib, which release the
+    interpreter's lock: the caller compiles the templates meanwhile. Leaving
+    the block waits for the thread, so no thread runs when a writer forks
+    its workers. Nothing to give back (a first build): no thread at all.
+    """
+    if not any(key in previous.by_key for key in keys):
+        yield lambda: [None] * len(keys)
+        return
+    with background_map(_docx_taken, len(keys), (keys, segment_keys, previous)) as results:
+        yield results
 
 
 def _docx_pledge_of(pair: tuple[_DocxPledges, list[int]], k: int) -> _Made:
@@ -251,28 +265,38 @@ class DocxOutput:
     extensions: tuple[str, ...] = ("docx",)
 
     def write(self, report: ReportView, job: WriteJob) -> list[OutputFile]:
-        from .docx import DOCUMENT_PART, DocxWriter, with_page_numbers
-        from .pagination import pledge_pages
-
         keys = job.pledge_keys("pledge.docx")
         # The booklet by part: each unchanged pledge's segment of the previous
         # booklet's body, and its page count, taken back by key (verified
         # against that booklet, else made again: PreviousBuild.get_segment).
         segment_keys = [booklet_segment_key(key) for key in keys]
-        ahead = job.ahead.pop("docx", None)
-        if ahead is not None and ahead[0] != keys:
-            ahead = None  # read for other inputs: not these
-        writer = ahead[1] if ahead is not None else DocxWriter.from_directory(job.templates)
+        # Each unchanged pledge's DOCX is read back on a thread while the
+        # templates are compiled here. This runs after the background writers
+        # have forked (write_all), and the thread has ended before any worker
+        # of this writer forks.
+        with _taken_back(job.previous, keys, segment_keys) as reading:
+            from .docx import DOCUMENT_PART, DocxWriter, with_page_numbers
+            from .pagination import pledge_pages
+
+            writer = DocxWriter.from_directory(job.templates)
+            found = reading()
         kept = [job.previous.get_segment(key) for key in segment_keys]
         state = _DocxPledges(
             writer, report, keys, job.previous, job.info, tuple(k is not None for k in kept)
         )
-        if ahead is not None:
-            rendered = self._render_rest(job, state, ahead[2])
-        else:
-            rendered = parallel_map(
-                _docx_pledge, len(report.pledges), state, job.workers, job.progress
-            )
+        given: list[_Made | None] = []
+        for got, held in zip(found, kept, strict=True):
+            if got is None:
+                given.append(None)  # laid out now
+                continue
+            document, segment_kept = got
+            if segment_kept and held is not None:
+                given.append((None, None, document))  # its segment taken back below
+                continue
+            # Not in the previous booklet: its segment is its body, deflated.
+            content = writer.pledge.content_bytes_of(document)
+            given.append(None if content is None else (deflate_segment(content), None, document))
+        rendered = self._render_rest(job, state, given)
         out = [
             OutputFile(pledge_file(view, "docx"), document, key)
             for view, (_s, _n, document), key in zip(report.pledges, rendered, keys, strict=True)
@@ -330,46 +354,6 @@ class DocxOutput:
         for i, made in zip(todo, fresh, strict=True):
             rendered[i] = made
         return rendered  # type: ignore[return-value]  # every None was replaced
-
-
-@contextlib.contextmanager
-def read_ahead(job: WriteJob, formats: Sequence[str]) -> Iterator[None]:
-    """Read what the previous build can give back while the caller computes the view.
-
-    A rebuild after one pledge changed takes every other pledge's DOCX, and
-    its segment of the booklet, from the previous build (:class:`PreviousBuild`,
-    by key); those reads need no view, so a thread makes them meanwhile
-    (reading, hashing and zlib release the interpreter's lock;
-    :func:`background_map`). They are the same reads the writer would make,
-    keyed alike: the writer uses them only for the very keys it computes.
-    Only the DOCX pages are read ahead; anything that goes wrong here (a
-    template that does not compile) is left to the writer, which says so in
-    its turn. On leaving the block the thread has ended, before any writer
-    forks its workers.
-    """
-    if "docx" not in formats or not job.previous.by_key:
-        yield
-        return
-    from .docx import DocxWriter
-
-    try:
-        keys = job.pledge_keys("pledge.docx")
-        # Nothing to give back: the writer lays every pledge out, as it would.
-        writer = (
-            DocxWriter.from_directory(job.templates)
-            if any(key in job.previous.by_key for key in keys)
-            else None
-        )
-    except Exception:  # noqa: BLE001 - the writer meets the same error and words it
-        writer = None
-    if writer is None:
-        yield
-        return
-    state = (writer.pledge, keys, [booklet_segment_key(key) for key in keys], job.previous)
-    with background_map(_docx_reused, len(keys), state) as results:
-        yield
-        # Here, before any writer forks its workers: the thread has ended.
-        job.ahead["docx"] = (keys, writer, results())
 
 
 # ---------------------------------------------------------------------------
