@@ -46,6 +46,8 @@ from .workspace.fingerprint import code_fingerprint
 from .workspace.output import (
     MANIFEST,
     Claim,
+    InputsSeen,
+    Recorded,
     Staging,
     claim,
     compare_with_disk,
@@ -409,8 +411,13 @@ def _build_locked(
     # hashes only the files not seen so (issue 26).
     owned = claim(out, force=force, protected=protected, keeper=codecache)
     recover(owned.target)  # what a killed build left, even when nothing is to be done
-    if not preview and up_to_date(period, records_dir, templates, owned, formats=formats):
-        remember_output(owned)  # what claim() hashed is not hashed again
+    inputs = _look_at_inputs(records_dir, templates, formats)
+    if not preview and up_to_date(
+        period, records_dir, templates, owned, formats=formats, inputs=inputs
+    ):
+        assert owned.previous is not None
+        # What claim() and up_to_date() hashed is not hashed again.
+        remember_output(owned, _inputs_proven(inputs, records_dir, templates, owned.previous.data))
         return None
     with Staging(owned.target) as stage:
         result = render_report(
@@ -426,8 +433,11 @@ def _build_locked(
             formats=formats,
             preview=preview,
         )
-        publish(owned, result.files, stage, manifest_digests(result.files))
-    remember_output(owned)  # once the old output, in the staging directory, is gone
+        made = json.loads(result.files[MANIFEST])  # this build's own: what it lists is so
+        digests = {**made["files"], MANIFEST: sha256(result.files[MANIFEST])}
+        publish(owned, result.files, stage, digests)
+    # Once the old output, in the staging directory, is gone.
+    remember_output(owned, _inputs_proven(inputs, records_dir, templates, made))
     result.notes[:0] = owned.notes
     if owned.carried:
         result.notes.append(
@@ -442,30 +452,38 @@ def _build_locked(
     return result
 
 
-def manifest_digests(files: Mapping[str, bytes]) -> dict[str, str]:
-    """Each file's SHA-256 as the build's own manifest lists it (and the manifest's own)."""
-    listed = json.loads(files[MANIFEST])["files"]
-    return {**listed, MANIFEST: sha256(files[MANIFEST])}
-
-
 # Only to compare with the manifest: a file that is not a plain regular file,
 # or a huge one, just makes the build run (where the loader explains why).
 _INPUT_LIMIT = 64 * 1024 * 1024
 
 
-def _read_inputs(
-    records_dir: Path, templates: Path, formats: Sequence[str]
-) -> tuple[dict[str, bytes], dict[str, bytes]]:
-    records = {}
-    for path in sorted(records_dir.glob("*.json")):
-        data = read_member(records_dir, path.name, _INPUT_LIMIT)
-        records[path.name] = b"" if data is None else data
-    template_bytes = {}
-    for name in template_files(formats):
-        data = read_member(templates, name, _INPUT_LIMIT)
-        if data is not None:
-            template_bytes[name] = data
-    return records, template_bytes
+def _look_at_inputs(records_dir: Path, templates: Path, formats: Sequence[str]) -> InputsSeen:
+    """The records and the templates of ``formats`` as lstat() sees them now."""
+    return InputsSeen.look([(records_dir, None), (templates, template_files(formats))])
+
+
+def _inputs_proven(
+    before: InputsSeen, records_dir: Path, templates: Path, manifest: Mapping[str, object]
+) -> Recorded:
+    """The input files seen alike before and after the run, with the digests ``manifest`` lists.
+
+    Seen alike throughout (and changed before it began), a file held the
+    bytes the run read: the next ``up_to_date`` need not read it again.
+    """
+    digests: dict[str, str] = {}
+    for kind, folder in (("records", records_dir), ("templates", templates)):
+        listed = manifest.get(kind)
+        for name, found in listed.items() if isinstance(listed, dict) else ():
+            if isinstance(name, str) and isinstance(found, str):
+                digests[InputsSeen.path(folder, name)] = found
+    folders = [(records_dir, before.names(records_dir)), (templates, manifest_names(manifest))]
+    return before.proven(InputsSeen.look(folders), digests)
+
+
+def manifest_names(manifest: Mapping[str, object]) -> list[str]:
+    """The template names ``manifest`` lists."""
+    listed = manifest.get("templates")
+    return [n for n in listed if isinstance(n, str)] if isinstance(listed, dict) else []
 
 
 def up_to_date(
@@ -475,31 +493,72 @@ def up_to_date(
     owned: Claim,
     *,
     formats: Sequence[str] = DEFAULT_FORMATS,
+    inputs: InputsSeen | None = None,
 ) -> bool:
     """True when the published manifest lists exactly these inputs and every file is intact.
 
     A rebuild where nothing changed then costs reading and hashing, nothing
-    more; the output's files were hashed once, by :func:`~reportgen.workspace.output.claim`.
+    more; the output's files were proven once, by :func:`~reportgen.workspace.output.claim`.
+    An input file that lstat() sees (``inputs``, looked at before anything
+    was read) exactly as the last run recorded it after reading it
+    (:func:`~reportgen.workspace.output.remember_output`) is not read again;
+    the first input found changed ends the comparison.
     A build that used unconfirmed drafts is never skipped, so the loud warning
     is printed every time.
     """
     manifest = owned.previous
     if not owned.intact or manifest is None or manifest.data.get("unconfirmed_drafts"):
         return False
+    data = manifest.data
+    if (
+        data.get("generator") != f"reportgen {__version__}"
+        or data.get("period") != str(period)
+        or set(formats) != formats_held(manifest.files)
+        or data.get("code") != code_fingerprint()
+    ):
+        return False
+    seen = inputs if inputs is not None else _look_at_inputs(records_dir, templates, formats)
+
+    def unread(folder: Path, name: str) -> str | None:
+        """The digest recorded of a file seen as it was recorded (and not too large to read)."""
+        path = InputsSeen.path(folder, name)
+        how, recorded = seen.seen.get(path), owned.inputs.get(path)
+        if how is None or recorded is None or recorded[0] != how or how[2] > _INPUT_LIMIT:
+            return None
+        return recorded[1]
+
+    records, listed_records = seen.names(records_dir), data.get("records")
+    # Each template of the formats that is a plain file, as the build reads them.
+    template_names = [
+        name
+        for name in template_files(formats)
+        if (how := seen.seen.get(InputsSeen.path(templates, name))) and how[2] <= _INPUT_LIMIT
+    ]
+    listed_templates = data.get("templates")
+    if not (isinstance(listed_records, dict) and isinstance(listed_templates, dict)):
+        return False
+    if set(records) != set(listed_records) or set(template_names) != set(listed_templates):
+        return False
     try:
-        records, template_bytes = _read_inputs(records_dir, templates, formats)
+        for name in records:
+            found = unread(records_dir, name)
+            if found is None:
+                data_read = read_member(records_dir, name, _INPUT_LIMIT)
+                found = sha256(b"" if data_read is None else data_read)
+            if found != listed_records[name]:
+                return False
+        for name in template_names:
+            found = unread(templates, name)
+            if found is None:
+                data_read = read_member(templates, name, _INPUT_LIMIT)
+                if data_read is None:
+                    return False
+                found = sha256(data_read)
+            if found != listed_templates[name]:
+                return False
     except OSError:
         return False
-    expected = {
-        "generator": f"reportgen {__version__}",
-        "code": code_fingerprint(),
-        "period": str(period),
-        "records": {n: sha256(d) for n, d in records.items()},
-        "templates": {n: sha256(d) for n, d in template_bytes.items()},
-    }
-    if any(manifest.data.get(k) != v for k, v in expected.items()):
-        return False
-    return set(formats) == formats_held(manifest.files)
+    return True
 
 
 def kept_files(out: Path) -> list[str]:

@@ -206,10 +206,11 @@ def test_a_record_that_does_not_fit_the_manifest_is_not_trusted(tmp_path: Path, 
     [
         None,
         "garbage",
-        ("/elsewhere", []),
-        (None, [("a.docx", 1, 2, 3, 4, 5, "x" * 64)]),
-        ("TARGET", [("a.docx", "1", 2, 3, 4, 5, "x" * 64), ["sub/b.docx"]]),
-        ("TARGET", "not a list"),
+        ("/elsewhere", [], []),
+        (None, [("a.docx", 1, 2, 3, 4, 5, "x" * 64)], []),
+        ("TARGET", [("a.docx", "1", 2, 3, 4, 5, "x" * 64), ["sub/b.docx"]], []),
+        ("TARGET", "not a list", []),
+        ("TARGET", []),
     ],
 )
 def test_a_damaged_or_foreign_record_is_not_used(tmp_path: Path, hashed: list[str], stored: object):
@@ -217,7 +218,7 @@ def test_a_damaged_or_foreign_record_is_not_used(tmp_path: Path, hashed: list[st
     _publish(out, _files(), keeper)
     (entry,) = keeper.entries
     if isinstance(stored, tuple) and stored[0] == "TARGET":
-        stored = (os.fsdecode(output.real_path(out)), stored[1])
+        stored = (os.fsdecode(output.real_path(out)), *stored[1:])
     keeper.entries[entry] = stored
     assert claim(out, keeper=keeper).intact
     assert sorted(hashed) == ["a.docx", "sub/b.docx"]

@@ -364,15 +364,13 @@ def _record_entry(target: Path) -> str:
     return "published-" + sha256(os.fsencode(target))[:40]
 
 
-def _recorded(keeper: Keeper | None, target: Path) -> dict[str, tuple[Seen, str]]:
-    """The record :func:`remember_output` kept of ``target``: name -> (seen, SHA-256); {} if none."""
-    if keeper is None:
-        return {}
-    stored = keeper.load(_record_entry(target))
-    if not (isinstance(stored, tuple) and len(stored) == 2 and stored[0] == os.fsdecode(target)):
-        return {}
-    found: dict[str, tuple[Seen, str]] = {}
-    for item in stored[1] if isinstance(stored[1], list) else ():
+#: What a record holds of one file: how stat() saw it, and the SHA-256 of its bytes.
+Recorded = dict[str, tuple[Seen, str]]
+
+
+def _entries(found: object) -> Recorded:
+    entries: Recorded = {}
+    for item in found if isinstance(found, list) else ():
         if (
             isinstance(item, tuple)
             and len(item) == 7
@@ -380,12 +378,22 @@ def _recorded(keeper: Keeper | None, target: Path) -> dict[str, tuple[Seen, str]
             and all(type(v) is int for v in item[1:6])
             and isinstance(item[6], str)
         ):
-            found[item[0]] = ((item[1], item[2], item[3], item[4], item[5]), item[6])
-    return found
+            entries[item[0]] = ((item[1], item[2], item[3], item[4], item[5]), item[6])
+    return entries
 
 
-def remember_output(owned: Claim) -> None:
-    """Record, for the next run's :func:`claim`, how stat() sees each file of the output now.
+def _recorded(keeper: Keeper | None, target: Path) -> tuple[Recorded, Recorded]:
+    """The record :func:`remember_output` kept of ``target``: its files by name, its inputs by path."""
+    if keeper is None:
+        return {}, {}
+    stored = keeper.load(_record_entry(target))
+    if not (isinstance(stored, tuple) and len(stored) == 3 and stored[0] == os.fsdecode(target)):
+        return {}, {}
+    return _entries(stored[1]), _entries(stored[2])
+
+
+def remember_output(owned: Claim, inputs: Recorded | None = None) -> None:
+    """Record, for the next run, how stat() sees each file of the output now (and of its inputs).
 
     After :func:`publish` (and once its staging directory, holding the old
     output, is gone): each file it wrote, still exactly as it was when it was
@@ -396,14 +404,15 @@ def remember_output(owned: Claim) -> None:
     publish (nothing to do): the files claim() proved. A file whose change
     time is not before the instant the check began may still change within
     the same tick of the clock unseen: it is left out, hashed next time.
+
+    ``inputs``: the build's input files (by path) proven the same way, for
+    ``up_to_date`` (:mod:`reportgen.build`); None keeps what was recorded.
     """
     keeper = owned.keeper
     if keeper is None:
         return
     if owned.made is None:
         entries = owned.proven
-        if not entries or entries == _recorded(keeper, owned.target):
-            return
     else:
         entries = {}
         stats = member_stats(owned.target, owned.made)
@@ -415,13 +424,80 @@ def remember_output(owned: Claim) -> None:
             # A linked file's change time moved when the old output's name of it went.
             if now[:4] == made[:4] if linked else now == made and made[4] < owned.swapped_at:
                 entries[name] = (now, digest)
+    if inputs is None:
+        inputs = owned.inputs
+    if owned.made is None and (entries, inputs) == (owned.recorded, owned.inputs):
+        return  # nothing new to keep
     keeper.store(
         _record_entry(owned.target),
         (
             os.fsdecode(owned.target),
             [(name, *how, digest) for name, (how, digest) in sorted(entries.items())],
+            [(path, *how, digest) for path, (how, digest) in sorted(inputs.items())],
         ),
     )
+
+
+@dataclass(frozen=True)
+class InputsSeen:
+    """A build's input files as lstat() saw them before the build read them.
+
+    ``seen``: each regular file by its path (``folder/name``, the folder as
+    given, made absolute). ``clock``: read before the first look
+    (:func:`_file_clock`).
+    """
+
+    clock: int
+    seen: dict[str, Seen]
+    # Every name found in a folder looked at for its ``*.json`` (whatever it is), by folder.
+    found: dict[str, tuple[str, ...]]
+
+    @staticmethod
+    def path(folder: Path, name: str) -> str:
+        return os.path.join(os.path.abspath(folder), name)
+
+    @classmethod
+    def look(cls, folders: Iterable[tuple[Path, Iterable[str] | None]]) -> InputsSeen:
+        """Each (folder, names) — names None: every ``*.json`` of it, as ``glob`` finds them."""
+        clock = _file_clock()
+        seen: dict[str, Seen] = {}
+        found: dict[str, tuple[str, ...]] = {}
+        for folder, names in folders:
+            base = os.path.abspath(folder)
+            if names is None:
+                try:
+                    with os.scandir(base) as entries:
+                        names = found[base] = tuple(
+                            sorted(e.name for e in entries if e.name.endswith(".json"))
+                        )
+                except OSError:
+                    found[base] = ()
+                    continue
+            for name in names:
+                path = os.path.join(base, name)
+                try:
+                    info = os.lstat(path)
+                except OSError:
+                    continue
+                if stat.S_ISREG(info.st_mode):
+                    seen[path] = _seen(info)
+        return cls(clock, seen, found)
+
+    def names(self, folder: Path) -> tuple[str, ...]:
+        """The ``*.json`` names found in ``folder`` (looked at for them)."""
+        return self.found.get(os.path.abspath(folder), ())
+
+    def proven(self, after: InputsSeen, digests: Mapping[str, str]) -> Recorded:
+        """The files seen alike here and ``after``, changed before the clock: their bytes throughout.
+
+        ``digests``: by path, the SHA-256 of the bytes read in between (the
+        manifest's). Any change in between would have moved the change time.
+        """
+        return {
+            path: (how, digests[path])
+            for path, how in self.seen.items()
+            if after.seen.get(path) == how and how[4] < self.clock and path in digests
+        }
 
 
 # ---------------------------------------------------------------------------
@@ -449,7 +525,10 @@ class Claim:
     # Where the output's record of its files is kept (:func:`remember_output`): None, no record.
     keeper: Keeper | None = None
     # Each listed file whose bytes are proven as stat() now sees it: name -> (seen, SHA-256).
-    proven: dict[str, tuple[Seen, str]] = field(default_factory=dict)
+    proven: Recorded = field(default_factory=dict)
+    # What the keeper's record held: the output's files by name, the inputs by path.
+    recorded: Recorded = field(default_factory=dict)
+    inputs: Recorded = field(default_factory=dict)
     # What publish() put in the new output, as stat() saw it then: name -> (seen,
     # SHA-256, linked from the old output). None until it has published.
     made: dict[str, tuple[Seen, str, bool]] | None = None
@@ -578,7 +657,11 @@ def claim(
         result.previous = manifest
         listed = manifest.files
     found, seen, proven = result.digests, result.seen, result.proven
-    recorded = _recorded(keeper, target) if manifest is not None else {}
+    recorded, result.inputs = _recorded(keeper, target)
+    if manifest is not None:
+        result.recorded = recorded
+    else:
+        recorded = {}
     # A file last changed before this instant and hashed after it is proven
     # as stat() sees it: a change after the read moves its change time.
     clock = _file_clock()
