@@ -1174,6 +1174,82 @@ def test_one_changed_pledge_reuses_every_other_part_still_deflated(tmp_path, mon
     assert written == [changed, "(frame)"]  # (the changed sheet was never stored)
 
 
+def test_a_summary_sheet_that_comes_out_as_before_is_not_deflated_again(tmp_path, monkeypatch):
+    """The summary sheets are written each time; one whose bytes are the previous build's is taken.
+
+    Only where its size, CRC and inflated bytes are the very bytes written
+    now (a lying entry is deflated anew); the workbook is byte for byte the
+    one a build from scratch makes.
+    """
+    write_synthetic_records(tmp_path / "records", 6)
+    report = _report(tmp_path / "records")
+    keys = {view.id: f"key-{view.id}" for view in report.pledges}
+    first, part_keys = xlsx.build_workbook(report, TEMPLATE, keys, None, "frame")
+    assert first == render_workbook(report, TEMPLATE)
+    before = ooxml.deflated_parts(first)
+    by_key = {key: before[part] for part, key in part_keys.items()}
+    deflated: list[int] = []
+    real = ooxml._deflate
+
+    def counting(data: bytes, cache: bool) -> tuple[int, bytes]:
+        deflated.append(len(data))
+        return real(data, cache)
+
+    monkeypatch.setattr(ooxml, "_deflate", counting)
+    asked: list[str] = []
+
+    def earlier(part: str) -> ooxml.Deflated | None:
+        asked.append(part)
+        return before.get(part)
+
+    again, _keys = xlsx.build_workbook(report, TEMPLATE, keys, by_key.get, "frame", earlier)
+    assert again == first
+    assert "xl/worksheets/sheet1.xml" in asked and "xl/sharedStrings.xml" in asked
+    assert deflated == []  # pledge sheets and frame reused by key, the rest as before
+    # An earlier part that does not hold these bytes (same size and CRC claimed,
+    # other content) is not taken: the part is deflated anew.
+    summary = before["xl/worksheets/sheet1.xml"]
+    other = zlib.compressobj(6, zlib.DEFLATED, -15)
+    lying = ooxml.Deflated(
+        summary.crc, summary.size, other.compress(b"x" * summary.size) + other.flush()
+    )
+    again, _keys = xlsx.build_workbook(
+        report,
+        TEMPLATE,
+        keys,
+        by_key.get,
+        "frame",
+        lambda part: lying if part == "xl/worksheets/sheet1.xml" else before.get(part),
+    )
+    assert again == first and deflated == [summary.size]
+    # A figure changed: the summary sheet that shows it is written and deflated.
+    deflated.clear()
+    view = report.pledges[1]
+    g = view.secured_table.grand_total
+    changed = dataclasses.replace(
+        report,
+        pledges=[
+            *report.pledges[:1],
+            dataclasses.replace(
+                view,
+                secured_table=dataclasses.replace(
+                    view.secured_table,
+                    grand_total=dataclasses.replace(
+                        g, total=dataclasses.replace(g.total, executed=Decimal("123.5"))
+                    ),
+                ),
+            ),
+            *report.pledges[2:],
+        ],
+    )
+    keys[view.id] = "key-changed"  # its inputs changed: its sheet's key too
+    again, _keys = xlsx.build_workbook(changed, TEMPLATE, keys, by_key.get, "frame", before.get)
+    assert again == render_workbook(changed, TEMPLATE) != first
+    summary_now = read_package(again)["xl/worksheets/sheet1.xml"]
+    assert summary_now != read_package(first)["xl/worksheets/sheet1.xml"]
+    assert len(summary_now) in deflated  # the 총괄 sheet shows it: deflated anew
+
+
 def test_a_reused_sheet_part_is_taken_as_it_is(tmp_path):
     """build_workbook asks for each pledge sheet by key and puts a found part in unchanged."""
     from .synthetic import write_synthetic_records

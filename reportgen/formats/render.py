@@ -59,10 +59,13 @@ class PreviousBuild:
         self._deflated: dict[str, dict[str, ooxml.Deflated] | None] = {}
         self._parts_of: dict[str, dict[str, str]] = {}  # file name -> its part keys
         self._segments: dict[str, dict[tuple[str, int], ooxml.Deflated]] = {}
+        self.code: str | None = None  # the fingerprint of the code that made it
         if directory is None:
             return
         manifest, _damage = read_manifest(directory)
         if manifest is not None:
+            code = manifest.data.get("code")
+            self.code = code if isinstance(code, str) else None
             self.digests = dict(manifest.files)
             for name, key in manifest.render_keys.items():
                 self.by_key[key] = (name, manifest.files[name])
@@ -109,9 +112,18 @@ class PreviousBuild:
         digest first, so its entries' CRCs can be trusted.
         """
         found = self.by_part.get(key)
-        if found is None or self.directory is None:
+        if found is None:
             return None
-        name, part = found
+        return self.deflated_entry(*found)
+
+    def deflated_entry(self, name: str, part: str) -> ooxml.Deflated | None:
+        """Part ``part`` of the published package ``name``, still deflated, or None.
+
+        Read once per file and checked against its digest; any part, keyed
+        or not (a caller that takes one unkeyed compares it with what it made).
+        """
+        if self.directory is None:
+            return None
         if name not in self._deflated:
             data = read_member(self.directory, name)
             package = None

@@ -387,8 +387,20 @@ class XlsxOutput:
         # The parts around the sheets are reused too, keyed by the code and
         # template with the sheet list; reused parts are taken still deflated.
         frame = digest(job.code, template_digest(template))
-        data, parts = build_workbook(report, template, keys, job.previous.get_deflated_part, frame)
-        return [OutputFile(workbook_name(report), data, None, parts)]
+        name = workbook_name(report)
+        previous = job.previous
+        # The summary sheets are written each time; where one comes out as the
+        # previous build's (made by this very code), its part is taken as it
+        # lies rather than deflated again.
+        earlier = (
+            (lambda part: previous.deflated_entry(name, part))
+            if previous.code is not None and previous.code == job.code
+            else None
+        )
+        data, parts = build_workbook(
+            report, template, keys, previous.get_deflated_part, frame, earlier
+        )
+        return [OutputFile(name, data, None, parts)]
 
 
 # ---------------------------------------------------------------------------
