@@ -284,6 +284,7 @@ def _render_report(
         code=job.code,
         part_keys=part_keys,
         pages=job.pages,
+        known=job.previous.digest_of,  # the files taken back were hashed as they were read
     )
     return Build(period, files, warnings, drafts, notes)
 

@@ -10,6 +10,7 @@ another is another inode. The first file found changed ends the comparison.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -170,3 +171,57 @@ def test_a_template_changed_is_read(ws: Path, read: list[str]):
     _settle()
     assert build(PERIOD, ws / "records", templates, ws / "out", workers=1) is None
     assert read == ["workbook.xlsx"]  # rewritten with the same bytes: read, and unchanged
+
+
+def test_the_files_taken_back_are_not_hashed_again_for_the_manifest(
+    ws: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Their digests are the ones they were checked against as they were read; the manifest is a cold build's."""
+    from reportgen.formats.render import PreviousBuild
+
+    assert _build(ws) is not None
+    path = ws / "records" / "1-1-4.json"
+    record = json.loads(path.read_text(encoding="utf-8"))
+    record["department"] = "일자리경제과"
+    path.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
+    vouched: list[str] = []
+    real = PreviousBuild.digest_of
+
+    def spy(self: PreviousBuild, data: bytes) -> str | None:
+        found = real(self, data)
+        if found is not None:
+            vouched.append(found)
+        return found
+
+    monkeypatch.setattr(PreviousBuild, "digest_of", spy)
+    assert _build(ws) is not None
+    manifest = json.loads((ws / "out" / "manifest.json").read_text(encoding="utf-8"))
+    pledges = {n: d for n, d in manifest["files"].items() if n.startswith("공약별/")}
+    assert len(pledges) == 6 and len(vouched) == 5 and set(vouched) < set(pledges.values())
+    # Every digest is the file's, and the manifest is the one a cold build writes.
+    for name, found in manifest["files"].items():
+        assert hashlib.sha256((ws / "out" / name).read_bytes()).hexdigest() == found
+    assert build(PERIOD, ws / "records", TEMPLATES, ws / "cold", workers=1) is not None
+    assert (ws / "cold" / "manifest.json").read_bytes() == (
+        ws / "out" / "manifest.json"
+    ).read_bytes()
+
+
+def test_digest_of_is_only_for_the_very_bytes_given(tmp_path: Path):
+    from reportgen.formats.render import PreviousBuild
+    from reportgen.workspace.output import manifest_bytes, publish
+
+    body = b"P" * 4000
+    files = {"a.docx": body}
+    manifest = manifest_bytes(
+        files, version="t", period="2022H1", records={}, templates={}, render_keys={"a.docx": "k"}
+    )
+    publish(tmp_path / "out", {**files, "manifest.json": manifest})
+    previous = PreviousBuild(tmp_path / "out")
+    given = previous.get("k")
+    assert given == body
+    assert previous.digest_of(given) == hashlib.sha256(body).hexdigest()
+    copy = given[:1] + given[1:]
+    assert copy == given and copy is not given
+    assert previous.digest_of(copy) is None  # equal bytes, another object: hashed
+    assert previous.digest_of(body) is None

@@ -60,6 +60,9 @@ class PreviousBuild:
         self._parts_of: dict[str, dict[str, str]] = {}  # file name -> its part keys
         self._segments: dict[str, dict[tuple[str, int], ooxml.Deflated]] = {}
         self.code: str | None = None  # the fingerprint of the code that made it
+        # What get() gave, by identity, with the digest it was checked against:
+        # the manifest of the new build does not hash those bytes again.
+        self._given: dict[int, tuple[bytes, str]] = {}
         if directory is None:
             return
         manifest, _damage = read_manifest(directory)
@@ -80,7 +83,15 @@ class PreviousBuild:
             return None
         name, expected = found
         data = read_member(self.directory, name)
-        return data if data is not None and sha256(data) == expected else None
+        if data is None or sha256(data) != expected:
+            return None
+        self._given[id(data)] = (data, expected)
+        return data
+
+    def digest_of(self, data: bytes) -> str | None:
+        """The SHA-256 of ``data`` when it is the very bytes :meth:`get` gave (checked then), else None."""
+        given = self._given.get(id(data))
+        return given[1] if given is not None and given[0] is data else None
 
     def get_part(self, key: str) -> bytes | None:
         """A part of a published package (a workbook's sheet) made from ``key``, or None.

@@ -1306,20 +1306,31 @@ def manifest_bytes(
     code: str = "",
     part_keys: Mapping[str, Mapping[str, str]] | None = None,
     pages: Mapping[str, int] | None = None,
+    known: Callable[[bytes], str | None] | None = None,
 ) -> bytes:
     """``manifest.json``: each output's SHA-256 and the inputs it came from.
 
     No time and no path outside the output appear in it, so the manifest is
     as reproducible as the files it lists. ``code`` fingerprints the program
     and libraries that made the files (see :func:`reportgen.formats.render.code_fingerprint`).
+    ``known``: the SHA-256 of bytes already hashed (a file taken back from
+    the previous build: :meth:`reportgen.formats.render.PreviousBuild.digest_of`),
+    or None; the others are hashed here.
     """
     doc = {
         "generator": f"{GENERATOR} {version}",
         "code": code,
         "period": period,
-        "files": {name: sha256(data) for name, data in sorted(files.items())},
-        "records": {name: sha256(data) for name, data in sorted(records.items())},
-        "templates": {name: sha256(data) for name, data in sorted(templates.items())},
+        "files": {
+            name: (known and known(data)) or sha256(data) for name, data in sorted(files.items())
+        },
+        "records": {
+            name: (known and known(data)) or sha256(data) for name, data in sorted(records.items())
+        },
+        "templates": {
+            name: (known and known(data)) or sha256(data)
+            for name, data in sorted(templates.items())
+        },
         "unconfirmed_drafts": sorted(drafts or []),
         # What each rendered file was made from: lets the next build reuse it.
         "render_keys": dict(sorted((render_keys or {}).items())),
