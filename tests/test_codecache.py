@@ -209,3 +209,37 @@ def test_a_broken_workbook_template_fails_every_time_and_is_never_cached(
         with pytest.raises(TemplateError):
             xlsx.template_styles(broken)
     assert _entries(cache) == []
+
+
+def test_the_booklet_templates_style_ids_come_back_from_the_cache_as_parsed(cache: Path) -> None:
+    """The style ids a booklet template defines (checked against the pledge template's) are kept."""
+    from reportgen.formats import ooxml
+    from reportgen.formats.docx import STYLES_PART, DocxWriter, _defined_styles
+
+    styles = compile_template(TEMPLATES / "booklet.docx").package[STYLES_PART]
+    parsed = ooxml.defined_styles(styles)
+    assert parsed and _defined_styles(styles) == parsed
+    entry = codecache.key("docx-styles", styles)
+    assert codecache.load(entry) == sorted(parsed)
+    assert _defined_styles(styles) == parsed  # from the cache
+    # An entry of another shape is not used: the styles are parsed again.
+    codecache.store(entry, {"not": "a list"})
+    assert _defined_styles(styles) == parsed
+    assert codecache.load(entry) == sorted(parsed)
+    DocxWriter.from_directory(TEMPLATES)  # the pledge template's styles are all defined
+
+
+def test_a_booklet_without_a_style_the_pledge_pages_use_is_refused_every_time(
+    cache: Path, tmp_path: Path
+) -> None:
+    from reportgen.formats import ooxml
+    from reportgen.formats.docx import STYLES_PART, DocxWriter
+
+    templates = tmp_path / "templates"
+    shutil.copytree(TEMPLATES, templates)
+    parts = ooxml.read_package((templates / "booklet.docx").read_bytes())
+    parts[STYLES_PART] = f'<w:styles xmlns:w="{ooxml.W_NS}"/>'.encode()
+    (templates / "booklet.docx").write_bytes(ooxml.write_package(parts.items()))
+    for _ in range(2):  # parsed, then from the cache: refused alike
+        with pytest.raises(TemplateError, match="booklet.docx"):
+            DocxWriter.from_directory(templates)
