@@ -235,3 +235,62 @@ def test_errors_cross_from_workers_to_the_build() -> None:
 
     with pytest.raises(RuntimeError, match="Unpicklable: 1 2"), in_background(odd, None) as wait:
         wait()
+
+
+def test_a_background_process_that_dies_without_an_answer_is_an_error() -> None:
+    """Killed or out of memory: the build says so, never waits for an answer that cannot come."""
+    from reportgen.formats.render import BackgroundDied, in_background
+
+    def dies(_state: object, _i: int) -> int:
+        os._exit(3)
+
+    with pytest.raises(BackgroundDied) as raised, in_background(dies, None) as wait:
+        wait()
+    assert raised.value.status == 3 and "Nothing was written" in raised.value.message
+
+    def killed(_state: object, _i: int) -> int:
+        os.kill(os.getpid(), signal.SIGKILL)
+        return 0
+
+    with pytest.raises(BackgroundDied, match="signal 9"), in_background(killed, None) as wait:
+        wait()
+
+
+def test_a_background_process_not_waited_for_is_ended(tmp_path: Path) -> None:
+    """Leaving the block before the answer (an error elsewhere, Ctrl-C) ends the process, reaped."""
+    from reportgen.formats.render import in_background
+
+    flag = tmp_path / "pid"
+
+    def slow(_state: object, _i: int) -> int:
+        flag.write_text(str(os.getpid()))
+        time.sleep(30)
+        return 1
+
+    started = time.monotonic()
+    with pytest.raises(KeyError), in_background(slow, None):
+        while not flag.exists():
+            time.sleep(0.01)
+        raise KeyError("elsewhere")
+    assert time.monotonic() - started < 10
+    pid = int(flag.read_text())
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)  # already reaped: no zombie left
+    assert not Path(f"/proc/{pid}").exists()
+
+
+def test_a_background_result_and_its_error_come_back() -> None:
+    from reportgen.errors import TemplateError
+    from reportgen.formats.render import in_background
+
+    big = b"x" * 3_000_000  # more than a pipe holds: written while the build reads
+
+    with in_background(lambda state, i: (state, i, big), "state") as wait:
+        assert wait() == ("state", 0, big)
+        assert wait() == ("state", 0, big)  # asked again: the same answer
+
+    def fails(_state: object, _i: int) -> int:
+        raise TemplateError("t.xlsx", "broken")
+
+    with pytest.raises(TemplateError, match="t.xlsx: broken"), in_background(fails, None) as wait:
+        wait()
