@@ -225,3 +225,16 @@ def test_digest_of_is_only_for_the_very_bytes_given(tmp_path: Path):
     assert copy == given and copy is not given
     assert previous.digest_of(copy) is None  # equal bytes, another object: hashed
     assert previous.digest_of(body) is None
+
+
+def test_the_fingerprint_reads_each_librarys_version_as_importlib_metadata_does():
+    from importlib import metadata
+
+    from reportgen.workspace import fingerprint
+
+    for library in (*fingerprint.LIBRARIES, "reportgen", "no-such-library-here"):
+        try:
+            expected = metadata.version(library)
+        except metadata.PackageNotFoundError:
+            expected = "absent"
+        assert fingerprint._version(library) == expected

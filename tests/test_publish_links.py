@@ -83,3 +83,30 @@ def test_without_what_stat_saw_the_linked_file_is_hashed_again(tmp_path: Path, m
     publish(owned, _files())
     assert sorted(hashed) == ["a.docx", "b.docx"]
     assert (out / "a.docx").read_bytes() == b"A" * 5000
+
+
+def test_a_write_that_fails_while_files_are_linked_leaves_the_old_output(
+    tmp_path: Path, monkeypatch
+):
+    """The links are made in the calling thread while the pool writes: a failed write still fails the whole."""
+    from reportgen.errors import OutputError
+
+    out = tmp_path / "out"
+    many = {f"sub/{i:03d}.docx": bytes([i]) * 3000 for i in range(40)}
+    publish(out, _files(**many))
+    before = {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    owned = claim(out)
+    real_open = open
+
+    def failing_open(file, mode="r", *args, **kwargs):  # type: ignore[no-untyped-def]
+        if "w" in mode and str(file).endswith("a.docx"):
+            raise OSError(28, "No space left on device")
+        return real_open(file, mode, *args, **kwargs)
+
+    monkeypatch.setattr("builtins.open", failing_open)
+    with pytest.raises(OutputError, match="빈 공간|No space left"):
+        publish(owned, _files(**many, **{"a.docx": b"C" * 5000}))
+    monkeypatch.undo()
+    after = {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert after == before
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]

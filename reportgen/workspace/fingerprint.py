@@ -33,10 +33,26 @@ def code_fingerprint() -> str:
             data = path.read_bytes()
             h.update(len(name).to_bytes(4, "big") + name + len(data).to_bytes(8, "big") + data)
     for library in LIBRARIES:
-        try:
-            found = metadata.version(library)
-        except metadata.PackageNotFoundError:
-            found = "absent"
-        h.update(f"{library}=={found}\n".encode())
+        h.update(f"{library}=={_version(library)}\n".encode())
     h.update(f"python {platform.python_implementation()} {platform.python_version()}".encode())
     return h.hexdigest()
+
+
+def _version(library: str) -> str:
+    """``importlib.metadata.version(library)`` ("absent" if not installed), read off its header.
+
+    ``version()`` parses the whole metadata file with the e-mail parser (a
+    millisecond a library, most of a rebuild's fingerprint); the core
+    metadata's headers come first, one ``Version:`` among them.
+    """
+    try:
+        found = metadata.distribution(library)
+    except metadata.PackageNotFoundError:
+        return "absent"
+    text = found.read_text("METADATA") or found.read_text("PKG-INFO") or ""
+    for line in text.splitlines():
+        if not line.strip():
+            break  # the end of the headers
+        if line.startswith("Version:"):
+            return line[len("Version:") :].strip()
+    return found.version
