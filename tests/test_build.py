@@ -432,9 +432,9 @@ def test_unchanged_files_are_linked_not_written_again(workspace):
 def test_a_one_pledge_rebuild_lays_out_one_pledge_and_makes_a_cold_builds_bytes(
     workspace, monkeypatch
 ):
-    """The other pledges' pages come from the previous build (read while the templates compile).
+    """The other pledges' pages come from the previous build.
 
-    Whatever was read ahead, the files are the bytes a cold build makes, and a
+    Whatever was taken back, the files are the bytes a cold build makes, and a
     previous page that was tampered with is laid out again, not taken.
     """
     from reportgen.formats.docx import DocxWriter

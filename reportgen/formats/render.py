@@ -13,7 +13,6 @@ order, so the output is the same whatever the number of workers.
 
 from __future__ import annotations
 
-import concurrent.futures
 import contextlib
 import hashlib
 import multiprocessing
@@ -21,7 +20,6 @@ import multiprocessing.pool
 import os
 import pickle
 import signal
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -302,39 +300,6 @@ def chunk_plan(count: int, workers: int) -> list[list[int]]:
         chunks.append(list(range(start, min(start + size, count))))
         start += size
     return chunks
-
-
-@contextlib.contextmanager
-def background_map(
-    function: Callable[[S, int], R], count: int, state: S
-) -> Iterator[Callable[[], list[R]]]:
-    """``[function(state, i) for i in range(count)]`` on a thread, while the caller goes on.
-
-    For work that mostly waits on files, hashing and zlib, which release
-    the interpreter's lock: a thread shares the caller's memory (a forked
-    worker would copy every page the caller then touches, and send its
-    results back pickled). Yields a function that waits for the results;
-    an error in the work is raised there. Leaving the block stops the work
-    after the item in hand and waits for the thread: call the function
-    inside the block, and before forking (a fork copies only the thread
-    that forks).
-    """
-    stop = threading.Event()
-
-    def work() -> list[R]:
-        out = []
-        for i in range(count):
-            if stop.is_set():
-                break
-            out.append(function(state, i))
-        return out
-
-    with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="reportgen-ahead") as pool:
-        pending = pool.submit(work)
-        try:
-            yield pending.result
-        finally:
-            stop.set()
 
 
 @contextlib.contextmanager
