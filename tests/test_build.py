@@ -289,6 +289,9 @@ def test_file_names_are_safe_and_sort_in_pledge_order():
     assert safe_file_name('a<b>:"c"/d\\e|f?g*h\x01') == "a b c d e f g h"
     assert safe_file_name("끝. ") == "끝"
     assert safe_file_name("...") == "_"
+    # Format characters (bidi overrides, zero-width) never reach a name; others stay.
+    assert safe_file_name("gpj\u202e.exe 공약\u200b명\u00ad") == "gpj.exe 공약명"
+    assert safe_file_name("청년·여성 (1-4-5)") == "청년·여성 (1-4-5)"
 
 
 def test_publish_refuses_paths_outside_the_output(tmp_path):

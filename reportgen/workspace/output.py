@@ -93,7 +93,11 @@ def sha256(data: bytes) -> str:
 def _visible(text: str) -> str:
     # Bidirectional controls and zero-width characters (Unicode category Cf)
     # would make a name display as something it is not ("gpj.exe" shown as
-    # "exe.jpg"); they never reach a file name.
+    # "exe.jpg"); they never reach a file name. A printable text has none
+    # (str.isprintable is false for every Cf): the common case, checked in C
+    # (300 pledges' names cost ~5 ms of a rebuild char by char).
+    if text.isprintable():
+        return text
     return "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
 
 
