@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import itertools
 import os
+import re
 import stat
 import struct
 import zipfile
@@ -185,10 +186,9 @@ def _byte_map(k: int) -> tuple[tuple[int, ...], ...]:
         b = (b >> 1) ^ _CRC_POLY if b & 1 else b >> 1
     tables = []
     for byte in range(4):
-        table = [0] * 256
-        for v in range(1, 256):
-            low = v & -v
-            table[v] = table[v ^ low] ^ image[8 * byte + low.bit_length() - 1]
+        table = [0]  # entry v: the XOR of the images of v's bits, doubled bit by bit
+        for bit in image[8 * byte : 8 * byte + 8]:
+            table += [t ^ bit for t in table]
         tables.append(tuple(table))
     _BYTE_MAPS[k] = found = tuple(tables)
     return found
@@ -254,15 +254,18 @@ def span_name(part: str, span: Span, note: int = 0) -> str:
     return f"{part};{span.offset};{span.length};{span.crc};{span.size};{note}"
 
 
+_SPAN_NAME = re.compile(r"([^;]*);([0-9]+);([0-9]+);([0-9]+);([0-9]+);([0-9]+)")
+
+
 def parse_span_name(name: str) -> tuple[str, Span, int] | None:
     """(part, span, note) from :func:`span_name`; None for any other name (a workbook's sheet)."""
-    fields = name.split(";")
-    if len(fields) != 6 or not all(f.isascii() and f.isdigit() for f in fields[1:]):
+    found = _SPAN_NAME.fullmatch(name)
+    if found is None:
         return None
-    offset, length, crc, size, note = (int(f) for f in fields[1:])
+    offset, length, crc, size, note = (int(f) for f in found.groups()[1:])
     if crc > 0xFFFFFFFF:
         return None
-    return fields[0], Span(offset, length, crc, size), note
+    return found.group(1), Span(offset, length, crc, size), note
 
 
 def segments_of(entry: Deflated, held: Sequence[Span]) -> list[Deflated] | None:
