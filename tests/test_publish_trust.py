@@ -308,3 +308,45 @@ def test_a_one_pledge_rebuild_hashes_nothing_it_published_and_catches_an_edit(
     with pytest.raises(OutputError) as refused:
         build(period, records, templates, out, workers=1)
     assert booklet in str(refused.value) and hashed == [booklet]
+
+
+def test_the_previous_build_gives_back_a_recorded_file_unhashed_and_an_edited_one_not(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """PreviousBuild reads through read_proven: a file seen as recorded is its digest's bytes."""
+    from reportgen.formats.render import PreviousBuild
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv("REPORTGEN_NO_CACHE", raising=False)
+    out = tmp_path / "out"
+    files = {"a.docx": b"A" * 5000, "b.docx": b"B" * 5000}
+    files[MANIFEST] = manifest_bytes(
+        files,
+        version="t",
+        period="2022H1",
+        records={},
+        templates={},
+        render_keys={"a.docx": "ka", "b.docx": "kb"},
+    )
+    owned = claim(out, keeper=codecache)
+    with Staging(owned.target) as stage:
+        publish(owned, files, stage, _digests(files))
+    remember_output(owned)
+    _settle()
+    edited = out / "b.docx"
+    before = edited.stat()
+    with open(edited, "r+b") as fh:
+        fh.write(b"Z")
+    os.utime(edited, ns=(before.st_atime_ns, before.st_mtime_ns))
+    hashed: list[int] = []
+    real = output.sha256
+
+    def spy(data: bytes) -> str:
+        if len(data) == 5000:  # the files, not the record's name
+            hashed.append(len(data))
+        return real(data)
+
+    monkeypatch.setattr(output, "sha256", spy)
+    previous = PreviousBuild(out)
+    assert previous.get("ka") == b"A" * 5000 and hashed == []
+    assert previous.get("kb") is None and hashed == [5000]  # hashed, and found edited

@@ -26,8 +26,8 @@ from typing import Any, Generic, TypeVar
 
 from ..errors import ReportgenError
 from ..i18n import tr
-from ..workspace.output import libc, read_manifest, read_member, sha256
-from . import ooxml
+from ..workspace.output import libc, published_files, read_manifest, read_proven, sha256
+from . import codecache, ooxml
 
 # Below this many pledges, starting workers costs more than it saves.
 PARALLEL_THRESHOLD = 24
@@ -65,8 +65,12 @@ class PreviousBuild:
         # What get() gave, by identity, with the digest it was checked against:
         # the manifest of the new build does not hash those bytes again.
         self._given: dict[int, tuple[bytes, str]] = {}
+        self._record: dict[str, tuple[tuple[int, int, int, int, int], str]] = {}
         if directory is None:
             return
+        # How reportgen recorded the output's files once it had published them:
+        # a file still seen so is its digest's bytes, unhashed (read_proven).
+        self._record = published_files(codecache, directory)
         manifest, _damage = read_manifest(directory)
         if manifest is not None:
             code = manifest.data.get("code")
@@ -84,11 +88,18 @@ class PreviousBuild:
         if found is None or self.directory is None:
             return None
         name, expected = found
-        data = read_member(self.directory, name)
-        if data is None or sha256(data) != expected:
+        data = read_proven(self.directory, name, expected, self._record)
+        if data is None:
             return None
         self._given[id(data)] = (data, expected)
         return data
+
+    def _read(self, name: str) -> bytes | None:
+        """The published file ``name`` if it still holds the bytes the manifest lists."""
+        expected = self.digests.get(name)
+        if expected is None or self.directory is None:
+            return None
+        return read_proven(self.directory, name, expected, self._record)
 
     def digest_of(self, data: bytes) -> str | None:
         """The SHA-256 of ``data`` when it is the very bytes :meth:`get` gave (checked then), else None."""
@@ -106,9 +117,9 @@ class PreviousBuild:
             return None
         name, part = found
         if name not in self._packages:
-            data = read_member(self.directory, name)
+            data = self._read(name)
             package = None
-            if data is not None and sha256(data) == self.digests.get(name):
+            if data is not None:
                 try:
                     package = ooxml.read_package(data, own=True)  # its digest matched
                 except Exception:  # noqa: BLE001 - a damaged file is simply not reused
@@ -138,9 +149,9 @@ class PreviousBuild:
         if self.directory is None:
             return None
         if name not in self._deflated:
-            data = read_member(self.directory, name)
+            data = self._read(name)
             package = None
-            if data is not None and sha256(data) == self.digests.get(name):
+            if data is not None:
                 try:
                     package = ooxml.deflated_parts(data)
                 except Exception:  # noqa: BLE001 - a damaged file is simply not reused
@@ -186,8 +197,8 @@ class PreviousBuild:
                 held.setdefault(parsed[0], []).append(parsed[1])
         if not held or self.directory is None:
             return {}
-        data = read_member(self.directory, name)
-        if data is None or sha256(data) != self.digests.get(name):
+        data = self._read(name)
+        if data is None:
             return {}
         try:
             entries = ooxml.deflated_parts(data)

@@ -396,6 +396,34 @@ def _recorded(keeper: Keeper | None, target: Path) -> tuple[Recorded, Recorded]:
     return _entries(stored[1]), _entries(stored[2])
 
 
+def published_files(keeper: Keeper | None, target: Path) -> Recorded:
+    """The output's files as :func:`remember_output` last recorded them (by name; {} if none)."""
+    return _recorded(keeper, real_path(target))[0]
+
+
+def read_proven(root: Path, name: str, digest: str, record: Recorded) -> bytes | None:
+    """The bytes of the file ``name`` inside ``root`` if they are those of ``digest``, else None.
+
+    A file that fstat() sees, before and after the read, exactly as ``record``
+    holds it with this digest (:func:`published_files`) is not hashed: any
+    change since it was recorded moves its change time. Any other is hashed.
+    """
+    path = member(root, name)
+    if path is None:
+        return None
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as fh:
+        before = _seen(os.fstat(fh.fileno()))
+        data = fh.read()
+        after = _seen(os.fstat(fh.fileno()))
+    if before == after and record.get(name) == (before, digest):
+        return data
+    return data if sha256(data) == digest else None
+
+
 def remember_output(owned: Claim, inputs: Recorded | None = None) -> None:
     """Record, for the next run, how stat() sees each file of the output now (and of its inputs).
 
