@@ -1398,23 +1398,34 @@ class _Writer:
                 continue
             money_rows.append(r)
             plan = _table(view, "plan")
+            # Per measure, the ranges SUMIF reads on the pledge's sheet (the same
+            # for every source): "('1-4-5'!$B$7:$B$9,", "'1-4-5'!$C$7:$C$9)"; None:
+            # withdrawn (no plan), or a table with no rows (nothing secured yet),
+            # so no range to add up, and none written backwards ($B$17:$B$16).
+            ranges = [
+                None
+                if place is None or place.last_row < place.first_row
+                else (
+                    f"=SUMIF({sheet.ref}!{_abs(place.first_row, MT_LABEL)}:"
+                    f"{_abs(place.last_row, MT_LABEL)},",
+                    f",{sheet.ref}!{_abs(place.first_row, sum_col)}:"
+                    f"{_abs(place.last_row, sum_col)})",
+                )
+                for place, sum_col in (
+                    (sheet.plan, MT_TOTAL),
+                    (sheet.secured, MT_TOTAL),
+                    (sheet.secured, MT_TOTAL + 1),
+                )
+            ]
             for g, money in enumerate(view.by_source):
                 c0 = SRC_FIRST + width * g
                 crit = _quote_text(money.source)
-                cells = (
-                    (sheet.plan, MT_TOTAL, money.planned),
-                    (sheet.secured, MT_TOTAL, money.secured),
-                    (sheet.secured, MT_TOTAL + 1, money.executed),
-                )
-                for k, (place, sum_col, value) in enumerate(cells):
-                    # Withdrawn (no plan), or a table with no rows (nothing secured
-                    # yet): no range to add up, and none written backwards ($B$17:$B$16).
-                    if place is None or place.last_row < place.first_row:
+                values = (money.planned, money.secured, money.executed)
+                for k, (around, value) in enumerate(zip(ranges, values, strict=True)):
+                    if around is None:
                         figure.figure(ws, r, c0 + k, value)
-                        continue
-                    labels = f"{sheet.ref}!{_abs(place.first_row, MT_LABEL)}:{_abs(place.last_row, MT_LABEL)}"
-                    sums = f"{sheet.ref}!{_abs(place.first_row, sum_col)}:{_abs(place.last_row, sum_col)}"
-                    figure.total(ws, r, c0 + k, f"=SUMIF({labels},{crit},{sums})", value)
+                    else:
+                        figure.total(ws, r, c0 + k, around[0] + crit + around[1], value)
             grand_plan = plan.grand_total.total.amount if plan is not None else None
             grand_sec = view.secured_table.grand_total.total
             for k, value in enumerate((grand_plan, grand_sec.amount, grand_sec.executed)):
