@@ -350,3 +350,25 @@ def test_the_previous_build_gives_back_a_recorded_file_unhashed_and_an_edited_on
     previous = PreviousBuild(out)
     assert previous.get("ka") == b"A" * 5000 and hashed == []
     assert previous.get("kb") is None and hashed == [5000]  # hashed, and found edited
+
+
+def test_a_manifest_read_again_unchanged_is_not_parsed_again_and_an_edited_one_is(
+    tmp_path: Path,
+):
+    out = tmp_path / "out"
+    publish(out, _files())
+    _settle()
+    first, _ = output.read_manifest(out)
+    again, _ = output.read_manifest(out)
+    assert first is not None and again is first
+    path = out / MANIFEST
+    before = path.stat()
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    doc["period"] = "2021H2"  # the same length as 2022H1
+    text = json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+    assert len(text.encode()) == before.st_size
+    with open(path, "r+", encoding="utf-8") as fh:
+        fh.write(text)
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    edited, _ = output.read_manifest(out)
+    assert edited is not None and edited is not first and edited.data["period"] == "2021H2"

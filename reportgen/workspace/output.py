@@ -296,14 +296,39 @@ class Manifest:
         return out
 
 
+# The manifest read last, by its path and how lstat() saw it: a build reads its
+# output's manifest twice (claim() and the previous build's reader), and a
+# manifest is a few hundred kilobytes of JSON to parse and check again.
+_last_manifest: tuple[str, Seen, Manifest] | None = None
+
+
 def read_manifest(directory: Path) -> tuple[Manifest | None, str | None]:
-    """(manifest, None); (None, None) when there is none; (None, why) when it is damaged."""
+    """(manifest, None); (None, None) when there is none; (None, why) when it is damaged.
+
+    A manifest seen by lstat() exactly as the one read last (and unchanged
+    while it was read, since before the tick of the clock then) is that one,
+    not parsed again: any change moves its change time or inode.
+    """
+    global _last_manifest
+    path = os.path.abspath(directory / MANIFEST)
+    clock = _file_clock()
     try:
-        os.lstat(directory / MANIFEST)
+        first = _seen(os.lstat(path))
     except FileNotFoundError:
         return None, None
     except OSError as exc:
         return None, tr(f"읽을 수 없습니다({os_reason(exc)})", f"cannot be read ({os_reason(exc)})")
+    last = _last_manifest
+    if last is not None and last[:2] == (path, first):
+        return last[2], None
+    manifest, damage = _read_manifest(directory)
+    with contextlib.suppress(OSError):
+        if manifest is not None and first[4] < clock and _seen(os.lstat(path)) == first:
+            _last_manifest = (path, first, manifest)
+    return manifest, damage
+
+
+def _read_manifest(directory: Path) -> tuple[Manifest | None, str | None]:
     data = read_member(directory, MANIFEST, MAX_MANIFEST_BYTES)
     if data is None:
         return None, tr("알맞은 크기의 보통 파일이 아닙니다", "not a regular file of a sane size")
