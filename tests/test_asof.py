@@ -359,3 +359,42 @@ def test_dated_items_built_fast_are_the_constructors_values(shipped) -> None:
         again = DatedItem(**{f.name: getattr(item, f.name) for f in dataclasses.fields(item)})
         assert vars(item) == vars(again) and item == again and hash(item) == hash(again)
         items.extend(item.children)
+
+
+@pytest.mark.parametrize("cutoff", ["previous-half", "report-half"])
+def test_progress_lines_made_in_one_walk_are_those_of_the_as_ofs_items(cutoff: str) -> None:
+    """The view prints the rows' lines straight from the record's items (rows_kept):
+    the same lines as from the as-of's DatedItems, for every period of every example."""
+    import json
+    from pathlib import Path
+
+    from reportgen.records.asof import rows_of, year_in_previous
+    from reportgen.records.load import load_records
+    from reportgen.report.view import _progress
+
+    root = Path(__file__).resolve().parent.parent
+    years = {True: 0, False: 0}
+    for directory in (root / "records", *sorted((root / "examples").glob("*/"))):
+        if not (directory / "report.json").is_file():
+            continue
+        records = load_records(directory)
+        assert records.settings
+        term = records.settings.term.to_term()
+        for pledge in records.pledges:
+            for period in term.report_periods:
+                walked = pledge_as_of(pledge, period, term, cutoff)
+                read = pledge_as_of(pledge, period, term, cutoff)
+                items = (read.cumulative, read.previous, read.plan)  # made: read from them
+                assert items == rows_of(walked)
+                if walked.windows.has_previous:
+                    year = any(i.period.is_year for i in items[1])
+                    assert year_in_previous(walked) == year
+                    years[year] += 1
+                for withdrawn in (False, True):
+                    one_walk = _progress(walked, withdrawn)
+                    assert one_walk == _progress(read, withdrawn), (pledge.id, period)
+                    assert json.dumps([[vars(x) for x in r.lines] for r in one_walk]) == json.dumps(
+                        [[vars(x) for x in r.lines] for r in _progress(read, withdrawn)]
+                    )
+                assert not {"cumulative", "previous", "plan"} & set(vars(walked))
+    assert years[True] and years[False]  # both ways of the previous half's row were taken

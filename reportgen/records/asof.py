@@ -363,6 +363,48 @@ def _dated_items(asof: PledgeAsOf) -> Rows:
     return state["cumulative"], state["previous"], state["plan"]
 
 
+def rows_kept(
+    asof: PledgeAsOf, keep: Callable[[Iterable[Item], Period, int, int, int], _Kept]
+) -> tuple[list[tuple[Period, list[_Kept]]], list[_Kept], list[_Kept]]:
+    """The rows of ``asof`` as :func:`rows_of` walks them, each group kept by ``keep``.
+
+    ``keep(entries, inherited, ordinal, lo, hi)`` is called as :func:`_filter`
+    is (a falsy answer: the group adds nothing to that row); the rows hold
+    its answers, group by group: the cumulative one by group period in order,
+    the previous half's and the plan's in the record's order. A reader that
+    makes something else of the items (the view's printed lines) makes it
+    here in one walk, without the :class:`DatedItem` copies.
+    """
+    dated = _dated(asof.pledge, _bounds(asof.windows), keep)
+    return (
+        [(p, dated.cumulative[p]) for p in sorted(dated.cumulative)],
+        dated.previous,
+        dated.plan,
+    )
+
+
+def year_in_previous(asof: PledgeAsOf) -> bool:
+    """Whether the previous half's row holds an item dated by year only (2019, not 2019H2).
+
+    The same answer as ``any(i.period.is_year for i in rows_of(asof)[1])``,
+    without making the row: only items of a year are looked at.
+    """
+    bounds = _bounds(asof.windows)
+    if bounds.previous is None:
+        return False
+    lo, hi = bounds.previous
+    for group in asof.pledge.achievements:
+        for item in group.entries:
+            period = item.period or group.period
+            if period.is_year:
+                at = period.ordinal
+                if lo <= at <= hi or (
+                    item.children and _reaches(item.children, period, at, lo, hi)
+                ):
+                    return True
+    return False
+
+
 def rows_of(asof: PledgeAsOf) -> Rows:
     """``(asof.cumulative, asof.previous, asof.plan)``, made for this reader alone if not made yet.
 

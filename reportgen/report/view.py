@@ -39,10 +39,13 @@ from ..records.asof import (
     pledge_as_of,
     problems_of,
     progress_rate_of,
+    rows_kept,
     rows_of,
     title_of,
+    year_in_previous,
 )
 from ..records.budget import (
+    EMPTY,
     BudgetRow,
     BudgetSums,
     BudgetTable,
@@ -261,6 +264,21 @@ class MoneyTable:
 
     def __post_init__(self) -> None:
         unmade(self, ("rows", "widths", "weights", "table"))
+
+    @property
+    def blank(self) -> bool:
+        """Whether no cell prints a figure: the frame (nothing recorded, or 비예산).
+
+        Answered without making the rows where they are the frame's.
+        """
+        grand = self.grand_total
+        if grand.total.text or any(c.text for c in grand.cells):
+            return False
+        made = self.__dict__.get("_figures")
+        if "rows" not in self.__dict__ and made is not None:
+            if made.figures is None and made.budget is None:
+                return True  # the frame's rows: every cell blank (money_rows)
+        return not any(r.total.text or any(c.text for c in r.cells) for r in self.rows)
 
     @property
     def height(self) -> int:
@@ -521,18 +539,82 @@ def _achieved_lines(items: tuple[DatedItem, ...], achieved: Period) -> list[Line
     return lines
 
 
+def _kept_lines(
+    entries: Iterable[Item], _inherited: Period, ordinal: int, lo: int, hi: int
+) -> list[Line]:
+    """``_lines(asof._filter(entries, …), 1)`` in one walk: the printed lines a window keeps.
+
+    An item is kept when its period (``ordinal``: its own, or the one it
+    inherits), or some descendant's, falls in ``lo``..``hi``, as
+    :func:`~reportgen.records.asof._filter` keeps it; its line is printed
+    as :func:`_lines` prints it, with no :class:`DatedItem` made between.
+    """
+    out: list[Line | None] = []
+    _kept_into(entries, ordinal, lo, hi, 1, out)
+    return out  # type: ignore[return-value]  # every placeholder was filled or dropped
+
+
+def _kept_into(
+    entries: Iterable[Item], ordinal: int, lo: int, hi: int, level: int, out: list[Line | None]
+) -> None:
+    shown = min(level, MAX_LEVEL)
+    symbol = SYMBOLS[shown]
+    for item in entries:
+        at = ordinal if item.period is None else item.period.ordinal
+        if item.children:
+            # Its line goes before its children's, which decide whether it is kept.
+            out.append(None)
+            mark = len(out)
+            _kept_into(item.children, at, lo, hi, level + 1, out)
+            if not (lo <= at <= hi) and len(out) == mark:
+                out.pop()
+                continue
+            index = mark - 1
+        elif lo <= at <= hi:
+            out.append(None)
+            index = len(out) - 1
+        else:
+            continue
+        # built(): Line(shown, …) without a setattr per field (a view makes ~30,000).
+        out[index] = built(
+            Line,
+            level=shown,
+            symbol=NOTE_SYMBOL if item.note else symbol,
+            text=item.text,
+            note=item.note,
+            placeholder=False,
+        )
+
+
 def _progress(asof: PledgeAsOf, withdrawn: bool) -> tuple[ProgressRow, ...]:
     w = asof.windows
-    cumulative, previous, plan = rows_of(asof)  # not kept by the as-of: the lines are
     rows: list[ProgressRow] = []
 
     def row(label: RowLabel, lines: list[Line], what: str) -> None:
         rows.append(ProgressRow(label.title, label.note, tuple(lines or [_placeholder(what)])))
 
+    state = asof.__dict__
+    if "cumulative" in state and "previous" in state and "plan" in state:
+        # Made already (a check read them): printed from them.
+        made = rows_of(asof)
+        cumulative = [(p, [_lines(items, 1)]) for p, items in made[0]]
+        previous = _achieved_lines(made[1], w.previous) if w.has_previous else []
+        plan = _lines(made[2], 1)
+    else:
+        # The lines straight from the record's items, in one walk (not kept by the as-of).
+        kept_cumulative, kept_previous, kept_plan = rows_kept(asof, _kept_lines)
+        cumulative = kept_cumulative
+        if w.has_previous and year_in_previous(asof):
+            # Rare: material recorded by year goes under its year's heading.
+            previous = _achieved_lines(rows_of(asof)[1], w.previous)
+        else:
+            previous = [line for kept in kept_previous for line in kept]
+        plan = [line for kept in kept_plan for line in kept]
+
     if w.has_cumulative:
         lines: list[Line] = []
         heading = ""
-        for recorded, items in cumulative:
+        for recorded, groups in cumulative:
             if asof.pledge.year_headings:
                 # A year the row covers to its end prints as one group, its
                 # halves together (□ 2019년 추진실적), as the filed pages do;
@@ -542,18 +624,19 @@ def _progress(asof: PledgeAsOf, withdrawn: bool) -> tuple[ProgressRow, ...]:
                 if heading_for(shown) != heading:
                     heading = heading_for(shown)
                     lines.append(Line(0, SYMBOLS[0], heading))
-            lines.extend(_lines(items, 1))
+            for kept in groups:
+                lines.extend(kept)
         row(w.cumulative_label(), lines, "이 기간에 기록된 추진실적이 없습니다.")
     if w.has_previous:
         row(
             w.previous_label(),
-            _achieved_lines(previous, w.previous),
+            previous,
             f"{w.previous.in_words}에 기록된 추진실적이 없습니다.",
         )
     if not withdrawn:  # a 폐기 pledge has no plan: its adjustment says why
         row(
             w.plan_label(),
-            _lines(plan, 1),
+            plan,
             f"{w.plan_period.in_words} 추진계획이 기록되지 않았습니다.",
         )
     return tuple(rows)
@@ -574,9 +657,31 @@ def _cell(figure: Figure, with_executed: bool) -> MoneyCell:
     )
 
 
+@functools.cache
+def _blank_cells(width: int) -> tuple[MoneyCell, ...]:
+    return (_BLANK_CELL,) * width
+
+
 def _money_row(row: BudgetRow, name: str, merge: str, height: int, with_executed: bool) -> MoneyRow:
+    figures = row.cells
+    if row.total is EMPTY and figures.count(EMPTY) == len(figures):
+        # Most of a table's rows: a source with nothing recorded (budget._table).
+        # Its cells are all blank and it has no 집행률, as the general way finds.
+        return built(
+            MoneyRow,
+            name=name,
+            merge=merge,
+            block_rows=height,
+            label=row.label,
+            kind=row.kind,
+            total=_BLANK_CELL,
+            cells=_blank_cells(len(figures)),
+            rate=None,
+            rate_text="",
+            rate_basis=None,
+        )
     # execution_rate_of(cells) is execution_rate(execution_basis(cells)): the basis once.
-    executed = execution_basis(row.cells) if with_executed else None
+    executed = execution_basis(figures) if with_executed else None
     basis = executed.amount if executed is not None else None
     rate = execution_rate(executed) if executed is not None else None
     return built(
@@ -587,7 +692,14 @@ def _money_row(row: BudgetRow, name: str, merge: str, height: int, with_executed
         label=row.label,
         kind=row.kind,
         total=_cell(row.total, with_executed),
-        cells=tuple([_cell(c, with_executed) for c in row.cells]),
+        cells=tuple(
+            [
+                _BLANK_CELL
+                if c.amount is None and c.executed is None  # _cell's blank, without the call
+                else _cell(c, with_executed)
+                for c in figures
+            ]
+        ),
         rate=rate,
         rate_text=format_rate(rate),
         rate_basis=basis,
