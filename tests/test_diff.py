@@ -35,6 +35,7 @@ from reportgen.report.diff import (
     diff_records,
     diff_views,
     signed_amount,
+    summary_lines,
     word_diff,
 )
 from reportgen.report.view import report_view
@@ -563,3 +564,177 @@ def test_diff_with_the_memo_of_earlier_checks_is_the_same(revised: Path) -> None
     assert kept  # the check stored what it found
     warm = diff_records(revised, P("2021H2"), P("2022H1"), None, Memo())
     assert plain.to_json() == cold.to_json() == warm.to_json()
+
+
+# ---------------------------------------------------------------------------
+# Speed: one-sided sections, and a worker on the second core
+
+
+@pytest.fixture(scope="module")
+def mixed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Ten synthetic pledges: the odd ones report nothing in 2021H2, the even ones do (revised)."""
+    from .synthetic import write_synthetic_records
+
+    records = tmp_path_factory.mktemp("mixed") / "records"
+    ids = write_synthetic_records(records, 10)
+    for n, pledge_id in enumerate(ids):
+        if n % 2:
+            continue
+        path = records / f"{pledge_id}.json"
+        pledge = json.loads(path.read_text(encoding="utf-8"))
+        old = copy.deepcopy(pledge["reports"]["2022H1"])
+        old["status"] = "정상추진"
+        old["problems"]["problems"].reverse()
+        old["problems"]["measures"][0]["text"] += " 검토"
+        plan = old["budget"]["plan"][-1]["sources"]["시비"]
+        plan["2021"] = plan.get("2021", 0) + 10 * n - 20  # up, down or the same
+        if n == 4:
+            del old["budget"]["secured"]
+        pledge["reports"]["2021H2"] = old
+        pledge["plans"].append(
+            {"period": "2021H2", "entries": copy.deepcopy(pledge["plans"][0]["entries"])}
+        )
+        path.write_text(json.dumps(pledge, ensure_ascii=False), encoding="utf-8")
+    return records
+
+
+def test_one_sided_sections_give_what_the_general_way_gives(
+    mixed: Path, revised: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where OLD prints nothing (a section, a money table), every line and figure of NEW is
+    added without aligning or looking up a cell: the same changes and pairs, in the same order."""
+    from reportgen.report import diff as diff_module
+    from reportgen.report.view import MoneyTable
+
+    blank = MoneyTable.blank
+    answers: list[bool] = []
+
+    def spied(table: MoneyTable) -> bool:
+        answers.append(blank.fget(table))  # type: ignore[attr-defined]
+        return answers[-1]
+
+    aligned: list[int] = []
+    align = diff_module._align
+
+    def counted(old: Any, new: Any) -> Any:
+        aligned.append(bool(old.lines) and bool(new.lines))
+        return align(old, new)
+
+    monkeypatch.setattr(MoneyTable, "blank", property(spied))
+    monkeypatch.setattr(diff_module, "_align", counted)
+    fast = [diff_records(d, P("2021H2"), P("2022H1"), None, workers=1) for d in (mixed, revised)]
+    # Both ways were taken: OLD blank (the odd pledges; 1-4-3) and not.
+    assert True in answers and False in answers
+    assert True in aligned and False in aligned
+
+    monkeypatch.setattr(MoneyTable, "blank", property(lambda table: False))
+    monkeypatch.setattr(diff_module, "_align", diff_module._aligned)
+    general = [diff_records(d, P("2021H2"), P("2022H1"), None, workers=1) for d in (mixed, revised)]
+    for one, other in zip(fast, general, strict=True):
+        assert one == other
+        assert one.to_json() == other.to_json()
+        assert diff_module.summary_lines(one) == diff_module.summary_lines(other)
+
+
+def test_a_money_table_knows_it_is_blank_without_making_its_rows(mixed: Path) -> None:
+    records = load_records(mixed)
+    assert records.settings
+    old = report_view(records.pledges, P("2021H2"), records.settings)
+    new = report_view(records.pledges, P("2022H1"), records.settings)
+    frame = old.pledges[1].plan_table  # nothing recorded for 2021H2
+    assert frame.blank and "rows" not in vars(frame)
+    assert not any(c.text for r in frame.rows for c in (r.total, *r.cells))
+    recorded = new.pledges[1].plan_table
+    assert not recorded.blank
+    assert any(c.text for r in recorded.rows for c in (r.total, *r.cells))
+
+
+def _parallel(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Let a worker compare part of even a small report; count the workers started."""
+    from reportgen.report import diff as diff_module
+
+    monkeypatch.setattr(diff_module, "PARALLEL_PLEDGES", 2)
+    monkeypatch.setattr(diff_module, "_DIFF_CHUNK", 2)  # several messages
+    started: list[int] = []
+    start = diff_module._DiffWorker.start
+
+    def counted(*args: Any) -> Any:
+        worker = start(*args)
+        started.append(worker is not None)
+        return worker
+
+    monkeypatch.setattr(diff_module._DiffWorker, "start", counted)
+    return started
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork on this system")
+def test_a_worker_on_the_second_core_gives_the_same_diff(
+    mixed: Path, revised: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    serial = [diff_records(d, P("2021H2"), P("2022H1"), None, workers=1) for d in (mixed, revised)]
+    started = _parallel(monkeypatch)
+    # The worker makes its pledges' views itself (diff_records), or is given them (diff_views).
+    both = [diff_records(d, P("2021H2"), P("2022H1"), None, workers=2) for d in (mixed, revised)]
+    records = load_records(mixed)
+    assert records.settings
+    views = [report_view(records.pledges, P(p), records.settings) for p in ("2021H2", "2022H1")]
+    assert diff_views(*views, workers=2) == serial[0] == diff_views(*views)
+    assert started == [True, True, True]
+    for one, other in zip(serial, both, strict=True):
+        assert one == other
+        assert one.to_json() == other.to_json()
+        assert summary_lines(one) == summary_lines(other)
+        assert render_docx(one) == render_docx(other)
+    # Pledge order kept; the worker's answers are PledgeDiffs built as the constructors build them.
+    assert [p.id for p in both[0].pledges] == [p.id for p in serial[0].pledges]
+    for pledge in both[0].pledges:
+        for change in pledge.changes:
+            assert vars(change) == vars(Change(**vars(change)))
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork on this system")
+@pytest.mark.parametrize("fault", ["killed at once", "killed midway", "garbage", "wrong pledge"])
+def test_a_failed_worker_loses_nothing(
+    mixed: Path, monkeypatch: pytest.MonkeyPatch, fault: str
+) -> None:
+    """Whatever the worker did not send whole, this process compares itself."""
+    import marshal
+    import signal
+
+    from reportgen.report import diff as diff_module
+
+    serial = diff_records(mixed, P("2021H2"), P("2022H1"), None, workers=1)
+    started = _parallel(monkeypatch)
+    work = diff_module._diff_work
+
+    def failing(compare: Any, ids: list[str], out: Any) -> None:
+        if fault == "killed midway":
+            work(compare, ids[:2], out)  # one message of two pledges, then death
+        elif fault == "garbage":
+            out.write((5).to_bytes(8, "little") + b"\xff\x00\x01\x02\x03")
+        elif fault == "wrong pledge":
+            data = marshal.dumps((diff_module._packed(serial.pledges[0]),))
+            out.write(len(data).to_bytes(8, "little") + data)
+        out.flush()
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    monkeypatch.setattr(diff_module, "_diff_work", failing)
+    both = diff_records(mixed, P("2021H2"), P("2022H1"), None, workers=2)
+    assert started == [True]
+    assert both == serial and both.to_json() == serial.to_json()
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork on this system")
+def test_a_worker_comparing_other_pledges_is_not_used(mixed: Path) -> None:
+    from reportgen.report import diff as diff_module
+
+    records = load_records(mixed)
+    assert records.settings
+    old, new = (report_view(records.pledges, P(p), records.settings) for p in ("2021H2", "2022H1"))
+    serial = diff_views(old, new)
+    wrong = serial.pledges[0]
+    worker = diff_module._DiffWorker.start(lambda _id: wrong, ["9-9-9"])
+    assert worker is not None
+    assert diff_module._compared(old, new, None, worker) == serial
+    with pytest.raises(ChildProcessError):
+        os.waitpid(worker.pid, os.WNOHANG)  # ended and reaped

@@ -26,16 +26,19 @@ The result is plain frozen data (:class:`ReportDiff`), serialised by
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
+import marshal
 import os
+import signal
 from collections import defaultdict, deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from difflib import SequenceMatcher
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, NamedTuple
+from typing import IO, TYPE_CHECKING, Any, Literal, NamedTuple
 
 import click
 
@@ -55,6 +58,7 @@ from .view import (
     PledgeView,
     ReportView,
     format_amount,
+    pledge_view,
     report_view,
 )
 
@@ -483,6 +487,17 @@ class _Step(NamedTuple):
 
 def _align(old: _Side, new: _Side) -> list[_Step]:
     """Align two sides: equal, added, removed, reworded, moved_out / moved_in."""
+    # One side empty (a pledge that reported nothing in OLD): every line of the
+    # other is added (removed), as _aligned finds too, without its work.
+    if not old.lines:
+        return [_Step("added", j=j) for j in range(len(new.lines))]
+    if not new.lines:
+        return [_Step("removed", i=i) for i in range(len(old.lines))]
+    return _aligned(old, new)
+
+
+def _aligned(old: _Side, new: _Side) -> list[_Step]:
+    """:func:`_align`'s general way, for any two sides."""
     a = [(x.level, x.symbol, x.text) for x in old.lines]
     b = [(x.level, x.symbol, x.text) for x in new.lines]
     opcodes = SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
@@ -528,6 +543,8 @@ def _align(old: _Side, new: _Side) -> list[_Step]:
 
 def _context(steps: list[_Step], old: _Side, new: _Side) -> set[int]:
     """Steps (equal lines) kept as context: the items each change sits under."""
+    if not old.lines or not new.lines:
+        return set()  # no line is equal: none is context
     equal_old = {s.i: n for n, s in enumerate(steps) if s.op == "equal"}
     equal_new = {s.j: n for n, s in enumerate(steps) if s.op == "equal"}
     keep: set[int] = set()
@@ -848,7 +865,10 @@ _NO_CELL: tuple[MoneyCell | None, bool] = (None, False)
 
 
 def _figure_changes(section: str, old: MoneyTable | None, new: MoneyTable | None) -> list[Change]:
-    o, n = _cells(old), _cells(new)
+    # An OLD table that prints no figure (nothing recorded then) is as no table:
+    # every figure of NEW is added, in NEW's order, and no cell of OLD is looked up.
+    o = {} if old is None or old.blank else _cells(old)
+    n = _cells(new)
     title = SECTION_TITLES[section]
     executed = section == SECURED_TABLE
     out: list[Change] = []
@@ -1009,13 +1029,52 @@ def _report_changes(old: ReportView, new: ReportView, whole: bool) -> list[Chang
     return out
 
 
-def diff_views(old: ReportView, new: ReportView, pledge: str | None = None) -> ReportDiff:
-    """Compare two reports' views pledge by pledge (a pledge in one only is added/dropped)."""
-    from ..records.model import pledge_sort_key
+def diff_views(
+    old: ReportView, new: ReportView, pledge: str | None = None, *, workers: int | None = 1
+) -> ReportDiff:
+    """Compare two reports' views pledge by pledge (a pledge in one only is added/dropped).
 
+    ``workers``: 1 compares every pledge in this process; None lets a forked
+    worker compare the last part of a large report on the second core
+    (:class:`_DiffWorker`). The result is the same either way.
+    """
     o = {v.id: v for v in old.pledges}
     n = {v.id: v for v in new.pledges}
-    ids = sorted(set(o) | set(n), key=lambda i: (pledge_sort_key(i), i))
+    ids = _in_order(set(o) | set(n))
+    worker = None
+    if _parallel(len(ids), workers):
+        tail = ids[len(ids) - _worker_count(len(ids)) :]
+        worker = _DiffWorker.start(lambda i: diff_pledge(o.get(i), n.get(i)), tail)
+    return _compared(old, new, pledge, worker)
+
+
+def _in_order(ids: Iterable[str]) -> list[str]:
+    from ..records.model import pledge_sort_key
+
+    return sorted(ids, key=lambda i: (pledge_sort_key(i), i))
+
+
+def _compared(
+    old: ReportView, new: ReportView, pledge: str | None, worker: _DiffWorker | None
+) -> ReportDiff:
+    """:func:`diff_views`, with ``worker`` (if any) comparing the last pledges."""
+    o = {v.id: v for v in old.pledges}
+    n = {v.id: v for v in new.pledges}
+    ids = _in_order(set(o) | set(n))
+    split = len(ids)
+    if worker is not None:
+        split = len(ids) - len(worker.ids)
+        if ids[split:] != worker.ids:  # not the pledges it compares: do without it
+            worker.close()
+            worker, split = None, len(ids)
+    pledges = [diff_pledge(o.get(i), n.get(i)) for i in ids[:split]]
+    if worker is not None:
+        try:
+            pledges += worker.answers()
+        finally:
+            worker.close()
+        # What a failed worker did not send, this process compares itself.
+        pledges += [diff_pledge(o.get(i), n.get(i)) for i in ids[len(pledges) :]]
     return ReportDiff(
         old=old.period,
         new=new.period,
@@ -1025,12 +1084,241 @@ def diff_views(old: ReportView, new: ReportView, pledge: str | None = None) -> R
         title=new.title,
         pledge=pledge,
         changes=tuple(_report_changes(old, new, whole=pledge is None)),
-        pledges=tuple(diff_pledge(o.get(i), n.get(i)) for i in ids),
+        pledges=tuple(pledges),
     )
 
 
-def diff_reports(records: RecordSet, old: Period, new: Period, pledge: str | None) -> ReportDiff:
-    """Compare the reports of ``old`` and ``new`` built from ``records`` (one pledge, or all)."""
+# ---------------------------------------------------------------------------
+# Two cores
+
+#: From this many pledges on, a worker compares part of them (:class:`_DiffWorker`):
+#: below it, forking and receiving its answers cost about what they save.
+PARALLEL_PLEDGES = 60
+#: The worker's share, the last pledges: this process also receives its answers.
+DIFF_WORKER_SHARE = 0.5
+
+
+def _parallel(count: int, workers: int | None) -> bool:
+    from ..records.validate import _can_fork
+
+    return workers != 1 and count >= PARALLEL_PLEDGES and _can_fork(workers)
+
+
+def _worker_count(count: int) -> int:
+    return round(count * DIFF_WORKER_SHARE)
+
+
+class _DiffWorker:
+    """A forked process that compares the last pledges while this one compares the first.
+
+    It inherits both reports' views (made before the fork) and sends back
+    each pledge's :class:`PledgeDiff` as plain tuples of strings and numbers
+    (:func:`_packed`), written with :mod:`marshal` in a few messages: a
+    pickled diff costs about as much to receive as to make, these a small
+    part of it (:func:`_unpacked`). If the worker fails, this process compares
+    the pledges it did not answer for: the result never depends on it.
+    """
+
+    def __init__(self, pid: int, pipe: IO[bytes], ids: list[str]) -> None:
+        self.pid, self.pipe, self.ids = pid, pipe, ids
+
+    @classmethod
+    def start(cls, compare: Callable[[str], PledgeDiff], ids: list[str]) -> _DiffWorker | None:
+        """Fork a worker that sends ``compare(i)`` for each of ``ids`` (None: no fork)."""
+        read_end, write_end = os.pipe()
+        # SIGINT is blocked while forking, so a Ctrl-C never reaches a worker
+        # that has not yet learnt to ignore it (the terminal signals both).
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            pid = os.fork()
+        except OSError:
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+            os.close(read_end)
+            os.close(write_end)
+            return None
+        if pid == 0:  # the worker: never returns
+            code = 1
+            try:
+                signal.signal(signal.SIGINT, signal.SIG_IGN)
+                signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+                os.close(read_end)
+                with os.fdopen(write_end, "wb") as out:
+                    _diff_work(compare, ids, out)
+                code = 0
+            finally:
+                os._exit(code)  # no cleanup of the parent's: its files, its handlers
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+        os.close(write_end)
+        return cls(pid, os.fdopen(read_end, "rb"), ids)
+
+    def answers(self) -> list[PledgeDiff]:
+        """The worker's pledges' diffs in order: all of them, or as many as it sent whole."""
+        out: list[PledgeDiff] = []
+        while len(out) < len(self.ids):
+            head = self.pipe.read(8)
+            if len(head) < 8:
+                break  # the worker died
+            size = int.from_bytes(head, "little")
+            data = self.pipe.read(size)
+            if len(data) < size:
+                break  # cut short
+            try:
+                answers = [_unpacked(p) for p in marshal.loads(data)]
+            except (EOFError, ValueError, TypeError):
+                break  # not a message of _diff_work
+            expected = self.ids[len(out) : len(out) + len(answers)]
+            if [a.id for a in answers] != expected:
+                break
+            out += answers
+        return out
+
+    def close(self) -> None:
+        self.pipe.close()
+        with contextlib.suppress(OSError):  # it has ended unless this process failed
+            os.kill(self.pid, signal.SIGKILL)
+        os.waitpid(self.pid, 0)
+
+
+#: Pledges the worker answers for in one message.
+_DIFF_CHUNK = 32
+
+
+def _diff_work(compare: Callable[[str], PledgeDiff], ids: list[str], out: IO[bytes]) -> None:
+    """The worker's part of :func:`diff_views`: see :class:`_DiffWorker`.
+
+    Every answer is made before the first is sent: this process reads them
+    only once it has compared its own pledges, and a worker writing meanwhile
+    would wait on the full pipe instead of working.
+    """
+    packed = [_packed(compare(i)) for i in ids]
+    for start in range(0, len(packed), _DIFF_CHUNK):
+        data = marshal.dumps(tuple(packed[start : start + _DIFF_CHUNK]))
+        out.write(len(data).to_bytes(8, "little"))
+        out.write(data)
+    out.flush()
+
+
+# A PledgeDiff as nested tuples of str, int, bool and None, field by field.
+
+
+def _packed_words(words: tuple[Word, ...]) -> tuple[tuple[str, str], ...]:
+    return tuple((w.op, w.text) for w in words)
+
+
+def _packed_line(line: TextLine | None) -> tuple[int, str, str] | None:
+    return None if line is None else (line.level, line.symbol, line.text)
+
+
+def _packed_group(group: Group | None) -> tuple[str, str] | None:
+    return None if group is None else (group.role, group.label)
+
+
+def _packed(diff: PledgeDiff) -> tuple[Any, ...]:
+    changes = tuple(
+        (
+            c.section,
+            c.kind,
+            c.where,
+            c.old,
+            c.new,
+            c.level,
+            c.symbol,
+            c.role,
+            _packed_words(c.words),
+            c.difference,
+            c.derived,
+        )
+        for c in diff.changes
+    )
+    texts = tuple(
+        (
+            t.section,
+            t.title,
+            tuple(
+                (
+                    p.op,
+                    _packed_line(p.old),
+                    _packed_line(p.new),
+                    _packed_words(p.words),
+                    _packed_group(p.old_group),
+                    _packed_group(p.new_group),
+                    p.count,
+                )
+                for p in t.pairs
+            ),
+        )
+        for t in diff.texts
+    )
+    return (diff.id, diff.title, diff.state, changes, texts)
+
+
+def _unpacked_words(words: tuple[tuple[str, str], ...]) -> tuple[Word, ...]:
+    return tuple([built(Word, op=op, text=text) for op, text in words]) if words else ()
+
+
+def _unpacked_line(line: tuple[int, str, str] | None) -> TextLine | None:
+    if line is None:
+        return None
+    return built(TextLine, level=line[0], symbol=line[1], text=line[2])
+
+
+def _unpacked_group(group: tuple[str, str] | None) -> Group | None:
+    return None if group is None else built(Group, role=group[0], label=group[1])
+
+
+def _unpacked(packed: tuple[Any, ...]) -> PledgeDiff:
+    id_, title, state, changes, texts = packed
+    return built(
+        PledgeDiff,
+        id=id_,
+        title=title,
+        state=state,
+        changes=tuple(
+            [
+                _change(s, k, w, o, n, lv, sy, r, _unpacked_words(ws), d, dv)
+                for s, k, w, o, n, lv, sy, r, ws, d, dv in changes
+            ]
+        ),
+        texts=tuple(
+            [
+                built(
+                    TextDiff,
+                    section=section,
+                    title=text_title,
+                    pairs=tuple(
+                        [
+                            _pair(
+                                op,
+                                _unpacked_line(ol),
+                                _unpacked_line(nl),
+                                _unpacked_words(ws),
+                                _unpacked_group(og),
+                                _unpacked_group(ng),
+                                count,
+                            )
+                            for op, ol, nl, ws, og, ng, count in pairs
+                        ]
+                    ),
+                )
+                for section, text_title, pairs in texts
+            ]
+        ),
+    )
+
+
+def diff_reports(
+    records: RecordSet,
+    old: Period,
+    new: Period,
+    pledge: str | None,
+    *,
+    workers: int | None = None,
+) -> ReportDiff:
+    """Compare the reports of ``old`` and ``new`` built from ``records`` (one pledge, or all).
+
+    ``workers``: as for :func:`diff_views` (None: a worker on the second core
+    compares part of a large report).
+    """
     settings = records.settings
     if settings is None:
         raise ReportgenError(
@@ -1073,26 +1361,55 @@ def diff_reports(records: RecordSet, old: Period, new: Period, pledge: str | Non
                     f"no pledge {pledge!r} in {records.directory} (pledges: {known}{more})",
                 )
             )
-    return diff_views(
-        report_view(pledges, old, settings), report_view(pledges, new, settings), pledge
+    worker = None
+    ids = _in_order({p.id for p in pledges})
+    if len(ids) == len(pledges) and _parallel(len(ids), workers):
+        # Started before the reports' views are made: the worker makes its
+        # pledges' views itself (a pledge's view is its own: report_view makes
+        # each with pledge_view), so it starts sooner and shares fewer pages.
+        by_id = {p.id: p for p in pledges}
+        shared = (term, settings.money_columns())
+
+        def compare(pledge_id: str) -> PledgeDiff:
+            record = by_id[pledge_id]
+            return diff_pledge(
+                pledge_view(record, old, settings, shared),
+                pledge_view(record, new, settings, shared),
+            )
+
+        worker = _DiffWorker.start(compare, ids[len(ids) - _worker_count(len(ids)) :])
+    return _compared(
+        report_view(pledges, old, settings), report_view(pledges, new, settings), pledge, worker
     )
 
 
 def diff_records(
-    records_dir: Path, old: Period, new: Period, pledge: str | None, memo: Memo | None = None
+    records_dir: Path,
+    old: Period,
+    new: Period,
+    pledge: str | None,
+    memo: Memo | None = None,
+    *,
+    workers: int | None = None,
 ) -> ReportDiff:
     """Validate ``records_dir`` (errors abort, as for build) and compare two periods.
 
     ``memo``: where earlier checks are kept (:func:`~reportgen.records.validate.check`;
     the command passes :mod:`reportgen.formats.codecache`, as ``build`` does):
     a pledge file an earlier build or diff found plain is not checked again.
+    ``workers``: as for :func:`diff_views`.
     """
     from ..bulk import bulk_allocation
+    from ..records.load import promote_to_old
     from ..records.validate import check
 
     with bulk_allocation():
         records, _warnings = check(records_dir, memo=memo)
-        return diff_reports(records, old, new, pledge)
+        diff = diff_reports(records, old, new, pledge, workers=workers)
+        # The diff's tens of thousands of objects (no cycles among them) go
+        # to the oldest generation at once, not walked by the next collections.
+        promote_to_old()
+    return diff
 
 
 # ---------------------------------------------------------------------------
