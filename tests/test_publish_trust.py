@@ -372,3 +372,14 @@ def test_a_manifest_read_again_unchanged_is_not_parsed_again_and_an_edited_one_i
     os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
     edited, _ = output.read_manifest(out)
     assert edited is not None and edited is not first and edited.data["period"] == "2021H2"
+
+
+def test_a_change_time_of_a_coarse_file_system_must_lie_two_seconds_back():
+    """ext3 and FAT stamp whole seconds: a change in the same second keeps the change time."""
+    second = 1_700_000_000 * 1_000_000_000
+    coarse = (1, 2, 3, second, second)
+    assert not output._settled(coarse, second + 1_999_999_999)
+    assert output._settled(coarse, second + 2_000_000_000)
+    fine = (1, 2, 3, second + 123_456_789, second + 123_456_789)
+    assert not output._settled(fine, second + 124_000_000)
+    assert output._settled(fine, second + 124_456_789)

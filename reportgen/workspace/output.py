@@ -323,7 +323,7 @@ def read_manifest(directory: Path) -> tuple[Manifest | None, str | None]:
         return last[2], None
     manifest, damage = _read_manifest(directory)
     with contextlib.suppress(OSError):
-        if manifest is not None and first[4] < clock and _seen(os.lstat(path)) == first:
+        if manifest is not None and _settled(first, clock) and _seen(os.lstat(path)) == first:
             _last_manifest = (path, first, manifest)
     return manifest, damage
 
@@ -387,6 +387,19 @@ def _file_clock() -> int:
         with contextlib.suppress(OSError):
             return time.clock_gettime_ns(_COARSE_CLOCK)
     return time.time_ns() - 2_000_000_000
+
+
+def _settled(seen: Seen, clock: int) -> bool:
+    """True when a change after ``clock`` (:func:`_file_clock`) would surely move the change time.
+
+    The file system stamps a change with the clock cut to its own grain: ns
+    on most, a second or two on some (ext3, FAT). A change time with nothing
+    below the millisecond may be of a coarse one: then it must lie two
+    seconds before the clock; any other, a millisecond.
+    """
+    ctime = seen[4]
+    grain = 2_000_000_000 if ctime % 1_000_000 == 0 else 1_000_000
+    return ctime + grain <= clock
 
 
 def _record_entry(target: Path) -> str:
@@ -459,8 +472,9 @@ def remember_output(owned: Claim, inputs: Recorded | None = None) -> None:
     inode, size and modification time that were checked when it was linked
     (removing the old output's name of it moved its change time). Without a
     publish (nothing to do): the files claim() proved. A file whose change
-    time is not before the instant the check began may still change within
-    the same tick of the clock unseen: it is left out, hashed next time.
+    time is not before the instant the check began (by the file system's
+    grain: :func:`_settled`) may still change within the same tick of the
+    clock unseen: it is left out, hashed next time.
 
     ``inputs``: the build's input files (by path) proven the same way, for
     ``up_to_date`` (:mod:`reportgen.build`); None keeps what was recorded.
@@ -479,7 +493,7 @@ def remember_output(owned: Claim, inputs: Recorded | None = None) -> None:
                 continue
             now = _seen(info)
             # A linked file's change time moved when the old output's name of it went.
-            if now[:4] == made[:4] if linked else now == made and made[4] < owned.swapped_at:
+            if now[:4] == made[:4] if linked else now == made and _settled(made, owned.swapped_at):
                 entries[name] = (now, digest)
     if inputs is None:
         inputs = owned.inputs
@@ -553,7 +567,7 @@ class InputsSeen:
         return {
             path: (how, digests[path])
             for path, how in self.seen.items()
-            if after.seen.get(path) == how and how[4] < self.clock and path in digests
+            if after.seen.get(path) == how and _settled(how, self.clock) and path in digests
         }
 
 
@@ -734,7 +748,7 @@ def claim(
         found[name] = digest
         if how is not None:
             seen[name] = how
-            if digest == listed[name] and how[4] < clock:
+            if digest == listed[name] and _settled(how, clock):
                 proven[name] = (how, digest)
     changed = [name for name, got in found.items() if got is not None and got != listed[name]]
     result.intact = manifest is not None and all(got == listed[n] for n, got in found.items())
