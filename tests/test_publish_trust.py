@@ -383,3 +383,20 @@ def test_a_change_time_of_a_coarse_file_system_must_lie_two_seconds_back():
     fine = (1, 2, 3, second + 123_456_789, second + 123_456_789)
     assert not output._settled(fine, second + 124_000_000)
     assert output._settled(fine, second + 124_456_789)
+
+
+def test_read_proven_never_reads_through_a_folder_link_what_it_did_not_record(tmp_path: Path):
+    out, keeper = tmp_path / "out", Keeper()
+    _publish(out, _files(), keeper)
+    record = output._recorded(keeper, output.real_path(out))[0]
+    digest = output.sha256(b"B" * 7000)
+    assert output.read_proven(out, "sub/b.docx", digest, record) == b"B" * 7000
+    # The folder swapped for a link to another one holding the same bytes: not
+    # the recorded file, and not a plain member of the output either.
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "b.docx").write_bytes(b"B" * 7000)
+    (out / "sub").rename(tmp_path / "moved")
+    (out / "sub").symlink_to(elsewhere)
+    assert output.read_proven(out, "sub/b.docx", digest, record) is None
+    assert output.read_proven(out, "sub/b.docx", digest, {}) is None
