@@ -130,11 +130,18 @@ def is_plain_relative(name: object) -> bool:
     Names come from our own builds and from manifests on disk, which anyone
     may have edited: a name that could point elsewhere is never used.
     """
-    if not isinstance(name, str) or not name or len(name.encode("utf-8", "replace")) > 1024:
+    if not isinstance(name, str) or not name:
         return False
-    if name.startswith("/") or "\\" in name or _CONTROL.search(name):
+    # At most 4 bytes a character: only a long name can pass 1,024 bytes.
+    if len(name) > 256 and len(name.encode("utf-8", "replace")) > 1024:
         return False
-    return all(part not in ("", ".", "..") for part in name.split("/"))
+    if name[0] == "/" or "\\" in name or _CONTROL.search(name):
+        return False
+    return _NOT_A_PART.isdisjoint(name.split("/"))
+
+
+# Path parts that are no name: an empty one (a doubled or trailing /), . and ..
+_NOT_A_PART = frozenset(("", ".", ".."))
 
 
 def member(root: Path, name: str) -> Path | None:
