@@ -432,6 +432,36 @@ def test_unchanged_files_are_linked_not_written_again(workspace):
     assert _build(workspace, "2022H1", "--out", str(out), "--check").exit_code == 0
 
 
+def test_a_one_pledge_rebuild_forks_only_the_workbooks_process(workspace, monkeypatch):
+    """The one pledge is laid out here (a pool of workers costs more); the workbook beside it."""
+    from reportgen.formats import render, writers
+
+    shutil.rmtree(workspace / "records")
+    write_synthetic_records(workspace / "records", 30)
+    out = workspace / "out"
+    assert _build(workspace, "2022H1", "--out", str(out), "-j", "2").exit_code == 0
+    path = workspace / "records" / "1-1-2.json"
+    record = json.loads(path.read_text(encoding="utf-8"))
+    record["department"] = "일자리경제과"
+    path.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
+    pools: list[int] = []
+    background: list[bool] = []
+    real_pool, real_background = render.worker_pool, writers.in_background
+
+    def pool(processes, *args, **kwargs):  # type: ignore[no-untyped-def]
+        pools.append(processes)
+        return real_pool(processes, *args, **kwargs)
+
+    def beside(function, state, enabled=True):  # type: ignore[no-untyped-def]
+        background.append(enabled)
+        return real_background(function, state, enabled)
+
+    monkeypatch.setattr(render, "worker_pool", pool)
+    monkeypatch.setattr(writers, "in_background", beside)
+    assert _build(workspace, "2022H1", "--out", str(out), "-j", "2").exit_code == 0
+    assert pools == [] and background == [True]
+
+
 def test_a_one_pledge_rebuild_lays_out_one_pledge_and_makes_a_cold_builds_bytes(
     workspace, monkeypatch
 ):
