@@ -218,10 +218,8 @@ def _render_report(
     # What every writer's files are made from (the view aside): a pledge's key
     # digests its inputs, so a rebuild reuses the files of every unchanged pledge.
     settings_bytes = records.sources.get("report.json", b"")
-    keys = [
-        digest(settings_bytes, str(period), records.sources.get(f.path.name, b""))
-        for f in records.files
-    ]
+    # (Each record by the SHA-256 its check hashed: the memo's key and the manifest's.)
+    keys = [digest(settings_bytes, str(period), records.digest(f.path.name)) for f in records.files]
     job = WriteJob(
         templates=templates,
         info=report_info(period, settings),
@@ -272,6 +270,7 @@ def _render_report(
     notes = list(job.notes)
 
     record_bytes, template_bytes = _inputs(records, templates, formats)
+    hashed = {id(data): records.digest(name) for name, data in record_bytes.items()}
     files[MANIFEST] = manifest_bytes(
         files,
         version=__version__,
@@ -284,7 +283,8 @@ def _render_report(
         code=job.code,
         part_keys=part_keys,
         pages=job.pages,
-        known=job.previous.digest_of,  # the files taken back were hashed as they were read
+        # The files taken back were hashed as they were read, the records as they were checked.
+        known=lambda data: job.previous.digest_of(data) or hashed.get(id(data)),
     )
     return Build(period, files, warnings, drafts, notes)
 

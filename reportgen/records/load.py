@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import functools
 import gc
+import hashlib
 import json
 import os
 import re
@@ -129,6 +130,13 @@ class RecordSet:
     files: list[RecordFile]  # in the report's order, each with the file it came from
     problems: list[Problem] = field(default_factory=list)
     sources: dict[str, bytes] = field(default_factory=dict)  # file name -> bytes as read
+    # file name -> the SHA-256 of its bytes, hashed once when first asked (digest()).
+    digests: dict[str, str] = field(default_factory=dict)
+
+    def digest(self, name: str) -> str:
+        """The SHA-256 (hex) of the bytes of ``name`` as read: the check's memo, the
+        pages' keys and the manifest all use it, and it is hashed once."""
+        return _digest(self.sources, self.digests, name)
 
     @property
     def origins(self) -> list[tuple[Pledge, Path]]:
@@ -146,6 +154,13 @@ class RecordSet:
     @property
     def warnings(self) -> list[Problem]:
         return [p for p in self.problems if p.severity is Severity.WARNING]
+
+
+def _digest(sources: dict[str, bytes], digests: dict[str, str], name: str) -> str:
+    found = digests.get(name)
+    if found is None:
+        found = digests[name] = hashlib.sha256(sources[name]).hexdigest()
+    return found
 
 
 class _Object(dict):  # type: ignore[type-arg]
@@ -965,6 +980,11 @@ class Reading:
     files: list[PledgeFile]
     # The files :meth:`pledge` found plain (:func:`_plain_tree`), typed without a problem.
     plain: set[int] = field(default_factory=set)
+    digests: dict[str, str] = field(default_factory=dict)  # as RecordSet.digests
+
+    def digest(self, name: str) -> str:
+        """The SHA-256 (hex) of the bytes of ``name`` as read (:meth:`RecordSet.digest`)."""
+        return _digest(self.sources, self.digests, name)
 
     def pledge(self, index: int) -> Pledge | None:
         """The pledge of ``files[index]``, adding every problem of it to :attr:`problems`."""
@@ -1031,7 +1051,9 @@ class Reading:
             elif p is not None:
                 files.append(RecordFile(f.path, p))
         files.sort(key=lambda r: (pledge_sort_key(r.id), r.id, r.path.name))
-        return RecordSet(self.directory, self.settings, files, self.problems, self.sources)
+        return RecordSet(
+            self.directory, self.settings, files, self.problems, self.sources, self.digests
+        )
 
 
 def read_records(directory: Path) -> Reading:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import difflib
 import functools
-import hashlib
 import itertools
 import os
 import pickle
@@ -1058,16 +1057,12 @@ class _Known:
         self.entry = memo.key(_MEMO_KIND, settings, os.path.abspath(reading.directory), language)
         stored = memo.load(self.entry)
         self.before: dict[Any, Any] = stored if isinstance(stored, dict) else {}
-        self.keys: dict[int, tuple[str, bytes]] = {}
 
-    def _key(self, index: int) -> tuple[str, bytes] | None:
+    def _key(self, index: int) -> tuple[str, str] | None:
         file = self.reading.files[index]
         if isinstance(file.data, str):
             return None
-        key = self.keys.get(index)
-        if key is None:
-            key = self.keys[index] = (file.path.name, hashlib.sha256(file.data).digest())
-        return key
+        return (file.path.name, self.reading.digest(file.path.name))
 
     def get(self, index: int) -> _Hit | None:
         key = self._key(index)
@@ -1102,7 +1097,7 @@ class _Known:
         sections: Mapping[str, list[Problem]],
     ) -> None:
         """Keep what this check found for the ``plain`` files (the entry holds no others)."""
-        after: dict[tuple[str, bytes], tuple[Any, str | None, Any, Any]] = {}
+        after: dict[tuple[str, str], tuple[Any, str | None, Any, Any]] = {}
         for index, synopsis in plain.items():
             key = self._key(index)
             found = rules.get(self.reading.files[index].path.name)
