@@ -243,3 +243,17 @@ def test_a_booklet_without_a_style_the_pledge_pages_use_is_refused_every_time(
     for _ in range(2):  # parsed, then from the cache: refused alike
         with pytest.raises(TemplateError, match="booklet.docx"):
             DocxWriter.from_directory(templates)
+
+
+def test_replacing_an_entry_removes_none(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(codecache, "MAX_ENTRIES", 2)
+    evicted: list[object] = []
+    evict = codecache._evict
+    monkeypatch.setattr(codecache, "_evict", lambda where: evicted.append(where) or evict(where))
+    codecache.store("a" * 64, 1)
+    codecache.store("b" * 64, 2)
+    assert len(evicted) == 2
+    codecache.store("a" * 64, 3)  # the same entry again: nothing new to make room for
+    assert len(evicted) == 2 and codecache.load("a" * 64) == 3
+    codecache.store("c" * 64, 4)
+    assert len(evicted) == 3

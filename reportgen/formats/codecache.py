@@ -41,8 +41,11 @@ FORMAT = 1
 #: A compiled pledge template is ~100 KB; anything far larger is not ours.
 MAX_ENTRY_BYTES = 16 * 1024 * 1024
 #: Entries kept: every change of reportgen or of a template makes new ones, so
-#: the least recently used beyond these are removed (~150 KB each).
-MAX_ENTRIES = 64
+#: the least recently used beyond these are removed. A records folder uses a
+#: few (its checks, its views by period, what was published in its output),
+#: so that a province's 31 cities built in turn do not push each other out;
+#: most are tens of kilobytes, the largest (300 pledges' views) under 1 MB.
+MAX_ENTRIES = 256
 _DISABLE = "REPORTGEN_NO_CACHE"
 
 
@@ -130,6 +133,8 @@ def store(entry: str, value: Any) -> None:
             where.mkdir(mode=0o700)
         if not (_private_directory(where) and _private_directory(where.parent)):
             return
+        # A new entry may push the least recently used out; one replaced may not.
+        new = not os.path.lexists(where / f"{entry}.bin")
         fd, temporary = tempfile.mkstemp(dir=where, prefix=".", suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as f:
@@ -139,7 +144,8 @@ def store(entry: str, value: Any) -> None:
             with contextlib.suppress(OSError):
                 os.unlink(temporary)
             raise
-        _evict(where)
+        if new:
+            _evict(where)
     except (OSError, ValueError):
         return
 
