@@ -56,3 +56,29 @@ def test_a_view_of_no_budget_prints_the_frame() -> None:
         for table in pledge.money_tables:
             assert table.blank
             assert all(not c.text for r in table.rows for c in (r.total, *r.cells))
+
+
+def test_printed_rows_are_the_rows_without_making_them() -> None:
+    """printed_rows gives each row's cells as the MoneyRow holds them, the table's rows unmade."""
+
+    directories = [ROOT / "records", *sorted((ROOT / "examples").glob("*/"))]
+    seen = 0
+    for directory in directories:
+        if not (directory / "report.json").is_file():
+            continue
+        records = load_records(directory)
+        assert records.settings
+        for period in records.settings.term.to_term().report_periods:
+            fresh = report_view(records.pledges, period, records.settings)
+            made = report_view(records.pledges, period, records.settings)
+            for a, b in zip(fresh.pledges, made.pledges, strict=True):
+                for quick, table in zip(a.money_tables, b.money_tables, strict=True):
+                    rows = [
+                        (r.name, r.merge, r.label, r.kind, r.total, r.cells) for r in table.rows
+                    ]
+                    frame = vars(quick)["_figures"].table(quick.kind) is None
+                    assert list(view.printed_rows(quick)) == rows
+                    assert ("rows" in vars(quick)) == frame  # a frame's rows are read as made
+                    assert list(view.printed_rows(table)) == rows  # made: read as made
+                    seen += len(rows)
+    assert seen

@@ -269,11 +269,20 @@ class _Dated(Generic[_Kept]):
     drafts: list[str]
 
 
+# Keeps what both achievement windows keep of a group in one walk:
+# (entries, inherited, ordinal, cumulative bounds, previous bounds) -> (cumulative, previous).
+KeepBoth = Callable[
+    [Iterable[Item], Period, int, tuple[int, int] | None, tuple[int, int] | None],
+    tuple[_Kept | None, _Kept | None],
+]
+
+
 def _dated(
     pledge: Pledge,
     bounds: _Bounds,
     keep: Callable[[Iterable[Item], Period, int, int, int], _Kept],
     drafts_only: bool = False,
+    both: KeepBoth[_Kept] | None = None,
 ) -> _Dated[_Kept]:
     """The as-of rule for achievements and plans, written once.
 
@@ -282,16 +291,25 @@ def _dated(
     (:func:`pledge_coverage`); a falsy answer means the row keeps nothing of
     that group. A draft group is named when either of its windows keeps an item.
     ``drafts_only``: walk only the draft groups (the drafts are the answer).
+    ``both``: what ``keep`` keeps in the cumulative and the previous half's
+    windows (None where the report has no such row), in one walk of a group.
     """
     out: _Dated[_Kept] = _Dated({}, [], [], [])
     for index, group in enumerate(pledge.achievements):
         if drafts_only and not group.draft:
             continue
         at = group.period.ordinal
-        cum = (
-            keep(group.entries, group.period, at, *bounds.cumulative) if bounds.cumulative else None
-        )
-        last = keep(group.entries, group.period, at, *bounds.previous) if bounds.previous else None
+        if both is not None:
+            cum, last = both(group.entries, group.period, at, bounds.cumulative, bounds.previous)
+        else:
+            cum = (
+                keep(group.entries, group.period, at, *bounds.cumulative)
+                if bounds.cumulative
+                else None
+            )
+            last = (
+                keep(group.entries, group.period, at, *bounds.previous) if bounds.previous else None
+            )
         if cum:
             out.cumulative.setdefault(group.period, []).append(cum)
         if last:
@@ -364,7 +382,9 @@ def _dated_items(asof: PledgeAsOf) -> Rows:
 
 
 def rows_kept(
-    asof: PledgeAsOf, keep: Callable[[Iterable[Item], Period, int, int, int], _Kept]
+    asof: PledgeAsOf,
+    keep: Callable[[Iterable[Item], Period, int, int, int], _Kept],
+    both: KeepBoth[_Kept] | None = None,
 ) -> tuple[list[tuple[Period, list[_Kept]]], list[_Kept], list[_Kept]]:
     """The rows of ``asof`` as :func:`rows_of` walks them, each group kept by ``keep``.
 
@@ -373,9 +393,10 @@ def rows_kept(
     its answers, group by group: the cumulative one by group period in order,
     the previous half's and the plan's in the record's order. A reader that
     makes something else of the items (the view's printed lines) makes it
-    here in one walk, without the :class:`DatedItem` copies.
+    here in one walk, without the :class:`DatedItem` copies. ``both``: as
+    for :func:`_dated` (the two achievement windows in one walk).
     """
-    dated = _dated(asof.pledge, _bounds(asof.windows), keep)
+    dated = _dated(asof.pledge, _bounds(asof.windows), keep, both=both)
     return (
         [(p, dated.cumulative[p]) for p in sorted(dated.cumulative)],
         dated.previous,

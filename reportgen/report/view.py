@@ -20,7 +20,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import functools
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Literal
@@ -586,6 +586,76 @@ def _kept_into(
         )
 
 
+_NEVER = (1, 0)  # window bounds that hold no ordinal
+
+
+def _kept_both(
+    entries: Iterable[Item],
+    _inherited: Period,
+    ordinal: int,
+    cumulative: tuple[int, int] | None,
+    previous: tuple[int, int] | None,
+) -> tuple[list[Line], list[Line]]:
+    """:func:`_kept_lines` in the cumulative and the previous half's windows, in one walk."""
+    c_lo, c_hi = cumulative or _NEVER
+    p_lo, p_hi = previous or _NEVER
+    cum: list[Line | None] = []
+    last: list[Line | None] = []
+    _kept_into_both(entries, ordinal, c_lo, c_hi, p_lo, p_hi, 1, cum, last)
+    return cum, last  # type: ignore[return-value]  # every placeholder was filled or dropped
+
+
+def _kept_into_both(
+    entries: Iterable[Item],
+    ordinal: int,
+    c_lo: int,
+    c_hi: int,
+    p_lo: int,
+    p_hi: int,
+    level: int,
+    cum: list[Line | None],
+    last: list[Line | None],
+) -> None:
+    shown = min(level, MAX_LEVEL)
+    symbol = SYMBOLS[shown]
+    for item in entries:
+        at = ordinal if item.period is None else item.period.ordinal
+        in_cum = c_lo <= at <= c_hi
+        in_last = p_lo <= at <= p_hi
+        if item.children:
+            # Its line goes before its children's, which decide whether it is kept.
+            cum.append(None)
+            c_mark = len(cum)
+            last.append(None)
+            p_mark = len(last)
+            _kept_into_both(item.children, at, c_lo, c_hi, p_lo, p_hi, level + 1, cum, last)
+            if not in_cum and len(cum) == c_mark:
+                cum.pop()
+            else:
+                cum[c_mark - 1] = _line(item, shown, symbol)
+            if not in_last and len(last) == p_mark:
+                last.pop()
+            else:
+                last[p_mark - 1] = _line(item, shown, symbol)
+        else:
+            if in_cum:
+                cum.append(_line(item, shown, symbol))
+            if in_last:
+                last.append(_line(item, shown, symbol))
+
+
+def _line(item: Item, shown: int, symbol: str) -> Line:
+    # built(): Line(shown, …) without a setattr per field (a view makes ~30,000).
+    return built(
+        Line,
+        level=shown,
+        symbol=NOTE_SYMBOL if item.note else symbol,
+        text=item.text,
+        note=item.note,
+        placeholder=False,
+    )
+
+
 def _progress(asof: PledgeAsOf, withdrawn: bool) -> tuple[ProgressRow, ...]:
     w = asof.windows
     rows: list[ProgressRow] = []
@@ -602,7 +672,7 @@ def _progress(asof: PledgeAsOf, withdrawn: bool) -> tuple[ProgressRow, ...]:
         plan = _lines(made[2], 1)
     else:
         # The lines straight from the record's items, in one walk (not kept by the as-of).
-        kept_cumulative, kept_previous, kept_plan = rows_kept(asof, _kept_lines)
+        kept_cumulative, kept_previous, kept_plan = rows_kept(asof, _kept_lines, _kept_both)
         cumulative = kept_cumulative
         if w.has_previous and year_in_previous(asof):
             # Rare: material recorded by year goes under its year's heading.
@@ -684,6 +754,7 @@ def _money_row(row: BudgetRow, name: str, merge: str, height: int, with_executed
     executed = execution_basis(figures) if with_executed else None
     basis = executed.amount if executed is not None else None
     rate = execution_rate(executed) if executed is not None else None
+    total, cells = _row_cells(row, with_executed)
     return built(
         MoneyRow,
         name=name,
@@ -691,19 +762,64 @@ def _money_row(row: BudgetRow, name: str, merge: str, height: int, with_executed
         block_rows=height,
         label=row.label,
         kind=row.kind,
-        total=_cell(row.total, with_executed),
-        cells=tuple(
-            [
-                _BLANK_CELL
-                if c.amount is None and c.executed is None  # _cell's blank, without the call
-                else _cell(c, with_executed)
-                for c in figures
-            ]
-        ),
+        total=total,
+        cells=cells,
         rate=rate,
         rate_text=format_rate(rate),
         rate_basis=basis,
     )
+
+
+def _row_cells(row: BudgetRow, with_executed: bool) -> tuple[MoneyCell, tuple[MoneyCell, ...]]:
+    """A row's 계 cell and its columns' cells, as printed."""
+    figures = row.cells
+    if row.total is EMPTY and figures.count(EMPTY) == len(figures):
+        return _BLANK_CELL, _blank_cells(len(figures))  # a source with nothing recorded
+    cells = tuple(
+        [
+            _BLANK_CELL
+            if c.amount is None and c.executed is None  # _cell's blank, without the call
+            else _cell(c, with_executed)
+            for c in figures
+        ]
+    )
+    return _cell(row.total, with_executed), cells
+
+
+#: A printed row of a money table as :func:`printed_rows` gives it:
+#: (name, merge, label, kind, 계 cell, the columns' cells), as in its MoneyRow.
+PrintedRow = tuple[str, str, str, str, MoneyCell, tuple[MoneyCell, ...]]
+
+
+def printed_rows(table: MoneyTable) -> Iterator[PrintedRow]:
+    """``table.rows`` below the 계 row as :data:`PrintedRow`, without making the MoneyRows.
+
+    A reader of the cells alone (the diff) is spared each row's object and
+    its 집행률; the rows are not kept. Where they are made already, or the
+    table is the frame, they are read as made.
+    """
+    made = table.__dict__.get("_figures")
+    figures = (
+        made.table(table.kind)
+        if "rows" not in table.__dict__ and isinstance(made, _MoneyFigures)
+        else None
+    )
+    if figures is None:
+        for r in table.rows:
+            yield r.name, r.merge, r.label, r.kind, r.total, r.cells
+        return
+    executed = table.kind == "secured"
+    for block in figures.blocks:
+        for i, brow in enumerate(block.rows):
+            total, cells = _row_cells(brow, executed)
+            yield (
+                block.name,
+                "restart" if i == 0 else "continue",
+                brow.label,
+                brow.kind,
+                total,
+                cells,
+            )
 
 
 def money_rows(
