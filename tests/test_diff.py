@@ -712,8 +712,9 @@ def test_a_failed_worker_loses_nothing(
             work(compare, ids[:2], out)  # one message of two pledges, then death
         elif fault == "garbage":
             out.write((5).to_bytes(8, "little") + b"\xff\x00\x01\x02\x03")
-        elif fault == "wrong pledge":
-            data = marshal.dumps((diff_module._packed(serial.pledges[0]),))
+        elif fault == "wrong pledge":  # well formed, for a pledge it was not given
+            first = serial.pledges[0]
+            data = marshal.dumps(((first.id, diff_module._packed(first)),))
             out.write(len(data).to_bytes(8, "little") + data)
         out.flush()
         os.kill(os.getpid(), signal.SIGKILL)
@@ -733,8 +734,35 @@ def test_a_worker_comparing_other_pledges_is_not_used(mixed: Path) -> None:
     old, new = (report_view(records.pledges, P(p), records.settings) for p in ("2021H2", "2022H1"))
     serial = diff_views(old, new)
     wrong = serial.pledges[0]
-    worker = diff_module._DiffWorker.start(lambda _id: wrong, ["9-9-9"])
+    worker = diff_module._DiffWorker.start(lambda _id: diff_module._packed(wrong), ["9-9-9"])
     assert worker is not None
     assert diff_module._compared(old, new, None, worker) == serial
+    with pytest.raises(ChildProcessError):
+        os.waitpid(worker.pid, os.WNOHANG)  # ended and reaped
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork on this system")
+def test_an_error_here_leaves_no_worker_behind(
+    mixed: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from reportgen.report import diff as diff_module
+
+    _parallel(monkeypatch)
+    workers: list[Any] = []
+    start = diff_module._DiffWorker.start
+
+    def kept(*args: Any) -> Any:
+        workers.append(start(*args))
+        return workers[-1]
+
+    def failing(*_args: Any) -> Any:
+        raise MemoryError("the view failed")
+
+    monkeypatch.setattr(diff_module._DiffWorker, "start", kept)
+    monkeypatch.setattr(diff_module, "pledge_view", failing)
+    with pytest.raises(MemoryError):
+        diff_records(mixed, P("2021H2"), P("2022H1"), None, workers=2)
+    (worker,) = workers
+    assert worker is not None and worker.pipe.closed
     with pytest.raises(ChildProcessError):
         os.waitpid(worker.pid, os.WNOHANG)  # ended and reaped
