@@ -898,6 +898,11 @@ def _figure_changes(section: str, old: MoneyTable | None, new: MoneyTable | None
             derived=derived,
         )
 
+    if not o:  # every printed figure of NEW is added (the loops below, without the lookups)
+        for key, (n_cell, n_derived) in n.items():
+            if n_cell.text:
+                out.append(change(key, None, n_cell, n_derived))
+        return out
     # The new table's cells in order, then those only the old one printed.
     for key, (n_cell, n_derived) in n.items():
         o_cell = o.get(key, _NO_CELL)[0]
