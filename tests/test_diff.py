@@ -766,3 +766,31 @@ def test_an_error_here_leaves_no_worker_behind(
     assert worker is not None and worker.pipe.closed
     with pytest.raises(ChildProcessError):
         os.waitpid(worker.pid, os.WNOHANG)  # ended and reaped
+
+
+def test_figure_tables_merge_as_python_docx_merges(
+    revised_diff: ReportDiff, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """merge_down writes what python-docx's _Cell.merge writes, without its walks; the
+    alignment reaches every cell python-docx's row.cells gives and no merged-away one."""
+    from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT
+
+    from reportgen.formats import diff_docx
+
+    quick = render_docx(revised_diff)
+    monkeypatch.setattr(diff_docx, "merge_down", lambda top, below: top.merge(below))
+    assert render_docx(revised_diff) == quick
+    doc = docx.Document(io.BytesIO(quick))
+    merged = aligned = 0
+    for table in doc.tables:
+        if table.rows[0].cells[0].text != "공약사업명":
+            continue  # a text table
+        for row in table.rows[1:]:
+            for cell in row.cells:
+                assert cell.vertical_alignment == WD_CELL_VERTICAL_ALIGNMENT.CENTER
+                aligned += 1
+            for tc in row._tr.tc_lst:
+                if tc.vMerge == "continue":
+                    merged += 1
+                    assert tc.tcPr.find(f"{W}vAlign") is None
+    assert merged and aligned
