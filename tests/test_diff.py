@@ -693,7 +693,9 @@ def test_a_worker_on_the_second_core_gives_the_same_diff(
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork on this system")
-@pytest.mark.parametrize("fault", ["killed at once", "killed midway", "garbage", "wrong pledge"])
+@pytest.mark.parametrize(
+    "fault", ["killed at once", "killed midway", "garbage", "wrong pledge", "mislabelled"]
+)
 def test_a_failed_worker_loses_nothing(
     mixed: Path, monkeypatch: pytest.MonkeyPatch, fault: str
 ) -> None:
@@ -716,13 +718,27 @@ def test_a_failed_worker_loses_nothing(
             first = serial.pledges[0]
             data = marshal.dumps(((first.id, diff_module._packed(first)),))
             out.write(len(data).to_bytes(8, "little") + data)
+        elif fault == "mislabelled":  # its first pledge's id, another pledge's answer
+            first = serial.pledges[0]
+            packed = diff_module._packed(first)
+            answer = compare(ids[0])
+            if isinstance(answer, tuple) and len(answer) == 3:  # with the views (diff_records)
+                packed = (packed, *answer[1:])
+            data = marshal.dumps(((ids[0], packed),))
+            out.write(len(data).to_bytes(8, "little") + data)
         out.flush()
         os.kill(os.getpid(), signal.SIGKILL)
 
     monkeypatch.setattr(diff_module, "_diff_work", failing)
     both = diff_records(mixed, P("2021H2"), P("2022H1"), None, workers=2)
-    assert started == [True]
+    # The same faults where the worker is given the views (diff_views).
+    records = load_records(mixed)
+    assert records.settings
+    views = [report_view(records.pledges, P(p), records.settings) for p in ("2021H2", "2022H1")]
+    given = diff_views(*views, workers=2)
+    assert started == [True, True]
     assert both == serial and both.to_json() == serial.to_json()
+    assert given == serial and given.to_json() == serial.to_json()
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork on this system")
