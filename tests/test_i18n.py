@@ -343,8 +343,20 @@ def _raise_reportgen_error(tmp: Path, records_dir: Path) -> None:
     diff_records(records_dir, Period(2021, 2), Period(2022, 1), "9-9-9")
 
 
+def _exits(_state: object, _index: int) -> int:
+    os._exit(3)  # a writer's background process killed, out of memory …
+
+
+def _raise_background_died(tmp: Path) -> None:
+    from reportgen.formats.render import in_background
+
+    with in_background(_exits, None) as wait:
+        wait()
+
+
 RAISERS = {
     "ReportgenError": _raise_reportgen_error,
+    "BackgroundDied": _raise_background_died,
     "RecordsInvalid": _raise_records_invalid,
     "TemplateError": _raise_template_error,
     "PeriodError": _raise_period_error,
