@@ -44,7 +44,7 @@ def _forking(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
     monkeypatch.setattr(validate, "PARALLEL_FILES", 8)
     monkeypatch.setattr(validate, "CHUNK", 4)  # several messages
-    monkeypatch.setattr(validate, "_can_fork", lambda workers: workers != 1)
+    monkeypatch.setattr(validate, "can_fork", lambda workers: workers != 1)
     monkeypatch.setattr(validate._Worker, "start", counted)
     return started
 

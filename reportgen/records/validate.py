@@ -926,7 +926,7 @@ def check(
             hits = [known.get(i) if known else None for i in range(count)]
             misses = [i for i in range(count) if hits[i] is None]
             split = count
-            if len(misses) >= PARALLEL_FILES and _can_fork(workers):
+            if len(misses) >= PARALLEL_FILES and can_fork(workers):
                 tail = misses[len(misses) - round(len(misses) * WORKER_SHARE) :]
                 worker = _Worker.start(reading, tail, form, period)
                 if worker is not None:
@@ -1179,7 +1179,7 @@ WORKER_SHARE = 0.68
 CHUNK = 128
 
 
-def _can_fork(workers: int | None) -> bool:
+def can_fork(workers: int | None) -> bool:
     """Whether a forked worker may help: two cores, fork, and no other thread to copy.
 
     A thread that held a lock when the process forked would hold it in the

@@ -88,10 +88,10 @@ def pledge_views(
         ]
     for f, key in zip(records.files, keys, strict=True):
         kept = before.get(key) if carry else None
-        view = _unpacked(kept, f, period, settings, shared) if isinstance(kept, bytes) else None
+        view = unpacked_view(kept, f, period, settings, shared) if isinstance(kept, bytes) else None
         if view is None:
             view = pledge_view(f.pledge, period, settings, shared)
-            kept = _packed(view)
+            kept = packed_view(view)
         views.append(view)
         after[key] = kept  # bytes: either way
     if after != before:
@@ -99,7 +99,7 @@ def pledge_views(
     return tuple(views)
 
 
-def _packed(view: PledgeView) -> bytes:
+def packed_view(view: PledgeView) -> bytes:
     """The view's fields without its pages' parts, its money tables' heights beside theirs."""
     tables = [getattr(view, name) for name in _TABLES]
     states = []
@@ -126,14 +126,14 @@ class _CarriedFigures:
         return getattr(self._make(), name)
 
 
-def _unpacked(
+def unpacked_view(
     data: bytes,
     file: RecordFile,
     period: Period,
     settings: ReportSettings,
     shared: tuple[Term, list[FiscalColumn]],
 ) -> PledgeView | None:
-    """The view :func:`_packed` kept, whose pages' parts are made from ``file`` if read; None if damaged."""
+    """The view :func:`packed_view` kept, whose pages' parts are made from ``file`` if read; None if damaged."""
     try:
         fields, states = pickle.loads(data)
         if not (

@@ -1114,9 +1114,9 @@ DIFF_WORKER_SHARE = 0.48
 
 
 def _parallel(count: int, workers: int | None) -> bool:
-    from ..records.validate import _can_fork
+    from ..records.validate import can_fork
 
-    return workers != 1 and count >= PARALLEL_PLEDGES and _can_fork(workers)
+    return workers != 1 and count >= PARALLEL_PLEDGES and can_fork(workers)
 
 
 def _worker_count(count: int) -> int:
@@ -1424,8 +1424,7 @@ def _with_worker(
     worker did not answer for is typed, viewed and compared here. None: no
     worker could be started.
     """
-    from .carried import _packed as packed_view
-    from .carried import _unpacked as unpacked_view
+    from .carried import packed_view, unpacked_view
 
     files = {f.id: f for f in records.files}
     ids = _in_order(files)
