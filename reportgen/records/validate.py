@@ -1135,14 +1135,19 @@ def _synopsis(raw: Any) -> Synopsis | None:
         )
     ):
         return None
-    if latest is not None:
-        if not isinstance(latest, str):
-            return None
-        try:
-            Period.parse(latest)
-        except PeriodError:
-            return None
+    if latest is not None and not (isinstance(latest, str) and _is_period(latest)):
+        return None
     return Synopsis(raw[0], merged, latest)
+
+
+@functools.lru_cache(maxsize=64)
+def _is_period(text: str) -> bool:
+    """Whether ``text`` is a period as a synopsis keeps it (most pledges keep the same few)."""
+    try:
+        Period.parse(text)
+    except PeriodError:
+        return False
+    return True
 
 
 def _decoded(file: str, raw: Any) -> list[Problem] | None:
