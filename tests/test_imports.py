@@ -10,7 +10,7 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parent.parent / "reportgen"
 
 # What each layer may import besides itself and the shared modules at the top
-# (errors, i18n, bulk, josa). The pipeline (build) and the CLI may import anything.
+# (errors, i18n, bulk, forked, josa). The pipeline (build) and the CLI may import anything.
 ALLOWED = {
     "records": set(),
     "report": {"records"},
@@ -18,7 +18,14 @@ ALLOWED = {
     "formats": {"records", "report", "workspace"},
     "intake": {"records", "report", "workspace"},
 }
-SHARED = {"reportgen", "reportgen.errors", "reportgen.i18n", "reportgen.bulk", "reportgen.josa"}
+SHARED = {
+    "reportgen",
+    "reportgen.errors",
+    "reportgen.i18n",
+    "reportgen.bulk",
+    "reportgen.forked",
+    "reportgen.josa",
+}
 # The interface: the CLI and its Korean for click (clicktr) sit on top with the pipeline.
 
 

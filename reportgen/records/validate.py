@@ -15,7 +15,6 @@ import os
 import pickle
 import re
 import signal
-import threading
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from typing import IO, Any, Protocol
 
 from ..bulk import bulk_allocation
 from ..errors import PeriodError, Problem, RecordsInvalid, Severity, quote
+from ..forked import can_fork, fork_worker
 from ..i18n import english, tr
 from . import numbering
 from .asof import pledge_as_of, pledge_coverage
@@ -1184,22 +1184,6 @@ WORKER_SHARE = 0.68
 CHUNK = 128
 
 
-def can_fork(workers: int | None) -> bool:
-    """Whether a forked worker may help: two cores, fork, and no other thread to copy.
-
-    A thread that held a lock when the process forked would hold it in the
-    worker forever; so only a process with one thread forks (``reportgen``
-    validates before it starts any).
-    """
-    if workers == 1 or not hasattr(os, "fork"):
-        return False
-    if workers is None:
-        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-        if (cores or 1) < 2:
-            return False
-    return threading.active_count() == 1 and threading.current_thread() is threading.main_thread()
-
-
 class _Worker:
     """A forked process that validates the last pledge files while this one types the first.
 
@@ -1222,31 +1206,8 @@ class _Worker:
     def start(
         cls, reading: Reading, indices: Sequence[int], form: _Form | None, period: Period | None
     ) -> _Worker | None:
-        read_end, write_end = os.pipe()
-        # SIGINT is blocked while forking, so a Ctrl-C never reaches a worker
-        # that has not yet learnt to ignore it (the terminal signals both).
-        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-        try:
-            pid = os.fork()
-        except OSError:
-            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
-            os.close(read_end)
-            os.close(write_end)
-            return None
-        if pid == 0:  # the worker: never returns
-            code = 1
-            try:
-                signal.signal(signal.SIGINT, signal.SIG_IGN)
-                signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
-                os.close(read_end)
-                with os.fdopen(write_end, "wb") as out:
-                    _work(reading, indices, form, period, out)
-                code = 0
-            finally:
-                os._exit(code)  # no cleanup of the parent's: its files, its handlers
-        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
-        os.close(write_end)
-        return cls(pid, os.fdopen(read_end, "rb"), indices)
+        started = fork_worker(functools.partial(_work, reading, indices, form, period))
+        return None if started is None else cls(*started, indices)
 
     def _receive(self) -> Any:
         try:

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import json
 import marshal
 import os
@@ -45,6 +46,7 @@ import click
 from .. import josa
 from ..bulk import built
 from ..errors import PeriodError, ReportgenError
+from ..forked import can_fork, fork_worker
 from ..i18n import tr
 from ..records.load import RecordSet
 from ..records.model import Pledge, ReportSettings
@@ -1114,7 +1116,6 @@ DIFF_WORKER_SHARE = 0.48
 
 
 def _parallel(count: int, workers: int | None) -> bool:
-    from ..records.validate import can_fork
 
     return workers != 1 and count >= PARALLEL_PLEDGES and can_fork(workers)
 
@@ -1144,31 +1145,8 @@ class _DiffWorker:
     @classmethod
     def start(cls, answer: Callable[[str], Any], ids: list[str]) -> _DiffWorker | None:
         """Fork a worker that sends ``answer(i)`` (marshal-able) for each of ``ids`` (None: no fork)."""
-        read_end, write_end = os.pipe()
-        # SIGINT is blocked while forking, so a Ctrl-C never reaches a worker
-        # that has not yet learnt to ignore it (the terminal signals both).
-        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-        try:
-            pid = os.fork()
-        except OSError:
-            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
-            os.close(read_end)
-            os.close(write_end)
-            return None
-        if pid == 0:  # the worker: never returns
-            code = 1
-            try:
-                signal.signal(signal.SIGINT, signal.SIG_IGN)
-                signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
-                os.close(read_end)
-                with os.fdopen(write_end, "wb") as out:
-                    _diff_work(answer, ids, out)
-                code = 0
-            finally:
-                os._exit(code)  # no cleanup of the parent's: its files, its handlers
-        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
-        os.close(write_end)
-        return cls(pid, os.fdopen(read_end, "rb"), ids)
+        started = fork_worker(functools.partial(_diff_work, answer, ids))
+        return None if started is None else cls(*started, ids)
 
     def answers(self) -> list[Any]:
         """The worker's answers in order: for all its pledges, or as many as it sent whole."""
