@@ -12,39 +12,20 @@ from __future__ import annotations
 import json
 import pickle
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from reportgen.bulk import Deferred
-from reportgen.formats import codecache
 from reportgen.records.periods import Period
 from reportgen.records.validate import check
 from reportgen.report.carried import pledge_views
 from reportgen.report.view import report_view
 
 from .conftest import REPO
+from .memo import MemoryMemo
 from .synthetic import write_synthetic_records
 
 H1 = Period.parse("2022H1")
-
-
-class _Memo:
-    """A memo in memory, as codecache keeps one on disk; counts what is stored."""
-
-    def __init__(self) -> None:
-        self.entries: dict[str, Any] = {}
-        self.stored = 0
-
-    def key(self, kind: str, data: bytes, *options: str) -> str:
-        return codecache.key(kind, data, *options)
-
-    def load(self, entry: str) -> Any | None:
-        return self.entries.get(entry)
-
-    def store(self, entry: str, value: Any) -> None:
-        self.stored += 1
-        self.entries[entry] = value
 
 
 @pytest.mark.parametrize(
@@ -56,7 +37,7 @@ def test_a_carried_view_is_the_view_made_anew(records: Path) -> None:
     found, _warnings = check(records)
     assert found.settings is not None
     periods = sorted({p for pledge in found.pledges for p in pledge.reports if not p.is_year})
-    memo = _Memo()
+    memo = MemoryMemo()
     for period in periods:
         made = pledge_views(found, period, memo)
         assert made == report_view(found.pledges, period, found.settings).pledges
@@ -72,7 +53,7 @@ def test_a_carried_view_is_the_view_made_anew(records: Path) -> None:
 def test_a_carried_views_height_needs_no_record(tmp_path: Path) -> None:
     records = tmp_path / "records"
     write_synthetic_records(records, 5)
-    memo, checked = _Memo(), _Memo()
+    memo, checked = MemoryMemo(), MemoryMemo()
     found, _ = check(records, memo=checked)
     pledge_views(found, H1, memo)
     again, _ = check(records, memo=checked)  # plain records: typed when read
@@ -86,7 +67,7 @@ def test_a_carried_views_height_needs_no_record(tmp_path: Path) -> None:
 def test_what_changed_is_viewed_anew(tmp_path: Path) -> None:
     records = tmp_path / "records"
     write_synthetic_records(records, 6)
-    memo, checked = _Memo(), _Memo()
+    memo, checked = MemoryMemo(), MemoryMemo()
     found, _ = check(records, memo=checked)
     pledge_views(found, H1, memo)
     assert memo.stored == 1
@@ -118,7 +99,7 @@ def test_what_changed_is_viewed_anew(tmp_path: Path) -> None:
 def test_a_damaged_entry_is_no_entry(tmp_path: Path) -> None:
     records = tmp_path / "records"
     write_synthetic_records(records, 4)
-    memo, checked = _Memo(), _Memo()
+    memo, checked = MemoryMemo(), MemoryMemo()
     found, _ = check(records, memo=checked)
     expected = pledge_views(found, H1, memo)
     (entry,) = memo.entries
@@ -144,7 +125,7 @@ def test_a_damaged_entry_is_no_entry(tmp_path: Path) -> None:
 def test_carry_false_makes_every_view_anew_and_keeps_them(tmp_path: Path) -> None:
     records = tmp_path / "records"
     write_synthetic_records(records, 4)
-    memo, checked = _Memo(), _Memo()
+    memo, checked = MemoryMemo(), MemoryMemo()
     found, _ = check(records, memo=checked)
     first = pledge_views(found, H1, memo, carry=False)
     assert memo.stored == 1

@@ -21,10 +21,10 @@ from typing import Any
 import pytest
 
 from reportgen.errors import Problem, RecordsInvalid
-from reportgen.formats import codecache
 from reportgen.records import validate
 from reportgen.records.periods import Period
 from reportgen.records.validate import check
+from tests.memo import MemoryMemo
 from tests.synthetic import write_synthetic_records
 
 PLEDGES = 40  # the worker takes the last 27 (WORKER_SHARE), the first 13 stay here
@@ -212,24 +212,6 @@ def test_problems_compare_as_values():
 # The memo of earlier checks
 
 
-class _Memo:
-    """A memo in memory, as codecache keeps one on disk; counts what is asked of it."""
-
-    def __init__(self) -> None:
-        self.entries: dict[str, Any] = {}
-        self.stored = 0
-
-    def key(self, kind: str, data: bytes, *options: str) -> str:
-        return codecache.key(kind, data, *options)
-
-    def load(self, entry: str) -> Any | None:
-        return self.entries.get(entry)
-
-    def store(self, entry: str, value: Any) -> None:
-        self.stored += 1
-        self.entries[entry] = value
-
-
 @pytest.fixture(name="rules_run")
 def _rules_run(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The files whose pledge the rules were run on (in this process)."""
@@ -244,7 +226,7 @@ def _rules_run(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return ran
 
 
-def _memo_same(directory: Path, memo: _Memo, period: Period | None = None) -> Any:
+def _memo_same(directory: Path, memo: MemoryMemo, period: Period | None = None) -> Any:
     alone = _outcome(directory, 1, period)
     assert _outcome(directory, 1, period, memo) == alone
     return alone
@@ -255,7 +237,7 @@ def test_a_memo_warm_or_cold_changes_nothing(tmp_path, rules_run):
     _edit(files[3], _twice)
     _edit(files[4], _blank)  # not plain: never kept
     _edit(files[5], _no_plan)
-    memo = _Memo()
+    memo = MemoryMemo()
     outcome = _memo_same(directory, memo)  # cold: kept
     assert outcome[0] == "valid" and memo.stored == 1
     (entry,) = memo.entries.values()
@@ -269,7 +251,7 @@ def test_a_memo_warm_or_cold_changes_nothing(tmp_path, rules_run):
 
 def test_a_changed_file_or_report_json_is_checked_again(tmp_path, rules_run):
     directory, files = _records(tmp_path)
-    memo = _Memo()
+    memo = MemoryMemo()
     _memo_same(directory, memo)
     _edit(files[7], _twice)
     rules_run.clear()
@@ -294,7 +276,7 @@ def test_the_language_and_the_period_have_their_own_warnings(tmp_path, monkeypat
     directory, files = _records(tmp_path)
     _edit(files[1], _draft)
     _edit(files[2], _no_plan)
-    memo = _Memo()
+    memo = MemoryMemo()
     korean = _memo_same(directory, memo)
     monkeypatch.setenv("LANGUAGE", "en")
     monkeypatch.setenv("LC_ALL", "en_US.UTF-8")
@@ -307,7 +289,7 @@ def test_the_language_and_the_period_have_their_own_warnings(tmp_path, monkeypat
 
 def test_a_damaged_memo_is_no_memo(tmp_path, rules_run):
     directory, files = _records(tmp_path)
-    memo = _Memo()
+    memo = MemoryMemo()
     _memo_same(directory, memo)
     (entry,) = memo.entries
     kept = memo.entries[entry]
@@ -332,7 +314,7 @@ def test_a_damaged_memo_is_no_memo(tmp_path, rules_run):
 
 def test_a_memo_with_the_worker(tmp_path, _forking):
     directory, files = _records(tmp_path)
-    memo = _Memo()
+    memo = MemoryMemo()
     alone = _outcome(directory, 1)
     assert _outcome(directory, None, None, memo) == alone  # cold, with the worker
     assert len(_forking) == 1
@@ -353,7 +335,7 @@ def test_a_warm_check_types_no_plain_file(tmp_path, rules_run):
     """A plain file an earlier check kept is typed only when its model is read."""
     directory, files = _records(tmp_path)
     _edit(files[4], _blank)  # not plain: typed the full way every time
-    memo = _Memo()
+    memo = MemoryMemo()
     _memo_same(directory, memo)
     records, _warnings = check(directory, None, workers=1, memo=memo)
     typed = [f.path.name for f in records.files if f.typed]
@@ -376,7 +358,7 @@ def test_the_rules_across_pledges_read_the_synopsis(tmp_path, rules_run):
     directory, files = _records(tmp_path)
     _edit(files[2], _merged_into("9-9-9"))  # not a pledge of these records: a warning
     _edit(files[3], _merged_into(json.loads(files[0].read_text(encoding="utf-8"))["id"]))
-    memo = _Memo()
+    memo = MemoryMemo()
     cold = _memo_same(directory, memo)
     assert cold[0] == "valid"
     assert "$.adjustments[0].merged_into" in [p.path for p in cold[1] if p.file == files[2].name]
@@ -397,7 +379,7 @@ def test_the_rules_across_pledges_read_the_synopsis(tmp_path, rules_run):
 def test_the_latest_period_comes_from_the_synopsis(tmp_path):
     directory, files = _records(tmp_path)
     _edit(files[9], lambda record: record["reports"].pop("2022H1"))
-    memo = _Memo()
+    memo = MemoryMemo()
     cold, _ = check(directory, None, workers=1, memo=memo)
     warm, _ = check(directory, None, workers=1, memo=memo)
     assert not any(f.typed for f in warm.files)
