@@ -1086,6 +1086,13 @@ def _compared(
             worker.close()
     # What a failed worker did not send, this process compares itself.
     pledges += [diff_pledge(o.get(i), n.get(i)) for i in ids[len(pledges) :]]
+    return _report_diff(old, new, pledge, pledges)
+
+
+def _report_diff(
+    old: ReportView, new: ReportView, pledge: str | None, pledges: Sequence[PledgeDiff]
+) -> ReportDiff:
+    """The diff of two reports, of their pledges' diffs (``pledge``: the one compared, or None)."""
     return ReportDiff(
         old=old.period,
         new=new.period,
@@ -1453,17 +1460,7 @@ def _with_worker(
     # The reports' totals over every pledge, in the records' order (as report_view).
     old_report = assemble_report(tuple(views[f.id][0] for f in records.files), old, settings)
     new_report = assemble_report(tuple(views[f.id][1] for f in records.files), new, settings)
-    return ReportDiff(
-        old=old_report.period,
-        new=new_report.period,
-        old_words=old_report.period_words,
-        new_words=new_report.period_words,
-        city=new_report.city,
-        title=new_report.title,
-        pledge=None,
-        changes=tuple(_report_changes(old_report, new_report, whole=True)),
-        pledges=tuple(pledges),
-    )
+    return _report_diff(old_report, new_report, None, pledges)
 
 
 def diff_records(
