@@ -468,16 +468,8 @@ def read_proven(root: Path, name: str, digest: str, record: Recorded) -> bytes |
                 data = fh.read()
                 if _seen(os.fstat(fh.fileno())) == recorded[0]:
                     return data
-    path = member(root, name)
-    if path is None:
-        return None
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    except OSError:
-        return None
-    with os.fdopen(fd, "rb") as fh:
-        data = fh.read()
-    return data if sha256(data) == digest else None
+    found = read_member(root, name)
+    return found if found is not None and sha256(found) == digest else None
 
 
 def remember_output(owned: Claim, inputs: Recorded | None = None) -> None:
