@@ -15,28 +15,17 @@ from pathlib import Path
 import pytest
 
 from reportgen.workspace import output
-from reportgen.workspace.output import MANIFEST, claim, manifest_bytes, publish
-
-
-def _files(**extra: bytes) -> dict[str, bytes]:
-    files = {"a.docx": b"A" * 5000, "sub/b.docx": b"B" * 7000, **extra}
-    files[MANIFEST] = manifest_bytes(
-        {n: d for n, d in files.items() if n != MANIFEST},
-        version="test",
-        period="2022H1",
-        records={},
-        templates={},
-    )
-    return files
+from reportgen.workspace.output import claim, publish
+from tests.outputs import sample_files
 
 
 def test_an_unchanged_file_is_linked_not_written(tmp_path: Path):
     out = tmp_path / "out"
-    publish(out, _files())
+    publish(out, sample_files())
     inode = (out / "sub/b.docx").stat().st_ino
     owned = claim(out)
     assert set(owned.seen) == {"a.docx", "sub/b.docx"}
-    publish(owned, _files())
+    publish(owned, sample_files())
     assert (out / "sub/b.docx").stat().st_ino == inode
     assert (out / "sub/b.docx").read_bytes() == b"B" * 7000
 
@@ -44,7 +33,7 @@ def test_an_unchanged_file_is_linked_not_written(tmp_path: Path):
 @pytest.mark.parametrize("how", ["write", "write, then its old times put back"])
 def test_a_file_written_after_the_claim_is_written_anew(tmp_path: Path, how: str):
     out = tmp_path / "out"
-    publish(out, _files())
+    publish(out, sample_files())
     owned = claim(out)
     # A kernel without fine-grained file times stamps a write with the
     # clock's last tick: the edit comes a few ticks after the claim's read,
@@ -59,7 +48,7 @@ def test_a_file_written_after_the_claim_is_written_anew(tmp_path: Path, how: str
     old = out / "a.docx"
     kept = os.open(old, os.O_RDONLY)  # the edited file, wherever the swap moves it
     try:
-        publish(owned, _files())
+        publish(owned, sample_files())
         assert (out / "a.docx").read_bytes() == b"A" * 5000
         assert os.fstat(kept).st_ino != (out / "a.docx").stat().st_ino
         assert os.pread(kept, 2, 0) == b"ZA"  # the edit itself untouched
@@ -69,7 +58,7 @@ def test_a_file_written_after_the_claim_is_written_anew(tmp_path: Path, how: str
 
 def test_without_what_stat_saw_the_linked_file_is_hashed_again(tmp_path: Path, monkeypatch):
     out = tmp_path / "out"
-    publish(out, _files())
+    publish(out, sample_files())
     owned = claim(out)
     owned.seen.clear()  # as for a file that changed while claim() read it
     hashed: list[str] = []
@@ -80,7 +69,7 @@ def test_without_what_stat_saw_the_linked_file_is_hashed_again(tmp_path: Path, m
         return real(root, name)
 
     monkeypatch.setattr(output, "file_digest_seen", spy)
-    publish(owned, _files())
+    publish(owned, sample_files())
     assert sorted(hashed) == ["a.docx", "b.docx"]
     assert (out / "a.docx").read_bytes() == b"A" * 5000
 
@@ -93,7 +82,7 @@ def test_a_write_that_fails_while_files_are_linked_leaves_the_old_output(
 
     out = tmp_path / "out"
     many = {f"sub/{i:03d}.docx": bytes([i]) * 3000 for i in range(40)}
-    publish(out, _files(**many))
+    publish(out, sample_files(**many))
     before = {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
     owned = claim(out)
     real_open = open
@@ -105,7 +94,7 @@ def test_a_write_that_fails_while_files_are_linked_leaves_the_old_output(
 
     monkeypatch.setattr("builtins.open", failing_open)
     with pytest.raises(OutputError, match="빈 공간|No space left"):
-        publish(owned, _files(**many, **{"a.docx": b"C" * 5000}))
+        publish(owned, sample_files(**many, **{"a.docx": b"C" * 5000}))
     monkeypatch.undo()
     after = {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
     assert after == before

@@ -30,38 +30,15 @@ from reportgen.workspace.output import (
     publish,
     remember_output,
 )
-
-
-class Keeper:
-    """An in-memory stand-in for the per-user cache."""
-
-    def __init__(self) -> None:
-        self.entries: dict[str, Any] = {}
-
-    def load(self, entry: str) -> Any | None:
-        return self.entries.get(entry)
-
-    def store(self, entry: str, value: Any) -> None:
-        self.entries[entry] = value
-
-
-def _files(**extra: bytes) -> dict[str, bytes]:
-    files = {"a.docx": b"A" * 5000, "sub/b.docx": b"B" * 7000, **extra}
-    files[MANIFEST] = manifest_bytes(
-        {n: d for n, d in files.items() if n != MANIFEST},
-        version="test",
-        period="2022H1",
-        records={},
-        templates={},
-    )
-    return files
+from tests.memo import MemoryMemo
+from tests.outputs import sample_files
 
 
 def _digests(files: dict[str, bytes]) -> dict[str, str]:
     return {name: output.sha256(data) for name, data in files.items()}
 
 
-def _publish(out: Path, files: dict[str, bytes], keeper: Keeper) -> Claim:
+def _publish(out: Path, files: dict[str, bytes], keeper: MemoryMemo) -> Claim:
     """As a build publishes: under its claim, then recorded once the staging directory is gone."""
     owned = claim(out, keeper=keeper)
     with Staging(owned.target) as stage:
@@ -110,8 +87,8 @@ def _settle() -> None:
 
 
 def test_a_file_seen_as_recorded_is_not_hashed(tmp_path: Path, hashed: list[str]):
-    out, keeper = tmp_path / "out", Keeper()
-    _publish(out, _files(), keeper)
+    out, keeper = tmp_path / "out", MemoryMemo()
+    _publish(out, sample_files(), keeper)
     _settle()
     # Published by this very run: both files are known without a read.
     owned = claim(out, keeper=keeper)
@@ -127,10 +104,10 @@ def test_a_file_seen_as_recorded_is_not_hashed(tmp_path: Path, hashed: list[str]
 
 
 def test_a_rebuild_records_its_linked_and_written_files(tmp_path: Path, hashed: list[str]):
-    out, keeper = tmp_path / "out", Keeper()
-    _publish(out, _files(), keeper)
+    out, keeper = tmp_path / "out", MemoryMemo()
+    _publish(out, sample_files(), keeper)
     _settle()
-    changed = _files(**{"a.docx": b"C" * 5000})  # a.docx written anew, sub/b.docx linked
+    changed = sample_files(**{"a.docx": b"C" * 5000})  # a.docx written anew, sub/b.docx linked
     owned = _publish(out, changed, keeper)
     assert owned.made is not None and owned.made["sub/b.docx"][2] and not owned.made["a.docx"][2]
     _settle()
@@ -141,8 +118,8 @@ def test_a_rebuild_records_its_linked_and_written_files(tmp_path: Path, hashed: 
 
 @pytest.mark.parametrize("how", ["same size, old times put back", "appended"])
 def test_an_edit_is_caught_whatever_its_times(tmp_path: Path, hashed: list[str], how: str):
-    out, keeper = tmp_path / "out", Keeper()
-    _publish(out, _files(), keeper)
+    out, keeper = tmp_path / "out", MemoryMemo()
+    _publish(out, sample_files(), keeper)
     _settle()
     edited = out / "a.docx"
     before = edited.stat()
@@ -162,8 +139,8 @@ def test_an_edit_is_caught_whatever_its_times(tmp_path: Path, hashed: list[str],
 
 
 def test_a_replaced_file_is_caught(tmp_path: Path, hashed: list[str]):
-    out, keeper = tmp_path / "out", Keeper()
-    _publish(out, _files(), keeper)
+    out, keeper = tmp_path / "out", MemoryMemo()
+    _publish(out, sample_files(), keeper)
     _settle()
     old = (out / "sub/b.docx").stat()
     # Another file of the same size and times, saved over it (as an editor saves).
@@ -189,8 +166,8 @@ def test_a_replaced_file_is_caught(tmp_path: Path, hashed: list[str]):
 
 
 def test_a_record_that_does_not_fit_the_manifest_is_not_trusted(tmp_path: Path, hashed: list[str]):
-    out, keeper = tmp_path / "out", Keeper()
-    _publish(out, _files(), keeper)
+    out, keeper = tmp_path / "out", MemoryMemo()
+    _publish(out, sample_files(), keeper)
     _settle()
     # A manifest edited to list other digests: the record's are not the manifest's.
     doc = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
@@ -214,8 +191,8 @@ def test_a_record_that_does_not_fit_the_manifest_is_not_trusted(tmp_path: Path, 
     ],
 )
 def test_a_damaged_or_foreign_record_is_not_used(tmp_path: Path, hashed: list[str], stored: object):
-    out, keeper = tmp_path / "out", Keeper()
-    _publish(out, _files(), keeper)
+    out, keeper = tmp_path / "out", MemoryMemo()
+    _publish(out, sample_files(), keeper)
     (entry,) = keeper.entries
     if isinstance(stored, tuple) and stored[0] == "TARGET":
         stored = (os.fsdecode(output.real_path(out)), *stored[1:])
@@ -228,11 +205,11 @@ def test_a_file_written_in_the_swaps_tick_is_not_recorded(
     tmp_path: Path, hashed: list[str], monkeypatch: pytest.MonkeyPatch
 ):
     """A change in the same tick of the clock as the last write keeps the change time: no record."""
-    out, keeper = tmp_path / "out", Keeper()
-    _publish(out, _files(), keeper)
+    out, keeper = tmp_path / "out", MemoryMemo()
+    _publish(out, sample_files(), keeper)
     _settle()
     monkeypatch.setattr(output, "_file_clock", lambda: 0)  # every file is as new as the swap
-    _publish(out, _files(**{"a.docx": b"C" * 5000}), keeper)
+    _publish(out, sample_files(**{"a.docx": b"C" * 5000}), keeper)
     monkeypatch.undo()
     monkeypatch.setattr(output, "file_digest_seen", _spy_on(hashed))
     hashed.clear()
@@ -259,7 +236,7 @@ def test_the_record_survives_the_per_user_cache(
     out = tmp_path / "out"
     owned = claim(out, keeper=codecache)
     with Staging(owned.target) as stage:
-        publish(owned, _files(), stage, _digests(_files()))
+        publish(owned, sample_files(), stage, _digests(sample_files()))
     remember_output(owned)
     _settle()
     assert claim(out, keeper=codecache).intact and hashed == []
@@ -356,7 +333,7 @@ def test_a_manifest_read_again_unchanged_is_not_parsed_again_and_an_edited_one_i
     tmp_path: Path,
 ):
     out = tmp_path / "out"
-    publish(out, _files())
+    publish(out, sample_files())
     _settle()
     first, _ = output.read_manifest(out)
     again, _ = output.read_manifest(out)
@@ -386,8 +363,8 @@ def test_a_change_time_of_a_coarse_file_system_must_lie_two_seconds_back():
 
 
 def test_read_proven_never_reads_through_a_folder_link_what_it_did_not_record(tmp_path: Path):
-    out, keeper = tmp_path / "out", Keeper()
-    _publish(out, _files(), keeper)
+    out, keeper = tmp_path / "out", MemoryMemo()
+    _publish(out, sample_files(), keeper)
     record = output._recorded(keeper, output.real_path(out))[0]
     digest = output.sha256(b"B" * 7000)
     assert output.read_proven(out, "sub/b.docx", digest, record) == b"B" * 7000
