@@ -51,10 +51,8 @@ import re
 import shutil
 import signal
 import stat
-import sys
 import tempfile
 import threading
-import time
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -67,6 +65,10 @@ from ..errors import OutputError, quote
 from ..i18n import os_reason, tr
 from ..josa import attach
 from ..records.numbering import parts
+from .stamps import Seen
+from .stamps import file_clock as _file_clock
+from .stamps import seen as _seen
+from .stamps import settled as _settled
 
 MANIFEST = "manifest.json"
 GENERATOR = "reportgen"
@@ -214,14 +216,6 @@ def read_member(root: Path, name: str, limit: int | None = None) -> bytes | None
 
 def file_digest(root: Path, name: str) -> str | None:
     return file_digest_seen(root, name)[0]
-
-
-#: A file as stat() saw it: device, inode, size, modification and change times (ns).
-Seen = tuple[int, int, int, int, int]
-
-
-def _seen(info: os.stat_result) -> Seen:
-    return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
 
 
 def file_digest_seen(root: Path, name: str) -> tuple[str | None, Seen | None]:
@@ -381,32 +375,6 @@ class Keeper(Protocol):
     def load(self, entry: str) -> Any | None: ...
 
     def store(self, entry: str, value: Any) -> None: ...
-
-
-# The clock the kernel stamps file times from (Linux: every change time is at
-# or after its reading); elsewhere the wall clock less a FAT file system's tick.
-_COARSE_CLOCK = getattr(time, "CLOCK_REALTIME_COARSE", 5 if sys.platform == "linux" else None)
-
-
-def _file_clock() -> int:
-    """An instant (ns) no later than the change time of any change made from now on."""
-    if _COARSE_CLOCK is not None:
-        with contextlib.suppress(OSError):
-            return time.clock_gettime_ns(_COARSE_CLOCK)
-    return time.time_ns() - 2_000_000_000
-
-
-def _settled(seen: Seen, clock: int) -> bool:
-    """True when a change after ``clock`` (:func:`_file_clock`) would surely move the change time.
-
-    The file system stamps a change with the clock cut to its own grain: ns
-    on most, a second or two on some (ext3, FAT). A change time with nothing
-    below the millisecond may be of a coarse one: then it must lie two
-    seconds before the clock; any other, a millisecond.
-    """
-    ctime = seen[4]
-    grain = 2_000_000_000 if ctime % 1_000_000 == 0 else 1_000_000
-    return ctime + grain <= clock
 
 
 def _record_entry(target: Path) -> str:
