@@ -46,11 +46,13 @@ from .workspace.fingerprint import code_fingerprint
 from .workspace.output import (
     MANIFEST,
     Claim,
+    Content,
     InputsSeen,
     Recorded,
     Staging,
     claim,
     compare_with_disk,
+    content_bytes,
     file_digest,
     manifest_bytes,
     output_lock,
@@ -71,7 +73,8 @@ class Build:
     """Everything one build produced, in memory, before anything is written."""
 
     period: Period
-    files: dict[str, bytes]
+    # Each file's bytes, or the previous output's file taken by reference (Taken).
+    files: dict[str, Content]
     warnings: list[Problem]
     drafts: list[str] = field(default_factory=list)  # "1-4-5: reports.2022H1.status"
     notes: list[str] = field(default_factory=list)  # e.g. why no PDF was made
@@ -236,7 +239,7 @@ def _render_report(
         pdf_progress=pdf_progress,
         pages=pages,  # a --check of a build with PDFs: the 목차 pages it stored
     )
-    files: dict[str, bytes] = {}
+    files: dict[str, Content] = {}
     render_keys: dict[str, str] = {}
     part_keys: dict[str, dict[str, str]] = {}
     # 2. The report view, once: every writer lays out the same figures and words.
@@ -434,8 +437,9 @@ def _build_locked(
             formats=formats,
             preview=preview,
         )
-        made = json.loads(result.files[MANIFEST])  # this build's own: what it lists is so
-        digests = {**made["files"], MANIFEST: sha256(result.files[MANIFEST])}
+        manifest = content_bytes(result.files[MANIFEST])
+        made = json.loads(manifest)  # this build's own: what it lists is so
+        digests = {**made["files"], MANIFEST: sha256(manifest)}
         publish(owned, result.files, stage, digests)
     # Once the old output, in the staging directory, is gone.
     remember_output(owned, _inputs_proven(inputs, records_dir, templates, made))
@@ -607,7 +611,7 @@ def _verify(period: Period, records_dir: Path, templates: Path, out: Path) -> li
         if unreproducible(name) and (data := read_member(out, name, _KEPT_LIMIT)) is not None
     }
     result = render_report(period, records_dir, templates, formats=formats, pages=pages, kept=kept)
-    rebuilt_manifest = json.loads(result.files[MANIFEST])
+    rebuilt_manifest = json.loads(content_bytes(result.files[MANIFEST]))
     on_disk = manifest.data if manifest is not None else None
     pdfs = {n: d for n, d in (manifest.files if manifest else {}).items() if unreproducible(n)}
     expected = {n: d for n, d in result.files.items() if n != MANIFEST}

@@ -35,6 +35,7 @@ from .report.diff import diff_views
 from .report.view import report_view
 from .workspace.output import (
     MANIFEST,
+    Content,
     Staging,
     claim,
     manifest_bytes,
@@ -53,7 +54,7 @@ class TermBuild:
     """The term's site in memory: every file, and what each period's build reported."""
 
     periods: list[Period]
-    files: dict[str, bytes]
+    files: dict[str, Content]
     warnings: list[Problem] = field(default_factory=list)
     drafts: list[str] = field(default_factory=list)  # "2022H1 1-4-5: reports.2022H1.status"
     notes: list[str] = field(default_factory=list)

@@ -173,38 +173,133 @@ def test_a_template_changed_is_read(ws: Path, read: list[str]):
     assert read == ["workbook.xlsx"]  # rewritten with the same bytes: read, and unchanged
 
 
-def test_the_files_taken_back_are_not_hashed_again_for_the_manifest(
-    ws: Path, monkeypatch: pytest.MonkeyPatch
-):
-    """Their digests are the ones they were checked against as they were read; the manifest is a cold build's."""
-    from reportgen.formats.render import PreviousBuild
-
-    assert _build(ws) is not None
+def _change_one(ws: Path) -> None:
     path = ws / "records" / "1-1-4.json"
     record = json.loads(path.read_text(encoding="utf-8"))
     record["department"] = "일자리경제과"
     path.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
-    vouched: list[str] = []
-    real = PreviousBuild.digest_of
 
-    def spy(self: PreviousBuild, data: bytes) -> str | None:
-        found = real(self, data)
-        if found is not None:
-            vouched.append(found)
-        return found
 
-    monkeypatch.setattr(PreviousBuild, "digest_of", spy)
+def _build_and_record(ws: Path) -> None:
     assert _build(ws) is not None
+    _settle()
+    # Nothing to do: the run records every file of the output as it proved it
+    # (the first build left out those written in the last tick before its swap).
+    assert _build(ws) is None
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.fixture
+def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every output file whose bytes the build reads (read_proven, read_member, Taken.read)."""
+    from reportgen.formats import render
+
+    names: list[str] = []
+    for module in (output, render):
+        real = module.read_proven
+
+        def spy(root: Path, name: str, *a: object, real: object = real) -> object:
+            names.append(name)
+            return real(root, name, *a)  # type: ignore[operator]
+
+        monkeypatch.setattr(module, "read_proven", spy)
+    real_member = output.read_member
+
+    def spy_member(root: Path, name: str, limit: int | None = None) -> bytes | None:
+        names.append(name)
+        return real_member(root, name, limit)
+
+    monkeypatch.setattr(output, "read_member", spy_member)
+    real_read = output.Taken.read
+
+    def spy_read(self: output.Taken) -> bytes:
+        names.append(self.name)
+        return real_read(self)
+
+    monkeypatch.setattr(output.Taken, "read", spy_read)
+    return names
+
+
+def test_the_files_taken_back_are_linked_unread_and_the_output_is_a_cold_builds(
+    ws: Path, reads: list[str]
+):
+    """A one-pledge rebuild hands the 5 unchanged pledge files to publish by reference.
+
+    None of them is read (their digests are the record's, their sizes
+    stat()'s), each is the old output's file linked, and the output with its
+    manifest is byte for byte what a cold build of the same records writes.
+    """
+    _build_and_record(ws)
+    before = {p.name: p.stat().st_ino for p in (ws / "out" / "공약별").iterdir()}
+    _change_one(ws)
+    _settle()
+    reads.clear()
+    assert _build(ws) is not None
+    pledges = sorted((ws / "out" / "공약별").iterdir())
+    assert len(pledges) == 6
+    assert not [n for n in reads if n.startswith("공약별/")]
+    linked = [p.name for p in pledges if before.get(p.name) == p.stat().st_ino]
+    assert len(linked) == 5 and not any("1-1-4" in n for n in linked)
     manifest = json.loads((ws / "out" / "manifest.json").read_text(encoding="utf-8"))
-    pledges = {n: d for n, d in manifest["files"].items() if n.startswith("공약별/")}
-    assert len(pledges) == 6 and len(vouched) == 5 and set(vouched) < set(pledges.values())
-    # Every digest is the file's, and the manifest is the one a cold build writes.
     for name, found in manifest["files"].items():
         assert hashlib.sha256((ws / "out" / name).read_bytes()).hexdigest() == found
     assert build(PERIOD, ws / "records", TEMPLATES, ws / "cold", workers=1) is not None
-    assert (ws / "cold" / "manifest.json").read_bytes() == (
-        ws / "out" / "manifest.json"
-    ).read_bytes()
+    assert _tree(ws / "cold") == _tree(ws / "out")
+
+
+def _edit_before_publish(monkeypatch: pytest.MonkeyPatch, ws: Path, body: bytes | None) -> Path:
+    """Overwrite an unchanged pledge's file of the old output after it was taken, before publish."""
+    victim = next(p for p in (ws / "out" / "공약별").iterdir() if "1-1-2" in p.name)
+    real = pipeline.publish
+
+    def edit_then_publish(*a: object, **k: object) -> None:
+        data = victim.read_bytes()
+        victim.write_bytes(body if body is not None else data)
+        real(*a, **k)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pipeline, "publish", edit_then_publish)
+    return victim
+
+
+def test_a_taken_file_edited_before_publish_stops_the_build_and_changes_nothing(
+    ws: Path, monkeypatch: pytest.MonkeyPatch
+):
+    from reportgen.workspace.output import TakenFileChanged
+
+    _build_and_record(ws)
+    _change_one(ws)
+    _settle()
+    victim = _edit_before_publish(monkeypatch, ws, b"edited by hand")
+    old = _tree(ws / "out")
+    with pytest.raises(TakenFileChanged) as caught:
+        _build(ws)
+    assert victim.name in str(caught.value) and "다시 실행하십시오" in str(caught.value)
+    after = _tree(ws / "out")
+    # The old output as it was (with the hand edit, which is not reportgen's to undo).
+    assert after == {**old, f"공약별/{victim.name}": b"edited by hand"}
+    assert not [p for p in ws.iterdir() if p.name.startswith(".reportgen-tmp-")]
+
+
+def test_a_taken_file_saved_again_with_its_bytes_is_read_checked_and_published(
+    ws: Path, monkeypatch: pytest.MonkeyPatch
+):
+    _build_and_record(ws)
+    _change_one(ws)
+    _settle()
+    victim = _edit_before_publish(monkeypatch, ws, None)
+    data = victim.read_bytes()
+    assert _build(ws) is not None
+    assert (ws / "out" / "공약별" / victim.name).read_bytes() == data
+    monkeypatch.undo()
+    assert build(PERIOD, ws / "records", TEMPLATES, ws / "cold", workers=1) is not None
+    assert _tree(ws / "cold") == _tree(ws / "out")
 
 
 def test_digest_of_is_only_for_the_very_bytes_given(tmp_path: Path):

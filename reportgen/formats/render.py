@@ -26,7 +26,15 @@ from typing import Any, Generic, TypeVar
 
 from ..errors import ReportgenError
 from ..i18n import tr
-from ..workspace.output import libc, published_files, read_manifest, read_proven, sha256
+from ..workspace.output import (
+    Content,
+    libc,
+    published_files,
+    read_manifest,
+    read_proven,
+    sha256,
+    take_proven,
+)
 from . import codecache, ooxml
 
 # Below this many pledges, starting workers costs more than it saves.
@@ -93,6 +101,20 @@ class PreviousBuild:
             return None
         self._given[id(data)] = (data, expected)
         return data
+
+    def take(self, key: str) -> Content | None:
+        """The file made from ``key``, by reference when reportgen's record proves it unread; else :meth:`get`'s bytes.
+
+        A rebuild hands the previous output's unchanged files on as they lie
+        (:class:`~reportgen.workspace.output.Taken`): publish links them, and
+        only a writer that needs their bytes reads them (issue 26).
+        """
+        found = self.by_key.get(key)
+        if found is None or self.directory is None:
+            return None
+        name, expected = found
+        taken = take_proven(self.directory, name, expected, self._record)
+        return taken if taken is not None else self.get(key)
 
     def _read(self, name: str) -> bytes | None:
         """The published file ``name`` if it still holds the bytes the manifest lists."""

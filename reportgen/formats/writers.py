@@ -49,7 +49,13 @@ from typing import TYPE_CHECKING, Protocol
 
 from ..records.model import ReportSettings
 from ..report.view import PledgeView, ReportInfo, ReportView
-from ..workspace.output import pledge_file_stem, safe_file_name
+from ..workspace.output import (
+    Content,
+    content_bytes,
+    content_size,
+    pledge_file_stem,
+    safe_file_name,
+)
 from .ooxml import SEGMENT_LEVEL, Deflated, deflate_segment, span_name
 from .render import (
     PreviousBuild,
@@ -93,10 +99,14 @@ def workbook_name(report: ReportView) -> str:
 
 @dataclass(frozen=True)
 class OutputFile:
-    """One file a writer made; ``key`` digests its inputs, so a rebuild may reuse it."""
+    """One file a writer made; ``key`` digests its inputs, so a rebuild may reuse it.
+
+    ``data``: its bytes, or the previous output's file of the same key taken
+    by reference (:class:`~reportgen.workspace.output.Taken`), read only where needed.
+    """
 
     name: str
-    data: bytes
+    data: Content
     key: str | None = None
     parts: Mapping[str, str] | None = None  # part name -> key, for parts reusable alone
 
@@ -120,7 +130,8 @@ class WriteJob:
     built: Mapping[str, int] = field(default_factory=dict)  # files made so far -> size in bytes
     # What the writers this one needs have made (by file name), and the booklet's
     # page numbers by pledge bookmark once LibreOffice has laid it out ("pages").
-    files: Mapping[str, bytes] = field(default_factory=dict)
+    # (A file taken from the previous output is read where a writer needs its bytes: content_bytes.)
+    files: Mapping[str, Content] = field(default_factory=dict)
     pages: Mapping[str, int] | None = None
     notes: list[str] = field(default_factory=list)  # said to the user after the build
     workdir: Path | None = None  # where an external program may write (inside the staging dir)
@@ -161,7 +172,7 @@ class Writer(Protocol):
 # What is made of one pledge: its booklet segment (None: the previous booklet's
 # is taken back), its estimated page count (None: taken back, or not measured
 # yet) and its own DOCX.
-_Made = tuple[Deflated | None, int | None, bytes]
+_Made = tuple[Deflated | None, int | None, Content]
 
 
 @dataclass(frozen=True)
@@ -187,13 +198,14 @@ def booklet_segment_key(key: str) -> str:
     return digest(key, "booklet segment", zlib.ZLIB_RUNTIME_VERSION, str(SEGMENT_LEVEL))
 
 
-def _docx_taken(previous: PreviousBuild, key: str, segment_key: str) -> tuple[bytes, bool] | None:
+def _docx_taken(previous: PreviousBuild, key: str, segment_key: str) -> tuple[Content, bool] | None:
     """A pledge's DOCX as the previous build made it, and whether the previous booklet gives its segment back.
 
-    None when the previous build has no file of its key (or one altered
-    since: :meth:`PreviousBuild.get` checks its digest).
+    The file by reference where it is proven unread (:meth:`PreviousBuild.take`):
+    publish links it. None when the previous build has no file of its key
+    (or one altered since: its digest is checked).
     """
-    document = previous.get(key)
+    document = previous.take(key)
     if document is None:
         return None
     return document, previous.get_segment(segment_key) is not None
@@ -275,7 +287,7 @@ class DocxOutput:
                 given.append((None, None, document))  # its segment taken back below
                 continue
             # Not in the previous booklet: its segment is its body, deflated.
-            content = writer.pledge.content_bytes_of(document)
+            content = writer.pledge.content_bytes_of(content_bytes(document))
             given.append(None if content is None else (deflate_segment(content), None, document))
         rendered = self._render_rest(job, state, given)
         out = [
@@ -397,8 +409,8 @@ class _HwpxPledges:
     template: Path
 
 
-def _hwpx_pledge(state: _HwpxPledges, i: int) -> bytes:
-    data = state.previous.get(state.keys[i])
+def _hwpx_pledge(state: _HwpxPledges, i: int) -> Content:
+    data = state.previous.take(state.keys[i])  # by reference where proven: publish links it
     if data is not None:
         return data
     from .hwpx import pledge_hwpx
@@ -538,7 +550,8 @@ class PdfOutput:
         if hint is not None:
             job.notes.append(hint)
             return []
-        docs = {n: d for n, d in job.files.items() if n.endswith(".docx")}
+        # LibreOffice converts the bytes: a file taken by reference is read here.
+        docs = {n: content_bytes(d) for n, d in job.files.items() if n.endswith(".docx")}
         booklet = booklet_name(report)
         pages: dict[str, int] = {}
         pdfs = to_pdf(
@@ -607,7 +620,7 @@ def write_all(
     report: ReportView,
     job: WriteJob,
     formats: Sequence[str],
-    kept: Mapping[str, bytes] | None = None,
+    kept: Mapping[str, Content] | None = None,
 ) -> list[OutputFile]:
     """Every file of ``formats``, each writer after those it needs (:func:`write_order`).
 
@@ -619,7 +632,7 @@ def write_all(
     writer as made before it, and not returned.
     """
     order = write_order(formats)
-    files: dict[str, bytes] = dict(kept or {})
+    files: dict[str, Content] = dict(kept or {})
     out: list[OutputFile] = []
 
     def take(made: list[OutputFile]) -> None:
@@ -641,7 +654,7 @@ def write_all(
             if name in waits:
                 continue
             job.files = dict(files)
-            job.built = {n: len(d) for n, d in files.items()}
+            job.built = {n: content_size(d) for n, d in files.items()}
             take(WRITERS[name].write(report, job))
         for name in list(waits):
             take(waits.pop(name)())

@@ -440,6 +440,88 @@ def read_proven(root: Path, name: str, digest: str, record: Recorded) -> bytes |
     return found if found is not None and sha256(found) == digest else None
 
 
+class TakenFileChanged(OutputError):
+    """이전 결과의 파일이 빌드 중에 바뀌었습니다: a file taken by reference no longer holds its bytes."""
+
+    def __init__(self, root: str, name: str) -> None:
+        super().__init__(
+            tr(
+                f"{os.path.join(root, name)}: 이번 빌드가 다시 쓰려던 이전 결과의 파일이 빌드 "
+                "중에 바뀌었습니다. 아무것도 쓰지 않았고 이전 결과는 그대로입니다. 다시 "
+                "실행하십시오.",
+                f"{os.path.join(root, name)}: this file of the previous output, which the build "
+                "was to keep, changed while it ran; nothing was written and the previous output "
+                "is unchanged. Run it again.",
+            )
+        )
+
+
+@dataclass(frozen=True)
+class Taken:
+    """A file of the previous output handed on by reference (이전 결과에서 그대로 가져온 파일).
+
+    A rebuild keeps the file of every unchanged input as it is: publish links
+    it, the manifest lists its digest, a writer that needs its size has it.
+    Its bytes are read only where something needs them (:meth:`read`: the
+    PDF writer converting it, a link that failed). ``seen`` is the file as
+    stat() saw it when it was taken, matching reportgen's record of it with
+    ``digest`` (:func:`take_proven`): so it held those bytes then.
+    """
+
+    root: str  # the previous output's directory
+    name: str  # the file's name inside it
+    digest: str  # SHA-256 of its bytes
+    size: int
+    seen: Seen
+
+    def read(self) -> bytes:
+        """Its bytes, proven still those of :attr:`digest` (read and checked); else TakenFileChanged."""
+        data = read_proven(
+            Path(self.root), self.name, self.digest, {self.name: (self.seen, self.digest)}
+        )
+        if data is None:
+            raise TakenFileChanged(self.root, self.name)
+        return data
+
+
+#: What a build hands to publish for one file: its bytes, or the previous output's file.
+Content = bytes | Taken
+
+
+def content_bytes(content: Content) -> bytes:
+    """The bytes of ``content``: read (and checked) if it is a :class:`Taken` file."""
+    return content.read() if isinstance(content, Taken) else content
+
+
+def content_size(content: Content) -> int:
+    return content.size if isinstance(content, Taken) else len(content)
+
+
+def content_digest(content: Content) -> str:
+    return content.digest if isinstance(content, Taken) else sha256(content)
+
+
+def take_proven(root: Path, name: str, digest: str, record: Recorded) -> Taken | None:
+    """The file ``name`` inside ``root`` by reference, if stat() sees it as ``record`` holds it with ``digest``.
+
+    Nothing is read: as in :func:`read_proven`, a file seen exactly as it was
+    recorded holds the recorded bytes (any change since moves its change
+    time). None when it is not seen so (the caller reads and hashes it).
+    """
+    recorded = record.get(name)
+    if recorded is None or recorded[1] != digest or not is_plain_relative(name):
+        return None
+    base = os.fsdecode(root)
+    try:
+        info = os.stat(os.path.join(base, name), follow_symlinks=False)
+    except OSError:
+        return None
+    seen = _seen(info)
+    if seen != recorded[0] or not stat.S_ISREG(info.st_mode):
+        return None
+    return Taken(base, name, digest, info.st_size, seen)
+
+
 def remember_output(owned: Claim, inputs: Recorded | None = None) -> None:
     """Record, for the next run, how stat() sees each file of the output now (and of its inputs).
 
@@ -1104,7 +1186,7 @@ WRITE_THREADS = 4
 
 def _write_tree(
     root: Path,
-    files: Mapping[str, bytes],
+    files: Mapping[str, Content],
     owned: Claim | None = None,
     digests: Mapping[str, str] | None = None,
 ) -> dict[str, tuple[Seen, str, bool]]:
@@ -1138,11 +1220,13 @@ def _write_tree(
     def digest_of(rel: str) -> str | None:
         return digests.get(rel) if digests is not None else None
 
-    def link(rel: str, data: bytes) -> bool:
+    def link(rel: str, data: Content) -> bool:
         """Link the old output's file at ``rel`` if it holds these bytes; False: write it."""
         assert owned is not None
-        digest = digest_of(rel) or sha256(data)
+        digest = digest_of(rel) or content_digest(data)
         seen = owned.seen.get(rel)
+        if seen is None and isinstance(data, Taken) and data.root + "/" + data.name == old + rel:
+            seen = data.seen  # taken from that very file, as stat() saw it then
         # Seen by claim(): the stat check before the link proves it that very
         # file (whatever path leads there); else it must be a member still.
         source = old + rel if seen is not None else member(owned.target, rel)
@@ -1156,10 +1240,13 @@ def _write_tree(
 
     failed = threading.Event()
 
-    def write(item: tuple[str, bytes]) -> None:
-        rel, data = item
+    def write(item: tuple[str, Content]) -> None:
+        rel, content = item
         digest = digest_of(rel)
         try:
+            # A file taken by reference whose link failed (changed since it was
+            # taken?): read and checked against its digest, else the build stops.
+            data = content_bytes(content)
             with open(base + rel, "wb") as fh:
                 fh.write(data)
                 fh.flush()
@@ -1201,7 +1288,7 @@ def _write_tree(
     return made
 
 
-def _conflicts(name: str, files: Mapping[str, bytes]) -> bool:
+def _conflicts(name: str, files: Mapping[str, Content]) -> bool:
     """True when a kept entry ``name`` and the new files cannot both exist."""
     if name in files:
         return True
@@ -1234,11 +1321,11 @@ def _check_names(files: Iterable[str]) -> None:
 
 def publish(
     target: Path | Claim,
-    files: Mapping[str, bytes],
+    files: Mapping[str, Content],
     staging: Staging | None = None,
     digests: Mapping[str, str] | None = None,
 ) -> None:
-    """Make the output hold exactly ``files`` (relative path -> bytes) plus what is kept.
+    """Make the output hold exactly ``files`` (relative path -> bytes, or a :class:`Taken` file) plus what is kept.
 
     ``target`` is a :class:`Claim` (or a path, claimed here). Files of the old
     output that are not reportgen's are carried into the new one; one that
@@ -1263,7 +1350,7 @@ def publish(
 
 
 def _publish(
-    owned: Claim, files: Mapping[str, bytes], stage: Staging, digests: Mapping[str, str] | None
+    owned: Claim, files: Mapping[str, Content], stage: Staging, digests: Mapping[str, str] | None
 ) -> None:
     target = owned.target
     clashes = [n for n in owned.carried if _conflicts(n, files)]
@@ -1313,7 +1400,7 @@ def _publish(
     _rescue(stage.new, target, owned, files)
 
 
-def _rescue(old: Path, target: Path, owned: Claim, files: Mapping[str, bytes]) -> None:
+def _rescue(old: Path, target: Path, owned: Claim, files: Mapping[str, Content]) -> None:
     """Move into the new output whatever appeared in the old one while the build ran.
 
     Everything known was either replaced (reportgen's files) or carried over;
@@ -1380,7 +1467,7 @@ def _add_files(
 
 
 def manifest_bytes(
-    files: Mapping[str, bytes],
+    files: Mapping[str, Content],
     *,
     version: str,
     period: str,
@@ -1400,15 +1487,19 @@ def manifest_bytes(
     and libraries that made the files (see :func:`reportgen.formats.render.code_fingerprint`).
     ``known``: the SHA-256 of bytes already hashed (a file taken back from
     the previous build: :meth:`reportgen.formats.render.PreviousBuild.digest_of`),
-    or None; the others are hashed here.
+    or None; the others are hashed here (a :class:`Taken` file has its own).
     """
+
+    def listed(data: Content) -> str:
+        if isinstance(data, Taken):
+            return data.digest
+        return (known and known(data)) or sha256(data)
+
     doc = {
         "generator": f"{GENERATOR} {version}",
         "code": code,
         "period": period,
-        "files": {
-            name: (known and known(data)) or sha256(data) for name, data in sorted(files.items())
-        },
+        "files": {name: listed(data) for name, data in sorted(files.items())},
         "records": {
             name: (known and known(data)) or sha256(data) for name, data in sorted(records.items())
         },
@@ -1431,7 +1522,7 @@ def manifest_bytes(
 
 def compare_with_disk(
     target: Path,
-    files: Mapping[str, bytes],
+    files: Mapping[str, Content],
     digests: Mapping[str, str] | None = None,
     skip: set[str] | None = None,
 ) -> list[str]:
@@ -1455,7 +1546,7 @@ def compare_with_disk(
         elif (rel == MANIFEST and digests is not None) or (skip and rel in skip):
             continue  # the manifest is what the digests came from
         elif file_digest(target, rel) != (
-            digests[rel] if digests is not None else sha256(files[rel])
+            digests[rel] if digests is not None else content_digest(files[rel])
         ):
             problems.append(_differs(rel))
     return problems
