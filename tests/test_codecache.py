@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import os
 import shutil
+import zlib
 from pathlib import Path
 
 import pytest
 
 from reportgen.errors import TemplateError
 from reportgen.formats import codecache
-from reportgen.formats.docx import compile_template
+from reportgen.formats.docx import DocumentProperties, compile_template
 from reportgen.records.load import load_records
 from reportgen.records.periods import Period
 from reportgen.report.view import report_view
@@ -60,6 +61,41 @@ def test_a_template_compiled_from_the_cache_renders_the_same_documents(cache: Pa
     # Without the bookmark it is another compile, kept apart.
     compile_template(TEMPLATES / "pledge.docx")
     assert len(_entries(cache)) == 2
+
+
+def test_the_parts_kept_with_a_compiled_template_make_the_same_package(cache: Path) -> None:
+    """A template from the cache brings its parts, the static ones deflated already:
+    the documents are those its parts zipped afresh make, previews included."""
+    from reportgen.formats import ooxml
+
+    records = load_records(RECORDS)
+    assert records.settings is not None
+    report = report_view(records.pledges, Period.parse("2022H1"), records.settings)
+    fresh = compile_template(TEMPLATES / "pledge.docx", bookmark=True)
+    cached = compile_template(TEMPLATES / "pledge.docx", bookmark=True)
+    assert cached.packed_static is not None and cached.packed_static is not fresh.packed_static
+    assert cached.package == fresh.package
+    assert set(cached.deflated_static()) == cached.static_parts
+    for name, part in cached.deflated_static().items():
+        assert zlib.decompress(part.packed, -15) == cached.package[name]
+    view = report.pledges[0]
+    context = {"p": view, "report": report, "p_number": 1}
+    content = cached.render_content_bytes(context)
+    properties = DocumentProperties("제목 1-1-1", "고양시")
+    for mark in ("", "초안"):
+        document = cached.package_with(content, context, mark, properties)
+        assert document == fresh.package_with(content, context, mark, properties)
+        parts = ooxml.read_package(document)
+        assert "제목 1-1-1".encode() in parts["docProps/core.xml"]  # set, not the template's
+        assert ooxml.write_package(parts.items()) == document  # as if every part were deflated now
+
+    # A kept part that is not what it should be: compiled again.
+    (entry,) = (e for e in _entries(cache) if codecache.load(e.stem)[0] == fresh.package)
+    value = list(codecache.load(entry.stem))
+    value[1] = {**value[1], "word/styles.xml": (0, 0, "not bytes")}
+    codecache.store(entry.stem, tuple(value))
+    again_compiled = compile_template(TEMPLATES / "pledge.docx", bookmark=True)
+    assert again_compiled.deflated_static() == fresh.deflated_static()
 
 
 def test_the_cache_is_private_to_this_user(cache: Path) -> None:

@@ -61,6 +61,12 @@ def _deflate(data: bytes, cache: bool) -> tuple[int, bytes]:
     return result
 
 
+def deflate_part(data: bytes, *, static: bool = False) -> Deflated:
+    """``data`` deflated exactly as :func:`write_package` deflates a part (``static``: one named in its ``static``)."""
+    crc, packed = _deflate(data, static)
+    return Deflated(crc, len(data), packed)
+
+
 def _deflate_chunks(chunks: Sequence[bytes]) -> tuple[int, int, bytes]:
     """(crc, size, deflated) of a part given in pieces, never joined into one string.
 
