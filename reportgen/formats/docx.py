@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import hashlib
 import io
 import re
 import types
@@ -274,16 +275,24 @@ class CompiledTemplate:
         """The body content for ``context``, checked to be well-formed."""
         return self.render_content_bytes(context).decode("utf-8")
 
-    def render_content_bytes(self, context: dict[str, Any]) -> bytes:
+    def render_content_bytes(self, context: dict[str, Any], known: Pieces | None = None) -> bytes:
         """:meth:`render_content` as UTF-8, as the package and the booklet take it.
 
         Kept as bytes from the parse to the zip: a pledge's body is some
         100 kB, and decoding it only to encode it again twice cost more than
         deflating it for the booklet.
+
+        ``known``: what earlier renders made of each top-level piece of the
+        content (:class:`Pieces`): a piece rendered as before is neither
+        parsed nor fitted again, nor serialized (the same bytes as without it).
         """
         xml = sandbox.render(self.content, context, self.path, self.source)
         xml = xml.replace("\n<w:p", "<w:p")  # undo the line breaks added for line numbers
         content = xml.encode("utf-8")
+        if known is not None:
+            done = self._by_pieces(content, known)
+            if done is not None:
+                return done
         try:
             root = etree.fromstring(self.head_bytes + content + self.tail_bytes, _PARSER)
         except etree.XMLSyntaxError as exc:
@@ -311,6 +320,51 @@ class CompiledTemplate:
                     ),
                 )
         return content
+
+    def _by_pieces(self, content: bytes, known: Pieces) -> bytes | None:
+        """What the whole-document path below makes of ``content``, piece by piece; None: take that path.
+
+        Each top-level piece (:func:`ooxml.top_level_pieces`) parsed on its
+        own between the head and tail, its tables fitted, serialized and cut,
+        unless ``known`` holds it already. Pieces each well-formed make
+        well-formed content, a table is fitted from itself alone, and lxml
+        writes an element the same wherever it stands under the same root:
+        so the result is the whole path's, byte for byte — the content as it
+        came when no table was fitted, else every piece serialized. Anything
+        a piece cannot settle (a broken tag, a section break cut wrongly) is
+        left to the whole path, which reports it.
+        """
+        pieces = ooxml.top_level_pieces(content)
+        if pieces is None:
+            return None
+        out: list[bytes] = []
+        fitted = False
+        for piece in pieces:
+            name = hashlib.sha256(piece).digest()
+            found = known.get(name)
+            if found is None:
+                found = self._fit_piece(piece)
+                if found is None:
+                    return None
+            known.use(name, found)
+            out.append(found[0])
+            fitted = fitted or found[1]
+        return b"".join(out) if fitted else content
+
+    def _fit_piece(self, piece: bytes) -> tuple[bytes, bool] | None:
+        """One top-level piece serialized with its tables fitted, and whether any was; None if it is not one."""
+        try:
+            root = etree.fromstring(self.head_bytes + piece + self.tail_bytes, _PARSER)
+        except etree.XMLSyntaxError:
+            return None
+        body = root.find(ooxml.w("body"))
+        if body is None:
+            return None
+        fitted = ooxml.fit_tables(body, self.text_width)
+        head, serialized, tail = _cut_document_bytes(root)
+        if (head, tail) != (self.head_bytes, self.tail_bytes):
+            return None
+        return serialized, fitted
 
     def content_of(self, document: bytes) -> str | None:
         """The body content of a DOCX this template made (None if it was not)."""
@@ -368,6 +422,50 @@ class CompiledTemplate:
             changed = add_mark_header(joined, mark)
             return ooxml.write_package(joined.items(), static=static - changed)
         return ooxml.write_package(parts.items(), static=static)
+
+
+class Pieces:
+    """What rendering a template's content made of each top-level piece: serialized, and whether fitted.
+
+    Kept in this user's cache (:mod:`reportgen.formats.codecache`) under the
+    template's head, tail and text width and the code, by the SHA-256 of each
+    piece's rendered bytes; only the pieces of the last render are kept. The
+    booklet's front matter (cover, 총괄표, 목차: some 300 KB) is rendered on
+    every rebuild, and after one pledge changed most of its pieces are the
+    same bytes as before: parsing, fitting and serializing them again cost
+    ~7 ms of a one-pledge rebuild.
+    """
+
+    def __init__(self, template: CompiledTemplate) -> None:
+        self.entry = codecache.key(
+            "docx-pieces",
+            template.head_bytes + b"\0" + template.tail_bytes,
+            str(template.text_width),
+        )
+        stored = codecache.load(self.entry)
+        self.known: dict[bytes, tuple[bytes, bool]] = {}
+        if isinstance(stored, dict):
+            self.known = {
+                name: (value[0], value[1])
+                for name, value in stored.items()
+                if isinstance(name, bytes)
+                and isinstance(value, tuple)
+                and len(value) == 2
+                and isinstance(value[0], bytes)
+                and isinstance(value[1], bool)
+            }
+        self.used: dict[bytes, tuple[bytes, bool]] = {}
+
+    def get(self, name: bytes) -> tuple[bytes, bool] | None:
+        return self.known.get(name)
+
+    def use(self, name: bytes, found: tuple[bytes, bool]) -> None:
+        self.used[name] = found
+
+    def keep(self) -> None:
+        """Store the pieces of this render, unless they are those already stored."""
+        if self.used and self.used.keys() != self.known.keys():
+            codecache.store(self.entry, self.used)
 
 
 # ---------------------------------------------------------------------------
@@ -796,7 +894,11 @@ class DocxWriter:
         front matter, every pledge's, and the template's tail (final), each
         deflated on its own and joined without inflating anything."""
         context = {"report": report, "pages": pages}
-        front = self.booklet.render_content_bytes(context)
+        # The front matter by piece, as earlier builds made them (none without the cache).
+        known = Pieces(self.booklet) if codecache.directory() is not None else None
+        front = self.booklet.render_content_bytes(context, known)
+        if known is not None:
+            known.keep()
         segments = [
             ooxml.deflate_segment(self.booklet.head_bytes + front),
             *pledges,

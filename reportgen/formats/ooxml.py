@@ -1242,6 +1242,44 @@ def fit_table(tbl: etree._Element, width: int) -> bool:
     return True
 
 
+# The name of the element that starts at a position (a start tag, not a comment,
+# a processing instruction or text).
+_ELEMENT_AT = re.compile(rb"<([A-Za-z_][-.\w]*(?::[A-Za-z_][-.\w]*)?)(?=[\s/>])")
+
+
+def top_level_pieces(content: bytes) -> list[bytes] | None:
+    """``content`` (body content) cut after each of its top-level elements, or None.
+
+    A quick scan, not a parse: each element ends where the tags of its own
+    name balance. None where the scan cannot tell (text, a comment or a
+    processing instruction between elements, a tag left open). The scan can
+    be fooled (a ``>`` inside an attribute value), so a caller takes a piece
+    only once it has parsed on its own, or had before: pieces that are each
+    well-formed content make well-formed content laid end to end.
+    """
+    pieces: list[bytes] = []
+    at, size = 0, len(content)
+    while at < size:
+        start = _ELEMENT_AT.match(content, at)
+        if start is None:
+            return None
+        tags = re.compile(rb"<(/?)" + re.escape(start.group(1)) + rb"(?=[\s/>])[^>]*>")
+        depth, end = 0, -1
+        for tag in tags.finditer(content, at):
+            if tag.group(1):
+                depth -= 1
+            elif not tag.group(0).endswith(b"/>"):
+                depth += 1
+            if depth <= 0:
+                end = tag.end()
+                break
+        if end < 0 or depth < 0:
+            return None
+        pieces.append(content[at:end])
+        at = end
+    return pieces
+
+
 def fit_tables(root: etree._Element, width: int) -> bool:
     """:func:`fit_table` on every table under ``root``; whether any changed."""
     changed = False
