@@ -130,15 +130,15 @@ def template_files(formats: Sequence[str]) -> tuple[str, ...]:
 
 def _inputs(
     records: RecordSet, templates: Path, formats: Sequence[str]
-) -> tuple[dict[str, bytes], dict[str, bytes]]:
-    # The bytes as read and validated, so the manifest hashes what was used.
-    record_bytes = dict(records.sources)
+) -> tuple[dict[str, str], dict[str, bytes]]:
+    # The records' digests as the check hashed (or proved) the bytes it used.
+    record_digests = {name: records.digest(name) for name in records.sources}
     template_bytes = {
         name: (templates / name).read_bytes()
         for name in template_files(formats)
         if (templates / name).is_file()
     }
-    return record_bytes, template_bytes
+    return record_digests, template_bytes
 
 
 def render_report(
@@ -157,6 +157,7 @@ def render_report(
     preview: bool = False,
     pages: Mapping[str, int] | None = None,
     kept: Mapping[str, bytes] | None = None,
+    unread: Mapping[str, str] | None = None,
 ) -> Build:
     """Validate the records and render every output file of ``period`` in memory.
 
@@ -168,6 +169,9 @@ def render_report(
     ``--check`` does not remake the PDFs): the writers see them as made
     before them (the site offers them for download, with their sizes), and
     they are not part of the result.
+
+    ``unread``: record files proven unchanged since the last run (by name,
+    with their SHA-256: :func:`unchanged_records`), not read unless needed.
 
     ``workdir`` is where LibreOffice may write (inside the build's staging
     directory, so a killed build leaves nothing anywhere else).
@@ -191,6 +195,7 @@ def render_report(
             preview,
             pages,
             kept,
+            unread,
         )
 
 
@@ -209,10 +214,12 @@ def _render_report(
     preview: bool = False,
     pages: Mapping[str, int] | None = None,
     kept: Mapping[str, bytes] | None = None,
+    unread: Mapping[str, str] | None = None,
 ) -> Build:
     # 1. Gather and validate everything: all problems at once, before any work.
-    # The memo: an unchanged pledge file is not proved and checked again (issue 26).
-    records, warnings = check(records_dir, period, workers=workers, memo=codecache)
+    # The memo: an unchanged pledge file is not proved and checked again, nor
+    # even read when stat() shows it as the last run recorded it (issue 26).
+    records, warnings = check(records_dir, period, workers=workers, memo=codecache, unread=unread)
     assert records.settings is not None  # check() raises when report.json is unusable
     records.settings.term.to_term().require(period)
 
@@ -272,13 +279,12 @@ def _render_report(
             part_keys.pop(output.name, None)
     notes = list(job.notes)
 
-    record_bytes, template_bytes = _inputs(records, templates, formats)
-    hashed = {id(data): records.digest(name) for name, data in record_bytes.items()}
+    record_digests, template_bytes = _inputs(records, templates, formats)
     files[MANIFEST] = manifest_bytes(
         files,
         version=__version__,
         period=str(period),
-        records=record_bytes,
+        records=record_digests,
         templates=template_bytes,
         # A preview is never "up to date" for a real build of the same records.
         drafts=[*drafts, PREVIEW_MARK] if preview else drafts,
@@ -286,8 +292,8 @@ def _render_report(
         code=job.code,
         part_keys=part_keys,
         pages=job.pages,
-        # The files taken back were hashed as they were read, the records as they were checked.
-        known=lambda data: job.previous.digest_of(data) or hashed.get(id(data)),
+        # The files taken back were hashed as they were read.
+        known=job.previous.digest_of,
     )
     return Build(period, files, warnings, drafts, notes)
 
@@ -436,6 +442,7 @@ def _build_locked(
             pdf_progress=pdf_progress,
             formats=formats,
             preview=preview,
+            unread=unchanged_records(inputs, owned, records_dir),
         )
         manifest = content_bytes(result.files[MANIFEST])
         made = json.loads(manifest)  # this build's own: what it lists is so
@@ -485,6 +492,28 @@ def _inputs_proven(
     return before.proven(InputsSeen.look(folders), digests)
 
 
+def _unchanged(seen: InputsSeen, owned: Claim, folder: Path, name: str) -> str | None:
+    """The digest the last run recorded of an input file that lstat() sees as it was recorded then.
+
+    None for any other (and for one too large to be an input).
+    """
+    path = InputsSeen.path(folder, name)
+    how, recorded = seen.seen.get(path), owned.inputs.get(path)
+    if how is None or recorded is None or recorded[0] != how or how[2] > _INPUT_LIMIT:
+        return None
+    return recorded[1]
+
+
+def unchanged_records(seen: InputsSeen, owned: Claim, records_dir: Path) -> dict[str, str]:
+    """The record files (by name, with their SHA-256) unchanged since the last run recorded them."""
+    found = {}
+    for name in seen.names(records_dir):
+        digest = _unchanged(seen, owned, records_dir, name)
+        if digest is not None:
+            found[name] = digest
+    return found
+
+
 def manifest_names(manifest: Mapping[str, object]) -> list[str]:
     """The template names ``manifest`` lists."""
     listed = manifest.get("templates")
@@ -525,12 +554,7 @@ def up_to_date(
     seen = inputs if inputs is not None else _look_at_inputs(records_dir, templates, formats)
 
     def unread(folder: Path, name: str) -> str | None:
-        """The digest recorded of a file seen as it was recorded (and not too large to read)."""
-        path = InputsSeen.path(folder, name)
-        how, recorded = seen.seen.get(path), owned.inputs.get(path)
-        if how is None or recorded is None or recorded[0] != how or how[2] > _INPUT_LIMIT:
-            return None
-        return recorded[1]
+        return _unchanged(seen, owned, folder, name)
 
     records, listed_records = seen.names(records_dir), data.get("records")
     # Each template of the formats that is a plain file, as the build reads them.

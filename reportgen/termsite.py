@@ -123,7 +123,7 @@ def render_term(
         term.files,
         version=__version__,
         period="+".join(str(p) for p in periods),
-        records=dict(records.sources),
+        records={name: records.digest(name) for name in records.sources},
         templates={},
         drafts=term.drafts,
     )

@@ -17,7 +17,7 @@ import os
 import re
 import stat
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
@@ -26,7 +26,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from ..bulk import bulk_allocation
-from ..errors import Problem, Severity, quote
+from ..errors import Problem, ReportgenError, Severity, quote
 from ..i18n import os_reason, tr
 from .model import Pledge, Record, ReportSettings, pledge_sort_key
 from .periods import Period
@@ -129,7 +129,7 @@ class RecordSet:
     settings: ReportSettings | None
     files: list[RecordFile]  # in the report's order, each with the file it came from
     problems: list[Problem] = field(default_factory=list)
-    sources: dict[str, bytes] = field(default_factory=dict)  # file name -> bytes as read
+    sources: Mapping[str, bytes] = field(default_factory=dict)  # file name -> bytes as read
     # file name -> the SHA-256 of its bytes, hashed once when first asked (digest()).
     digests: dict[str, str] = field(default_factory=dict)
 
@@ -156,7 +156,7 @@ class RecordSet:
         return [p for p in self.problems if p.severity is Severity.WARNING]
 
 
-def _digest(sources: dict[str, bytes], digests: dict[str, str], name: str) -> str:
+def _digest(sources: Mapping[str, bytes], digests: dict[str, str], name: str) -> str:
     found = digests.get(name)
     if found is None:
         found = digests[name] = hashlib.sha256(sources[name]).hexdigest()
@@ -955,13 +955,82 @@ def load_records(directory: Path) -> RecordSet:
     return records
 
 
+class RecordChanged(ReportgenError):
+    """기록 파일이 실행 중에 바뀌었습니다: a file proven unchanged when the run began no longer is."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(
+            tr(
+                f"{path}: 실행을 시작한 뒤에 바뀌었습니다. 아무것도 쓰지 않았습니다. "
+                "파일을 다 고친 뒤 다시 실행하십시오.",
+                f"{path}: changed after the run began; nothing was written. "
+                "Run again once the file is saved.",
+            )
+        )
+
+
+class Sources(Mapping[str, bytes]):
+    """The bytes of a records directory's files by name: as read, or read when first asked.
+
+    A file its caller proved unchanged since an earlier run (stat() sees it
+    exactly as that run recorded it after reading it: git's rule, see
+    :mod:`reportgen.workspace.stamps`) is not read at all: its SHA-256 is
+    known, and a check that remembers the file by that digest (its memo)
+    needs nothing else (issue 26: reading and hashing 300 records was ~10 ms
+    of a rebuild after one pledge changed). If something asks for its bytes
+    after all, they are read then and must be those of that digest
+    (:class:`RecordChanged` otherwise: the run began with other bytes).
+    """
+
+    def __init__(
+        self,
+        directory: Path,
+        root: Path | None,
+        names: list[str],
+        read: dict[str, bytes],
+        unread: Mapping[str, str],
+    ) -> None:
+        self.directory, self.root, self._names = directory, root, names
+        self._read, self._unread = read, dict(unread)
+
+    def __getitem__(self, name: str) -> bytes:
+        found = self._read.get(name)
+        if found is not None:
+            return found
+        digest = self._unread.get(name)
+        if digest is None:
+            raise KeyError(name)
+        data = _read_bytes(self.directory, name, self.root)
+        if isinstance(data, str) or hashlib.sha256(data).hexdigest() != digest:
+            raise RecordChanged(self.directory / name)
+        self._read[name] = data
+        return data
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._read or name in self._unread
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+    def known_digests(self) -> dict[str, str]:
+        """The SHA-256 of each file not read (what proved it unchanged)."""
+        return {name: d for name, d in self._unread.items() if name not in self._read}
+
+
 @dataclass
 class PledgeFile:
-    """One pledge file of a records directory as read: its bytes, or why they cannot be read."""
+    """One pledge file of a records directory as read: its bytes, or why they cannot be read.
+
+    ``data`` is None for a file not read, proven unchanged (:class:`Sources`):
+    :meth:`Reading.data` reads it when asked.
+    """
 
     path: Path
     display: str  # its name as a message shows it
-    data: bytes | str
+    data: bytes | str | None
 
 
 @dataclass
@@ -976,7 +1045,7 @@ class Reading:
     directory: Path
     settings: ReportSettings | None
     problems: list[Problem]
-    sources: dict[str, bytes]
+    sources: Mapping[str, bytes]
     files: list[PledgeFile]
     # The files :meth:`pledge` found plain (:func:`_plain_tree`), typed without a problem.
     plain: set[int] = field(default_factory=set)
@@ -986,16 +1055,24 @@ class Reading:
         """The SHA-256 (hex) of the bytes of ``name`` as read (:meth:`RecordSet.digest`)."""
         return _digest(self.sources, self.digests, name)
 
+    def data(self, index: int) -> bytes | str:
+        """The bytes of ``files[index]`` (or why they cannot be read), read now if not yet."""
+        file = self.files[index]
+        if file.data is None:
+            file.data = self.sources[file.path.name]
+        return file.data
+
     def pledge(self, index: int) -> Pledge | None:
         """The pledge of ``files[index]``, adding every problem of it to :attr:`problems`."""
         file = self.files[index]
-        if isinstance(file.data, str):
-            self.problems.append(Problem(file.display, "", file.data))
+        data = self.data(index)
+        if isinstance(data, str):
+            self.problems.append(Problem(file.display, "", data))
             return None
-        text = _decode(file.data, file.display, self.problems)
+        text = _decode(data, file.display, self.problems)
         if text is None:
             return None
-        raw = _plain_tree(file.data, text)
+        raw = _plain_tree(data, text)
         if raw is _UNPROVEN:
             raw = _clean_general(text, file.display, self.problems)
             if raw is None:
@@ -1010,7 +1087,7 @@ class Reading:
     def plain_pledge(self, index: int) -> Pledge | None:
         """The pledge of ``files[index]`` if its file has nothing to report and nothing to
         clean (:func:`_plain_tree`) and types without a problem; else None, adding nothing."""
-        data = self.files[index].data
+        data = self.data(index)
         if isinstance(data, str):
             return None
         found: list[Problem] = []
@@ -1033,8 +1110,9 @@ class Reading:
         problems are added as for any file.
         """
         file = self.files[index]
-        assert isinstance(file.data, bytes)
-        tree = json.loads(file.data.decode("utf-8-sig"), parse_float=Decimal)
+        data = self.data(index)
+        assert isinstance(data, bytes)
+        tree = json.loads(data.decode("utf-8-sig"), parse_float=Decimal)
         return type_record(Pledge, tree, file.display, self.problems)  # type: ignore[no-any-return]
 
     def records(self, pledges: list[Pledge | Synopsis | None]) -> RecordSet:
@@ -1056,8 +1134,12 @@ class Reading:
         )
 
 
-def read_records(directory: Path) -> Reading:
-    """Read and type ``report.json``, and read the bytes of every pledge file of ``directory``."""
+def read_records(directory: Path, unread: Mapping[str, str] | None = None) -> Reading:
+    """Read and type ``report.json``, and read the bytes of every pledge file of ``directory``.
+
+    ``unread``: pledge files (by name) proven unchanged since an earlier run,
+    with their SHA-256: not read unless asked for (:class:`Sources`).
+    """
     problems: list[Problem] = []
     settings: ReportSettings | None = None
     sources: dict[str, bytes] = {}
@@ -1101,11 +1183,23 @@ def read_records(directory: Path) -> Reading:
         )
 
     # By name: the order of the paths (all in this one folder), without comparing Paths.
+    skipped: dict[str, str] = {}
+    names = [SETTINGS_FILE] if SETTINGS_FILE in sources else []
     for path in sorted(directory.glob("*.json"), key=lambda p: p.name):
         if path.name == SETTINGS_FILE:
+            continue
+        digest = unread.get(path.name) if unread else None
+        if digest is not None and root is not None:
+            skipped[path.name] = digest
+            names.append(path.name)
+            files.append(PledgeFile(path, printable(path.name), None))
             continue
         data = _read_bytes(path.parent, path.name, root)
         if not isinstance(data, str):
             sources[path.name] = data
+            names.append(path.name)
         files.append(PledgeFile(path, printable(path.name), data))
-    return Reading(directory, settings, problems, sources, files)
+    if not skipped:
+        return Reading(directory, settings, problems, sources, files)
+    kept = Sources(directory, root, names, sources, skipped)
+    return Reading(directory, settings, problems, kept, files, digests=dict(skipped))

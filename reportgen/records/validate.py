@@ -905,6 +905,7 @@ def check(
     period: Period | None = None,
     workers: int | None = None,
     memo: Memo | None = None,
+    unread: Mapping[str, str] | None = None,
 ) -> tuple[RecordSet, list[Problem]]:
     """Load and validate; raise :class:`RecordsInvalid` if any problem is an error.
 
@@ -915,16 +916,23 @@ def check(
     same report.json and code, is only parsed and typed: its problems of the
     rules are that check's (:class:`_Known`). The problems are the same, in
     the same order, either way.
+
+    ``unread``: pledge files (by name, with their SHA-256) that the caller
+    proved unchanged since the run that recorded them (the build, by stat:
+    :class:`reportgen.workspace.output.InputsSeen`). With a memo that knows
+    them, they are not even read (:class:`reportgen.records.load.Sources`).
     """
     worker: _Worker | None = None
     try:
         with bulk_allocation():
-            reading = read_records(directory)
+            reading = read_records(directory, unread if memo is not None else None)
             form = _Form(reading.settings) if reading.settings is not None else None
             known = _Known(memo, reading) if memo is not None and form is not None else None
             count = len(reading.files)
             hits = [known.get(i) if known else None for i in range(count)]
             misses = [i for i in range(count) if hits[i] is None]
+            for i in misses:
+                reading.data(i)  # read before any worker forks: both see these bytes
             split = count
             if len(misses) >= PARALLEL_FILES and can_fork(workers):
                 tail = misses[len(misses) - round(len(misses) * WORKER_SHARE) :]

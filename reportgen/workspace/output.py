@@ -1471,7 +1471,7 @@ def manifest_bytes(
     *,
     version: str,
     period: str,
-    records: Mapping[str, bytes],
+    records: Mapping[str, str],
     templates: Mapping[str, bytes],
     drafts: list[str] | None = None,
     render_keys: Mapping[str, str] | None = None,
@@ -1485,6 +1485,7 @@ def manifest_bytes(
     No time and no path outside the output appear in it, so the manifest is
     as reproducible as the files it lists. ``code`` fingerprints the program
     and libraries that made the files (see :func:`reportgen.formats.render.code_fingerprint`).
+    ``records``: each record file's SHA-256, as the check hashed (or proved) it.
     ``known``: the SHA-256 of bytes already hashed (a file taken back from
     the previous build: :meth:`reportgen.formats.render.PreviousBuild.digest_of`),
     or None; the others are hashed here (a :class:`Taken` file has its own).
@@ -1500,9 +1501,7 @@ def manifest_bytes(
         "code": code,
         "period": period,
         "files": {name: listed(data) for name, data in sorted(files.items())},
-        "records": {
-            name: (known and known(data)) or sha256(data) for name, data in sorted(records.items())
-        },
+        "records": dict(sorted(records.items())),
         "templates": {
             name: (known and known(data)) or sha256(data)
             for name, data in sorted(templates.items())
