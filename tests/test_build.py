@@ -373,8 +373,10 @@ def test_one_changed_pledge_rewrites_only_its_sheet_and_matches_a_cold_build(
     assert _build(workspace, "2022H1", "--out", str(out), "-j", "1").exit_code == 0
     before = json.loads((out / MANIFEST).read_text(encoding="utf-8"))["part_keys"]
     (workbook,) = [name for name in before if name.endswith(".xlsx")]
-    # A part and its key per budgeted pledge sheet, and per part of the frame around them.
-    assert len(before[workbook]) == 30 + len(xlsx.FRAME_PARTS)
+    # A part and its key per budgeted pledge sheet, and per part of the frame around them;
+    # the layout key of the summary sheets whose pledge rows a rebuild takes back, and of
+    # the shared strings they refer to.
+    assert len(before[workbook]) == 30 + len(xlsx.FRAME_PARTS) + len(xlsx.ROW_SHEETS) + 1
     path = workspace / "records" / "1-1-3.json"
     record = json.loads(path.read_text(encoding="utf-8"))
     record["department"] = "일자리경제과"

@@ -1,16 +1,22 @@
 """A workbook rebuilt after one pledge changed is the cold build's, byte for byte.
 
 The rebuild reuses every unchanged pledge sheet and the frame by key, still
-deflated, and takes back a summary sheet that comes out as before; whatever
-kind of change it is, the workbook must be the one a build from scratch of the
-same records writes (its live formulas, shared strings and sheet list alike).
+deflated, takes back each unchanged pledge's rows of the 총괄 and 재원별 sheets
+as the previous build wrote them (their shared strings numbered anew), and a
+summary sheet that comes out as before; whatever kind of change it is, the
+workbook must be the one a build from scratch of the same records writes (its
+live formulas, shared strings and sheet list alike). The rebuild runs in this
+process (one worker) so that the rows it took back can be counted.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import time
+import zipfile
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -18,6 +24,7 @@ from typing import Any
 import pytest
 
 from reportgen.build import build
+from reportgen.formats import xlsx
 from reportgen.records.periods import Period
 
 from .synthetic import write_synthetic_records
@@ -26,15 +33,15 @@ TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 PERIOD = Period.parse("2022H1")
 
 
-def _edit(records: Path, change: Callable[[dict[str, Any]], None]) -> None:
-    """Change the first pledge that has a budget plan this period."""
+def _edit(records: Path, change: Callable[[dict[str, Any]], None]) -> str:
+    """Change the first pledge that has a budget plan this period; its id."""
     for path in sorted(records.glob("*.json")):
         record = json.loads(path.read_text(encoding="utf-8"))
         report = record.get("reports", {}).get(str(PERIOD))
         if record.get("id") and report and report.get("budget", {}).get("plan"):
             change(record)
             path.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
-            return
+            return str(record["id"])
     raise AssertionError("no pledge with a budget plan in the synthetic records")
 
 
@@ -80,16 +87,44 @@ def ws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
-def _build(records: Path, out: Path) -> None:
-    build(PERIOD, records, TEMPLATES, out, workers=None)
+def _build(records: Path, out: Path, workers: int | None = None) -> None:
+    build(PERIOD, records, TEMPLATES, out, workers=workers)
+
+
+def _pledge_sheets(workbook: bytes) -> set[str]:
+    """The names of a workbook's pledge sheets (every sheet but the summary sheets)."""
+    with zipfile.ZipFile(__import__("io").BytesIO(workbook)) as zf:
+        listed = zf.read("xl/workbook.xml").decode("utf-8")
+    names = set(re.findall(r'<sheet name="([^"]*)"', listed))
+    return {n for n in names if n not in xlsx.RESERVED_SHEETS and not n.endswith("부서별")}
+
+
+@pytest.fixture
+def taken(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
+    """Each pledge whose summary rows a build took back, counted once per sheet."""
+    found: Counter[str] = Counter()
+    row = xlsx._Kept.row
+
+    def spy(self: Any, r: int, pledge_id: str) -> Any:
+        kept = row(self, r, pledge_id)
+        if kept is not None:
+            found[pledge_id] += 1
+        return kept
+
+    monkeypatch.setattr(xlsx._Kept, "row", spy)
+    return found
 
 
 @pytest.mark.parametrize(
     "kind", ["figure", "status", "department", "new_source", "added", "removed"]
 )
-def test_a_rebuild_after_one_pledge_changed_is_the_cold_build(ws: Path, kind: str):
+def test_a_rebuild_after_one_pledge_changed_is_the_cold_build(
+    ws: Path, kind: str, taken: Counter[str]
+):
     records = ws / "records"
     _build(records, ws / "out")
+    assert not taken, "a cold build took rows back"
+    changed = None
     time.sleep(0.05)  # an edit comes ticks of the file clock after the build read the file
     if kind == "added":
         source = sorted(p for p in records.glob("*.json") if p.name != "report.json")[0]
@@ -99,8 +134,11 @@ def test_a_rebuild_after_one_pledge_changed_is_the_cold_build(ws: Path, kind: st
         (records / "9-9-9.json").write_text(
             json.dumps(record, ensure_ascii=False), encoding="utf-8"
         )
+        changed = "9-9-9"
     elif kind == "removed":
-        sorted(p for p in records.glob("*.json") if p.name != "report.json")[-1].unlink()
+        last = sorted(p for p in records.glob("*.json") if p.name != "report.json")[-1]
+        changed = json.loads(last.read_text(encoding="utf-8"))["id"]
+        last.unlink()
     else:
         change = {
             "figure": _figure,
@@ -108,11 +146,16 @@ def test_a_rebuild_after_one_pledge_changed_is_the_cold_build(ws: Path, kind: st
             "department": _department,
             "new_source": _new_source,
         }[kind]
-        _edit(records, change)
+        changed = _edit(records, change)
     before = _workbooks(ws / "out")
-    _build(records, ws / "out")
+    _build(records, ws / "out", workers=1)
     rebuilt = _workbooks(ws / "out")
     assert rebuilt != before, "the change did not reach the workbook"
+    # Every unchanged pledge's rows were taken back, on both sheets; the changed one's written.
+    (workbook,) = rebuilt.values()
+    unchanged = _pledge_sheets(workbook) - {changed}
+    assert unchanged, "no unchanged pledge sheet to take rows back for"
+    assert taken == Counter({pledge_id: 2 for pledge_id in unchanged})
     shutil.rmtree(ws / "cache", ignore_errors=True)
     _build(records, ws / "cold")
     assert rebuilt == _workbooks(ws / "cold")

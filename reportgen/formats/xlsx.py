@@ -48,8 +48,11 @@ pledge (:func:`build_workbook`), still deflated: its text is inline
 (``inlineStr``) rather than in the workbook's shared-string table, and its
 style indexes are the fixed ones. The frame is reused too while the sheet
 list stands. The summary sheets, which read every pledge, keep a
-shared-string table and are rewritten each time. The result is byte for byte
-the same either way.
+shared-string table and are written each time, but the 총괄 and 재원별 rows of
+every pledge whose sheet was reused are taken back as the previous build wrote
+them (:class:`_Kept`: found by a key of the sheets' layout, their shared
+strings numbered anew), so a one-pledge rebuild lays out one row of each. The
+result is byte for byte the same either way.
 
 Why not XlsxWriter for the cells (issue 26; CPU time, medians of 3-5, 300
 synthetic pledges, 158,870 cells of which 42,044 formulas, on the shared
@@ -99,7 +102,16 @@ from ..report import tables
 from ..report.view import MoneyRow, MoneyTable, PledgeView, ReportView
 from ..report.widths import em
 from . import codecache, ooxml
-from .xlsxsheet import SharedStrings, SheetPart, column_name, frame_parts
+from .xlsxsheet import (
+    KeptRow,
+    SharedStrings,
+    SheetPart,
+    column_name,
+    frame_parts,
+    shared_items,
+    sheet_rows,
+    text_item,
+)
 
 if TYPE_CHECKING:
     from xlsxwriter.workbook import Workbook
@@ -836,12 +848,69 @@ def _placement(view: PledgeView) -> tuple[_TablePlace | None, _TablePlace]:
     return plan, secured
 
 
-@dataclass(frozen=True)
 class _PledgeSheet:
-    name: str
-    ref: str  # quoted for formulas: '1-4-5'
-    plan: _TablePlace | None  # None: no 투자계획 printed (a withdrawn pledge)
-    secured: _TablePlace
+    """A pledge's sheet: its name, and where its tables lie (placed when first asked)."""
+
+    __slots__ = ("name", "ref", "_view", "_places")
+
+    def __init__(
+        self,
+        name: str,
+        view: PledgeView,
+        places: tuple[_TablePlace | None, _TablePlace] | None = None,
+    ) -> None:
+        self.name = name
+        self.ref = _quote_sheet(name)  # quoted for formulas: '1-4-5'
+        self._view = view
+        # A reused sheet is placed only if a summary row that refers to it is
+        # written: placing it counts its tables' rows, which a carried view makes
+        # from its record (a kept row needs none of it).
+        self._places = places
+
+    def _placed(self) -> tuple[_TablePlace | None, _TablePlace]:
+        if self._places is None:
+            self._places = _placement(self._view)
+        return self._places
+
+    @property
+    def plan(self) -> _TablePlace | None:
+        """None: no 투자계획 printed (a withdrawn pledge)."""
+        return self._placed()[0]
+
+    @property
+    def secured(self) -> _TablePlace:
+        return self._placed()[1]
+
+
+class _Kept:
+    """The pledge rows of one summary sheet the previous build wrote, for rows taken back whole.
+
+    ``rows``: each row's cells' XML (:func:`~.xlsxsheet.sheet_rows`), ``items``:
+    the previous shared-string table's items. A pledge's row is taken back only
+    where its sheet was reused by key: the key holds everything of the pledge
+    the row shows (its record, settings, period, number, template and code) and
+    its sheet's name, and the part it came from was found by this sheet's
+    layout key (:meth:`_Writer.render`), so the row is the very one this build
+    would write. Its id is checked besides.
+    """
+
+    def __init__(self, rows: dict[int, str], items: list[str]) -> None:
+        self.rows, self.items = rows, items
+        self.taken = 0  # rows taken back (tests prove the reuse by it)
+
+    def row(self, r: int, pledge_id: str) -> KeptRow | None:
+        cells = self.rows.get(r)
+        if cells is None:
+            return None
+        try:
+            kept = KeptRow(cells, self.items)
+        except (IndexError, ValueError):  # a part not as this code writes it
+            return None
+        found = kept.text_items()
+        if not found or found[0] != text_item(pledge_id):
+            return None
+        self.taken += 1
+        return kept
 
 
 def _created(report: ReportView) -> dt.datetime:
@@ -904,6 +973,8 @@ def _share_formula(count: str, base: str) -> str:
 Reuse = Callable[[str], bytes | ooxml.Deflated | None]
 # The previous build's part of the same name in this workbook (still deflated), or None.
 Earlier = Callable[[str], ooxml.Deflated | None]
+# The summary sheets whose pledge rows a rebuild takes back (the others are small).
+ROW_SHEETS = (SUMMARY_SHEET, SOURCES_SHEET)
 # The parts XlsxWriter writes around the sheets, reused by key as the frame.
 FRAME_PARTS = (
     "[Content_Types].xml",
@@ -925,6 +996,9 @@ class _Writer:
         # Sheet name -> its part, written here or reused (perhaps still deflated).
         self.parts: dict[str, bytes | ooxml.Deflated] = {}
         self.title_rows: dict[str, int] = {}  # per sheet: rows repeated on each printed page
+        self.reused: set[str] = set()  # pledges whose sheet was reused by key
+        # Per summary sheet: the previous build's pledge rows, where it had this layout.
+        self.kept: dict[str, _Kept] = {}
         self.n = len(report.column_labels)
         self.unit = next((p.plan_table.unit for p in report.pledges), "(단위 : 백만원)")
         self.with_progress = bool(report.average_progress) or any(
@@ -1141,7 +1215,7 @@ class _Writer:
         # Its text inline, the part stands alone; held deflated until the package
         # is written (3,000 pledge sheets: some 80 MB of XML, 9 MB deflated).
         self.parts[name] = ooxml.deflate(ws.part())
-        return _PledgeSheet(name, _quote_sheet(name), plan, secured)
+        return _PledgeSheet(name, view, (plan, secured))
 
     # -- 총괄 ------------------------------------------------------------------
 
@@ -1178,8 +1252,19 @@ class _Writer:
         r = SUMMARY_FIRST_ROW
         money_rows: list[int] = []
         figure, rates = self.f.numeric("figure"), self.f.numeric("rate")
+        kept = self.kept.get(SUMMARY_SHEET)
         for view in report.pledges:
             sheet = placed.get(view.id)
+            if kept is not None and sheet is not None and view.id in self.reused:
+                row = kept.row(r, view.id)
+                if row is not None:  # the previous build's row: this build's, unwritten
+                    ws.keep_row(r, row)
+                    ws.links[(r, SUM_ID)] = (f"{sheet.ref}!A1", f"{view.id} 시트로 이동", view.id)
+                    money_rows.append(r)
+                    rate = view.secured_table.grand_total.rate
+                    self.rate_cells[view.id] = (f"={SUMMARY_REF}!{_abs(r, SUM_RATE)}", rate)
+                    r += 1
+                    continue
             if sheet is not None:
                 link = f"internal:{sheet.ref}!A1"
                 ws.write_url(r, SUM_ID, link, f("label"), view.id, f"{view.id} 시트로 이동")
@@ -1388,8 +1473,16 @@ class _Writer:
         figure, rates = self.f.numeric("figure"), self.f.numeric("rate")
         total = self.f.numeric("total")
         c_total = SRC_FIRST + width * len(sources)
+        kept = self.kept.get(SOURCES_SHEET)
         for view in report.pledges:
             sheet = placed.get(view.id)
+            if kept is not None and sheet is not None and view.id in self.reused:
+                row = kept.row(r, view.id)
+                if row is not None:  # the previous build's row: this build's, unwritten
+                    ws.keep_row(r, row)
+                    money_rows.append(r)
+                    r += 1
+                    continue
             ws.write_string(r, SRC_ID, view.id, f("label"))
             ws.write_string(r, SRC_TITLE, view.title, f("name"))
             if sheet is None:
@@ -1590,13 +1683,14 @@ class _Writer:
                 sheet_keys[name] = key = _digest(key, name)
                 found = reuse(key)
                 if found is not None:
-                    plan, secured = _placement(view)
-                    placed[view.id] = _PledgeSheet(name, _quote_sheet(name), plan, secured)
+                    placed[view.id] = _PledgeSheet(name, view)
+                    self.reused.add(view.id)
                     parts[name] = found
                     self.title_rows[name] = PLEDGE_TITLE_ROWS
                     continue
             placed[view.id] = self.pledge_sheet(view, name)
 
+        rows_key = None if frame is None else self._take_rows(frame, reuse)
         summary = SheetPart(SUMMARY_SHEET)
         self.summary(summary, placed)
         summary.activate()
@@ -1627,11 +1721,47 @@ class _Writer:
             package[part] = parts[name]
             if name in sheet_keys:
                 part_keys[part] = sheet_keys[name]
+            elif rows_key is not None and name in ROW_SHEETS:
+                # Not what the part holds, but the layout its pledge rows were
+                # written in: a later build takes back rows of a part of that key.
+                part_keys[part] = _digest(rows_key, name)
+        if rows_key is not None:
+            part_keys["xl/sharedStrings.xml"] = _digest(rows_key, "xl/sharedStrings.xml")
         if earlier is not None:
             for part, data in package.items():
                 if isinstance(data, bytes):
                     package[part] = _as_before(data, earlier(part))
         return ooxml.write_package(package.items()), part_keys
+
+    def _rows_key(self, frame: str) -> str:
+        """The layout of the summary sheets' pledge rows: all a row shows besides its pledge's.
+
+        With a pledge's sheet key (its record, settings, period, number,
+        template, code; its sheet's name), it makes the row what it is.
+        """
+        report = self.report
+        layout = {
+            "period": report.period,
+            "columns": list(report.column_labels),
+            "sources": list(report.funding_sources),
+            "progress": self.with_progress,
+        }
+        return _digest(frame, "summary rows", json.dumps(layout, ensure_ascii=False))
+
+    def _take_rows(self, frame: str, reuse: Reuse) -> str:
+        """The key of this workbook's row layout; the previous build's pledge rows, where it had it."""
+        key = self._rows_key(frame)
+        if not self.reused:  # no pledge's sheet reused: no row to take back either
+            return key
+        items_part = _inflated(reuse(_digest(key, "xl/sharedStrings.xml")))
+        items = None if items_part is None else shared_items(items_part)
+        if items is None:
+            return key
+        for name in ROW_SHEETS:
+            part = _inflated(reuse(_digest(key, name)))
+            if part is not None:
+                self.kept[name] = _Kept(sheet_rows(part), items)
+        return key
 
     def _frame(
         self, order: Sequence[str], frame: str | None, reuse: Reuse, part_keys: dict[str, str]
@@ -1708,6 +1838,24 @@ def _workbook(buffer: io.BytesIO, styles: dict[str, dict[str, Any]]) -> Workbook
     )
 
 
+def _inflated(data: bytes | ooxml.Deflated | None) -> str | None:
+    """A part a previous build wrote, as text; None when missing or not what its entry says."""
+    if data is None:
+        return None
+    if isinstance(data, ooxml.Deflated):
+        try:
+            raw = zlib.decompress(data.packed, -15)
+        except zlib.error:
+            return None
+        if len(raw) != data.size or zlib.crc32(raw) != data.crc:
+            return None
+        data = raw
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
 def _as_before(data: bytes, before: ooxml.Deflated | None) -> bytes | ooxml.Deflated:
     """``before`` where it holds exactly ``data``, so that it is not deflated again; else ``data``.
 
@@ -1758,7 +1906,10 @@ def build_workbook(
 
     ``keys`` gives per pledge id what its sheet is made from (the record,
     settings, period, its number, the template and the code); the sheet's
-    key adds its name. ``frame``, what the whole workbook is made from
+    key adds its name. A pledge's rows of the summary sheets are taken back
+    from the previous build's where its sheet is reused (so its key must hold
+    its number: the row it lies on) and the sheets' layout is unchanged
+    (:meth:`_Writer._rows_key`, keyed under ``frame``). ``frame``, what the whole workbook is made from
     besides the view (the code and the template), keys the parts around the
     sheets (:data:`FRAME_PARTS`) with the sheet list and properties. ``reuse(key)`` returns the part a previous build wrote
     for that key (inflated, or still deflated: :class:`~reportgen.formats.ooxml.Deflated`),

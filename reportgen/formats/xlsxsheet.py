@@ -23,7 +23,9 @@ Cells are kept per row as column -> the rest of the element after
 ``<c r="…"``; a text cell is kept as (style, text) until the part is written,
 because it goes either inline (``inlineStr``: a pledge sheet, reused alone
 by key) or into the shared-string table of the summary sheets
-(:class:`SharedStrings`), numbered in the order the sheets read.
+(:class:`SharedStrings`), numbered in the order the sheets read. A row of a
+summary sheet may also be taken back whole from the previous build's part
+(:class:`KeptRow`), its shared strings numbered anew.
 """
 
 from __future__ import annotations
@@ -33,7 +35,16 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
 
-__all__ = ["SharedStrings", "SheetPart", "column_name", "frame_parts", "text_item"]
+__all__ = [
+    "KeptRow",
+    "SharedStrings",
+    "SheetPart",
+    "column_name",
+    "frame_parts",
+    "shared_items",
+    "sheet_rows",
+    "text_item",
+]
 
 XML_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 _WORKSHEET = (
@@ -153,26 +164,113 @@ def _pixels(width: float) -> int:
 
 
 class SharedStrings:
-    """The shared-string table of the summary sheets, numbered in the order they are written."""
+    """The shared-string table of the summary sheets, numbered in the order they are written.
+
+    Keyed by each string's item as the table writes it (:func:`text_item`, one
+    item per text and one text per item), so that a row taken back from the
+    previous build (:class:`KeptRow`) numbers the items it refers to without
+    turning them back into text.
+    """
 
     def __init__(self) -> None:
-        self.index: dict[str, int] = {}  # text -> its number
+        self.index: dict[str, int] = {}  # a string's item (its <t>) -> its number
         self.count = 0  # cells that refer to the table
 
     def number(self, text: str) -> int:
+        return self.number_item(text_item(text))
+
+    def number_item(self, item: str) -> int:
         self.count += 1
-        found = self.index.get(text)
+        found = self.index.get(item)
         if found is None:
-            found = self.index[text] = len(self.index)
+            found = self.index[item] = len(self.index)
         return found
 
     def part(self) -> bytes:
-        items = "".join(f"<si>{text_item(text)}</si>" for text in self.index)
+        items = "".join(f"<si>{item}</si>" for item in self.index)
         return (
             f"{XML_HEAD}<sst "
             'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
             f'count="{self.count}" uniqueCount="{len(self.index)}">{items}</sst>'
         ).encode()
+
+
+def shared_items(part: str) -> list[str] | None:
+    """The items of a shared-string part :meth:`SharedStrings.part` wrote, in order; None if not one."""
+    start = part.find("<sst ")
+    start = part.find(">", start) + 1 if start >= 0 else -1
+    end = part.rfind("</sst>")
+    if start <= 0 or end < start:
+        return None
+    body = part[start:end]
+    if not body:
+        return []
+    if not (body.startswith("<si>") and body.endswith("</si>")):
+        return None
+    # An item's text has its "<" escaped: "</si><si>" only ever separates items.
+    return body[4:-5].split("</si><si>")
+
+
+_SHARED_REF = re.compile(r' t="s"><v>([0-9]+)</v>')
+
+
+class KeptRow:
+    """A row of a summary sheet as the previous build wrote it, taken back whole.
+
+    ``cells``: the XML of its cells, as :meth:`SheetPart.part` wrote them at
+    the same row; ``items``: the previous build's shared-string items. The row
+    is written again as it was, its ``<row>`` element's attributes made anew
+    (its spans depend on the rows around it) and each shared-string number
+    given anew in this build's table: the same text, numbered where this
+    build's order puts it.
+    """
+
+    __slots__ = ("pieces", "first", "last")
+
+    def __init__(self, cells: str, items: Sequence[str]) -> None:
+        # Text between the shared-string references, and the item of each.
+        split = _SHARED_REF.split(cells)
+        self.pieces: list[str] = split
+        for i in range(1, len(split), 2):
+            split[i] = items[int(split[i])]
+        self.first = _column_index(cells, cells.find('<c r="'))
+        self.last = _column_index(cells, cells.rfind('<c r="'))
+
+    def text_items(self) -> list[str]:
+        """The shared-string items its cells refer to, in order."""
+        return self.pieces[1::2]
+
+    def write(self, out: list[str], shared: SharedStrings) -> None:
+        pieces, number = self.pieces, shared.number_item
+        out.append(pieces[0])
+        for i in range(1, len(pieces), 2):
+            out.append(f' t="s"><v>{number(pieces[i])}</v>')
+            out.append(pieces[i + 1])
+
+
+def _column_index(cells: str, at: int) -> int:
+    """The 0-based column of the cell whose ``<c r="`` starts at ``at``."""
+    if at < 0:
+        raise ValueError("a kept row without cells")
+    col, i = 0, at + len('<c r="')
+    while "A" <= cells[i] <= "Z":
+        col = col * 26 + ord(cells[i]) - 64
+        i += 1
+    return col - 1
+
+
+def sheet_rows(part: str) -> dict[int, str]:
+    """The cells' XML of each row of a sheet part :meth:`SheetPart.part` wrote, by 0-based row."""
+    start, end = part.find("<sheetData>"), part.rfind("</sheetData>")
+    if start < 0 or end < start:
+        return {}
+    out: dict[int, str] = {}
+    for chunk in part[start + len("<sheetData>") : end].split('<row r="')[1:]:
+        if not chunk.endswith("</row>"):
+            continue  # a row without cells (a height alone)
+        quote = chunk.find('"')
+        out[int(chunk[:quote]) - 1] = chunk[chunk.find(">", quote) + 1 : -len("</row>")]
+    return out
 
 
 class SheetPart:
@@ -185,6 +283,7 @@ class SheetPart:
     def __init__(self, name: str) -> None:
         self.name = name
         self.rows: dict[int, dict[int, str | tuple[int, str]]] = {}
+        self.kept: dict[int, KeptRow] = {}  # rows taken back whole (summary sheets only)
         self.heights: dict[int, float] = {}  # row -> height in points
         self.touched: list[tuple[int, int]] = []  # what set_row adds to the dimension
         self.widths: dict[int, float] = {}  # column -> width in characters
@@ -254,6 +353,12 @@ class SheetPart:
         self._put(row, col, (xf, _truncated(string)))
         self.links[(row, col)] = (url[len("internal:") :], tip, string)
 
+    def keep_row(self, row: int, kept: KeptRow) -> None:
+        """Row ``row`` as the previous build wrote it: its cells, never written here too."""
+        if row in self.rows:
+            raise ValueError(f"row {row + 1} is written and kept at once")
+        self.kept[row] = kept
+
     # -- rows, columns, views --------------------------------------------------
 
     def set_row(self, row: int, height: float) -> None:
@@ -289,7 +394,7 @@ class SheetPart:
         out.append(self._view())
         out.append('<sheetFormatPr defaultRowHeight="15"/>')
         out.append(self._cols())
-        if not rows and not self.heights:
+        if not rows and not self.heights and not self.kept:
             out.append("<sheetData/>")
         else:
             out.append("<sheetData>")
@@ -333,9 +438,10 @@ class SheetPart:
         return "".join(out).encode()
 
     def _bounds(self) -> tuple[int, int, int, int] | None:
-        rows = [*self.rows, *(r for r, _ in self.touched)]
+        rows = [*self.rows, *(r for r, _ in self.touched), *self.kept]
         cols = [c for cells in self.rows.values() for c in cells]
         cols += [c for _, c in self.touched]
+        cols += [c for kept in self.kept.values() for c in (kept.first, kept.last)]
         if not rows:
             return None
         return min(rows), min(cols), max(rows), max(cols)
@@ -401,6 +507,13 @@ class SheetPart:
                 if found is not None:
                     lo, hi = min(lo, found[0]), max(hi, found[1])
                 bounds[block] = (lo, hi)
+        for r, whole in self.kept.items():
+            block = r // SPAN_ROWS
+            lo, hi = whole.first, whole.last
+            found = bounds.get(block)
+            if found is not None:
+                lo, hi = min(lo, found[0]), max(hi, found[1])
+            bounds[block] = (lo, hi)
         spans = {block: f"{lo + 1}:{hi + 1}" for block, (lo, hi) in bounds.items()}
         item: Callable[[int, str], str]
         if shared is None:
@@ -413,7 +526,10 @@ class SheetPart:
             def item(xf: int, text: str) -> str:
                 return f' s="{xf}" t="s"><v>{number(text)}</v></c>'
 
-        for r in sorted({*rows, *heights}):
+        kept = self.kept
+        if kept and shared is None:
+            raise ValueError("a kept row refers to shared strings: the sheet needs the table")
+        for r in sorted({*rows, *heights, *kept}):
             n = r + 1
             span = spans.get(r // SPAN_ROWS)
             attrs = f' spans="{span}"' if span is not None else ""
@@ -422,6 +538,12 @@ class SheetPart:
                 attrs += f' ht="{height * 0.75:.16g}" customHeight="1"'
             in_row = rows.get(r)
             if not in_row:
+                kept_row = kept.get(r)
+                if kept_row is not None and shared is not None:
+                    out.append(f'<row r="{n}"{attrs}>')
+                    kept_row.write(out, shared)
+                    out.append("</row>")
+                    continue
                 out.append(f'<row r="{n}"{attrs}/>')
                 continue
             cells = in_row
