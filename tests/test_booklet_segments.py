@@ -343,3 +343,81 @@ def test_a_pledges_own_document_wraps_the_booklets_segment_of_its_body() -> None
             assert all(a.read(n) == b.read(n) for n in a.namelist())
         tables = docx.Document(io.BytesIO(document)).tables
         assert view.title in "".join(c.text for t in tables for r in t.rows for c in r.cells)
+
+
+def _segments(seed: int, count: int = 0) -> list[ooxml.Deflated]:
+    rng = random.Random(seed)
+    pieces = [rng.randbytes(rng.randrange(0, 400)) for _ in range(count or rng.randrange(1, 60))]
+    return [ooxml.deflate_segment(p, final=i == len(pieces) - 1) for i, p in enumerate(pieces)]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_a_join_by_blocks_is_the_join_whatever_the_earlier_part_shares(seed: int) -> None:
+    rng = random.Random(seed)
+    old = _segments(seed)
+    old_joined, old_blocks = ooxml.join_blocks(old)
+    assert old_joined.deflated() == ooxml.join_segments(old)
+    earlier = ooxml.checked_segments(old_joined.deflated(), ooxml.spans(old))
+    assert earlier is not None and earlier.blocks == old_blocks
+    new = list(earlier.segments)
+    fresh = ooxml.deflate_segment(rng.randbytes(rng.randrange(0, 300)))
+    change = rng.choice(["replace", "insert", "remove", "none"])
+    at = rng.randrange(len(new))
+    if change == "replace":
+        new[at] = fresh
+    elif change == "insert":
+        new.insert(at, fresh)
+    elif change == "remove" and len(new) > 1:
+        del new[at]
+    joined, blocks = ooxml.join_blocks(new, earlier)
+    plain, plain_blocks = ooxml.join_blocks(new)
+    assert (joined, blocks) == (plain, plain_blocks)
+    assert joined.size == sum(s.size for s in new)
+
+
+def test_a_part_checked_by_its_kept_table_is_refused_where_the_table_does_not_hold() -> None:
+    segments = _segments(7, 40)
+    joined, blocks = ooxml.join_blocks(segments)
+    entry, held = joined.deflated(), ooxml.spans(segments)
+    found = ooxml.checked_segments(entry, held, blocks)
+    assert found is not None and found.blocks == blocks
+    assert list(found.segments) == segments
+    # A table of other sizes is not taken: the part is checked segment by segment.
+    other = ooxml.Blocks(blocks.crcs, (blocks.sizes[0] + 1, *blocks.sizes[1:]))
+    assert ooxml.checked_segments(entry, held, other) == found
+    # A table of the right shape whose CRCs do not add up to the part: refused.
+    wrong = ooxml.Blocks((blocks.crcs[0] ^ 1, *blocks.crcs[1:]), blocks.sizes)
+    assert ooxml.checked_segments(entry, held, wrong) is None
+    # What it is kept under names every CRC and size.
+    pairs = [(s.crc, s.size) for s in held]
+    key = ooxml.blocks_key(pairs, entry.crc, entry.size)
+    assert (
+        ooxml.blocks_key([(pairs[0][0] ^ 1, pairs[0][1]), *pairs[1:]], entry.crc, entry.size) != key
+    )
+    assert ooxml.blocks_key(pairs, entry.crc, entry.size + 1) != key
+
+
+def test_a_rebuild_checks_the_previous_booklet_by_the_table_its_build_kept(
+    workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(workspace / "cache"))
+    monkeypatch.delenv("REPORTGEN_NO_CACHE", raising=False)
+    out, cold = workspace / "out", workspace / "cold"
+    _build(workspace, out)
+    _change_one(workspace)
+    combined: list[int] = []
+    real = ooxml.crc32_combine
+
+    def counted(crc1: int, crc2: int, len2: int) -> int:
+        combined.append(len2)
+        return real(crc1, crc2, len2)
+
+    monkeypatch.setattr(ooxml, "crc32_combine", counted)
+    _build(workspace, out)
+    # 32 segments, 2 blocks: checking the previous body and joining the new
+    # one combine blocks and the changed block's segments, not every segment twice.
+    assert 0 < len(combined) < 32
+    monkeypatch.undo()
+    monkeypatch.setenv("REPORTGEN_NO_CACHE", "1")
+    _build(workspace, cold)
+    assert _tree(out) == _tree(cold)

@@ -23,6 +23,7 @@ the limits fails every time, before the cache is asked.
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
 from ..workspace.fingerprint import code_fingerprint
 
@@ -30,7 +31,7 @@ from ..workspace.fingerprint import code_fingerprint
 # build's memos too).
 from ..workspace.usercache import FORMAT, directory, load, store
 
-__all__ = ["directory", "key", "load", "store"]
+__all__ = ["directory", "key", "load", "remember", "remembered", "store"]
 
 
 def key(kind: str, data: bytes, *options: str) -> str:
@@ -41,3 +42,24 @@ def key(kind: str, data: bytes, *options: str) -> str:
         h.update(len(raw).to_bytes(8, "big") + raw)
     h.update(hashlib.sha256(data).digest())
     return h.hexdigest()
+
+
+def remembered(slot: str, name: str) -> Any | None:
+    """What :func:`remember` kept under ``name`` in ``slot``, or None."""
+    kept = load(key(slot, b""))
+    return kept.get(name) if isinstance(kept, dict) else None
+
+
+def remember(slot: str, name: str, value: Any, *, keep: int = 4) -> None:
+    """Keep ``value`` under ``name`` in ``slot``, one entry holding the last ``keep`` names.
+
+    For small facts every build makes anew (a booklet's CRC table): one
+    entry rewritten, rather than a new one each time that would push the
+    compiled templates out of the cache.
+    """
+    entry = key(slot, b"")
+    kept = load(entry)
+    names = dict(kept) if isinstance(kept, dict) else {}
+    names.pop(name, None)
+    names[name] = value
+    store(entry, dict(list(names.items())[-keep:]))

@@ -385,23 +385,23 @@ class CompiledTemplate:
 
     def package_with(
         self,
-        content: str | bytes | ooxml.Deflated,
+        content: str | bytes | ooxml.Deflated | ooxml.Joined,
         context: dict[str, Any],
         mark: str = "",
         properties: DocumentProperties | None = None,
     ) -> bytes:
         """The document with ``content`` as its body (a pledge's), or as its whole ``document.xml``.
 
-        :class:`~reportgen.formats.ooxml.Deflated` content is the whole
+        :class:`~reportgen.formats.ooxml.Deflated` (or ``Joined``) content is the whole
         ``document.xml``, head and tail included, deflated already (the
         booklet's segments joined, :meth:`DocxWriter.booklet_segments`): a
         booklet's body of 300 pledges is some 30 MB of XML that never exists
         in one piece.
         """
-        parts: dict[str, bytes | ooxml.Deflated] = dict(self.package)
+        parts: dict[str, bytes | ooxml.Deflated | ooxml.Joined] = dict(self.package)
         if not mark:  # the static parts as deflated once (a preview's go in as bytes)
             parts.update(self.deflated_static())
-        if isinstance(content, ooxml.Deflated):
+        if isinstance(content, ooxml.Deflated | ooxml.Joined):
             parts[DOCUMENT_PART] = content
         elif isinstance(content, bytes):
             parts[DOCUMENT_PART] = self.head_bytes + content + self.tail_bytes
@@ -416,7 +416,11 @@ class CompiledTemplate:
         static = self.static_parts
         if mark:  # a preview: its body is read and rewritten whole, as it must be
             joined = {
-                n: zlib.decompress(d.packed, -15) if isinstance(d, ooxml.Deflated) else d
+                n: zlib.decompress(d.packed, -15)
+                if isinstance(d, ooxml.Deflated)
+                else zlib.decompress(b"".join(d.pieces), -15)
+                if isinstance(d, ooxml.Joined)
+                else d
                 for n, d in parts.items()
             }
             changed = add_mark_header(joined, mark)
@@ -870,6 +874,7 @@ class DocxWriter:
         report: ReportView,
         pledges: Sequence[ooxml.Deflated],
         counts: Sequence[int] | None = None,
+        earlier: ooxml.Earlier | None = None,
     ) -> tuple[bytes, list[ooxml.Span]]:
         """:meth:`booklet_document` from every pledge's body deflated already, each a segment.
 
@@ -877,6 +882,8 @@ class DocxWriter:
         :func:`~reportgen.formats.ooxml.deflate_segment` made it (a worker, or
         the previous booklet: a segment depends on its pledge's content alone).
         ``counts``: each pledge's estimated page count, for the 목차.
+        ``earlier``: the previous booklet's body segments, checked, with its
+        CRC table: the blocks of segments it shares are not combined again.
 
         Returns the booklet and where each segment lies in its
         ``document.xml`` (the front matter's, the pledges', the tail's), for the
@@ -885,10 +892,14 @@ class DocxWriter:
         """
         from .pagination import estimate
 
-        return self._booklet(report, pledges, estimate(report, counts))
+        return self._booklet(report, pledges, estimate(report, counts), earlier)
 
     def _booklet(
-        self, report: ReportView, pledges: Sequence[ooxml.Deflated], pages: dict[str, int]
+        self,
+        report: ReportView,
+        pledges: Sequence[ooxml.Deflated],
+        pages: dict[str, int],
+        earlier: ooxml.Earlier | None = None,
     ) -> tuple[bytes, list[ooxml.Span]]:
         """The booklet's ``document.xml`` as segments: the template's head with the
         front matter, every pledge's, and the template's tail (final), each
@@ -905,10 +916,16 @@ class DocxWriter:
             ooxml.deflate_segment(self.booklet.tail_bytes, final=True),
         ]
         properties = DocumentProperties(report.document_title, report.city)
-        document = self.booklet.package_with(
-            ooxml.join_segments(segments), context, report.draft_mark, properties
-        )
-        return document, [] if report.draft_mark else ooxml.spans(segments)
+        joined, blocks = ooxml.join_blocks(segments, earlier)
+        document = self.booklet.package_with(joined, context, report.draft_mark, properties)
+        if report.draft_mark:
+            return document, []
+        if codecache.directory() is not None:
+            from .render import keep_blocks
+
+            # The next build checks this body's segments by the table, not one by one.
+            keep_blocks(joined, [(s.crc, s.size) for s in segments], blocks)
+        return document, ooxml.spans(segments)
 
 
 _PAGEREF = re.compile(r"^\s*PAGEREF\s+(\S+)")

@@ -7,6 +7,7 @@ deterministic packaging, East Asian font slots, vertical merges, bookmarks.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import itertools
 import os
@@ -108,12 +109,17 @@ def deflate(data: bytes) -> Deflated:
     return Deflated(crc, len(data), packed)
 
 
-def deflated_parts(data: bytes) -> dict[str, Deflated]:
+def deflated_parts(data: bytes, *, views: bool = False) -> dict[str, Deflated]:
     """Every deflated part of a package reportgen wrote, as it lies in the zip (nothing inflated).
 
     Only for bytes reportgen itself wrote and whose digest still matches
     (``read_package(..., own=True)``): the entries' CRCs are taken as they are.
+
+    ``views``: each part's bytes a view into ``data``, not a copy (a booklet's
+    body is megabytes): for a caller that only slices, measures and joins
+    them (:func:`checked_segments`, :func:`write_package`).
     """
+    source = memoryview(data) if views else data
     parts: dict[str, Deflated] = {}
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         for info in zf.infolist():
@@ -122,10 +128,11 @@ def deflated_parts(data: bytes) -> dict[str, Deflated]:
             header = data[info.header_offset : info.header_offset + 30]
             name_len, extra_len = struct.unpack("<HH", header[26:30])
             start = info.header_offset + 30 + name_len + extra_len
-            packed = data[start : start + info.compress_size]
+            packed = source[start : start + info.compress_size]
             if header[:4] != b"PK\x03\x04" or len(packed) != info.compress_size:
                 raise zipfile.BadZipFile(f"{info.filename!r}: a damaged entry")
-            parts[info.filename] = Deflated(info.CRC, info.file_size, packed)
+            # (A view stands in for bytes: sliced, measured and joined alike.)
+            parts[info.filename] = Deflated(info.CRC, info.file_size, packed)  # type: ignore[arg-type]
     return parts
 
 
@@ -221,17 +228,101 @@ def crc32_combine(crc1: int, crc2: int, len2: int) -> int:
     return c ^ crc2
 
 
+#: Segments per block of a part's CRC table (:class:`Blocks`).
+BLOCK = 16
+
+
+class Blocks(NamedTuple):
+    """The CRC-32 and inflated size of each :data:`BLOCK` segments of a part laid end to end.
+
+    Combining 300 CRC-32s costs ~3 ms in Python, once to check a previous
+    booklet's segments and once to join the new one's: a table by block lets
+    a rebuild combine only the blocks that changed, and the blocks themselves.
+    """
+
+    crcs: tuple[int, ...]
+    sizes: tuple[int, ...]
+
+
+class Earlier(NamedTuple):
+    """The segments of a part of an earlier package, checked, with their :class:`Blocks`."""
+
+    segments: Sequence[Deflated]
+    blocks: Blocks
+
+
+def _combined(pairs: Iterable[tuple[int, int]]) -> tuple[int, int]:
+    """(CRC-32, size) of pieces laid end to end, from each one's (CRC-32, size)."""
+    crc = size = 0
+    for piece_crc, piece_size in pairs:
+        crc = crc32_combine(crc, piece_crc, piece_size)
+        size += piece_size
+    return crc, size
+
+
+def segment_blocks(pairs: Sequence[tuple[int, int]]) -> Blocks:
+    """The :class:`Blocks` of segments given by their (CRC-32, size)."""
+    made = [_combined(pairs[at : at + BLOCK]) for at in range(0, len(pairs), BLOCK)]
+    return Blocks(tuple(c for c, _ in made), tuple(n for _, n in made))
+
+
+def blocks_key(pairs: Sequence[tuple[int, int]], crc: int, size: int) -> str:
+    """What a part's :class:`Blocks` are kept under: its segments' CRC-32s and sizes and its own."""
+    h = hashlib.sha256(struct.pack("<QQQ", crc, size, len(pairs)))
+    h.update(struct.pack(f"<{2 * len(pairs)}Q", *itertools.chain.from_iterable(pairs)))
+    return h.hexdigest()
+
+
 def join_segments(segments: Sequence[Deflated]) -> Deflated:
     """Segments of :func:`deflate_segment` (the last one final) as one deflated part.
 
     The CRC-32 of the whole is combined from the segments' own, so nothing
     is inflated or deflated again.
     """
-    crc = size = 0
-    for segment in segments:
-        crc = crc32_combine(crc, segment.crc, segment.size)
-        size += segment.size
-    return Deflated(crc, size, b"".join(s.packed for s in segments))
+    return join_blocks(segments)[0].deflated()
+
+
+class Joined(NamedTuple):
+    """A part of segments laid end to end, as :func:`write_package` takes it: CRC-32, size, the segments' bytes.
+
+    Not copied into one string: a booklet's body is megabytes, and every copy
+    of it costs a fresh allocation's page faults (~0.5 ms a megabyte).
+    """
+
+    crc: int
+    size: int
+    pieces: tuple[bytes, ...]
+
+    def deflated(self) -> Deflated:
+        return Deflated(self.crc, self.size, b"".join(self.pieces))
+
+
+def join_blocks(
+    segments: Sequence[Deflated], earlier: Earlier | None = None
+) -> tuple[Joined, Blocks]:
+    """:func:`join_segments`, with the part's :class:`Blocks`.
+
+    A block whose segments are ``earlier``'s at the same place (the same
+    CRC-32s and sizes: what a block's entry is made of) takes its entry
+    from there instead of combining its segments again.
+    """
+    crcs, sizes = [], []
+    for j, at in enumerate(range(0, len(segments), BLOCK)):
+        block = segments[at : at + BLOCK]
+        if earlier is not None and j < len(earlier.blocks.crcs):
+            old = earlier.segments[at : at + BLOCK]
+            if len(old) == len(block) and all(
+                a is b or (a.crc, a.size) == (b.crc, b.size)
+                for a, b in zip(block, old, strict=True)
+            ):
+                crcs.append(earlier.blocks.crcs[j])
+                sizes.append(earlier.blocks.sizes[j])
+                continue
+        crc, size = _combined((s.crc, s.size) for s in block)
+        crcs.append(crc)
+        sizes.append(size)
+    crc, size = _combined(zip(crcs, sizes, strict=True))
+    return Joined(crc, size, tuple(s.packed for s in segments)), Blocks(tuple(crcs), tuple(sizes))
 
 
 class Span(NamedTuple):
@@ -283,28 +374,51 @@ def segments_of(entry: Deflated, held: Sequence[Span]) -> list[Deflated] | None:
     and their CRC-32s combine to the part's. Checked without inflating
     anything: a segment whose CRC or length was altered is never taken.
     """
+    found = checked_segments(entry, held)
+    return None if found is None else list(found.segments)
+
+
+def checked_segments(
+    entry: Deflated, held: Sequence[Span], known: Blocks | None = None
+) -> Earlier | None:
+    """:func:`segments_of` with the part's :class:`Blocks`, or None.
+
+    ``known``: the blocks kept, by :func:`blocks_key` of exactly these
+    CRC-32s and sizes and the part's own, when this part was joined
+    (:func:`join_blocks`): they stand for the combining of every segment's
+    CRC-32, which is then left out. Every other check is made all the same,
+    and the blocks must still add up to the part.
+    """
     if not held:
         return None
-    out, at, crc, size = [], 0, 0, 0
+    out, at = [], 0
     for i, span in enumerate(held):
         if span.offset != at or span.length <= 0 or span.size < 0:
             return None
         packed = entry.packed[at : at + span.length]
         if len(packed) != span.length:
             return None
-        if i < len(held) - 1 and not packed.endswith(_SYNC_MARK):
+        if i < len(held) - 1 and packed[-len(_SYNC_MARK) :] != _SYNC_MARK:  # (a view: no endswith)
             return None
         out.append(Deflated(span.crc, span.size, packed))
-        crc = crc32_combine(crc, span.crc, span.size)
-        size += span.size
         at += span.length
-    if at != len(entry.packed) or size != entry.size or crc != entry.crc:
+    if at != len(entry.packed):
         return None
-    return out
+    count = (len(held) + BLOCK - 1) // BLOCK
+    if known is not None and (
+        len(known.crcs) != count
+        or list(known.sizes)
+        != [sum(s.size for s in held[at : at + BLOCK]) for at in range(0, len(held), BLOCK)]
+    ):
+        known = None
+    blocks = known or segment_blocks([(s.crc, s.size) for s in held])
+    if _combined(zip(blocks.crcs, blocks.sizes, strict=True)) != (entry.crc, entry.size):
+        return None
+    return Earlier(out, blocks)
 
 
 def write_package(
-    entries: Iterable[tuple[str, bytes | Sequence[bytes] | Deflated]],
+    entries: Iterable[tuple[str, bytes | Sequence[bytes] | Deflated | Joined]],
     *,
     static: frozenset[str] = frozenset(),
 ) -> bytes:
@@ -324,21 +438,31 @@ def write_package(
     order = [n for n in _FIRST_ENTRIES if n in parts] + sorted(
         n for n in parts if n not in _FIRST_ENTRIES
     )
-    out = bytearray()
+    # The pieces, joined once at the end: a booklet's body is megabytes, and
+    # each copy of it into a growing buffer (then out of it) cost ~1 ms of
+    # page faults in a fresh process.
+    out: list[bytes] = []
+    at = 0
     central = bytearray()
     for name in order:
         data = parts[name]
+        pieces: tuple[bytes, ...]
         if isinstance(data, bytes):
             crc, packed = _deflate(data, name in static)
-            size = len(data)
+            size, pieces = len(data), (packed,)
         elif isinstance(data, Deflated):
             crc, size, packed = data
+            pieces = (packed,)
+        elif isinstance(data, Joined):
+            crc, size, pieces = data
         else:
             crc, size, packed = _deflate_chunks(data)
+            pieces = (packed,)
+        length = sum(len(p) for p in pieces)
         raw_name = name.encode("utf-8")
         flags = 0x800 if not raw_name.isascii() else 0  # UTF-8 names
-        offset = len(out)
-        out += struct.pack(
+        offset = at
+        header = struct.pack(
             "<IHHHHHIIIHH",
             0x04034B50,
             20,
@@ -347,13 +471,13 @@ def write_package(
             _DOS_TIME,
             _DOS_DATE,
             crc,
-            len(packed),
+            length,
             size,
             len(raw_name),
             0,
         )
-        out += raw_name
-        out += packed
+        out += (header, raw_name, *pieces)
+        at += len(header) + len(raw_name) + length
         central += struct.pack(
             "<IHHHHHHIIIHHHHHII",
             0x02014B50,
@@ -364,7 +488,7 @@ def write_package(
             _DOS_TIME,
             _DOS_DATE,
             crc,
-            len(packed),
+            length,
             size,
             len(raw_name),
             0,
@@ -375,14 +499,15 @@ def write_package(
             offset,
         )
         central += raw_name
-    start = len(out)
-    out += central
-    out += struct.pack(
-        "<IHHHHIIH", 0x06054B50, 0, 0, len(order), len(order), len(central), start, 0
+    start = at
+    out.append(bytes(central))
+    out.append(
+        struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(order), len(order), len(central), start, 0)
     )
-    if len(out) >= 0xFFFFFFFF or len(order) >= 0xFFFF:
+    package = b"".join(out)
+    if len(package) >= 0xFFFFFFFF or len(order) >= 0xFFFF:
         raise ValueError("package too large for a plain zip")
-    return bytes(out)
+    return package
 
 
 # Limits for reading a package (templates are untrusted: a hostile one may be a

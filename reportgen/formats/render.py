@@ -67,6 +67,8 @@ class PreviousBuild:
         self._deflated: dict[str, dict[str, ooxml.Deflated] | None] = {}
         self._parts_of: dict[str, dict[str, str]] = {}  # file name -> its part keys
         self._segments: dict[str, dict[tuple[str, int], ooxml.Deflated]] = {}
+        # Each part's segments in order, checked, with its CRC table (join_blocks).
+        self._earlier: dict[str, ooxml.Earlier] = {}  # part -> (one file's)
         # What each span name of the manifest says, parsed once (300 a booklet).
         self._spans: dict[str, tuple[str, ooxml.Span, int] | None] = {}
         self.code: str | None = None  # the fingerprint of the code that made it
@@ -223,17 +225,57 @@ class PreviousBuild:
         if data is None:
             return {}
         try:
-            entries = ooxml.deflated_parts(data)
+            # Views into the file's bytes: the segments are only sliced and joined.
+            entries = ooxml.deflated_parts(data, views=True)
         except Exception:  # noqa: BLE001 - a damaged file is simply not reused
             return {}
         out: dict[tuple[str, int], ooxml.Deflated] = {}
         for part, spans in held.items():
             entry = entries.get(part)
+            if entry is None:
+                continue
             ordered = sorted(spans)
-            segments = ooxml.segments_of(entry, ordered) if entry is not None else None
-            for span, segment in zip(ordered, segments or (), strict=False):
+            # The part's CRC table as the build that joined it kept it, under
+            # exactly these CRC-32s and sizes (ooxml.checked_segments).
+            pairs = [(span.crc, span.size) for span in ordered]
+            kept = codecache.remembered(BLOCKS_SLOT, ooxml.blocks_key(pairs, entry.crc, entry.size))
+            found = ooxml.checked_segments(entry, ordered, blocks_from(kept))
+            if found is None:
+                continue
+            self._earlier.setdefault(part, found)
+            for span, segment in zip(ordered, found.segments, strict=True):
                 out[(part, span.offset)] = segment
         return out
+
+    def earlier(self, part: str) -> ooxml.Earlier | None:
+        """The segments of ``part`` read back from the previous build (:meth:`get_segment`), in order."""
+        return self._earlier.get(part)
+
+
+#: Where a segmented part's CRC table is kept (:mod:`reportgen.formats.codecache`).
+BLOCKS_SLOT = "segment-blocks"
+
+
+def blocks_from(kept: object) -> ooxml.Blocks | None:
+    """The :class:`~reportgen.formats.ooxml.Blocks` :func:`keep_blocks` stored, or None."""
+    if not (isinstance(kept, tuple) and len(kept) == 2):
+        return None
+    crcs, sizes = kept
+    if not (
+        isinstance(crcs, tuple)
+        and isinstance(sizes, tuple)
+        and len(crcs) == len(sizes)
+        and all(isinstance(c, int) and 0 <= c <= 0xFFFFFFFF for c in crcs)
+        and all(isinstance(n, int) and n >= 0 for n in sizes)
+    ):
+        return None
+    return ooxml.Blocks(crcs, sizes)
+
+
+def keep_blocks(joined: ooxml.Joined, pairs: list[tuple[int, int]], blocks: ooxml.Blocks) -> None:
+    """Keep a part's CRC table for the next build, which checks the part by it."""
+    name = ooxml.blocks_key(pairs, joined.crc, joined.size)
+    codecache.remember(BLOCKS_SLOT, name, (blocks.crcs, blocks.sizes))
 
 
 def template_digest(path: Path) -> str:

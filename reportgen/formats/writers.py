@@ -307,7 +307,9 @@ class DocxOutput:
             assert segment is not None
             segments.append(segment)
             counts.append(count if count is not None else pledge_pages(report.pledges[i]))
-        booklet, spans = writer.booklet_segments(report, segments, counts)
+        booklet, spans = writer.booklet_segments(
+            report, segments, counts, job.previous.earlier(DOCUMENT_PART)
+        )
         parts: dict[str, str] | None = None
         if job.pages:
             # The pages LibreOffice laid out (a --check of a build with PDFs):
