@@ -16,6 +16,7 @@ import re
 import shutil
 import time
 import zipfile
+import zlib
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -24,8 +25,10 @@ from typing import Any
 import pytest
 
 from reportgen.build import build
-from reportgen.formats import xlsx
+from reportgen.formats import ooxml, xlsx
+from reportgen.records.load import load_records
 from reportgen.records.periods import Period
+from reportgen.report.view import report_view
 
 from .synthetic import write_synthetic_records
 
@@ -159,3 +162,51 @@ def test_a_rebuild_after_one_pledge_changed_is_the_cold_build(
     shutil.rmtree(ws / "cache", ignore_errors=True)
     _build(records, ws / "cold")
     assert rebuilt == _workbooks(ws / "cold")
+
+
+def _deflated(data: bytes) -> ooxml.Deflated:
+    co = zlib.compressobj(6, zlib.DEFLATED, -15)
+    return ooxml.Deflated(zlib.crc32(data), len(data), co.compress(data) + co.flush())
+
+
+def test_a_kept_row_is_taken_only_for_its_own_pledge(tmp_path: Path, taken: Counter[str]):
+    """A row whose first text is not its pledge's id is written, not taken; a damaged part is not read.
+
+    The rows are found by a key of the layout and each pledge's sheet key; the
+    id is checked besides, and a part whose entry lies about its bytes is left.
+    """
+    write_synthetic_records(tmp_path / "records", 5)
+    records = load_records(tmp_path / "records")
+    assert records.settings is not None
+    report = report_view(records.pledges, PERIOD, records.settings)
+    template = TEMPLATES / "workbook.xlsx"
+    keys = {view.id: f"key-{view.id}" for view in report.pledges}
+    cold, part_keys = xlsx.build_workbook(report, template, keys, None, "frame")
+    before = ooxml.deflated_parts(cold)
+    by_key = {key: before[part] for part, key in part_keys.items()}
+    again, _keys = xlsx.build_workbook(report, template, keys, by_key.get, "frame")
+    assert again == cold
+    assert taken == Counter({view.id: 2 for view in report.pledges})
+    # The second pledge's 총괄 row names the first pledge's id: it is written anew.
+    summary = ooxml.read_package(cold)["xl/worksheets/sheet1.xml"].decode("utf-8")
+    first, second = (
+        re.search(rf'<c r="A{r}" s="[0-9]+" t="s"><v>([0-9]+)</v>', summary) for r in (6, 7)
+    )
+    assert first is not None and second is not None
+    swapped = summary.replace(second.group(0), second.group(0).replace(second[1], first[1]))
+    lied = dict(by_key)
+    lied[part_keys["xl/worksheets/sheet1.xml"]] = _deflated(swapped.encode("utf-8"))
+    taken.clear()
+    again, _keys = xlsx.build_workbook(report, template, keys, lied.get, "frame")
+    assert again == cold
+    second_id = report.pledges[1].id
+    assert taken[second_id] == 1 and sum(taken.values()) == 2 * len(report.pledges) - 1
+    # An entry whose bytes are not what its CRC says: no row of it is taken.
+    real = before["xl/worksheets/sheet1.xml"]
+    lied[part_keys["xl/worksheets/sheet1.xml"]] = ooxml.Deflated(
+        real.crc, real.size, _deflated(b"x" * real.size).packed
+    )
+    taken.clear()
+    again, _keys = xlsx.build_workbook(report, template, keys, lied.get, "frame")
+    assert again == cold
+    assert taken == Counter({view.id: 1 for view in report.pledges})  # 재원별's alone

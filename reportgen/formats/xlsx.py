@@ -891,12 +891,14 @@ class _Kept:
     the row shows (its record, settings, period, number, template and code) and
     its sheet's name, and the part it came from was found by this sheet's
     layout key (:meth:`_Writer.render`), so the row is the very one this build
-    would write. Its id is checked besides.
+    would write. Its id is checked besides. ``given``, ``raw``: the part as
+    the previous build's package holds it and inflated, taken back whole when
+    this build's comes out the same.
     """
 
-    def __init__(self, rows: dict[int, str], items: list[str]) -> None:
-        self.rows, self.items = rows, items
-        self.taken = 0  # rows taken back (tests prove the reuse by it)
+    def __init__(self, given: bytes | ooxml.Deflated, raw: bytes, items: list[str]) -> None:
+        self.given, self.raw, self.items = given, raw, items
+        self.rows = sheet_rows(raw.decode("utf-8"))
 
     def row(self, r: int, pledge_id: str) -> KeptRow | None:
         cells = self.rows.get(r)
@@ -904,13 +906,10 @@ class _Kept:
             return None
         try:
             kept = KeptRow(cells, self.items)
+            first = kept.first_item()
         except (IndexError, ValueError):  # a part not as this code writes it
             return None
-        found = kept.text_items()
-        if not found or found[0] != text_item(pledge_id):
-            return None
-        self.taken += 1
-        return kept
+        return kept if first == text_item(pledge_id) else None
 
 
 def _created(report: ReportView) -> dt.datetime:
@@ -999,6 +998,7 @@ class _Writer:
         self.reused: set[str] = set()  # pledges whose sheet was reused by key
         # Per summary sheet: the previous build's pledge rows, where it had this layout.
         self.kept: dict[str, _Kept] = {}
+        self.items: list[str] = []  # the previous build's shared strings, where rows are kept
         self.n = len(report.column_labels)
         self.unit = next((p.plan_table.unit for p in report.pledges), "(단위 : 백만원)")
         self.with_progress = bool(report.average_progress) or any(
@@ -1708,9 +1708,12 @@ class _Writer:
             self.adjustments(written[-1])
         # The summary sheets, rewritten every time, keep a shared-string table
         # of their own (Excel expects one); a pledge sheet's text goes inline.
-        shared = SharedStrings()
+        shared = SharedStrings(self.items)
         for ws in written:
-            parts[ws.get_name()] = ws.part(shared)
+            made = ws.part(shared)
+            kept = self.kept.get(ws.get_name())
+            # The previous part as it lies where this one comes out the same.
+            parts[ws.get_name()] = kept.given if kept is not None and kept.raw == made else made
         package: dict[str, bytes | ooxml.Deflated] = {}
         part_keys: dict[str, str] = {}
         package.update(self._frame(order, frame, reuse, part_keys))
@@ -1753,14 +1756,20 @@ class _Writer:
         key = self._rows_key(frame)
         if not self.reused:  # no pledge's sheet reused: no row to take back either
             return key
-        items_part = _inflated(reuse(_digest(key, "xl/sharedStrings.xml")))
-        items = None if items_part is None else shared_items(items_part)
-        if items is None:
+        try:
+            table = _inflated(reuse(_digest(key, "xl/sharedStrings.xml")))
+            items = None if table is None else shared_items(table[1].decode("utf-8"))
+            if items is None:
+                return key
+            for name in ROW_SHEETS:
+                found = _inflated(reuse(_digest(key, name)))
+                if found is not None:
+                    self.kept[name] = _Kept(*found, items)
+        except ValueError:  # not UTF-8, a row number not a number: not this code's part
+            self.kept.clear()
             return key
-        for name in ROW_SHEETS:
-            part = _inflated(reuse(_digest(key, name)))
-            if part is not None:
-                self.kept[name] = _Kept(sheet_rows(part), items)
+        if self.kept:
+            self.items = items
         return key
 
     def _frame(
@@ -1838,22 +1847,19 @@ def _workbook(buffer: io.BytesIO, styles: dict[str, dict[str, Any]]) -> Workbook
     )
 
 
-def _inflated(data: bytes | ooxml.Deflated | None) -> str | None:
-    """A part a previous build wrote, as text; None when missing or not what its entry says."""
-    if data is None:
-        return None
-    if isinstance(data, ooxml.Deflated):
-        try:
-            raw = zlib.decompress(data.packed, -15)
-        except zlib.error:
-            return None
-        if len(raw) != data.size or zlib.crc32(raw) != data.crc:
-            return None
-        data = raw
+def _inflated(
+    data: bytes | ooxml.Deflated | None,
+) -> tuple[bytes | ooxml.Deflated, bytes] | None:
+    """A part a previous build wrote, as given and inflated; None when missing or not what its entry says."""
+    if data is None or isinstance(data, bytes):
+        return None if data is None else (data, data)
     try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
+        raw = zlib.decompress(data.packed, -15)
+    except zlib.error:
         return None
+    if len(raw) != data.size or zlib.crc32(raw) != data.crc:
+        return None
+    return data, raw
 
 
 def _as_before(data: bytes, before: ooxml.Deflated | None) -> bytes | ooxml.Deflated:

@@ -169,21 +169,28 @@ class SharedStrings:
     Keyed by each string's item as the table writes it (:func:`text_item`, one
     item per text and one text per item), so that a row taken back from the
     previous build (:class:`KeptRow`) numbers the items it refers to without
-    turning them back into text.
+    turning them back into text. ``before``, the previous build's table: while
+    this one is, item for item, the start of it (:attr:`in_step`), a kept row's
+    numbers stand as they are written.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, before: Sequence[str] = ()) -> None:
         self.index: dict[str, int] = {}  # a string's item (its <t>) -> its number
         self.count = 0  # cells that refer to the table
+        self.before = before
+        self.in_step = True
 
     def number(self, text: str) -> int:
         return self.number_item(text_item(text))
 
     def number_item(self, item: str) -> int:
         self.count += 1
-        found = self.index.get(item)
+        index = self.index
+        found = index.get(item)
         if found is None:
-            found = self.index[item] = len(self.index)
+            found = index[item] = len(index)
+            if self.in_step and (found >= len(self.before) or self.before[found] != item):
+                self.in_step = False
         return found
 
     def part(self) -> bytes:
@@ -212,47 +219,78 @@ def shared_items(part: str) -> list[str] | None:
 
 
 _SHARED_REF = re.compile(r' t="s"><v>([0-9]+)</v>')
+_REF_HEAD = ' t="s"><v>'
+_CELL_HEAD = '<c r="'
 
 
 class KeptRow:
     """A row of a summary sheet as the previous build wrote it, taken back whole.
 
     ``cells``: the XML of its cells, as :meth:`SheetPart.part` wrote them at
-    the same row; ``items``: the previous build's shared-string items. The row
-    is written again as it was, its ``<row>`` element's attributes made anew
-    (its spans depend on the rows around it) and each shared-string number
-    given anew in this build's table: the same text, numbered where this
-    build's order puts it.
+    the same row; ``before``: the previous build's shared-string items. The
+    row is written again as it was, its ``<row>`` element's attributes made
+    anew (its spans depend on the rows around it) and each shared-string
+    number given anew in this build's table: the same item, numbered where
+    this build's order puts it. While the table keeps in step with the
+    previous one, that is the number the row holds, and the row is written
+    as it lies.
     """
 
-    __slots__ = ("pieces", "first", "last")
+    __slots__ = ("cells", "before", "first", "last")
 
-    def __init__(self, cells: str, items: Sequence[str]) -> None:
-        # Text between the shared-string references, and the item of each.
-        split = _SHARED_REF.split(cells)
-        self.pieces: list[str] = split
-        for i in range(1, len(split), 2):
-            split[i] = items[int(split[i])]
-        self.first = _column_index(cells, cells.find('<c r="'))
-        self.last = _column_index(cells, cells.rfind('<c r="'))
+    def __init__(self, cells: str, before: Sequence[str]) -> None:
+        self.cells, self.before = cells, before
+        self.first = _column_index(cells, cells.find(_CELL_HEAD))
+        self.last = _column_index(cells, cells.rfind(_CELL_HEAD))
 
-    def text_items(self) -> list[str]:
-        """The shared-string items its cells refer to, in order."""
-        return self.pieces[1::2]
+    def first_item(self) -> str | None:
+        """The item its first shared-string reference names (the row's first text)."""
+        cells = self.cells
+        at = cells.find(_REF_HEAD)
+        if at < 0:
+            return None
+        at += len(_REF_HEAD)
+        number = int(cells[at : cells.index("<", at)])
+        return self.before[number] if number < len(self.before) else None
 
     def write(self, out: list[str], shared: SharedStrings) -> None:
-        pieces, number = self.pieces, shared.number_item
-        out.append(pieces[0])
-        for i in range(1, len(pieces), 2):
-            out.append(f' t="s"><v>{number(pieces[i])}</v>')
-            out.append(pieces[i + 1])
+        cells, before = self.cells, self.before
+        numbers = [int(n) for n in _SHARED_REF.findall(cells)]
+        done = 0  # references numbered as they stand
+        if shared.in_step and shared.before is before:
+            # The table holds the previous one's first items, in its order: an
+            # item it holds keeps its number; the next new one is the next number.
+            index = shared.index
+            for number in numbers:
+                held = len(index)
+                if number == held:
+                    index[before[number]] = number
+                elif number > held:  # an item numbered before is gone: out of step
+                    break
+                done += 1
+            shared.count += done
+            if done == len(numbers):
+                out.append(cells)
+                return
+            shared.in_step = False
+        number_item = shared.number_item
+        met = 0
+
+        def renumber(match: re.Match[str]) -> str:
+            nonlocal met
+            met += 1
+            if met <= done:
+                return match.group(0)
+            return f"{_REF_HEAD}{number_item(before[int(match.group(1))])}</v>"
+
+        out.append(_SHARED_REF.sub(renumber, cells))
 
 
 def _column_index(cells: str, at: int) -> int:
     """The 0-based column of the cell whose ``<c r="`` starts at ``at``."""
     if at < 0:
         raise ValueError("a kept row without cells")
-    col, i = 0, at + len('<c r="')
+    col, i = 0, at + len(_CELL_HEAD)
     while "A" <= cells[i] <= "Z":
         col = col * 26 + ord(cells[i]) - 64
         i += 1
@@ -265,11 +303,15 @@ def sheet_rows(part: str) -> dict[int, str]:
     if start < 0 or end < start:
         return {}
     out: dict[int, str] = {}
-    for chunk in part[start + len("<sheetData>") : end].split('<row r="')[1:]:
-        if not chunk.endswith("</row>"):
-            continue  # a row without cells (a height alone)
-        quote = chunk.find('"')
-        out[int(chunk[:quote]) - 1] = chunk[chunk.find(">", quote) + 1 : -len("</row>")]
+    at = part.find('<row r="', start, end)
+    while at >= 0:
+        quote = part.find('"', at + 8)
+        close = part.find(">", quote)
+        following = part.find('<row r="', close, end)
+        stop = (end if following < 0 else following) - len("</row>")
+        if part[close - 1] != "/" and part.startswith("</row>", stop):  # else a height alone
+            out[int(part[at + 8 : quote]) - 1] = part[close + 1 : stop]
+        at = following
     return out
 
 
