@@ -90,7 +90,7 @@ def test_the_parts_kept_with_a_compiled_template_make_the_same_package(cache: Pa
         assert ooxml.write_package(parts.items()) == document  # as if every part were deflated now
 
     # A kept part that is not what it should be: compiled again.
-    (entry,) = (e for e in _entries(cache) if codecache.load(e.stem)[0] == fresh.package)
+    (entry,) = _entries(cache)
     value = list(codecache.load(entry.stem))
     value[1] = {**value[1], "word/styles.xml": (0, 0, "not bytes")}
     codecache.store(entry.stem, tuple(value))
@@ -240,18 +240,21 @@ def test_a_broken_workbook_template_fails_every_time_and_is_never_cached(
 def test_the_booklet_templates_style_ids_come_back_from_the_cache_as_parsed(cache: Path) -> None:
     """The style ids a booklet template defines (checked against the pledge template's) are kept."""
     from reportgen.formats import ooxml
-    from reportgen.formats.docx import STYLES_PART, DocxWriter, _defined_styles
+    from reportgen.formats.docx import STYLES_PART, DocxWriter
 
-    styles = compile_template(TEMPLATES / "booklet.docx").package[STYLES_PART]
-    parsed = ooxml.defined_styles(styles)
-    assert parsed and _defined_styles(styles) == parsed
-    entry = codecache.key("docx-styles", styles)
-    assert codecache.load(entry) == sorted(parsed)
-    assert _defined_styles(styles) == parsed  # from the cache
-    # An entry of another shape is not used: the styles are parsed again.
-    codecache.store(entry, {"not": "a list"})
-    assert _defined_styles(styles) == parsed
-    assert codecache.load(entry) == sorted(parsed)
+    fresh = compile_template(TEMPLATES / "booklet.docx")
+    parsed = ooxml.defined_styles(fresh.package[STYLES_PART])
+    assert parsed and fresh.defined_styles() == parsed
+    cached = compile_template(TEMPLATES / "booklet.docx")
+    assert cached.styles_defined == parsed  # from the cache, not parsed again
+    assert cached.package[STYLES_PART] == fresh.package[STYLES_PART]  # inflated when asked
+    # An entry whose ids are not text is not used: compiled again.
+    (entry,) = _entries(cache)
+    value = list(codecache.load(entry.stem))
+    value[2] = [1, 2]
+    codecache.store(entry.stem, tuple(value))
+    assert compile_template(TEMPLATES / "booklet.docx").defined_styles() == parsed
+    assert codecache.load(entry.stem)[2] == sorted(parsed)  # and stored again, whole
     DocxWriter.from_directory(TEMPLATES)  # the pledge template's styles are all defined
 
 

@@ -139,3 +139,21 @@ def test_a_booklet_rebuilt_with_pieces_kept_is_the_cold_booklet(cache: Path) -> 
     first, spans = writer.booklet_segments(report, segments)
     again, spans_again = writer.booklet_segments(report, segments)  # every piece known now
     assert again == first and spans_again == spans
+
+
+def test_a_pledge_laid_out_again_by_piece_is_its_whole_render(cache: Path) -> None:
+    writer = DocxWriter.from_directory(TEMPLATES)
+    before, after = _report(), _report("새로운부서")
+    known = Pieces(writer.pledge)
+    for number, view in enumerate(before.pledges, start=1):
+        assert writer.pledge_content(view, before, number, known) == writer.pledge_content(
+            view, before, number
+        )
+    known.keep()
+    again = Pieces(writer.pledge)
+    view = after.pledges[0]
+    context = {"p": view, "report": after, "p_number": 1}
+    made, parsed = _parsing(writer.pledge, context, again)
+    assert made == writer.pledge_content(view, after, 1)
+    # Only what shows the department was parsed again.
+    assert parsed and len(parsed) < len(again.used) and "새로운부서".encode() in b"".join(parsed)

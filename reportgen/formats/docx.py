@@ -41,7 +41,7 @@ import re
 import types
 import zipfile
 import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -207,7 +207,7 @@ class CompiledTemplate:
     """
 
     path: Path
-    package: dict[str, bytes]
+    package: Mapping[str, bytes]
     head: str
     tail: str
     content: jinja2.Template
@@ -224,6 +224,16 @@ class CompiledTemplate:
     # first use, or from the cache): every build deflated styles.xml (~0.4 MB)
     # again, ~2.5 ms of each rebuild.
     packed_static: dict[str, ooxml.Deflated] | None = None
+    # The style ids its styles.xml defines (kept with it in the cache: parsing a
+    # styles.xml of ~0.4 MB costs ~5 ms; else read on first use).
+    styles_defined: frozenset[str] | None = None
+
+    def defined_styles(self) -> frozenset[str]:
+        """The style ids the template's ``styles.xml`` defines."""
+        if self.styles_defined is None:
+            styles = self.package.get(STYLES_PART, b"<w:styles/>")
+            self.styles_defined = frozenset(ooxml.defined_styles(styles))
+        return self.styles_defined
 
     def deflated_static(self) -> dict[str, ooxml.Deflated]:
         """:attr:`static_parts`, each deflated as :func:`ooxml.write_package` would (the same bytes)."""
@@ -398,9 +408,13 @@ class CompiledTemplate:
         booklet's body of 300 pledges is some 30 MB of XML that never exists
         in one piece.
         """
-        parts: dict[str, bytes | ooxml.Deflated | ooxml.Joined] = dict(self.package)
-        if not mark:  # the static parts as deflated once (a preview's go in as bytes)
-            parts.update(self.deflated_static())
+        # The static parts as deflated once (a preview's go in as bytes: its
+        # parts are rewritten whole).
+        parts: dict[str, bytes | ooxml.Deflated | ooxml.Joined] = (
+            {name: self.package[name] for name in self.static_parts}
+            if mark
+            else dict(self.deflated_static())
+        )
         if isinstance(content, ooxml.Deflated | ooxml.Joined):
             parts[DOCUMENT_PART] = content
         elif isinstance(content, bytes):
@@ -433,11 +447,12 @@ class Pieces:
 
     Kept in this user's cache (:mod:`reportgen.formats.codecache`) under the
     template's head, tail and text width and the code, by the SHA-256 of each
-    piece's rendered bytes; only the pieces of the last render are kept. The
-    booklet's front matter (cover, 총괄표, 목차: some 300 KB) is rendered on
-    every rebuild, and after one pledge changed most of its pieces are the
-    same bytes as before: parsing, fitting and serializing them again cost
-    ~7 ms of a one-pledge rebuild.
+    piece's rendered bytes; only the pieces of the last build's renders are
+    kept. The booklet's front matter (cover, 총괄표, 목차: some 300 KB) is
+    rendered on every rebuild, and after one pledge changed most of its
+    pieces are the same bytes as before: parsing, fitting and serializing
+    them again cost ~7 ms of a one-pledge rebuild. A pledge edited again is
+    mostly its earlier pieces too (DocxOutput keeps those of a few pledges).
     """
 
     def __init__(self, template: CompiledTemplate) -> None:
@@ -640,11 +655,38 @@ def compile_template(path: Path, *, bookmark: bool = False) -> CompiledTemplate:
     return compiled
 
 
+class _Package(Mapping[str, bytes]):
+    """A template's parts as the cache keeps them: the static ones inflated only when asked for."""
+
+    def __init__(self, plain: dict[str, bytes], packed: dict[str, ooxml.Deflated]) -> None:
+        self._plain = dict(plain)
+        self._packed = packed
+
+    def __getitem__(self, name: str) -> bytes:
+        found = self._plain.get(name)
+        if found is None:
+            part = self._packed[name]  # KeyError: no such part
+            found = zlib.decompress(part.packed, -15)
+            self._plain[name] = found  # a preview asks for each part once a document
+        return found
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self._plain
+        yield from (name for name in self._packed if name not in self._plain)
+
+    def __len__(self) -> int:
+        return len(self._plain.keys() | self._packed.keys())
+
+
 def _cache_value(template: CompiledTemplate) -> tuple[Any, ...]:
     """What :func:`_from_cache` needs, marshal-able: the parts, text, numbers and the compiled code."""
+    static = template.deflated_static()
     return (
-        dict(template.package),
-        {name: tuple(part) for name, part in template.deflated_static().items()},
+        # The parts that are not static inflated (the body, headers, footers);
+        # the static ones only deflated (styles.xml alone is ~0.4 MB).
+        {name: blob for name, blob in template.package.items() if name not in static},
+        {name: tuple(part) for name, part in static.items()},
+        sorted(template.defined_styles()),
         template.head,
         template.tail,
         template.source,
@@ -659,9 +701,19 @@ def _cache_value(template: CompiledTemplate) -> tuple[Any, ...]:
 def _from_cache(path: Path, value: Any) -> CompiledTemplate | None:
     """The template :func:`_cache_value` kept; None if it is not that."""
     try:
-        package, packed, head, tail, source, styles, text_width, code, part_sources, part_codes = (
-            value
-        )
+        (
+            package,
+            packed,
+            defined,
+            head,
+            tail,
+            source,
+            styles,
+            text_width,
+            code,
+            part_sources,
+            part_codes,
+        ) = value
         static = {
             name: ooxml.Deflated(crc, size, data)
             for name, (crc, size, data) in packed.items()
@@ -671,7 +723,10 @@ def _from_cache(path: Path, value: Any) -> CompiledTemplate | None:
             isinstance(package, dict)
             and all(isinstance(n, str) and isinstance(b, bytes) for n, b in package.items())
             and set(static) == set(packed)
-            and set(static) == set(package) - {DOCUMENT_PART} - set(part_codes)
+            and not set(static) & set(package)
+            and DOCUMENT_PART in package
+            and set(part_codes) <= set(package)
+            and all(isinstance(s, str) for s in defined)
             and isinstance(head, str)
             and isinstance(tail, str)
             and isinstance(source, str)
@@ -685,7 +740,7 @@ def _from_cache(path: Path, value: Any) -> CompiledTemplate | None:
         parts = {name: sandbox.from_code(c) for name, c in part_codes.items()}
         return CompiledTemplate(
             path,
-            package,
+            _Package(package, static),
             head,
             tail,
             sandbox.from_code(code),
@@ -697,6 +752,7 @@ def _from_cache(path: Path, value: Any) -> CompiledTemplate | None:
             code=code,
             part_codes=dict(part_codes),
             packed_static=static,
+            styles_defined=frozenset(defined),
         )
     except Exception:  # noqa: BLE001 - not what was stored: compile instead
         return None
@@ -787,21 +843,6 @@ def _compile(path: Path, package: dict[str, bytes], bookmark: bool) -> CompiledT
     )
 
 
-def _defined_styles(styles_xml: bytes) -> set[str]:
-    """The style ids ``styles.xml`` defines, kept in the per-user cache by its bytes.
-
-    Parsing a booklet template's styles (~0.4 MB) costs some 5 ms of every
-    rebuild; the ids are a function of the bytes (and the code: the cache's key).
-    """
-    entry = codecache.key("docx-styles", styles_xml)
-    stored = codecache.load(entry)
-    if isinstance(stored, list) and all(isinstance(s, str) for s in stored):
-        return set(stored)
-    defined = ooxml.defined_styles(styles_xml)
-    codecache.store(entry, sorted(defined))
-    return defined
-
-
 @dataclass
 class DocxWriter:
     """Renders pledge pages and booklets from a pair of compiled templates."""
@@ -813,7 +854,7 @@ class DocxWriter:
     def from_directory(cls, templates: Path) -> DocxWriter:
         pledge = compile_template(templates / "pledge.docx", bookmark=True)
         booklet = compile_template(templates / "booklet.docx")
-        defined = _defined_styles(booklet.package.get(STYLES_PART, b"<w:styles/>"))
+        defined = booklet.defined_styles()
         missing = sorted(pledge.styles_used - defined)
         if missing:
             raise TemplateError(
@@ -831,10 +872,18 @@ class DocxWriter:
     # the report, 1-based) and ``report`` (a ReportInfo: city, title, term,
     # period — nothing about other pledges), which makes its pages cacheable.
     def pledge_content(
-        self, view: PledgeView, report: ReportInfo | ReportView, number: int
+        self,
+        view: PledgeView,
+        report: ReportInfo | ReportView,
+        number: int,
+        known: Pieces | None = None,
     ) -> bytes:
-        """One pledge's pages as body content, UTF-8 (shared by its file and the booklet)."""
-        return self.pledge.render_content_bytes({"p": view, "report": report, "p_number": number})
+        """One pledge's pages as body content, UTF-8 (shared by its file and the booklet).
+
+        ``known``: the pieces earlier renders made (:class:`Pieces`).
+        """
+        context = {"p": view, "report": report, "p_number": number}
+        return self.pledge.render_content_bytes(context, known)
 
     def pledge_document(
         self,

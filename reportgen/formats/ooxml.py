@@ -1372,15 +1372,35 @@ def fit_table(tbl: etree._Element, width: int) -> bool:
 _ELEMENT_AT = re.compile(rb"<([A-Za-z_][-.\w]*(?::[A-Za-z_][-.\w]*)?)(?=[\s/>])")
 
 
+def _opened(content: bytes, opener: bytes, start: int, end: int) -> int:
+    """Start tags ``opener`` (``<`` and a name) in ``content[start:end]``, not longer names'."""
+    count = 0
+    at = content.find(opener, start, end)
+    while at >= 0:
+        if content[at + len(opener) : at + len(opener) + 1] in (
+            b">",
+            b" ",
+            b"/",
+            b"\t",
+            b"\n",
+            b"\r",
+        ):
+            count += 1
+        at = content.find(opener, at + len(opener), end)
+    return count
+
+
 def top_level_pieces(content: bytes) -> list[bytes] | None:
     """``content`` (body content) cut after each of its top-level elements, or None.
 
-    A quick scan, not a parse: each element ends where the tags of its own
-    name balance. None where the scan cannot tell (text, a comment or a
-    processing instruction between elements, a tag left open). The scan can
-    be fooled (a ``>`` inside an attribute value), so a caller takes a piece
-    only once it has parsed on its own, or had before: pieces that are each
-    well-formed content make well-formed content laid end to end.
+    A quick scan, not a parse: an element ends at the close tag of its name
+    where as many have closed as opened. None where the scan cannot tell
+    (text, a comment or a processing instruction between elements, a tag
+    left open). The scan can be fooled (a ``>`` inside an attribute value, a
+    self-closing tag of the same name inside), so a caller takes a piece only
+    once it has parsed on its own, or had before: pieces that are each
+    well-formed content make well-formed content laid end to end, however
+    many elements each holds.
     """
     pieces: list[bytes] = []
     at, size = 0, len(content)
@@ -1388,18 +1408,21 @@ def top_level_pieces(content: bytes) -> list[bytes] | None:
         start = _ELEMENT_AT.match(content, at)
         if start is None:
             return None
-        tags = re.compile(rb"<(/?)" + re.escape(start.group(1)) + rb"(?=[\s/>])[^>]*>")
-        depth, end = 0, -1
-        for tag in tags.finditer(content, at):
-            if tag.group(1):
-                depth -= 1
-            elif not tag.group(0).endswith(b"/>"):
-                depth += 1
-            if depth <= 0:
-                end = tag.end()
-                break
-        if end < 0 or depth < 0:
+        name = start.group(1)
+        gt = content.find(b">", start.end())
+        if gt < 0:
             return None
+        end = gt + 1
+        if content[gt - 1] != 0x2F:  # not "/>": find its close tag
+            close, opener = b"</" + name + b">", b"<" + name
+            depth = 1
+            while depth:
+                found = content.find(close, end)
+                if found < 0:
+                    return None
+                # Elements of the same name opened inside it (a table in a cell).
+                depth += _opened(content, opener, end, found) - 1
+                end = found + len(close)
         pieces.append(content[at:end])
         at = end
     return pieces

@@ -66,7 +66,7 @@ from .render import (
 )
 
 if TYPE_CHECKING:  # imported where used: a no-op rebuild never loads docxtpl
-    from .docx import DocxWriter
+    from .docx import DocxWriter, Pieces
 
 PLEDGE_DIR = "공약별"
 
@@ -186,6 +186,14 @@ class _DocxPledges:
     info: ReportInfo
     # Per pledge: whether the previous booklet gives its segment and page count back.
     kept: tuple[bool, ...] = ()
+    # What earlier builds made of the pledge template's pieces (docx.Pieces),
+    # when only a few pledges are laid out, here.
+    known: Pieces | None = None
+
+
+#: Pledges laid out at most for their pieces to be taken from, and kept in, the
+#: cache (docx.Pieces): a rebuild after an edit or two, not a cold build.
+PIECES_AT_MOST = 4
 
 
 def booklet_segment_key(key: str) -> str:
@@ -232,7 +240,7 @@ def _docx_pledge(state: _DocxPledges, i: int) -> _Made:
         return None, None, document
     content = state.writer.pledge.content_bytes_of(document) if document is not None else None
     if document is None or content is None:
-        content = state.writer.pledge_content(view, state.info, i + 1)
+        content = state.writer.pledge_content(view, state.info, i + 1, state.known)
         segment = deflate_segment(content)
         # The body deflated once: the booklet's segment and, with the template's
         # head and tail around it, the pledge's own document.xml.
@@ -259,7 +267,8 @@ class DocxOutput:
         # booklet's body, and its page count, taken back by key (verified
         # against that booklet, else made again: PreviousBuild.get_segment).
         segment_keys = [booklet_segment_key(key) for key in keys]
-        from .docx import DOCUMENT_PART, DocxWriter, with_page_numbers
+        from . import codecache
+        from .docx import DOCUMENT_PART, DocxWriter, Pieces, with_page_numbers
         from .pagination import pledge_pages
 
         writer = DocxWriter.from_directory(job.templates)
@@ -274,9 +283,6 @@ class DocxOutput:
             else [None] * len(keys)
         )
         kept = [job.previous.get_segment(key) for key in segment_keys]
-        state = _DocxPledges(
-            writer, report, keys, job.previous, job.info, tuple(k is not None for k in kept)
-        )
         given: list[_Made | None] = []
         for got, held in zip(found, kept, strict=True):
             if got is None:
@@ -289,7 +295,21 @@ class DocxOutput:
             # Not in the previous booklet: its segment is its body, deflated.
             content = writer.pledge.content_bytes_of(content_bytes(document))
             given.append(None if content is None else (deflate_segment(content), None, document))
+        # A pledge changed again is mostly the pieces it was before (its tables
+        # of figures, its text): those are taken as the last build made them.
+        # Only for a few pledges, laid out here (the cache keeps their pieces).
+        laid_out = sum(1 for got in given if got is None)
+        known = (
+            Pieces(writer.pledge)
+            if 0 < laid_out <= PIECES_AT_MOST and codecache.directory() is not None
+            else None
+        )
+        state = _DocxPledges(
+            writer, report, keys, job.previous, job.info, tuple(k is not None for k in kept), known
+        )
         rendered = self._render_rest(job, state, given)
+        if known is not None:
+            known.keep()
         out = [
             OutputFile(pledge_file(view, "docx"), document, key)
             for view, (_s, _n, document), key in zip(report.pledges, rendered, keys, strict=True)
