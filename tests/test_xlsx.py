@@ -1199,6 +1199,14 @@ def test_a_summary_sheet_that_comes_out_as_before_is_not_deflated_again(tmp_path
         return real(data, cache)
 
     monkeypatch.setattr(ooxml, "_deflate", counting)
+    quickly = xlsx._quickly
+
+    def counting_quickly(data: bytes | ooxml.Deflated) -> ooxml.Deflated:
+        if isinstance(data, bytes):  # 총괄 and 재원별, deflated at their own level
+            deflated.append(len(data))
+        return quickly(data)
+
+    monkeypatch.setattr(xlsx, "_quickly", counting_quickly)
     asked: list[str] = []
 
     def earlier(part: str) -> ooxml.Deflated | None:
