@@ -882,6 +882,9 @@ class _PledgeSheet:
         return self._placed()[1]
 
 
+_PLAIN_ID = re.compile(r"[0-9A-Za-z-]+")
+
+
 class _Kept:
     """The pledge rows of one summary sheet the previous build wrote, for rows taken back whole.
 
@@ -898,18 +901,21 @@ class _Kept:
 
     def __init__(self, given: bytes | ooxml.Deflated, raw: bytes, items: list[str]) -> None:
         self.given, self.raw, self.items = given, raw, items
-        self.rows = sheet_rows(raw.decode("utf-8"))
+        self.rows = sheet_rows(raw)
 
     def row(self, r: int, pledge_id: str) -> KeptRow | None:
-        cells = self.rows.get(r)
-        if cells is None:
+        found = self.rows.get(r)
+        if found is None:
             return None
         try:
-            kept = KeptRow(cells, self.items)
+            kept = KeptRow(self.raw, *found, self.items)
             first = kept.first_item()
         except (IndexError, ValueError):  # a part not as this code writes it
             return None
-        return kept if first == text_item(pledge_id) else None
+        # An id of digits, letters and hyphens is its item as it is (text_item
+        # escapes nothing in it), spelled out here rather than run through it.
+        plain = _PLAIN_ID.fullmatch(pledge_id) is not None
+        return kept if first == (f"<t>{pledge_id}</t>" if plain else text_item(pledge_id)) else None
 
 
 def _created(report: ReportView) -> dt.datetime:

@@ -218,44 +218,46 @@ def shared_items(part: str) -> list[str] | None:
     return body[4:-5].split("</si><si>")
 
 
-_SHARED_REF = re.compile(r' t="s"><v>([0-9]+)</v>')
-_REF_HEAD = ' t="s"><v>'
-_CELL_HEAD = '<c r="'
+_SHARED_REF = re.compile(rb' t="s"><v>([0-9]+)</v>')
+_REF_HEAD = b' t="s"><v>'
+_CELL_HEAD = b'<c r="'
 
 
 class KeptRow:
     """A row of a summary sheet as the previous build wrote it, taken back whole.
 
-    ``cells``: the XML of its cells, as :meth:`SheetPart.part` wrote them at
-    the same row; ``before``: the previous build's shared-string items. The
-    row is written again as it was, its ``<row>`` element's attributes made
-    anew (its spans depend on the rows around it) and each shared-string
-    number given anew in this build's table: the same item, numbered where
-    this build's order puts it. While the table keeps in step with the
-    previous one, that is the number the row holds, and the row is written
-    as it lies.
+    ``part[start:end]``: the XML of its cells, as :meth:`SheetPart.part` wrote
+    them at the same row in the previous part; ``before``: the previous
+    build's shared-string items. The row is written again as it was, its
+    ``<row>`` element's attributes made anew (its spans depend on the rows
+    around it) and each shared-string number given anew in this build's
+    table: the same item, numbered where this build's order puts it. While
+    the table keeps in step with the previous one, that is the number the row
+    holds, and the row goes into the part as it lies: a view of the previous
+    part's bytes, never copied or decoded until the new part is joined (in
+    the forked workbook process every page written costs a copy-on-write fault).
     """
 
-    __slots__ = ("cells", "before", "first", "last")
+    __slots__ = ("part", "start", "end", "before", "first", "last")
 
-    def __init__(self, cells: str, before: Sequence[str]) -> None:
-        self.cells, self.before = cells, before
-        self.first = _column_index(cells, cells.find(_CELL_HEAD))
-        self.last = _column_index(cells, cells.rfind(_CELL_HEAD))
+    def __init__(self, part: bytes, start: int, end: int, before: Sequence[str]) -> None:
+        self.part, self.start, self.end, self.before = part, start, end, before
+        self.first = _column_index(part, part.find(_CELL_HEAD, start, end))
+        self.last = _column_index(part, part.rfind(_CELL_HEAD, start, end))
 
     def first_item(self) -> str | None:
         """The item its first shared-string reference names (the row's first text)."""
-        cells = self.cells
-        at = cells.find(_REF_HEAD)
+        part = self.part
+        at = part.find(_REF_HEAD, self.start, self.end)
         if at < 0:
             return None
         at += len(_REF_HEAD)
-        number = int(cells[at : cells.index("<", at)])
+        number = int(part[at : part.index(b"<", at, self.end)])
         return self.before[number] if number < len(self.before) else None
 
-    def write(self, out: list[str], shared: SharedStrings) -> None:
-        cells, before = self.cells, self.before
-        numbers = [int(n) for n in _SHARED_REF.findall(cells)]
+    def write(self, out: list[bytes | memoryview], shared: SharedStrings) -> None:
+        part, start, end, before = self.part, self.start, self.end, self.before
+        numbers = [int(n) for n in _SHARED_REF.findall(part, start, end)]
         done = 0  # references numbered as they stand
         if shared.in_step and shared.before is before:
             # The table holds the previous one's first items, in its order: an
@@ -270,47 +272,47 @@ class KeptRow:
                 done += 1
             shared.count += done
             if done == len(numbers):
-                out.append(cells)
+                out.append(memoryview(part)[start:end])
                 return
             shared.in_step = False
         number_item = shared.number_item
         met = 0
 
-        def renumber(match: re.Match[str]) -> str:
+        def renumber(match: re.Match[bytes]) -> bytes:
             nonlocal met
             met += 1
             if met <= done:
                 return match.group(0)
-            return f"{_REF_HEAD}{number_item(before[int(match.group(1))])}</v>"
+            return b"%s%d</v>" % (_REF_HEAD, number_item(before[int(match.group(1))]))
 
-        out.append(_SHARED_REF.sub(renumber, cells))
+        out.append(_SHARED_REF.sub(renumber, part[start:end]))
 
 
-def _column_index(cells: str, at: int) -> int:
+def _column_index(part: bytes, at: int) -> int:
     """The 0-based column of the cell whose ``<c r="`` starts at ``at``."""
     if at < 0:
         raise ValueError("a kept row without cells")
     col, i = 0, at + len(_CELL_HEAD)
-    while "A" <= cells[i] <= "Z":
-        col = col * 26 + ord(cells[i]) - 64
+    while 65 <= part[i] <= 90:  # A-Z
+        col = col * 26 + part[i] - 64
         i += 1
     return col - 1
 
 
-def sheet_rows(part: str) -> dict[int, str]:
-    """The cells' XML of each row of a sheet part :meth:`SheetPart.part` wrote, by 0-based row."""
-    start, end = part.find("<sheetData>"), part.rfind("</sheetData>")
+def sheet_rows(part: bytes) -> dict[int, tuple[int, int]]:
+    """Where the cells of each row of a sheet part :meth:`SheetPart.part` wrote lie, by 0-based row."""
+    start, end = part.find(b"<sheetData>"), part.rfind(b"</sheetData>")
     if start < 0 or end < start:
         return {}
-    out: dict[int, str] = {}
-    at = part.find('<row r="', start, end)
+    out: dict[int, tuple[int, int]] = {}
+    at = part.find(b'<row r="', start, end)
     while at >= 0:
-        quote = part.find('"', at + 8)
-        close = part.find(">", quote)
-        following = part.find('<row r="', close, end)
-        stop = (end if following < 0 else following) - len("</row>")
-        if part[close - 1] != "/" and part.startswith("</row>", stop):  # else a height alone
-            out[int(part[at + 8 : quote]) - 1] = part[close + 1 : stop]
+        quote = part.find(b'"', at + 8)
+        close = part.find(b">", quote)
+        following = part.find(b'<row r="', close, end)
+        stop = (end if following < 0 else following) - len(b"</row>")
+        if part[close - 1] != 47 and part.startswith(b"</row>", stop):  # else a height alone
+            out[int(part[at + 8 : quote]) - 1] = (close + 1, stop)
         at = following
     return out
 
@@ -430,6 +432,9 @@ class SheetPart:
         """The worksheet's XML; text inline, or numbered in ``shared`` when given."""
         rows = self.rows
         out: list[str] = [XML_HEAD, _WORKSHEET]
+        # Kept rows go in as the previous part's bytes; the text around them
+        # is encoded run by run into ``joined``.
+        joined: list[bytes | memoryview] = []
         if self.printed:
             out.append('<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>')
         out.append(f'<dimension ref="{self._dimension()}"/>')
@@ -440,7 +445,7 @@ class SheetPart:
             out.append("<sheetData/>")
         else:
             out.append("<sheetData>")
-            self._sheet_data(out, shared)
+            self._sheet_data(out, shared, joined)
             out.append("</sheetData>")
         if self.merges:
             out.append(f'<mergeCells count="{len(self.merges)}">')
@@ -477,7 +482,10 @@ class SheetPart:
                 'header="0.3" footer="0.3"/>'
             )
         out.append("</worksheet>")
-        return "".join(out).encode()
+        if not joined:
+            return "".join(out).encode()
+        joined.append("".join(out).encode())
+        return b"".join(joined)
 
     def _bounds(self) -> tuple[int, int, int, int] | None:
         rows = [*self.rows, *(r for r, _ in self.touched), *self.kept]
@@ -537,7 +545,9 @@ class SheetPart:
         out.append("</cols>")
         return "".join(out)
 
-    def _sheet_data(self, out: list[str], shared: SharedStrings | None) -> None:
+    def _sheet_data(
+        self, out: list[str], shared: SharedStrings | None, joined: list[bytes | memoryview]
+    ) -> None:
         rows, heights = self.rows, self.heights
         # The spans of each block of 16 rows: its cells' first and last column.
         bounds: dict[int, tuple[int, int]] = {}
@@ -583,7 +593,9 @@ class SheetPart:
                 kept_row = kept.get(r)
                 if kept_row is not None and shared is not None:
                     out.append(f'<row r="{n}"{attrs}>')
-                    kept_row.write(out, shared)
+                    joined.append("".join(out).encode())
+                    out.clear()
+                    kept_row.write(joined, shared)
                     out.append("</row>")
                     continue
                 out.append(f'<row r="{n}"{attrs}/>')
