@@ -421,3 +421,20 @@ def test_a_rebuild_checks_the_previous_booklet_by_the_table_its_build_kept(
     monkeypatch.setenv("REPORTGEN_NO_CACHE", "1")
     _build(workspace, cold)
     assert _tree(out) == _tree(cold)
+
+
+def test_crc32_tables_kept_for_the_next_process_are_taken_only_when_sound(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    made = {k: ooxml._byte_map(k) for k in (3, 9, 20)}
+    kept = {k: raw for k, raw in ooxml.byte_maps().items() if k in made}
+    monkeypatch.setattr(ooxml, "_BYTE_MAPS", {})
+    damaged = bytearray(kept[9])
+    damaged[4 * 8 : 4 * 8 + 4] = b"\1\0\0\0"  # the entry of bit 3 of the first byte
+    wrong = {3: kept[3][:-1], 9: bytes(damaged), 20: kept[20], 99: kept[20], "x": kept[3]}
+    assert ooxml.add_byte_maps(wrong) == 1  # only the sound table of k=20
+    assert set(ooxml._BYTE_MAPS) == {20} and ooxml._BYTE_MAPS[20] == made[20]
+    assert ooxml.add_byte_maps(kept) == 2 and ooxml.add_byte_maps(None) == 0
+    rng = random.Random(9)
+    a, b = rng.randbytes(100), rng.randbytes(1 << 20)
+    assert ooxml.crc32_combine(zlib.crc32(a), zlib.crc32(b), len(b)) == zlib.crc32(a + b)

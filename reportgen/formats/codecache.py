@@ -31,7 +31,16 @@ from ..workspace.fingerprint import code_fingerprint
 # build's memos too).
 from ..workspace.usercache import FORMAT, directory, load, store
 
-__all__ = ["directory", "key", "load", "remember", "remembered", "store"]
+__all__ = [
+    "directory",
+    "keep_crc_maps",
+    "key",
+    "load",
+    "prime_crc_maps",
+    "remember",
+    "remembered",
+    "store",
+]
 
 
 def key(kind: str, data: bytes, *options: str) -> str:
@@ -63,3 +72,28 @@ def remember(slot: str, name: str, value: Any, *, keep: int = 4) -> None:
     names.pop(name, None)
     names[name] = value
     store(entry, dict(list(names.items())[-keep:]))
+
+
+# The CRC-32 tables of this process, as many as were there when primed.
+_crc_maps_primed: list[int] = []
+
+
+def prime_crc_maps() -> None:
+    """Take the CRC-32 tables an earlier build kept (:func:`reportgen.formats.ooxml.add_byte_maps`), once."""
+    if _crc_maps_primed:
+        return
+    from . import ooxml
+
+    ooxml.add_byte_maps(load(key("crc32-maps", b"")))
+    _crc_maps_primed.append(len(ooxml.byte_maps()))
+
+
+def keep_crc_maps() -> None:
+    """Keep this process's CRC-32 tables for the next build, if it made new ones."""
+    from . import ooxml
+
+    maps = ooxml.byte_maps()
+    if _crc_maps_primed and len(maps) <= _crc_maps_primed[-1]:
+        return
+    store(key("crc32-maps", b""), maps)
+    _crc_maps_primed.append(len(maps))

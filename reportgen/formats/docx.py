@@ -965,15 +965,19 @@ class DocxWriter:
             ooxml.deflate_segment(self.booklet.tail_bytes, final=True),
         ]
         properties = DocumentProperties(report.document_title, report.city)
+        cached = codecache.directory() is not None
+        if cached:
+            codecache.prime_crc_maps()  # the CRC-32 tables an earlier build made
         joined, blocks = ooxml.join_blocks(segments, earlier)
         document = self.booklet.package_with(joined, context, report.draft_mark, properties)
         if report.draft_mark:
             return document, []
-        if codecache.directory() is not None:
+        if cached:
             from .render import keep_blocks
 
             # The next build checks this body's segments by the table, not one by one.
             keep_blocks(joined, [(s.crc, s.size) for s in segments], blocks)
+            codecache.keep_crc_maps()
         return document, ooxml.spans(segments)
 
 

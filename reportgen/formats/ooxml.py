@@ -7,6 +7,7 @@ deterministic packaging, East Asian font slots, vertical merges, bookmarks.
 
 from __future__ import annotations
 
+import array
 import hashlib
 import io
 import itertools
@@ -182,29 +183,74 @@ for _ in range(31):
 # Multiplying by a fixed x^(2^k) is a linear map of the 32 bits: tabled by
 # byte (four tables of 256), built on first use, it costs four look-ups where
 # _multmodp loops up to 32 times. Only the k a build's lengths need are built.
-_BYTE_MAPS: dict[int, tuple[tuple[int, ...], ...]] = {}
+# Each table an array of 32-bit entries: kept for the next build as its bytes
+# (add_byte_maps), read back without making 1,024 int objects a table.
+_MAP_TYPE = "I" if array.array("I").itemsize == 4 else "L"
+_MAP_BYTES = 256 * array.array(_MAP_TYPE).itemsize
+_BYTE_MAPS: dict[int, tuple[array.array[int], ...]] = {}
 
 
-def _byte_map(k: int) -> tuple[tuple[int, ...], ...]:
+def _byte_map(k: int) -> tuple[array.array[int], ...]:
     """Four tables: ``c·x^(2^k)`` mod the polynomial is the XOR of one entry per byte of ``c``."""
     found = _BYTE_MAPS.get(k)
     if found is not None:
         return found
     # The image of each bit: bit 31 is x^0 (reflected), so bit 31-i is x^i and
     # its image is x^(2^k)·x^i, each one multiplication by x after the other.
-    image = [0] * 32
-    b = _X2N[k]
-    for i in range(32):
-        image[31 - i] = b
-        b = (b >> 1) ^ _CRC_POLY if b & 1 else b >> 1
+    image = _images(k)
     tables = []
     for byte in range(4):
         table = [0]  # entry v: the XOR of the images of v's bits, doubled bit by bit
         for bit in image[8 * byte : 8 * byte + 8]:
             table += [t ^ bit for t in table]
-        tables.append(tuple(table))
+        tables.append(array.array(_MAP_TYPE, table))
     _BYTE_MAPS[k] = found = tuple(tables)
     return found
+
+
+def byte_maps() -> dict[int, bytes]:
+    """Every table :func:`_byte_map` has made in this process, by k, as bytes (for the next process)."""
+    return {k: b"".join(t.tobytes() for t in tables) for k, tables in _BYTE_MAPS.items()}
+
+
+def add_byte_maps(kept: object) -> int:
+    """Take tables :func:`byte_maps` gave in an earlier process; how many were taken.
+
+    Making the ~26 tables a booklet's lengths need costs ~2 ms a process.
+    Tables of any other size are not taken, nor one whose 32 entries for a
+    single bit are not that bit's image (every other entry is their XOR).
+    """
+    if not isinstance(kept, dict):
+        return 0
+    taken = 0
+    for k, raw in kept.items():
+        if not (isinstance(k, int) and 0 <= k < len(_X2N)) or k in _BYTE_MAPS:
+            continue
+        if not (isinstance(raw, bytes) and len(raw) == 4 * _MAP_BYTES):
+            continue
+        tables = []
+        for byte in range(4):
+            table = array.array(_MAP_TYPE)
+            table.frombytes(raw[byte * _MAP_BYTES : (byte + 1) * _MAP_BYTES])
+            tables.append(table)
+        image = _images(k)
+        if any(
+            tables[byte][1 << bit] != image[8 * byte + bit] for byte in range(4) for bit in range(8)
+        ):
+            continue
+        _BYTE_MAPS[k] = tuple(tables)
+        taken += 1
+    return taken
+
+
+def _images(k: int) -> list[int]:
+    """The image of each bit under multiplying by x^(2^k): bit 31 is x^0 (reflected), bit 31-i is x^i."""
+    image = [0] * 32
+    b = _X2N[k]
+    for i in range(32):
+        image[31 - i] = b
+        b = (b >> 1) ^ _CRC_POLY if b & 1 else b >> 1
+    return image
 
 
 def crc32_combine(crc1: int, crc2: int, len2: int) -> int:

@@ -238,6 +238,7 @@ class PreviousBuild:
             # The part's CRC table as the build that joined it kept it, under
             # exactly these CRC-32s and sizes (ooxml.checked_segments).
             pairs = [(span.crc, span.size) for span in ordered]
+            codecache.prime_crc_maps()
             kept = codecache.remembered(BLOCKS_SLOT, ooxml.blocks_key(pairs, entry.crc, entry.size))
             found = ooxml.checked_segments(entry, ordered, blocks_from(kept))
             if found is None:
