@@ -210,3 +210,15 @@ def test_a_kept_row_is_taken_only_for_its_own_pledge(tmp_path: Path, taken: Coun
     again, _keys = xlsx.build_workbook(report, template, keys, lied.get, "frame")
     assert again == cold
     assert taken == Counter({view.id: 1 for view in report.pledges})  # 재원별's alone
+    # The other way round: 총괄's rows kept, 재원별's written (their 집행률 refers to 총괄's).
+    listed = ooxml.read_package(cold)["xl/workbook.xml"].decode("utf-8")
+    names = re.findall(r'<sheet name="([^"]*)"', listed)
+    sources = f"xl/worksheets/sheet{names.index(xlsx.SOURCES_SHEET) + 1}.xml"
+    lied = dict(by_key)
+    lied[part_keys[sources]] = ooxml.Deflated(
+        before[sources].crc, before[sources].size, _deflated(b"x").packed
+    )
+    taken.clear()
+    again, _keys = xlsx.build_workbook(report, template, keys, lied.get, "frame")
+    assert again == cold
+    assert taken == Counter({view.id: 1 for view in report.pledges})  # 총괄's alone

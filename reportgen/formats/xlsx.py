@@ -69,11 +69,15 @@ would save little (a formula's text is built once per layout and cached);
 serializing the sheets from the view costs 0.38 s for the very same bytes
 (the identical workbook, sha256 compared), of which zlib is 0.08 s. The last
 is what this module does. Now (``python -m tests.bench_xlsx``): 300 pledges
-cold 0.35 s, one pledge changed 0.045 s (was 0.17 s while reused sheets were
+cold 0.35 s, one pledge changed 0.014 s (0.045 s while every pledge's rows of
+the summary sheets were laid out anew, 0.17 s while reused sheets were
 inflated and deflated again and XlsxWriter wrote the frame, about 0.94 s
 before this work); 3,000 pledges cold 3.6 s (XlsxWriter's frame alone cost
 0.6 s there: it checks every sheet name against every other), peak of Python
-allocations 82 MB.
+allocations 82 MB. A build writes the workbook in a forked process, where
+every page it writes is first a copy-on-write fault (~3-4 us each here): the
+same rebuild costs about twice its CPU there (25 ms, ~3,800 faults), so what
+it copies counts as much as what it computes.
 """
 
 from __future__ import annotations
@@ -997,6 +1001,7 @@ class _Writer:
         self.report = report
         # Each pledge's 집행률 cell on the 총괄 sheet ("" for 합계), which 재원별 refers to.
         self.rate_cells: dict[str, tuple[str, Decimal | None]] = {}
+        self.kept_rows: dict[str, int] = {}  # pledges whose 총괄 row was kept: that row
         self.f = _Formats(table)
         # Sheet name -> its part, written here or reused (perhaps still deflated).
         self.parts: dict[str, bytes | ooxml.Deflated] = {}
@@ -1267,8 +1272,9 @@ class _Writer:
                     ws.keep_row(r, row)
                     ws.links[(r, SUM_ID)] = (f"{sheet.ref}!A1", f"{view.id} 시트로 이동", view.id)
                     money_rows.append(r)
-                    rate = view.secured_table.grand_total.rate
-                    self.rate_cells[view.id] = (f"={SUMMARY_REF}!{_abs(r, SUM_RATE)}", rate)
+                    # Its 집행률 cell is looked up only if its 재원별 row is written: in
+                    # the forked process each view object read is a page copied.
+                    self.kept_rows[view.id] = r
                     r += 1
                     continue
             if sheet is not None:
@@ -1534,7 +1540,14 @@ class _Writer:
                 parts = ",".join(_a1(r, SRC_FIRST + width * g + k) for g in range(len(sources)))
                 total.total(ws, r, c_total + k, f"=SUM({parts})", value)
             # 집행률 like with like, as the 총괄 sheet has it (one figure, one place).
-            ref, rate = self.rate_cells[view.id]
+            found = self.rate_cells.get(view.id)
+            if found is None:  # its 총괄 row was kept
+                at = self.kept_rows[view.id]
+                found = (
+                    f"={SUMMARY_REF}!{_abs(at, SUM_RATE)}",
+                    view.secured_table.grand_total.rate,
+                )
+            ref, rate = found
             rates.computed_rate(ws, r, rate_col, ref, rate)
             r += 1
 
