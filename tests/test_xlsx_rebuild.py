@@ -201,6 +201,13 @@ def test_a_kept_row_is_taken_only_for_its_own_pledge(tmp_path: Path, taken: Coun
     assert again == cold
     second_id = report.pledges[1].id
     assert taken[second_id] == 1 and sum(taken.values()) == 2 * len(report.pledges) - 1
+    # A row referring to a shared string the previous table does not have: written anew.
+    beyond = summary.replace(second.group(0), second.group(0).replace(second[1], "99999"))
+    lied[part_keys["xl/worksheets/sheet1.xml"]] = _deflated(beyond.encode("utf-8"))
+    taken.clear()
+    again, _keys = xlsx.build_workbook(report, template, keys, lied.get, "frame")
+    assert again == cold
+    assert taken[second_id] == 1 and sum(taken.values()) == 2 * len(report.pledges) - 1
     # An entry whose bytes are not what its CRC says: no row of it is taken.
     real = before["xl/worksheets/sheet1.xml"]
     lied[part_keys["xl/worksheets/sheet1.xml"]] = ooxml.Deflated(

@@ -238,26 +238,25 @@ class KeptRow:
     the forked workbook process every page written costs a copy-on-write fault).
     """
 
-    __slots__ = ("part", "start", "end", "before", "first", "last")
+    __slots__ = ("part", "start", "end", "before", "numbers", "first", "last")
 
     def __init__(self, part: bytes, start: int, end: int, before: Sequence[str]) -> None:
+        """Raises ValueError where the cells are not as :meth:`SheetPart.part` writes them."""
         self.part, self.start, self.end, self.before = part, start, end, before
+        # The shared-string number of each text cell, in order; each one the table has.
+        self.numbers = [int(n) for n in _SHARED_REF.findall(part, start, end)]
+        if self.numbers and max(self.numbers) >= len(before):
+            raise ValueError("a shared string the previous table does not have")
         self.first = _column_index(part, part.find(_CELL_HEAD, start, end))
         self.last = _column_index(part, part.rfind(_CELL_HEAD, start, end))
 
     def first_item(self) -> str | None:
         """The item its first shared-string reference names (the row's first text)."""
-        part = self.part
-        at = part.find(_REF_HEAD, self.start, self.end)
-        if at < 0:
-            return None
-        at += len(_REF_HEAD)
-        number = int(part[at : part.index(b"<", at, self.end)])
-        return self.before[number] if number < len(self.before) else None
+        return self.before[self.numbers[0]] if self.numbers else None
 
     def write(self, out: list[bytes | memoryview], shared: SharedStrings) -> None:
         part, start, end, before = self.part, self.start, self.end, self.before
-        numbers = [int(n) for n in _SHARED_REF.findall(part, start, end)]
+        numbers = self.numbers
         done = 0  # references numbered as they stand
         if shared.in_step and shared.before is before:
             # The table holds the previous one's first items, in its order: an
@@ -293,9 +292,11 @@ def _column_index(part: bytes, at: int) -> int:
     if at < 0:
         raise ValueError("a kept row without cells")
     col, i = 0, at + len(_CELL_HEAD)
-    while 65 <= part[i] <= 90:  # A-Z
+    while i < len(part) and 65 <= part[i] <= 90:  # A-Z
         col = col * 26 + part[i] - 64
         i += 1
+    if not 0 < col <= MAX_COLS:
+        raise ValueError("a cell reference without its column")
     return col - 1
 
 
