@@ -7,6 +7,7 @@ import io
 import json
 import random
 import shutil
+import struct
 import zipfile
 import zlib
 from pathlib import Path
@@ -438,3 +439,44 @@ def test_crc32_tables_kept_for_the_next_process_are_taken_only_when_sound(
     rng = random.Random(9)
     a, b = rng.randbytes(100), rng.randbytes(1 << 20)
     assert ooxml.crc32_combine(zlib.crc32(a), zlib.crc32(b), len(b)) == zlib.crc32(a + b)
+
+
+def test_deflated_parts_read_without_zipfile_are_zipfiles_reading() -> None:
+    """write_package's own zips are read by struct; any other zip by zipfile, alike."""
+
+    def by_zipfile(data: bytes) -> dict[str, tuple[int, int, bytes]]:
+        out = {}
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            for info in zf.infolist():
+                if info.compress_type == zipfile.ZIP_DEFLATED and not info.is_dir():
+                    packed = ooxml.deflated_parts(data)[info.filename].packed
+                    assert zlib.decompress(packed, -15) == zf.read(info)
+                    out[info.filename] = (info.CRC, info.file_size, packed)
+        return out
+
+    parts = [("[Content_Types].xml", b"<Types/>"), ("word/문서.xml", b"<w:document/>" * 50)]
+    parts += [("docProps/core.xml", b""), ("a/b.bin", bytes(range(256)) * 9)]
+    plain = ooxml.write_package(parts)
+    assert ooxml._plain_directory(plain) is not None
+    assert {n: tuple(d) for n, d in ooxml.deflated_parts(plain).items()} == by_zipfile(plain)
+    views = ooxml.deflated_parts(plain, views=True)
+    assert {n: (d.crc, d.size, bytes(d.packed)) for n, d in views.items()} == by_zipfile(plain)
+    # A zip with a comment, a stored entry and a directory: read by zipfile.
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("word/document.xml", b"<w:document/>" * 30)
+        zf.writestr("stored.bin", b"x" * 10, compress_type=zipfile.ZIP_STORED)
+        zf.writestr("dir/", b"")
+        zf.comment = b"not ours"
+    other = buffer.getvalue()
+    assert ooxml._plain_directory(other) is None
+    got = {n: tuple(d) for n, d in ooxml.deflated_parts(other).items()}
+    assert got == by_zipfile(other) and set(got) == {"word/document.xml"}
+    # Damaged: refused, never read past the bytes.
+    for bad in (
+        plain[:-30],
+        b"XX" + plain[2:],  # a local header's signature
+        plain[:-22] + b"PK\5\6" + b"\xff" * 18,
+    ):
+        with pytest.raises((zipfile.BadZipFile, ValueError, struct.error)):
+            ooxml.deflated_parts(bad)
