@@ -15,7 +15,6 @@ import json
 import re
 import shutil
 import time
-import zipfile
 import zlib
 from collections import Counter
 from collections.abc import Callable
@@ -96,8 +95,7 @@ def _build(records: Path, out: Path, workers: int | None = None) -> None:
 
 def _pledge_sheets(workbook: bytes) -> set[str]:
     """The names of a workbook's pledge sheets (every sheet but the summary sheets)."""
-    with zipfile.ZipFile(__import__("io").BytesIO(workbook)) as zf:
-        listed = zf.read("xl/workbook.xml").decode("utf-8")
+    listed = ooxml.read_package(workbook)["xl/workbook.xml"].decode("utf-8")
     names = set(re.findall(r'<sheet name="([^"]*)"', listed))
     return {n for n in names if n not in xlsx.RESERVED_SHEETS and not n.endswith("부서별")}
 
@@ -229,3 +227,45 @@ def test_a_kept_row_is_taken_only_for_its_own_pledge(tmp_path: Path, taken: Coun
     again, _keys = xlsx.build_workbook(report, template, keys, lied.get, "frame")
     assert again == cold
     assert taken == Counter({view.id: 1 for view in report.pledges})  # 총괄's alone
+
+
+def _indicator(name: str, target: int) -> dict[str, Any]:
+    return {"name": name, "unit": "개", "target": target, "results": {str(PERIOD): target // 3}}
+
+
+@pytest.mark.parametrize("kind", ["figure", "indicator_added"])
+def test_indicator_rows_are_taken_back_where_they_begin_as_before(
+    ws: Path, kind: str, taken: Counter[str]
+):
+    """성과지표: a pledge's rows (one per indicator) are kept where they begin on the same row.
+
+    An indicator added to the first pledge moves every later pledge's rows down
+    one: those are written anew, their 총괄 and 재원별 rows still kept.
+    """
+    records = ws / "records"
+    counts: dict[str, int] = {}
+    for i, path in enumerate(sorted(p for p in records.glob("*.json") if p.name != "report.json")):
+        record = json.loads(path.read_text(encoding="utf-8"))
+        record["indicators"] = [_indicator(f"지표 {k}", 90 + 30 * k) for k in range(1 + i % 3)]
+        counts[record["id"]] = len(record["indicators"])
+        path.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
+    _build(records, ws / "out")
+    time.sleep(0.05)
+
+    def add_indicator(record: dict[str, Any]) -> None:
+        record["indicators"].append(_indicator("지표 추가", 40))
+
+    changed = _edit(records, _figure if kind == "figure" else add_indicator)
+    _build(records, ws / "out", workers=1)
+    (rebuilt,) = _workbooks(ws / "out").values()
+    listed = ooxml.read_package(rebuilt)["xl/workbook.xml"].decode("utf-8")
+    assert f'<sheet name="{xlsx.INDICATORS_SHEET}"' in listed
+    shutil.rmtree(ws / "cache", ignore_errors=True)
+    _build(records, ws / "cold")
+    assert _workbooks(ws / "out") == _workbooks(ws / "cold")
+    unchanged = _pledge_sheets(rebuilt) - {changed}
+    assert unchanged
+    moved = kind == "indicator_added"  # the changed pledge comes first: the others move
+    assert taken == Counter(
+        {pledge_id: 2 + (0 if moved else counts[pledge_id]) for pledge_id in unchanged}
+    )

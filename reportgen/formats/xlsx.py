@@ -51,8 +51,9 @@ list stands. The summary sheets, which read every pledge, keep a
 shared-string table and are written each time, but the 총괄 and 재원별 rows of
 every pledge whose sheet was reused are taken back as the previous build wrote
 them (:class:`_Kept`: found by a key of the sheets' layout, their shared
-strings numbered anew), so a one-pledge rebuild lays out one row of each. The
-result is byte for byte the same either way.
+strings numbered anew), and its 성과지표 rows where they begin on the same row
+as before, so a one-pledge rebuild lays out one row of each. The result is
+byte for byte the same either way.
 
 Why not XlsxWriter for the cells (issue 26; CPU time, medians of 3-5, 300
 synthetic pledges, 158,870 cells of which 42,044 formulas, on the shared
@@ -907,7 +908,22 @@ class _Kept:
         self.given, self.raw, self.items = given, raw, items
         self.rows = sheet_rows(raw)
 
+    def block(self, r: int, count: int, pledge_id: str) -> list[KeptRow] | None:
+        """Rows ``r`` … of one pledge (성과지표: one per indicator), if its first row was ``r`` before too.
+
+        Its key unchanged, it has as many rows as before; that they began on
+        the same row makes each the one this build would write there.
+        """
+        if r - 1 in self.rows and self._take(r - 1, pledge_id) is not None:
+            return None  # its rows began above: a row of it is not where it was
+        rows = [self.row(r + i, pledge_id) for i in range(count)]
+        return None if None in rows else rows  # type: ignore[return-value]
+
     def row(self, r: int, pledge_id: str) -> KeptRow | None:
+        """Row ``r`` as the previous build wrote it, if it is ``pledge_id``'s; else None."""
+        return self._take(r, pledge_id)
+
+    def _take(self, r: int, pledge_id: str) -> KeptRow | None:
         found = self.rows.get(r)
         if found is None:
             return None
@@ -982,8 +998,10 @@ def _share_formula(count: str, base: str) -> str:
 Reuse = Callable[[str], bytes | ooxml.Deflated | None]
 # The previous build's part of the same name in this workbook (still deflated), or None.
 Earlier = Callable[[str], ooxml.Deflated | None]
-# The summary sheets whose pledge rows a rebuild takes back (the others are small).
+# The summary sheets with one row per pledge, whose rows a rebuild takes back; and
+# with them 성과지표 (a pledge's indicators, row after row, where a city records them).
 ROW_SHEETS = (SUMMARY_SHEET, SOURCES_SHEET)
+KEPT_SHEETS = (*ROW_SHEETS, INDICATORS_SHEET)
 # The parts XlsxWriter writes around the sheets, reused by key as the frame.
 FRAME_PARTS = (
     "[Content_Types].xml",
@@ -1015,6 +1033,8 @@ class _Writer:
         self.with_progress = bool(report.average_progress) or any(
             v.progress_rate is not None for v in report.pledges
         )
+        # 연차별 목표 beside the term's on 성과지표, where a pledge sets them (the report's year).
+        self.yearly = any(ind.year_label for v in report.pledges for ind in v.indicators)
 
     # -- helpers -------------------------------------------------------------
 
@@ -1587,8 +1607,7 @@ class _Writer:
             "기준",
         )
         ID, TITLE, NAME, UNIT, TARGET, RESULT, RATE, AS_OF = range(len(labels))
-        # 연차별 목표 beside the term's, where a pledge sets them (the report's year).
-        yearly = any(ind.year_label for v in report.pledges for ind in v.indicators)
+        yearly = self.yearly
         if yearly:
             labels += ("연차", "연차별 목표", "연차별 실적", "연차별 달성률")
         YEAR, Y_TARGET, Y_RESULT, Y_RATE = range(AS_OF + 1, AS_OF + 5)
@@ -1605,7 +1624,18 @@ class _Writer:
         self._headers(ws, HEAD_ROW, 0, labels)
         figure, rates = self.f.numeric("figure"), self.f.numeric("rate")
         r = LIST_FIRST_ROW
+        kept = self.kept.get(INDICATORS_SHEET)
         for view in report.pledges:
+            count = len(view.indicators)
+            if count and kept is not None and view.id in self.reused:
+                # Its rows as the previous build wrote them, where they began on
+                # the same row (the indicators before it unchanged in number).
+                rows = kept.block(r, count, view.id)
+                if rows is not None:
+                    for taken in rows:
+                        ws.keep_row(r, taken)
+                        r += 1
+                    continue
             for ind in view.indicators:
                 ws.write_string(r, ID, view.id, f("label"))
                 ws.write_string(r, TITLE, view.title, f("name"))
@@ -1746,7 +1776,7 @@ class _Writer:
                 row_parts.add(part)
             if name in sheet_keys:
                 part_keys[part] = sheet_keys[name]
-            elif rows_key is not None and name in ROW_SHEETS:
+            elif rows_key is not None and name in KEPT_SHEETS:
                 # Not what the part holds, but the layout its pledge rows were
                 # written in: a later build takes back rows of a part of that key.
                 part_keys[part] = _digest(rows_key, name)
@@ -1770,6 +1800,7 @@ class _Writer:
             "columns": list(report.column_labels),
             "sources": list(report.funding_sources),
             "progress": self.with_progress,
+            "yearly": self.yearly,
         }
         return _digest(frame, "summary rows", json.dumps(layout, ensure_ascii=False))
 
@@ -1783,7 +1814,7 @@ class _Writer:
             items = None if table is None else shared_items(table[1].decode("utf-8"))
             if items is None:
                 return key
-            for name in ROW_SHEETS:
+            for name in KEPT_SHEETS:
                 found = _inflated(reuse(_digest(key, name)))
                 if found is not None:
                     self.kept[name] = _Kept(*found, items)
