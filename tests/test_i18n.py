@@ -337,6 +337,27 @@ def _raise_workbook_refused(tmp: Path) -> None:
     read_untrusted(tmp)  # a folder, not a workbook
 
 
+def _raise_record_changed(tmp: Path, records_dir: Path) -> None:
+    from reportgen.records.load import read_records
+
+    name = next(p.name for p in sorted(records_dir.glob("*.json")) if p.name != "report.json")
+    # Proven unchanged with other bytes than it holds: read when asked, it is not those.
+    read_records(records_dir, unread={name: "0" * 64}).sources[name]
+
+
+def _raise_taken_file_changed(tmp: Path) -> None:
+    import os
+
+    from reportgen.workspace.output import Taken
+    from reportgen.workspace.stamps import seen
+
+    (tmp / "a.docx").write_bytes(b"as taken")
+    taken = Taken(str(tmp), "a.docx", "0" * 64, 8, seen(os.stat(tmp / "a.docx")))
+    os.unlink(tmp / "a.docx")
+    (tmp / "a.docx").write_bytes(b"changed!")  # another file since it was taken
+    taken.read()
+
+
 def _raise_reportgen_error(tmp: Path, records_dir: Path) -> None:
     from reportgen.report.diff import diff_records
 
@@ -368,6 +389,8 @@ RAISERS = {
     "ReturnsLogError": _raise_returns_log_error,
     "ConfirmError": _raise_confirm_error,
     "WorkbookRefused": _raise_workbook_refused,
+    "RecordChanged": _raise_record_changed,
+    "TakenFileChanged": _raise_taken_file_changed,
 }
 
 
