@@ -157,3 +157,30 @@ def test_a_pledge_laid_out_again_by_piece_is_its_whole_render(cache: Path) -> No
     assert made == writer.pledge_content(view, after, 1)
     # Only what shows the department was parsed again.
     assert parsed and len(parsed) < len(again.used) and "새로운부서".encode() in b"".join(parsed)
+
+
+def test_a_large_piece_is_kept_once_in_an_entry_of_its_own(
+    cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(Pieces, "LARGE", 4096)  # the sample's 목차 is a few pledges'
+    booklet = compile_template(TEMPLATES / "booklet.docx")
+    report = _report()
+    context = {"report": report, "pages": estimate(report)}
+    known = Pieces(booklet)
+    whole = booklet.render_content_bytes(context, known)
+    known.keep()
+    large = [name for name, (made, _f) in known.used.items() if len(made) >= Pieces.LARGE]
+    assert large and len(large) < len(known.used)  # the 목차, not the cover
+    index = codecache.load(known.entry)
+    assert all(index[name][0] is None for name in large)
+    assert all(codecache.load(known._large(name)) == known.used[name][0] for name in large)
+    # Taken back whole, parsing nothing; once its entry is gone, made and kept again.
+    made, parsed = _parsing(booklet, context, Pieces(booklet))
+    assert made == whole and parsed == []
+    for name in large:
+        (cache / f"{known._large(name)}.bin").unlink()
+    again = Pieces(booklet)
+    made, parsed = _parsing(booklet, context, again)
+    assert made == whole and len(parsed) == len(large)
+    again.keep()
+    assert all(codecache.load(known._large(name)) is not None for name in large)

@@ -455,6 +455,11 @@ class Pieces:
     mostly its earlier pieces too (DocxOutput keeps those of a few pledges).
     """
 
+    #: A piece this large (the 목차's table) is kept in an entry of its own,
+    #: named by its digest and written once: the entry of the others is
+    #: rewritten whenever one of them changed.
+    LARGE = 32 * 1024
+
     def __init__(self, template: CompiledTemplate) -> None:
         self.entry = codecache.key(
             "docx-pieces",
@@ -462,7 +467,8 @@ class Pieces:
             str(template.text_width),
         )
         stored = codecache.load(self.entry)
-        self.known: dict[bytes, tuple[bytes, bool]] = {}
+        # name -> (serialized, fitted); serialized None: in an entry of its own.
+        self.known: dict[bytes, tuple[bytes | None, bool]] = {}
         if isinstance(stored, dict):
             self.known = {
                 name: (value[0], value[1])
@@ -470,21 +476,42 @@ class Pieces:
                 if isinstance(name, bytes)
                 and isinstance(value, tuple)
                 and len(value) == 2
-                and isinstance(value[0], bytes)
+                and (value[0] is None or isinstance(value[0], bytes))
                 and isinstance(value[1], bool)
             }
         self.used: dict[bytes, tuple[bytes, bool]] = {}
 
+    def _large(self, name: bytes) -> str:
+        return codecache.key("docx-piece", name, self.entry)
+
     def get(self, name: bytes) -> tuple[bytes, bool] | None:
-        return self.known.get(name)
+        found = self.known.get(name)
+        if found is None:
+            return None
+        serialized, fitted = found
+        if serialized is None:
+            serialized = codecache.load(self._large(name))
+            if not isinstance(serialized, bytes):
+                del self.known[name]  # gone from the cache: made again, and stored
+                return None
+        return serialized, fitted
 
     def use(self, name: bytes, found: tuple[bytes, bool]) -> None:
         self.used[name] = found
 
     def keep(self) -> None:
         """Store the pieces of this render, unless they are those already stored."""
-        if self.used and self.used.keys() != self.known.keys():
-            codecache.store(self.entry, self.used)
+        if not self.used or self.used.keys() == self.known.keys():
+            return
+        index: dict[bytes, tuple[bytes | None, bool]] = {}
+        for name, (serialized, fitted) in self.used.items():
+            if len(serialized) < self.LARGE:
+                index[name] = (serialized, fitted)
+                continue
+            if self.known.get(name, (b"", False))[0] is not None:  # not stored on its own yet
+                codecache.store(self._large(name), serialized)
+            index[name] = (None, fitted)
+        codecache.store(self.entry, index)
 
 
 # ---------------------------------------------------------------------------
