@@ -649,6 +649,82 @@ def test_a_money_table_knows_it_is_blank_without_making_its_rows(mixed: Path) ->
     assert any(c.text for r in recorded.rows for c in (r.total, *r.cells))
 
 
+def _record_sets(*more: Path) -> list[Path]:
+    root = RECORDS.parent
+    found = [RECORDS, *sorted((root / "examples").glob("*/")), *more]
+    return [d for d in found if (d / "report.json").is_file()]
+
+
+@pytest.mark.parametrize("cutoff", ["previous-half", "report-half"])
+def test_progress_made_together_is_what_each_view_makes_alone(mixed: Path, cutoff: str) -> None:
+    """The diff makes both reports' progress rows of a pledge in one walk of its items
+    (view.progress_together): the rows each view makes alone, line for line, for every
+    pair of periods of every example, the shipped records and synthetic ones."""
+    from reportgen.report.view import pledge_view, progress_together
+
+    compared = 0
+    for directory in _record_sets(mixed):
+        records = load_records(directory)
+        assert records.settings
+        settings = records.settings.model_copy(update={"cutoff": cutoff})
+        periods = settings.term.to_term().report_periods
+        for pledge in records.pledges:
+            for old in periods:
+                for new in periods:
+                    if new < old:
+                        continue
+                    alone = [pledge_view(pledge, p, settings) for p in (old, new)]
+                    together = [pledge_view(pledge, p, settings) for p in (old, new)]
+                    progress_together(together)
+                    assert all("progress" in vars(v) for v in together)
+                    for one, other in zip(alone, together, strict=True):
+                        assert one.progress == other.progress
+                        assert json.dumps(
+                            [[vars(x) for x in r.lines] for r in one.progress], ensure_ascii=False
+                        ) == json.dumps(
+                            [[vars(x) for x in r.lines] for r in other.progress],
+                            ensure_ascii=False,
+                        )
+                    compared += 1
+            # A view made already, or one whose as-of's items are made, is left as it is.
+            made = pledge_view(pledge, periods[-1], settings)
+            rows = made.progress
+            other = pledge_view(pledge, periods[-1], settings)
+            progress_together([made, other])
+            assert made.progress is rows and "progress" not in vars(other)
+            items_made = pledge_view(pledge, periods[-1], settings)
+            assert vars(items_made)["_asof"].cumulative is not None  # a check read the items
+            fresh = pledge_view(pledge, periods[-1], settings)
+            progress_together([items_made, fresh])
+            assert "progress" not in vars(items_made) and "progress" not in vars(fresh)
+            assert items_made.progress == fresh.progress == other.progress
+    assert compared > 100
+
+
+def test_budget_tables_built_fast_are_the_constructors_values(mixed: Path) -> None:
+    """budget's rows and figures (bulk.built, _figure): every field given, the same values."""
+    import dataclasses
+
+    from reportgen.records.asof import budget_of, pledge_as_of
+    from reportgen.records.budget import plan_table, secured_table
+
+    records = load_records(mixed)
+    assert records.settings
+    term, columns = records.settings.term.to_term(), records.settings.money_columns()
+    made: list[Any] = []
+    for pledge in records.pledges:
+        budget = budget_of(pledge_as_of(pledge, P("2022H1"), term))
+        assert budget is not None
+        for table in (plan_table(budget, columns), secured_table(budget, columns)):
+            for row in (table.grand_total, *(r for b in table.blocks for r in b.rows)):
+                made += [row, row.total, *row.cells]
+    assert {type(x).__name__ for x in made} == {"BudgetRow", "Figure"}
+    assert any(f.executed is not None for f in made if type(f).__name__ == "Figure")
+    for value in made:
+        again = type(value)(**{f.name: getattr(value, f.name) for f in dataclasses.fields(value)})
+        assert vars(value) == vars(again) and value == again and hash(value) == hash(again)
+
+
 def _parallel(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Let a worker compare part of even a small report; count the workers started."""
     from reportgen.report import diff as diff_module

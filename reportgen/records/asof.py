@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
@@ -30,6 +30,7 @@ from .model import (
     Contacts,
     Indicator,
     Item,
+    ItemGroup,
     Participation,
     Pledge,
     ProblemsAndMeasures,
@@ -269,20 +270,11 @@ class _Dated(Generic[_Kept]):
     drafts: list[str]
 
 
-# Keeps what both achievement windows keep of a group in one walk:
-# (entries, inherited, ordinal, cumulative bounds, previous bounds) -> (cumulative, previous).
-KeepBoth = Callable[
-    [Iterable[Item], Period, int, tuple[int, int] | None, tuple[int, int] | None],
-    tuple[_Kept | None, _Kept | None],
-]
-
-
 def _dated(
     pledge: Pledge,
     bounds: _Bounds,
     keep: Callable[[Iterable[Item], Period, int, int, int], _Kept],
     drafts_only: bool = False,
-    both: KeepBoth[_Kept] | None = None,
 ) -> _Dated[_Kept]:
     """The as-of rule for achievements and plans, written once.
 
@@ -291,25 +283,16 @@ def _dated(
     (:func:`pledge_coverage`); a falsy answer means the row keeps nothing of
     that group. A draft group is named when either of its windows keeps an item.
     ``drafts_only``: walk only the draft groups (the drafts are the answer).
-    ``both``: what ``keep`` keeps in the cumulative and the previous half's
-    windows (None where the report has no such row), in one walk of a group.
     """
     out: _Dated[_Kept] = _Dated({}, [], [], [])
     for index, group in enumerate(pledge.achievements):
         if drafts_only and not group.draft:
             continue
         at = group.period.ordinal
-        if both is not None:
-            cum, last = both(group.entries, group.period, at, bounds.cumulative, bounds.previous)
-        else:
-            cum = (
-                keep(group.entries, group.period, at, *bounds.cumulative)
-                if bounds.cumulative
-                else None
-            )
-            last = (
-                keep(group.entries, group.period, at, *bounds.previous) if bounds.previous else None
-            )
+        cum = (
+            keep(group.entries, group.period, at, *bounds.cumulative) if bounds.cumulative else None
+        )
+        last = keep(group.entries, group.period, at, *bounds.previous) if bounds.previous else None
         if cum:
             out.cumulative.setdefault(group.period, []).append(cum)
         if last:
@@ -381,27 +364,115 @@ def _dated_items(asof: PledgeAsOf) -> Rows:
     return state["cumulative"], state["previous"], state["plan"]
 
 
-def rows_kept(
-    asof: PledgeAsOf,
-    keep: Callable[[Iterable[Item], Period, int, int, int], _Kept],
-    both: KeepBoth[_Kept] | None = None,
-) -> tuple[list[tuple[Period, list[_Kept]]], list[_Kept], list[_Kept]]:
-    """The rows of ``asof`` as :func:`rows_of` walks them, each group kept by ``keep``.
+# A group's items in the order they print, each as a reader made it, with the
+# ordinals (Period.ordinal: its own period's, or the one it inherits) that it
+# and its descendants carry: (made, least, greatest, every one where there are
+# more than two, else None). A window keeps an item when one of them falls in
+# it, as _filter keeps it: made once, the items of a group are kept by every
+# window of every report that reads them, without walking them again.
+Spread = list[tuple[_Kept, int, int, frozenset[int] | None]]
 
-    ``keep(entries, inherited, ordinal, lo, hi)`` is called as :func:`_filter`
-    is (a falsy answer: the group adds nothing to that row); the rows hold
-    its answers, group by group: the cumulative one by group period in order,
-    the previous half's and the plan's in the record's order. A reader that
-    makes something else of the items (the view's printed lines) makes it
-    here in one walk, without the :class:`DatedItem` copies. ``both``: as
-    for :func:`_dated` (the two achievement windows in one walk).
+
+def _spread_into(
+    entries: Iterable[Item],
+    ordinal: int,
+    level: int,
+    make: Callable[[Item, int], _Kept],
+    out: list[Any],
+    seen: set[int] | None,
+) -> None:
+    """Add ``entries``' items to ``out`` in order (see :data:`Spread`); their ordinals to ``seen``."""
+    for item in entries:
+        at = ordinal if item.period is None else item.period.ordinal
+        if item.children:
+            # Its place is before its children's; their ordinals are known after them.
+            index = len(out)
+            out.append(None)
+            mine = {at}
+            _spread_into(item.children, at, level + 1, make, out, mine)
+            if seen is not None:
+                seen |= mine
+            out[index] = (
+                make(item, level),
+                min(mine),
+                max(mine),
+                frozenset(mine) if len(mine) > 2 else None,
+            )
+        else:
+            if seen is not None:
+                seen.add(at)
+            out.append((make(item, level), at, at, None))
+
+
+def spread(group: ItemGroup, make: Callable[[Item, int], _Kept]) -> Spread[_Kept]:
+    """The items of ``group`` as :data:`Spread`, ``make(item, level)`` called once for each
+    (level 1 for the group's entries, 2 for their children …)."""
+    out: list[Any] = []
+    _spread_into(group.entries, group.period.ordinal, 1, make, out, None)
+    return out
+
+
+def within(items: Spread[_Kept], lo: int, hi: int) -> list[_Kept]:
+    """What the window ``lo``..``hi`` keeps of a group's items, in order (as :func:`_filter`)."""
+    if lo == hi:  # one half-year (the previous half's row): is it among the ordinals?
+        return [
+            made
+            for made, least, greatest, every in items
+            if least == lo or greatest == lo or (every is not None and lo in every)
+        ]
+    if lo == _EVER[0]:  # everything up to hi (the cumulative row): the least decides
+        return [made for made, least, _greatest, _every in items if least <= hi]
+    return [
+        made
+        for made, least, greatest, every in items
+        if lo <= least <= hi
+        or lo <= greatest <= hi
+        or (every is not None and any(lo <= at <= hi for at in every))
+    ]
+
+
+KeptRows = tuple[list[tuple[Period, list[list[_Kept]]]], list[list[_Kept]], list[list[_Kept]]]
+
+
+def rows_kept(
+    asofs: Sequence[PledgeAsOf], make: Callable[[Item, int], _Kept]
+) -> list[KeptRows[_Kept]]:
+    """The rows of each of ``asofs`` (reports of one pledge) as :func:`rows_of` walks them.
+
+    Each item is made once, ``make(item, level)``, however many rows and
+    reports keep it: the diff's two reports of one pledge share the walk of
+    its items. Each row holds, group by group, the items it keeps of the
+    group (a group it keeps nothing of adds nothing): the cumulative row by
+    group period in order, the previous half's and the plan's in the
+    record's order. A reader that makes something else of the items (the
+    view's printed lines) makes it here, without the :class:`DatedItem` copies.
     """
-    dated = _dated(asof.pledge, _bounds(asof.windows), keep, both=both)
-    return (
-        [(p, dated.cumulative[p]) for p in sorted(dated.cumulative)],
-        dated.previous,
-        dated.plan,
-    )
+    pledge = asofs[0].pledge
+    bounds = [_bounds(asof.windows) for asof in asofs]
+    rows: list[tuple[dict[Period, list[list[_Kept]]], list[list[_Kept]], list[list[_Kept]]]] = [
+        ({}, [], []) for _ in asofs
+    ]
+    for group in pledge.achievements:
+        items: Spread[_Kept] | None = None
+        for (cumulative, previous, _plan), b in zip(rows, bounds, strict=True):
+            if b.cumulative is not None:
+                items = items if items is not None else spread(group, make)
+                kept = within(items, *b.cumulative)
+                if kept:
+                    cumulative.setdefault(group.period, []).append(kept)
+            if b.previous is not None:
+                items = items if items is not None else spread(group, make)
+                kept = within(items, *b.previous)
+                if kept:
+                    previous.append(kept)
+    for group in pledge.plans:
+        for (_cumulative, _previous, plan), b in zip(rows, bounds, strict=True):
+            if group.period == b.plan_period:
+                plan.append([made for made, *_ in spread(group, make)])
+    return [
+        ([(p, cumulative[p]) for p in sorted(cumulative)], previous, plan)
+        for cumulative, previous, plan in rows
+    ]
 
 
 def year_in_previous(asof: PledgeAsOf) -> bool:

@@ -63,6 +63,7 @@ from .view import (
     format_amount,
     pledge_view,
     printed_rows,
+    progress_together,
     report_view,
 )
 
@@ -824,8 +825,14 @@ def _participation_changes(old: PledgeView | None, new: PledgeView | None) -> li
 _CellKey = tuple[str, str, str]  # (sub-project, row label, column label)
 
 
-def _cells(table: MoneyTable | None) -> dict[_CellKey, tuple[MoneyCell, bool]]:
-    """Every printed cell of a money table: key -> (cell, derived total?)."""
+def _cells(
+    table: MoneyTable | None, printed_only: bool = False
+) -> dict[_CellKey, tuple[MoneyCell, bool]]:
+    """Every printed cell of a money table: key -> (cell, derived total?).
+
+    ``printed_only``: only the cells that print a figure (the blank ones are
+    left out, as a side compared with no table needs none of them).
+    """
     if table is None:
         return {}
     out: dict[_CellKey, tuple[MoneyCell, bool]] = {}
@@ -841,8 +848,15 @@ def _cells(table: MoneyTable | None) -> dict[_CellKey, tuple[MoneyCell, bool]]:
         elif merge == "restart":
             seen[name] += 1
             block = name if seen[name] == 1 else f"{name} ({seen[name]})"
-        out[(block, label, "계")] = (total, True)  # a row's 계 is always derived
         derived = kind != "source"
+        if printed_only:
+            if total.text:
+                out[(block, label, "계")] = (total, True)
+            for column, cell in zip(labels, cells, strict=True):
+                if cell.text:
+                    out[(block, label, column)] = (cell, derived)
+            continue
+        out[(block, label, "계")] = (total, True)  # a row's 계 is always derived
         for column, cell in zip(labels, cells, strict=True):
             out[(block, label, column)] = (cell, derived)
     return out
@@ -873,7 +887,7 @@ def _figure_changes(section: str, old: MoneyTable | None, new: MoneyTable | None
     # An OLD table that prints no figure (nothing recorded then) is as no table:
     # every figure of NEW is added, in NEW's order, and no cell of OLD is looked up.
     o = {} if old is None or old.blank else _cells(old)
-    n = _cells(new)
+    n = _cells(new, printed_only=not o)
     title = SECTION_TITLES[section]
     executed = section == SECURED_TABLE
     out: list[Change] = []
@@ -958,6 +972,8 @@ def diff_pledge(old: PledgeView | None, new: PledgeView | None) -> PledgeDiff:
     """Compare one pledge's pages in two reports (None: the pledge is not in that report)."""
     either = new or old
     assert either is not None
+    if old is not None and new is not None:
+        progress_together((old, new))  # one walk of the record's items for both
     changes: list[Change] = []
     if old is None:
         changes.append(_change(PLEDGE, "added", ("공약",), None, f"{either.id} {either.title}"))

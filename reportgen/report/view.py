@@ -31,6 +31,7 @@ from ..records import numbering
 from ..records.asof import (
     DatedItem,
     IndicatorAsOf,
+    KeptRows,
     PledgeAsOf,
     budget_of,
     contacts_of,
@@ -78,14 +79,22 @@ from .widths import as_weights, fit, lines_cm, longest_word_cm
 
 __all__ = ["Rate", "StatusCount", "Table", "Tally"]  # the table types, re-exported
 
+_new = object.__new__
+
 # How each level of 개조식 text is printed (FORM.md §2, §9).
 SYMBOLS = ("□", "○", "-", "·")
 NOTE_SYMBOL = "※"
 MAX_LEVEL = len(SYMBOLS) - 1
 
 
+@functools.lru_cache(maxsize=8192)
 def format_amount(value: Decimal | None) -> str:
-    """``1578`` -> ``1,578``; decimals only where the figure has them; blank for none."""
+    """``1578`` -> ``1,578``; decimals only where the figure has them; blank for none.
+
+    A function of the figure's value alone (1E+3 and 1000, 12.50 and 12.5 print
+    alike): kept for the values seen last, as a report's tables and a diff's
+    differences print the same figures many times over.
+    """
     if value is None:
         return ""
     if value == value.to_integral_value():
@@ -539,124 +548,28 @@ def _achieved_lines(items: tuple[DatedItem, ...], achieved: Period) -> list[Line
     return lines
 
 
-def _kept_lines(
-    entries: Iterable[Item], _inherited: Period, ordinal: int, lo: int, hi: int
-) -> list[Line]:
-    """``_lines(asof._filter(entries, …), 1)`` in one walk: the printed lines a window keeps.
-
-    An item is kept when its period (``ordinal``: its own, or the one it
-    inherits), or some descendant's, falls in ``lo``..``hi``, as
-    :func:`~reportgen.records.asof._filter` keeps it; its line is printed
-    as :func:`_lines` prints it, with no :class:`DatedItem` made between.
-    """
-    out: list[Line | None] = []
-    _kept_into(entries, ordinal, lo, hi, 1, out)
-    return out  # type: ignore[return-value]  # every placeholder was filled or dropped
+# How each level's line is printed: (level shown, symbol), by depth (1: a group's entries).
+_LEVEL_SHOWN = tuple((min(level, MAX_LEVEL), SYMBOLS[min(level, MAX_LEVEL)]) for level in range(8))
 
 
-def _kept_into(
-    entries: Iterable[Item], ordinal: int, lo: int, hi: int, level: int, out: list[Line | None]
-) -> None:
-    shown = min(level, MAX_LEVEL)
-    symbol = SYMBOLS[shown]
-    for item in entries:
-        at = ordinal if item.period is None else item.period.ordinal
-        if item.children:
-            # Its line goes before its children's, which decide whether it is kept.
-            out.append(None)
-            mark = len(out)
-            _kept_into(item.children, at, lo, hi, level + 1, out)
-            if not (lo <= at <= hi) and len(out) == mark:
-                out.pop()
-                continue
-            index = mark - 1
-        elif lo <= at <= hi:
-            out.append(None)
-            index = len(out) - 1
-        else:
-            continue
-        # built(): Line(shown, …) without a setattr per field (a view makes ~30,000).
-        out[index] = built(
-            Line,
-            level=shown,
-            symbol=NOTE_SYMBOL if item.note else symbol,
-            text=item.text,
-            note=item.note,
-            placeholder=False,
-        )
+def _item_line(item: Item, level: int) -> Line:
+    """The printed line of ``item`` at ``level`` (as :func:`_lines` prints it)."""
+    shown, symbol = _LEVEL_SHOWN[level] if level < 8 else _LEVEL_SHOWN[-1]
+    # Line(…) without a setattr per field (see built()): a view makes ~30,000.
+    line: Line = _new(Line)
+    fields = line.__dict__  # in the fields' order, as the constructor fills them
+    fields["level"] = shown
+    fields["symbol"] = NOTE_SYMBOL if item.note else symbol
+    fields["text"] = item.text
+    fields["note"] = item.note
+    fields["placeholder"] = False
+    return line
 
 
-_NEVER = (1, 0)  # window bounds that hold no ordinal
-
-
-def _kept_both(
-    entries: Iterable[Item],
-    _inherited: Period,
-    ordinal: int,
-    cumulative: tuple[int, int] | None,
-    previous: tuple[int, int] | None,
-) -> tuple[list[Line], list[Line]]:
-    """:func:`_kept_lines` in the cumulative and the previous half's windows, in one walk."""
-    c_lo, c_hi = cumulative or _NEVER
-    p_lo, p_hi = previous or _NEVER
-    cum: list[Line | None] = []
-    last: list[Line | None] = []
-    _kept_into_both(entries, ordinal, c_lo, c_hi, p_lo, p_hi, 1, cum, last)
-    return cum, last  # type: ignore[return-value]  # every placeholder was filled or dropped
-
-
-def _kept_into_both(
-    entries: Iterable[Item],
-    ordinal: int,
-    c_lo: int,
-    c_hi: int,
-    p_lo: int,
-    p_hi: int,
-    level: int,
-    cum: list[Line | None],
-    last: list[Line | None],
-) -> None:
-    shown = min(level, MAX_LEVEL)
-    symbol = SYMBOLS[shown]
-    for item in entries:
-        at = ordinal if item.period is None else item.period.ordinal
-        in_cum = c_lo <= at <= c_hi
-        in_last = p_lo <= at <= p_hi
-        if item.children:
-            # Its line goes before its children's, which decide whether it is kept.
-            cum.append(None)
-            c_mark = len(cum)
-            last.append(None)
-            p_mark = len(last)
-            _kept_into_both(item.children, at, c_lo, c_hi, p_lo, p_hi, level + 1, cum, last)
-            if not in_cum and len(cum) == c_mark:
-                cum.pop()
-            else:
-                cum[c_mark - 1] = _line(item, shown, symbol)
-            if not in_last and len(last) == p_mark:
-                last.pop()
-            else:
-                last[p_mark - 1] = _line(item, shown, symbol)
-        else:
-            if in_cum:
-                cum.append(_line(item, shown, symbol))
-            if in_last:
-                last.append(_line(item, shown, symbol))
-
-
-def _line(item: Item, shown: int, symbol: str) -> Line:
-    # built(): Line(shown, …) without a setattr per field (a view makes ~30,000).
-    return built(
-        Line,
-        level=shown,
-        symbol=NOTE_SYMBOL if item.note else symbol,
-        text=item.text,
-        note=item.note,
-        placeholder=False,
-    )
-
-
-def _progress(asof: PledgeAsOf, withdrawn: bool) -> tuple[ProgressRow, ...]:
+def _progress(
+    asof: PledgeAsOf, withdrawn: bool, kept: KeptRows[Line] | None = None
+) -> tuple[ProgressRow, ...]:
+    """□ 추진실적 및 향후 추진계획's rows; ``kept``: their lines as :func:`rows_kept` made them."""
     w = asof.windows
     rows: list[ProgressRow] = []
 
@@ -671,15 +584,15 @@ def _progress(asof: PledgeAsOf, withdrawn: bool) -> tuple[ProgressRow, ...]:
         previous = _achieved_lines(made[1], w.previous) if w.has_previous else []
         plan = _lines(made[2], 1)
     else:
-        # The lines straight from the record's items, in one walk (not kept by the as-of).
-        kept_cumulative, kept_previous, kept_plan = rows_kept(asof, _kept_lines, _kept_both)
+        # The lines straight from the record's items (not kept by the as-of).
+        kept_cumulative, kept_previous, kept_plan = kept or rows_kept([asof], _item_line)[0]
         cumulative = kept_cumulative
         if w.has_previous and year_in_previous(asof):
             # Rare: material recorded by year goes under its year's heading.
             previous = _achieved_lines(rows_of(asof)[1], w.previous)
         else:
-            previous = [line for kept in kept_previous for line in kept]
-        plan = [line for kept in kept_plan for line in kept]
+            previous = [line for group in kept_previous for line in group]
+        plan = [line for group in kept_plan for line in group]
 
     if w.has_cumulative:
         lines: list[Line] = []
@@ -694,8 +607,8 @@ def _progress(asof: PledgeAsOf, withdrawn: bool) -> tuple[ProgressRow, ...]:
                 if heading_for(shown) != heading:
                     heading = heading_for(shown)
                     lines.append(Line(0, SYMBOLS[0], heading))
-            for kept in groups:
-                lines.extend(kept)
+            for group_lines in groups:
+                lines.extend(group_lines)
         row(w.cumulative_label(), lines, "이 기간에 기록된 추진실적이 없습니다.")
     if w.has_previous:
         row(
@@ -710,6 +623,34 @@ def _progress(asof: PledgeAsOf, withdrawn: bool) -> tuple[ProgressRow, ...]:
             f"{w.plan_period.in_words} 추진계획이 기록되지 않았습니다.",
         )
     return tuple(rows)
+
+
+def progress_together(views: Sequence[PledgeView]) -> None:
+    """Make the progress rows of ``views``, reports of one record, in one walk of its items.
+
+    The diff reads both periods' rows of each pledge: the record's items are
+    then walked and each printed line made once for both (:func:`rows_kept`),
+    not once per report and row. Each view's rows are the ones it would make
+    alone (:func:`_made_progress`); a view whose rows are made, or that is
+    not of the same record as the first, is left as it is.
+    """
+    waiting = [v for v in views if "progress" not in v.__dict__]
+    if len(waiting) < 2:
+        return
+    asofs = [_pledge_asof(v) for v in waiting]
+    walked = [
+        i
+        for i, asof in enumerate(asofs)
+        if asof.pledge is asofs[0].pledge
+        # An as-of whose items are made already (a check read them) prints from them.
+        and not {"cumulative", "previous", "plan"} <= asof.__dict__.keys()
+    ]
+    if len(walked) < 2:
+        return
+    kept = rows_kept([asofs[i] for i in walked], _item_line)
+    for i, rows in zip(walked, kept, strict=True):
+        view = waiting[i]
+        view.__dict__["progress"] = _progress(asofs[i], view.withdrawn, rows)
 
 
 # Most cells of a money table are blank: one immutable cell stands for them all.
