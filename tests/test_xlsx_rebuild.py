@@ -269,3 +269,35 @@ def test_indicator_rows_are_taken_back_where_they_begin_as_before(
     assert taken == Counter(
         {pledge_id: 2 + (0 if moved else counts[pledge_id]) for pledge_id in unchanged}
     )
+
+
+def test_a_sheet_part_with_kept_rows_is_the_one_written_whole():
+    """SheetPart: rows kept from a previous part give its bytes; a kept row written to is refused."""
+    from reportgen.formats.xlsxsheet import KeptRow, SharedStrings, SheetPart, sheet_rows
+
+    def written(first: str) -> SheetPart:
+        ws = SheetPart("총괄")
+        ws.write_string(0, 0, "제목", 1)
+        for r in range(1, 40):
+            ws.write_string(r, 0, f"{first if r == 1 else ''}{r}", 2)
+            ws.write_formula(r, 3, f"=SUM(B{r + 1}:C{r + 1})", 3, r)
+        return ws
+
+    before_table = SharedStrings()
+    before = written("").part(before_table)
+    items = [item for item in before_table.index]
+    rows = sheet_rows(before)
+    # Row 2's text changes (a new string above the rest): the kept rows are renumbered.
+    for first in ("", "새 "):
+        again = SheetPart("총괄")
+        full = written(first)
+        again.write_string(0, 0, "제목", 1)
+        again.rows[1] = full.rows[1]
+        for r in range(2, 40):
+            again.keep_row(r, KeptRow(before, *rows[r], items))
+        table, whole = SharedStrings(items), SharedStrings()
+        assert again.part(table) == full.part(whole)
+        assert table.part() == whole.part() and table.in_step == (first == "")
+    again.write_string(5, 1, "x", 1)
+    with pytest.raises(ValueError):
+        again.part(SharedStrings(items))

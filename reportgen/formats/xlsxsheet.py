@@ -601,6 +601,8 @@ class SheetPart:
                     continue
                 out.append(f'<row r="{n}"{attrs}/>')
                 continue
+            if r in kept:  # a cell written on a kept row would be lost
+                raise ValueError(f"row {n} is written and kept at once")
             cells = in_row
             out.append(f'<row r="{n}"{attrs}>')
             suffix = str(n)
