@@ -146,9 +146,10 @@ def test_a_pledge_laid_out_again_by_piece_is_its_whole_render(cache: Path) -> No
     before, after = _report(), _report("새로운부서")
     known = Pieces(writer.pledge)
     for number, view in enumerate(before.pledges, start=1):
-        assert writer.pledge_content(view, before, number, known) == writer.pledge_content(
-            view, before, number
-        )
+        whole = writer.pledge_content(view, before, number)
+        writer.pledge_pieces = known
+        assert writer.pledge_content(view, before, number) == whole
+        writer.pledge_pieces = None
     known.keep()
     again = Pieces(writer.pledge)
     view = after.pledges[0]

@@ -876,6 +876,9 @@ class DocxWriter:
 
     pledge: CompiledTemplate
     booklet: CompiledTemplate
+    # What earlier builds made of the pledge template's pieces (:class:`Pieces`),
+    # set by a rebuild that lays out only a few pledges.
+    pledge_pieces: Pieces | None = None
 
     @classmethod
     def from_directory(cls, templates: Path) -> DocxWriter:
@@ -899,18 +902,14 @@ class DocxWriter:
     # the report, 1-based) and ``report`` (a ReportInfo: city, title, term,
     # period — nothing about other pledges), which makes its pages cacheable.
     def pledge_content(
-        self,
-        view: PledgeView,
-        report: ReportInfo | ReportView,
-        number: int,
-        known: Pieces | None = None,
+        self, view: PledgeView, report: ReportInfo | ReportView, number: int
     ) -> bytes:
         """One pledge's pages as body content, UTF-8 (shared by its file and the booklet).
 
-        ``known``: the pieces earlier renders made (:class:`Pieces`).
+        By piece as earlier renders made them where :attr:`pledge_pieces` is set.
         """
         context = {"p": view, "report": report, "p_number": number}
-        return self.pledge.render_content_bytes(context, known)
+        return self.pledge.render_content_bytes(context, self.pledge_pieces)
 
     def pledge_document(
         self,

@@ -66,7 +66,7 @@ from .render import (
 )
 
 if TYPE_CHECKING:  # imported where used: a no-op rebuild never loads docxtpl
-    from .docx import DocxWriter, Pieces
+    from .docx import DocxWriter
 
 PLEDGE_DIR = "공약별"
 
@@ -186,9 +186,6 @@ class _DocxPledges:
     info: ReportInfo
     # Per pledge: whether the previous booklet gives its segment and page count back.
     kept: tuple[bool, ...] = ()
-    # What earlier builds made of the pledge template's pieces (docx.Pieces),
-    # when only a few pledges are laid out, here.
-    known: Pieces | None = None
 
 
 #: Pledges laid out at most for their pieces to be taken from, and kept in, the
@@ -240,7 +237,7 @@ def _docx_pledge(state: _DocxPledges, i: int) -> _Made:
         return None, None, document
     content = state.writer.pledge.content_bytes_of(document) if document is not None else None
     if document is None or content is None:
-        content = state.writer.pledge_content(view, state.info, i + 1, state.known)
+        content = state.writer.pledge_content(view, state.info, i + 1)
         segment = deflate_segment(content)
         # The body deflated once: the booklet's segment and, with the template's
         # head and tail around it, the pledge's own document.xml.
@@ -304,8 +301,9 @@ class DocxOutput:
             if 0 < laid_out <= PIECES_AT_MOST and codecache.directory() is not None
             else None
         )
+        writer.pledge_pieces = known
         state = _DocxPledges(
-            writer, report, keys, job.previous, job.info, tuple(k is not None for k in kept), known
+            writer, report, keys, job.previous, job.info, tuple(k is not None for k in kept)
         )
         rendered = self._render_rest(job, state, given)
         if known is not None:
