@@ -91,7 +91,9 @@ def test_without_the_memo_every_record_is_read(ws: Path, read: list[str]):
     shutil.rmtree(ws / "cache" / "reportgen")  # the memo of earlier checks is gone
     read.clear()
     assert _build(ws) is not None
-    assert sorted(read) == sorted(p.name for p in (ws / "records").glob("*.json"))  # with report.json
+    assert sorted(read) == sorted(
+        p.name for p in (ws / "records").glob("*.json")
+    )  # with report.json
 
 
 def _digests(records: Path) -> dict[str, str]:
