@@ -818,6 +818,41 @@ def test_a_failed_worker_loses_nothing(
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork on this system")
+def test_answers_sent_are_taken_without_waiting_for_the_rest(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The worker sends each message as made; ready() takes what has come, and never waits."""
+    import time
+
+    from reportgen.report import diff as diff_module
+
+    monkeypatch.setattr(diff_module, "_DIFF_CHUNK", 1)
+
+    def answer(pledge_id: str) -> str:
+        if pledge_id == "c":
+            time.sleep(60)  # still at work when this process looks
+        return pledge_id.upper()
+
+    worker = diff_module._DiffWorker.start(answer, ["a", "b", "c"])
+    assert worker is not None
+    try:
+        taken: list[str] = []
+        deadline = time.monotonic() + 30
+        while len(taken) < 2 and time.monotonic() < deadline:
+            taken += worker.ready()
+            time.sleep(0.01)
+        assert taken == ["A", "B"]
+        started = time.monotonic()
+        assert worker.ready() == []  # "c" is not sent yet: nothing, at once
+        assert time.monotonic() - started < 5
+        assert worker.received == 2 and not worker.failed
+    finally:
+        worker.close()
+    with pytest.raises(ChildProcessError):
+        os.waitpid(worker.pid, os.WNOHANG)  # ended and reaped
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork on this system")
 def test_a_worker_comparing_other_pledges_is_not_used(mixed: Path) -> None:
     from reportgen.report import diff as diff_module
 

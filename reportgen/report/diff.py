@@ -32,6 +32,7 @@ import functools
 import json
 import marshal
 import os
+import select
 import signal
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Sequence
@@ -1131,11 +1132,14 @@ def _report_diff(
 #: pledges 0.120 -> 0.105 s, 120 pledges 0.230 -> 0.182 s; 300 pledges
 #: 0.51 -> 0.38 s of wall time on an idle machine).
 PARALLEL_PLEDGES = 100
-#: The worker's share, the last pledges. This process also adds up the reports'
-#: totals and receives the answers; the worker types, views and packs. At 300
-#: pledges the worker (0.28 s of CPU from 0.015 s on) is done when this
-#: process, at 0.30 s, has compared its own and comes to read it.
-DIFF_WORKER_SHARE = 0.48
+#: The worker's share, the last pledges. This process also takes the answers
+#: (in between its own pledges) and adds up the reports' totals; the worker
+#: types, views and packs. At 300 pledges (CPU, medians, a loaded machine)
+#: this process's own pledges and the answers it takes meanwhile cost about
+#: what the worker's share does (0.33-0.35 s each from 0.016 s on), and
+#: 0.055 s is left after them (the last answers, the totals); at 0.48 the
+#: worker was done well before this process, at 0.55 this process waited for it.
+DIFF_WORKER_SHARE = 0.52
 
 
 def _parallel(count: int, workers: int | None) -> bool:
@@ -1164,32 +1168,73 @@ class _DiffWorker:
 
     def __init__(self, pid: int, pipe: IO[bytes], ids: list[str]) -> None:
         self.pid, self.pipe, self.ids = pid, pipe, ids
+        self.received = 0  # answers read so far
+        self.failed = False  # it sent something not whole, or not of _diff_work
 
     @classmethod
     def start(cls, answer: Callable[[str], Any], ids: list[str]) -> _DiffWorker | None:
         """Fork a worker that sends ``answer(i)`` (marshal-able) for each of ``ids`` (None: no fork)."""
         started = fork_worker(functools.partial(_diff_work, answer, ids))
-        return None if started is None else cls(*started, ids)
+        if started is None:
+            return None
+        pid, pipe = started
+        # Room in the pipe for a few messages: the worker goes on while this
+        # process, busy with its own pledges, has not yet read what it sent.
+        try:
+            import fcntl
+
+            fcntl.fcntl(pipe.fileno(), fcntl.F_SETPIPE_SZ, _PIPE_BYTES)
+        except (ImportError, AttributeError, OSError):
+            pass  # the pipe keeps its size: the worker waits a little more for this process
+        return cls(pid, pipe, ids)
+
+    def _message(self) -> list[Any] | None:
+        """The answers of the worker's next message, waiting for it; None when there are no more."""
+        if self.failed or self.received >= len(self.ids):
+            return None
+        head = self._read(8)
+        data = self._read(int.from_bytes(head, "little")) if len(head) == 8 else b""
+        try:
+            if len(head) < 8 or len(data) < int.from_bytes(head, "little"):
+                raise EOFError  # the worker died, or its message was cut short
+            message = marshal.loads(data)
+            ids = [pledge_id for pledge_id, _answer in message]
+        except (EOFError, ValueError, TypeError):
+            ids = None  # not a message of _diff_work
+        if not ids or ids != self.ids[self.received : self.received + len(ids)]:
+            self.failed = True
+            return None
+        self.received += len(ids)
+        return [answer for _pledge_id, answer in message]
+
+    def _read(self, size: int) -> bytes:
+        """``size`` bytes from the pipe, fewer if it ends: read from its descriptor, never
+        ahead (what select() says is there is all this process has not read)."""
+        fd, parts = self.pipe.fileno(), []
+        while size > 0:
+            part = os.read(fd, min(size, _PIPE_BYTES))
+            if not part:
+                break
+            parts.append(part)
+            size -= len(part)
+        return b"".join(parts)
+
+    def ready(self) -> list[Any]:
+        """The answers the worker has sent and this process not yet read, without waiting."""
+        out: list[Any] = []
+        while (
+            not self.failed
+            and self.received < len(self.ids)
+            and select.select([self.pipe], [], [], 0)[0]
+        ):
+            out += self._message() or []
+        return out
 
     def answers(self) -> list[Any]:
-        """The worker's answers in order: for all its pledges, or as many as it sent whole."""
+        """The answers not yet read, waiting for them: all the rest, or as many as it sent whole."""
         out: list[Any] = []
-        while len(out) < len(self.ids):
-            head = self.pipe.read(8)
-            if len(head) < 8:
-                break  # the worker died
-            size = int.from_bytes(head, "little")
-            data = self.pipe.read(size)
-            if len(data) < size:
-                break  # cut short
-            try:
-                message = marshal.loads(data)
-                ids = [pledge_id for pledge_id, _answer in message]
-            except (EOFError, ValueError, TypeError):
-                break  # not a message of _diff_work
-            if ids != self.ids[len(out) : len(out) + len(ids)]:
-                break
-            out += [answer for _pledge_id, answer in message]
+        while (message := self._message()) is not None:
+            out += message
         return out
 
     def diffs(self) -> list[PledgeDiff]:
@@ -1215,23 +1260,25 @@ class _DiffWorker:
         os.waitpid(self.pid, 0)
 
 
-#: Pledges the worker answers for in one message.
-_DIFF_CHUNK = 32
+#: Pledges the worker answers for in one message (about 100 kB with their views).
+_DIFF_CHUNK = 8
+#: What the pipe from the worker holds (Linux; elsewhere its default): a few messages.
+_PIPE_BYTES = 1 << 20
 
 
 def _diff_work(answer: Callable[[str], Any], ids: list[str], out: IO[bytes]) -> None:
     """The worker's part: see :class:`_DiffWorker`.
 
-    Every answer is made before the first is sent: this process reads them
-    only once it has compared its own pledges, and a worker writing meanwhile
-    would wait on the full pipe instead of working.
+    Each message is sent as soon as its answers are made: this process takes
+    them in between its own pledges (:meth:`_DiffWorker.ready`), so that
+    receiving them is done by the time it has compared its own, and the pipe
+    (:data:`_PIPE_BYTES`) holds a few messages that it has not read yet.
     """
-    answers = [(i, answer(i)) for i in ids]
-    for start in range(0, len(answers), _DIFF_CHUNK):
-        data = marshal.dumps(tuple(answers[start : start + _DIFF_CHUNK]))
+    for start in range(0, len(ids), _DIFF_CHUNK):
+        data = marshal.dumps(tuple((i, answer(i)) for i in ids[start : start + _DIFF_CHUNK]))
         out.write(len(data).to_bytes(8, "little"))
         out.write(data)
-    out.flush()
+        out.flush()
 
 
 # A PledgeDiff as nested tuples of str, int, bool and None, field by field.
@@ -1441,31 +1488,46 @@ def _with_worker(
     if worker is None:
         return None
     views: dict[str, tuple[PledgeView, PledgeView]] = {}
+    pledges: list[PledgeDiff] = []
+    theirs: list[PledgeDiff] = []  # the worker's answers taken, in its pledges' order
+    whole = True  # every answer taken so far was one of answer()'s, for its pledge
+
+    def take(answers: list[Any]) -> None:
+        nonlocal whole
+        for given in answers:
+            if not whole:
+                return
+            pledge_id = tail[len(theirs)]
+            try:
+                diff, o_data, n_data = given
+                compared = _unpacked(diff)
+            except (ValueError, TypeError):
+                compared = None  # not an answer of answer()
+            file = files[pledge_id]
+            o_view = n_view = None
+            if compared is not None and compared.id == pledge_id:
+                o_view = unpacked_view(o_data, file, old, settings, shared)
+                n_view = unpacked_view(n_data, file, new, settings, shared)
+            if compared is None or o_view is None or n_view is None:
+                whole = False  # this process compares the rest itself
+                return
+            theirs.append(compared)
+            views[pledge_id] = o_view, n_view
+
     try:
-        pledges = []
         for pledge_id in ids[: len(ids) - len(tail)]:
             record = files[pledge_id].pledge
             o = pledge_view(record, old, settings, shared)
             n = pledge_view(record, new, settings, shared)
             views[pledge_id] = o, n
             pledges.append(diff_pledge(o, n))
-        for pledge_id, given in zip(tail, worker.answers(), strict=False):
-            try:
-                diff, o_data, n_data = given
-                theirs = _unpacked(diff)
-            except (ValueError, TypeError):
-                break  # not an answer of answer(): this process compares the rest
-            if theirs.id != pledge_id:
-                break
-            file = files[pledge_id]
-            o_view = unpacked_view(o_data, file, old, settings, shared)
-            n_view = unpacked_view(n_data, file, new, settings, shared)
-            if o_view is None or n_view is None:
-                break
-            pledges.append(theirs)
-            views[pledge_id] = o_view, n_view
+            if whole:  # what the worker has sent meanwhile is taken now, not after this loop
+                take(worker.ready())
+        if whole:
+            take(worker.answers())
     finally:
         worker.close()
+    pledges += theirs
     # What the worker did not answer for (it failed), this process compares itself.
     for pledge_id in ids[len(pledges) :]:
         record = files[pledge_id].pledge
