@@ -98,6 +98,34 @@ def audit(path: Path, timeout: float = 300) -> list[dict[str, Any]]:
 
 
 @pytest.fixture
+def user_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """This test's own per-user cache, empty and on (reportgen.workspace.usercache's directory)."""
+    from reportgen.workspace import usercache
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv("REPORTGEN_NO_CACHE", raising=False)
+    where = usercache.directory()
+    assert where == tmp_path / "cache" / "reportgen" / "templates"
+    return where
+
+
+@pytest.fixture
+def six_pledges(tmp_path: Path, user_cache: Path) -> Path:
+    """A workspace of six synthetic pledges in records/, with its own cache.
+
+    The records are written ticks of the file clock before the test goes on,
+    as a person's edit comes after the build that read them.
+    """
+    import time
+
+    from .synthetic import write_synthetic_records
+
+    write_synthetic_records(tmp_path / "records", 6)
+    time.sleep(0.05)
+    return tmp_path
+
+
+@pytest.fixture
 def records_dir() -> Path:
     """The repository's records/ (read only: copy it before changing anything)."""
     assert (RECORDS / "report.json").is_file(), RECORDS

@@ -25,12 +25,8 @@ TEMPLATES = REPO / "templates"
 
 
 @pytest.fixture
-def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    monkeypatch.delenv("REPORTGEN_NO_CACHE", raising=False)
-    where = codecache.directory()
-    assert where is not None
-    return where
+def cache(user_cache: Path) -> Path:
+    return user_cache
 
 
 def _report(department: str | None = None):  # type: ignore[no-untyped-def]

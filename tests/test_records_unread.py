@@ -24,19 +24,14 @@ from reportgen.records.periods import Period
 from reportgen.records.validate import check
 
 from .memo import MemoryMemo
-from .synthetic import write_synthetic_records
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 PERIOD = Period.parse("2022H1")
 
 
 @pytest.fixture
-def ws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    monkeypatch.delenv("REPORTGEN_NO_CACHE", raising=False)
-    write_synthetic_records(tmp_path / "records", 6)
-    time.sleep(0.05)  # the records were written ticks of the file clock before the build
-    return tmp_path
+def ws(six_pledges: Path) -> Path:
+    return six_pledges
 
 
 @pytest.fixture

@@ -11,12 +11,8 @@ from reportgen.workspace import usercache
 
 
 @pytest.fixture
-def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    monkeypatch.delenv("REPORTGEN_NO_CACHE", raising=False)
-    where = usercache.directory()
-    assert where == tmp_path / "cache" / "reportgen" / "templates"
-    return where
+def cache(user_cache: Path) -> Path:
+    return user_cache
 
 
 def _entries(where: Path) -> list[Path]:
