@@ -69,7 +69,7 @@ from typing import IO, Any
 
 from lxml import etree
 
-from .pdfstream import Copier, PdfWriter, to_bytes, unparse
+from .pdfstream import Copier, PdfWriter, Pieces, to_bytes, unparse
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 W = f"{{{W_NS}}}"
@@ -465,7 +465,7 @@ def _inside(xml: bytes, declared: dict[str, str], seen: dict[bytes, bytes]) -> b
 # A PDF is given as its bytes or as the path of a file holding them.
 PdfSource = bytes | Path
 # A PDF's objects as unparsed, shared by the copies made of it (see pdfstream.Copier).
-Cache = dict[bytes, tuple[bytes, bytes | None]]
+Cache = dict[bytes, tuple[Pieces, bytes | None]]
 
 
 def open_pdf(pdf: PdfSource) -> Any:

@@ -15,13 +15,28 @@ are, still compressed, with their exact /Length.
 
 Renumbering works on qpdf's own unparsed syntax, where a reference is
 ``N G R`` and a literal string has every parenthesis escaped: one regular
-expression finds every reference outside the strings.
+expression finds every reference outside the strings. Each object is cut
+there once (:func:`pieces`: its text between references, and the
+references) and kept so by the cache the copies of one source share, so a
+copy renumbers it with a dictionary look-up per reference and a join.
+
+**Measured** (the Python side of a 300-pledge build replayed on the 28
+parts LibreOffice exported, 1,510 pages, 0.92 M objects each copied twice:
+into a pledge's PDF and into the booklet; CPU seconds, old and new
+alternately in one process, the same bytes out): a regular expression
+substituting every reference through a Python callback on each copy (1.8 M
+substitutions, 5.8 M callbacks): the pledges' PDFs 14.3 s, the booklet 5.3
+s; each object cut once, then joined: 14.6 s and 3.2 s. The pledges' copy
+gains nothing (it pays for the cut); two thirds of it is qpdf reading each
+object (``get_object``, ``unparse``: ~0.3 s a part) and cutting it.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+import itertools
+import operator
 import re
 import sys
 import zlib
@@ -33,7 +48,9 @@ from typing import IO, Any
 # A literal string (qpdf escapes the parentheses inside) or a reference. A
 # match cannot start inside a number: qpdf writes a reference only as N G R,
 # so where digits before N would make another reference, there is none.
-_TOKEN = re.compile(rb"\((?:[^\\()]|\\.)*\)|(\d+) (\d+) R\b")
+_TOKEN = re.compile(rb"(\((?:[^\\()]|\\.)*\))|(\d+ \d+ R)\b")
+# The same where there is no string: a split keeps the references.
+_REFERENCE = re.compile(rb"(\d+ \d+ R)\b")
 OBJECTS_PER_STREAM = 100  # as qpdf packs them
 LEVEL = 6  # zlib's default, as qpdf deflates
 # The cross-reference stream is written last, when every part is done and the
@@ -56,6 +73,10 @@ class PdfWriter:
         self.where = array("I", [0])
         self.index = array("H", [0xFFFF])
         self.pending: list[tuple[int, bytes]] = []  # small objects for the next object stream
+        # A number for an object to be written later (a counter's, without a
+        # Python call: a booklet hands out a million); the arrays above grow
+        # when an object is placed.
+        self.new: Callable[[], int] = itertools.count(1).__next__
         major, _, minor = version.partition(".")
         if (int(major), int(minor or 0)) < (1, 5):
             version = "1.5"  # object streams
@@ -67,14 +88,16 @@ class PdfWriter:
         self.digest.update(data)
         self.offset += len(data)
 
-    def new(self) -> int:
-        """A number for an object to be written later."""
-        self.kind.append(0)
-        self.where.append(0)
-        self.index.append(0)
-        return len(self.kind) - 1
+    def _grow(self, number: int) -> None:
+        """Room in the arrays for object ``number``."""
+        more = max(number + 1, 2 * len(self.kind)) - len(self.kind)
+        self.kind.extend(bytes(more))
+        self.where.frombytes(bytes(4 * more))
+        self.index.frombytes(bytes(2 * more))
 
     def _place(self, number: int, kind: int, where: int, index: int) -> None:
+        if number >= len(self.kind):
+            self._grow(number)
         if self.kind[number]:
             raise ValueError(f"object {number} written twice")
         self.kind[number] = kind
@@ -95,19 +118,26 @@ class PdfWriter:
         self._write(b"\nendstream\nendobj\n")
 
     def _flush(self) -> None:
+        """The pending objects as one object stream (emptying ``pending``, the same list)."""
         if not self.pending:
             return
         number = self.new()
-        bodies = [body for _n, body in self.pending]
+        numbers, bodies = zip(*self.pending, strict=True)
+        self.pending.clear()
         count = len(bodies)
-        head, at = [], 0
-        for k, (n, body) in enumerate(self.pending):
-            head.append(b"%d %d" % (n, at))
-            at += len(body) + 1
-            self._place(n, 2, number, k)
-        first = b" ".join(head) + b"\n"
+        # Each body's offset: the lengths before it, and a newline after each.
+        offsets = [0, *map(operator.add, itertools.accumulate(map(len, bodies)), range(1, count))]
+        kind, where, index = self.kind, self.where, self.index
+        if max(numbers) >= len(kind):
+            self._grow(max(numbers))
+        for k, n in enumerate(numbers):
+            if kind[n]:
+                raise ValueError(f"object {n} written twice")
+            kind[n] = 2
+            where[n] = number
+            index[n] = k
+        first = " ".join(map("{} {}".format, numbers, offsets)).encode("ascii") + b"\n"
         data = zlib.compress(first + b"\n".join(bodies), LEVEL)
-        self.pending = []
         self.put_stream(
             number,
             b"<< /Type /ObjStm /N %d /First %d /Filter /FlateDecode /Length %d >>"
@@ -120,6 +150,8 @@ class PdfWriter:
         self._flush()
         xref = self.new()
         self._place(xref, 1, self.offset, 0)
+        # Every number handed out, and no more.
+        del self.kind[xref + 1 :], self.where[xref + 1 :], self.index[xref + 1 :]
         missing = self.kind.find(0, 1)
         if missing >= 0:
             raise ValueError(f"object {missing} numbered but never written")
@@ -173,6 +205,32 @@ def _key(objgen: tuple[int, int]) -> bytes:
     return b"%d %d R" % objgen
 
 
+# An object as unparsed, cut at its references (see :func:`pieces`).
+Pieces = bytes | list[bytes]
+
+
+def pieces(body: bytes) -> Pieces:
+    """``body`` cut at its references: text, reference, text … text; itself when it has none.
+
+    The references are at the odd indexes, as qpdf unparses them (``b"12 0 R"``);
+    one inside a literal string is text.
+    """
+    if b" R" not in body:  # found at C speed: a third of LibreOffice's objects
+        return body
+    if b"(" not in body:
+        cut = _REFERENCE.split(body)
+    else:
+        split = _TOKEN.split(body)  # text, string, reference, text …
+        cut = [split[0]]
+        for k in range(1, len(split), 3):
+            string, reference, text = split[k], split[k + 1], split[k + 2]
+            if reference is None:
+                cut[-1] += string + text
+            else:
+                cut += (reference, text)
+    return body if len(cut) == 1 else cut
+
+
 class Copier:
     """Objects of one source PDF copied into a :class:`PdfWriter`, each once, renumbered.
 
@@ -180,9 +238,10 @@ class Copier:
     output that stands for it (the part's page tree: the booklet's): it is
     referred to, never copied. Everything a copied object refers to is copied
     too, when :meth:`drain` runs. ``cache`` (shared by the copiers of one
-    source) keeps each object as unparsed, so copying it again into another
-    output costs only the renumbering; an object changed in the source must
-    be taken out of it (:meth:`forget`).
+    source) keeps each object as unparsed and cut at its references
+    (:func:`pieces`), so copying it again into another output costs only the
+    renumbering; an object changed in the source must be taken out of it
+    (:meth:`forget`).
     """
 
     def __init__(
@@ -190,29 +249,15 @@ class Copier:
         source: Any,
         writer: PdfWriter,
         fixed: dict[tuple[int, int], int],
-        cache: dict[bytes, tuple[bytes, bytes | None]] | None = None,
+        cache: dict[bytes, tuple[Pieces, bytes | None]] | None = None,
     ) -> None:
         self.source = source
         self.writer = writer
         self.cache = {} if cache is None else cache
         # A reference in the source, as unparsed -> the same reference in the output.
-        refs = self.refs = {_key(k): b"%d 0 R" % v for k, v in fixed.items()}
-        queue: list[tuple[bytes, int]] = []  # (reference in the source, number in the output)
-        self.queue = queue
-        new = writer.new
-
-        def renumber(match: re.Match[bytes]) -> bytes:
-            key = match[0]
-            out = refs.get(key)
-            if out is None:
-                if match[1] is None:
-                    return key  # a string
-                number = new()
-                out = refs[key] = b"%d 0 R" % number
-                queue.append((key, number))
-            return out
-
-        self.renumber = renumber
+        self.refs = {_key(k): b"%d 0 R" % v for k, v in fixed.items()}
+        # (reference in the source, number in the output), to be copied
+        self.queue: list[tuple[bytes, int]] = []
 
     def fix(self, objgen: tuple[int, int], number: int) -> None:
         """Refer to the output's object ``number`` wherever the source refers to ``objgen``."""
@@ -233,26 +278,49 @@ class Copier:
             return number
         return int(out.split(b" ", 1)[0])
 
+    def renumbered(self, cut: list[bytes]) -> bytes:
+        """An object cut by :func:`pieces`, its references the output's.
+
+        A reference met for the first time gets the next number and is queued
+        to be copied, in the order the references come (as a substitution
+        from the left would meet them). (A step per reference measured
+        faster than mapping the look-ups and numbering the new ones at once:
+        a third of the references are new, and an object has one or two.)
+        """
+        refs, new, queue = self.refs, self.writer.new, self.queue
+        out = cut.copy()
+        for k in range(1, len(out), 2):
+            key = out[k]
+            found = refs.get(key)
+            if found is None:
+                number = new()
+                found = refs[key] = b"%d 0 R" % number
+                queue.append((key, number))
+            out[k] = found
+        return b"".join(out)
+
     def value(self, value: Any) -> bytes:
         """``value`` (of the source) in PDF syntax, its references renumbered."""
         import pikepdf
 
         if isinstance(value, pikepdf.Object) and value.is_indirect:
             return b"%d 0 R" % self.ref(value.objgen)
-        return _TOKEN.sub(self.renumber, unparse(value))
+        cut = pieces(unparse(value))
+        return cut if isinstance(cut, bytes) else self.renumbered(cut)
 
     def drain(self) -> None:
         """Copy every object referred to so far, and what they refer to."""
         import pikepdf
 
-        get, cache, queue, renumber, sub = (
+        get, cache, queue, renumbered = (
             self.source.get_object,
             self.cache,
             self.queue,
-            self.renumber,
-            _TOKEN.sub,
+            self.renumbered,
         )
-        put, put_stream = self.writer.put, self.writer.put_stream
+        writer = self.writer
+        # PdfWriter.put without a call per object.
+        pending, flush, put_stream = writer.pending, writer._flush, writer.put_stream
         stream, pdf_object = pikepdf.Stream, pikepdf.Object
         while queue:
             key, number = queue.pop()
@@ -260,26 +328,31 @@ class Copier:
             if entry is None:
                 entry = cache[key] = unparsed(get, key, stream, pdf_object)
             body, stored = entry
+            if body.__class__ is not bytes:
+                body = renumbered(body)  # type: ignore[arg-type]
             if stored is None:
-                put(number, sub(renumber, body))
+                pending.append((number, body))  # type: ignore[arg-type]
+                if len(pending) >= OBJECTS_PER_STREAM:
+                    flush()
             else:
-                put_stream(number, sub(renumber, body), stored)
+                put_stream(number, body, stored)  # type: ignore[arg-type]
 
 
-def unparsed(get: Any, key: bytes, stream: Any, pdf_object: Any) -> tuple[bytes, bytes | None]:
-    """The object ``key`` (a reference, ``b"12 0 R"``) of a source as qpdf unparses it.
+def unparsed(get: Any, key: bytes, stream: Any, pdf_object: Any) -> tuple[Pieces, bytes | None]:
+    """The object ``key`` (a reference, ``b"12 0 R"``) of a source as qpdf unparses it, cut.
 
     A stream's dictionary then its data as stored, its /Length that data's.
+    The text is cut at its references (:func:`pieces`).
     """
     n, g, _ = key.split(b" ")
     obj = get(int(n), int(g))
     if isinstance(obj, stream):
         data = obj.read_raw_bytes()
         obj.stream_dict.Length = len(data)  # the source is never written back
-        return obj.stream_dict.unparse(resolved=True), data
+        return pieces(obj.stream_dict.unparse(resolved=True)), data
     if isinstance(obj, pdf_object):
-        return obj.unparse(resolved=True), None
-    return unparse(obj), None
+        return pieces(obj.unparse(resolved=True)), None
+    return pieces(unparse(obj)), None
 
 
 def to_bytes(write: Callable[[PdfWriter], tuple[int, int | None]], version: str) -> bytes:
