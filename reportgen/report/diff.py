@@ -1095,9 +1095,14 @@ def _compared(
             worker.close()
             worker, split = None, len(ids)
     try:
-        pledges = [diff_pledge(o.get(i), n.get(i)) for i in ids[:split]]
+        pledges = []
+        taken: list[Any] = []  # what the worker sent meanwhile, taken from the pipe as it came
+        for i in ids[:split]:
+            pledges.append(diff_pledge(o.get(i), n.get(i)))
+            if worker is not None:
+                taken += worker.ready()
         if worker is not None:
-            pledges += worker.diffs()
+            pledges += worker.diffs(taken)
     finally:
         if worker is not None:
             worker.close()
@@ -1237,10 +1242,11 @@ class _DiffWorker:
             out += message
         return out
 
-    def diffs(self) -> list[PledgeDiff]:
-        """:meth:`answers` of ``_packed(diff_pledge(…))``, each a :class:`PledgeDiff` again."""
+    def diffs(self, taken: Sequence[Any] = ()) -> list[PledgeDiff]:
+        """Answers of ``_packed(diff_pledge(…))``, each a :class:`PledgeDiff` again: those
+        ``taken`` already (:meth:`ready`), then the rest (:meth:`answers`)."""
         out = []
-        for pledge_id, answer in zip(self.ids, self.answers(), strict=False):
+        for pledge_id, answer in zip(self.ids, [*taken, *self.answers()], strict=False):
             try:
                 diff = _unpacked(answer)
             except (ValueError, TypeError):
