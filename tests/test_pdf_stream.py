@@ -22,7 +22,7 @@ import pikepdf
 import pytest
 from pikepdf import Array, Dictionary, Name, String
 
-from reportgen.formats import pdfbooklet
+from reportgen.formats import pdfbooklet, pdfstream
 from tests.test_pdf import _structure_problems
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -225,7 +225,7 @@ def _structure_problems_of(data: bytes, tmp_path: Path) -> list[str]:
 _MEASURE = """
 import io, json, resource, sys
 from pathlib import Path
-from reportgen.formats import pdfbooklet
+from reportgen.formats import pdfbooklet, pdfstream
 parts = sorted(Path(sys.argv[1]).glob("p*.pdf"))
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 buffer = open(sys.argv[2], "wb")
@@ -258,3 +258,57 @@ def test_joining_holds_one_part_at_a_time(tmp_path: Path, count: int) -> None:
     # Measured: nothing grown at 4 parts or at 16; joined in qpdf's memory as
     # before, 27 MB at 4 parts and 215 MB at 16 (~13 MB a part).
     assert grown < 40, measured
+
+
+def test_objects_read_from_the_file_make_the_same_pdfs(tmp_path: Path) -> None:
+    """Objects taken from the part's file (RawObjects), not through qpdf, make the same PDFs."""
+    part = tagged_part("part", 6, links=1)
+    raw = pdfstream.RawObjects.read(part)
+    assert raw is not None
+    plain = [key for key in raw.offsets if raw.body(key) is not None]
+    assert len(plain) > len(raw.offsets) / 2  # most of them: not the streams
+    ranges, titles = [(1, 2), (3, 6)], ["첫 공약", "둘째 공약"]
+    with pdfbooklet.open_pdf(part) as pdf:
+        cache: pdfbooklet.Cache = {}
+        read = pdfbooklet.cut_pages(pdf, ranges, titles, cache, raw)
+        buffer = io.BytesIO()
+        booklet = pdfbooklet.Booklet(buffer)
+        booklet.add(0, tagged_part("front", 1))
+        booklet.add(1, part, opened=pdf, cache=cache, raw=raw)
+        booklet.finish()
+    unparsed = pdfbooklet.cut_pages(part, ranges, titles)
+    whole = pdfbooklet.join([tagged_part("front", 1), part])
+    for ours, theirs in [*zip(read, unparsed, strict=True), (buffer.getvalue(), whole)]:
+        assert _texts(ours) == _texts(theirs)
+        assert _structure_problems_of(ours, tmp_path) == []
+        with pikepdf.open(io.BytesIO(ours)) as a, pikepdf.open(io.BytesIO(theirs)) as b:
+            assert a.check_pdf_syntax() == []
+            assert [int(p.obj.StructParents) for p in a.pages] == [
+                int(p.obj.StructParents) for p in b.pages
+            ]
+            assert len(a.objects) == len(b.objects)
+
+
+def test_only_plain_unchanged_objects_are_read_from_the_file() -> None:
+    bodies = {
+        b"1 0 R": b"<</Type/StructElem/S/Span/P 2 0 R/Pg 3 0 R/K[1]/Lang(en-US)>>",
+        b"2 0 R": b"<</Alt(a (nested) string)>>",  # qpdf knows how to read it
+        b"3 0 R": b"<</P 1 0\nR>>",  # a reference spelt otherwise
+        b"4 0 R": b"<</Length 3>>\nstream\nabc\nendstream",
+        b"5 0 R": b"<</Width -1.5/Height .5/Alt<FEFF0041>/Hidden false>>",
+    }
+    data, offsets = b"%PDF-1.6\n", {}
+    for key, body in bodies.items():
+        offsets[key] = len(data)
+        data += key[:-1] + b"obj\n" + body + b"\nendobj\n"
+    raw = pdfstream.RawObjects(data, offsets)
+    assert raw.body(b"1 0 R") == bodies[b"1 0 R"]
+    assert raw.body(b"5 0 R") == bodies[b"5 0 R"]
+    assert [raw.body(k) for k in (b"2 0 R", b"3 0 R", b"4 0 R", b"9 0 R")] == [None] * 4
+    raw.change((1, 0))  # changed in qpdf's copy: qpdf's it is
+    assert raw.body(b"1 0 R") is None
+    # A file without one classic cross-reference table is left to qpdf.
+    out = io.BytesIO()
+    with pikepdf.open(io.BytesIO(tagged_part("part", 1))) as pdf:
+        pdf.save(out, object_stream_mode=pikepdf.ObjectStreamMode.generate)
+    assert pdfstream.RawObjects.read(out.getvalue()) is None

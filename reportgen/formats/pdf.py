@@ -709,6 +709,7 @@ def to_pdf(
     system's temporary directory if None), removed afterwards.
     """
     from . import pdfbooklet
+    from .pdfstream import RawObjects
 
     names = sorted(documents)
     total = len(names)
@@ -774,6 +775,8 @@ def to_pdf(
                     )
                 part_pdfs[id(doc)] = doc.target
                 cache: pdfbooklet.Cache = {}  # the part's objects as unparsed, for both copies
+                # The part's objects read from its file where they can be, not through qpdf.
+                raw = RawObjects.read(doc.target.read_bytes())
                 whole_pages.update(doc.anchor_pages)
                 # Pledges not found in the booklet are converted on their own below.
                 if all(a in doc.anchor_pages for a in doc.anchors):
@@ -781,7 +784,7 @@ def to_pdf(
                     ends = [s - 1 for s in starts[1:]] + [doc.pages]
                     ranges = list(zip(starts, ends, strict=True))
                     named = [(titles or {}).get(a, "") for a in doc.anchors]
-                    cut = pdfbooklet.cut_pages(pdf, ranges, named if all(named) else (), cache)
+                    cut = pdfbooklet.cut_pages(pdf, ranges, named if all(named) else (), cache, raw)
                     for anchor, data in zip(doc.anchors, cut, strict=True):
                         deliver(pledge_names[anchor], data)
                         done.add(pledge_names[anchor])
@@ -789,7 +792,7 @@ def to_pdf(
                 if isinstance(made, _BookletPlan):
                     # After the cut, which reads the part's own marked-content keys.
                     index = next(i for i, p in enumerate(made.parts) if p is doc)
-                    assembled.add(index + 1, doc.target, opened=pdf, cache=cache)
+                    assembled.add(index + 1, doc.target, opened=pdf, cache=cache, raw=raw)
 
             plans: list[_Plan] = []
 

@@ -69,7 +69,7 @@ from typing import IO, Any
 
 from lxml import etree
 
-from .pdfstream import Copier, PdfWriter, Pieces, to_bytes, unparse
+from .pdfstream import Copier, PdfWriter, Pieces, RawObjects, to_bytes, unparse
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 W = f"{{{W_NS}}}"
@@ -570,13 +570,18 @@ class _Source:
         return cls(pdf, tree, top, above, page_tree, numbers, next_key)
 
     def copier(
-        self, writer: PdfWriter, pages: int, document: int | None, cache: Cache | None
+        self,
+        writer: PdfWriter,
+        pages: int,
+        document: int | None,
+        cache: Cache | None,
+        raw: RawObjects | None = None,
     ) -> Copier:
         """A copier into ``writer`` whose page tree is ``pages`` and Document ``document``."""
         fixed = dict.fromkeys(self.page_tree, pages)
         if document is not None:
             fixed.update(dict.fromkeys(self.above, document))
-        return Copier(self.pdf, writer, fixed, cache)
+        return Copier(self.pdf, writer, fixed, cache, raw)
 
     def role_map(self) -> dict[str, bytes]:
         import pikepdf
@@ -716,6 +721,7 @@ def cut_pages(
     ranges: Sequence[tuple[int, int]],
     titles: Sequence[str] = (),
     cache: Cache | None = None,
+    raw: RawObjects | None = None,
 ) -> list[bytes]:
     """Each range of pages (first and last, 1-based) as a PDF of its own, tagged.
 
@@ -724,8 +730,8 @@ def cut_pages(
     extract keeps the structure elements of its own pages (a pledge starts a
     page, so each element under the part's Document belongs to one pledge:
     the one its page /Pg falls in) and the parent tree's entries for its pages,
-    with their keys: its tags are the part's, for the pages kept. ``cache``:
-    see :meth:`Booklet.add`.
+    with their keys: its tags are the part's, for the pages kept. ``cache``
+    and ``raw``: see :meth:`Booklet.add`.
     """
     import pikepdf
 
@@ -738,6 +744,9 @@ def cut_pages(
         # no font subset it does not use (LibreOffice gives every page the
         # part's whole resource dictionary).
         source.remove_unreferenced_resources()
+        if raw is not None:
+            for page in source.pages:  # their resources trimmed
+                raw.change(page.obj.objgen)
         part = _Source.read(source)
         page_of = {p.obj.objgen: n for n, p in enumerate(source.pages, start=1)}
         on_page: dict[int | None, list[Any]] = {}
@@ -755,7 +764,7 @@ def cut_pages(
                 root = document = None
                 if part.tree is not None:
                     root, document = writer.new(), writer.new()
-                copier = part.copier(writer, pages, document, cache)
+                copier = part.copier(writer, pages, document, cache, raw)
                 kept = [source.pages[n - 1].obj for n in range(first, last + 1)]
                 kids = [copier.ref(page.objgen) for page in kept]
                 if part.tree is not None and root is not None and document is not None:
@@ -847,6 +856,7 @@ class Booklet:
         links: dict[str, int] | None = None,
         opened: Any = None,
         cache: Cache | None = None,
+        raw: RawObjects | None = None,
     ) -> None:
         """Part ``index``'s PDF (bytes or a file; ``opened``: the same, opened by pikepdf).
 
@@ -856,10 +866,13 @@ class Booklet:
         dropped (they pointed into the part alone). A part given before the
         parts ahead of it is kept as ``pdf`` (a file is read again later;
         ``opened`` is not kept). ``cache``: what :func:`cut_pages` unparsed of
-        ``opened`` (the same objects need not be unparsed twice).
+        ``opened`` (the same objects need not be unparsed twice); ``raw``: the
+        objects of ``opened``'s file, where they are read faster than through
+        qpdf (:class:`reportgen.formats.pdfstream.RawObjects`, also given to
+        :func:`cut_pages`: it knows what was changed in ``opened``).
         """
         if index == self.next_index:
-            self._write(index, pdf, links, opened, cache)
+            self._write(index, pdf, links, opened, cache, raw)
             self.next_index += 1
             while self.next_index in self.waiting:
                 self._write(self.next_index, *self.waiting.pop(self.next_index))
@@ -874,6 +887,7 @@ class Booklet:
         links: dict[str, int] | None,
         opened: Any = None,
         cache: Cache | None = None,
+        raw: RawObjects | None = None,
     ) -> None:
         import pikepdf
 
@@ -881,13 +895,20 @@ class Booklet:
             opened = pdf
         source: Any = opened if opened is not None else open_pdf(pdf)
         try:
-            self._copy(index, source, links, cache if opened is not None else None)
+            if opened is None:
+                cache = raw = None  # they were of the PDF opened then
+            self._copy(index, source, links, cache, raw)
         finally:
             if opened is None:
                 source.close()
 
     def _copy(
-        self, index: int, source: Any, links: dict[str, int] | None, cache: Cache | None
+        self,
+        index: int,
+        source: Any,
+        links: dict[str, int] | None,
+        cache: Cache | None,
+        raw: RawObjects | None,
     ) -> None:
         import pikepdf
 
@@ -898,7 +919,9 @@ class Booklet:
         part = _Source.read(source)
         if part.tree is not None and self.root is None:
             self.root, self.document = writer.new(), writer.new()
-        copier = part.copier(writer, self.page_tree, self.document, cache)
+        if links is not None:
+            raw = None  # its links and structure tree are changed below
+        copier = part.copier(writer, self.page_tree, self.document, cache, raw)
         tree = part.tree
         if links is not None:
             dropped: dict[int, tuple[int, int]] = {}  # links left out, by parent-tree key
