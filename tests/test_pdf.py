@@ -18,6 +18,7 @@ import zipfile
 from pathlib import Path
 
 import docx
+import pikepdf
 import pypdf
 import pytest
 from click.testing import CliRunner
@@ -549,6 +550,19 @@ def test_pdf_time_stamps_and_ids_are_fixed(built, tmp_path):
         for n in "ab"
     ]
     assert text[0] == text[1]
+
+
+def test_every_pdf_s_color_profile_has_a_fixed_creation_time(built):
+    """LibreOffice stamps the sRGB profile it embeds (PDF/A's output intent) with the export's time."""
+    from reportgen.formats.pdfstream import PROFILE_TIME
+
+    pdfs = sorted(built.rglob("*.pdf"))
+    assert len(pdfs) >= 3  # the booklet and each pledge's
+    for path in pdfs:
+        with pikepdf.open(path) as pdf:
+            (intent,) = pdf.Root.OutputIntents
+            header = intent.DestOutputProfile.read_bytes()[:128]
+            assert header[36:40] == b"acsp" and header[24:36] == PROFILE_TIME, path.name
 
 
 def test_check_verifies_pdfs_by_manifest_digest(built):

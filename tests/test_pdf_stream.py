@@ -312,3 +312,24 @@ def test_only_plain_unchanged_objects_are_read_from_the_file() -> None:
     with pikepdf.open(io.BytesIO(tagged_part("part", 1))) as pdf:
         pdf.save(out, object_stream_mode=pikepdf.ObjectStreamMode.generate)
     assert pdfstream.RawObjects.read(out.getvalue()) is None
+
+
+def _profile(when: tuple[int, ...]) -> bytes:
+    """An ICC profile's first 128 bytes (its header) stamped ``when``, and a tail."""
+    header = bytearray(128)
+    header[24:36] = b"".join(v.to_bytes(2, "big") for v in when)
+    header[36:40] = b"acsp"
+    return bytes(header) + b"\x00tag table and data" * 10
+
+
+def test_an_icc_profile_gets_a_fixed_creation_time() -> None:
+    made = [zlib.compress(_profile((2026, 12, 5, 7, m, s)), 6) for m, s in ((14, 52), (15, 0))]
+    fixed = [pdfstream.fixed_profile(d, Name.FlateDecode, None) for d in made]
+    assert fixed[0] == fixed[1]
+    assert zlib.decompress(fixed[0]) == _profile((2000, 1, 1, 0, 0, 0))
+    # Anything else is left as it is: not deflated, with parameters, no profile.
+    assert pdfstream.fixed_profile(made[0], Name.DCTDecode, None) == made[0]
+    assert pdfstream.fixed_profile(made[0], Name.FlateDecode, Dictionary(Predictor=12)) == made[0]
+    other = zlib.compress(b"\x00" * 200)
+    assert pdfstream.fixed_profile(other, Name.FlateDecode, None) == other
+    assert pdfstream.fixed_profile(b"not zlib", Name.FlateDecode, None) == b"not zlib"

@@ -43,6 +43,7 @@ import io
 import itertools
 import operator
 import re
+import struct
 import sys
 import zlib
 from array import array
@@ -438,6 +439,30 @@ class Copier:
                 put_stream(number, body, stored)  # type: ignore[arg-type]
 
 
+#: The creation time every ICC profile is given: the one reproducible_pdf gives the PDF.
+PROFILE_TIME = struct.pack(">6H", 2000, 1, 1, 0, 0, 0)
+
+
+def fixed_profile(data: bytes, filter: Any, parameters: Any) -> bytes:
+    """An ICC profile's stream data, its creation time fixed (anything else as it is).
+
+    LibreOffice embeds its sRGB profile (a PDF/A file's output intent)
+    stamped with the time of the export, in the profile's header (bytes
+    24-35: year, month, day, hour, minute, second): two builds a minute apart
+    differed only there. The stream is deflated (/FlateDecode, without
+    parameters) as LibreOffice writes it; any other is left alone.
+    """
+    if str(filter) != "/FlateDecode" or parameters is not None:
+        return data
+    try:
+        raw = zlib.decompress(data)
+    except zlib.error:
+        return data
+    if len(raw) < 128 or raw[36:40] != b"acsp" or raw[24:36] == PROFILE_TIME:
+        return data
+    return zlib.compress(raw[:24] + PROFILE_TIME + raw[36:], LEVEL)
+
+
 def unparsed(get: Any, key: bytes, stream: Any, pdf_object: Any) -> tuple[Pieces, bytes | None]:
     """The object ``key`` (a reference, ``b"12 0 R"``) of a source as qpdf unparses it, cut.
 
@@ -448,6 +473,10 @@ def unparsed(get: Any, key: bytes, stream: Any, pdf_object: Any) -> tuple[Pieces
     obj = get(int(n), int(g))
     if isinstance(obj, stream):
         data = obj.read_raw_bytes()
+        if "/N" in obj.stream_dict:  # an ICC profile's dictionary has /N, its components
+            data = fixed_profile(
+                data, obj.stream_dict.get("/Filter"), obj.stream_dict.get("/DecodeParms")
+            )
         obj.stream_dict.Length = len(data)  # the source is never written back
         return pieces(obj.stream_dict.unparse(resolved=True)), data
     if isinstance(obj, pdf_object):
