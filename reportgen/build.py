@@ -553,9 +553,6 @@ def up_to_date(
         return False
     seen = inputs if inputs is not None else _look_at_inputs(records_dir, templates, formats)
 
-    def unread(folder: Path, name: str) -> str | None:
-        return _unchanged(seen, owned, folder, name)
-
     records, listed_records = seen.names(records_dir), data.get("records")
     # Each template of the formats that is a plain file, as the build reads them.
     template_names = [
@@ -570,14 +567,14 @@ def up_to_date(
         return False
     try:
         for name in records:
-            found = unread(records_dir, name)
+            found = _unchanged(seen, owned, records_dir, name)
             if found is None:
                 data_read = read_member(records_dir, name, _INPUT_LIMIT)
                 found = sha256(b"" if data_read is None else data_read)
             if found != listed_records[name]:
                 return False
         for name in template_names:
-            found = unread(templates, name)
+            found = _unchanged(seen, owned, templates, name)
             if found is None:
                 data_read = read_member(templates, name, _INPUT_LIMIT)
                 if data_read is None:

@@ -1015,10 +1015,6 @@ class Sources(Mapping[str, bytes]):
     def __len__(self) -> int:
         return len(self._names)
 
-    def known_digests(self) -> dict[str, str]:
-        """The SHA-256 of each file not read (what proved it unchanged)."""
-        return {name: d for name, d in self._unread.items() if name not in self._read}
-
 
 @dataclass
 class PledgeFile:
