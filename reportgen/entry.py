@@ -8,6 +8,12 @@ ends the program quietly with the shell's code for an interrupt (130); Ctrl-C
 goes back to Python (and so to click) just before the command starts.
 Nothing is written before that, so nothing is left half-done. The handler is
 set through the built-in ``_signal`` so that nothing is read from disk first.
+
+Once the command runs, a Ctrl-C raises KeyboardInterrupt as usual, but it is
+also remembered: a library that catches everything can turn it into another
+exception (openpyxl's descriptors say ``except: raise TypeError``, and the
+commands import openpyxl lazily), and that exception is then said as the
+interrupt it was, not as a traceback.
 """
 
 import _signal
@@ -35,9 +41,25 @@ if sys.argv and sys.argv[0].replace("\\", "/").rsplit("/", 1)[-1].startswith("re
     _signal.signal(_signal.SIGINT, _interrupted)
 
 
+_seen: list[int] = []
+
+
+def _remember_and_raise(signum: int, frame: object) -> None:
+    _seen.append(signum)
+    _signal.default_int_handler(signum, frame)
+
+
 def run() -> None:
     """``reportgen …``: the command line of :mod:`reportgen.cli`."""
     from .cli import main
 
-    _signal.signal(_signal.SIGINT, _signal.default_int_handler)
-    main()
+    _signal.signal(_signal.SIGINT, _remember_and_raise)
+    try:
+        main()
+    except Exception:
+        # click said "Aborted!" for a KeyboardInterrupt that reached it; one a
+        # library swallowed and re-raised as something else arrives here instead.
+        if not _seen:
+            raise
+        _signal.signal(_signal.SIGINT, _signal.SIG_IGN)  # a second Ctrl-C while saying it
+        _interrupted(_signal.SIGINT, None)

@@ -179,3 +179,45 @@ def test_a_pledge_list_that_is_no_regular_file(place: Path, kind: str) -> None:
     named = [line for line in done.stderr.splitlines() if "공약목록.xlsx" in line]
     assert len(named) == 1 and "일반 파일이 아닙니다" in named[0], done.stderr
     assert _snapshot(place) == before
+
+
+def test_a_ctrl_c_a_library_turned_into_another_error_is_said_as_an_interrupt(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """openpyxl's descriptors catch everything and raise TypeError: a Ctrl-C there is still one."""
+    from reportgen import cli, entry
+
+    def a_command_in_a_swallowing_library() -> None:
+        try:
+            signal.raise_signal(signal.SIGINT)  # the handler run() installed raises here
+        except BaseException:  # noqa: BLE001 - as openpyxl.descriptors.base._convert does
+            raise TypeError("expected <class 'float'>") from None
+
+    monkeypatch.setattr(cli, "main", a_command_in_a_swallowing_library)
+    monkeypatch.setattr(entry, "_seen", [])
+    before = signal.getsignal(signal.SIGINT)
+    try:
+        with pytest.raises(SystemExit) as ended:
+            entry.run()
+    finally:
+        signal.signal(signal.SIGINT, before)
+    assert ended.value.code == 130
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "TypeError" not in err
+    assert "Ctrl-C" in err
+
+
+def test_an_error_with_no_ctrl_c_is_not_taken_for_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    from reportgen import cli, entry
+
+    def a_bug() -> None:
+        raise TypeError("a bug of ours")
+
+    monkeypatch.setattr(cli, "main", a_bug)
+    monkeypatch.setattr(entry, "_seen", [])
+    before = signal.getsignal(signal.SIGINT)
+    try:
+        with pytest.raises(TypeError, match="a bug of ours"):
+            entry.run()
+    finally:
+        signal.signal(signal.SIGINT, before)
