@@ -41,6 +41,7 @@ from com.sun.star.i18n import ForbiddenCharacters  # type: ignore[import-not-fou
 from com.sun.star.lang import Locale  # type: ignore[import-not-found]
 
 CONNECT_SECONDS = 60.0
+DOCX_FILTER = "MS Word 2007 XML"  # LibreOffice's import filter for .docx (Word 2007-365)
 
 
 def _tr(ko, en):  # type: ignore[no-untyped-def]
@@ -74,7 +75,7 @@ def _answer(message):  # type: ignore[no-untyped-def]
 
 
 def _start(soffice, profile_url, pipe_name):  # type: ignore[no-untyped-def]
-    """Start LibreOffice listening on ``pipe_name``; return (process, desktop)."""
+    """Start LibreOffice listening on ``pipe_name``; return (process, its context, desktop)."""
     connect = f"pipe,name={pipe_name};urp;StarOffice.ComponentContext"
     office = subprocess.Popen(
         [
@@ -121,7 +122,7 @@ def _start(soffice, profile_url, pipe_name):  # type: ignore[no-untyped-def]
     desktop = context.ServiceManager.createInstanceWithContext(
         "com.sun.star.frame.Desktop", context
     )
-    return office, desktop
+    return office, context, desktop
 
 
 def _no_gap_between_hangul_and_digits(doc):  # type: ignore[no-untyped-def]
@@ -145,8 +146,9 @@ def _forbidden_characters(doc, kinsoku):  # type: ignore[no-untyped-def]
     """What Word's ``w:noLineBreaksAfter``/``w:noLineBreaksBefore`` say, which LibreOffice ignores.
 
     LibreOffice knows no forbidden characters for Korean of its own. Set
-    before the paragraphs are formatted again (the gap pass below does
-    that), so every line is broken with them.
+    before the document is laid out (a DOCX, see :meth:`Worker.open`) or
+    before the gap pass formats its paragraphs again, so every line is
+    broken with them.
     """
     language, _, country = kinsoku["language"].partition("-")
     rules = ForbiddenCharacters()
@@ -166,15 +168,49 @@ def _page_count(doc):  # type: ignore[no-untyped-def]
     return int(controller.PageCount) if controller is not None else None
 
 
+def _fix(doc, kinsoku):  # type: ignore[no-untyped-def]
+    if kinsoku:
+        _forbidden_characters(doc, kinsoku)
+    _no_gap_between_hangul_and_digits(doc)
+
+
 class Worker:
-    def __init__(self, desktop):  # type: ignore[no-untyped-def]
+    def __init__(self, context, desktop):  # type: ignore[no-untyped-def]
+        self.context = context
         self.desktop = desktop
         self.docs = {}
 
-    def open(self, ident, path, anchors, kinsoku=None):  # type: ignore[no-untyped-def]
-        doc = self.desktop.loadComponentFromURL(
-            uno.systemPathToFileUrl(path), "_blank", 0, _props(Hidden=True)
+    def _model(self, url):  # type: ignore[no-untyped-def]
+        """A DOCX loaded as a model only, with no view and so not laid out; None if it won't load."""
+        model = self.context.ServiceManager.createInstanceWithContext(
+            "com.sun.star.text.TextDocument", self.context
         )
+        try:
+            model.load(_props(URL=url, FilterName=DOCX_FILTER, Hidden=True))
+        except Exception:
+            with contextlib.suppress(Exception):
+                model.close(True)
+            return None
+        return model
+
+    def open(self, ident, path, anchors, kinsoku=None):  # type: ignore[no-untyped-def]
+        url = uno.systemPathToFileUrl(path)
+        # loadComponentFromURL lays a document out as it loads it, and the
+        # fixes below made LibreOffice lay it out again (about a sixth of its
+        # work on a booklet's part). A DOCX is therefore loaded as a model
+        # alone, fixed, and only then given its (hidden) view, which lays it
+        # out once. Anything else, or a DOCX the Word filter refuses, is
+        # loaded as before, letting LibreOffice detect what it is.
+        model = self._model(url) if path.lower().endswith(".docx") else None
+        if model is not None:
+            _fix(model, kinsoku)
+            doc = self.desktop.loadComponentFromURL(
+                "private:object", "_blank", 0, _props(Model=model, Hidden=True)
+            )
+            if doc is None:
+                model.close(True)
+        else:
+            doc = self.desktop.loadComponentFromURL(url, "_blank", 0, _props(Hidden=True))
         if doc is None:
             raise RuntimeError(
                 _tr("LibreOffice가 열지 못했습니다", "LibreOffice could not open it")
@@ -182,14 +218,13 @@ class Worker:
         self.docs[ident] = doc
         if not _is_text(doc):
             return {"pages": None, "anchors": {}}
-        # Locked, the change is laid out once, not once per paragraph.
-        doc.lockControllers()
-        try:
-            if kinsoku:
-                _forbidden_characters(doc, kinsoku)
-            _no_gap_between_hangul_and_digits(doc)
-        finally:
-            doc.unlockControllers()
+        if model is None:
+            # Locked, the change is laid out once, not once per paragraph.
+            doc.lockControllers()
+            try:
+                _fix(doc, kinsoku)
+            finally:
+                doc.unlockControllers()
         pages = _page_count(doc)
         found = {}
         if anchors:
@@ -239,11 +274,11 @@ class Worker:
 def main(argv):  # type: ignore[no-untyped-def]
     soffice, profile_url, pipe_name, fifo = argv
     try:
-        office, desktop = _start(soffice, profile_url, pipe_name)
+        office, context, desktop = _start(soffice, profile_url, pipe_name)
     except Exception as exc:
         _answer({"id": None, "error": str(exc)})
         return 1
-    worker = Worker(desktop)
+    worker = Worker(context, desktop)
     _answer({"id": None, "ready": True})
     with open(fifo, "rb") as commands:
         for line in commands:
