@@ -91,6 +91,20 @@ _MARK_RE = re.compile("\ue000(\\d+)\ue001")
 _DEPENDENT_FIELD = re.compile(r"\b(PAGEREF|REF|NOTEREF|SEQ|NUMPAGES|SECTIONPAGES|SECTION)\b")
 _COUNTING_FIELD = re.compile(r"\b(NUMPAGES|SECTIONPAGES|SEQ)\b")
 _TITLE_PAGE = re.compile(r"<w:titlePg(?:\s[^>]*)?/>")
+_BOOKMARK, _INSTR_TEXT, _FLD_SIMPLE = f"{W}bookmarkStart", f"{W}instrText", f"{W}fldSimple"
+_P_STYLE, _SECT_PR = f"{W}pStyle", f"{W}sectPr"
+# What _read_body looks at in each element of the body: the pledges' bookmarks,
+# and what would make a page depend on others (fields, styles with automatic
+# numbering, numbering, footnotes, a section break).
+_LOOKED_AT = (
+    _BOOKMARK,
+    _INSTR_TEXT,
+    _FLD_SIMPLE,
+    _P_STYLE,
+    _SECT_PR,
+    f"{W}numPr",
+    f"{W}footnoteReference",
+)
 
 
 @dataclass
@@ -367,13 +381,26 @@ def _read_body(
         if element.tag == f"{W}sectPr":
             section = element
             return True
-        if element.find(f".//{W}sectPr") is not None:
-            return False  # sections inside: each part would need its own
+        # One walk of the element finds all that is looked at (it was a walk each).
         found = []
-        for mark in element.iter(f"{W}bookmarkStart"):
-            k = where.pop(mark.get(f"{W}name", ""), None)
-            if k is not None:
-                found.append(k)
+        dependent = False
+        instructions = []
+        for el in element.iter(*_LOOKED_AT):
+            tag = el.tag
+            if tag == _BOOKMARK:
+                k = where.pop(el.get(f"{W}name", ""), None)
+                if k is not None:
+                    found.append(k)
+            elif tag == _INSTR_TEXT:
+                instructions.append(el.text or "")
+            elif tag == _FLD_SIMPLE:
+                instructions.append(el.get(f"{W}instr", ""))
+            elif tag == _P_STYLE:
+                dependent = dependent or el.get(f"{W}val") in numbered
+            elif tag == _SECT_PR:
+                return False  # sections inside: each part would need its own
+            else:  # automatic numbering, a footnote
+                dependent = True
         if found:
             if found != [len(pledges)]:
                 return False  # two pledges start in one element, or out of order
@@ -381,16 +408,14 @@ def _read_body(
         if not pledges:
             front.append(element)
             return True
-        if (
-            element.find(f".//{W}numPr") is not None
-            or element.find(f".//{W}footnoteReference") is not None
-            or any(s.get(f"{W}val") in numbered for s in element.iter(f"{W}pStyle"))
-            or _DEPENDENT_FIELD.search(_instructions(element))
-        ):
+        if dependent or _DEPENDENT_FIELD.search(" ".join(instructions)):
             return False
         xml = etree.tostring(element, encoding="UTF-8")
         pledges[-1].append(_inside(xml, declared, declarations))
         assert body is not None
+        # Emptied first: lxml then need not walk the element's subtree to move
+        # it out of the document (0.86 s a 300-pledge booklet; 0.29 s so).
+        element.clear()
         body.remove(element)
         return True
 
