@@ -542,10 +542,12 @@ class _BookletPlan(_Plan):
         labels: dict[str, str],
         scratch: Path,
         on_part: Callable[[_Doc], None],
+        on_numbers: Callable[[dict[str, int]], None] = lambda numbers: None,
     ) -> None:
         self.cut = cut
         self.scratch = scratch
         self.on_part = on_part
+        self.on_numbers = on_numbers
         self.booklet_label = booklet_label
         self.draft = _Doc(
             f"{booklet_label} (front matter)",
@@ -596,12 +598,14 @@ class _BookletPlan(_Plan):
             # other LibreOffice may lay out every part before this one has
             # counted the front matter.
             if self.draft.pages is not None and all(p.pages is not None for p in self.parts):
+                numbers = self.numbers()
                 self.front = _Doc(
                     f"{self.booklet_label} (front matter)",
                     self.scratch / "front.docx",
                     self.scratch / "front.pdf",
-                    docx=self.cut.front(self.numbers()),
+                    docx=self.cut.front(numbers),
                 )
+                self.on_numbers(numbers)
                 return _open(self.front)
         return None
 
@@ -692,7 +696,7 @@ def to_pdf(
     pledges: Sequence[tuple[str, str]] = (),
     titles: dict[str, str] | None = None,
     progress: Progress | None = None,
-    pages: dict[str, int] | None = None,
+    on_pages: Callable[[dict[str, int]], None] | None = None,
 ) -> dict[str, bytes]:
     """Convert in-memory DOCX files (name -> bytes) to PDFs (name.pdf -> bytes).
 
@@ -701,9 +705,11 @@ def to_pdf(
     the booklet is converted in parts and each pledge's PDF cut from it (see
     the module's docstring); other documents are converted each on its own.
     ``titles`` gives each pledge's PDF its own title (by bookmark), which an
-    extract would otherwise inherit from the booklet. ``pages`` (a dict to
-    fill) receives the page each pledge starts on in the booklet, as printed
-    (its bookmark -> number): what the 목차 says.
+    extract would otherwise inherit from the booklet. ``on_pages`` is called
+    once with the page each pledge starts on in the booklet, as printed (its
+    bookmark -> number: what the 목차 says), as soon as they are known: while
+    LibreOffice lays out the front matter, so that what the caller does with
+    them uses a core LibreOffice leaves idle then.
     ``progress(done, total)`` is called as PDFs are finished. Files go to a
     scratch directory inside ``workdir`` (the build's staging directory; the
     system's temporary directory if None), removed afterwards.
@@ -740,18 +746,23 @@ def to_pdf(
             booklet_file = stack.enter_context(open(scratch / "booklet.pdf", "wb"))
             assembled = pdfbooklet.Booklet(booklet_file)
             # Copying a part into the booklet and cutting its pledges' PDFs out
-            # (0.5-1 s of CPU a part) wait until every LibreOffice has its next
-            # command (see _run's side_work): done at once, they held up the
-            # LibreOffice whose answer brought them.
-            waiting: collections.deque[_Doc] = collections.deque()
+            # (0.5-1 s of CPU a part), and the caller's work on the page numbers,
+            # wait until every LibreOffice has its next command (see _run's
+            # side_work): done at once, they held up the LibreOffice whose
+            # answer brought them.
+            waiting: collections.deque[Callable[[], None]] = collections.deque()
 
             def cut_pledges(doc: _Doc) -> None:
-                waiting.append(doc)
+                waiting.append(functools.partial(cut_part, doc))
+
+            def numbers_known(numbers: dict[str, int]) -> None:
+                if on_pages is not None:
+                    waiting.append(functools.partial(on_pages, numbers))
 
             def cut_next() -> bool:
                 if not waiting:
                     return False
-                cut_part(waiting.popleft())
+                waiting.popleft()()
                 return True
 
             def cut_part(doc: _Doc) -> None:
@@ -799,7 +810,9 @@ def to_pdf(
             def plan() -> _Plan:
                 cut = pdfbooklet.cut_booklet(documents[booklet], [a for _, a in pledges])
                 if cut is not None:
-                    plans.append(_BookletPlan(cut, booklet, labels, scratch, cut_pledges))
+                    plans.append(
+                        _BookletPlan(cut, booklet, labels, scratch, cut_pledges, numbers_known)
+                    )
                 else:
                     # Not cut: the whole booklet on one LibreOffice, pledges cut from it.
                     anchors = [a for _, a in pledges]
@@ -826,12 +839,10 @@ def to_pdf(
                 assembled.finish()
                 booklet_file.close()
                 booklet_pdf = (scratch / "booklet.pdf").read_bytes()
-                if pages is not None:
-                    pages.update(made.numbers())
             else:
                 booklet_pdf = next(iter(part_pdfs.values())).read_bytes()
-                if pages is not None:
-                    pages.update(whole_pages)  # converted whole: its first page is 1
+                if on_pages is not None:
+                    on_pages(dict(whole_pages))  # converted whole: its first page is 1
             deliver(booklet, booklet_pdf)
             done.add(booklet)
         rest = [n for n in names if n not in done]

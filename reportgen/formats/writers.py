@@ -573,7 +573,16 @@ class PdfOutput:
         # LibreOffice converts the bytes: a file taken by reference is read here.
         docs = {n: content_bytes(d) for n, d in job.files.items() if n.endswith(".docx")}
         booklet = booklet_name(report)
-        pages: dict[str, int] = {}
+        numbered: list[OutputFile] = []
+
+        def number_contents(pages: dict[str, int]) -> None:
+            # Called while LibreOffice lays out the front matter (a core is free then).
+            if pages and booklet in docs:
+                from .docx import with_page_numbers
+
+                job.pages = pages
+                numbered.append(OutputFile(booklet, with_page_numbers(docs[booklet], pages)))
+
         pdfs = to_pdf(
             docs,
             workdir=job.workdir,
@@ -582,15 +591,9 @@ class PdfOutput:
             pledges=[(pledge_file(v, "docx"), v.anchor) for v in report.pledges],
             titles={v.anchor: v.document_title for v in report.pledges},
             progress=job.pdf_progress,
-            pages=pages,
+            on_pages=number_contents,
         )
-        out = [OutputFile(name, data) for name, data in pdfs.items()]
-        if pages and booklet in docs:
-            from .docx import with_page_numbers
-
-            job.pages = pages
-            out.append(OutputFile(booklet, with_page_numbers(docs[booklet], pages)))
-        return out
+        return [OutputFile(name, data) for name, data in pdfs.items()] + numbered
 
 
 DOWNLOAD_KINDS = ("pdf", "hwpx", "docx")
