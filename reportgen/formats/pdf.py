@@ -341,6 +341,7 @@ def _run(
     timeout: float,
     start_timeout: float | None = None,
     side_work: Callable[[], bool] | None = None,
+    then: Callable[[], None] | None = None,
 ) -> None:
     """Run ``plan`` on LibreOffices; between their answers, ``side_work()``.
 
@@ -348,7 +349,9 @@ def _run(
     whether it found any; it is called only when every LibreOffice has its
     next command and none has answered, so LibreOffice never waits for it
     longer than one piece (not on a thread: pikepdf holds the GIL while it
-    works, and the loop would wait for it all the same).
+    works, and the loop would wait for it all the same). ``then()``, when
+    the plan is done, runs while the LibreOffices quit (a few tenths of a
+    second) instead of after.
     """
     soffice = find_soffice()
     if soffice is None:
@@ -410,6 +413,8 @@ def _run(
                     )
         for office in offices:
             office.quit()
+        if then is not None:
+            then()
         for office in offices:
             office.close(wait=10)
     except BaseException:  # an error, Ctrl-C, anything: LibreOffice goes with us
@@ -826,24 +831,35 @@ def to_pdf(
                     plans.append(_EachPlan([whole], cut_pledges))
                 return plans[0]
 
-            _run(plan, min(_cores(), MAX_OFFICES), scratch, timeout, side_work=cut_next)
-            while cut_next():
-                pass
-            made = plans[0]
-            if isinstance(made, _BookletPlan):
-                assert made.front is not None and made.front.target is not None
-                # The contents' page numbers link to the pledges' pages.
-                first = made.cut.first_number
-                links = {str(n): n - first for n in made.numbers().values()}
-                assembled.add(0, made.front.target, links)
-                assembled.finish()
-                booklet_file.close()
-                booklet_pdf = (scratch / "booklet.pdf").read_bytes()
-            else:
-                booklet_pdf = next(iter(part_pdfs.values())).read_bytes()
-                if on_pages is not None:
-                    on_pages(dict(whole_pages))  # converted whole: its first page is 1
-            deliver(booklet, booklet_pdf)
+            def finish() -> None:
+                # The parts left to copy, the front matter, the booklet's ends:
+                # done while the LibreOffices quit (see _run's ``then``).
+                while cut_next():
+                    pass
+                made = plans[0]
+                if isinstance(made, _BookletPlan):
+                    assert made.front is not None and made.front.target is not None
+                    # The contents' page numbers link to the pledges' pages.
+                    first = made.cut.first_number
+                    links = {str(n): n - first for n in made.numbers().values()}
+                    assembled.add(0, made.front.target, links)
+                    assembled.finish()
+                    booklet_file.close()
+                    booklet_pdf = (scratch / "booklet.pdf").read_bytes()
+                else:
+                    booklet_pdf = next(iter(part_pdfs.values())).read_bytes()
+                    if on_pages is not None:
+                        on_pages(dict(whole_pages))  # converted whole: its first page is 1
+                deliver(booklet, booklet_pdf)
+
+            _run(
+                plan,
+                min(_cores(), MAX_OFFICES),
+                scratch,
+                timeout,
+                side_work=cut_next,
+                then=finish,
+            )
             done.add(booklet)
         rest = [n for n in names if n not in done]
         if rest:
