@@ -62,6 +62,22 @@ Before, one ``soffice --convert-to`` call took 103 s for the booklet alone,
 and its 300 pledge files on top did not finish; converting each pledge's
 DOCX as well would add ~0.4 s of CPU a pledge.
 
+**Laid out once.** Loaded the usual way (``loadComponentFromURL``), a
+document is laid out as it loads, and switching off the Hangul-digit gap
+and giving it the forbidden characters made LibreOffice lay it out again;
+a DOCX is now loaded as a model alone, fixed, then given its hidden view
+(:meth:`reportgen.formats.unoworker.Worker.open`). A 55-page part, alone
+on the idle machine: 2.2-2.3 s of LibreOffice's CPU before, 1.75-1.9 s
+after, the same PDF (only the ICC profile's time stamp, which
+:func:`reportgen.formats.pdfstream.fixed_profile` fixes, differs). Also
+taken off the critical path (2026-12-05): the booklet's cut (2.1 -> 1.2
+s, LibreOffice waited for it at start-up), the 목차 page numbers written
+into the booklet DOCX (~1 s, now while LibreOffice lays out the front
+matter: ``on_pages``) and the booklet's last copies (while LibreOffice
+quits). Every PDF at 300 pledges, one paired run on the idle machine:
+46.5 s before, 40.5 s after (LibreOffice 67.8 -> 61.0 s of CPU, reportgen
+21.4 -> 19.3 s); a later run of the new code alone, 42.9 s.
+
 **Line breaking.** LibreOffice ignores the DOCX's forbidden characters
 (「 never ends a line) and breaks "70개사" after the digits; the worker is
 given the document's own lists and converts a copy in which what must stay
