@@ -297,8 +297,10 @@ class CompiledTemplate:
         parsed nor fitted again, nor serialized (the same bytes as without it).
         """
         xml = sandbox.render(self.content, context, self.path, self.source)
-        xml = xml.replace("\n<w:p", "<w:p")  # undo the line breaks added for line numbers
-        content = xml.encode("utf-8")
+        # Undo the line breaks added for line numbers: in the UTF-8, where the
+        # same bytes stand for them (no multi-byte sequence holds an ASCII
+        # byte), at a third less than on the text (two bytes a Hangul syllable).
+        content = xml.encode("utf-8").replace(b"\n<w:p", b"<w:p")
         if known is not None:
             done = self._by_pieces(content, known)
             if done is not None:

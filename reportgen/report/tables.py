@@ -145,18 +145,22 @@ class Table:
 def grid(rows: Sequence[TableRow], width: int) -> list[list[TableCell | None]]:
     """The rows place by place: each cell where it starts, ``None`` where a merge covers."""
     out: list[list[TableCell | None]] = [[None] * width for _ in rows]
+    # The places merges cover beyond their own first place: a cell of one place
+    # covers none that a later cell could reach (a money table has 150 such).
     covered: set[tuple[int, int]] = set()
     for r, row in enumerate(rows):
+        line = out[r]
         c = 0
         for cell in row.cells:
-            while (r, c) in covered:
+            while covered and (r, c) in covered:
                 c += 1
             if c >= width:
                 raise ValueError(f"row {r + 1} has more cells than the table's {width} columns")
-            out[r][c] = cell
-            for dr in range(cell.row_span):
-                for dc in range(cell.col_span):
-                    covered.add((r + dr, c + dc))
+            line[c] = cell
+            if cell.row_span > 1 or cell.col_span > 1:
+                for dr in range(cell.row_span):
+                    for dc in range(cell.col_span):
+                        covered.add((r + dr, c + dc))
             c += cell.col_span
     return out
 

@@ -16,6 +16,7 @@ errs wide; it never measures a font.
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from collections.abc import Iterable, Sequence
 
@@ -25,6 +26,7 @@ CELL_PADDING_CM = 0.2  # the left and right cell margins (0.1 cm each in the mon
 TWIPS_PER_CM = 1440 / 2.54  # the cell's left and right margins, and a little air
 
 
+@functools.cache  # a report has a few hundred distinct characters, measured a million times
 def em(ch: str) -> float:
     """The advance of one character in ems (estimated, on the wide side)."""
     if unicodedata.east_asian_width(ch) in ("W", "F"):
@@ -40,7 +42,7 @@ def em(ch: str) -> float:
 
 def text_cm(text: str, pt: float = TABLE_PT) -> float:
     """How wide ``text`` is on one line, in cm, at ``pt``."""
-    return sum(em(ch) for ch in text) * pt * CM_PER_PT
+    return sum(map(em, text)) * pt * CM_PER_PT
 
 
 def longest_word_cm(texts: Iterable[str], pt: float = TABLE_PT) -> float:
