@@ -26,7 +26,8 @@ CELL_PADDING_CM = 0.2  # the left and right cell margins (0.1 cm each in the mon
 TWIPS_PER_CM = 1440 / 2.54  # the cell's left and right margins, and a little air
 
 
-@functools.cache  # a report has a few hundred distinct characters, measured a million times
+# A report has some hundreds of distinct characters, measured a million times.
+@functools.lru_cache(maxsize=4096)
 def em(ch: str) -> float:
     """The advance of one character in ems (estimated, on the wide side)."""
     if unicodedata.east_asian_width(ch) in ("W", "F"):
