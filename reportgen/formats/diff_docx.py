@@ -21,7 +21,7 @@ import datetime as dt
 import io
 import re
 import weakref
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import docx
 from docx.document import Document
@@ -248,6 +248,11 @@ def page_field(paragraph: Paragraph) -> None:
 # Runs and paragraphs
 
 
+def _copy(element: etree._Element) -> etree._Element:
+    """A new element like ``element``, its subtree included (an lxml copy is deep, and cheaper than a deep copy's memo)."""
+    return copy.copy(element)
+
+
 # python-docx sets a run's or a paragraph's formatting one property at a time,
 # each inserted in schema order after a walk over the element's children: a
 # 신·구 대비표 of 30,000 changed figures (300 pledges) spent most of 40 s there.
@@ -273,7 +278,7 @@ def _run(
     prototype = _RUNS.get(key)
     if prototype is None:
         prototype = _RUNS[key] = _run_prototype(*key)
-    r = copy.deepcopy(prototype)
+    r = _copy(prototype)
     paragraph._p.append(r)  # where add_run puts a run: after the paragraph's last
     if text:
         _append_text(r, text)
@@ -341,7 +346,7 @@ def _formatted(
         _PARAGRAPH_PROPERTIES[key] = _paragraph_prototype(indent_level, align)
     ppr = _PARAGRAPH_PROPERTIES[key]
     if ppr is not None:
-        paragraph._p.insert(0, copy.deepcopy(ppr))  # where get_or_add_pPr puts it
+        paragraph._p.insert(0, _copy(ppr))  # where get_or_add_pPr puts it
 
 
 def _paragraph_prototype(indent_level: int | None, align: str | None) -> etree._Element | None:
@@ -365,8 +370,13 @@ def _para(cell_or_doc: _Cell | Document, *, first: bool = False) -> Paragraph:
     """A new paragraph (the cell's first, empty one when ``first``)."""
     if first and isinstance(cell_or_doc, _Cell):
         paragraph = cell_or_doc.paragraphs[0]
-    else:
+    elif isinstance(cell_or_doc, _Cell):
         paragraph = cell_or_doc.add_paragraph()
+    else:
+        # Made by the document's parser (so python-docx's element class), then put in place.
+        p = cell_or_doc.element.makeelement(w("p"), {})
+        _at_body_end(cell_or_doc, p)
+        paragraph = Paragraph(p, cell_or_doc)
     _formatted(paragraph)
     return paragraph
 
@@ -380,7 +390,12 @@ class _CellWriter:
 
     def para(self, *, indent_level: int | None = None, align: str | None = None) -> Paragraph:
         cell = self.cell
-        p = cell.paragraphs[0] if not self.used else cell.add_paragraph()
+        # Else cell.add_paragraph(): a w:p after the cell's last (nothing follows one).
+        p = (
+            cell.paragraphs[0]
+            if not self.used
+            else Paragraph(etree.SubElement(cell._tc, w("p")), cell)
+        )
         self.used = True
         _formatted(p, indent_level, align)
         return p
@@ -518,7 +533,55 @@ def _title(doc: Document, diff: ReportDiff) -> None:
     )
 
 
+# Each document's first table of a kind (the 현행 | 개정안 table, a table of
+# figures) as python-docx made it, frame and heading row, before its rows:
+# copied for the others (python-docx's add_table looks the page width up in
+# the whole document, every time).
+# (By the document's id, while render_docx makes it: a Document is not hashable.)
+_TABLES: dict[int, dict[str, tuple[Table, etree._Element]]] = {}
+_HEADINGS: dict[int, etree._Element] = {}
+
+
+def _table(doc: Document, kind: str, make: Callable[[], Table]) -> Table:
+    """``make()``'s table at the end of the document: made by python-docx once a document."""
+    made = _TABLES.setdefault(id(doc), {})
+    if kind not in made:
+        table = make()
+        made[kind] = (table, _copy(table._tbl))
+        return table
+    first, prototype = made[kind]
+    tbl = _copy(prototype)
+    _at_body_end(doc, tbl)
+    table = Table(tbl, doc)
+    row = _NEW_ROWS.get(first)
+    if row is not None:
+        _NEW_ROWS[table] = row  # the same grid: the same new row
+    return table
+
+
+def _at_body_end(doc: Document, element: etree._Element) -> None:
+    """Put a new paragraph or table where python-docx's add_paragraph/add_table put it.
+
+    That is before the body's section properties, its last child: looked up
+    there, not by a search through the body (thousands of paragraphs and tables).
+    """
+    body = doc.element.body
+    last = body[-1] if len(body) else None
+    end = last if last is not None and last.tag == _SECT_PR else body.find(_SECT_PR)
+    if end is not None:
+        end.addprevious(element)
+    else:
+        body.append(element)
+
+
+_SECT_PR = w("sectPr")
+
+
 def _two_columns(doc: Document, diff: ReportDiff) -> Table:
+    return _table(doc, "two columns", lambda: _two_columns_made(doc, diff))
+
+
+def _two_columns_made(doc: Document, diff: ReportDiff) -> Table:
     table = doc.add_table(rows=1, cols=2)
     table_frame(table, (CONTENT_CM / 2, CONTENT_CM / 2), inside_h=False)
     head = table.rows[0]
@@ -543,9 +606,9 @@ def _new_row(table: Table) -> tuple[_Cell, ...]:
     prototype = _NEW_ROWS.get(table)
     if prototype is None:
         tr = table.add_row()._tr
-        _NEW_ROWS[table] = copy.deepcopy(tr)
+        _NEW_ROWS[table] = _copy(tr)
     else:
-        tr = copy.deepcopy(prototype)
+        tr = _copy(prototype)
         table._tbl.append(tr)  # where add_tr puts a row: after the last
     return tuple(_Cell(tc, table) for tc in tr.iterchildren(w("tc")))
 
@@ -706,27 +769,7 @@ def _figure_table(doc: Document, diff: ReportDiff, section: str, changes: Sequen
     unit.paragraph_format.keep_with_next = True
     _run(unit, "(단위 : 백만원)", size=SMALL_PT)
 
-    widths = (5.2, 1.5, 1.5, 2.9, 2.9, 3.0)
-    table = doc.add_table(rows=1, cols=len(widths))
-    table_frame(table, widths, inside_h=True)
-    head = table.rows[0]
-    repeat_header(head._tr)
-    titles = (
-        "공약사업명",
-        "구분",
-        "항목",
-        f"현 행\n({diff.old})",
-        f"개 정 안\n({diff.new})",
-        "증 감",
-    )
-    for cell, title in zip(head.cells, titles, strict=True):
-        shade(cell, HEADER_FILL)
-        cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
-        lines = title.split("\n")
-        writer = _CellWriter(cell)
-        for line in lines:
-            _run(writer.para(align="center"), line, bold=True, size=SMALL_PT)
-
+    table = _table(doc, "figures", lambda: _figures_made(doc, diff))
     previous: tuple[str, str] | None = None
     block_start: _Cell | None = None
     label_start: _Cell | None = None
@@ -782,8 +825,44 @@ def _figure_table(doc: Document, diff: ReportDiff, section: str, changes: Sequen
     )
 
 
+def _figures_made(doc: Document, diff: ReportDiff) -> Table:
+    widths = (5.2, 1.5, 1.5, 2.9, 2.9, 3.0)
+    table = doc.add_table(rows=1, cols=len(widths))
+    table_frame(table, widths, inside_h=True)
+    head = table.rows[0]
+    repeat_header(head._tr)
+    titles = (
+        "공약사업명",
+        "구분",
+        "항목",
+        f"현 행\n({diff.old})",
+        f"개 정 안\n({diff.new})",
+        "증 감",
+    )
+    for cell, title in zip(head.cells, titles, strict=True):
+        shade(cell, HEADER_FILL)
+        cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
+        lines = title.split("\n")
+        writer = _CellWriter(cell)
+        for line in lines:
+            _run(writer.para(align="center"), line, bold=True, size=SMALL_PT)
+    return table
+
+
+def _heading(doc: Document) -> Paragraph:
+    """``doc.add_heading(level=1)``: the first one python-docx's (it looks the style up by name), copied after."""
+    prototype = _HEADINGS.get(id(doc))
+    if prototype is None:
+        heading = doc.add_heading(level=1)
+        _HEADINGS[id(doc)] = _copy(heading._p)
+        return heading
+    p = _copy(prototype)
+    _at_body_end(doc, p)
+    return Paragraph(p, doc)
+
+
 def _pledge(doc: Document, diff: ReportDiff, pledge: PledgeDiff) -> None:
-    heading = doc.add_heading(level=1)
+    heading = _heading(doc)
     heading.paragraph_format.page_break_before = True
     heading.paragraph_format.space_before = Pt(0)
     heading.paragraph_format.space_after = Pt(6)
@@ -853,12 +932,16 @@ def _field_rows_labelled(table: Table, changes: Sequence[Change]) -> None:
 def render_docx(diff: ReportDiff) -> bytes:
     """The 신·구 대비표 DOCX of ``diff``: the same bytes for the same diff."""
     doc = docx.Document()
-    _setup(doc, diff)
-    _title(doc, diff)
-    if diff.changes:
-        _report_wide(doc, diff)
-    for pledge in diff.changed_pledges:
-        _pledge(doc, diff, pledge)
+    try:
+        _setup(doc, diff)
+        _title(doc, diff)
+        if diff.changes:
+            _report_wide(doc, diff)
+        for pledge in diff.changed_pledges:
+            _pledge(doc, diff, pledge)
+    finally:
+        _TABLES.pop(id(doc), None)
+        _HEADINGS.pop(id(doc), None)
     # The body's runs are _run's, Korean from their prototypes; the footer's
     # page number is python-docx's own runs (tests/test_diff.py checks every run).
     section = doc.sections[0]

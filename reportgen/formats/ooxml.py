@@ -1066,14 +1066,20 @@ _RANKS = {
 }
 
 
+def _local(element: etree._Element) -> str:
+    """``etree.QName(element).localname``, read off the tag: no QName made (a writer ranks ~10^5)."""
+    tag = element.tag
+    return tag.rpartition("}")[2] if isinstance(tag, str) else etree.QName(element).localname
+
+
 def _rank_of(parent: etree._Element) -> dict[str, int]:
-    return _RANKS[etree.QName(parent).localname]
+    return _RANKS[_local(parent)]
 
 
 def order_children(parent: etree._Element) -> None:
     """Put ``parent``'s children in schema order (unknown ones last, in their order)."""
     rank = _rank_of(parent)
-    children = sorted(parent, key=lambda el: rank.get(etree.QName(el).localname, len(rank)))
+    children = sorted(parent, key=lambda el: rank.get(_local(el), len(rank)))
     for child in children:
         parent.remove(child)
         parent.append(child)
@@ -1085,10 +1091,11 @@ def put_child(parent: etree._Element, element: etree._Element) -> etree._Element
     if old is not None:
         parent.remove(old)
     rank = _rank_of(parent)
-    mine = rank.get(etree.QName(element).localname, len(rank))
+    unknown = len(rank)
+    mine = rank.get(_local(element), unknown)
     index = 0
     for i, child in enumerate(parent):
-        if rank.get(etree.QName(child).localname, len(rank)) <= mine:
+        if rank.get(_local(child), unknown) <= mine:
             index = i + 1
     parent.insert(index, element)
     return element
