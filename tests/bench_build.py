@@ -49,6 +49,7 @@ import time
 import zipfile
 import zlib
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -74,14 +75,10 @@ print(json.dumps({"seconds": elapsed, "skipped": result is None, "cpu": cpu,
 """
 
 
-def _run_build(records: Path, out: Path, jobs: int = 0, caches: bool = True) -> dict[str, float]:
-    # caches=False: as on a fresh machine, without the per-user cache of compiled
-    # templates, the workbook's style table and earlier checks (formats/codecache.py).
-    env = dict(os.environ)
-    if not caches:
-        env["REPORTGEN_NO_CACHE"] = "1"
+def _python(what: str, *args: str, env: dict[str, str] | None = None) -> str:
+    """``python -c *args`` in a process of its own, run from the repository: its standard output."""
     proc = subprocess.run(
-        [sys.executable, "-c", _CHILD, str(records), str(ROOT / "templates"), str(out), str(jobs)],
+        [sys.executable, "-c", *args],
         capture_output=True,
         text=True,
         check=False,
@@ -89,8 +86,22 @@ def _run_build(records: Path, out: Path, jobs: int = 0, caches: bool = True) -> 
         env=env,
     )
     if proc.returncode != 0:
-        raise SystemExit(f"the build failed:\n{proc.stderr}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+        raise SystemExit(f"{what} failed:\n{proc.stderr}")
+    return proc.stdout
+
+
+def _last_json(stdout: str) -> Any:
+    return json.loads(stdout.strip().splitlines()[-1])
+
+
+def _run_build(records: Path, out: Path, jobs: int = 0, caches: bool = True) -> dict[str, float]:
+    # caches=False: as on a fresh machine, without the per-user cache of compiled
+    # templates, the workbook's style table and earlier checks (formats/codecache.py).
+    env = dict(os.environ)
+    if not caches:
+        env["REPORTGEN_NO_CACHE"] = "1"
+    args = (_CHILD, str(records), str(ROOT / "templates"), str(out), str(jobs))
+    return _last_json(_python("the build", *args, env=env))
 
 
 # ``reportgen validate`` as a person runs it: a process of its own, not this
@@ -124,45 +135,19 @@ print(json.dumps({"seconds": time.perf_counter() - t}))
 
 
 def _run_diff(records: Path) -> float:
-    proc = subprocess.run(
-        [sys.executable, "-c", _DIFF_CHILD, str(records)],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=ROOT,
-    )
-    if proc.returncode != 0:
-        raise SystemExit(f"the diff failed:\n{proc.stderr}")
-    return float(json.loads(proc.stdout.strip().splitlines()[-1])["seconds"])
+    return float(_last_json(_python("the diff", _DIFF_CHILD, str(records)))["seconds"])
 
 
 def _run_diff_out(records: Path, out: Path) -> float:
     """``reportgen diff 2021H2 2022H1 --out`` as a person runs it, start to end (imports included)."""
     t = time.perf_counter()
-    proc = subprocess.run(
-        [sys.executable, "-c", "from reportgen.entry import run; run()", "diff", "2021H2", "2022H1"]
-        + ["--records", str(records), "--out", str(out)],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=ROOT,
-    )
-    if proc.returncode != 0:
-        raise SystemExit(f"reportgen diff --out failed:\n{proc.stderr}")
+    command = ("from reportgen.entry import run; run()", "diff", "2021H2", "2022H1")
+    _python("reportgen diff --out", *command, "--records", str(records), "--out", str(out))
     return time.perf_counter() - t
 
 
 def _run_validate(records: Path) -> dict[str, float]:
-    proc = subprocess.run(
-        [sys.executable, "-c", _VALIDATE_CHILD, str(records)],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=ROOT,
-    )
-    if proc.returncode != 0:
-        raise SystemExit(f"validation failed:\n{proc.stderr}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    return _last_json(_python("validation", _VALIDATE_CHILD, str(records)))
 
 
 def _children_cpu() -> float:
