@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import functools
 import io
 import re
 import weakref
@@ -317,7 +318,8 @@ def _run_prototype(
     size: float | None,
     italic: bool,
 ) -> etree._Element:
-    run = docx.Document().add_paragraph().add_run()
+    paragraph = _scratch().add_paragraph()
+    run = paragraph.add_run()
     font = run.font
     if bold:
         font.bold = True
@@ -332,9 +334,22 @@ def _run_prototype(
     if size is not None:
         font.size = Pt(size)
     r = run._r
+    _dropped(paragraph)
     r.getparent().remove(r)
     _korean_run(r)  # as korean_runs would give it once the document is done
     return r
+
+
+@functools.cache
+def _scratch() -> Document:
+    """A document of python-docx's own to format the prototypes in (one a process)."""
+    return docx.Document()
+
+
+def _dropped(paragraph: Paragraph) -> None:
+    """Take a prototype's paragraph out of the scratch document again."""
+    p = paragraph._p
+    p.getparent().remove(p)
 
 
 def _formatted(
@@ -350,7 +365,7 @@ def _formatted(
 
 
 def _paragraph_prototype(indent_level: int | None, align: str | None) -> etree._Element | None:
-    paragraph = docx.Document().add_paragraph()
+    paragraph = _scratch().add_paragraph()
     fmt = paragraph.paragraph_format
     fmt.space_before = Pt(1)
     fmt.space_after = Pt(1)
@@ -363,6 +378,7 @@ def _paragraph_prototype(indent_level: int | None, align: str | None) -> etree._
         paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
     elif align == "right":
         paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    _dropped(paragraph)
     return paragraph._p.pPr
 
 
