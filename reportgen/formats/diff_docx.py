@@ -582,7 +582,7 @@ def _at_body_end(doc: Document, element: etree._Element) -> None:
     there, not by a search through the body (thousands of paragraphs and tables).
     """
     body = doc.element.body
-    last = body[-1] if len(body) else None
+    last = next(body.iterchildren(reversed=True), None)  # (len() would count every child)
     end = last if last is not None and last.tag == _SECT_PR else body.find(_SECT_PR)
     if end is not None:
         end.addprevious(element)
